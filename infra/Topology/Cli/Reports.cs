@@ -1,0 +1,309 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using DatabricksAccess.Topology.Evaluation;
+using DatabricksAccess.Topology.Model;
+using DatabricksAccess.Topology.Planning;
+using Spectre.Console;
+
+namespace DatabricksAccess.Topology.Cli;
+
+public enum OutputFormat
+{
+    Text,
+    Json,
+    Markdown,
+}
+
+/// <summary>Renders check, plan and diff results. Secret values are never part of any model, so none can leak here.</summary>
+internal static class Reports
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+    };
+
+    public static string Stamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
+
+    public static void Diagnostics(TextWriter err, EvaluationResult result, string? prefix = null)
+    {
+        foreach (var d in result.Diagnostics)
+        {
+            err.WriteLine(prefix is null ? d.ToString() : $"{prefix}: {d}");
+        }
+    }
+
+    public static void Check(TextWriter @out, OutputFormat format, string source, EvaluationResult result)
+    {
+        switch (format)
+        {
+            case OutputFormat.Json:
+                @out.WriteLine(JsonSerializer.Serialize(new { source, now = Stamp(result.Model.Now), exitCode = result.ExitCode, diagnostics = DiagnosticsDto(result) }, Json));
+                break;
+            case OutputFormat.Markdown:
+                @out.WriteLine($"### Check of `{source}`");
+                @out.WriteLine();
+                @out.WriteLine(Verdict(result));
+                foreach (var d in result.Diagnostics)
+                {
+                    @out.WriteLine($"- `{d.Path}`: {(d.Rule is null ? string.Empty : $"**{d.Rule}** ")}{d.Message}");
+                }
+
+                break;
+            default:
+                @out.WriteLine($"{source}: {Verdict(result)}");
+                break;
+        }
+    }
+
+    private static string Verdict(EvaluationResult result) => result.ExitCode switch
+    {
+        0 => result.Diagnostics.Count == 0 ? "valid, no policy violations" : $"valid, no policy violations, {result.Diagnostics.Count} warning(s)",
+        1 => $"{result.Diagnostics.Count(d => d.Severity == Severity.Violation)} policy violation(s)",
+        _ => $"invalid: {result.Diagnostics.Count(d => d.Severity == Severity.Error)} error(s)",
+    };
+
+    private static object[] DiagnosticsDto(EvaluationResult result) =>
+        result.Diagnostics.Select(d => (object)new { severity = d.Severity, d.Path, d.Rule, d.Message }).ToArray();
+
+    public static void Plan(TextWriter @out, OutputFormat format, string source, EvaluationResult result)
+    {
+        var plan = result.Plan!;
+        switch (format)
+        {
+            case OutputFormat.Json:
+                PlanJson(@out, source, result, plan);
+                break;
+            case OutputFormat.Markdown:
+                PlanMarkdown(@out, source, result, plan);
+                break;
+            default:
+                PlanText(@out, source, result, plan);
+                break;
+        }
+    }
+
+    private static void PlanText(TextWriter @out, string source, EvaluationResult result, ResourcePlan plan)
+    {
+        var model = result.Model;
+        @out.WriteLine($"Plan of {source} at {Stamp(model.Now)}: {Verdict(result)}");
+        @out.WriteLine();
+
+        var console = Console(@out);
+        var all = plan.AllResources.ToList();
+        var summary = new Table().Title("Resources by type").AddColumn("Type").AddColumn(new TableColumn("Count").RightAligned());
+        foreach (var group in all.GroupBy(r => r.Resource.Type).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            summary.AddRow(Markup.Escape(group.Key), group.Count().ToString());
+        }
+
+        summary.AddRow("[bold]total[/]", $"[bold]{all.Count}[/]");
+        console.Write(summary);
+        @out.WriteLine();
+
+        @out.WriteLine($"Resources ({all.Count}), by component:");
+        foreach (var component in all.GroupBy(r => r.Component))
+        {
+            @out.WriteLine($"  {component.Key}");
+            foreach (var (_, r) in component)
+            {
+                var flags = (r.Provider == ProviderScope.None ? string.Empty : $" [{r.Provider.ToString().ToLowerInvariant()}]")
+                    + (r.Protect ? " [protected]" : string.Empty);
+                @out.WriteLine($"    {r.Type,-62} {r.Name}{flags}");
+            }
+        }
+
+        if (plan.Lookups.Count > 0)
+        {
+            @out.WriteLine();
+            @out.WriteLine($"Lookups ({plan.Lookups.Count}, read only):");
+            foreach (var l in plan.Lookups)
+            {
+                @out.WriteLine($"    {l.Token,-62} {l.Subject}{(l.Provider == ProviderScope.None ? string.Empty : $" [{l.Provider.ToString().ToLowerInvariant()}]")}");
+            }
+        }
+
+        @out.WriteLine();
+        MembershipTable(console, $"Memberships expiring within {Planner.ExpiringWindow.Days} days", plan.ExpiringSoon.Select(e => (e.Group, e.Principal, e.Expires, e.Reason)));
+        MembershipTable(console, "Expired memberships (no longer declared; the next up removes them)", plan.Expired.Select(e => (e.Group, e.Principal, e.Expires, e.Reason)));
+
+        @out.WriteLine();
+        @out.WriteLine("Effective access (strongest permission wins; via = the group it comes through):");
+        PrincipalRef? current = null;
+        foreach (var e in result.Access)
+        {
+            if (current != e.Principal)
+            {
+                current = e.Principal;
+                @out.WriteLine($"  {e.Principal} ({model.LevelOf(e.Principal).ToString().ToLowerInvariant()})");
+            }
+
+            @out.WriteLine($"    {e.Kind,-12} {e.Resource,-32} {e.Permission,-22}{(e.Via is null ? string.Empty : $" via {e.Via}")}{(e.Until is { } u ? $" until {Stamp(u)}" : string.Empty)}");
+        }
+
+        if (result.Diagnostics.Count > 0)
+        {
+            @out.WriteLine();
+            @out.WriteLine("Findings:");
+            foreach (var d in result.Diagnostics)
+            {
+                @out.WriteLine($"  {d}");
+            }
+        }
+    }
+
+    private static void MembershipTable(IAnsiConsole console, string title, IEnumerable<(string Group, PrincipalRef Principal, DateTimeOffset Expires, string? Reason)> rows)
+    {
+        var list = rows.ToList();
+        if (list.Count == 0)
+        {
+            console.WriteLine($"{title}: none");
+            return;
+        }
+
+        var table = new Table().Title(Markup.Escape(title)).AddColumns("Group", "Principal", "Expires", "Reason");
+        foreach (var (group, principal, expires, reason) in list)
+        {
+            table.AddRow(Markup.Escape(group), Markup.Escape(principal.ToString()), Stamp(expires), Markup.Escape(reason ?? "-"));
+        }
+
+        console.Write(table);
+    }
+
+    private static void PlanMarkdown(TextWriter @out, string source, EvaluationResult result, ResourcePlan plan)
+    {
+        @out.WriteLine($"### Plan of `{source}` at {Stamp(result.Model.Now)}");
+        @out.WriteLine();
+        @out.WriteLine(Verdict(result));
+        @out.WriteLine();
+        @out.WriteLine("| Component | Type | Name | Provider |");
+        @out.WriteLine("|---|---|---|---|");
+        foreach (var (component, r) in plan.AllResources)
+        {
+            @out.WriteLine($"| {component} | `{r.Type}` | `{r.Name}` | {r.Provider.ToString().ToLowerInvariant()}{(r.Protect ? ", protected" : string.Empty)} |");
+        }
+
+        @out.WriteLine();
+        @out.WriteLine("| Principal | Kind | Resource | Permission | Via | Until |");
+        @out.WriteLine("|---|---|---|---|---|---|");
+        foreach (var e in result.Access)
+        {
+            @out.WriteLine($"| `{e.Principal}` | {e.Kind} | {e.Resource} | {e.Permission} | {e.Via ?? "direct"} | {(e.Until is { } u ? Stamp(u) : "standing")} |");
+        }
+    }
+
+    private static void PlanJson(TextWriter @out, string source, EvaluationResult result, ResourcePlan plan)
+    {
+        var model = result.Model;
+        var dto = new
+        {
+            source,
+            now = Stamp(model.Now),
+            exitCode = result.ExitCode,
+            diagnostics = DiagnosticsDto(result),
+            resources = plan.AllResources.Select(x => new { component = x.Component, x.Resource.Type, x.Resource.Name, provider = x.Resource.Provider, protect = x.Resource.Protect }),
+            lookups = plan.Lookups.Select(l => new { l.Token, l.Subject, provider = l.Provider }),
+            expiringSoon = plan.ExpiringSoon.Select(e => new { e.Group, principal = e.Principal.ToString(), expires = Stamp(e.Expires), e.Reason, e.Path }),
+            expired = plan.Expired.Select(e => new { e.Group, principal = e.Principal.ToString(), expires = Stamp(e.Expires), e.Reason, e.Path }),
+            access = result.Access.Select(e => new
+            {
+                principal = e.Principal.ToString(),
+                level = model.LevelOf(e.Principal),
+                kind = e.Kind,
+                e.Resource,
+                e.Permission,
+                e.Via,
+                until = e.Until is { } u ? Stamp(u) : null,
+            }),
+        };
+        JsonSerializer.Serialize(new Utf8JsonWriterStream(@out), dto, Json);
+        @out.WriteLine();
+    }
+
+    public static void Diff(TextWriter @out, OutputFormat format, string baseName, string headName, IReadOnlyList<AccessChange> changes, DateTimeOffset now)
+    {
+        switch (format)
+        {
+            case OutputFormat.Json:
+                @out.WriteLine(JsonSerializer.Serialize(new
+                {
+                    @base = baseName,
+                    head = headName,
+                    now = Stamp(now),
+                    changes = changes.Select(c => new { change = c.Kind, principal = c.Principal.ToString(), kind = c.Entry.Kind, c.Entry.Resource, before = c.Before?.Permission, after = c.After?.Permission, via = c.After?.Via ?? c.Before?.Via, until = (c.After ?? c.Before)!.Until is { } u ? Stamp(u) : null, text = c.Describe() }),
+                }, Json));
+                break;
+            case OutputFormat.Markdown:
+                @out.WriteLine($"### Access changes: `{baseName}` → `{headName}`");
+                @out.WriteLine();
+                if (changes.Count == 0)
+                {
+                    @out.WriteLine("No access changes.");
+                    break;
+                }
+
+                foreach (var group in changes.GroupBy(c => c.Kind))
+                {
+                    var title = group.Key switch { ChangeKind.Gains => "Gains", ChangeKind.Loses => "Losses", _ => "Changes" };
+                    @out.WriteLine($"**{title}** ({group.Count()})");
+                    @out.WriteLine();
+                    foreach (var c in group)
+                    {
+                        @out.WriteLine($"- {c.Describe()}");
+                    }
+
+                    @out.WriteLine();
+                }
+
+                @out.WriteLine($"<sub>Evaluated at {Stamp(now)}; secret values are never read.</sub>");
+                break;
+            default:
+                @out.WriteLine($"Access changes from {baseName} to {headName} at {Stamp(now)}: {changes.Count}");
+                foreach (var c in changes)
+                {
+                    @out.WriteLine($"  {(c.Kind == ChangeKind.Gains ? "+" : c.Kind == ChangeKind.Loses ? "-" : "~")} {c.Describe()}");
+                }
+
+                break;
+        }
+    }
+
+    private static IAnsiConsole Console(TextWriter writer)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(writer),
+        });
+        console.Profile.Width = 120;
+        return console;
+    }
+
+    /// <summary>Streams JSON straight into the output writer instead of building one large string.</summary>
+    private sealed class Utf8JsonWriterStream(TextWriter writer) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush() => writer.Flush();
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => writer.Write(System.Text.Encoding.UTF8.GetString(buffer, offset, count));
+    }
+}

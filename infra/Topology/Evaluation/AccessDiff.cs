@@ -1,0 +1,80 @@
+using DatabricksAccess.Topology.Model;
+
+namespace DatabricksAccess.Topology.Evaluation;
+
+public enum ChangeKind
+{
+    Gains,
+    Loses,
+    Changes,
+}
+
+public sealed record AccessChange(ChangeKind Kind, PrincipalRef Principal, AccessEntry? Before, AccessEntry? After)
+{
+    public AccessEntry Entry => After ?? Before!;
+
+    /// <summary>Review language: "bob@contoso.com gains READ on app-secrets via data-scientists, until 2026-12-01".</summary>
+    public string Describe()
+    {
+        var who = Who(Principal);
+        return Kind switch
+        {
+            ChangeKind.Gains => $"{who} gains {What(After!)}{How(After!)}",
+            ChangeKind.Loses => $"{who} loses {What(Before!)}{How(Before!)}",
+            _ => Before!.Permission != After!.Permission
+                ? $"{who} changes from {What(Before)} to {After.Permission}{How(After)}"
+                : $"{who} keeps {What(After)}, now{How(After)}{(After.Via is null && After.Until is null ? " directly, standing" : string.Empty)}",
+        };
+    }
+
+    public static string Who(PrincipalRef p) => p.Kind == PrincipalKind.User ? p.Key : p.ToString();
+
+    public static string What(AccessEntry e) => e.Kind switch
+    {
+        AccessKind.Group => $"membership of {e.Resource}",
+        AccessKind.Workspace => $"{e.Permission} access to the workspace",
+        AccessKind.Entitlement => $"entitlement {e.Permission}",
+        AccessKind.SecretScope => $"{e.Permission} on {e.Resource}",
+        AccessKind.Job => $"{e.Permission} on job {e.Resource}",
+        _ => $"{e.Permission} on {e.Resource}",
+    };
+
+    public static string How(AccessEntry e)
+    {
+        var via = e.Via is null ? string.Empty : $" via {e.Via}";
+        var until = e.Until is { } u ? $", until {Until(u)}" : string.Empty;
+        return via + until;
+    }
+
+    public static string Until(DateTimeOffset u) =>
+        u.TimeOfDay == TimeSpan.Zero ? u.UtcDateTime.ToString("yyyy-MM-dd") : u.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'");
+}
+
+/// <summary>The access-level difference between two topologies evaluated at the same instant.</summary>
+public static class AccessDiff
+{
+    public static IReadOnlyList<AccessChange> Compute(IReadOnlyList<AccessEntry> before, IReadOnlyList<AccessEntry> after)
+    {
+        var old = before.ToDictionary(e => e.Key);
+        var changes = new List<AccessChange>();
+        foreach (var entry in after)
+        {
+            if (!old.Remove(entry.Key, out var previous))
+            {
+                changes.Add(new AccessChange(ChangeKind.Gains, entry.Principal, null, entry));
+            }
+            else if (previous != entry)
+            {
+                changes.Add(new AccessChange(ChangeKind.Changes, entry.Principal, previous, entry));
+            }
+        }
+
+        changes.AddRange(old.Values.Select(e => new AccessChange(ChangeKind.Loses, e.Principal, e, null)));
+        return changes
+            .OrderBy(c => c.Principal)
+            .ThenBy(c => c.Entry.Kind)
+            .ThenBy(c => c.Entry.Resource, StringComparer.Ordinal)
+            .ThenBy(c => c.Entry.Permission, StringComparer.Ordinal)
+            .ToList();
+    }
+}

@@ -1,0 +1,178 @@
+using DatabricksAccess.Topology.Model;
+
+namespace DatabricksAccess.Topology.Evaluation;
+
+public enum AccessKind
+{
+    Workspace,
+    Group,
+    Entitlement,
+    SecretScope,
+    Job,
+    Catalog,
+}
+
+/// <summary>
+/// One thing a principal can do in the end, and why: <see cref="Via"/> is null for a direct grant, otherwise
+/// the group it comes through (or <c>admins</c> for what workspace admins hold everywhere).
+/// </summary>
+public sealed record AccessEntry(
+    PrincipalRef Principal,
+    AccessKind Kind,
+    string Resource,
+    string Permission,
+    string? Via,
+    DateTimeOffset? Until)
+{
+    /// <summary>What one entry is about; permissions of one key compete and the strongest wins.</summary>
+    public (PrincipalRef, AccessKind, string, string) Key =>
+        Kind is AccessKind.Catalog or AccessKind.Entitlement ? (Principal, Kind, Resource, Permission) : (Principal, Kind, Resource, string.Empty);
+}
+
+/// <summary>The effective access of every principal: MANAGE &gt; WRITE &gt; READ, strongest wins, admins manage everything.</summary>
+public static class EffectiveAccess
+{
+    public static IReadOnlyList<AccessEntry> Compute(AccessGraph graph)
+    {
+        var model = graph.Model;
+        var entries = new List<AccessEntry>();
+        var aclsByPrincipal = new Dictionary<PrincipalRef, List<(SecretScopeSpec Scope, SecretAclSpec Acl)>>();
+        foreach (var scope in model.SecretScopes.Values)
+        {
+            foreach (var acl in scope.Acls)
+            {
+                Add(aclsByPrincipal, acl.Principal, (scope, acl));
+            }
+        }
+
+        var jobsByPrincipal = new Dictionary<PrincipalRef, List<(JobSpec Job, JobPermission Level)>>();
+        foreach (var job in model.Jobs.Values)
+        {
+            foreach (var (p, level) in job.Permissions)
+            {
+                Add(jobsByPrincipal, p, (job, level));
+            }
+        }
+
+        var grantsByPrincipal = new Dictionary<PrincipalRef, List<CatalogGrantSpec>>();
+        foreach (var grant in model.CatalogGrants)
+        {
+            Add(grantsByPrincipal, grant.To, grant);
+        }
+
+        var everyone = PrincipalRef.Group(Names.UsersGroup);
+        foreach (var principal in graph.Principals())
+        {
+            var best = new Dictionary<(PrincipalRef, AccessKind, string, string), (AccessEntry Entry, int Strength)>();
+            void Offer(AccessKind kind, string resource, string permission, int strength, string? via, DateTimeOffset? until)
+            {
+                var entry = new AccessEntry(principal, kind, resource, permission, via, until);
+                if (!best.TryGetValue(entry.Key, out var current) || Stronger(strength, entry, current.Strength, current.Entry))
+                {
+                    best[entry.Key] = (entry, strength);
+                }
+            }
+
+            var groups = graph.GroupsOf(principal);
+            var sources = new List<(PrincipalRef Source, string? Via, DateTimeOffset? Until)> { (principal, null, null) };
+            foreach (var (group, reach) in groups)
+            {
+                sources.Add((PrincipalRef.Group(group), reach.Via == group ? group : $"{group} (through {reach.Via})", reach.Until));
+                Offer(AccessKind.Group, group, "MEMBER", 1, reach.Via == group ? null : reach.Via, reach.Until);
+            }
+
+            if (principal.Kind != PrincipalKind.Group || model.Groups.ContainsKey(principal.Key))
+            {
+                // Everyone in the workspace is in the built-in users group.
+                sources.Add((everyone, Names.UsersGroup, null));
+            }
+
+            foreach (var (source, via, until) in sources)
+            {
+                var own = graph.OwnAccess(source);
+                if (own != WorkspaceAccess.None)
+                {
+                    Offer(AccessKind.Workspace, "workspace", Vocabulary.Name(own), (int)own, via, until);
+                }
+
+                foreach (var entitlement in EntitlementsOf(model, source))
+                {
+                    Offer(AccessKind.Entitlement, "workspace", entitlement, 1, via, until);
+                }
+
+                foreach (var (scope, acl) in aclsByPrincipal.GetValueOrDefault(source) ?? [])
+                {
+                    Offer(AccessKind.SecretScope, scope.Name, Vocabulary.Name(acl.Permission), (int)acl.Permission, via, until);
+                }
+
+                foreach (var (job, level) in jobsByPrincipal.GetValueOrDefault(source) ?? [])
+                {
+                    Offer(AccessKind.Job, job.Name, Vocabulary.Name(level), (int)level, via, until);
+                }
+
+                foreach (var grant in grantsByPrincipal.GetValueOrDefault(source) ?? [])
+                {
+                    foreach (var privilege in grant.Privileges)
+                    {
+                        Offer(AccessKind.Catalog, grant.On.ToString(), privilege, 1, via, until);
+                    }
+                }
+            }
+
+            if (graph.AdminReach(principal) is { } admin)
+            {
+                var via = admin.Via.Length == 0 ? null : admin.Via;
+                Offer(AccessKind.Workspace, "workspace", "ADMIN", (int)WorkspaceAccess.Admin, via, admin.Until);
+                foreach (var scope in model.SecretScopes.Values)
+                {
+                    Offer(AccessKind.SecretScope, scope.Name, "MANAGE", (int)SecretPermission.Manage, via ?? Names.AdminsGroup, admin.Until);
+                }
+
+                foreach (var job in model.Jobs.Values)
+                {
+                    Offer(AccessKind.Job, job.Name, "CAN_MANAGE", (int)JobPermission.CanManage, via ?? Names.AdminsGroup, admin.Until);
+                }
+            }
+
+            entries.AddRange(best.Values.Select(v => v.Entry)
+                .OrderBy(e => e.Kind).ThenBy(e => e.Resource, StringComparer.Ordinal).ThenBy(e => e.Permission, StringComparer.Ordinal));
+        }
+
+        return entries;
+    }
+
+    private static IReadOnlyList<string> EntitlementsOf(TopologyModel model, PrincipalRef p) => p.Kind switch
+    {
+        PrincipalKind.Group when model.Groups.TryGetValue(p.Key, out var g) => g.Entitlements,
+        PrincipalKind.ServicePrincipal when model.ServicePrincipals.TryGetValue(p.Key, out var s) => s.Entitlements,
+        PrincipalKind.WebApp when model.WebApps.TryGetValue(p.Key, out var w) => w.Entitlements,
+        _ => [],
+    };
+
+    /// <summary>Higher permission wins; at equal strength standing beats expiring, later beats earlier, direct beats inherited.</summary>
+    private static bool Stronger(int strength, AccessEntry entry, int currentStrength, AccessEntry current)
+    {
+        if (strength != currentStrength)
+        {
+            return strength > currentStrength;
+        }
+
+        if (entry.Until != current.Until)
+        {
+            return entry.Until is null || (current.Until is not null && entry.Until > current.Until);
+        }
+
+        return entry.Via is null && current.Via is not null;
+    }
+
+    private static void Add<TKey, TValue>(Dictionary<TKey, List<TValue>> map, TKey key, TValue value)
+        where TKey : notnull
+    {
+        if (!map.TryGetValue(key, out var list))
+        {
+            map[key] = list = [];
+        }
+
+        list.Add(value);
+    }
+}

@@ -1,0 +1,59 @@
+using DatabricksAccess.Topology.Config;
+using DatabricksAccess.Topology.Model;
+using DatabricksAccess.Topology.Planning;
+
+namespace DatabricksAccess.Topology.Evaluation;
+
+/// <summary>The outcome of reading one stack's config at one instant.</summary>
+public sealed class EvaluationResult
+{
+    private IReadOnlyList<AccessEntry>? _access;
+
+    internal EvaluationResult(TopologyModel model, IReadOnlyList<Diagnostic> diagnostics, AccessGraph? graph, ResourcePlan? plan)
+    {
+        Model = model;
+        Diagnostics = diagnostics;
+        Graph = graph;
+        Plan = plan;
+    }
+
+    public TopologyModel Model { get; }
+
+    public IReadOnlyList<Diagnostic> Diagnostics { get; }
+
+    /// <summary>Null when the config is invalid: nothing is planned from a broken model.</summary>
+    public AccessGraph? Graph { get; }
+
+    public ResourcePlan? Plan { get; }
+
+    public bool IsValid => Graph is not null;
+
+    public int ExitCode => Topology.Evaluation.Diagnostics.ExitCodeOf(Diagnostics);
+
+    public IEnumerable<Diagnostic> Errors => Diagnostics.Where(d => d.Severity != Severity.Warning);
+
+    public IReadOnlyList<AccessEntry> Access => _access ??= Graph is null ? [] : EffectiveAccess.Compute(Graph);
+}
+
+public static class TopologyEvaluator
+{
+    public static EvaluationResult Evaluate(StackConfigInput input, TimeProvider clock) => Evaluate(input, clock.GetUtcNow());
+
+    public static EvaluationResult Evaluate(StackConfigInput input, DateTimeOffset now)
+    {
+        var diagnostics = new Diagnostics();
+        var model = TopologyBinder.Bind(input, now, diagnostics);
+        if (diagnostics.HasErrors)
+        {
+            return new EvaluationResult(model, Sorted(diagnostics), null, null);
+        }
+
+        var graph = new AccessGraph(model);
+        new PolicyChecker(graph, diagnostics).Check();
+        return new EvaluationResult(model, Sorted(diagnostics), graph, Planner.Plan(model));
+    }
+
+    /// <summary>Errors first, then violations, then warnings; each in config order.</summary>
+    private static List<Diagnostic> Sorted(Diagnostics diagnostics) =>
+        diagnostics.Items.Select((d, i) => (d, i)).OrderByDescending(x => x.d.Severity).ThenBy(x => x.i).Select(x => x.d).ToList();
+}

@@ -1,0 +1,142 @@
+using System.CommandLine;
+using System.Globalization;
+using DatabricksAccess.Topology.Cli;
+using DatabricksAccess.Topology.Config;
+using DatabricksAccess.Topology.Evaluation;
+
+namespace DatabricksAccess.Topology;
+
+/// <summary>
+/// The offline command: <c>check</c>, <c>plan</c> and <c>diff</c> of a stack's access topology. Needs no cloud and
+/// no Pulumi CLI. Exit codes: 0 clean, 1 policy violations, 2 invalid config or unreadable input.
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error, TimeProvider.System, Environment.CurrentDirectory);
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider clock, string cwd)
+    {
+        var stack = new Option<string?>("--stack") { Description = "Stack name: reads Pulumi.<stack>.yaml beside the Pulumi.yaml found upward" };
+        var file = new Option<string?>("--file") { Description = "Path of a stack file to read instead of --stack" };
+        var now = new Option<string?>("--now") { Description = "Evaluate at this instant (ISO-8601 with time zone) instead of the clock" };
+        var format = new Option<OutputFormat>("--format") { Description = "Output format", DefaultValueFactory = _ => OutputFormat.Text };
+        var baseFile = new Option<string?>("--base") { Description = "diff: the stack file before the change" };
+        var headFile = new Option<string?>("--head") { Description = "diff: the stack file after the change" };
+        var baseRef = new Option<string?>("--base-ref") { Description = "diff: compare --stack's file with its version at this git revision" };
+
+        var check = new Command("check", "Validate the topology and its policy") { stack, file, now, format };
+        var plan = new Command("plan", "The resources the program declares, expiring access and the effective access matrix") { stack, file, now, format };
+        var diff = new Command("diff", "Access-level changes between two versions of a stack file, in review language") { stack, baseFile, headFile, baseRef, now, format };
+        var root = new RootCommand("databricks-access topology: offline check, plan and diff of a stack's Databricks access") { check, plan, diff };
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                stderr.WriteLine($"usage: {error.Message}");
+            }
+
+            return 2;
+        }
+
+        if (parse.CommandResult.Command == root)
+        {
+            return parse.Invoke();
+        }
+
+        try
+        {
+            var instant = ParseNow(parse.GetValue(now), clock);
+            var fmt = parse.GetValue(format);
+            var command = parse.CommandResult.Command;
+            if (command == diff)
+            {
+                return Diff(parse.GetValue(stack), parse.GetValue(baseFile), parse.GetValue(headFile), parse.GetValue(baseRef), instant, fmt, stdout, stderr, cwd);
+            }
+
+            var stackFile = Load(parse.GetValue(stack), parse.GetValue(file), cwd);
+            var result = TopologyEvaluator.Evaluate(stackFile.ToInput(), instant);
+            Reports.Diagnostics(stderr, result);
+            if (command == plan && result.IsValid)
+            {
+                Reports.Plan(stdout, fmt, stackFile.FilePath, result);
+            }
+            else
+            {
+                Reports.Check(stdout, fmt, stackFile.FilePath, result);
+            }
+
+            return result.ExitCode;
+        }
+        catch (ConfigLoadException ex)
+        {
+            stderr.WriteLine(ex.Message);
+            return 2;
+        }
+    }
+
+    private static StackFile Load(string? stack, string? file, string cwd)
+    {
+        if ((stack is null) == (file is null))
+        {
+            throw new ConfigLoadException("usage: give exactly one of --stack NAME or --file PATH");
+        }
+
+        return StackLocator.Load(stack, file, cwd);
+    }
+
+    private static DateTimeOffset ParseNow(string? text, TimeProvider clock)
+    {
+        if (text is null)
+        {
+            return clock.GetUtcNow();
+        }
+
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value)
+            || !(text.EndsWith('Z') || text.EndsWith('z') || text.LastIndexOfAny(['+', '-']) > 10))
+        {
+            throw new ConfigLoadException($"--now: '{text}' must be an ISO-8601 timestamp with a time zone, such as 2026-12-01T18:00:00Z");
+        }
+
+        return value.ToUniversalTime();
+    }
+
+    private static int Diff(string? stack, string? baseFile, string? headFile, string? baseRef, DateTimeOffset now, OutputFormat format,
+        TextWriter stdout, TextWriter stderr, string cwd)
+    {
+        StackFile before, after;
+        if (baseRef is not null)
+        {
+            if (stack is null || baseFile is not null)
+            {
+                throw new ConfigLoadException("usage: --base-ref goes with --stack NAME (and optionally --head PATH)");
+            }
+
+            before = StackLocator.LoadAtRevision(stack, baseRef, cwd);
+            after = headFile is null ? StackLocator.Load(stack, null, cwd) : StackLocator.Load(null, headFile, cwd);
+        }
+        else
+        {
+            if (baseFile is null || headFile is null)
+            {
+                throw new ConfigLoadException("usage: diff needs --base PATH --head PATH, or --stack NAME --base-ref GIT-REF");
+            }
+
+            before = StackLocator.Load(null, baseFile, cwd);
+            after = StackLocator.Load(null, headFile, cwd);
+        }
+
+        var b = TopologyEvaluator.Evaluate(before.ToInput(), now);
+        var h = TopologyEvaluator.Evaluate(after.ToInput(), now);
+        Reports.Diagnostics(stderr, b, before.FilePath);
+        Reports.Diagnostics(stderr, h, after.FilePath);
+        if (!b.IsValid || !h.IsValid)
+        {
+            return 2;
+        }
+
+        Reports.Diff(stdout, format, before.FilePath, after.FilePath, AccessDiff.Compute(b.Access, h.Access), now);
+        return h.ExitCode;
+    }
+}
