@@ -454,6 +454,7 @@ internal sealed partial class TopologyBinder
         }
 
         var (level, access) = builtIn ? (IdentityLevel.Workspace, WorkspaceAccess.User) : BindLevel(map, defaultLevel, "group", key);
+        var entitlements = BindEntitlements(map);
         var members = new List<Membership>();
         var memberList = _r.List(map["members"]);
         if (memberList is not null && source == IdentitySource.Entra && memberList.Items.Count > 0)
@@ -469,7 +470,7 @@ internal sealed partial class TopologyBinder
             }
         }
 
-        return new GroupSpec(key, _r.String(map, "displayName") ?? key, source, level, access, BindEntitlements(map), members, node.Path);
+        return new GroupSpec(key, _r.String(map, "displayName") ?? key, source, level, access, entitlements, members, node.Path);
     }
 
     private Membership? BindMembership(string group, ConfigNode item)

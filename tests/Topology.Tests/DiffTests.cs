@@ -1,0 +1,57 @@
+using DatabricksAccess.Topology.Evaluation;
+using static DatabricksAccess.Topology.Tests.TestSupport;
+
+namespace DatabricksAccess.Topology.Tests;
+
+public class DiffTests
+{
+    private const string Base = """
+        groups:
+          data-scientists:
+            members: [user:alice@contoso.com, user:carol@contoso.com]
+        secretScopes:
+          app-secrets:
+            acls:
+              group:data-scientists: READ
+              user:carol@contoso.com: WRITE
+        """;
+
+    [Fact]
+    public void Changes_read_like_a_review()
+    {
+        var head = """
+            groups:
+              data-scientists:
+                members:
+                  - user:alice@contoso.com
+                  - { principal: "user:bob@contoso.com", expires: "2026-12-01T00:00:00Z", reason: INC-4711 }
+            secretScopes:
+              app-secrets:
+                acls:
+                  group:data-scientists: WRITE
+            """;
+        var changes = AccessDiff.Compute(Evaluate(Base).Access, Evaluate(head).Access).Select(c => c.Describe()).ToArray();
+        Assert.Equal(
+            [
+                "alice@contoso.com changes from WRITE on app-secrets to WRITE via data-scientists".Replace("WRITE on app-secrets to WRITE via", "READ on app-secrets to WRITE via", StringComparison.Ordinal),
+                "bob@contoso.com gains membership of data-scientists, until 2026-12-01",
+                "bob@contoso.com gains WRITE on app-secrets via data-scientists, until 2026-12-01",
+                "carol@contoso.com loses membership of data-scientists",
+                "carol@contoso.com loses WRITE on app-secrets",
+                "group:data-scientists changes from READ on app-secrets to WRITE",
+            ],
+            changes);
+    }
+
+    [Fact]
+    public void Identical_topologies_have_no_changes_and_the_diff_is_antisymmetric()
+    {
+        var a = Evaluate(Base).Access;
+        Assert.Empty(AccessDiff.Compute(a, a));
+        var b = Evaluate(Base.Replace("user:carol@contoso.com: WRITE", "user:carol@contoso.com: MANAGE", StringComparison.Ordinal)).Access;
+        var forward = AccessDiff.Compute(a, b);
+        var backward = AccessDiff.Compute(b, a);
+        Assert.Equal(forward.Count, backward.Count);
+        Assert.All(forward.Zip(backward), p => Assert.Equal((p.First.Before, p.First.After), (p.Second.After, p.Second.Before)));
+    }
+}
