@@ -136,7 +136,7 @@ public static class Program
             return 2;
         }
 
-        Reports.Diff(stdout, format, before.FilePath, after.FilePath, AccessDiff.Compute(b.Access, h.Access), now);
+        Reports.Diff(stdout, format, before.FilePath, after.FilePath, AccessDiff.Compute(b, h), now);
         return h.ExitCode;
     }
 }

@@ -54,4 +54,18 @@ public class DiffTests
         Assert.Equal(forward.Count, backward.Count);
         Assert.All(forward.Zip(backward), p => Assert.Equal((p.First.Before, p.First.After), (p.Second.After, p.Second.Before)));
     }
+
+    [Fact]
+    public void Moving_a_group_to_the_account_is_shown_with_the_access_it_now_gets_through_the_assignment()
+    {
+        var before = Evaluate("groups:\n  analysts: { level: workspace, members: [user:a@contoso.com] }\n", account: Account);
+        var after = Evaluate("groups:\n  analysts: { members: [user:a@contoso.com] }\n", account: Account);
+        Assert.Equal(
+            [
+                "group:analysts moves from workspace level to account level",
+                "a@contoso.com gains USER access to the workspace via analysts",
+                "group:analysts gains USER access to the workspace",
+            ],
+            AccessDiff.Compute(before, after).Select(c => c.Describe()).ToArray());
+    }
 }

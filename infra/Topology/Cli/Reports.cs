@@ -246,7 +246,7 @@ internal static class Reports
 
                 foreach (var group in changes.GroupBy(c => c.Kind))
                 {
-                    var title = group.Key switch { ChangeKind.Gains => "Gains", ChangeKind.Loses => "Losses", _ => "Changes" };
+                    var title = group.Key switch { ChangeKind.Gains => "Gains", ChangeKind.Loses => "Losses", ChangeKind.Moves => "Level moves", _ => "Changes" };
                     @out.WriteLine($"**{title}** ({group.Count()})");
                     @out.WriteLine();
                     foreach (var c in group)
@@ -263,7 +263,7 @@ internal static class Reports
                 @out.WriteLine($"Access changes from {baseName} to {headName} at {Stamp(now)}: {changes.Count}");
                 foreach (var c in changes)
                 {
-                    @out.WriteLine($"  {(c.Kind == ChangeKind.Gains ? "+" : c.Kind == ChangeKind.Loses ? "-" : "~")} {c.Describe()}");
+                    @out.WriteLine($"  {c.Kind switch { ChangeKind.Gains => "+", ChangeKind.Loses => "-", ChangeKind.Moves => ">", _ => "~" }} {c.Describe()}");
                 }
 
                 break;

@@ -7,11 +7,15 @@ public enum ChangeKind
     Gains,
     Loses,
     Changes,
+    Moves,
 }
 
 public sealed record AccessChange(ChangeKind Kind, PrincipalRef Principal, AccessEntry? Before, AccessEntry? After)
 {
     public AccessEntry Entry => After ?? Before!;
+
+    /// <summary>For <see cref="ChangeKind.Moves"/>: the identity's level before and after.</summary>
+    public (IdentityLevel From, IdentityLevel To)? Level { get; init; }
 
     /// <summary>Review language: "bob@contoso.com gains READ on app-secrets via data-scientists, until 2026-12-01".</summary>
     public string Describe()
@@ -19,6 +23,7 @@ public sealed record AccessChange(ChangeKind Kind, PrincipalRef Principal, Acces
         var who = Who(Principal);
         return Kind switch
         {
+            ChangeKind.Moves => $"{who} moves from {Level!.Value.From.ToString().ToLowerInvariant()} level to {Level.Value.To.ToString().ToLowerInvariant()} level",
             ChangeKind.Gains => $"{who} gains {What(After!)}{How(After!)}",
             ChangeKind.Loses => $"{who} loses {What(Before!)}{How(Before!)}",
             _ => Before!.Permission != After!.Permission
@@ -53,6 +58,20 @@ public sealed record AccessChange(ChangeKind Kind, PrincipalRef Principal, Acces
 /// <summary>The access-level difference between two topologies evaluated at the same instant.</summary>
 public static class AccessDiff
 {
+    /// <summary>Access changes plus identities that move between workspace and account level.</summary>
+    public static IReadOnlyList<AccessChange> Compute(EvaluationResult before, EvaluationResult after)
+    {
+        var changes = Compute(before.Access, after.Access).ToList();
+        var principals = before.Graph!.Principals().Intersect(after.Graph!.Principals());
+        var moves = principals
+            .Where(p => p.Kind != PrincipalKind.User && before.Model.LevelOf(p) != after.Model.LevelOf(p))
+            .Select(p => new AccessChange(ChangeKind.Moves, p, null, new AccessEntry(p, AccessKind.Workspace, "level", after.Model.LevelOf(p).ToString(), null, null))
+            {
+                Level = (before.Model.LevelOf(p), after.Model.LevelOf(p)),
+            });
+        return moves.Concat(changes).ToList();
+    }
+
     public static IReadOnlyList<AccessChange> Compute(IReadOnlyList<AccessEntry> before, IReadOnlyList<AccessEntry> after)
     {
         var old = before.ToDictionary(e => e.Key);
