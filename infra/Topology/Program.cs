@@ -12,7 +12,18 @@ namespace DatabricksAccess.Topology;
 /// </summary>
 public static class Program
 {
-    public static int Main(string[] args) => Run(args, Console.Out, Console.Error, TimeProvider.System, Environment.CurrentDirectory);
+    public static int Main(string[] args)
+    {
+        if (!Console.IsOutputRedirected)
+        {
+            return Run(args, Console.Out, Console.Error, TimeProvider.System, Environment.CurrentDirectory);
+        }
+
+        // Console.Out flushes after every line: a large plan's access matrix (a line per entry) would cost a write
+        // call per line. Redirected output goes through one buffered writer instead, with the same bytes.
+        using var stdout = new StreamWriter(Console.OpenStandardOutput(), Console.OutputEncoding, 1 << 16);
+        return Run(args, stdout, Console.Error, TimeProvider.System, Environment.CurrentDirectory);
+    }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider clock, string cwd)
     {

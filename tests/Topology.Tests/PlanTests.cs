@@ -76,4 +76,36 @@ public class PlanTests
         var member = Assert.Single(result.Plan!.Groups.Single().Members);
         Assert.Equal("group-g-member-user-bob@contoso.com", member.ResourceName);
     }
+
+    [Fact]
+    public void A_job_nobody_is_granted_anything_on_gets_no_empty_permissions_resource()
+    {
+        var result = Evaluate("""
+            jobs:
+              quiet: { notebook: /x, runAs: "user:svc@contoso.com" }
+              shared: { notebook: /y, runAs: "user:svc@contoso.com", canView: ["user:a@contoso.com"] }
+            """);
+        Assert.Equal(
+            ["job-quiet-job", "job-shared-job", "job-shared-permissions"],
+            result.Plan!.Jobs.SelectMany(j => j.Resources).Select(r => r.Name).ToArray());
+    }
+
+    [Fact]
+    public void Undeclared_built_in_member_groups_and_the_metastore_are_planned_lookups()
+    {
+        var result = Evaluate("""
+            groups:
+              everyone-plus: { members: [group:users] }
+            servicePrincipals:
+              conn: {}
+            catalogGrants:
+              - { on: metastore, to: "sp:conn", privileges: [CREATE_CATALOG] }
+            """, policy: "allowAllUsersAcl: true");
+        Assert.Equal(
+            [
+                new PlannedLookup(PulumiTypes.GetGroup, "users", ProviderScope.Workspace),
+                new PlannedLookup(PulumiTypes.GetCurrentMetastore, "metastore", ProviderScope.Workspace),
+            ],
+            result.Plan!.Lookups);
+    }
 }

@@ -25,7 +25,7 @@ internal static class Reports
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
 
-    public static string Stamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
+    public static string Stamp(DateTimeOffset t) => Instants.Format(t);
 
     public static void Diagnostics(TextWriter err, EvaluationResult result, string? prefix = null)
     {

@@ -75,14 +75,15 @@ public sealed class AccessGraph
             return cached;
         }
 
-        var result = new Dictionary<string, Reach>(StringComparer.Ordinal);
+        _parents.TryGetValue(principal, out var direct);
+        var result = new Dictionary<string, Reach>(direct?.Count ?? 0, StringComparer.Ordinal);
         if (principal.Kind == PrincipalKind.Group)
         {
             // Placeholder while computing guards against cycles in invalid input.
             _groupClosure[principal.Key] = result;
         }
 
-        if (_parents.TryGetValue(principal, out var direct))
+        if (direct is not null)
         {
             foreach (var (group, m) in direct)
             {
@@ -101,7 +102,10 @@ public sealed class AccessGraph
     /// Whether, and how, a principal is a workspace admin: through the built-in admins group, its own
     /// <c>workspaceAccess: admin</c>, or an account group it belongs to that has it.
     /// </summary>
-    public Reach? AdminReach(PrincipalRef principal)
+    public Reach? AdminReach(PrincipalRef principal) => AdminReach(principal, GroupsOf(principal));
+
+    /// <summary><see cref="AdminReach(PrincipalRef)"/> with the principal's <see cref="GroupsOf"/> already at hand.</summary>
+    internal Reach? AdminReach(PrincipalRef principal, IReadOnlyDictionary<string, Reach> groups)
     {
         Reach? best = null;
         void Consider(Reach r)
@@ -117,7 +121,7 @@ public sealed class AccessGraph
             Consider(new Reach(null, string.Empty, $"{PathOf(principal)}.workspaceAccess"));
         }
 
-        foreach (var (group, reach) in GroupsOf(principal))
+        foreach (var (group, reach) in groups)
         {
             if (group == Names.AdminsGroup
                 || (_model.Groups.TryGetValue(group, out var g) && g.HasWorkspaceAssignment && g.WorkspaceAccess == WorkspaceAccess.Admin))

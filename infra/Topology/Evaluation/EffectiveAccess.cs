@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using DatabricksAccess.Topology.Model;
 
 namespace DatabricksAccess.Topology.Evaluation;
@@ -54,22 +55,28 @@ public static class EffectiveAccess
             }
         }
 
-        var grantsByPrincipal = new Dictionary<PrincipalRef, List<CatalogGrantSpec>>();
+        // The securable's text is the same for every principal the grant reaches: render it once.
+        var grantsByPrincipal = new Dictionary<PrincipalRef, List<(CatalogGrantSpec Grant, string On)>>();
         foreach (var grant in model.CatalogGrants)
         {
-            Add(grantsByPrincipal, grant.To, grant);
+            Add(grantsByPrincipal, grant.To, (grant, grant.On.ToString()));
         }
 
         var everyone = PrincipalRef.Group(Names.UsersGroup);
+
+        // One principal at a time, so its entries are keyed without it (AccessEntry.Key less the principal); the
+        // table is reused across principals and an entry is only allocated when it wins.
+        var best = new Dictionary<(AccessKind, string, string), (AccessEntry Entry, int Strength)>();
         foreach (var principal in graph.Principals())
         {
-            var best = new Dictionary<(PrincipalRef, AccessKind, string, string), (AccessEntry Entry, int Strength)>();
+            best.Clear();
             void Offer(AccessKind kind, string resource, string permission, int strength, string? via, DateTimeOffset? until)
             {
-                var entry = new AccessEntry(principal, kind, resource, permission, via, until);
-                if (!best.TryGetValue(entry.Key, out var current) || Stronger(strength, entry, current.Strength, current.Entry))
+                var key = (kind, resource, kind is AccessKind.Catalog or AccessKind.Entitlement ? permission : string.Empty);
+                ref var current = ref CollectionsMarshal.GetValueRefOrAddDefault(best, key, out var exists);
+                if (!exists || Stronger(strength, until, via, current.Strength, current.Entry))
                 {
-                    best[entry.Key] = (entry, strength);
+                    current = (new AccessEntry(principal, kind, resource, permission, via, until), strength);
                 }
             }
 
@@ -110,16 +117,16 @@ public static class EffectiveAccess
                     Offer(AccessKind.Job, job.Name, Vocabulary.Name(level), (int)level, via, until);
                 }
 
-                foreach (var grant in grantsByPrincipal.GetValueOrDefault(source) ?? [])
+                foreach (var (grant, on) in grantsByPrincipal.GetValueOrDefault(source) ?? [])
                 {
                     foreach (var privilege in grant.Privileges)
                     {
-                        Offer(AccessKind.Catalog, grant.On.ToString(), privilege, 1, via, until);
+                        Offer(AccessKind.Catalog, on, privilege, 1, via, until);
                     }
                 }
             }
 
-            if (graph.AdminReach(principal) is { } admin)
+            if (graph.AdminReach(principal, groups) is { } admin)
             {
                 var via = admin.Via.Length == 0 ? null : admin.Via;
                 Offer(AccessKind.Workspace, "workspace", "ADMIN", (int)WorkspaceAccess.Admin, via, admin.Until);
@@ -134,11 +141,36 @@ public static class EffectiveAccess
                 }
             }
 
-            entries.AddRange(best.Values.Select(v => v.Entry)
-                .OrderBy(e => e.Kind).ThenBy(e => e.Resource, StringComparer.Ordinal).ThenBy(e => e.Permission, StringComparer.Ordinal));
+            // (Kind, Resource, Permission) is unique within one principal's entries, so an unstable sort orders
+            // them exactly as a stable one would.
+            var start = entries.Count;
+            foreach (var (entry, _) in best.Values)
+            {
+                entries.Add(entry);
+            }
+
+            entries.Sort(start, best.Count, EntryOrder.Instance);
         }
 
         return entries;
+    }
+
+    /// <summary>By kind, then resource, then permission (ordinal).</summary>
+    private sealed class EntryOrder : IComparer<AccessEntry>
+    {
+        public static readonly EntryOrder Instance = new();
+
+        public int Compare(AccessEntry? x, AccessEntry? y)
+        {
+            var c = x!.Kind.CompareTo(y!.Kind);
+            if (c != 0)
+            {
+                return c;
+            }
+
+            c = string.CompareOrdinal(x.Resource, y.Resource);
+            return c != 0 ? c : string.CompareOrdinal(x.Permission, y.Permission);
+        }
     }
 
     private static IReadOnlyList<string> EntitlementsOf(TopologyModel model, PrincipalRef p) => p.Kind switch
@@ -150,19 +182,19 @@ public static class EffectiveAccess
     };
 
     /// <summary>Higher permission wins; at equal strength standing beats expiring, later beats earlier, direct beats inherited.</summary>
-    private static bool Stronger(int strength, AccessEntry entry, int currentStrength, AccessEntry current)
+    private static bool Stronger(int strength, DateTimeOffset? until, string? via, int currentStrength, AccessEntry current)
     {
         if (strength != currentStrength)
         {
             return strength > currentStrength;
         }
 
-        if (entry.Until != current.Until)
+        if (until != current.Until)
         {
-            return entry.Until is null || (current.Until is not null && entry.Until > current.Until);
+            return until is null || (current.Until is not null && until > current.Until);
         }
 
-        return entry.Via is null && current.Via is not null;
+        return via is null && current.Via is not null;
     }
 
     private static void Add<TKey, TValue>(Dictionary<TKey, List<TValue>> map, TKey key, TValue value)

@@ -39,7 +39,7 @@ internal sealed class PolicyChecker(AccessGraph graph, Diagnostics d)
             if (e.Expires - _m.Now > TimeSpan.FromDays(Policy.MaxExpiryDays))
             {
                 d.Violation($"{e.Path}.expires", Rules.ExpiryHorizon,
-                    $"exception expires {Format(e.Expires)}, more than maxExpiryDays ({Policy.MaxExpiryDays}) from now");
+                    $"exception expires {Instants.Format(e.Expires)}, more than maxExpiryDays ({Policy.MaxExpiryDays}) from now");
             }
         }
     }
@@ -59,19 +59,19 @@ internal sealed class PolicyChecker(AccessGraph graph, Diagnostics d)
                 if (Policy.RequireReason && string.IsNullOrWhiteSpace(m.Reason))
                 {
                     Violation($"{m.Path}.reason", Rules.ReasonRequired, m.Principal,
-                        $"{m.Principal} in '{group.Key}' expires {Format(expires)} but gives no reason (a ticket or why)");
+                        $"{m.Principal} in '{group.Key}' expires {Instants.Format(expires)} but gives no reason (a ticket or why)");
                 }
 
                 if (expires - _m.Now > TimeSpan.FromDays(Policy.MaxExpiryDays))
                 {
                     Violation($"{m.Path}.expires", Rules.ExpiryHorizon, m.Principal,
-                        $"{m.Principal} in '{group.Key}' expires {Format(expires)}, more than maxExpiryDays ({Policy.MaxExpiryDays}) from now");
+                        $"{m.Principal} in '{group.Key}' expires {Instants.Format(expires)}, more than maxExpiryDays ({Policy.MaxExpiryDays}) from now");
                 }
 
                 if (admin && expires - _m.Now > TimeSpan.FromHours(Policy.MaxAdminHours))
                 {
                     Violation($"{m.Path}.expires", Rules.AdminDuration, m.Principal,
-                        $"admin access for {m.Principal} through '{group.Key}' lasts until {Format(expires)}, longer than maxAdminHours ({Policy.MaxAdminHours}h)");
+                        $"admin access for {m.Principal} through '{group.Key}' lasts until {Instants.Format(expires)}, longer than maxAdminHours ({Policy.MaxAdminHours}h)");
                 }
             }
         }
@@ -170,6 +170,4 @@ internal sealed class PolicyChecker(AccessGraph graph, Diagnostics d)
             Violation($"{grant.Path}.to", Rules.AllUsersAccess, users, $"grant on {grant.On} to the built-in users group: {Hint}");
         }
     }
-
-    private static string Format(DateTimeOffset instant) => TopologyBinder.Format(instant);
 }

@@ -188,7 +188,7 @@ internal sealed partial class TopologyBinder
 
             if (expires <= _now)
             {
-                _d.Warning(item.Path, $"exception to {rule} for {principal} expired at {Format(expires.Value)} and no longer applies");
+                _d.Warning(item.Path, $"exception to {rule} for {principal} expired at {Instants.Format(expires.Value)} and no longer applies");
                 continue;
             }
 
@@ -880,8 +880,6 @@ internal sealed partial class TopologyBinder
         _d.Error(path, error);
         return null;
     }
-
-    internal static string Format(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
 
     [GeneratedRegex(@"^[-\w._()]*[-\w_()]$")]
     private static partial Regex ResourceGroupName();

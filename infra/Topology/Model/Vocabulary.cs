@@ -14,7 +14,13 @@ public static class Vocabulary
             ["MANAGE"] = SecretPermission.Manage,
         };
 
-    public static string Name(SecretPermission permission) => permission.ToString().ToUpperInvariant();
+    public static string Name(SecretPermission permission) => permission switch
+    {
+        SecretPermission.Read => "READ",
+        SecretPermission.Write => "WRITE",
+        SecretPermission.Manage => "MANAGE",
+        _ => permission.ToString().ToUpperInvariant(),
+    };
 
     public static string Name(JobPermission permission) => permission switch
     {

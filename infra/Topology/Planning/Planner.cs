@@ -89,6 +89,20 @@ public static class Planner
             lookups.Add(new PlannedLookup(PulumiTypes.GetServicePrincipal, s.Spec.ApplicationId!, s.SpProvider));
         }
 
+        // Built-in groups used as members without being declared are looked up by name.
+        lookups.AddRange(groups
+            .SelectMany(g => g.Members.Select(m => m.Membership.Principal))
+            .Where(p => p.Kind == PrincipalKind.Group && !model.Groups.ContainsKey(p.Key))
+            .Distinct()
+            .Order()
+            .Select(p => new PlannedLookup(PulumiTypes.GetGroup, p.Key, ProviderScope.Workspace)));
+
+        if (grants?.Securables.Any(s => s.On.Kind == SecurableKind.Metastore) == true)
+        {
+            // Config names no metastore: grants go to the one assigned to this workspace.
+            lookups.Add(new PlannedLookup(PulumiTypes.GetCurrentMetastore, "metastore", ProviderScope.Workspace));
+        }
+
         lookups.AddRange(groups
             .SelectMany(g => g.Members.Where(m => m.Membership.Principal.IsHuman).Select(m => (m.Membership.Principal.Key, g.GroupProvider)))
             .Distinct()

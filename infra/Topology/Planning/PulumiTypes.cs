@@ -28,6 +28,7 @@ public static class PulumiTypes
     public const string GetGroup = "databricks:index/getGroup:getGroup";
     public const string GetUser = "databricks:index/getUser:getUser";
     public const string GetServicePrincipal = "databricks:index/getServicePrincipal:getServicePrincipal";
+    public const string GetCurrentMetastore = "databricks:index/getCurrentMetastore:getCurrentMetastore";
     public const string GetResourceGroup = "azure-native:resources:getResourceGroup";
 
     public const string ResourceGroup = "azure-native:resources:ResourceGroup";

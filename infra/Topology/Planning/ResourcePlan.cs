@@ -246,14 +246,18 @@ public sealed record JobPlan(JobSpec Spec, string Name) : IComponentPlan
 
     public string JobResource => $"{Name}-job";
 
-    public string PermissionsResource => $"{Name}-permissions";
+    /// <summary>Null when nobody is granted anything on the job: Databricks rejects an empty permission list.</summary>
+    public string? PermissionsResource => Spec.Permissions.Any() ? $"{Name}-permissions" : null;
 
     public IEnumerable<PlannedResource> Resources
     {
         get
         {
             yield return new(PulumiTypes.Job, JobResource, ProviderScope.Workspace);
-            yield return new(PulumiTypes.Permissions, PermissionsResource, ProviderScope.Workspace);
+            if (PermissionsResource is { } p)
+            {
+                yield return new(PulumiTypes.Permissions, p, ProviderScope.Workspace);
+            }
         }
     }
 }

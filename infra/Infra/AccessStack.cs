@@ -1,0 +1,386 @@
+using System.Collections.Immutable;
+using DatabricksAccess.Infra.Components;
+using DatabricksAccess.Topology.Config;
+using DatabricksAccess.Topology.Evaluation;
+using DatabricksAccess.Topology.Model;
+using DatabricksAccess.Topology.Planning;
+using Pulumi;
+using Dbx = Pulumi.Databricks;
+using Resources = Pulumi.AzureNative.Resources;
+
+namespace DatabricksAccess.Infra;
+
+/// <summary>
+/// The program: evaluates the stack's topology (exactly as the offline <c>check</c> does) and materializes its
+/// <see cref="ResourcePlan"/>. Every name, type, provider scope and protect flag comes from the plan.
+/// </summary>
+public static class AccessStack
+{
+    public const string DatabricksAuthorizationTokens = "tokens";
+
+    /// <summary>Evaluate, then build: what <c>Program</c> runs, and what the tests run.</summary>
+    public static IDictionary<string, object?> Run(StackConfigInput input, TimeProvider clock, Func<string, Output<string>> secretConfig,
+        StackSettings settings, BuildOptions? options = null)
+        => Build(Check(input, clock), secretConfig, settings, options);
+
+    /// <summary>
+    /// Evaluates the topology. Warnings are logged; errors and policy violations fail the run with the same text the
+    /// offline <c>check</c> prints, one per line, before any resource is registered.
+    /// </summary>
+    public static EvaluationResult Check(StackConfigInput input, TimeProvider clock)
+    {
+        var result = TopologyEvaluator.Evaluate(input, clock);
+        foreach (var warning in result.Diagnostics.Where(d => d.Severity == Severity.Warning))
+        {
+            Log.Warn(warning.ToString());
+        }
+
+        if (result.ExitCode != 0 || result.Plan is null)
+        {
+            throw new RunException(string.Join('\n', result.Errors.Select(d => d.ToString())));
+        }
+
+        return result;
+    }
+
+    /// <summary>Registers the plan's resources; returns the stack outputs.</summary>
+    public static IDictionary<string, object?> Build(EvaluationResult result, Func<string, Output<string>> secretConfig,
+        StackSettings settings, BuildOptions? options = null)
+    {
+        var plan = result.Plan ?? throw new ArgumentException("an invalid topology has no plan", nameof(result));
+        return new StackBuilder(result.Model, plan, secretConfig, settings, options ?? new BuildOptions()).Build();
+    }
+
+    private sealed class StackBuilder(TopologyModel model, ResourcePlan plan, Func<string, Output<string>> secretConfig,
+        StackSettings settings, BuildOptions options) : IPrincipalResolver
+    {
+        private readonly Dictionary<string, DatabricksServicePrincipal> _sps = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, ManagedIdentityWebApp> _webApps = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, GroupAccess> _groups = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Output<string>> _builtInGroups = new(StringComparer.Ordinal);
+        private ProviderSet _providers = ProviderSet.WorkspaceOnly;
+        private UserLookups? _users;
+
+        public Dictionary<string, object?> Build()
+        {
+            // Secret config first: a missing key fails the run before anything is registered.
+            var secretValues = plan.Scopes.SelectMany(s => s.Secrets)
+                .Where(s => s.Secret.Source == SecretSourceKind.Config)
+                .Select(s => s.Secret.ConfigKey!)
+                .Distinct(StringComparer.Ordinal)
+                .ToDictionary(k => k, k => Output.CreateSecret(secretConfig(k)), StringComparer.Ordinal);
+
+            if (plan.AccountProviderResource is { } providerName)
+            {
+                var bootstrap = new PlannedChildren(plan.StackResources.Where(r => r.Name == providerName), null,
+                    ProviderSet.WorkspaceOnly, options.ResourceTransformations);
+                var provider = bootstrap.Create(providerName, o => new Dbx.Provider(providerName, AccountProviderArgs(), o));
+                bootstrap.Complete();
+                _providers = new ProviderSet(provider);
+            }
+
+            var stack = new PlannedChildren(plan.StackResources.Where(r => r.Name != plan.AccountProviderResource), null,
+                _providers, options.ResourceTransformations);
+            _users = new UserLookups(_providers);
+            var (resourceGroupName, location) = ResourceGroup(stack);
+
+            // Two construction cycles that are no dependency cycles, broken with deferred outputs (they keep
+            // unknown-ness, secretness and dependencies, so previews and mocks see what `up` sees):
+            //  - an on-behalf-of token needs the `tokens` permission, which names the service principals' ids;
+            //  - a web app's settings carry the ids of its jobs, and those jobs run as the web app's principal.
+            // Each is resolved as soon as its source exists; should building fail first, they are failed rather than
+            // left pending, so the run ends with the error instead of waiting for outputs that never come.
+            var tokenGate = plan.TokenUsageResource is null ? null : new Deferred<Resource>();
+            var jobIds = plan.WebApps.ToDictionary(w => w.Spec.Key, _ => new Deferred<ImmutableArray<string>>(), StringComparer.Ordinal);
+            try
+            {
+                foreach (var sp in plan.ServicePrincipals)
+                {
+                    _sps[sp.Spec.Key] = new DatabricksServicePrincipal(sp.Name, new DatabricksServicePrincipalArgs
+                    {
+                        Plan = sp,
+                        Providers = _providers,
+                        Account = model.Account,
+                        TokenPermission = tokenGate?.Output,
+                    }, ComponentOptions());
+                }
+
+                foreach (var app in plan.WebApps)
+                {
+                    _webApps[app.Spec.Key] = new ManagedIdentityWebApp(app.Name, new ManagedIdentityWebAppArgs
+                    {
+                        Plan = app,
+                        Providers = _providers,
+                        ResourceGroupName = resourceGroupName ?? throw new InvalidOperationException("web apps need topology.resourceGroup"),
+                        Location = location,
+                        DatabricksHost = settings.DatabricksHost,
+                        Account = model.Account,
+                        JobIds = jobIds[app.Spec.Key].Output,
+                    }, ComponentOptions());
+                }
+
+                if (plan.TokenUsageResource is { } tokenUsage)
+                {
+                    var permissions = new Dbx.PermissionsArgs { Authorization = DatabricksAuthorizationTokens };
+                    foreach (var sp in plan.ServicePrincipals.Where(s => s.TokenResource is not null))
+                    {
+                        permissions.AccessControls.Add(new Dbx.Inputs.PermissionsAccessControlArgs
+                        {
+                            ServicePrincipalName = _sps[sp.Spec.Key].AccessName,
+                            PermissionLevel = "CAN_USE",
+                        });
+                    }
+
+                    var usage = stack.Create(tokenUsage, o => new Dbx.Permissions(tokenUsage, permissions, o));
+                    tokenGate!.Resolve(Output.Create<Resource>(usage));
+                }
+
+                foreach (var group in InDependencyOrder(plan.Groups))
+                {
+                    _groups[group.Spec.Key] = new GroupAccess(group.Name, new GroupAccessArgs
+                    {
+                        Plan = group,
+                        Providers = _providers,
+                        Principals = this,
+                        Account = model.Account,
+                    }, ComponentOptions());
+                }
+
+                var tokens = _sps.ToDictionary(kv => kv.Key, kv => kv.Value.TokenValue, StringComparer.Ordinal);
+                var scopes = plan.Scopes.Select(scope => new SecretScopeAccess(scope.Name, new SecretScopeAccessArgs
+                {
+                    Plan = scope,
+                    Providers = _providers,
+                    Principals = this,
+                    SecretConfig = secretValues,
+                    Tokens = tokens,
+                }, ComponentOptions())).ToList();
+
+                if (plan.Grants is { } grants)
+                {
+                    _ = new CatalogGrants(grants.Name, new CatalogGrantsArgs { Plan = grants, Providers = _providers, Principals = this }, ComponentOptions());
+                }
+
+                var jobs = new Dictionary<string, NotebookJob>(StringComparer.Ordinal);
+                foreach (var job in plan.Jobs)
+                {
+                    jobs[job.Spec.Key] = new NotebookJob(job.Name, new NotebookJobArgs { Plan = job, Providers = _providers, Principals = this }, ComponentOptions());
+                }
+
+                foreach (var app in plan.WebApps)
+                {
+                    jobIds[app.Spec.Key].Resolve(Output.All(app.TriggeredJobs.Select(k => jobs[k].JobId)));
+                }
+
+                stack.Complete();
+                return Outputs(scopes, jobs);
+            }
+            catch (Exception ex)
+            {
+                tokenGate?.Fail(ex);
+                foreach (var pending in jobIds.Values)
+                {
+                    pending.Fail(ex);
+                }
+
+                throw;
+            }
+        }
+
+        public Output<string> MemberId(PrincipalRef principal, ProviderScope scope) => principal.Kind switch
+        {
+            PrincipalKind.User => _users!.Id(principal.Key, scope),
+            PrincipalKind.Group when _groups.TryGetValue(principal.Key, out var g) => g.GroupId,
+            PrincipalKind.Group when Names.IsBuiltInGroup(principal.Key) => BuiltInGroupId(principal.Key),
+            PrincipalKind.ServicePrincipal when _sps.TryGetValue(principal.Key, out var s) => s.ServicePrincipalId,
+            PrincipalKind.WebApp when _webApps.TryGetValue(principal.Key, out var w) => w.ServicePrincipalId,
+            _ => throw Unknown(principal),
+        };
+
+        public Output<string> AccessName(PrincipalRef principal) => principal.Kind switch
+        {
+            PrincipalKind.User => Output.Create(principal.Key),
+            PrincipalKind.Group when _groups.TryGetValue(principal.Key, out var g) => g.AccessName,
+            PrincipalKind.Group when Names.IsBuiltInGroup(principal.Key) => Output.Create(principal.Key),
+            PrincipalKind.ServicePrincipal when _sps.TryGetValue(principal.Key, out var s) => s.AccessName,
+            PrincipalKind.WebApp when _webApps.TryGetValue(principal.Key, out var w) => w.AccessName,
+            _ => throw Unknown(principal),
+        };
+
+        private static InvalidOperationException Unknown(PrincipalRef principal) =>
+            new($"{principal} is not built (yet): groups are built members first, after service principals and web apps");
+
+        /// <summary>The built-in workspace groups may be referred to without being declared; looked up once.</summary>
+        private Output<string> BuiltInGroupId(string key)
+        {
+            if (!_builtInGroups.TryGetValue(key, out var id))
+            {
+                id = Dbx.GetGroup.Invoke(new Dbx.GetGroupInvokeArgs { DisplayName = key }).Apply(g => g.Id);
+                _builtInGroups[key] = id;
+            }
+
+            return id;
+        }
+
+        private Dbx.ProviderArgs AccountProviderArgs()
+        {
+            var account = model.Account ?? throw new InvalidOperationException("an account provider is planned without databricks-access:account");
+            var auth = settings.Auth;
+            var args = new Dbx.ProviderArgs { Host = account.Host, AccountId = account.Id };
+            if (auth.AuthType is { } authType)
+            {
+                args.AuthType = authType;
+            }
+
+            if (auth.AzureTenantId is { } tenant)
+            {
+                args.AzureTenantId = tenant;
+            }
+
+            if (auth.AzureClientId is { } client)
+            {
+                args.AzureClientId = client;
+            }
+
+            if (auth.AzureUseMsi is { } msi)
+            {
+                args.AzureUseMsi = msi;
+            }
+
+            if (auth.AzureEnvironment is { } environment)
+            {
+                args.AzureEnvironment = environment;
+            }
+
+            return args;
+        }
+
+        private (Input<string>? Name, Input<string>? Location) ResourceGroup(PlannedChildren stack)
+        {
+            if (plan.ResourceGroupResource is { } rgName)
+            {
+                var spec = model.ResourceGroup ?? throw new InvalidOperationException("a resource group is planned without topology.resourceGroup");
+                var rgArgs = new Resources.ResourceGroupArgs { ResourceGroupName = spec.Name };
+                if (spec.Location is { } l)
+                {
+                    rgArgs.Location = l;
+                }
+
+                var rg = stack.Create(rgName, o => new Resources.ResourceGroup(rgName, rgArgs, o));
+                return (rg.Name, rg.Location);
+            }
+
+            if (plan.WebApps.Count > 0 && model.ResourceGroup is { Existing: true } existing)
+            {
+                var found = Resources.GetResourceGroup.Invoke(new Resources.GetResourceGroupInvokeArgs { ResourceGroupName = existing.Name });
+                return (found.Apply(r => r.Name), existing.Location is { } l ? l : found.Apply(r => r.Location));
+            }
+
+            return (null, null);
+        }
+
+        private ComponentResourceOptions ComponentOptions()
+        {
+            var o = new ComponentResourceOptions();
+            o.ResourceTransformations.AddRange(options.ResourceTransformations);
+            return o;
+        }
+
+        private Dictionary<string, object?> Outputs(IReadOnlyList<SecretScopeAccess> scopes, IReadOnlyDictionary<string, NotebookJob> jobs)
+        {
+            var expiring = plan.ExpiringSoon
+                .Select(e => ImmutableDictionary<string, object?>.Empty
+                    .Add("group", e.Group)
+                    .Add("principal", e.Principal.ToString())
+                    .Add("expires", Instants.Format(e.Expires))
+                    .Add("reason", e.Reason))
+                .ToImmutableArray();
+            var unmanaged = MapOf(plan.Groups.Where(g => g.ReportsUnmanagedMembers).Select(g => (g.Spec.Key, _groups[g.Spec.Key].UnmanagedMembers)))
+                .Apply(map => map.Where(kv => kv.Value.Length > 0).ToImmutableDictionary(StringComparer.Ordinal));
+
+            return new Dictionary<string, object?>
+            {
+                ["webAppUrls"] = MapOf(_webApps.Select(kv => (kv.Key, kv.Value.Url))),
+                ["webAppIdentityClientIds"] = MapOf(_webApps.Select(kv => (kv.Key, kv.Value.IdentityClientId))),
+                ["servicePrincipalApplicationIds"] = MapOf(_sps.Select(kv => (kv.Key, kv.Value.ApplicationId))),
+                ["secretScopes"] = Output.All(scopes.Select(s => s.ScopeName)),
+                ["jobIds"] = MapOf(jobs.Select(kv => (kv.Key, kv.Value.JobId))),
+                ["expiringMemberships"] = Output.Create(expiring),
+                ["unmanagedMembers"] = unmanaged,
+            };
+        }
+
+        private static Output<ImmutableDictionary<string, T>> MapOf<T>(IEnumerable<(string Key, Output<T> Value)> entries)
+        {
+            var list = entries.ToList();
+            return Output.All(list.Select(e => e.Value))
+                .Apply(values => list.Select((e, i) => KeyValuePair.Create(e.Key, values[i])).ToImmutableDictionary(StringComparer.Ordinal));
+        }
+
+        /// <summary>Groups that are members of other groups come first (Topology rejects membership cycles).</summary>
+        private static List<GroupPlan> InDependencyOrder(IReadOnlyList<GroupPlan> groups)
+        {
+            var byKey = groups.ToDictionary(g => g.Spec.Key, StringComparer.Ordinal);
+            var done = new HashSet<string>(StringComparer.Ordinal);
+            var visiting = new HashSet<string>(StringComparer.Ordinal);
+            var order = new List<GroupPlan>();
+
+            void Visit(GroupPlan group)
+            {
+                if (done.Contains(group.Spec.Key))
+                {
+                    return;
+                }
+
+                if (!visiting.Add(group.Spec.Key))
+                {
+                    throw new InvalidOperationException($"group membership cycle through '{group.Spec.Key}'");
+                }
+
+                foreach (var m in group.Members.Where(m => m.Membership.Principal.Kind == PrincipalKind.Group))
+                {
+                    if (byKey.TryGetValue(m.Membership.Principal.Key, out var inner))
+                    {
+                        Visit(inner);
+                    }
+                }
+
+                visiting.Remove(group.Spec.Key);
+                done.Add(group.Spec.Key);
+                order.Add(group);
+            }
+
+            foreach (var g in groups)
+            {
+                Visit(g);
+            }
+
+            return order;
+        }
+    }
+
+    /// <summary>An output resolved later, exactly once; failed instead when building stops first.</summary>
+    private sealed class Deferred<T>
+    {
+        private readonly DeferredOutput<T> _deferred = new();
+        private bool _settled;
+
+        public Output<T> Output => _deferred.Output;
+
+        public void Resolve(Output<T> value)
+        {
+            _settled = true;
+            _deferred.Resolve(value);
+        }
+
+        public void Fail(Exception ex)
+        {
+            if (!_settled)
+            {
+                _settled = true;
+                _deferred.Resolve(Pulumi.Output.Create(Task.FromException<T>(
+                    new InvalidOperationException("not built: the program stopped before this value existed", ex))));
+            }
+        }
+    }
+}

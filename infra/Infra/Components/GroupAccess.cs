@@ -1,0 +1,114 @@
+using System.Collections.Immutable;
+using DatabricksAccess.Topology.Model;
+using DatabricksAccess.Topology.Planning;
+using Pulumi;
+using Dbx = Pulumi.Databricks;
+
+namespace DatabricksAccess.Infra.Components;
+
+public sealed class GroupAccessArgs
+{
+    public required GroupPlan Plan { get; init; }
+
+    public required ProviderSet Providers { get; init; }
+
+    public required IPrincipalResolver Principals { get; init; }
+
+    public AccountSpec? Account { get; init; }
+}
+
+/// <summary>
+/// A Databricks group (created, or looked up when it exists already or is synced from Entra ID: such a group is
+/// never created or deleted here), its entitlements, workspace assignment and declared members. A looked-up
+/// <c>existing</c> group also reports the members it has that the stack does not declare.
+/// </summary>
+public sealed class GroupAccess : ComponentResource
+{
+    public GroupAccess(string name, GroupAccessArgs args, ComponentResourceOptions? options = null)
+        : base(PulumiTypes.GroupComponent, name, options)
+    {
+        var plan = args.Plan;
+        var spec = plan.Spec;
+        if (plan.Name != name)
+        {
+            throw new ArgumentException($"component '{name}' is given the plan of '{plan.Name}'", nameof(name));
+        }
+
+        var children = new PlannedChildren(plan.Resources, this, args.Providers);
+        Output<string> groupId;
+        Output<string> displayName;
+        Output<Dbx.GetGroupResult>? lookup = null;
+        if (plan.Creates)
+        {
+            var group = children.Create(plan.GroupResource, o => new Dbx.Group(plan.GroupResource, new Dbx.GroupArgs
+            {
+                DisplayName = spec.DisplayName,
+            }, o));
+            groupId = group.Id;
+            displayName = group.DisplayName;
+        }
+        else
+        {
+            lookup = Dbx.GetGroup.Invoke(new Dbx.GetGroupInvokeArgs { DisplayName = spec.DisplayName }, children.Invoke(plan.GroupProvider));
+            groupId = lookup.Apply(g => g.Id);
+            displayName = lookup.Apply(g => g.DisplayName);
+        }
+
+        if (plan.EntitlementsResource is { } e)
+        {
+            var entitlementArgs = Identity.Entitlements(spec.Entitlements);
+            entitlementArgs.GroupId = groupId;
+            children.Create(e, o => new Dbx.Entitlements(e, entitlementArgs, o));
+        }
+
+        Dbx.MwsPermissionAssignment? assignment = null;
+        if (plan.AssignmentResource is { } a)
+        {
+            assignment = children.Create(a, o => new Dbx.MwsPermissionAssignment(a, Identity.Assignment(args.Account, groupId, spec.WorkspaceAccess), o));
+        }
+
+        var declared = new List<Output<string>>();
+        foreach (var member in plan.Members)
+        {
+            var memberId = args.Principals.MemberId(member.Membership.Principal, plan.GroupProvider);
+            declared.Add(memberId);
+            children.Create(member.ResourceName, o => new Dbx.GroupMember(member.ResourceName, new Dbx.GroupMemberArgs
+            {
+                GroupId = groupId,
+                MemberId = memberId,
+            }, o));
+        }
+
+        children.Complete();
+
+        GroupId = groupId;
+        DisplayName = displayName;
+        AccessName = Identity.After(displayName, assignment);
+        UnmanagedMembers = plan.ReportsUnmanagedMembers && lookup is not null
+            ? Output.Tuple(lookup, Output.All(declared)).Apply(t => Unmanaged(t.Item1, t.Item2))
+            : Output.Create(ImmutableArray<string>.Empty);
+        RegisterOutputs();
+    }
+
+    [Output("groupId")]
+    public Output<string> GroupId { get; private set; }
+
+    [Output("displayName")]
+    public Output<string> DisplayName { get; private set; }
+
+    /// <summary>Ids of live members the stack does not declare (looked-up <c>existing</c> groups only; else empty).</summary>
+    [Output("unmanagedMembers")]
+    public Output<ImmutableArray<string>> UnmanagedMembers { get; private set; }
+
+    /// <summary>The display name, once the group is in the workspace (see <see cref="IPrincipalResolver.AccessName"/>).</summary>
+    public Output<string> AccessName { get; }
+
+    private static ImmutableArray<string> Unmanaged(Dbx.GetGroupResult group, ImmutableArray<string> declared)
+    {
+        // `members` is the provider's flat list; users, service principals and child groups are its typed split.
+        var live = Ids(group.Members).Concat(Ids(group.Users)).Concat(Ids(group.ServicePrincipals)).Concat(Ids(group.ChildGroups));
+        return [.. live.Except(declared, StringComparer.Ordinal).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+    }
+
+    private static ImmutableArray<string> Ids(ImmutableArray<string> ids) => ids.IsDefault ? [] : ids;
+}

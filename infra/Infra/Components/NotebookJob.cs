@@ -1,0 +1,101 @@
+using DatabricksAccess.Topology.Model;
+using DatabricksAccess.Topology.Planning;
+using Pulumi;
+using Dbx = Pulumi.Databricks;
+
+namespace DatabricksAccess.Infra.Components;
+
+public sealed class NotebookJobArgs
+{
+    public required JobPlan Plan { get; init; }
+
+    public required ProviderSet Providers { get; init; }
+
+    public required IPrincipalResolver Principals { get; init; }
+}
+
+/// <summary>A serverless notebook job, who it runs as, and who may view, run or manage it.</summary>
+public sealed class NotebookJob : ComponentResource
+{
+    public const string TaskKey = "main";
+
+    public NotebookJob(string name, NotebookJobArgs args, ComponentResourceOptions? options = null)
+        : base(PulumiTypes.JobComponent, name, options)
+    {
+        var plan = args.Plan;
+        var spec = plan.Spec;
+        if (plan.Name != name)
+        {
+            throw new ArgumentException($"component '{name}' is given the plan of '{plan.Name}'", nameof(name));
+        }
+
+        var children = new PlannedChildren(plan.Resources, this, args.Providers);
+        var runAs = spec.RunAs.Kind switch
+        {
+            PrincipalKind.User => new Dbx.Inputs.JobRunAsArgs { UserName = spec.RunAs.Key },
+            PrincipalKind.ServicePrincipal or PrincipalKind.WebApp =>
+                new Dbx.Inputs.JobRunAsArgs { ServicePrincipalName = args.Principals.AccessName(spec.RunAs) },
+            _ => throw new InvalidOperationException($"{spec.Path}: a job cannot run as {spec.RunAs}"),
+        };
+
+        var jobArgs = new Dbx.JobArgs
+        {
+            Name = spec.Name,
+            RunAs = runAs,
+
+            // No cluster: the task runs on serverless compute.
+            Tasks =
+            {
+                new Dbx.Inputs.JobTaskArgs
+                {
+                    TaskKey = TaskKey,
+                    NotebookTask = new Dbx.Inputs.JobTaskNotebookTaskArgs { NotebookPath = spec.Notebook },
+                },
+            },
+        };
+        if (spec.Schedule is { } schedule)
+        {
+            jobArgs.Schedule = new Dbx.Inputs.JobScheduleArgs { QuartzCronExpression = schedule.Cron, TimezoneId = schedule.TimeZone };
+        }
+
+        var job = children.Create(plan.JobResource, o => new Dbx.Job(plan.JobResource, jobArgs, o));
+
+        if (plan.PermissionsResource is { } permissionsName)
+        {
+            var permissions = new Dbx.PermissionsArgs { JobId = job.Id };
+            foreach (var (principal, level) in spec.Permissions)
+            {
+                var control = new Dbx.Inputs.PermissionsAccessControlArgs { PermissionLevel = Vocabulary.Name(level) };
+                var who = args.Principals.AccessName(principal);
+                switch (principal.Kind)
+                {
+                    case PrincipalKind.User:
+                        control.UserName = who;
+                        break;
+                    case PrincipalKind.Group:
+                        control.GroupName = who;
+                        break;
+                    default:
+                        control.ServicePrincipalName = who;
+                        break;
+                }
+
+                permissions.AccessControls.Add(control);
+            }
+
+            children.Create(permissionsName, o => new Dbx.Permissions(permissionsName, permissions, o));
+        }
+
+        children.Complete();
+
+        JobId = job.Id;
+        Url = job.Url;
+        RegisterOutputs();
+    }
+
+    [Output("jobId")]
+    public Output<string> JobId { get; private set; }
+
+    [Output("url")]
+    public Output<string> Url { get; private set; }
+}

@@ -1,0 +1,99 @@
+using DatabricksAccess.Topology.Planning;
+using Pulumi;
+
+namespace DatabricksAccess.Infra.Components;
+
+/// <summary>
+/// The resources a plan decided for one parent (a component, or the stack when the parent is null). Every resource
+/// is created through <see cref="Create{T}"/>, which hands out the options the plan decided (parent, provider by
+/// scope, protect) and checks the type token; <see cref="Complete"/> then checks that nothing planned was left out.
+/// Names, providers and protect flags are therefore never decided here, only looked up.
+/// </summary>
+public sealed class PlannedChildren
+{
+    private readonly Dictionary<string, PlannedResource> _planned;
+    private readonly HashSet<string> _created = new(StringComparer.Ordinal);
+    private readonly Resource? _parent;
+    private readonly ProviderSet _providers;
+    private readonly IReadOnlyList<ResourceTransformation> _transformations;
+
+    public PlannedChildren(IEnumerable<PlannedResource> planned, Resource? parent, ProviderSet providers,
+        IReadOnlyList<ResourceTransformation>? transformations = null)
+    {
+        _planned = planned.ToDictionary(r => r.Name, StringComparer.Ordinal);
+        _parent = parent;
+        _providers = providers;
+        _transformations = transformations ?? [];
+    }
+
+    public PlannedResource this[string name] =>
+        _planned.TryGetValue(name, out var r)
+            ? r
+            : throw new InvalidOperationException($"'{name}' is not in the resource plan{(_parent is null ? string.Empty : $" of {_parent.GetResourceName()}")}");
+
+    /// <summary>The options the plan decided for <paramref name="name"/>.</summary>
+    public CustomResourceOptions Options(string name)
+    {
+        var planned = this[name];
+        var options = new CustomResourceOptions
+        {
+            Parent = _parent,
+            Provider = _providers.For(planned.Provider),
+            Protect = planned.Protect,
+        };
+        options.ResourceTransformations.AddRange(_transformations);
+        return options;
+    }
+
+    /// <summary>Options for a data-source lookup made on behalf of this parent.</summary>
+    public InvokeOptions Invoke(ProviderScope scope) => new() { Parent = _parent, Provider = _providers.For(scope) };
+
+    /// <summary>Creates the planned resource <paramref name="name"/> with the options the plan decided.</summary>
+    public T Create<T>(string name, Func<CustomResourceOptions, T> create)
+        where T : CustomResource
+        => Create(name, create(Options(name)));
+
+    /// <summary>Records a resource created with (a copy of) <see cref="Options"/> and checks its type token.</summary>
+    public T Create<T>(string name, T resource)
+        where T : CustomResource
+    {
+        var planned = this[name];
+        if (resource.GetResourceName() != name || resource.GetResourceType() != planned.Type)
+        {
+            throw new InvalidOperationException(
+                $"registered {resource.GetResourceType()} '{resource.GetResourceName()}' where the plan has {planned.Type} '{name}'");
+        }
+
+        if (!_created.Add(name))
+        {
+            throw new InvalidOperationException($"'{name}' is registered twice");
+        }
+
+        return resource;
+    }
+
+    /// <summary>Throws when a planned resource was not registered.</summary>
+    public void Complete()
+    {
+        var missing = _planned.Keys.Where(k => !_created.Contains(k)).Order(StringComparer.Ordinal).ToList();
+        if (missing.Count > 0)
+        {
+            throw new InvalidOperationException($"planned but not registered: {string.Join(", ", missing)}");
+        }
+    }
+}
+
+/// <summary>The Databricks providers by scope: workspace resources use the default provider (null here).</summary>
+public sealed class ProviderSet(Pulumi.Databricks.Provider? account)
+{
+    public static ProviderSet WorkspaceOnly { get; } = new(null);
+
+    public Pulumi.Databricks.Provider? Account => account;
+
+    public ProviderResource? For(ProviderScope scope) => scope switch
+    {
+        ProviderScope.Account => account
+            ?? throw new InvalidOperationException("the plan puts a resource on the account provider, but no account provider exists"),
+        _ => null,
+    };
+}

@@ -1,0 +1,21 @@
+using DatabricksAccess.Infra;
+using DatabricksAccess.Topology.Config;
+using Pulumi;
+
+// The Pulumi program: the stack's topology, policy and account config become a validated plan (the same evaluation
+// as the offline `check`), and the plan becomes resources. Invalid config or a policy violation fails the run before
+// anything is registered.
+return await Deployment.RunAsync(() =>
+{
+    var config = new Config(StackFile.DefaultProject);
+    var input = new StackConfigInput(
+        Structured(config, "topology"),
+        Structured(config, "policy"),
+        Structured(config, "account"),
+        new PulumiConfigKeys(config));
+    var settings = StackSettings.FromConfig(new Config("databricks"));
+    return AccessStack.Run(input, TimeProvider.System, key => config.RequireSecret(key), settings);
+});
+
+// Structured config reaches the program as JSON text.
+static ConfigNode? Structured(Config config, string key) => config.Get(key) is { } json ? JsonConfig.Parse(json, key) : null;

@@ -1,0 +1,204 @@
+using System.Collections.Immutable;
+using System.Security.Cryptography;
+using System.Text;
+using DatabricksAccess.Topology.Planning;
+using Pulumi.Testing;
+
+namespace DatabricksAccess.Infra.Tests;
+
+/// <summary>A resource as the engine received it: type, name, inputs and provider reference.</summary>
+public sealed record MockRegistration(string Type, string Name, ImmutableDictionary<string, object> Inputs, string Provider,
+    string? Id, ImmutableDictionary<string, object> State);
+
+/// <summary>A data-source call as the engine received it.</summary>
+public sealed record MockCall(string Token, ImmutableDictionary<string, object> Args, string Provider);
+
+/// <summary>
+/// Answers like the real providers would: ids and the computed outputs the program reads (client ids, application
+/// ids, host names, token values, generated passwords, lookups). Unknown resource types and invoke tokens throw, so
+/// the program cannot register anything these tests do not know about.
+/// </summary>
+public sealed class AccessMocks : IMocks
+{
+    public const string UnmanagedMemberPrefix = "unmanaged-";
+    public const string SubscriptionPrefix = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups";
+
+    private readonly List<MockRegistration> _registrations = [];
+    private readonly List<MockCall> _calls = [];
+
+    /// <summary>Ids a looked-up group has live, by display name: by default one declared user and one undeclared id.</summary>
+    public Func<string, ImmutableArray<string>> LiveMembers { get; init; } =
+        displayName => [UserId("platform-lead@contoso.com"), UnmanagedMemberPrefix + displayName];
+
+    /// <summary>Answer as a preview does for resources that do not exist yet: no id and no computed outputs.</summary>
+    public bool Unknown { get; init; }
+
+    public IReadOnlyList<MockRegistration> Registrations
+    {
+        get
+        {
+            lock (_registrations)
+            {
+                return [.. _registrations];
+            }
+        }
+    }
+
+    public IReadOnlyList<MockCall> Calls
+    {
+        get
+        {
+            lock (_calls)
+            {
+                return [.. _calls];
+            }
+        }
+    }
+
+    public MockRegistration Registered(string name) =>
+        Registrations.SingleOrDefault(r => r.Name == name) ?? throw new Xunit.Sdk.XunitException($"'{name}' was not registered");
+
+    public static string UserId(string email) => $"user-{email}";
+
+    public static string GroupLookupId(string displayName) => $"group-lookup-{displayName}";
+
+    /// <summary>A stable GUID per seed, as a provider would hand out for a new identity.</summary>
+    public static string Guid(string seed) => new Guid(SHA256.HashData(Encoding.UTF8.GetBytes(seed)).AsSpan(0, 16)).ToString();
+
+    public static string TokenValue(string name) => $"dapi-{Guid("token:" + name)}";
+
+    public static string OAuthSecret(string name) => $"dose-{Guid("oauth:" + name)}";
+
+    public static string Password(string name) => $"pw-{Guid("password:" + name)}";
+
+    public Task<(string? id, object state)> NewResourceAsync(MockResourceArgs args)
+    {
+        var type = args.Type ?? throw new ArgumentException("no type");
+        var name = args.Name ?? throw new ArgumentException("no name");
+        var inputs = args.Inputs;
+        var state = inputs.ToBuilder();
+        string? id;
+        switch (type)
+        {
+            case PulumiTypes.WebAppComponent or PulumiTypes.ServicePrincipalComponent or PulumiTypes.GroupComponent
+                or PulumiTypes.ScopeComponent or PulumiTypes.GrantsComponent or PulumiTypes.JobComponent:
+                id = null;
+                break;
+            case PulumiTypes.DatabricksProvider:
+                id = $"{name}-provider-id";
+                break;
+            case PulumiTypes.ResourceGroup:
+                var rgName = Str(inputs, "resourceGroupName") ?? name;
+                id = $"{SubscriptionPrefix}/{rgName}";
+                state["name"] = rgName;
+                state["location"] = Str(inputs, "location") ?? "westeurope";
+                break;
+            case PulumiTypes.AppServicePlan:
+                id = $"{SubscriptionPrefix}/{Str(inputs, "resourceGroupName")}/providers/Microsoft.Web/serverfarms/{name}";
+                state["name"] = name;
+                break;
+            case PulumiTypes.UserAssignedIdentity:
+                id = $"{SubscriptionPrefix}/{Str(inputs, "resourceGroupName")}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}";
+                state["clientId"] = Guid("client:" + name);
+                state["principalId"] = Guid("principal:" + name);
+                state["tenantId"] = Guid("tenant");
+                break;
+            case PulumiTypes.WebApp:
+                var site = Str(inputs, "name") ?? name;
+                id = $"{SubscriptionPrefix}/{Str(inputs, "resourceGroupName")}/providers/Microsoft.Web/sites/{site}";
+                state["defaultHostName"] = $"{site}.azurewebsites.net";
+                break;
+            case PulumiTypes.ServicePrincipal:
+                id = $"scim-{name}";
+                state["applicationId"] = Str(inputs, "applicationId") ?? Guid("application:" + name);
+                break;
+            case PulumiTypes.Group:
+                id = $"scim-{name}";
+                break;
+            case PulumiTypes.Job:
+                id = (1000 + (SHA256.HashData(Encoding.UTF8.GetBytes(name))[0] % 100)).ToString();
+                state["url"] = $"https://adb.example/jobs/{id}";
+                break;
+            case PulumiTypes.OboToken:
+                id = $"token-{name}";
+                state["tokenValue"] = TokenValue(name);
+                break;
+            case PulumiTypes.ServicePrincipalSecret:
+                id = $"secret-{name}";
+                state["secret"] = OAuthSecret(name);
+                break;
+            case PulumiTypes.RandomPassword:
+                id = "none";
+                state["result"] = Password(name);
+                break;
+            case PulumiTypes.SecretScope or PulumiTypes.SecretAcl or PulumiTypes.Secret or PulumiTypes.Entitlements
+                or PulumiTypes.GroupMember or PulumiTypes.MwsPermissionAssignment or PulumiTypes.Grants or PulumiTypes.Permissions:
+                id = $"{name}-id";
+                break;
+            default:
+                throw new NotSupportedException($"the mocks do not know resource type {type} ({name})");
+        }
+
+        var result = state.ToImmutable();
+        if (Unknown)
+        {
+            (id, result) = (null, inputs);
+        }
+
+        lock (_registrations)
+        {
+            _registrations.Add(new MockRegistration(type, name, inputs, args.Provider ?? string.Empty, id, result));
+        }
+
+        return Task.FromResult<(string?, object)>((id, result));
+    }
+
+    public Task<object> CallAsync(MockCallArgs args)
+    {
+        var token = args.Token ?? throw new ArgumentException("no token");
+        var a = args.Args;
+        object result = token switch
+        {
+            PulumiTypes.GetUser => new Dictionary<string, object>
+            {
+                ["id"] = UserId(Str(a, "userName") ?? throw new ArgumentException("getUser without userName")),
+                ["userName"] = Str(a, "userName")!,
+            },
+            PulumiTypes.GetGroup => Group(Str(a, "displayName") ?? throw new ArgumentException("getGroup without displayName")),
+            PulumiTypes.GetServicePrincipal => new Dictionary<string, object>
+            {
+                ["id"] = $"scim-lookup-{Str(a, "applicationId")}",
+                ["applicationId"] = Str(a, "applicationId") ?? throw new ArgumentException("getServicePrincipal without applicationId"),
+            },
+            PulumiTypes.GetResourceGroup => new Dictionary<string, object>
+            {
+                ["id"] = $"{SubscriptionPrefix}/{Str(a, "resourceGroupName")}",
+                ["name"] = Str(a, "resourceGroupName")!,
+                ["location"] = "westeurope",
+            },
+            _ => throw new NotSupportedException($"the mocks do not know invoke {token}"),
+        };
+
+        lock (_calls)
+        {
+            _calls.Add(new MockCall(token, a, args.Provider ?? string.Empty));
+        }
+
+        return Task.FromResult(result);
+    }
+
+    private Dictionary<string, object> Group(string displayName)
+    {
+        var members = LiveMembers(displayName);
+        return new Dictionary<string, object>
+        {
+            ["id"] = GroupLookupId(displayName),
+            ["displayName"] = displayName,
+            ["members"] = members,
+            ["users"] = members.Where(m => m.StartsWith("user-", StringComparison.Ordinal)).ToImmutableArray(),
+        };
+    }
+
+    private static string? Str(ImmutableDictionary<string, object> values, string key) =>
+        values.TryGetValue(key, out var v) ? v as string : null;
+}
