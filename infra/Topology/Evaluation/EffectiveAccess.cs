@@ -162,7 +162,8 @@ public static class EffectiveAccess
 
         public int Compare(AccessEntry? x, AccessEntry? y)
         {
-            var c = x!.Kind.CompareTo(y!.Kind);
+            // As ints: Enum.CompareTo(object) would box both sides on every comparison.
+            var c = ((int)x!.Kind).CompareTo((int)y!.Kind);
             if (c != 0)
             {
                 return c;

@@ -43,7 +43,7 @@ public readonly record struct PrincipalRef(PrincipalKind Kind, string Key) : ICo
 
     public int CompareTo(PrincipalRef other)
     {
-        var c = Kind.CompareTo(other.Kind);
+        var c = ((int)Kind).CompareTo((int)other.Kind); // as ints: Enum.CompareTo(object) boxes
         return c != 0 ? c : string.CompareOrdinal(Key, other.Key);
     }
 

@@ -187,7 +187,7 @@ public sealed record Securable(SecurableKind Kind, string Name) : IComparable<Se
             return 1;
         }
 
-        var c = Kind.CompareTo(other.Kind);
+        var c = ((int)Kind).CompareTo((int)other.Kind); // as ints: Enum.CompareTo(object) boxes
         return c != 0 ? c : string.CompareOrdinal(Name, other.Name);
     }
 }

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using BenchmarkDotNet.Running;
+using DatabricksAccess.Topology.Cli;
+using DatabricksAccess.Topology.Config;
+using DatabricksAccess.Topology.Evaluation;
+
+namespace DatabricksAccess.Topology.Benchmarks;
+
+/// <summary>
+/// <c>generate SCALE OUTFILE</c> writes a stack file (time the real CLI on it: measure.sh); <c>verify SCALE</c>
+/// generates, evaluates and times each stage once in process (cold, like the CLI), prints the diagnostics and exits
+/// with the evaluation's exit code; anything else goes to BenchmarkDotNet (for example <c>--filter '*'</c>).
+/// </summary>
+public static class Entry
+{
+    public static int Main(string[] args)
+    {
+        if (args is ["generate", var scaleText, var outFile])
+        {
+            var text = TopologyGenerator.Generate(ParseScale(scaleText), out var counts);
+            File.WriteAllText(outFile, text);
+            Console.Error.WriteLine($"{outFile}: {text.Length / 1024.0 / 1024.0:F1} MiB, {counts}; evaluate with --now {TopologyGenerator.NowText}");
+            return 0;
+        }
+
+        if (args is ["verify", var verifyScale])
+        {
+            return Verify(ParseScale(verifyScale));
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Entry).Assembly).Run(args);
+        return 0;
+    }
+
+    private static int ParseScale(string text) =>
+        int.TryParse(text, out var scale) && scale >= 1 ? scale : throw new ArgumentException($"scale must be a whole number >= 1, got '{text}'");
+
+    /// <summary>Stopwatch timings of each stage, and the diagnostics, of one generated topology.</summary>
+    private static int Verify(int scale)
+    {
+        var sw = Stopwatch.StartNew();
+        var text = TopologyGenerator.Generate(scale, out var counts);
+        var generate = sw.Elapsed;
+        sw.Restart();
+        var stack = StackFile.Parse(text, $"generated-scale-{scale}.yaml");
+        var parse = sw.Elapsed;
+        sw.Restart();
+        var result = TopologyEvaluator.Evaluate(stack.ToInput(), TopologyGenerator.Now);
+        var evaluate = sw.Elapsed;
+        sw.Restart();
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        var access = result.Access.Count;
+        var effective = sw.Elapsed;
+        allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+        sw.Restart();
+        using (var sink = new StreamWriter(Stream.Null))
+        {
+            Reports.Plan(sink, OutputFormat.Text, stack.FilePath, result);
+        }
+
+        var report = sw.Elapsed;
+        Console.WriteLine(counts);
+        Console.WriteLine($"generate {generate.TotalMilliseconds:F0} ms, parse {parse.TotalMilliseconds:F0} ms, evaluate {evaluate.TotalMilliseconds:F0} ms, effective access {effective.TotalMilliseconds:F0} ms ({access} entries, {allocated / 1024 / 1024} MiB allocated)");
+        Console.WriteLine($"text plan report (formatted and encoded, written nowhere) {report.TotalMilliseconds:F0} ms");
+        Console.WriteLine($"GC: gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)}, total pause {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms, allocated {GC.GetTotalAllocatedBytes() / 1024 / 1024} MiB");
+        Console.WriteLine($"resources {result.Plan?.AllResources.Count() ?? 0}, diagnostics {result.Diagnostics.Count}, exit code {result.ExitCode}");
+        foreach (var d in result.Diagnostics.Take(20))
+        {
+            Console.WriteLine($"  {d.Severity}: {d}");
+        }
+
+        return result.ExitCode;
+    }
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# End-to-end timing of the real Topology CLI on generated topologies (scale 1 and 10).
+#
+# Builds Release once, generates the stack files into a temp dir outside the repo, then runs
+#   dotnet DatabricksAccess.Topology.dll check --file F --now NOW > /dev/null
+#   dotnet DatabricksAccess.Topology.dll plan  --file F --now NOW > /dev/null
+# under /usr/bin/time -v, REPEAT times each (default 3), and prints the median wall time and median peak RSS.
+# Targets: check and plan of scale 1 under 3 s and 500 MB; 10x the topology in under 12x the time.
+#
+# Environment: REPEAT (default 3), SCALES (default "1 10"), STRICT=1 to exit 1 when a target is missed.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+repeat="${REPEAT:-3}"
+scales="${SCALES:-1 10}"
+now="2026-06-01T12:00:00Z" # TopologyGenerator.NowText
+
+if [[ ! -x /usr/bin/time ]]; then
+  echo "installing GNU time (/usr/bin/time)..." >&2
+  if ! apt-get install -y -qq time >/dev/null 2>&1; then
+    apt-get update -qq >/dev/null && apt-get install -y -qq time >/dev/null
+  fi
+fi
+
+echo "building Release..." >&2
+dotnet build -c Release --nologo -v q "$here/Topology.Benchmarks.csproj" >/dev/null
+bench="$here/bin/Release/net10.0/Topology.Benchmarks.dll"
+cli="$root/infra/Topology/bin/Release/net10.0/DatabricksAccess.Topology.dll"
+[[ -f "$bench" && -f "$cli" ]] || { echo "build output missing: $bench / $cli" >&2; exit 2; }
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/topology-measure.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+for s in $scales; do
+  dotnet "$bench" generate "$s" "$work/Pulumi.scale$s.yaml"
+done
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+declare -A wall rss
+for s in $scales; do
+  for cmd in check plan; do
+    : >"$work/walls"
+    : >"$work/rsss"
+    for ((i = 1; i <= repeat; i++)); do
+      set +e
+      /usr/bin/time -v -o "$work/time.txt" dotnet "$cli" "$cmd" --file "$work/Pulumi.scale$s.yaml" --now "$now" >/dev/null 2>"$work/stderr.txt"
+      rc=$?
+      set -e
+      if [[ $rc -ne 0 ]]; then
+        echo "scale $s $cmd exited $rc (expected 0):" >&2
+        head -20 "$work/stderr.txt" >&2
+        exit 1
+      fi
+      # "Elapsed (wall clock) time (h:mm:ss or m:ss): 0:02.57" and "Maximum resident set size (kbytes): 409092"
+      awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); t = 0; for (k = 1; k <= n; k++) t = t * 60 + p[k]; print t }' "$work/time.txt" >>"$work/walls"
+      awk -F': ' '/Maximum resident set size/ { printf "%.0f\n", $2 / 1024 }' "$work/time.txt" >>"$work/rsss"
+      echo "  scale $s $cmd run $i: $(tail -1 "$work/walls") s, $(tail -1 "$work/rsss") MB" >&2
+    done
+    wall[$s,$cmd]="$(median <"$work/walls")"
+    rss[$s,$cmd]="$(median <"$work/rsss")"
+  done
+done
+
+verdict() { if awk "BEGIN { exit !($1) }"; then echo ok; else echo MISS; fi; }
+{
+echo
+printf '%-6s %-6s %9s %9s  %s\n' scale cmd "wall s" "peak MB" "target"
+for s in $scales; do
+  for cmd in check plan; do
+    target="-"
+    if [[ $s == 1 ]]; then
+      target="<3 s $(verdict "${wall[$s,$cmd]} < 3"), <500 MB $(verdict "${rss[$s,$cmd]} < 500")"
+    fi
+    printf '%-6s %-6s %9.2f %9d  %s\n' "$s" "$cmd" "${wall[$s,$cmd]}" "${rss[$s,$cmd]}" "$target"
+  done
+done
+if [[ " $scales " == *" 1 "* && " $scales " == *" 10 "* ]]; then
+  for cmd in check plan; do
+    ratio="$(awk "BEGIN { printf \"%.1f\", ${wall[10,$cmd]} / ${wall[1,$cmd]} }")"
+    printf '%-13s time(10x)/time(1x) = %5s   <12x %s\n' "$cmd" "$ratio" "$(verdict "$ratio < 12")"
+  done
+fi
+echo "(median of $repeat runs each; dotnet $(dotnet --version), $(nproc) cores)"
+} | tee "$work/table.txt"
+if [[ "${STRICT:-0}" == 1 ]] && grep -q MISS "$work/table.txt"; then
+  exit 1
+fi
