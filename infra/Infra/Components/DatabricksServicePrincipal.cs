@@ -63,17 +63,18 @@ public sealed class DatabricksServicePrincipal : ComponentResource
             applicationId = found.Apply(f => f.ApplicationId);
         }
 
-        if (plan.EntitlementsResource is { } e)
-        {
-            var entitlementArgs = Identity.Entitlements(spec.Entitlements);
-            entitlementArgs.ServicePrincipalId = id;
-            children.Create(e, o => new Dbx.Entitlements(e, entitlementArgs, o));
-        }
-
         Dbx.MwsPermissionAssignment? assignment = null;
         if (plan.AssignmentResource is { } a)
         {
             assignment = children.Create(a, o => new Dbx.MwsPermissionAssignment(a, Identity.Assignment(args.Account, id, spec.WorkspaceAccess), o));
+        }
+
+        // Workspace settings of an account identity only take once it is assigned to the workspace.
+        if (plan.EntitlementsResource is { } e)
+        {
+            var entitlementArgs = Identity.Entitlements(spec.Entitlements);
+            entitlementArgs.ServicePrincipalId = Identity.After(id, assignment);
+            children.Create(e, o => new Dbx.Entitlements(e, entitlementArgs, o));
         }
 
         AccessName = Identity.After(applicationId, assignment);
