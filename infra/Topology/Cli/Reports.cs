@@ -131,7 +131,9 @@ internal static class Reports
 
         @out.WriteLine();
         @out.WriteLine("Effective access (strongest permission wins; via = the group it comes through):");
+        // A large estate has millions of these lines: write their pieces instead of formatting a string per line.
         PrincipalRef? current = null;
+        var stamps = new Dictionary<DateTimeOffset, string>();
         foreach (var e in result.Access)
         {
             if (current != e.Principal)
@@ -140,7 +142,30 @@ internal static class Reports
                 @out.WriteLine($"  {e.Principal} ({model.LevelOf(e.Principal).ToString().ToLowerInvariant()})");
             }
 
-            @out.WriteLine($"    {e.Kind,-12} {e.Resource,-32} {e.Permission,-22}{(e.Via is null ? string.Empty : $" via {e.Via}")}{(e.Until is { } u ? $" until {Stamp(u)}" : string.Empty)}");
+            @out.Write("    ");
+            Padded(@out, KindNames[(int)e.Kind], 12);
+            @out.Write(' ');
+            Padded(@out, e.Resource, 32);
+            @out.Write(' ');
+            Padded(@out, e.Permission, 22);
+            if (e.Via is { } via)
+            {
+                @out.Write(" via ");
+                @out.Write(via);
+            }
+
+            if (e.Until is { } u)
+            {
+                if (!stamps.TryGetValue(u, out var stamp))
+                {
+                    stamps[u] = stamp = Stamp(u);
+                }
+
+                @out.Write(" until ");
+                @out.Write(stamp);
+            }
+
+            @out.WriteLine();
         }
 
         if (result.Diagnostics.Count > 0)
@@ -151,6 +176,17 @@ internal static class Reports
             {
                 @out.WriteLine($"  {d}");
             }
+        }
+    }
+
+    private static readonly string[] KindNames = Enum.GetNames<AccessKind>();
+
+    private static void Padded(TextWriter writer, string text, int width)
+    {
+        writer.Write(text);
+        for (var i = text.Length; i < width; i++)
+        {
+            writer.Write(' ');
         }
     }
 
