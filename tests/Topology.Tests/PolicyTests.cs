@@ -167,4 +167,27 @@ public class PolicyTests
         Assert.Equal(1, bad.ExitCode);
         Assert.Contains(bad.Diagnostics, d => d.Rule == "standing-admin" && d.Path == "topology.groups.admins.members[0]");
     }
+
+    [Fact]
+    public void A_group_whose_members_are_managed_elsewhere_is_itself_a_standing_admin()
+    {
+        var result = Evaluate("""
+            groups:
+              platform: { source: entra }
+              admins:
+                existing: true
+                members: [group:platform, group:users]
+            """, account: Account);
+        Assert.Equal(
+            [
+                "topology.groups.admins.members[0]: policy standing-admin: group:platform would be a standing admin group whose members are managed outside this stack through 'admins' with no expiry; give the membership expires + reason, or list it in policy.standingAdmins",
+                "topology.groups.admins.members[1]: policy standing-admin: group:users would be a standing admin group whose members are managed outside this stack through 'admins' with no expiry; give the membership expires + reason, or list it in policy.standingAdmins",
+            ],
+            Lines(result, Severity.Violation));
+        Assert.Equal(0, Evaluate("""
+            groups:
+              platform: { source: entra }
+              admins: { existing: true, members: [group:platform] }
+            """, policy: "standingAdmins: [group:platform]", account: Account).ExitCode);
+    }
 }

@@ -79,9 +79,14 @@ internal sealed class PolicyChecker(AccessGraph graph, Diagnostics d)
 
     private void CheckStandingAdmins()
     {
-        foreach (var principal in graph.Principals())
+        // The built-in users group is left out of the access matrix (everyone is in it) but not out of this check.
+        foreach (var principal in graph.Principals().Append(PrincipalRef.Group(Names.UsersGroup)))
         {
-            if (principal.Kind == PrincipalKind.Group || Policy.StandingAdmins.Contains(principal))
+            // A group's own members are checked one by one; a group whose members this stack does not know (synced,
+            // looked up, built-in) counts as a principal itself.
+            var opaqueGroup = principal.Kind == PrincipalKind.Group
+                && !(_m.Groups.TryGetValue(principal.Key, out var g) && g.IsManaged);
+            if ((principal.Kind == PrincipalKind.Group && !opaqueGroup) || Policy.StandingAdmins.Contains(principal))
             {
                 continue;
             }
@@ -89,7 +94,9 @@ internal sealed class PolicyChecker(AccessGraph graph, Diagnostics d)
             if (graph.AdminReach(principal) is { Until: null } reach)
             {
                 var how = reach.Via.Length == 0 ? "its workspaceAccess: admin" : $"'{reach.Via}'";
-                var what = principal.IsHuman ? "standing human admin" : "standing admin";
+                var what = principal.IsHuman ? "standing human admin"
+                    : opaqueGroup ? "standing admin group whose members are managed outside this stack"
+                    : "standing admin";
                 Violation(reach.EdgePath, Rules.StandingAdmin, principal,
                     $"{principal} would be a {what} through {how} with no expiry; give the membership expires + reason, or list it in policy.standingAdmins");
             }
