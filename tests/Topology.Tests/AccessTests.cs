@@ -1,3 +1,4 @@
+using CsCheck;
 using DatabricksAccess.Topology.Evaluation;
 using DatabricksAccess.Topology.Model;
 using static DatabricksAccess.Topology.Tests.TestSupport;
@@ -102,5 +103,32 @@ public class AccessTests
             result.Access.Where(e => e.Kind == AccessKind.Catalog).Select(e => e.Permission).ToArray());
         var grants = Assert.Single(result.Plan!.Grants!.Securables);
         Assert.Equal(["SELECT", "USE_SCHEMA"], grants.Grants.Single().Privileges);
+    }
+
+    private static readonly string[] Levels = ["READ", "WRITE", "MANAGE"];
+
+    [Fact]
+    public void Effective_scope_permission_is_the_strongest_of_every_path_property()
+    {
+        // A chain g0 <- g1 <- ... (bob in g0, g(i) member of g(i+1)) with random ACLs on some groups and on bob:
+        // bob's effective permission is the maximum over his direct ACL and every group above him.
+        var acl = Gen.Int[-1, 2];
+        Gen.Select(Gen.Int[1, 5], acl.Array[6], acl)
+            .Sample((depth, groupAcls, direct) =>
+            {
+                var groups = string.Concat(Enumerable.Range(0, depth).Select(i =>
+                    $"  g{i}:\n    members: [{(i == 0 ? "user:bob@contoso.com" : $"group:g{i - 1}")}]\n"));
+                var acls = string.Concat(Enumerable.Range(0, depth).Where(i => groupAcls[i] >= 0)
+                    .Select(i => $"      group:g{i}: {Levels[groupAcls[i]]}\n"));
+                if (direct >= 0)
+                {
+                    acls += $"      user:bob@contoso.com: {Levels[direct]}\n";
+                }
+
+                var result = Evaluate($"groups:\n{groups}secretScopes:\n  s:\n    acls:\n{acls}");
+                var expected = Enumerable.Range(0, depth).Select(i => groupAcls[i]).Append(direct).Max();
+                var actual = result.Access.SingleOrDefault(e => e.Principal == PrincipalRef.User("bob@contoso.com") && e.Kind == AccessKind.SecretScope);
+                return expected < 0 ? actual is null : actual?.Permission == Levels[expected];
+            }, iter: 100);
     }
 }
