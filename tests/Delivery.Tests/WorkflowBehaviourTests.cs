@@ -49,6 +49,37 @@ public partial class WorkflowBehaviourTests
     }
 
     [Fact]
+    public void Rotation_targets_exactly_the_replacements_of_tokens_and_oauth_secrets_with_their_dependents()
+    {
+        const string Token = "databricks:index/oboToken:OboToken";
+        const string OAuth = "databricks:index/servicePrincipalSecret:ServicePrincipalSecret";
+        var step = RotationStep();
+        var filter = step.EnvValue("ROTATION_URNS_JQ") ?? string.Empty;
+        var preview = $$"""
+            {
+              "steps": [
+                { "op": "create-replacement", "urn": "{{Prefix}}{{Token}}::sp-ci-token", "newState": { "type": "{{Token}}" } },
+                { "op": "replace", "urn": "{{Prefix}}{{Token}}::sp-ci-token", "newState": { "type": "{{Token}}" } },
+                { "op": "delete-replaced", "urn": "{{Prefix}}{{Token}}::sp-ci-token", "oldState": { "type": "{{Token}}" } },
+                { "op": "replace", "urn": "{{Prefix}}{{OAuth}}::sp-akto-oauth-secret", "oldState": { "type": "{{OAuth}}" }, "newState": { "type": "{{OAuth}}" } },
+                { "op": "update", "urn": "{{Prefix}}databricks:index/secret:Secret::scope-ci-token", "newState": { "type": "databricks:index/secret:Secret" } },
+                { "op": "replace", "urn": "{{Prefix}}databricks:index/group:Group::analysts", "newState": { "type": "databricks:index/group:Group" } },
+                { "op": "delete", "urn": "{{Prefix}}{{Token}}::sp-old-token", "oldState": { "type": "{{Token}}" } }
+              ]
+            }
+            """;
+        Assert.Equal(
+            [$"{Prefix}{Token}::sp-ci-token", $"{Prefix}{OAuth}::sp-akto-oauth-secret"],
+            Jq(filter, preview).Distinct().Order(StringComparer.Ordinal).ToList());
+
+        var run = step.Run ?? "";
+        var upLine = run[run.IndexOf("pulumi up ", StringComparison.Ordinal)..].Split('\n')[0];
+        Assert.Contains("--target-dependents", upLine, StringComparison.Ordinal);
+        Assert.Contains("\"${targets[@]}\"", upLine, StringComparison.Ordinal);
+        Assert.True(run.IndexOf("exit 0", StringComparison.Ordinal) < run.IndexOf("pulumi up ", StringComparison.Ordinal), "nothing due must exit before `pulumi up`");
+    }
+
+    [Fact]
     public void Expire_previews_as_json_and_ups_only_the_selected_targets()
     {
         var run = ExpireStep().Run ?? "";
@@ -165,11 +196,16 @@ public partial class WorkflowBehaviourTests
         Assert.Contains("github.paginate(", script, StringComparison.Ordinal);
     }
 
-    private static Step ExpireStep()
+    private static Step ExpireStep() => ExpireJobStep("EXPIRED_URNS_JQ");
+
+    private static Step RotationStep() => ExpireJobStep("ROTATION_URNS_JQ");
+
+    private static Step ExpireJobStep(string filterVariable)
     {
         var job = Assert.Single(Repo.Workflow("expire").Jobs);
         Assert.Equal(Repo.Stacks, job.MatrixStacks);
-        return Assert.Single(job.Steps, s => (s.Run ?? "").Contains("pulumi up", StringComparison.Ordinal));
+        Assert.Equal(2, job.Steps.Count(s => (s.Run ?? "").Contains("pulumi up", StringComparison.Ordinal)));
+        return Assert.Single(job.Steps, s => !string.IsNullOrEmpty(s.EnvValue(filterVariable)));
     }
 
     private static string Node(Step step, string key) => step.Node.Str(key) ?? "";
