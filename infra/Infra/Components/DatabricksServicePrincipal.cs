@@ -63,19 +63,8 @@ public sealed class DatabricksServicePrincipal : ComponentResource
             applicationId = found.Apply(f => f.ApplicationId);
         }
 
-        Dbx.MwsPermissionAssignment? assignment = null;
-        if (plan.AssignmentResource is { } a)
-        {
-            assignment = children.Create(a, o => new Dbx.MwsPermissionAssignment(a, Identity.Assignment(args.Account, id, spec.WorkspaceAccess), o));
-        }
-
-        // Workspace settings of an account identity only take once it is assigned to the workspace.
-        if (plan.EntitlementsResource is { } e)
-        {
-            var entitlementArgs = Identity.Entitlements(spec.Entitlements);
-            entitlementArgs.ServicePrincipalId = Identity.After(id, assignment);
-            children.Create(e, o => new Dbx.Entitlements(e, entitlementArgs, o));
-        }
+        var assignment = Identity.AssignAndEntitle(children, plan.AssignmentResource, plan.EntitlementsResource, args.Account,
+            id, spec.WorkspaceAccess, spec.Entitlements, (e, subject) => e.ServicePrincipalId = subject);
 
         AccessName = Identity.After(applicationId, assignment);
 

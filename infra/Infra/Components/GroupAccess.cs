@@ -54,19 +54,8 @@ public sealed class GroupAccess : ComponentResource
             displayName = lookup.Apply(g => g.DisplayName);
         }
 
-        Dbx.MwsPermissionAssignment? assignment = null;
-        if (plan.AssignmentResource is { } a)
-        {
-            assignment = children.Create(a, o => new Dbx.MwsPermissionAssignment(a, Identity.Assignment(args.Account, groupId, spec.WorkspaceAccess), o));
-        }
-
-        // Workspace settings of an account identity only take once it is assigned to the workspace.
-        if (plan.EntitlementsResource is { } e)
-        {
-            var entitlementArgs = Identity.Entitlements(spec.Entitlements);
-            entitlementArgs.GroupId = Identity.After(groupId, assignment);
-            children.Create(e, o => new Dbx.Entitlements(e, entitlementArgs, o));
-        }
+        var assignment = Identity.AssignAndEntitle(children, plan.AssignmentResource, plan.EntitlementsResource, args.Account,
+            groupId, spec.WorkspaceAccess, spec.Entitlements, (e, subject) => e.GroupId = subject);
 
         var declared = new List<Output<string>>();
         foreach (var member in plan.Members)

@@ -35,6 +35,30 @@ internal static class Identity
         return args;
     }
 
+    /// <summary>
+    /// The planned workspace assignment of an account identity, then its planned workspace entitlements: those only
+    /// take once the identity is in the workspace, so they wait for the assignment.
+    /// </summary>
+    public static Dbx.MwsPermissionAssignment? AssignAndEntitle(PlannedChildren children, string? assignmentName, string? entitlementsName,
+        AccountSpec? account, Output<string> id, WorkspaceAccess access, IReadOnlyList<string> entitlements,
+        Action<Dbx.EntitlementsArgs, Input<string>> subject)
+    {
+        Dbx.MwsPermissionAssignment? assignment = null;
+        if (assignmentName is { } a)
+        {
+            assignment = children.Create(a, o => new Dbx.MwsPermissionAssignment(a, Assignment(account, id, access), o));
+        }
+
+        if (entitlementsName is { } e)
+        {
+            var entitlementArgs = Entitlements(entitlements);
+            subject(entitlementArgs, After(id, assignment));
+            children.Create(e, o => new Dbx.Entitlements(e, entitlementArgs, o));
+        }
+
+        return assignment;
+    }
+
     /// <summary>Assigns an account identity to the workspace (account provider).</summary>
     public static Dbx.MwsPermissionAssignmentArgs Assignment(AccountSpec? account, Output<string> principalId, WorkspaceAccess access) => new()
     {

@@ -122,19 +122,8 @@ public sealed class ManagedIdentityWebApp : ComponentResource
             DisplayName = spec.SiteName,
         }, o));
 
-        Dbx.MwsPermissionAssignment? assignment = null;
-        if (plan.AssignmentResource is { } a)
-        {
-            assignment = children.Create(a, o => new Dbx.MwsPermissionAssignment(a, Identity.Assignment(args.Account, sp.Id, spec.WorkspaceAccess), o));
-        }
-
-        // Workspace settings of an account identity only take once it is assigned to the workspace.
-        if (plan.EntitlementsResource is { } e)
-        {
-            var entitlementArgs = Identity.Entitlements(spec.Entitlements);
-            entitlementArgs.ServicePrincipalId = Identity.After(sp.Id, assignment);
-            children.Create(e, o => new Dbx.Entitlements(e, entitlementArgs, o));
-        }
+        var assignment = Identity.AssignAndEntitle(children, plan.AssignmentResource, plan.EntitlementsResource, args.Account,
+            sp.Id, spec.WorkspaceAccess, spec.Entitlements, (e, subject) => e.ServicePrincipalId = subject);
 
         children.Complete();
 
