@@ -11,7 +11,22 @@ public enum ProviderScope
 }
 
 /// <summary>One resource the program registers: Pulumi type token and stable logical name.</summary>
-public sealed record PlannedResource(string Type, string Name, ProviderScope Provider = ProviderScope.None, bool Protect = false);
+public sealed record PlannedResource(string Type, string Name, ProviderScope Provider = ProviderScope.None, bool Protect = false)
+{
+    /// <summary>An identity's workspace entitlements (workspace provider) and workspace assignment (account provider).</summary>
+    internal static IEnumerable<PlannedResource> WorkspaceSettings(string? entitlements, string? assignment)
+    {
+        if (entitlements is not null)
+        {
+            yield return new(PulumiTypes.Entitlements, entitlements, ProviderScope.Workspace);
+        }
+
+        if (assignment is not null)
+        {
+            yield return new(PulumiTypes.MwsPermissionAssignment, assignment, ProviderScope.Account);
+        }
+    }
+}
 
 /// <summary>A data-source lookup the program makes (no resource is registered for it).</summary>
 public sealed record PlannedLookup(string Token, string Subject, ProviderScope Provider);
@@ -59,14 +74,9 @@ public sealed record WebAppPlan(
 
             yield return new(PulumiTypes.WebApp, SiteResource);
             yield return new(PulumiTypes.ServicePrincipal, SpResource, SpProvider, Protect);
-            if (EntitlementsResource is { } e)
+            foreach (var r in PlannedResource.WorkspaceSettings(EntitlementsResource, AssignmentResource))
             {
-                yield return new(PulumiTypes.Entitlements, e, ProviderScope.Workspace);
-            }
-
-            if (AssignmentResource is { } a)
-            {
-                yield return new(PulumiTypes.MwsPermissionAssignment, a, ProviderScope.Account);
+                yield return r;
             }
         }
     }
@@ -118,14 +128,9 @@ public sealed record ServicePrincipalPlan(
                 yield return new(PulumiTypes.ServicePrincipal, SpResource, SpProvider, Protect);
             }
 
-            if (EntitlementsResource is { } e)
+            foreach (var r in PlannedResource.WorkspaceSettings(EntitlementsResource, AssignmentResource))
             {
-                yield return new(PulumiTypes.Entitlements, e, ProviderScope.Workspace);
-            }
-
-            if (AssignmentResource is { } a)
-            {
-                yield return new(PulumiTypes.MwsPermissionAssignment, a, ProviderScope.Account);
+                yield return r;
             }
 
             if (OAuthSecretResource is { } o)
@@ -172,14 +177,9 @@ public sealed record GroupPlan(
                 yield return new(PulumiTypes.Group, GroupResource, GroupProvider, Protect);
             }
 
-            if (EntitlementsResource is { } e)
+            foreach (var r in PlannedResource.WorkspaceSettings(EntitlementsResource, AssignmentResource))
             {
-                yield return new(PulumiTypes.Entitlements, e, ProviderScope.Workspace);
-            }
-
-            if (AssignmentResource is { } a)
-            {
-                yield return new(PulumiTypes.MwsPermissionAssignment, a, ProviderScope.Account);
+                yield return r;
             }
 
             foreach (var m in Members)
