@@ -25,12 +25,8 @@ public sealed class CatalogGrants : ComponentResource
         : base(PulumiTypes.GrantsComponent, name, options)
     {
         var plan = args.Plan;
-        if (plan.Name != name)
-        {
-            throw new ArgumentException($"component '{name}' is given the plan of '{plan.Name}'", nameof(name));
-        }
 
-        var children = new PlannedChildren(plan.Resources, this, args.Providers);
+        var children = PlannedChildren.Of(this, plan, args.Providers);
         foreach (var securable in plan.Securables)
         {
             var grantsArgs = new Dbx.GrantsArgs();

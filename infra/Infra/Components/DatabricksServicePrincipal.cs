@@ -34,12 +34,8 @@ public sealed class DatabricksServicePrincipal : ComponentResource
     {
         var plan = args.Plan;
         var spec = plan.Spec;
-        if (plan.Name != name)
-        {
-            throw new ArgumentException($"component '{name}' is given the plan of '{plan.Name}'", nameof(name));
-        }
 
-        var children = new PlannedChildren(plan.Resources, this, args.Providers);
+        var children = PlannedChildren.Of(this, plan, args.Providers);
         Output<string> id;
         Output<string> applicationId;
         if (plan.Creates)

@@ -29,12 +29,8 @@ public sealed class GroupAccess : ComponentResource
     {
         var plan = args.Plan;
         var spec = plan.Spec;
-        if (plan.Name != name)
-        {
-            throw new ArgumentException($"component '{name}' is given the plan of '{plan.Name}'", nameof(name));
-        }
 
-        var children = new PlannedChildren(plan.Resources, this, args.Providers);
+        var children = PlannedChildren.Of(this, plan, args.Providers);
         Output<string> groupId;
         Output<string> displayName;
         Output<Dbx.GetGroupResult>? lookup = null;

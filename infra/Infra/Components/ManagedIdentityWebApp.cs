@@ -42,12 +42,8 @@ public sealed class ManagedIdentityWebApp : ComponentResource
     {
         var plan = args.Plan;
         var spec = plan.Spec;
-        if (plan.Name != name)
-        {
-            throw new ArgumentException($"component '{name}' is given the plan of '{plan.Name}'", nameof(name));
-        }
 
-        var children = new PlannedChildren(plan.Resources, this, args.Providers);
+        var children = PlannedChildren.Of(this, plan, args.Providers);
         Input<string>? location = spec.Location is { } own ? own : args.Location;
 
         var servicePlan = children.Create(plan.PlanResource, o => new Web.AppServicePlan(plan.PlanResource, new Web.AppServicePlanArgs

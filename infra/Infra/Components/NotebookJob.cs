@@ -24,12 +24,8 @@ public sealed class NotebookJob : ComponentResource
     {
         var plan = args.Plan;
         var spec = plan.Spec;
-        if (plan.Name != name)
-        {
-            throw new ArgumentException($"component '{name}' is given the plan of '{plan.Name}'", nameof(name));
-        }
 
-        var children = new PlannedChildren(plan.Resources, this, args.Providers);
+        var children = PlannedChildren.Of(this, plan, args.Providers);
         var runAs = spec.RunAs.Kind switch
         {
             PrincipalKind.User => new Dbx.Inputs.JobRunAsArgs { UserName = spec.RunAs.Key },

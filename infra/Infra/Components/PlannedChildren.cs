@@ -26,6 +26,18 @@ public sealed class PlannedChildren
         _transformations = transformations ?? [];
     }
 
+    /// <summary>The children of <paramref name="component"/>, which must be the component <paramref name="plan"/> names.</summary>
+    public static PlannedChildren Of(ComponentResource component, IComponentPlan plan, ProviderSet providers)
+    {
+        var name = component.GetResourceName();
+        if (plan.Name != name || plan.Type != component.GetResourceType())
+        {
+            throw new ArgumentException($"component {component.GetResourceType()} '{name}' is given the plan of {plan.Type} '{plan.Name}'", nameof(plan));
+        }
+
+        return new PlannedChildren(plan.Resources, component, providers);
+    }
+
     public PlannedResource this[string name] =>
         _planned.TryGetValue(name, out var r)
             ? r

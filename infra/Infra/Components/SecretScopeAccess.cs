@@ -32,12 +32,8 @@ public sealed class SecretScopeAccess : ComponentResource
     {
         var plan = args.Plan;
         var spec = plan.Spec;
-        if (plan.Name != name)
-        {
-            throw new ArgumentException($"component '{name}' is given the plan of '{plan.Name}'", nameof(name));
-        }
 
-        var children = new PlannedChildren(plan.Resources, this, args.Providers);
+        var children = PlannedChildren.Of(this, plan, args.Providers);
         var scopeArgs = new Dbx.SecretScopeArgs { Name = spec.Name };
         if (spec.Backend == ScopeBackend.AzureKeyVault)
         {
