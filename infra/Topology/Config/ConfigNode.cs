@@ -7,24 +7,58 @@ namespace DatabricksAccess.Topology.Config;
 /// </summary>
 public abstract class ConfigNode
 {
+    private string? _path;
+    private ConfigNode? _parent;
+    private readonly string? _key;
+    private readonly int _index;
+    private readonly string? _file;
+    private readonly int _line;
+    private readonly int _column;
+
     protected ConfigNode(string path, SourceLocation? location)
     {
-        Path = path;
-        Location = location;
+        _path = path;
+        if (location is { } l)
+        {
+            (_file, _line, _column) = (l.File, l.Line, l.Column);
+        }
     }
 
-    public string Path { get; }
+    /// <summary>
+    /// A node read from a file: its path is its parent's path and its key (or index), worked out when first asked
+    /// for. A large file thus holds no path strings, and no key, however long, is copied into every path below it.
+    /// </summary>
+    private protected ConfigNode(ConfigNode? parent, string? key, int index, string file, int line, int column)
+    {
+        _parent = parent;
+        _key = key;
+        _index = index;
+        (_file, _line, _column) = (file, line, column);
+        if (parent is null)
+        {
+            _path = string.Empty;
+        }
+    }
 
-    public SourceLocation? Location { get; }
+    public string Path => _path ??= _key is null ? _parent!.Item(_index) : _parent!.Child(_key);
+
+    public SourceLocation? Location => _file is null ? null : new SourceLocation(_file, _line, _column);
 
     public abstract string KindName { get; }
 
     public string Child(string key) =>
         key.Length > 0 && key.All(c => char.IsLetterOrDigit(c) || c is '-' or '_')
-            ? $"{Path}.{key}"
+            ? (Path.Length == 0 ? key : $"{Path}.{key}")
             : $"{Path}[\"{key}\"]";
 
     public string Item(int index) => $"{Path}[{index}]";
+
+    /// <summary>Makes this node the root of the paths below it (<c>topology</c> rather than its place in the file).</summary>
+    internal void Reroot(string path)
+    {
+        _parent = null;
+        _path = path;
+    }
 }
 
 public readonly record struct SourceLocation(string File, int Line, int Column)
@@ -40,7 +74,13 @@ public sealed class ConfigMap : ConfigNode
         Entries = entries;
     }
 
-    /// <summary>Entries in document order; duplicate keys are kept so validation can report them.</summary>
+    internal ConfigMap(ConfigNode? parent, string? key, int index, string file, int line, int column, List<KeyValuePair<string, ConfigNode>> entries)
+        : base(parent, key, index, file, line, column)
+    {
+        Entries = entries;
+    }
+
+    /// <summary>Entries in document order (a YAML file cannot repeat a key; JSON config may, and validation reports it).</summary>
     public IReadOnlyList<KeyValuePair<string, ConfigNode>> Entries { get; }
 
     public override string KindName => "a map";
@@ -70,6 +110,12 @@ public sealed class ConfigList : ConfigNode
         Items = items;
     }
 
+    internal ConfigList(ConfigNode? parent, string? key, int index, string file, int line, int column, List<ConfigNode> items)
+        : base(parent, key, index, file, line, column)
+    {
+        Items = items;
+    }
+
     public IReadOnlyList<ConfigNode> Items { get; }
 
     public override string KindName => "a list";
@@ -79,6 +125,13 @@ public sealed class ConfigScalar : ConfigNode
 {
     public ConfigScalar(string path, SourceLocation? location, string? value, bool quoted)
         : base(path, location)
+    {
+        Value = value;
+        Quoted = quoted;
+    }
+
+    internal ConfigScalar(ConfigNode? parent, string? key, int index, string file, int line, int column, string? value, bool quoted)
+        : base(parent, key, index, file, line, column)
     {
         Value = value;
         Quoted = quoted;

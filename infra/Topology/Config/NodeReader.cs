@@ -176,20 +176,13 @@ internal sealed partial class NodeReader(Diagnostics diagnostics)
             return null;
         }
 
-        var path = map.Child(key);
-        if (!ZonedInstant().IsMatch(text))
+        if (!Model.Instants.TryParse(text, out var value, out var error))
         {
-            Diagnostics.Error(path, $"'{text}' must be an ISO-8601 timestamp with a time zone, such as 2026-12-01T18:00:00Z");
+            Diagnostics.Error(map.Child(key), $"'{text}' {error}");
             return null;
         }
 
-        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value))
-        {
-            Diagnostics.Error(path, $"'{text}' is not a valid timestamp");
-            return null;
-        }
-
-        return value.ToUniversalTime();
+        return value;
     }
 
     /// <summary>
@@ -229,7 +222,4 @@ internal sealed partial class NodeReader(Diagnostics diagnostics)
         Diagnostics.Error(path, message);
         return null;
     }
-
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})$")]
-    private static partial Regex ZonedInstant();
 }

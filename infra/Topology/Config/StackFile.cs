@@ -1,4 +1,4 @@
-using YamlDotNet.RepresentationModel;
+using DatabricksAccess.Topology.Evaluation;
 
 namespace DatabricksAccess.Topology.Config;
 
@@ -12,8 +12,9 @@ public sealed class StackFile
     public const string DefaultProject = "databricks-access";
 
     private StackFile(string path, string project, ConfigNode? topology, ConfigNode? policy, ConfigNode? account,
-        IReadOnlyDictionary<string, bool> keys)
+        IReadOnlyDictionary<string, bool> keys, IReadOnlyList<Diagnostic> findings)
     {
+        Findings = findings;
         FilePath = path;
         Project = project;
         Topology = topology;
@@ -35,71 +36,89 @@ public sealed class StackFile
     /// <summary>Config keys of this project (without the <c>project:</c> prefix) mapped to "is secure".</summary>
     public IReadOnlyDictionary<string, bool> Keys { get; }
 
+    /// <summary>Problems with the file's other config keys (a provider credential in plain text).</summary>
+    public IReadOnlyList<Diagnostic> Findings { get; }
+
     public StackConfigInput ToInput() => new(Topology, Policy, Account, new ConfigKeyView(Keys));
 
-    public static StackFile Load(string path, string project = DefaultProject)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new ConfigLoadException($"{path}: cannot read the stack file: {ex.Message}", ex);
-        }
-
-        return Parse(text, path, project);
-    }
+    public static StackFile Load(string path, string project = DefaultProject) =>
+        Parse(SourceText.Read(path, "the stack file"), path, project);
 
     public static StackFile Parse(string text, string path, string project = DefaultProject)
     {
-        var root = YamlConfig.ParseDocument(text, path);
+        var root = YamlConfig.Parse(text, path);
         ConfigNode? topology = null, policy = null, account = null;
         var keys = new Dictionary<string, bool>(StringComparer.Ordinal);
-        if (root is not null
-            && root.Children.TryGetValue(new YamlScalarNode("config"), out var configNode))
+        var findings = new List<Diagnostic>();
+        if (root is ConfigScalar { Value: not null } or ConfigList)
         {
-            if (configNode is not YamlMappingNode config)
+            throw new ConfigLoadException($"{root.Location}: expected a YAML map at the top of the file");
+        }
+
+        if ((root as ConfigMap)?["config"] is { } configNode)
+        {
+            if (configNode is not ConfigMap config)
             {
-                if (configNode is YamlScalarNode { Value: null or "" })
+                if (configNode is ConfigScalar { Value: null })
                 {
-                    return new StackFile(path, project, null, null, null, keys);
+                    return new StackFile(path, project, null, null, null, keys, findings);
                 }
 
-                throw new ConfigLoadException(
-                    $"{path}:{configNode.Start.Line}:{configNode.Start.Column}: 'config' must be a map");
+                throw new ConfigLoadException($"{configNode.Location}: 'config' must be a map");
             }
 
             var prefix = project + ":";
-            foreach (var (keyNode, value) in config.Children)
+            foreach (var (fullKey, value) in config.Entries)
             {
-                var fullKey = (keyNode as YamlScalarNode)?.Value ?? string.Empty;
+                var secure = value is ConfigMap { Entries: [{ Key: "secure" }] };
+                if (!secure && !fullKey.StartsWith(prefix, StringComparison.Ordinal) && PlainCredential(fullKey, value))
+                {
+                    findings.Add(new Diagnostic(Severity.Error, value.Path,
+                        $"a provider credential in plain text: store it with `pulumi config set --secret {fullKey}`, or better, let CI sign in with OIDC (README: Deploy with Pulumi)"));
+                }
+
                 if (!fullKey.StartsWith(prefix, StringComparison.Ordinal))
                 {
                     continue;
                 }
 
                 var key = fullKey[prefix.Length..];
-                var secure = value is YamlMappingNode m && m.Children.Count == 1
-                    && m.Children.ContainsKey(new YamlScalarNode("secure"));
                 keys[key] = secure;
                 switch (key)
                 {
                     case "topology":
-                        topology = YamlConfig.Convert(value, "topology", path);
+                        value.Reroot("topology");
+                        topology = value;
                         break;
                     case "policy":
-                        policy = YamlConfig.Convert(value, "policy", path);
+                        value.Reroot("policy");
+                        policy = value;
                         break;
                     case "account":
-                        account = YamlConfig.Convert(value, "account", path);
+                        value.Reroot("account");
+                        account = value;
                         break;
                 }
             }
         }
 
-        return new StackFile(path, project, topology, policy, account, keys);
+        return new StackFile(path, project, topology, policy, account, keys, findings);
+    }
+
+    /// <summary>
+    /// Provider settings that hold a credential (<c>databricks:token</c>, <c>databricks:clientSecret</c>,
+    /// <c>azure-native:clientSecret</c>, passwords, OIDC request tokens) must not sit in the file in plain text.
+    /// </summary>
+    private static bool PlainCredential(string fullKey, ConfigNode value)
+    {
+        var colon = fullKey.IndexOf(':', StringComparison.Ordinal);
+        var name = colon < 0 ? fullKey : fullKey[(colon + 1)..];
+        var credential = name.EndsWith("token", StringComparison.OrdinalIgnoreCase)
+            || name.EndsWith("secret", StringComparison.OrdinalIgnoreCase)
+            || name.EndsWith("password", StringComparison.OrdinalIgnoreCase)
+            || name.EndsWith("credentials", StringComparison.OrdinalIgnoreCase)
+            || name.EndsWith("privatekey", StringComparison.OrdinalIgnoreCase);
+        return credential && value is not ConfigScalar { Value: null or "" };
     }
 }
 

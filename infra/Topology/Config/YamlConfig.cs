@@ -1,72 +1,260 @@
 using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
+using YamlDotNet.Core.Events;
 
 namespace DatabricksAccess.Topology.Config;
 
-/// <summary>Reads YAML into <see cref="ConfigNode"/> trees, keeping each node's line.</summary>
+/// <summary>
+/// Reads one YAML document into a <see cref="ConfigNode"/> tree, keeping each node's line and column. It reads
+/// the parser's events in a loop (no recursion) and refuses what a stack file has no use for and what could make
+/// a small file expensive or misleading: anchors and aliases (a 1 KB file can expand to gigabytes), tags, a second
+/// document (Pulumi reads only the first), repeated keys (Pulumi rejects them), nesting deeper than
+/// <see cref="MaxDepth"/>, more than <see cref="MaxNodes"/> values and values longer than <see cref="MaxScalarLength"/>.
+/// Every problem is one <see cref="ConfigLoadException"/> naming the file, line and column.
+/// </summary>
 public static class YamlConfig
 {
-    public static YamlMappingNode? ParseDocument(string text, string file)
+    public const int MaxDepth = 32;
+    public const int MaxNodes = 3_000_000;
+    public const int MaxScalarLength = 16_384;
+
+    private sealed class Frame(ConfigNode node, List<KeyValuePair<string, ConfigNode>>? entries, List<ConfigNode>? items)
     {
-        var stream = new YamlStream();
+        public ConfigNode Node { get; } = node;
+
+        public List<KeyValuePair<string, ConfigNode>>? Entries { get; } = entries;
+
+        public List<ConfigNode>? Items { get; } = items;
+
+        public HashSet<string>? Keys { get; } = entries is null ? null : new(StringComparer.Ordinal);
+
+        public string? PendingKey { get; set; }
+    }
+
+    /// <summary>The document's root node; null when the file holds no document or an empty one.</summary>
+    public static ConfigNode? Parse(string text, string file)
+    {
+        CheckFlowNesting(text, file);
+        var parser = new Parser(new StringReader(text));
+        var stack = new List<Frame>();
+        ConfigNode? root = null;
+        var documents = 0;
+        var nodes = 0;
+        var last = Mark.Empty;
         try
         {
-            using var reader = new StringReader(text);
-            stream.Load(reader);
+            while (parser.MoveNext())
+            {
+                var e = parser.Current!;
+                last = e.Start;
+                switch (e)
+                {
+                    case DocumentStart when ++documents > 1:
+                        throw Error(file, e.Start, "a second YAML document starts here; a stack file holds exactly one (Pulumi would ignore the rest)");
+                    case AnchorAlias alias:
+                        throw Error(file, e.Start, $"YAML aliases (*{alias.Value}) are not supported; write the value out");
+                    case NodeEvent { Anchor.IsEmpty: false } anchored:
+                        throw Error(file, e.Start, $"YAML anchors (&{anchored.Anchor.Value}) are not supported; write the value out");
+                    case NodeEvent { Tag.IsEmpty: false } tagged:
+                        throw Error(file, e.Start, $"YAML tags ({tagged.Tag.Value}) are not supported");
+                    case Scalar scalar:
+                        if (scalar.Value.Length > MaxScalarLength)
+                        {
+                            throw Error(file, e.Start, $"a value of {scalar.Value.Length} characters; at most {MaxScalarLength} are allowed");
+                        }
+
+                        if (stack.Count > 0 && stack[^1] is { Entries: not null, PendingKey: null } map)
+                        {
+                            if (!map.Keys!.Add(scalar.Value))
+                            {
+                                throw Error(file, e.Start, $"duplicate key '{scalar.Value}' (Pulumi rejects a repeated key)");
+                            }
+
+                            map.PendingKey = scalar.Value;
+                            break;
+                        }
+
+                        var quoted = scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted or ScalarStyle.Literal or ScalarStyle.Folded;
+                        var isNull = !quoted && scalar.Value is "" or "~" or "null" or "Null" or "NULL";
+                        Attach(ref root, stack, file, e, ++nodes, (parent, key, index, line, column) =>
+                            new ConfigScalar(parent, key, index, file, line, column, isNull ? null : scalar.Value, quoted));
+                        break;
+                    case MappingStart or SequenceStart:
+                        if (stack.Count > 0 && stack[^1] is { Entries: not null, PendingKey: null })
+                        {
+                            throw Error(file, e.Start, "a map or list as a key is not supported; keys are plain strings");
+                        }
+
+                        if (stack.Count >= MaxDepth)
+                        {
+                            throw Error(file, e.Start, $"nesting deeper than {MaxDepth} levels is not supported");
+                        }
+
+                        var node = Attach(ref root, stack, file, e, ++nodes, (parent, key, index, line, column) => e is MappingStart
+                            ? new ConfigMap(parent, key, index, file, line, column, [])
+                            : new ConfigList(parent, key, index, file, line, column, []));
+                        stack.Add(node is ConfigMap m
+                            ? new Frame(m, (List<KeyValuePair<string, ConfigNode>>)m.Entries, null)
+                            : new Frame(node, null, (List<ConfigNode>)((ConfigList)node).Items));
+                        break;
+                    case MappingEnd or SequenceEnd:
+                        stack.RemoveAt(stack.Count - 1);
+                        break;
+                }
+            }
+        }
+        catch (ConfigLoadException)
+        {
+            throw;
         }
         catch (YamlException ex)
         {
-            var inner = ex.InnerException is YamlException ie ? ie : ex;
-            throw new ConfigLoadException(
-                $"{file}:{inner.Start.Line}:{inner.Start.Column}: YAML syntax error: {FirstLine(inner.Message)}", ex);
+            var inner = ex.InnerException as YamlException ?? ex;
+            var (line, column) = ex.Message.Contains("tab", StringComparison.OrdinalIgnoreCase)
+                ? TabPosition(text, inner.Start)
+                : ((int)inner.Start.Line, (int)inner.Start.Column);
+            throw new ConfigLoadException($"{file}:{line}:{column}: YAML syntax error: {FirstLine(inner.Message)}", ex);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // YamlDotNet also throws InvalidOperationException and ArgumentException on some malformed input.
+            throw new ConfigLoadException($"{file}:{last.Line}:{last.Column}: YAML syntax error after this point: {FirstLine(ex.Message)}", ex);
         }
 
-        if (stream.Documents.Count == 0)
-        {
-            return null;
-        }
-
-        return stream.Documents[0].RootNode switch
-        {
-            YamlMappingNode map => map,
-            YamlScalarNode { Value: null or "" } => null,
-            var other => throw new ConfigLoadException(
-                $"{file}:{other.Start.Line}:{other.Start.Column}: expected a YAML map at the top of the file"),
-        };
+        return root;
     }
 
-    public static ConfigNode Convert(YamlNode node, string path, string file)
+    private delegate ConfigNode Create(ConfigNode? parent, string? key, int index, int line, int column);
+
+    private static ConfigNode Attach(ref ConfigNode? root, List<Frame> stack, string file, ParsingEvent e, int nodes, Create create)
     {
-        var location = new SourceLocation(file, (int)node.Start.Line, (int)node.Start.Column);
-        switch (node)
+        if (nodes > MaxNodes)
         {
-            case YamlMappingNode map:
-                var entries = new List<KeyValuePair<string, ConfigNode>>(map.Children.Count);
-                var probe = new ConfigMap(path, location, []);
-                foreach (var (key, value) in map.Children)
-                {
-                    var k = key is YamlScalarNode s ? s.Value ?? string.Empty : key.ToString();
-                    entries.Add(new(k, Convert(value, probe.Child(k), file)));
-                }
+            throw Error(file, e.Start, $"more than {MaxNodes} values in one file");
+        }
 
-                return new ConfigMap(path, location, entries);
-            case YamlSequenceNode seq:
-                var items = new List<ConfigNode>(seq.Children.Count);
-                for (var i = 0; i < seq.Children.Count; i++)
-                {
-                    items.Add(Convert(seq.Children[i], $"{path}[{i}]", file));
-                }
+        var (line, column) = ((int)e.Start.Line, (int)e.Start.Column);
+        if (stack.Count == 0)
+        {
+            return root = create(null, null, 0, line, column);
+        }
 
-                return new ConfigList(path, location, items);
-            case YamlScalarNode scalar:
-                var quoted = scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted
-                    or ScalarStyle.Literal or ScalarStyle.Folded;
-                var isNull = !quoted && (scalar.Value is null or "" or "~" or "null" or "Null" or "NULL");
-                return new ConfigScalar(path, location, isNull ? null : scalar.Value, quoted);
-            default:
-                throw new ConfigLoadException($"{location}: unsupported YAML node (aliases are not allowed)");
+        var top = stack[^1];
+        if (top.Entries is { } entries)
+        {
+            var key = top.PendingKey!;
+            var node = create(top.Node, key, 0, line, column);
+            entries.Add(new(key, node));
+            top.PendingKey = null;
+            return node;
+        }
+
+        var item = create(top.Node, null, top.Items!.Count, line, column);
+        top.Items.Add(item);
+        return item;
+    }
+
+    /// <summary>
+    /// YamlDotNet's scanner looks at every open flow collection for each token, so <c>[[[[...</c> costs quadratic
+    /// time before the first event arrives: a linear pass refuses deep flow nesting first. It skips comments and
+    /// quoted strings, and outside flow collections counts only brackets where a value can start.
+    /// </summary>
+    private static void CheckFlowNesting(string text, string file)
+    {
+        var depth = 0;
+        var line = 1;
+        var lineStart = 0;
+        var previous = '\n';
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            switch (c)
+            {
+                case '\n':
+                    line++;
+                    lineStart = i + 1;
+                    previous = '\n';
+                    continue;
+                case ' ' or '\t' or '\r':
+                    continue;
+                case '#' when i == 0 || text[i - 1] is ' ' or '\t' or '\n':
+                    while (i + 1 < text.Length && text[i + 1] != '\n')
+                    {
+                        i++;
+                    }
+
+                    continue;
+            }
+
+            var valueStart = depth > 0 || previous is '\n' or ':' or '-' or '?' or '[' or '{' or ',';
+            if (valueStart && c is '"' or '\'')
+            {
+                for (i++; i < text.Length; i++)
+                {
+                    if (c == '"' && text[i] == '\\')
+                    {
+                        i++;
+                    }
+                    else if (text[i] == c && !(c == '\'' && i + 1 < text.Length && text[i + 1] == '\''))
+                    {
+                        break;
+                    }
+                    else if (text[i] == '\'' && c == '\'')
+                    {
+                        i++;
+                    }
+                    else if (text[i] == '\n')
+                    {
+                        line++;
+                        lineStart = i + 1;
+                    }
+                }
+            }
+            else if (valueStart && c is '[' or '{' && ++depth > MaxDepth)
+            {
+                throw Error(file, new Mark(i, line, i - lineStart + 1), $"nesting deeper than {MaxDepth} levels is not supported");
+            }
+            else if (depth > 0 && c is ']' or '}')
+            {
+                depth--;
+            }
+
+            previous = c;
         }
     }
+
+    /// <summary>
+    /// YamlDotNet reports some tab errors at the start of the enclosing block; the tab itself is the first one in
+    /// a line's indentation from there on.
+    /// </summary>
+    private static (int Line, int Column) TabPosition(string text, Mark reported)
+    {
+        var line = 1;
+        var atIndent = true;
+        var column = 0;
+        foreach (var c in text)
+        {
+            column++;
+            if (c == '\n')
+            {
+                line++;
+                column = 0;
+                atIndent = true;
+                continue;
+            }
+
+            if (c == '\t' && atIndent && line >= reported.Line)
+            {
+                return (line, column);
+            }
+
+            atIndent &= c == ' ' || c == '\t';
+        }
+
+        return ((int)reported.Line, (int)reported.Column);
+    }
+
+    private static ConfigLoadException Error(string file, Mark at, string message) =>
+        new($"{file}:{at.Line}:{at.Column}: {message}");
 
     private static string FirstLine(string message)
     {

@@ -32,6 +32,8 @@ public sealed class Diagnostics
 
     public void Warning(string path, string message) => _items.Add(new(Severity.Warning, path, message));
 
+    public void AddRange(IEnumerable<Diagnostic> diagnostics) => _items.AddRange(diagnostics);
+
     /// <summary>0 clean (warnings allowed), 1 policy violations, 2 invalid config.</summary>
     public static int ExitCodeOf(IEnumerable<Diagnostic> diagnostics)
     {

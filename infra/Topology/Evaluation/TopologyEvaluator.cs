@@ -39,9 +39,11 @@ public static class TopologyEvaluator
 {
     public static EvaluationResult Evaluate(StackConfigInput input, TimeProvider clock) => Evaluate(input, clock.GetUtcNow());
 
-    public static EvaluationResult Evaluate(StackConfigInput input, DateTimeOffset now)
+    /// <param name="findings">Problems already found in the file around the config (a plain-text provider credential).</param>
+    public static EvaluationResult Evaluate(StackConfigInput input, DateTimeOffset now, IEnumerable<Diagnostic>? findings = null)
     {
         var diagnostics = new Diagnostics();
+        diagnostics.AddRange(findings ?? []);
         var model = TopologyBinder.Bind(input, now, diagnostics);
         if (diagnostics.HasErrors)
         {
