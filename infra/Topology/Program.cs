@@ -1,8 +1,8 @@
 using System.CommandLine;
-using System.Globalization;
 using DatabricksAccess.Topology.Cli;
 using DatabricksAccess.Topology.Config;
 using DatabricksAccess.Topology.Evaluation;
+using DatabricksAccess.Topology.Model;
 
 namespace DatabricksAccess.Topology;
 
@@ -40,7 +40,8 @@ public static class Program
         var diff = new Command("diff", "Access-level changes between two versions of a stack file, in review language") { stack, baseFile, headFile, baseRef, now, format };
         var root = new RootCommand("databricks-access topology: offline check, plan and diff of a stack's Databricks access") { check, plan, diff };
 
-        var parse = root.Parse(args);
+        // No response files: an argument that starts with '@' is an argument, not a file to read more arguments from.
+        var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parse.Errors.Count > 0)
         {
             foreach (var error in parse.Errors)
@@ -67,7 +68,7 @@ public static class Program
             }
 
             var stackFile = Load(parse.GetValue(stack), parse.GetValue(file), cwd);
-            var result = TopologyEvaluator.Evaluate(stackFile.ToInput(), instant);
+            var result = TopologyEvaluator.Evaluate(stackFile.ToInput(), instant, stackFile.Findings);
             Reports.Diagnostics(stderr, result);
             if (command == plan && result.IsValid)
             {
@@ -85,6 +86,12 @@ public static class Program
             stderr.WriteLine(ex.Message);
             return 2;
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A defect, not an input problem; still one line and no stack trace for the reviewer.
+            stderr.WriteLine($"internal error: {ex.GetType().Name}: {ex.Message}");
+            return 2;
+        }
     }
 
     private static StackFile Load(string? stack, string? file, string cwd)
@@ -92,6 +99,11 @@ public static class Program
         if ((stack is null) == (file is null))
         {
             throw new ConfigLoadException("usage: give exactly one of --stack NAME or --file PATH");
+        }
+
+        if (stack is not null)
+        {
+            StackLocator.FileName(stack);
         }
 
         return StackLocator.Load(stack, file, cwd);
@@ -104,13 +116,12 @@ public static class Program
             return clock.GetUtcNow();
         }
 
-        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value)
-            || !(text.EndsWith('Z') || text.EndsWith('z') || text.LastIndexOfAny(['+', '-']) > 10))
+        if (!Instants.TryParse(text, out var value, out var error))
         {
-            throw new ConfigLoadException($"--now: '{text}' must be an ISO-8601 timestamp with a time zone, such as 2026-12-01T18:00:00Z");
+            throw new ConfigLoadException($"--now: '{text}' {error}");
         }
 
-        return value.ToUniversalTime();
+        return value;
     }
 
     private static int Diff(string? stack, string? baseFile, string? headFile, string? baseRef, DateTimeOffset now, OutputFormat format,
@@ -138,8 +149,8 @@ public static class Program
             after = StackLocator.Load(null, headFile, cwd);
         }
 
-        var b = TopologyEvaluator.Evaluate(before.ToInput(), now);
-        var h = TopologyEvaluator.Evaluate(after.ToInput(), now);
+        var b = TopologyEvaluator.Evaluate(before.ToInput(), now, before.Findings);
+        var h = TopologyEvaluator.Evaluate(after.ToInput(), now, after.Findings);
         Reports.Diagnostics(stderr, b, before.FilePath);
         Reports.Diagnostics(stderr, h, after.FilePath);
         if (!b.IsValid || !h.IsValid)
