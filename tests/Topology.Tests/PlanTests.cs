@@ -95,7 +95,7 @@ public class PlanTests
     {
         var result = Evaluate("""
             groups:
-              everyone-plus: { members: [group:users] }
+              admins-plus: { members: [group:admins] }
             servicePrincipals:
               conn: {}
             catalogGrants:
@@ -103,7 +103,7 @@ public class PlanTests
             """, policy: "allowAllUsersAcl: true");
         Assert.Equal(
             [
-                new PlannedLookup(PulumiTypes.GetGroup, "users", ProviderScope.Workspace),
+                new PlannedLookup(PulumiTypes.GetGroup, "admins", ProviderScope.Workspace),
                 new PlannedLookup(PulumiTypes.GetCurrentMetastore, "metastore", ProviderScope.Workspace),
             ],
             result.Plan!.Lookups);

@@ -2,8 +2,11 @@ using DatabricksAccess.Topology.Model;
 
 namespace DatabricksAccess.Topology.Evaluation;
 
-/// <summary>How a principal reaches a group: until when (null: standing), through which direct group, by which config entry.</summary>
-public readonly record struct Reach(DateTimeOffset? Until, string Via, string EdgePath)
+/// <summary>
+/// How a principal reaches a group: until when (null: standing), through which direct group, by which config entry;
+/// and for time-bound reach, the membership whose expiry ends it (its reason and config path).
+/// </summary>
+public readonly record struct Reach(DateTimeOffset? Until, string Via, string EdgePath, string? Reason = null, string? UntilPath = null)
 {
     /// <summary>Standing beats expiring; a later expiry beats an earlier one.</summary>
     public bool BetterThan(Reach other) =>
@@ -11,15 +14,26 @@ public readonly record struct Reach(DateTimeOffset? Until, string Via, string Ed
 
     public static DateTimeOffset? Min(DateTimeOffset? a, DateTimeOffset? b) =>
         a is null ? b : b is null ? a : (a < b ? a : b);
+
+    /// <summary>A membership followed by this reach: it lasts until the earlier of the two ends, with that end's reason.</summary>
+    public Reach After(Membership first, string via) =>
+        first.Expires is { } e && (Until is not { } u || e <= u)
+            ? new Reach(e, via, first.Path, first.Reason, first.Path)
+            : new Reach(Until, via, first.Path, Reason, UntilPath);
+
+    public static Reach Of(Membership m, string group) => new(m.Expires, group, m.Path, m.Expires is null ? null : m.Reason, m.Expires is null ? null : m.Path);
 }
 
 /// <summary>
 /// Group membership as a graph: for every principal, each group it belongs to directly or through nesting,
-/// with the best (longest-lived) path. Group closures are memoised, so the cost is linear in memberships
-/// times nesting depth.
+/// with the best (longest-lived) path. Group closures are memoised and computed without recursion; nesting is
+/// at most <see cref="MaxNestingDepth"/> deep (deeper config is an error), which bounds every closure.
 /// </summary>
 public sealed class AccessGraph
 {
+    /// <summary>Groups nested in groups at most this many levels deep.</summary>
+    public const int MaxNestingDepth = 16;
+
     private readonly TopologyModel _model;
     private readonly Dictionary<PrincipalRef, List<(string Group, Membership Membership)>> _parents = [];
     private readonly Dictionary<string, IReadOnlyDictionary<string, Reach>> _groupClosure = new(StringComparer.Ordinal);
@@ -70,33 +84,77 @@ public sealed class AccessGraph
 
     public IReadOnlyDictionary<string, Reach> GroupsOf(PrincipalRef principal)
     {
-        if (principal.Kind == PrincipalKind.Group && _groupClosure.TryGetValue(principal.Key, out var cached))
+        if (principal.Kind == PrincipalKind.Group)
+        {
+            return GroupClosure(principal.Key);
+        }
+
+        _parents.TryGetValue(principal, out var direct);
+        foreach (var (group, _) in direct ?? [])
+        {
+            GroupClosure(group);
+        }
+
+        return Closure(direct);
+    }
+
+    /// <summary>A group's closure, after those of every group it is a member of (post-order, on an explicit stack).</summary>
+    private IReadOnlyDictionary<string, Reach> GroupClosure(string key)
+    {
+        if (_groupClosure.TryGetValue(key, out var cached))
         {
             return cached;
         }
 
-        _parents.TryGetValue(principal, out var direct);
-        var result = new Dictionary<string, Reach>(direct?.Count ?? 0, StringComparer.Ordinal);
-        if (principal.Kind == PrincipalKind.Group)
+        var pending = new Stack<(string Key, bool Expanded)>();
+        pending.Push((key, false));
+        var entered = new HashSet<string>(StringComparer.Ordinal);
+        while (pending.Count > 0)
         {
-            // Placeholder while computing guards against cycles in invalid input.
-            _groupClosure[principal.Key] = result;
+            var (group, expanded) = pending.Pop();
+            if (_groupClosure.ContainsKey(group))
+            {
+                continue;
+            }
+
+            _parents.TryGetValue(PrincipalRef.Group(group), out var direct);
+            if (!expanded && entered.Add(group))
+            {
+                pending.Push((group, true));
+                foreach (var (parent, _) in direct ?? [])
+                {
+                    if (!_groupClosure.ContainsKey(parent) && !entered.Contains(parent))
+                    {
+                        pending.Push((parent, false));
+                    }
+                }
+
+                continue;
+            }
+
+            // A cycle (only in input that failed validation) leaves a parent unfinished: it counts as empty.
+            _groupClosure[group] = Closure(direct);
         }
 
-        if (direct is not null)
+        return _groupClosure[key];
+    }
+
+    private Dictionary<string, Reach> Closure(List<(string Group, Membership Membership)>? direct)
+    {
+        var result = new Dictionary<string, Reach>(direct?.Count ?? 0, StringComparer.Ordinal);
+        foreach (var (group, m) in direct ?? [])
         {
-            foreach (var (group, m) in direct)
+            Offer(result, group, Reach.Of(m, group));
+            foreach (var (ancestor, reach) in _groupClosure.GetValueOrDefault(group) ?? Empty)
             {
-                Offer(result, group, new Reach(m.Expires, group, m.Path));
-                foreach (var (ancestor, reach) in GroupsOf(PrincipalRef.Group(group)))
-                {
-                    Offer(result, ancestor, new Reach(Reach.Min(m.Expires, reach.Until), group, m.Path));
-                }
+                Offer(result, ancestor, reach.After(m, group));
             }
         }
 
         return result;
     }
+
+    private static readonly IReadOnlyDictionary<string, Reach> Empty = new Dictionary<string, Reach>();
 
     /// <summary>
     /// Whether, and how, a principal is a workspace admin: through the built-in admins group, its own

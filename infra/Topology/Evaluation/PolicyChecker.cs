@@ -11,6 +11,9 @@ internal sealed class PolicyChecker(AccessGraph graph, Diagnostics d)
 {
     private readonly TopologyModel _m = graph.Model;
 
+    private readonly HashSet<(string Rule, PrincipalRef Principal)> _waived =
+        graph.Model.Policy.Exceptions.Select(e => (e.Rule, e.Principal)).ToHashSet();
+
     private PolicySpec Policy => _m.Policy;
 
     public void Check()
@@ -24,7 +27,7 @@ internal sealed class PolicyChecker(AccessGraph graph, Diagnostics d)
 
     private void Violation(string path, string rule, PrincipalRef principal, string message)
     {
-        if (Policy.Exceptions.Any(e => e.Rule == rule && e.Principal == principal))
+        if (_waived.Contains((rule, principal)))
         {
             return;
         }
@@ -48,7 +51,9 @@ internal sealed class PolicyChecker(AccessGraph graph, Diagnostics d)
     {
         foreach (var group in _m.Groups.Values)
         {
-            var admin = AccessGraph.GrantsAdmin(group);
+            // Admin rights through this group, directly or through a group it is in (on the closure): a long
+            // membership of a group that is itself a member of admins is long admin access too.
+            var admin = AccessGraph.GrantsAdmin(group) ? new Reach(null, group.Key, group.Path) : graph.AdminReach(group.Ref);
             foreach (var m in group.Members)
             {
                 if (m.Expires is not { } expires)
@@ -68,10 +73,13 @@ internal sealed class PolicyChecker(AccessGraph graph, Diagnostics d)
                         $"{m.Principal} in '{group.Key}' expires {Instants.Format(expires)}, more than maxExpiryDays ({Policy.MaxExpiryDays}) from now");
                 }
 
-                if (admin && expires - _m.Now > TimeSpan.FromHours(Policy.MaxAdminHours))
+                if (admin is { } a && Reach.Min(expires, a.Until) is { } until && until - _m.Now > TimeSpan.FromHours(Policy.MaxAdminHours))
                 {
+                    var through = a.Via == group.Key ? $"'{group.Key}'"
+                        : a.Via.Length == 0 ? $"'{group.Key}' (its workspaceAccess: admin)"
+                        : $"'{group.Key}' (a member of '{a.Via}')";
                     Violation($"{m.Path}.expires", Rules.AdminDuration, m.Principal,
-                        $"admin access for {m.Principal} through '{group.Key}' lasts until {Instants.Format(expires)}, longer than maxAdminHours ({Policy.MaxAdminHours}h)");
+                        $"admin access for {m.Principal} through {through} lasts until {Instants.Format(until)}, longer than maxAdminHours ({Policy.MaxAdminHours}h)");
                 }
             }
         }
@@ -147,34 +155,32 @@ internal sealed class PolicyChecker(AccessGraph graph, Diagnostics d)
         }
 
         var users = PrincipalRef.Group(Names.UsersGroup);
+        // Everyone: the users group and, on the closure, every group it is (even indirectly) a member of.
+        var everyone = graph.GroupsOf(users).Keys.Select(PrincipalRef.Group).Append(users).ToHashSet();
+        string Whom(PrincipalRef p) => p == users ? "the built-in users group" : $"{p}, which holds the built-in users group";
         const string Hint = "everyone in the workspace would get it; set policy.allowAllUsersAcl: true if that is intended";
-        if (_m.Groups.TryGetValue(Names.UsersGroup, out var usersGroup))
-        {
-            foreach (var m in usersGroup.Members)
-            {
-                Violation(m.Path, Rules.AllUsersAccess, m.Principal, $"adds {m.Principal} to the built-in users group; every workspace identity is already in it");
-            }
-        }
 
         foreach (var scope in _m.SecretScopes.Values)
         {
-            foreach (var acl in scope.Acls.Where(a => a.Principal == users))
+            foreach (var acl in scope.Acls.Where(a => everyone.Contains(a.Principal)))
             {
-                Violation(acl.Path, Rules.AllUsersAccess, users, $"{Name(acl.Permission)} on scope '{scope.Name}' for the built-in users group: {Hint}");
+                Violation(acl.Path, Rules.AllUsersAccess, acl.Principal, $"{Name(acl.Permission)} on scope '{scope.Name}' for {Whom(acl.Principal)}: {Hint}");
             }
         }
 
         foreach (var job in _m.Jobs.Values)
         {
-            foreach (var (p, level) in job.Permissions.Where(x => x.Principal == users))
+            foreach (var (p, level) in job.Permissions.Where(x => everyone.Contains(x.Principal)))
             {
-                Violation(job.Path, Rules.AllUsersAccess, p, $"{Name(level)} on job '{job.Name}' for the built-in users group: {Hint}");
+                Violation(job.Path, Rules.AllUsersAccess, p, $"{Name(level)} on job '{job.Name}' for {Whom(p)}: {Hint}");
             }
         }
 
-        foreach (var grant in _m.CatalogGrants.Where(g => g.To == users))
+        foreach (var grant in _m.CatalogGrants.Where(g => everyone.Contains(g.To)))
         {
-            Violation($"{grant.Path}.to", Rules.AllUsersAccess, users, $"grant on {grant.On} to the built-in users group: {Hint}");
+            Violation($"{grant.Path}.to", Rules.AllUsersAccess, grant.To, $"grant on {grant.On} to {Whom(grant.To)}: {Hint}");
         }
+
+        // Admin rights for everyone: the users group reaching admins is checked as a principal in CheckStandingAdmins.
     }
 }

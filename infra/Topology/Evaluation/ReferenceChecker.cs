@@ -9,7 +9,7 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
     public void Check()
     {
         CheckMemberships();
-        CheckCycles();
+        CheckNesting();
         CheckScopes();
         CheckGrants();
         CheckJobs();
@@ -69,6 +69,13 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
                 }
 
                 seen[m.Principal] = m.Path;
+                if (group.Key == Names.UsersGroup)
+                {
+                    // Databricks maintains the users system group itself (and its API cannot remove such members again).
+                    d.Error(m.Path, $"adds {m.Principal} to the built-in users group, which Databricks maintains itself: every workspace identity is already in it");
+                    continue;
+                }
+
                 if (!Exists(m.Principal, m.Path, "member"))
                 {
                     continue;
@@ -77,6 +84,12 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
                 if (m.Principal == group.Ref)
                 {
                     d.Error(m.Path, $"group '{group.Key}' cannot be a member of itself");
+                }
+                else if (m.Principal == PrincipalRef.Group(Names.UsersGroup))
+                {
+                    // Databricks maintains the users system group itself; nesting it would hand this group's access
+                    // to every identity of the workspace without a grant to 'users' that a reviewer would see.
+                    d.Error(m.Path, $"the built-in users group (every identity of the workspace) cannot be a member of '{group.Key}'; grant the access to group:users directly if everyone should have it");
                 }
 
                 if (group.Level == IdentityLevel.Account && m.Principal.Kind != PrincipalKind.User
@@ -93,47 +106,98 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
         }
     }
 
-    private void CheckCycles()
+    /// <summary>
+    /// Group-in-group edges, by an iterative depth-first search (no recursion, however deep the input): each
+    /// cycle is reported once, at the edge that closes it, and a chain deeper than
+    /// <see cref="AccessGraph.MaxNestingDepth"/> at the edge where it first gets too deep.
+    /// </summary>
+    private void CheckNesting()
     {
-        // Colour-marking DFS over group-in-group edges; each cycle is reported once, at the edge that closes it.
+        const int OnStack = 1, Done = 2;
         var state = new Dictionary<string, int>(StringComparer.Ordinal);
+        var height = new Dictionary<string, int>(StringComparer.Ordinal);
         var stack = new List<string>();
-        foreach (var key in model.Groups.Keys)
+        var position = new Dictionary<string, int>(StringComparer.Ordinal);
+        var frames = new Stack<(GroupSpec Group, int Next)>();
+        foreach (var root in model.Groups.Values)
         {
-            Visit(key);
-        }
-
-        void Visit(string key)
-        {
-            if (state.GetValueOrDefault(key) != 0 || !model.Groups.TryGetValue(key, out var group))
+            if (state.ContainsKey(root.Key))
             {
-                return;
+                continue;
             }
 
-            state[key] = 1;
-            stack.Add(key);
-            foreach (var m in group.Members)
+            Enter(root);
+            while (frames.Count > 0)
             {
-                if (m.Principal.Kind != PrincipalKind.Group || m.Principal.Key == key)
+                var (group, next) = frames.Pop();
+                while (next < group.Members.Count && ChildGroup(group, group.Members[next]) is null)
                 {
+                    next++;
+                }
+
+                if (next == group.Members.Count)
+                {
+                    Leave(group);
                     continue;
                 }
 
-                var child = m.Principal.Key;
-                if (state.GetValueOrDefault(child) == 1)
+                frames.Push((group, next + 1));
+                var m = group.Members[next];
+                var child = ChildGroup(group, m)!;
+                switch (state.GetValueOrDefault(child.Key))
                 {
-                    var cycle = stack.Skip(stack.IndexOf(child)).Append(child);
-                    d.Error(m.Path, $"group nesting cycle: {string.Join(" -> ", cycle.Reverse())}");
+                    case OnStack:
+                        // From the closing edge back round to it: child, the group that holds it, ... child.
+                        var length = stack.Count - position[child.Key] + 1;
+                        var cycle = new List<string> { child.Key };
+                        for (var i = stack.Count - 1; i >= position[child.Key] && cycle.Count < 12; i--)
+                        {
+                            cycle.Add(stack[i]);
+                        }
+
+                        d.Error(m.Path, $"group nesting cycle: {Chain(cycle, length)}");
+                        break;
+                    case 0:
+                        Enter(child);
+                        break;
                 }
-                else
+            }
+        }
+
+        void Enter(GroupSpec group)
+        {
+            state[group.Key] = OnStack;
+            position[group.Key] = stack.Count;
+            stack.Add(group.Key);
+            frames.Push((group, 0));
+        }
+
+        void Leave(GroupSpec group)
+        {
+            var h = 0;
+            Membership? deepest = null;
+            foreach (var m in group.Members)
+            {
+                if (ChildGroup(group, m) is { } child && height.TryGetValue(child.Key, out var ch) && ch + 1 > h)
                 {
-                    Visit(child);
+                    (h, deepest) = (ch + 1, m);
                 }
             }
 
+            height[group.Key] = h;
+            state[group.Key] = Done;
             stack.RemoveAt(stack.Count - 1);
-            state[key] = 2;
+            if (h == AccessGraph.MaxNestingDepth + 1)
+            {
+                d.Error(deepest!.Path, $"group nesting deeper than {AccessGraph.MaxNestingDepth} levels ({Chain([group.Key, deepest.Principal.Key], h + 1)}); flatten the chain");
+            }
         }
+
+        GroupSpec? ChildGroup(GroupSpec group, Membership m) =>
+            m.Principal.Kind == PrincipalKind.Group && m.Principal.Key != group.Key && model.Groups.TryGetValue(m.Principal.Key, out var child) ? child : null;
+
+        static string Chain(IReadOnlyList<string> keys, int length) =>
+            string.Join(" -> ", keys) + (length > keys.Count ? " -> ..." : string.Empty);
     }
 
     private void CheckScopes()

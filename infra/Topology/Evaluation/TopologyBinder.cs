@@ -453,6 +453,14 @@ internal sealed partial class TopologyBinder
             _d.Error(map.Child("level"), $"'{key}' is a built-in workspace group; it has no level");
         }
 
+        foreach (var ignored in builtIn ? (string[])["workspaceAccess", "displayName", "source"] : [])
+        {
+            if (map[ignored] is not null)
+            {
+                _d.Error(map.Child(ignored), $"'{key}' is a built-in workspace group; {ignored} does not apply to it and would be ignored");
+            }
+        }
+
         var (level, access) = builtIn ? (IdentityLevel.Workspace, WorkspaceAccess.User) : BindLevel(map, defaultLevel, "group", key);
         var entitlements = BindEntitlements(map);
         var members = new List<Membership>();
