@@ -46,7 +46,7 @@ public static class Program
         {
             foreach (var error in parse.Errors)
             {
-                stderr.WriteLine($"usage: {error.Message}");
+                stderr.WriteLine(Escape.Text($"usage: {error.Message}"));
             }
 
             return 2;
@@ -83,13 +83,13 @@ public static class Program
         }
         catch (ConfigLoadException ex)
         {
-            stderr.WriteLine(ex.Message);
+            stderr.WriteLine(Escape.Text(ex.Message));
             return 2;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // A defect, not an input problem; still one line and no stack trace for the reviewer.
-            stderr.WriteLine($"internal error: {ex.GetType().Name}: {ex.Message}");
+            stderr.WriteLine(Escape.Text($"internal error: {ex.GetType().Name}: {ex.Message}"));
             return 2;
         }
     }

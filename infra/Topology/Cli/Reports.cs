@@ -14,7 +14,11 @@ public enum OutputFormat
     Markdown,
 }
 
-/// <summary>Renders check, plan and diff results. Secret values are never part of any model, so none can leak here.</summary>
+/// <summary>
+/// Renders check, plan and diff results. Secret values are never part of any model, so none can leak here. Every
+/// value from config goes through <see cref="Escape"/> for its format: text stays one line per finding, Markdown
+/// gets no raw HTML and no forged table rows.
+/// </summary>
 internal static class Reports
 {
     private static readonly JsonSerializerOptions Json = new()
@@ -31,7 +35,7 @@ internal static class Reports
     {
         foreach (var d in result.Diagnostics)
         {
-            err.WriteLine(prefix is null ? d.ToString() : $"{prefix}: {d}");
+            err.WriteLine(Escape.Text(prefix is null ? d.ToString() : $"{prefix}: {d}"));
         }
     }
 
@@ -43,17 +47,17 @@ internal static class Reports
                 @out.WriteLine(JsonSerializer.Serialize(new { source, now = Stamp(result.Model.Now), exitCode = result.ExitCode, diagnostics = DiagnosticsDto(result) }, Json));
                 break;
             case OutputFormat.Markdown:
-                @out.WriteLine($"### Check of `{source}`");
+                @out.WriteLine($"### Check of {Escape.Code(source)}");
                 @out.WriteLine();
                 @out.WriteLine(Verdict(result));
                 foreach (var d in result.Diagnostics)
                 {
-                    @out.WriteLine($"- `{d.Path}`: {(d.Rule is null ? string.Empty : $"**{d.Rule}** ")}{d.Message}");
+                    @out.WriteLine($"- {Escape.Code(d.Path)}: {(d.Rule is null ? string.Empty : $"**{Escape.Markdown(d.Rule)}** ")}{Escape.Markdown(d.Message)}");
                 }
 
                 break;
             default:
-                @out.WriteLine($"{source}: {Verdict(result)}");
+                @out.WriteLine($"{Escape.Text(source)}: {Verdict(result)}");
                 break;
         }
     }
@@ -88,7 +92,7 @@ internal static class Reports
     private static void PlanText(TextWriter @out, string source, EvaluationResult result, ResourcePlan plan)
     {
         var model = result.Model;
-        @out.WriteLine($"Plan of {source} at {Stamp(model.Now)}: {Verdict(result)}");
+        @out.WriteLine($"Plan of {Escape.Text(source)} at {Stamp(model.Now)}: {Verdict(result)}");
         @out.WriteLine();
 
         var console = Console(@out);
@@ -96,7 +100,7 @@ internal static class Reports
         var summary = new Table().Title("Resources by type").AddColumn("Type").AddColumn(new TableColumn("Count").RightAligned());
         foreach (var group in all.GroupBy(r => r.Resource.Type).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            summary.AddRow(Markup.Escape(group.Key), group.Count().ToString());
+            summary.AddRow(new Text(Escape.Text(group.Key)), new Text(group.Count().ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
 
         summary.AddRow("[bold]total[/]", $"[bold]{all.Count}[/]");
@@ -106,12 +110,12 @@ internal static class Reports
         @out.WriteLine($"Resources ({all.Count}), by component:");
         foreach (var component in all.GroupBy(r => r.Component))
         {
-            @out.WriteLine($"  {component.Key}");
+            @out.WriteLine($"  {Escape.Text(component.Key)}");
             foreach (var (_, r) in component)
             {
                 var flags = (r.Provider == ProviderScope.None ? string.Empty : $" [{r.Provider.ToString().ToLowerInvariant()}]")
                     + (r.Protect ? " [protected]" : string.Empty);
-                @out.WriteLine($"    {r.Type,-62} {r.Name}{flags}");
+                @out.WriteLine($"    {Escape.Text(r.Type),-62} {Escape.Text(r.Name)}{flags}");
             }
         }
 
@@ -121,7 +125,7 @@ internal static class Reports
             @out.WriteLine($"Lookups ({plan.Lookups.Count}, read only):");
             foreach (var l in plan.Lookups)
             {
-                @out.WriteLine($"    {l.Token,-62} {l.Subject}{(l.Provider == ProviderScope.None ? string.Empty : $" [{l.Provider.ToString().ToLowerInvariant()}]")}");
+                @out.WriteLine($"    {Escape.Text(l.Token),-62} {Escape.Text(l.Subject)}{(l.Provider == ProviderScope.None ? string.Empty : $" [{l.Provider.ToString().ToLowerInvariant()}]")}");
             }
         }
 
@@ -139,19 +143,19 @@ internal static class Reports
             if (current != e.Principal)
             {
                 current = e.Principal;
-                @out.WriteLine($"  {e.Principal} ({model.LevelOf(e.Principal).ToString().ToLowerInvariant()})");
+                @out.WriteLine($"  {Escape.Text(e.Principal.ToString())} ({model.LevelOf(e.Principal).ToString().ToLowerInvariant()})");
             }
 
             @out.Write("    ");
             Padded(@out, KindNames[(int)e.Kind], 12);
             @out.Write(' ');
-            Padded(@out, e.Resource, 32);
+            Padded(@out, Escape.Text(e.Resource), 32);
             @out.Write(' ');
-            Padded(@out, e.Permission, 22);
+            Padded(@out, Escape.Text(e.Permission), 22);
             if (e.Via is { } via)
             {
                 @out.Write(" via ");
-                @out.Write(via);
+                @out.Write(Escape.Text(via));
             }
 
             if (e.Until is { } u)
@@ -174,7 +178,7 @@ internal static class Reports
             @out.WriteLine("Findings:");
             foreach (var d in result.Diagnostics)
             {
-                @out.WriteLine($"  {d}");
+                @out.WriteLine($"  {Escape.Text(d.ToString())}");
             }
         }
     }
@@ -202,7 +206,8 @@ internal static class Reports
         var table = new Table().Title(Markup.Escape(title)).AddColumns("Group", "Principal", "Expires", "Reason");
         foreach (var (group, principal, expires, reason) in list)
         {
-            table.AddRow(Markup.Escape(group), Markup.Escape(principal.ToString()), Stamp(expires), Markup.Escape(reason ?? "-"));
+            // Text, not markup: no value is parsed as Spectre markup or emoji codes, and none spans two rows.
+            table.AddRow(new Text(Escape.Text(group)), new Text(Escape.Text(principal.ToString())), new Text(Stamp(expires)), new Text(Escape.Text(reason ?? "-")));
         }
 
         console.Write(table);
@@ -210,7 +215,7 @@ internal static class Reports
 
     private static void PlanMarkdown(TextWriter @out, string source, EvaluationResult result, ResourcePlan plan)
     {
-        @out.WriteLine($"### Plan of `{source}` at {Stamp(result.Model.Now)}");
+        @out.WriteLine($"### Plan of {Escape.Code(source)} at {Stamp(result.Model.Now)}");
         @out.WriteLine();
         @out.WriteLine(Verdict(result));
         @out.WriteLine();
@@ -218,7 +223,7 @@ internal static class Reports
         @out.WriteLine("|---|---|---|---|");
         foreach (var (component, r) in plan.AllResources)
         {
-            @out.WriteLine($"| {component} | `{r.Type}` | `{r.Name}` | {r.Provider.ToString().ToLowerInvariant()}{(r.Protect ? ", protected" : string.Empty)} |");
+            @out.WriteLine($"| {Escape.Markdown(component)} | {Escape.Code(r.Type, inTable: true)} | {Escape.Code(r.Name, inTable: true)} | {r.Provider.ToString().ToLowerInvariant()}{(r.Protect ? ", protected" : string.Empty)} |");
         }
 
         @out.WriteLine();
@@ -226,7 +231,7 @@ internal static class Reports
         @out.WriteLine("|---|---|---|---|---|---|");
         foreach (var e in result.Access)
         {
-            @out.WriteLine($"| `{e.Principal}` | {e.Kind} | {e.Resource} | {e.Permission} | {e.Via ?? "direct"} | {(e.Until is { } u ? Stamp(u) : "standing")} |");
+            @out.WriteLine($"| {Escape.Code(e.Principal.ToString(), inTable: true)} | {e.Kind} | {Escape.Markdown(e.Resource)} | {Escape.Markdown(e.Permission)} | {Escape.Markdown(e.Via ?? "direct")} | {(e.Until is { } u ? Stamp(u) : "standing")} |");
         }
     }
 
@@ -272,7 +277,7 @@ internal static class Reports
                 }, Json));
                 break;
             case OutputFormat.Markdown:
-                @out.WriteLine($"### Access changes: `{baseName}` → `{headName}`");
+                @out.WriteLine($"### Access changes: {Escape.Code(baseName)} → {Escape.Code(headName)}");
                 @out.WriteLine();
                 if (changes.Count == 0)
                 {
@@ -287,7 +292,7 @@ internal static class Reports
                     @out.WriteLine();
                     foreach (var c in group)
                     {
-                        @out.WriteLine($"- {c.Describe()}");
+                        @out.WriteLine($"- {Escape.Markdown(c.Describe())}");
                     }
 
                     @out.WriteLine();
@@ -296,10 +301,10 @@ internal static class Reports
                 @out.WriteLine($"<sub>Evaluated at {Stamp(now)}; secret values are never read.</sub>");
                 break;
             default:
-                @out.WriteLine($"Access changes from {baseName} to {headName} at {Stamp(now)}: {changes.Count}");
+                @out.WriteLine($"Access changes from {Escape.Text(baseName)} to {Escape.Text(headName)} at {Stamp(now)}: {changes.Count}");
                 foreach (var c in changes)
                 {
-                    @out.WriteLine($"  {c.Kind switch { ChangeKind.Gains => "+", ChangeKind.Loses => "-", ChangeKind.Moves => ">", _ => "~" }} {c.Describe()}");
+                    @out.WriteLine($"  {c.Kind switch { ChangeKind.Gains => "+", ChangeKind.Loses => "-", ChangeKind.Moves => ">", _ => "~" }} {Escape.Text(c.Describe())}");
                 }
 
                 break;
