@@ -34,8 +34,8 @@ public class DiffTests
         Assert.Equal(
             [
                 "alice@contoso.com changes from READ on app-secrets to WRITE via data-scientists",
-                "bob@contoso.com gains membership of data-scientists, until 2026-12-01",
-                "bob@contoso.com gains WRITE on app-secrets via data-scientists, until 2026-12-01",
+                "bob@contoso.com gains membership of data-scientists, until 2026-12-01 (INC-4711)",
+                "bob@contoso.com gains WRITE on app-secrets via data-scientists, until 2026-12-01 (INC-4711)",
                 "carol@contoso.com loses membership of data-scientists",
                 "carol@contoso.com loses WRITE on app-secrets",
                 "group:data-scientists changes from READ on app-secrets to WRITE",

@@ -39,15 +39,15 @@ public sealed record AccessChange(ChangeKind Kind, PrincipalRef Principal, Acces
         AccessKind.Group => $"membership of {e.Resource}",
         AccessKind.Workspace => $"{e.Permission} access to the workspace",
         AccessKind.Entitlement => $"entitlement {e.Permission}",
-        AccessKind.SecretScope => $"{e.Permission} on {e.Resource}",
-        AccessKind.Job => $"{e.Permission} on job {e.Resource}",
+        AccessKind.SecretScope => $"{e.Permission} on {e.ResourceLabel}",
+        AccessKind.Job => $"{e.Permission} on job {e.ResourceLabel}",
         _ => $"{e.Permission} on {e.Resource}",
     };
 
     public static string How(AccessEntry e)
     {
         var via = e.Via is null ? string.Empty : $" via {e.Via}";
-        var until = e.Until is { } u ? $", until {Until(u)}" : string.Empty;
+        var until = e.Until is { } u ? $", until {Until(u)}{(e.Reason is { } r ? $" ({r})" : string.Empty)}" : string.Empty;
         return via + until;
     }
 
@@ -92,7 +92,7 @@ public static class AccessDiff
         return changes
             .OrderBy(c => c.Principal)
             .ThenBy(c => c.Entry.Kind)
-            .ThenBy(c => c.Entry.Resource, StringComparer.Ordinal)
+            .ThenBy(c => c.Entry.ResourceKey ?? c.Entry.Resource, StringComparer.Ordinal)
             .ThenBy(c => c.Entry.Permission, StringComparer.Ordinal)
             .ToList();
     }

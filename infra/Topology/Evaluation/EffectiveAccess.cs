@@ -15,7 +15,9 @@ public enum AccessKind
 
 /// <summary>
 /// One thing a principal can do in the end, and why: <see cref="Via"/> is null for a direct grant, otherwise
-/// the group it comes through (or <c>admins</c> for what workspace admins hold everywhere).
+/// the group it comes through (or <c>admins</c> for what workspace admins hold everywhere). Time-bound access
+/// carries the <see cref="Reason"/> of the membership whose expiry ends it. <see cref="Resource"/> is the name
+/// Databricks shows; <see cref="ResourceKey"/> the stable config key where that differs (jobs, secret scopes).
 /// </summary>
 public sealed record AccessEntry(
     PrincipalRef Principal,
@@ -23,17 +25,28 @@ public sealed record AccessEntry(
     string Resource,
     string Permission,
     string? Via,
-    DateTimeOffset? Until)
+    DateTimeOffset? Until,
+    string? Reason = null,
+    string? ResourceKey = null)
 {
-    /// <summary>What one entry is about; permissions of one key compete and the strongest wins.</summary>
+    /// <summary>What one entry is about, by config key (two jobs may share a name); permissions of one key compete and the strongest wins.</summary>
     public (PrincipalRef, AccessKind, string, string) Key =>
-        Kind is AccessKind.Catalog or AccessKind.Entitlement ? (Principal, Kind, Resource, Permission) : (Principal, Kind, Resource, string.Empty);
+        Kind is AccessKind.Catalog or AccessKind.Entitlement ? (Principal, Kind, ResourceKey ?? Resource, Permission) : (Principal, Kind, ResourceKey ?? Resource, string.Empty);
+
+    /// <summary>The resource as a reviewer reads it: its name, and its config key when that is different.</summary>
+    public string ResourceLabel => ResourceKey is null || ResourceKey == Resource ? Resource : $"{Resource} ({ResourceKey})";
 }
 
 /// <summary>The effective access of every principal: MANAGE &gt; WRITE &gt; READ, strongest wins, admins manage everything.</summary>
 public static class EffectiveAccess
 {
-    public static IReadOnlyList<AccessEntry> Compute(AccessGraph graph)
+    public static IReadOnlyList<AccessEntry> Compute(AccessGraph graph) => Enumerate(graph).ToList();
+
+    /// <summary>
+    /// The same entries in the same order, computed one principal at a time as they are read: a plan streams the
+    /// matrix of a large estate instead of holding all of it.
+    /// </summary>
+    public static IEnumerable<AccessEntry> Enumerate(AccessGraph graph)
     {
         var model = graph.Model;
         var entries = new List<AccessEntry>();
@@ -70,58 +83,61 @@ public static class EffectiveAccess
         foreach (var principal in graph.Principals())
         {
             best.Clear();
-            void Offer(AccessKind kind, string resource, string permission, int strength, string? via, DateTimeOffset? until)
+            entries.Clear();
+
+            // Resources are keyed by config key (two jobs may share a display name); the name is what is shown.
+            void Offer(AccessKind kind, string resource, string? resourceKey, string permission, int strength, string? via, DateTimeOffset? until, string? reason)
             {
-                var key = (kind, resource, kind is AccessKind.Catalog or AccessKind.Entitlement ? permission : string.Empty);
+                var key = (kind, resourceKey ?? resource, kind is AccessKind.Catalog or AccessKind.Entitlement ? permission : string.Empty);
                 ref var current = ref CollectionsMarshal.GetValueRefOrAddDefault(best, key, out var exists);
                 if (!exists || Stronger(strength, until, via, current.Strength, current.Entry))
                 {
-                    current = (new AccessEntry(principal, kind, resource, permission, via, until), strength);
+                    current = (new AccessEntry(principal, kind, resource, permission, via, until, until is null ? null : reason, resourceKey), strength);
                 }
             }
 
             var groups = graph.GroupsOf(principal);
-            var sources = new List<(PrincipalRef Source, string? Via, DateTimeOffset? Until)> { (principal, null, null) };
+            var sources = new List<(PrincipalRef Source, string? Via, DateTimeOffset? Until, string? Reason)> { (principal, null, null, null) };
             foreach (var (group, reach) in groups)
             {
-                sources.Add((PrincipalRef.Group(group), reach.Via == group ? group : $"{group} (through {reach.Via})", reach.Until));
-                Offer(AccessKind.Group, group, "MEMBER", 1, reach.Via == group ? null : reach.Via, reach.Until);
+                sources.Add((PrincipalRef.Group(group), reach.Via == group ? group : $"{group} (through {reach.Via})", reach.Until, reach.Reason));
+                Offer(AccessKind.Group, group, null, "MEMBER", 1, reach.Via == group ? null : reach.Via, reach.Until, reach.Reason);
             }
 
             if (principal.Kind != PrincipalKind.Group || model.Groups.ContainsKey(principal.Key))
             {
                 // Everyone in the workspace is in the built-in users group.
-                sources.Add((everyone, Names.UsersGroup, null));
+                sources.Add((everyone, Names.UsersGroup, null, null));
             }
 
-            foreach (var (source, via, until) in sources)
+            foreach (var (source, via, until, reason) in sources)
             {
                 var own = graph.OwnAccess(source);
                 if (own != WorkspaceAccess.None)
                 {
-                    Offer(AccessKind.Workspace, "workspace", Vocabulary.Name(own), (int)own, via, until);
+                    Offer(AccessKind.Workspace, "workspace", null, Vocabulary.Name(own), (int)own, via, until, reason);
                 }
 
                 foreach (var entitlement in EntitlementsOf(model, source))
                 {
-                    Offer(AccessKind.Entitlement, "workspace", entitlement, 1, via, until);
+                    Offer(AccessKind.Entitlement, "workspace", null, entitlement, 1, via, until, reason);
                 }
 
                 foreach (var (scope, acl) in aclsByPrincipal.GetValueOrDefault(source) ?? [])
                 {
-                    Offer(AccessKind.SecretScope, scope.Name, Vocabulary.Name(acl.Permission), (int)acl.Permission, via, until);
+                    Offer(AccessKind.SecretScope, scope.Name, scope.Key, Vocabulary.Name(acl.Permission), (int)acl.Permission, via, until, reason);
                 }
 
                 foreach (var (job, level) in jobsByPrincipal.GetValueOrDefault(source) ?? [])
                 {
-                    Offer(AccessKind.Job, job.Name, Vocabulary.Name(level), (int)level, via, until);
+                    Offer(AccessKind.Job, job.Name, job.Key, Vocabulary.Name(level), (int)level, via, until, reason);
                 }
 
                 foreach (var (grant, on) in grantsByPrincipal.GetValueOrDefault(source) ?? [])
                 {
                     foreach (var privilege in grant.Privileges)
                     {
-                        Offer(AccessKind.Catalog, on, privilege, 1, via, until);
+                        Offer(AccessKind.Catalog, on, null, privilege, 1, via, until, reason);
                     }
                 }
             }
@@ -129,33 +145,34 @@ public static class EffectiveAccess
             if (graph.AdminReach(principal, groups) is { } admin)
             {
                 var via = admin.Via.Length == 0 ? null : admin.Via;
-                Offer(AccessKind.Workspace, "workspace", "ADMIN", (int)WorkspaceAccess.Admin, via, admin.Until);
+                Offer(AccessKind.Workspace, "workspace", null, "ADMIN", (int)WorkspaceAccess.Admin, via, admin.Until, admin.Reason);
                 foreach (var scope in model.SecretScopes.Values)
                 {
-                    Offer(AccessKind.SecretScope, scope.Name, "MANAGE", (int)SecretPermission.Manage, via ?? Names.AdminsGroup, admin.Until);
+                    Offer(AccessKind.SecretScope, scope.Name, scope.Key, "MANAGE", (int)SecretPermission.Manage, via ?? Names.AdminsGroup, admin.Until, admin.Reason);
                 }
 
                 foreach (var job in model.Jobs.Values)
                 {
-                    Offer(AccessKind.Job, job.Name, "CAN_MANAGE", (int)JobPermission.CanManage, via ?? Names.AdminsGroup, admin.Until);
+                    Offer(AccessKind.Job, job.Name, job.Key, "CAN_MANAGE", (int)JobPermission.CanManage, via ?? Names.AdminsGroup, admin.Until, admin.Reason);
                 }
             }
 
-            // (Kind, Resource, Permission) is unique within one principal's entries, so an unstable sort orders
+            // (Kind, resource key, Permission) is unique within one principal's entries, so an unstable sort orders
             // them exactly as a stable one would.
-            var start = entries.Count;
             foreach (var (entry, _) in best.Values)
             {
                 entries.Add(entry);
             }
 
-            entries.Sort(start, best.Count, EntryOrder.Instance);
+            entries.Sort(EntryOrder.Instance);
+            foreach (var entry in entries)
+            {
+                yield return entry;
+            }
         }
-
-        return entries;
     }
 
-    /// <summary>By kind, then resource, then permission (ordinal).</summary>
+    /// <summary>By kind, then resource (config key), then permission (ordinal).</summary>
     private sealed class EntryOrder : IComparer<AccessEntry>
     {
         public static readonly EntryOrder Instance = new();
@@ -169,7 +186,7 @@ public static class EffectiveAccess
                 return c;
             }
 
-            c = string.CompareOrdinal(x.Resource, y.Resource);
+            c = string.CompareOrdinal(x.ResourceKey ?? x.Resource, y.ResourceKey ?? y.Resource);
             return c != 0 ? c : string.CompareOrdinal(x.Permission, y.Permission);
         }
     }

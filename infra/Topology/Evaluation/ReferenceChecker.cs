@@ -10,6 +10,7 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
     {
         CheckMemberships();
         CheckNesting();
+        CheckUniqueNames();
         CheckScopes();
         CheckGrants();
         CheckJobs();
@@ -198,6 +199,29 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
 
         static string Chain(IReadOnlyList<string> keys, int length) =>
             string.Join(" -> ", keys) + (length > keys.Count ? " -> ..." : string.Empty);
+    }
+
+    /// <summary>
+    /// Names Databricks and Azure hold unique: a secret scope's name (case-insensitive), a group's display name, a web
+    /// app's site name. (Job names may repeat; jobs are told apart by config key everywhere.)
+    /// </summary>
+    private void CheckUniqueNames()
+    {
+        void Unique<T>(IEnumerable<T> items, Func<T, string> name, Func<T, string> path, StringComparer comparer, string what)
+        {
+            var seen = new Dictionary<string, string>(comparer);
+            foreach (var item in items)
+            {
+                if (!seen.TryAdd(name(item), path(item)))
+                {
+                    d.Error(path(item), $"{what} '{name(item)}' is already used at {seen[name(item)]}; {what}s must be unique");
+                }
+            }
+        }
+
+        Unique(model.SecretScopes.Values, s => s.Name, s => $"{s.Path}.name", StringComparer.OrdinalIgnoreCase, "secret scope name");
+        Unique(model.Groups.Values, g => g.DisplayName, g => $"{g.Path}.displayName", StringComparer.Ordinal, "group display name");
+        Unique(model.WebApps.Values, w => w.SiteName, w => $"{w.Path}.name", StringComparer.OrdinalIgnoreCase, "web app name");
     }
 
     private void CheckScopes()
