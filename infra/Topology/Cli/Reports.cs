@@ -133,12 +133,27 @@ internal static class Reports
         MembershipTable(console, $"Memberships expiring within {Planner.ExpiringWindow.Days} days", plan.ExpiringSoon.Select(e => (e.Group, e.Principal, e.Expires, e.Reason)));
         MembershipTable(console, "Expired memberships (no longer declared; the next up removes them)", plan.Expired.Select(e => (e.Group, e.Principal, e.Expires, e.Reason)));
 
+        // The access review: why each piece of temporary access exists, however far off its end is.
         @out.WriteLine();
-        @out.WriteLine("Effective access (strongest permission wins; via = the group it comes through):");
+        @out.WriteLine($"Time-bound memberships ({plan.TimeBound.Count}, every one active, soonest expiry first):");
+        foreach (var e in plan.TimeBound)
+        {
+            @out.Write("    ");
+            @out.Write(Stamp(e.Expires));
+            @out.Write("  ");
+            Padded(@out, Escape.Text(e.Group), 24);
+            @out.Write(' ');
+            Padded(@out, Escape.Text(e.Principal.ToString()), 40);
+            @out.Write(" reason: ");
+            @out.WriteLine(Escape.Text(e.Reason ?? "-"));
+        }
+
+        @out.WriteLine();
+        @out.WriteLine("Effective access (strongest permission wins; via = the group it comes through; until = when it ends, with the reason):");
         // A large estate has millions of these lines: write their pieces instead of formatting a string per line.
         PrincipalRef? current = null;
         var stamps = new Dictionary<DateTimeOffset, string>();
-        foreach (var e in result.Access)
+        foreach (var e in result.EnumerateAccess())
         {
             if (current != e.Principal)
             {
@@ -149,7 +164,7 @@ internal static class Reports
             @out.Write("    ");
             Padded(@out, KindNames[(int)e.Kind], 12);
             @out.Write(' ');
-            Padded(@out, Escape.Text(e.Resource), 32);
+            Padded(@out, Escape.Text(e.ResourceLabel), 32);
             @out.Write(' ');
             Padded(@out, Escape.Text(e.Permission), 22);
             if (e.Via is { } via)
@@ -167,6 +182,9 @@ internal static class Reports
 
                 @out.Write(" until ");
                 @out.Write(stamp);
+                @out.Write(" (reason: ");
+                @out.Write(Escape.Text(e.Reason ?? "-"));
+                @out.Write(')');
             }
 
             @out.WriteLine();
@@ -227,11 +245,21 @@ internal static class Reports
         }
 
         @out.WriteLine();
-        @out.WriteLine("| Principal | Kind | Resource | Permission | Via | Until |");
-        @out.WriteLine("|---|---|---|---|---|---|");
-        foreach (var e in result.Access)
+        @out.WriteLine($"**Time-bound memberships** ({plan.TimeBound.Count}, every one active)");
+        @out.WriteLine();
+        @out.WriteLine("| Expires | Group | Principal | Reason |");
+        @out.WriteLine("|---|---|---|---|");
+        foreach (var e in plan.TimeBound)
         {
-            @out.WriteLine($"| {Escape.Code(e.Principal.ToString(), inTable: true)} | {e.Kind} | {Escape.Markdown(e.Resource)} | {Escape.Markdown(e.Permission)} | {Escape.Markdown(e.Via ?? "direct")} | {(e.Until is { } u ? Stamp(u) : "standing")} |");
+            @out.WriteLine($"| {Stamp(e.Expires)} | {Escape.Markdown(e.Group)} | {Escape.Code(e.Principal.ToString(), inTable: true)} | {Escape.Markdown(e.Reason ?? "-")} |");
+        }
+
+        @out.WriteLine();
+        @out.WriteLine("| Principal | Kind | Resource | Permission | Via | Until | Reason |");
+        @out.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (var e in result.EnumerateAccess())
+        {
+            @out.WriteLine($"| {Escape.Code(e.Principal.ToString(), inTable: true)} | {e.Kind} | {Escape.Markdown(e.ResourceLabel)} | {Escape.Markdown(e.Permission)} | {Escape.Markdown(e.Via ?? "direct")} | {(e.Until is { } u ? Stamp(u) : "standing")} | {Escape.Markdown(e.Reason ?? string.Empty)} |");
         }
     }
 
@@ -248,15 +276,18 @@ internal static class Reports
             lookups = plan.Lookups.Select(l => new { l.Token, l.Subject, provider = l.Provider }),
             expiringSoon = plan.ExpiringSoon.Select(e => new { e.Group, principal = e.Principal.ToString(), expires = Stamp(e.Expires), e.Reason, e.Path }),
             expired = plan.Expired.Select(e => new { e.Group, principal = e.Principal.ToString(), expires = Stamp(e.Expires), e.Reason, e.Path }),
-            access = result.Access.Select(e => new
+            timeBound = plan.TimeBound.Select(e => new { e.Group, principal = e.Principal.ToString(), expires = Stamp(e.Expires), e.Reason, e.Path }),
+            access = result.EnumerateAccess().Select(e => new
             {
                 principal = e.Principal.ToString(),
                 level = model.LevelOf(e.Principal),
                 kind = e.Kind,
                 e.Resource,
+                e.ResourceKey,
                 e.Permission,
                 e.Via,
                 until = e.Until is { } u ? Stamp(u) : null,
+                e.Reason,
             }),
         };
         JsonSerializer.Serialize(new Utf8JsonWriterStream(@out), dto, Json);
@@ -273,7 +304,7 @@ internal static class Reports
                     @base = baseName,
                     head = headName,
                     now = Stamp(now),
-                    changes = changes.Select(c => new { change = c.Kind, principal = c.Principal.ToString(), kind = c.Entry.Kind, c.Entry.Resource, before = c.Before?.Permission, after = c.After?.Permission, via = c.After?.Via ?? c.Before?.Via, until = (c.After ?? c.Before)!.Until is { } u ? Stamp(u) : null, text = c.Describe() }),
+                    changes = changes.Select(c => new { change = c.Kind, principal = c.Principal.ToString(), kind = c.Entry.Kind, c.Entry.Resource, c.Entry.ResourceKey, before = c.Before?.Permission, after = c.After?.Permission, via = c.After?.Via ?? c.Before?.Via, until = (c.After ?? c.Before)!.Until is { } u ? Stamp(u) : null, reason = (c.After ?? c.Before)!.Reason, text = c.Describe() }),
                 }, Json));
                 break;
             case OutputFormat.Markdown:

@@ -8,13 +8,14 @@ namespace DatabricksAccess.Topology.Evaluation;
 public sealed class EvaluationResult
 {
     private IReadOnlyList<AccessEntry>? _access;
+    private readonly Lazy<ResourcePlan?> _plan;
 
-    internal EvaluationResult(TopologyModel model, IReadOnlyList<Diagnostic> diagnostics, AccessGraph? graph, ResourcePlan? plan)
+    internal EvaluationResult(TopologyModel model, IReadOnlyList<Diagnostic> diagnostics, AccessGraph? graph, Func<ResourcePlan?> plan)
     {
         Model = model;
         Diagnostics = diagnostics;
         Graph = graph;
-        Plan = plan;
+        _plan = new Lazy<ResourcePlan?>(plan, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public TopologyModel Model { get; }
@@ -24,7 +25,8 @@ public sealed class EvaluationResult
     /// <summary>Null when the config is invalid: nothing is planned from a broken model.</summary>
     public AccessGraph? Graph { get; }
 
-    public ResourcePlan? Plan { get; }
+    /// <summary>Worked out when first asked for (a check never needs it).</summary>
+    public ResourcePlan? Plan => _plan.Value;
 
     public bool IsValid => Graph is not null;
 
@@ -33,6 +35,9 @@ public sealed class EvaluationResult
     public IEnumerable<Diagnostic> Errors => Diagnostics.Where(d => d.Severity != Severity.Warning);
 
     public IReadOnlyList<AccessEntry> Access => _access ??= Graph is null ? [] : EffectiveAccess.Compute(Graph);
+
+    /// <summary><see cref="Access"/> computed as it is read, without holding it (the plan of a large estate).</summary>
+    public IEnumerable<AccessEntry> EnumerateAccess() => _access ?? (Graph is null ? [] : EffectiveAccess.Enumerate(Graph));
 }
 
 public static class TopologyEvaluator
@@ -47,12 +52,12 @@ public static class TopologyEvaluator
         var model = TopologyBinder.Bind(input, now, diagnostics);
         if (diagnostics.HasErrors)
         {
-            return new EvaluationResult(model, Sorted(diagnostics), null, null);
+            return new EvaluationResult(model, Sorted(diagnostics), null, () => null);
         }
 
         var graph = new AccessGraph(model);
         new PolicyChecker(graph, diagnostics).Check();
-        return new EvaluationResult(model, Sorted(diagnostics), graph, Planner.Plan(model));
+        return new EvaluationResult(model, Sorted(diagnostics), graph, () => Planner.Plan(model));
     }
 
     /// <summary>Errors first, then violations, then warnings; each in config order.</summary>

@@ -109,16 +109,20 @@ public static class Planner
             .OrderBy(x => x.Key, StringComparer.Ordinal).ThenBy(x => x.GroupProvider)
             .Select(x => new PlannedLookup(PulumiTypes.GetUser, x.Key, x.GroupProvider)));
 
-        var expiring = model.Groups.Values
-            .SelectMany(g => g.Members.Where(m => m.Expires is { } e && e - model.Now <= ExpiringWindow)
+        var timeBound = model.Groups.Values
+            .SelectMany(g => g.Members.Where(m => m.Expires is not null)
                 .Select(m => new ExpiringMembership(g.Key, m.Principal, m.Expires!.Value, m.Reason, m.Path)))
             .OrderBy(e => e.Expires).ThenBy(e => e.Group, StringComparer.Ordinal).ThenBy(e => e.Principal)
             .ToList();
+        var expiring = timeBound.Where(e => e.Expires - model.Now <= ExpiringWindow).ToList();
 
         return new ResourcePlan(
             webApps.Count > 0 && model.ResourceGroup is { Existing: false } ? "resource-group" : null,
             model.Account is null ? null : "databricks-account",
             sps.Any(s => s.TokenResource is not null) ? "token-usage" : null,
-            webApps, sps, groups, scopes, grants, jobs, lookups, expiring, model.Expired);
+            webApps, sps, groups, scopes, grants, jobs, lookups, expiring, model.Expired)
+        {
+            TimeBound = timeBound,
+        };
     }
 }

@@ -284,6 +284,9 @@ public sealed record ResourcePlan(
 {
     public const string StackComponent = "stack";
 
+    /// <summary>Every active time-bound membership (the access review), soonest expiry first.</summary>
+    public IReadOnlyList<ExpiringMembership> TimeBound { get; init; } = [];
+
     public IEnumerable<IComponentPlan> Components =>
         WebApps.Cast<IComponentPlan>().Concat(ServicePrincipals).Concat(Groups).Concat(Scopes)
             .Concat(Grants is null ? [] : [Grants]).Concat(Jobs);
