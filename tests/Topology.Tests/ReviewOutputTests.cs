@@ -73,7 +73,7 @@ public sealed class ReviewOutputTests : IDisposable
         var (code, _, err) = Run("groups:\n  \"ok\\ntopology.groups.x: policy standing-admin: all clear\": {}\n", "check");
         Assert.Equal(2, code);
         Assert.Equal(
-            ["topology.groups[\"ok\\ntopology.groups.x: policy standing-admin: all clear\"]: 'ok\\ntopology.groups.x: policy standing-admin: all clear' is not a valid group key; keys use letters, digits, '-', '_' and '.'"],
+            ["topology.groups[\"ok\\ntopology.groups.x: policy standing-admin: all clear\"]: 'ok\\ntopology.groups.x: policy standing-admin: all clear' is not a valid group key; keys use letters, digits, '-', '_' and '.' (no '..'), at most 100"],
             err.TrimEnd('\n').Split('\n'));
     }
 

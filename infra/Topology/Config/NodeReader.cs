@@ -72,6 +72,9 @@ internal sealed partial class NodeReader(Diagnostics diagnostics)
         return String(node);
     }
 
+    /// <summary>Longest string value read from config (a reason, a path, a resource id); longer is an error.</summary>
+    public const int MaxString = 1024;
+
     public string? String(ConfigNode node)
     {
         if (node is ConfigScalar scalar)
@@ -83,12 +86,34 @@ internal sealed partial class NodeReader(Diagnostics diagnostics)
                 return null;
             }
 
+            if (value.Length > MaxString)
+            {
+                Diagnostics.Error(node.Path, $"is {value.Length} characters long; at most {MaxString}");
+                return null;
+            }
+
             return value;
         }
 
         Diagnostics.Error(node.Path, $"expected a string, found {node.KindName}");
         return null;
     }
+
+    /// <summary>A display name (groups, service principals, jobs) that Databricks and every report can hold as it is.</summary>
+    public string? DisplayName(ConfigMap map, string key)
+    {
+        var name = String(map, key);
+        if (name is not null && Model.Names.DisplayNameProblem(name) is { } problem)
+        {
+            Diagnostics.Error(map.Child(key), $"'{Shorten(name)}' {problem}");
+            return null;
+        }
+
+        return name;
+    }
+
+    /// <summary>A value as findings quote it: at most 100 characters.</summary>
+    public static string Shorten(string text) => text.Length <= 100 ? text : $"{text[..100]}... ({text.Length} characters)";
 
     public int? Int(ConfigMap map, string key, int min, int max, bool required = false)
     {
@@ -202,7 +227,7 @@ internal sealed partial class NodeReader(Diagnostics diagnostics)
             var key = written.Trim().ToLowerInvariant();
             if (!Model.Names.IsKey(key))
             {
-                Diagnostics.Error(node.Path, $"'{written}' is not a valid {what} key; keys use letters, digits, '-', '_' and '.'");
+                Diagnostics.Error(node.Path, $"'{Shorten(written)}' is not a valid {what} key; keys use letters, digits, '-', '_' and '.' (no '..'), at most 100");
                 continue;
             }
 

@@ -404,15 +404,7 @@ internal sealed partial class TopologyBinder
             SecretLocation? store = null;
             if (_r.String(t, "store") is { } s)
             {
-                var slash = s.IndexOf('/', StringComparison.Ordinal);
-                if (slash <= 0 || slash == s.Length - 1 || s.IndexOf('/', slash + 1) >= 0)
-                {
-                    _d.Error(t.Child("store"), $"'{s}' must be <scope>/<secret key>");
-                }
-                else
-                {
-                    store = new SecretLocation(s[..slash].ToLowerInvariant(), s[(slash + 1)..]);
-                }
+                store = SecretStore(s, t.Child("store"));
             }
 
             if (lifetime is not null && rotation is not null)
@@ -427,7 +419,7 @@ internal sealed partial class TopologyBinder
             _d.Error(map.Path, "a looked-up service principal (existing or source: entra) cannot have oauthSecret or token managed here");
         }
 
-        return new ServicePrincipalSpec(key, _r.String(map, "displayName") ?? key, applicationId, source, level, access,
+        return new ServicePrincipalSpec(key, _r.DisplayName(map, "displayName") ?? key, applicationId, source, level, access,
             BindEntitlements(map), oauth, token, node.Path);
     }
 
@@ -478,7 +470,7 @@ internal sealed partial class TopologyBinder
             }
         }
 
-        return new GroupSpec(key, _r.String(map, "displayName") ?? key, source, level, access, entitlements, members, node.Path);
+        return new GroupSpec(key, _r.DisplayName(map, "displayName") ?? key, source, level, access, entitlements, members, node.Path);
     }
 
     private Membership? BindMembership(string group, ConfigNode item)
@@ -531,9 +523,9 @@ internal sealed partial class TopologyBinder
 
         _r.AllowOnly(map, "name", "backend", "keyVault", "acls", "secrets");
         var name = _r.String(map, "name") ?? key;
-        if (name.Length > 128 || !ScopeName().IsMatch(name))
+        if (name.Length > 128 || !ScopeName().IsMatch(name) || name.Contains("..", StringComparison.Ordinal))
         {
-            _d.Error(map.Child("name"), $"'{name}' is not a valid secret scope name (letters, digits, '-', '_', '.', at most 128)");
+            _d.Error(map.Child("name"), $"'{name}' is not a valid secret scope name (letters, digits, '-', '_', '.', no '..', at most 128)");
         }
 
         var backend = _r.Enum(map, "backend", Backends) ?? ScopeBackend.Databricks;
@@ -650,6 +642,12 @@ internal sealed partial class TopologyBinder
 
         if (configKey is not null)
         {
+            if (!ConfigKeyName().IsMatch(configKey))
+            {
+                _d.Error(map.Child("config"), $"'{configKey}' is not a config key of this project (letters, digits, '-', '_' and '.', at most 128)");
+                return null;
+            }
+
             return new SecretSpec(key, SecretSourceKind.Config, configKey, null, null, node.Path);
         }
 
@@ -729,6 +727,12 @@ internal sealed partial class TopologyBinder
             return null;
         }
 
+        if (parts > 0 && !name.Split('.').All(Names.IsCatalogNamePart))
+        {
+            _d.Error(path, $"'{text}': Unity Catalog names may not hold spaces, '/', ':', '<', '>', backticks or control characters, and have at most 255 characters per part");
+            return null;
+        }
+
         return new Securable(kind, kind is SecurableKind.ExternalLocation or SecurableKind.StorageCredential ? name : name.ToLowerInvariant());
     }
 
@@ -742,9 +746,9 @@ internal sealed partial class TopologyBinder
 
         _r.AllowOnly(map, "name", "notebook", "runAs", "canView", "canManageRun", "canManage", "schedule");
         var notebook = _r.String(map, "notebook", required: true);
-        if (notebook is not null && !notebook.StartsWith('/'))
+        if (notebook is not null && !Names.IsWorkspacePath(notebook))
         {
-            _d.Error(map.Child("notebook"), $"'{notebook}' must be an absolute workspace path such as /Shared/etl/nightly");
+            _d.Error(map.Child("notebook"), $"'{notebook}' must be an absolute workspace path such as /Shared/etl/nightly (no '.' or '..' parts)");
         }
 
         var runAsText = _r.String(map, "runAs", required: true);
@@ -797,7 +801,7 @@ internal sealed partial class TopologyBinder
             return null;
         }
 
-        return new JobSpec(key, _r.String(map, "name") ?? key, notebook, runAs.Value, view, manageRun, manage, schedule, node.Path);
+        return new JobSpec(key, _r.DisplayName(map, "name") ?? key, notebook, runAs.Value, view, manageRun, manage, schedule, node.Path);
     }
 
     private SortedDictionary<string, GroupSpec> AddWebAppMemberships(SortedDictionary<string, GroupSpec> groups, IReadOnlyDictionary<string, WebAppSpec> webApps)
@@ -878,6 +882,32 @@ internal sealed partial class TopologyBinder
         }
     }
 
+    /// <summary><c>&lt;scope key&gt;/&lt;secret key&gt;</c>, each by Databricks' rules.</summary>
+    private SecretLocation? SecretStore(string text, string path)
+    {
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0 || slash == text.Length - 1 || text.IndexOf('/', slash + 1) >= 0)
+        {
+            _d.Error(path, $"'{text}' must be <scope>/<secret key>");
+            return null;
+        }
+
+        var (scope, key) = (text[..slash], text[(slash + 1)..]);
+        if (!Names.IsKey(scope.ToLowerInvariant()))
+        {
+            _d.Error(path, $"'{scope}' is not a secret scope key (letters, digits, '-', '_' and '.', no '..', at most 100)");
+            return null;
+        }
+
+        if (!Names.IsSecretKey(key))
+        {
+            _d.Error(path, $"'{key}' is not a valid Databricks secret key (letters, digits, '-', '_' and '.', at most 128)");
+            return null;
+        }
+
+        return new SecretLocation(scope.ToLowerInvariant(), key);
+    }
+
     private PrincipalRef? Parse(string text, string path)
     {
         if (PrincipalRef.TryParse(text, out var p, out var error))
@@ -897,4 +927,7 @@ internal sealed partial class TopologyBinder
 
     [GeneratedRegex(@"^[A-Za-z0-9_.\-]+$")]
     private static partial Regex ScopeName();
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
+    private static partial Regex ConfigKeyName();
 }

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace DatabricksAccess.Topology.Model;
 
 public enum PrincipalKind
@@ -97,23 +99,83 @@ public readonly record struct PrincipalRef(PrincipalKind Kind, string Key) : ICo
     }
 }
 
-public static class Names
+/// <summary>
+/// What names from config may hold: only what Databricks, Azure and Pulumi accept (Pulumi URNs cannot hold "::",
+/// Databricks secret keys are letters, digits, '-', '_' and '.'), and nothing that reads as markup or a path out.
+/// </summary>
+public static partial class Names
 {
     public const string AdminsGroup = "admins";
     public const string UsersGroup = "users";
 
+    public const int MaxDisplayName = 256;
+
     public static bool IsBuiltInGroup(string key) => key is AdminsGroup or UsersGroup;
 
+    /// <summary>Config keys (groups, service principals, scopes, secrets, jobs, web apps): they become resource names.</summary>
     public static bool IsKey(string key) =>
         key.Length is > 0 and <= 100
         && char.IsAsciiLetterOrDigit(key[0])
-        && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+        && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
+        && !key.Contains("..", StringComparison.Ordinal);
 
-    public static bool IsEmail(string text)
+    /// <summary>
+    /// A user name as Entra ID and Databricks take it: a local part of letters, digits and <c>' . - _ ! # ^ ~ +</c>
+    /// (no leading, trailing or double dot; at most 64), '@', a DNS domain; at most 254 in all.
+    /// </summary>
+    public static bool IsEmail(string text) => text.Length <= 254 && Email().IsMatch(text) && text.IndexOf('@', StringComparison.Ordinal) <= 64;
+
+    /// <summary>Databricks secret keys: letters, digits, '-', '_' and '.', at most 128.</summary>
+    public static bool IsSecretKey(string key) => key.Length is > 0 and <= 128 && SecretKey().IsMatch(key);
+
+    /// <summary>
+    /// Display names (groups, service principals, jobs): at most <see cref="MaxDisplayName"/> characters, no line breaks,
+    /// control or invisible formatting characters, no '&lt;', '&gt;' or backticks and no "::".
+    /// </summary>
+    public static string? DisplayNameProblem(string name)
     {
-        var at = text.IndexOf('@', StringComparison.Ordinal);
-        return at > 0 && at == text.LastIndexOf('@') && at < text.Length - 3
-            && text.IndexOf('.', at) > at + 1 && !text.EndsWith('.')
-            && !text.Any(char.IsWhiteSpace);
+        if (name.Length > MaxDisplayName)
+        {
+            return $"is {name.Length} characters long; at most {MaxDisplayName}";
+        }
+
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (char.IsSurrogatePair(name, i))
+            {
+                i++;
+                continue;
+            }
+
+            if (char.IsControl(c) || char.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.Format
+                or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator
+                or System.Globalization.UnicodeCategory.Surrogate)
+            {
+                return "holds a line break, control or invisible character";
+            }
+
+            if (c is '<' or '>' or '`')
+            {
+                return $"holds '{c}', which names may not";
+            }
+        }
+
+        return name.Contains("::", StringComparison.Ordinal) ? "holds '::', which names may not" : null;
     }
+
+    /// <summary>An absolute workspace path: '/'-separated names, no '.' or '..' segment, no control characters.</summary>
+    public static bool IsWorkspacePath(string path) =>
+        path.Length is > 1 and <= 1024 && path.StartsWith('/')
+        && path[1..].Split('/').All(s => s.Length > 0 && s is not ("." or "..") && !s.Any(char.IsControl));
+
+    /// <summary>One part of a Unity Catalog name: no '.', space, '/', ':', backtick, control characters or DEL; at most 255.</summary>
+    public static bool IsCatalogNamePart(string part) =>
+        part.Length is > 0 and <= 255 && !part.Any(c => char.IsControl(c) || c is '.' or ' ' or '/' or ':' or '`' or '<' or '>');
+
+    [GeneratedRegex(@"^[A-Za-z0-9'_!#^~+-]+(\.[A-Za-z0-9'_!#^~+-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,63}$")]
+    private static partial Regex Email();
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]+$")]
+    private static partial Regex SecretKey();
 }
