@@ -67,16 +67,15 @@ public static class Program
                 return Diff(parse.GetValue(stack), parse.GetValue(baseFile), parse.GetValue(headFile), parse.GetValue(baseRef), instant, fmt, stdout, stderr, cwd);
             }
 
-            var stackFile = Load(parse.GetValue(stack), parse.GetValue(file), cwd);
-            var result = TopologyEvaluator.Evaluate(stackFile.ToInput(), instant, stackFile.Findings);
+            var (source, result) = Evaluate(Load(parse.GetValue(stack), parse.GetValue(file), cwd), instant);
             Reports.Diagnostics(stderr, result);
             if (command == plan && result.IsValid)
             {
-                Reports.Plan(stdout, fmt, stackFile.FilePath, result);
+                Reports.Plan(stdout, fmt, source, result);
             }
             else
             {
-                Reports.Check(stdout, fmt, stackFile.FilePath, result);
+                Reports.Check(stdout, fmt, source, result);
             }
 
             return result.ExitCode;
@@ -93,6 +92,10 @@ public static class Program
             return 2;
         }
     }
+
+    /// <summary>Evaluates a stack file and lets go of its config tree: only the model and the result stay in memory.</summary>
+    private static (string Source, EvaluationResult Result) Evaluate(StackFile stackFile, DateTimeOffset now) =>
+        (stackFile.FilePath, TopologyEvaluator.Evaluate(stackFile.ToInput(), now, stackFile.Findings));
 
     private static StackFile Load(string? stack, string? file, string cwd)
     {

@@ -25,7 +25,8 @@ public static class YamlConfig
 
         public List<ConfigNode>? Items { get; } = items;
 
-        public HashSet<string>? Keys { get; } = entries is null ? null : new(StringComparer.Ordinal);
+        /// <summary>Keys of a large map, for the repeated-key check (a small one is scanned).</summary>
+        public HashSet<string>? Keys { get; set; }
 
         public string? PendingKey { get; set; }
     }
@@ -62,21 +63,22 @@ public static class YamlConfig
                             throw Error(file, e.Start, $"a value of {scalar.Value.Length} characters; at most {MaxScalarLength} are allowed");
                         }
 
-                        if (stack.Count > 0 && stack[^1] is { Entries: not null, PendingKey: null } map)
+                        if (stack.Count > 0 && stack[^1] is { Entries: not null, PendingKey: null } owner)
                         {
-                            if (!map.Keys!.Add(scalar.Value))
+                            if (!AddKey(owner, scalar.Value))
                             {
                                 throw Error(file, e.Start, $"duplicate key '{scalar.Value}' (Pulumi rejects a repeated key)");
                             }
 
-                            map.PendingKey = scalar.Value;
+                            owner.PendingKey = scalar.Value;
                             break;
                         }
 
                         var quoted = scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted or ScalarStyle.Literal or ScalarStyle.Folded;
                         var isNull = !quoted && scalar.Value is "" or "~" or "null" or "Null" or "NULL";
-                        Attach(ref root, stack, file, e, ++nodes, (parent, key, index, line, column) =>
-                            new ConfigScalar(parent, key, index, file, line, column, isNull ? null : scalar.Value, quoted));
+                        var (sp, sk, si) = Slot(stack, file, e, ++nodes);
+                        var value = new ConfigScalar(sp, sk, si, file, (int)e.Start.Line, (int)e.Start.Column, isNull ? null : scalar.Value, quoted);
+                        Attach(ref root, stack, value);
                         break;
                     case MappingStart or SequenceStart:
                         if (stack.Count > 0 && stack[^1] is { Entries: not null, PendingKey: null })
@@ -89,12 +91,23 @@ public static class YamlConfig
                             throw Error(file, e.Start, $"nesting deeper than {MaxDepth} levels is not supported");
                         }
 
-                        var node = Attach(ref root, stack, file, e, ++nodes, (parent, key, index, line, column) => e is MappingStart
-                            ? new ConfigMap(parent, key, index, file, line, column, [])
-                            : new ConfigList(parent, key, index, file, line, column, []));
-                        stack.Add(node is ConfigMap m
-                            ? new Frame(m, (List<KeyValuePair<string, ConfigNode>>)m.Entries, null)
-                            : new Frame(node, null, (List<ConfigNode>)((ConfigList)node).Items));
+                        var (cp, ck, ci) = Slot(stack, file, e, ++nodes);
+                        var (line, column) = ((int)e.Start.Line, (int)e.Start.Column);
+                        if (e is MappingStart)
+                        {
+                            var entries = new List<KeyValuePair<string, ConfigNode>>();
+                            var map = new ConfigMap(cp, ck, ci, file, line, column, entries);
+                            Attach(ref root, stack, map);
+                            stack.Add(new Frame(map, entries, null));
+                        }
+                        else
+                        {
+                            var items = new List<ConfigNode>();
+                            var list = new ConfigList(cp, ck, ci, file, line, column, items);
+                            Attach(ref root, stack, list);
+                            stack.Add(new Frame(list, null, items));
+                        }
+
                         break;
                     case MappingEnd or SequenceEnd:
                         stack.RemoveAt(stack.Count - 1);
@@ -123,34 +136,66 @@ public static class YamlConfig
         return root;
     }
 
-    private delegate ConfigNode Create(ConfigNode? parent, string? key, int index, int line, int column);
-
-    private static ConfigNode Attach(ref ConfigNode? root, List<Frame> stack, string file, ParsingEvent e, int nodes, Create create)
+    /// <summary>Where the next node goes: its parent, and its key or index there.</summary>
+    private static (ConfigNode? Parent, string? Key, int Index) Slot(List<Frame> stack, string file, ParsingEvent e, int nodes)
     {
         if (nodes > MaxNodes)
         {
             throw Error(file, e.Start, $"more than {MaxNodes} values in one file");
         }
 
-        var (line, column) = ((int)e.Start.Line, (int)e.Start.Column);
         if (stack.Count == 0)
         {
-            return root = create(null, null, 0, line, column);
+            return (null, null, 0);
+        }
+
+        var top = stack[^1];
+        return top.Entries is not null ? (top.Node, top.PendingKey!, 0) : (top.Node, null, top.Items!.Count);
+    }
+
+    private static void Attach(ref ConfigNode? root, List<Frame> stack, ConfigNode node)
+    {
+        if (stack.Count == 0)
+        {
+            root = node;
+            return;
         }
 
         var top = stack[^1];
         if (top.Entries is { } entries)
         {
-            var key = top.PendingKey!;
-            var node = create(top.Node, key, 0, line, column);
-            entries.Add(new(key, node));
+            entries.Add(new(top.PendingKey!, node));
             top.PendingKey = null;
-            return node;
+        }
+        else
+        {
+            top.Items!.Add(node);
+        }
+    }
+
+    /// <summary>Records a map key; false when the map has it already. Small maps are scanned, large ones hashed.</summary>
+    private static bool AddKey(Frame map, string key)
+    {
+        var entries = map.Entries!;
+        if (map.Keys is null)
+        {
+            foreach (var (k, _) in entries)
+            {
+                if (k == key)
+                {
+                    return false;
+                }
+            }
+
+            if (entries.Count >= 16)
+            {
+                map.Keys = new HashSet<string>(entries.Select(x => x.Key), StringComparer.Ordinal) { key };
+            }
+
+            return true;
         }
 
-        var item = create(top.Node, null, top.Items!.Count, line, column);
-        top.Items.Add(item);
-        return item;
+        return map.Keys.Add(key);
     }
 
     /// <summary>

@@ -37,6 +37,11 @@ public sealed class AccessGraph
     private readonly TopologyModel _model;
     private readonly Dictionary<PrincipalRef, List<(string Group, Membership Membership)>> _parents = [];
     private readonly Dictionary<string, IReadOnlyDictionary<string, Reach>> _groupClosure = new(StringComparer.Ordinal);
+    // Per group: an index into _adminReaches, or -1 when it reaches no admin rights (most groups; kept small).
+    private readonly Dictionary<string, int> _groupAdmin = new(StringComparer.Ordinal);
+    private readonly List<Reach> _adminReaches = [];
+    private readonly Stack<(string Key, bool Expanded)> _pending = new();
+    private readonly HashSet<string> _entered = new(StringComparer.Ordinal);
 
     public AccessGraph(TopologyModel model)
     {
@@ -160,7 +165,86 @@ public sealed class AccessGraph
     /// Whether, and how, a principal is a workspace admin: through the built-in admins group, its own
     /// <c>workspaceAccess: admin</c>, or an account group it belongs to that has it.
     /// </summary>
-    public Reach? AdminReach(PrincipalRef principal) => AdminReach(principal, GroupsOf(principal));
+    /// <remarks>
+    /// Worked out from the best admin reach of each group the principal is directly in (memoised per group), so a
+    /// check is linear in memberships; the full closure is only built for the access matrix.
+    /// </remarks>
+    public Reach? AdminReach(PrincipalRef principal)
+    {
+        Reach? best = OwnAccess(principal) == WorkspaceAccess.Admin ? new Reach(null, string.Empty, $"{PathOf(principal)}.workspaceAccess") : null;
+        _parents.TryGetValue(principal, out var direct);
+        foreach (var (group, m) in direct ?? [])
+        {
+            if (GroupAdminReach(group) is { } r && (best is null || r.After(m, r.Via).BetterThan(best.Value)))
+            {
+                best = r.After(m, r.Via);
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>
+    /// A group's own best admin reach (standing when the group itself grants admin), with <see cref="Reach.Via"/> the
+    /// group that grants it; groups it is in first, on an explicit stack.
+    /// </summary>
+    private Reach? GroupAdminReach(string key)
+    {
+        if (_groupAdmin.TryGetValue(key, out var known))
+        {
+            return known < 0 ? null : _adminReaches[known];
+        }
+
+        var pending = _pending;
+        var entered = _entered;
+        entered.Clear();
+        pending.Push((key, false));
+        while (pending.Count > 0)
+        {
+            var (group, expanded) = pending.Pop();
+            if (_groupAdmin.ContainsKey(group))
+            {
+                continue;
+            }
+
+            _parents.TryGetValue(PrincipalRef.Group(group), out var direct);
+            if (!expanded && entered.Add(group))
+            {
+                pending.Push((group, true));
+                foreach (var (parent, _) in direct ?? [])
+                {
+                    if (!_groupAdmin.ContainsKey(parent) && !entered.Contains(parent))
+                    {
+                        pending.Push((parent, false));
+                    }
+                }
+
+                continue;
+            }
+
+            Reach? best = null;
+            if (group == Names.AdminsGroup || (_model.Groups.TryGetValue(group, out var g) && GrantsAdmin(g)))
+            {
+                best = new Reach(null, group, _model.Groups.TryGetValue(group, out var spec) ? spec.Path : "topology");
+            }
+
+            foreach (var (parent, m) in direct ?? [])
+            {
+                if (_groupAdmin.GetValueOrDefault(parent, -1) is var i and >= 0 && _adminReaches[i] is var r && (best is null || r.After(m, r.Via).BetterThan(best.Value)))
+                {
+                    best = r.After(m, r.Via);
+                }
+            }
+
+            _groupAdmin[group] = best is { } b ? _adminReaches.Count : -1;
+            if (best is not null)
+            {
+                _adminReaches.Add(best.Value);
+            }
+        }
+
+        return _groupAdmin[key] is var index and >= 0 ? _adminReaches[index] : null;
+    }
 
     /// <summary><see cref="AdminReach(PrincipalRef)"/> with the principal's <see cref="GroupsOf"/> already at hand.</summary>
     internal Reach? AdminReach(PrincipalRef principal, IReadOnlyDictionary<string, Reach> groups)

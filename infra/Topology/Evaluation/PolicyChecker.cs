@@ -53,7 +53,7 @@ internal sealed class PolicyChecker(AccessGraph graph, Diagnostics d)
         {
             // Admin rights through this group, directly or through a group it is in (on the closure): a long
             // membership of a group that is itself a member of admins is long admin access too.
-            var admin = AccessGraph.GrantsAdmin(group) ? new Reach(null, group.Key, group.Path) : graph.AdminReach(group.Ref);
+            Reach? admin = AccessGraph.GrantsAdmin(group) ? new Reach(null, group.Key, group.Path) : graph.AdminReach(group.Ref);
             foreach (var m in group.Members)
             {
                 if (m.Expires is not { } expires)

@@ -60,16 +60,15 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
     {
         foreach (var group in model.Groups.Values)
         {
-            var seen = new Dictionary<PrincipalRef, string>();
+            var seen = group.Members.Count > 1 ? new Dictionary<PrincipalRef, string>(group.Members.Count) : null;
             foreach (var m in group.Members)
             {
-                if (seen.TryGetValue(m.Principal, out var first))
+                if (seen is not null && !seen.TryAdd(m.Principal, m.Path))
                 {
-                    d.Error(m.Path, $"{m.Principal} is already a member of '{group.Key}' at {first}");
+                    d.Error(m.Path, $"{m.Principal} is already a member of '{group.Key}' at {seen[m.Principal]}");
                     continue;
                 }
 
-                seen[m.Principal] = m.Path;
                 if (group.Key == Names.UsersGroup)
                 {
                     // Databricks maintains the users system group itself (and its API cannot remove such members again).

@@ -262,8 +262,13 @@ internal sealed partial class TopologyBinder
         return (level, level == IdentityLevel.Workspace ? WorkspaceAccess.User : access ?? WorkspaceAccess.User);
     }
 
-    private List<string> BindEntitlements(ConfigMap map)
+    private IReadOnlyList<string> BindEntitlements(ConfigMap map)
     {
+        if (map["entitlements"] is null)
+        {
+            return Array.Empty<string>();
+        }
+
         var result = new List<string>();
         foreach (var (value, path) in _r.Strings(map, "entitlements"))
         {
@@ -320,10 +325,11 @@ internal sealed partial class TopologyBinder
 
         var (level, access) = BindLevel(map, defaultLevel, "web app", key);
         var groups = new List<string>();
+        var seenGroups = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (g, path) in _r.Strings(map, "groups"))
         {
             var gk = g.ToLowerInvariant();
-            if (groups.Contains(gk))
+            if (!seenGroups.Add(gk))
             {
                 _d.Error(path, $"duplicate group '{g}'");
             }
@@ -671,6 +677,7 @@ internal sealed partial class TopologyBinder
             var securable = on is null ? null : ParseSecurable(on, map.Child("on"));
             var principal = to is null ? null : Parse(to, map.Child("to"));
             var privileges = new List<string>();
+            var seenPrivileges = new HashSet<string>(StringComparer.Ordinal);
             var privilegeItems = _r.Strings(map, "privileges");
             if (privilegeItems.Count == 0)
             {
@@ -687,7 +694,7 @@ internal sealed partial class TopologyBinder
                         ? $"privilege '{text}' does not apply to a {Securable.Prefix(securable.Kind)}; it takes: {string.Join(", ", Vocabulary.Privileges[securable.Kind].Order(StringComparer.Ordinal))}"
                         : $"'{text}' is not a Unity Catalog privilege");
                 }
-                else if (privileges.Contains(privilege))
+                else if (!seenPrivileges.Add(privilege))
                 {
                     _d.Error(path, $"duplicate privilege '{text}'");
                 }
@@ -849,6 +856,8 @@ internal sealed partial class TopologyBinder
 
     private void AddTokenSecrets(SortedDictionary<string, SecretScopeSpec> scopes, IReadOnlyDictionary<string, ServicePrincipalSpec> sps)
     {
+        // Per scope: its secrets by key, and the token secrets to add; each scope is rebuilt once.
+        var added = new Dictionary<string, (Dictionary<string, string> Keys, List<SecretSpec> Secrets)>(StringComparer.Ordinal);
         foreach (var sp in sps.Values)
         {
             if (sp.Token?.Store is not { } store)
@@ -869,16 +878,23 @@ internal sealed partial class TopologyBinder
                 continue;
             }
 
-            if (scope.Secrets.FirstOrDefault(s => string.Equals(s.Key, store.Key, StringComparison.OrdinalIgnoreCase)) is { } clash)
+            if (!added.TryGetValue(store.Scope, out var entry))
             {
-                _d.Error(path, $"secret '{store.Key}' in scope '{store.Scope}' is already declared at {clash.Path}");
+                added[store.Scope] = entry = (scope.Secrets.ToDictionary(x => x.Key, x => x.Path, StringComparer.OrdinalIgnoreCase), []);
+            }
+
+            if (!entry.Keys.TryAdd(store.Key, path))
+            {
+                _d.Error(path, $"secret '{store.Key}' in scope '{store.Scope}' is already declared at {entry.Keys[store.Key]}");
                 continue;
             }
 
-            scopes[store.Scope] = scope with
-            {
-                Secrets = [.. scope.Secrets, new SecretSpec(store.Key.ToLowerInvariant(), SecretSourceKind.Token, null, null, sp.Key, path)],
-            };
+            entry.Secrets.Add(new SecretSpec(store.Key.ToLowerInvariant(), SecretSourceKind.Token, null, null, sp.Key, path));
+        }
+
+        foreach (var (key, (_, secrets)) in added)
+        {
+            scopes[key] = scopes[key] with { Secrets = [.. scopes[key].Secrets, .. secrets] };
         }
     }
 
