@@ -45,8 +45,12 @@ internal sealed partial class NodeReader(Diagnostics diagnostics)
         }
     }
 
+    /// <summary>When set (tests keeping the JSON Schema in step), every map's allowed keys are recorded with its path.</summary>
+    internal static readonly AsyncLocal<List<(string Path, string[] Allowed)>?> AllowedKeys = new();
+
     public void AllowOnly(ConfigMap map, params string[] allowed)
     {
+        AllowedKeys.Value?.Add((map.Path, allowed));
         foreach (var (key, value) in map.Entries)
         {
             if (!allowed.Contains(key, StringComparer.Ordinal))
