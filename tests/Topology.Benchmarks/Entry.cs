@@ -7,7 +7,8 @@ using DatabricksAccess.Topology.Evaluation;
 namespace DatabricksAccess.Topology.Benchmarks;
 
 /// <summary>
-/// <c>generate SCALE OUTFILE</c> writes a stack file (time the real CLI on it: measure.sh); <c>verify SCALE</c>
+/// <c>generate SCALE OUTFILE</c> writes a stack file (time the real CLI on it: measure.sh); <c>hostile SHAPE MB
+/// OUTFILE</c> writes a file of about MB megabytes shaped to cost the most (<see cref="HostileGenerator"/>); <c>verify SCALE</c>
 /// generates, evaluates and times each stage once in process (cold, like the CLI), prints the diagnostics and exits
 /// with the evaluation's exit code; anything else goes to BenchmarkDotNet (for example <c>--filter '*'</c>).
 /// </summary>
@@ -23,6 +24,19 @@ public static class Entry
             return 0;
         }
 
+        if (args is ["hostile", var shape, var megabytes, var hostileFile])
+        {
+            var text = HostileGenerator.Generate(shape, (long)(double.Parse(megabytes, System.Globalization.CultureInfo.InvariantCulture) * 1024 * 1024));
+            File.WriteAllText(hostileFile, text);
+            Console.Error.WriteLine($"{hostileFile}: {text.Length / 1024.0 / 1024.0:F1} MiB, shape {shape}; evaluate with --now {TopologyGenerator.NowText}");
+            return 0;
+        }
+
+        if (args is ["profile", var profileFile])
+        {
+            return Profile(profileFile);
+        }
+
         if (args is ["verify", var verifyScale])
         {
             return Verify(ParseScale(verifyScale));
@@ -34,6 +48,31 @@ public static class Entry
 
     private static int ParseScale(string text) =>
         int.TryParse(text, out var scale) && scale >= 1 ? scale : throw new ArgumentException($"scale must be a whole number >= 1, got '{text}'");
+
+    /// <summary>Stopwatch timings of reading, binding and checking one stack file, as <c>check</c> does them.</summary>
+    private static int Profile(string file)
+    {
+        var sw = Stopwatch.StartNew();
+        var stack = StackFile.Load(file);
+        Console.WriteLine($"read and parse {sw.ElapsedMilliseconds} ms, {GC.GetTotalMemory(false) / 1024 / 1024} MiB live");
+        sw.Restart();
+        var diagnostics = new Evaluation.Diagnostics();
+        var model = TopologyBinder.Bind(stack.ToInput(), TopologyGenerator.Now, diagnostics);
+        Console.WriteLine($"bind and validate {sw.ElapsedMilliseconds} ms, {diagnostics.Items.Count} findings, {GC.GetTotalMemory(false) / 1024 / 1024} MiB live");
+        sw.Restart();
+        var graph = new AccessGraph(model);
+        new PolicyChecker(graph, diagnostics).Check();
+        Console.WriteLine($"policy {sw.ElapsedMilliseconds} ms, {diagnostics.Items.Count} findings, {GC.GetTotalMemory(false) / 1024 / 1024} MiB live");
+        Console.WriteLine($"GC: gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)}, total pause {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms");
+        if (Environment.GetEnvironmentVariable("PROFILE_PAUSE") is { } pause)
+        {
+            Thread.Sleep(TimeSpan.FromSeconds(int.Parse(pause, System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        GC.KeepAlive(stack);
+        GC.KeepAlive(graph);
+        return 0;
+    }
 
     /// <summary>Stopwatch timings of each stage, and the diagnostics, of one generated topology.</summary>
     private static int Verify(int scale)
