@@ -1,3 +1,4 @@
+using CsCheck;
 using DatabricksAccess.Topology.Evaluation;
 using DatabricksAccess.Topology.Model;
 using static DatabricksAccess.Topology.Tests.TestSupport;
@@ -129,5 +130,39 @@ public class ClosurePolicyTests
             """, account: Account);
         Assert.Equal(2, result.ExitCode);
         Assert.Contains($"topology.groups.{group}.{key}: '{group}' is a built-in workspace group; {key} does not apply to it and would be ignored", Lines(result));
+    }
+
+    [Fact]
+    public void Admin_reach_per_group_equals_the_best_path_over_the_whole_closure_property()
+    {
+        // Random DAGs: group i may be a member of any later group, or of admins, standing or for 1-48 hours.
+        var edge = Gen.Select(Gen.Int[0, 7], Gen.Int[0, 48]);
+        Gen.Select(Gen.Int[2, 7], edge.Array[0, 14], Gen.Int[0, 48]).Sample((count, edges, bobHours) =>
+        {
+            var members = Enumerable.Range(0, count).ToDictionary(i => i, _ => new List<string>());
+            var admins = new List<string>();
+            string Entry(string principal, int hours) =>
+                hours == 0 ? $"\"{principal}\"" : $"{{ principal: \"{principal}\", expires: \"{At(hours)}\", reason: r }}";
+            foreach (var (i, (to, hours)) in edges.Select((e, i) => (i % count, e)))
+            {
+                var target = i + 1 + to;
+                var list = target >= count ? admins : members[target];
+                if (!list.Any(x => x.Contains($"group:g{i}\"", StringComparison.Ordinal)))
+                {
+                    list.Add(Entry($"group:g{i}", hours));
+                }
+            }
+
+            members[0].Add(Entry("user:bob@contoso.com", bobHours));
+            var groups = string.Concat(members.Select(m => $"  g{m.Key}:\n    members: [{string.Join(", ", m.Value)}]\n"))
+                + $"  admins:\n    existing: true\n    members: [{string.Join(", ", admins)}]\n";
+            var result = Evaluate($"groups:\n{groups}", policy: "allowAllUsersAcl: true");
+            Assert.True(result.IsValid, string.Join("\n", Lines(result)));
+            var graph = result.Graph!;
+            foreach (var principal in graph.Principals())
+            {
+                Assert.Equal(graph.AdminReach(principal, graph.GroupsOf(principal))?.Until, graph.AdminReach(principal)?.Until);
+            }
+        }, iter: 200);
     }
 }
