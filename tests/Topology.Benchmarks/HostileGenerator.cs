@@ -55,7 +55,7 @@ public static class HostileGenerator
                 break;
             case "exceptions":
                 // As many policy exceptions as standing admins that need them (each violation once scanned them all).
-                var admins = (int)(bytes / 200);
+                var admins = (int)(bytes / 142);
                 sb.Append("  databricks-access:policy:\n    maxExpiryDays: 30\n    exceptions:\n");
                 for (var i = 0; i < admins; i++)
                 {
@@ -72,7 +72,7 @@ public static class HostileGenerator
             case "nesting":
                 // Sixteen levels of groups, every group a member of every group of the next level, users below.
                 const int Levels = 16;
-                var width = (int)Math.Sqrt(bytes / 2.0 / 16 / Levels);
+                var width = (int)Math.Sqrt(bytes / 15.0 / Levels);
                 Topology(sb).Append("    groups:\n");
                 for (var level = 0; level < Levels; level++)
                 {
@@ -116,11 +116,12 @@ public static class HostileGenerator
                 sb.Append("a]\n");
                 break;
             case "long-keys":
-                // Unknown keys of 16,000 characters, each with a nested value: paths must not copy them.
+                // Unknown keys of 16,000 characters (explicit keys: a plain key is at most 1,024), each with a nested
+                // value: paths must not copy them, and findings quote them shortened.
                 Topology(sb).Append("    groups:\n");
                 for (var i = 0; sb.Length < bytes; i++)
                 {
-                    sb.Append("      g").Append(i).Append(":\n        ").Append('k', 16_000).Append(":\n          x: [1, 2, 3]\n");
+                    sb.Append("      g").Append(i).Append(":\n        ? ").Append('k', 16_000).Append(i).Append("\n        :\n          x: [1, 2, 3]\n");
                 }
 
                 break;

@@ -55,7 +55,7 @@ internal sealed partial class NodeReader(Diagnostics diagnostics)
         {
             if (!allowed.Contains(key, StringComparer.Ordinal))
             {
-                Diagnostics.Error(value.Path, $"unknown key '{key}'; allowed keys: {string.Join(", ", allowed)}");
+                Diagnostics.Error(value.Path, $"unknown key '{Shorten(key)}'; allowed keys: {string.Join(", ", allowed)}");
             }
         }
     }

@@ -41,6 +41,7 @@ public static class YamlConfig
         var documents = 0;
         var nodes = 0;
         var last = Mark.Empty;
+        var pool = new Dictionary<string, string>(StringComparer.Ordinal);
         try
         {
             while (parser.MoveNext())
@@ -77,7 +78,7 @@ public static class YamlConfig
                         var quoted = scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted or ScalarStyle.Literal or ScalarStyle.Folded;
                         var isNull = !quoted && scalar.Value is "" or "~" or "null" or "Null" or "NULL";
                         var (sp, sk, si) = Slot(stack, file, e, ++nodes);
-                        var value = new ConfigScalar(sp, sk, si, file, (int)e.Start.Line, (int)e.Start.Column, isNull ? null : scalar.Value, quoted);
+                        var value = new ConfigScalar(sp, sk, si, file, (int)e.Start.Line, (int)e.Start.Column, isNull ? null : Shared(pool, scalar.Value), quoted);
                         Attach(ref root, stack, value);
                         break;
                     case MappingStart or SequenceStart:
@@ -134,6 +135,30 @@ public static class YamlConfig
         }
 
         return root;
+    }
+
+    /// <summary>
+    /// One instance of each short value (principals, permissions, entitlements repeat throughout a large file); the
+    /// pool stops growing at 65,536 values, so a file of distinct values costs it little.
+    /// </summary>
+    private static string Shared(Dictionary<string, string> pool, string value)
+    {
+        if (value.Length > 48)
+        {
+            return value;
+        }
+
+        if (pool.TryGetValue(value, out var shared))
+        {
+            return shared;
+        }
+
+        if (pool.Count < 65_536)
+        {
+            pool[value] = value;
+        }
+
+        return value;
     }
 
     /// <summary>Where the next node goes: its parent, and its key or index there.</summary>
