@@ -107,6 +107,31 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Plan_json_names_the_resource_an_expired_membership_had()
+    {
+        // One second before expiry the membership is a planned GroupMember; at expiry it is gone from the resources
+        // and listed as expired with exactly that type and name (the scheduled revocation deletes by it).
+        var before = Run(RepoRoot, "plan", "--stack", "dev", "--now", "2026-11-23T07:59:59Z", "--format", "json");
+        var at = Run(RepoRoot, "plan", "--stack", "dev", "--now", "2026-11-23T08:00:00Z", "--format", "json");
+        Assert.Equal((0, 0), (before.Code, at.Code));
+        using var planned = JsonDocument.Parse(before.Out);
+        using var expired = JsonDocument.Parse(at.Out);
+        var member = Assert.Single(
+            planned.RootElement.GetProperty("resources").EnumerateArray(),
+            r => r.GetProperty("name").GetString()!.StartsWith("group-admins-member-user-oncall", StringComparison.Ordinal));
+
+        var entry = Assert.Single(expired.RootElement.GetProperty("expired").EnumerateArray());
+        Assert.Equal("admins", entry.GetProperty("group").GetString());
+        Assert.Equal("user:oncall@contoso.com", entry.GetProperty("principal").GetString());
+        Assert.Equal(member.GetProperty("type").GetString(), entry.GetProperty("type").GetString());
+        Assert.Equal("databricks:index/groupMember:GroupMember", entry.GetProperty("type").GetString());
+        Assert.Equal(member.GetProperty("name").GetString(), entry.GetProperty("resource").GetString());
+        Assert.DoesNotContain(
+            expired.RootElement.GetProperty("resources").EnumerateArray(),
+            r => r.GetProperty("name").GetString() == entry.GetProperty("resource").GetString());
+    }
+
+    [Fact]
     public void Diff_between_files_is_markdown_ready()
     {
         var before = Project("dev", File.ReadAllText(Path.Combine(RepoRoot, "Pulumi.dev.yaml")));

@@ -242,7 +242,17 @@ internal static class Reports
             resources = plan.AllResources.Select(x => new { component = x.Component, x.Resource.Type, x.Resource.Name, provider = x.Resource.Provider, protect = x.Resource.Protect }),
             lookups = plan.Lookups.Select(l => new { l.Token, l.Subject, provider = l.Provider }),
             expiringSoon = plan.ExpiringSoon.Select(e => new { e.Group, principal = e.Principal.ToString(), expires = Stamp(e.Expires), e.Reason, e.Path }),
-            expired = plan.Expired.Select(e => new { e.Group, principal = e.Principal.ToString(), expires = Stamp(e.Expires), e.Reason, e.Path }),
+            // type + resource: the GroupMember an expired membership had, for the scheduled revocation (.github/scripts).
+            expired = plan.Expired.Select(e => new
+            {
+                e.Group,
+                principal = e.Principal.ToString(),
+                expires = Stamp(e.Expires),
+                e.Reason,
+                e.Path,
+                type = PulumiTypes.GroupMember,
+                resource = Planner.MemberResourceName(e.Group, e.Principal),
+            }),
             access = result.Access.Select(e => new
             {
                 principal = e.Principal.ToString(),

@@ -8,6 +8,12 @@ public static class Planner
 {
     public static readonly TimeSpan ExpiringWindow = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// The <c>GroupMember</c> resource name of a principal's membership in a group. Also names the resource an
+    /// expired membership had, which the scheduled revocation deletes (plan JSON <c>expired[].resource</c>).
+    /// </summary>
+    public static string MemberResourceName(string groupKey, PrincipalRef principal) => $"group-{groupKey}-member-{principal.NameFragment}";
+
     public static ResourcePlan Plan(TopologyModel model)
     {
         static ProviderScope Scope(IdentityLevel level) => level == IdentityLevel.Account ? ProviderScope.Account : ProviderScope.Workspace;
@@ -37,7 +43,7 @@ public static class Planner
         {
             var name = $"group-{g.Key}";
             var members = g.Members.OrderBy(m => m.Principal)
-                .Select(m => new MemberPlan(m, $"{name}-member-{m.Principal.NameFragment}")).ToList();
+                .Select(m => new MemberPlan(m, MemberResourceName(g.Key, m.Principal))).ToList();
             return new GroupPlan(g, name, Scope(g.Level), members, model.Protect && g.IsManaged);
         }).ToList();
 
