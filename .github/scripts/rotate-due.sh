@@ -78,10 +78,11 @@ if [ "$expected" -eq 0 ]; then
   exit 0
 fi
 
-export DATABRICKS_ACCESS_RUN=revocation
+# Only the program runs of this script (preview, up) get the revocation run mode.
+program() { DATABRICKS_ACCESS_RUN=revocation pulumi "$@"; }
 
 # The full preview must replace exactly the due slots.
-pulumi preview --json --non-interactive --stack "$stack_name" > "$work/preview.json" \
+program preview --json --non-interactive --stack "$stack_name" > "$work/preview.json" \
   || fail "pulumi preview failed (see the log: invalid config or a provider error)"
 jq "${jqlib[@]}" '
   include "lib";
@@ -99,7 +100,7 @@ args=(--target-dependents)
 for urn in "${selected[@]}"; do args+=(--target "$urn"); done
 
 # The targeted preview may touch only the selected slots and the stores that hold them.
-pulumi preview --json --non-interactive --stack "$stack_name" "${args[@]}" > "$work/targeted.json" \
+program preview --json --non-interactive --stack "$stack_name" "${args[@]}" > "$work/targeted.json" \
   || fail "the targeted preview failed"
 jq -r "${jqlib[@]}" --argjson selected "$(printf '%s\n' "${selected[@]}" | jq -R . | jq -s .)" '
   include "lib";
@@ -113,7 +114,7 @@ if [ -s "$work/unexpected.txt" ]; then
   fail "the targeted rotation would change $(wc -l < "$work/unexpected.txt") resource(s) besides the due slots and their stores"
 fi
 
-pulumi up --yes --non-interactive --skip-preview --stack "$stack_name" "${args[@]}" \
+program up --yes --non-interactive --skip-preview --stack "$stack_name" "${args[@]}" \
   || fail "pulumi up failed"
 
 # Confirm: every due slot now exists, created at or after its issue instant.
