@@ -12,9 +12,9 @@
 # 2. check: `pulumi destroy --preview-only --json` on exactly those URNs must delete exactly them, nothing else; a
 #    count that differs from the plan's fails before anything changes;
 # 3. revoke: `pulumi destroy --target <urn>...`. Destroy does not run the program (pulumi/pulumi
-#    pkg/cmd/pulumi/operations/destroy.go: --run-program defaults to false): no policy evaluation, no lookup, no
-#    stack-config validation can block a revocation; providers come from the state, credentials from the
-#    environment;
+#    pkg/cmd/pulumi/operations/destroy.go: --run-program, whose default PULUMI_RUN_PROGRAM could change, so it is
+#    given as false): no policy evaluation, no lookup, no stack-config validation can block a revocation;
+#    providers come from the state, credentials from the environment;
 # 4. confirm: a fresh export holds none of the expired resources.
 #
 # Writes a markdown report to $GITHUB_STEP_SUMMARY (when set) and to $REPORT_FILE (default: $WORK_DIR/report.md).
@@ -81,7 +81,7 @@ args=()
 for urn in "${targets[@]}"; do args+=(--target "$urn"); done
 
 # The preview of exactly this destroy must delete the selected resources and nothing else.
-pulumi destroy --preview-only --json --non-interactive --stack "$stack_name" "${args[@]}" > "$work/preview.json" \
+pulumi destroy --run-program=false --preview-only --json --non-interactive --stack "$stack_name" "${args[@]}" > "$work/preview.json" \
   || fail "the destroy preview failed"
 jq "${jqlib[@]}" --argjson targets "$(printf '%s\n' "${targets[@]}" | jq -R . | jq -s .)" '
   include "lib";
@@ -95,7 +95,7 @@ if [ "$(jq -r '.others | length' "$work/check.json")" -ne 0 ] || [ "$deletes" -n
   fail "the plan lists $expected expired membership(s) to revoke, the destroy preview would delete $deletes and change $(jq '.others | length' "$work/check.json") other(s)"
 fi
 
-pulumi destroy --yes --non-interactive --skip-preview --stack "$stack_name" "${args[@]}" \
+pulumi destroy --run-program=false --yes --non-interactive --skip-preview --stack "$stack_name" "${args[@]}" \
   || fail "pulumi destroy failed"
 
 # Confirm: nothing expired is left in the state.

@@ -44,6 +44,8 @@ public sealed class RevocationScriptTests : IDisposable
         Assert.Equal([Bob], preview.Targets);
         Assert.Equal([Bob], destroy.Targets);
         Assert.DoesNotContain("--target-dependents", destroy.Words);
+        Assert.Contains("--run-program=false", destroy.Words);
+        Assert.Contains("--run-program=false", preview.Words);
         Assert.Contains("--stack", destroy.Words);
         Assert.Contains(StackName, destroy.Words);
 
