@@ -129,7 +129,7 @@ public class ValidationTests
                 "topology.servicePrincipals.ci.token.store: secret scope 'nowhere' is not declared in topology.secretScopes",
                 "topology.servicePrincipals.ci2.token.store: secret 'taken' in scope 'app' is already declared at topology.secretScopes.app.secrets.taken",
             ],
-            Lines(result));
+            Lines(result, Severity.Error));
     }
 
     [Fact]

@@ -109,11 +109,12 @@ internal static class Reports
             @out.WriteLine($"  {component.Key}");
             foreach (var (_, r) in component)
             {
-                var flags = (r.Provider == ProviderScope.None ? string.Empty : $" [{r.Provider.ToString().ToLowerInvariant()}]")
-                    + (r.Protect ? " [protected]" : string.Empty);
-                @out.WriteLine($"    {r.Type,-62} {r.Name}{flags}");
+                @out.WriteLine($"    {r.Type,-62} {r.Name}{Flags(r)}");
             }
         }
+
+        @out.WriteLine();
+        BlastRadiusText(@out, plan);
 
         if (plan.Lookups.Count > 0)
         {
@@ -181,6 +182,57 @@ internal static class Reports
 
     private static readonly string[] KindNames = Enum.GetNames<AccessKind>();
 
+    public static string Name(Authority authority) => authority.ToString().ToLowerInvariant();
+
+    /// <summary>Provider, authority (when not owned) and the options that matter on a live workspace.</summary>
+    private static string Flags(PlannedResource r)
+    {
+        var flags = new List<string>();
+        if (r.Provider != ProviderScope.None)
+        {
+            flags.Add(r.Provider.ToString().ToLowerInvariant());
+        }
+
+        if (r.Authority != Authority.Owned)
+        {
+            flags.Add(Name(r.Authority));
+        }
+
+        if (r.Protect)
+        {
+            flags.Add("protected");
+        }
+
+        if (r.RetainOnDelete)
+        {
+            flags.Add("retained on delete");
+        }
+
+        if (r.DeleteBeforeReplace)
+        {
+            flags.Add("delete before replace");
+        }
+
+        return string.Concat(flags.Select(f => $" [{f}]"));
+    }
+
+    /// <summary>Each authoritative resource and what an apply revokes beyond what this stack declares.</summary>
+    private static void BlastRadiusText(TextWriter @out, ResourcePlan plan)
+    {
+        var radius = plan.BlastRadius.ToList();
+        if (radius.Count == 0)
+        {
+            @out.WriteLine("Blast radius: none (no authoritative resource: the stack changes only what it creates, adds or declares)");
+            return;
+        }
+
+        @out.WriteLine($"Blast radius ({radius.Count} authoritative resource(s), each an explicit opt-in, protected):");
+        foreach (var (component, r) in radius)
+        {
+            @out.WriteLine($"  {r.Name} ({r.Type}, in {component}) revokes {r.Revokes}");
+        }
+    }
+
     private static void Padded(TextWriter writer, string text, int width)
     {
         writer.Write(text);
@@ -214,11 +266,22 @@ internal static class Reports
         @out.WriteLine();
         @out.WriteLine(Verdict(result));
         @out.WriteLine();
-        @out.WriteLine("| Component | Type | Name | Provider |");
-        @out.WriteLine("|---|---|---|---|");
+        var radius = plan.BlastRadius.ToList();
+        @out.WriteLine(radius.Count == 0
+            ? "**Blast radius:** none: no authoritative resource."
+            : $"**Blast radius:** {radius.Count} authoritative resource(s) (explicit opt-ins, protected):");
+        foreach (var (_, r) in radius)
+        {
+            @out.WriteLine($"- `{r.Name}` revokes {r.Revokes}");
+        }
+
+        @out.WriteLine();
+        @out.WriteLine("| Component | Type | Name | Provider | Authority | Options |");
+        @out.WriteLine("|---|---|---|---|---|---|");
         foreach (var (component, r) in plan.AllResources)
         {
-            @out.WriteLine($"| {component} | `{r.Type}` | `{r.Name}` | {r.Provider.ToString().ToLowerInvariant()}{(r.Protect ? ", protected" : string.Empty)} |");
+            var options = string.Join(", ", new[] { r.Protect ? "protect" : null, r.RetainOnDelete ? "retainOnDelete" : null, r.DeleteBeforeReplace ? "deleteBeforeReplace" : null }.OfType<string>());
+            @out.WriteLine($"| {component} | `{r.Type}` | `{r.Name}` | {r.Provider.ToString().ToLowerInvariant()} | {Name(r.Authority)} | {options} |");
         }
 
         @out.WriteLine();
@@ -239,7 +302,19 @@ internal static class Reports
             now = Stamp(model.Now),
             exitCode = result.ExitCode,
             diagnostics = DiagnosticsDto(result),
-            resources = plan.AllResources.Select(x => new { component = x.Component, x.Resource.Type, x.Resource.Name, provider = x.Resource.Provider, protect = x.Resource.Protect }),
+            resources = plan.AllResources.Select(x => new
+            {
+                component = x.Component,
+                x.Resource.Type,
+                x.Resource.Name,
+                provider = x.Resource.Provider,
+                authority = x.Resource.Authority,
+                deleteBeforeReplace = x.Resource.DeleteBeforeReplace,
+                retainOnDelete = x.Resource.RetainOnDelete,
+                protect = x.Resource.Protect,
+            }),
+            blastRadius = plan.BlastRadius.Select(x => new { component = x.Component, x.Resource.Type, x.Resource.Name, x.Resource.Revokes }),
+            tokenUsers = plan.TokenUsageResource is null ? null : plan.TokenUsers.Select(p => p.ToString()),
             lookups = plan.Lookups.Select(l => new { l.Token, l.Subject, provider = l.Provider }),
             expiringSoon = plan.ExpiringSoon.Select(e => new { e.Group, principal = e.Principal.ToString(), expires = Stamp(e.Expires), e.Reason, e.Path }),
             expired = plan.Expired.Select(e => new { e.Group, principal = e.Principal.ToString(), expires = Stamp(e.Expires), e.Reason, e.Path }),

@@ -172,9 +172,20 @@ internal sealed class PolicyChecker(AccessGraph graph, Diagnostics d)
             }
         }
 
-        foreach (var grant in _m.CatalogGrants.Where(g => g.To == users))
+        foreach (var grant in _m.CatalogGrants.Where(g => g.To.IsAllUsers))
         {
-            Violation($"{grant.Path}.to", Rules.AllUsersAccess, users, $"grant on {grant.On} to the built-in users group: {Hint}");
+            Violation($"{grant.Path}.to", Rules.AllUsersAccess, grant.To, $"grant on {grant.On} to the all-users group '{grant.To.Key}': {Hint}");
+        }
+
+        if (_m.TokenUsage is { } usage)
+        {
+            for (var i = 0; i < usage.Declared.Count; i++)
+            {
+                if (usage.Declared[i] == users)
+                {
+                    Violation($"{usage.Path}.canUse[{i}]", Rules.AllUsersAccess, users, $"token use for the built-in users group: {Hint}");
+                }
+            }
         }
     }
 }

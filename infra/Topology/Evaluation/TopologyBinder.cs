@@ -66,7 +66,7 @@ internal sealed partial class TopologyBinder
         var policy = BindPolicy(input.Policy);
         var root = _r.Map(input.Topology, "topology", required: true) ?? new ConfigMap("topology", null, []);
         _r.AllowOnly(root, "resourceGroup", "protect", "webApps", "servicePrincipals", "groups", "secretScopes",
-            "catalogGrants", "jobs");
+            "catalogGrants", "jobs", "authoritativeGrants", "tokenUsage", "builtinEntitlements");
 
         var defaultLevel = account is null ? IdentityLevel.Workspace : IdentityLevel.Account;
         var protect = _r.Bool(root, "protect") ?? false;
@@ -88,8 +88,15 @@ internal sealed partial class TopologyBinder
         AddTokenSecrets(scopes, sps);
 
         var model = new TopologyModel(resourceGroup, account, protect, webApps, sps, groups, scopes, grants, jobs,
-            policy, _expired.OrderBy(e => e.Expires).ThenBy(e => e.Group, StringComparer.Ordinal).ToList(), _now);
+            policy, _expired.OrderBy(e => e.Expires).ThenBy(e => e.Group, StringComparer.Ordinal).ToList(), _now)
+        {
+            Deployer = BindDeployer(input.Deployer),
+            TokenUsage = BindTokenUsage(root, sps),
+            AuthoritativeGrants = BindAuthoritativeGrants(root, grants),
+            BuiltInEntitlements = _r.Bool(root, "builtinEntitlements") ?? false,
+        };
         new ReferenceChecker(model, _d, _keys).Check();
+        new OwnershipChecker(model, _d).Check();
         return model;
     }
 
@@ -103,6 +110,80 @@ internal sealed partial class TopologyBinder
             if (value is not null)
             {
                 result[k] = value;
+            }
+        }
+
+        return result;
+    }
+
+    private DeployerSpec? BindDeployer(ConfigNode? node)
+    {
+        var map = _r.Map(node, "deployer");
+        if (map is null)
+        {
+            return null;
+        }
+
+        _r.AllowOnly(map, "applicationId");
+        if (map["applicationId"] is null)
+        {
+            _d.Error(map.Child("applicationId"), "is required: the application id of the service principal that runs pulumi up");
+        }
+
+        return ApplicationId(map) is { } id ? new DeployerSpec(id, map.Path) : null;
+    }
+
+    /// <summary><c>tokenUsage: { canUse: [principals] }</c>; service principals with a token are added (they need CAN_USE).</summary>
+    private TokenUsageSpec? BindTokenUsage(ConfigMap root, IReadOnlyDictionary<string, ServicePrincipalSpec> sps)
+    {
+        if (_r.Map(root["tokenUsage"], root.Child("tokenUsage")) is not { } map)
+        {
+            return null;
+        }
+
+        _r.AllowOnly(map, "canUse");
+        var declared = new List<PrincipalRef>();
+        foreach (var (text, path) in _r.Strings(map, "canUse"))
+        {
+            if (Parse(text, path) is { } p)
+            {
+                if (declared.Contains(p))
+                {
+                    _d.Error(path, $"{p} is listed twice");
+                }
+                else
+                {
+                    declared.Add(p);
+                }
+            }
+        }
+
+        var canUse = declared.Concat(sps.Values.Where(s => s.Token is not null).Select(s => s.Ref)).Distinct().Order().ToList();
+        return new TokenUsageSpec(declared, canUse, map.Path);
+    }
+
+    /// <summary><c>authoritativeGrants: [&lt;kind&gt;:&lt;name&gt;]</c>: securables whose declared grants are the whole truth.</summary>
+    private HashSet<Securable> BindAuthoritativeGrants(ConfigMap root, IReadOnlyList<CatalogGrantSpec> grants)
+    {
+        var result = new HashSet<Securable>();
+        foreach (var (text, path) in _r.Strings(root, "authoritativeGrants"))
+        {
+            if (ParseSecurable(text, path) is not { } securable)
+            {
+                continue;
+            }
+
+            if (securable.Kind == SecurableKind.Metastore)
+            {
+                _d.Error(path, "the metastore cannot be authoritative: its grants reach every workspace on the metastore, which no one stack declares");
+            }
+            else if (!result.Add(securable))
+            {
+                _d.Error(path, $"{securable} is listed twice");
+            }
+            else if (!grants.Any(g => g.On == securable))
+            {
+                _d.Error(path, $"no grant on {securable} is declared: as the whole truth, it would revoke every grant on it");
             }
         }
 

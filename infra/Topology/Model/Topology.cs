@@ -215,6 +215,19 @@ public sealed record JobSpec(
 
 public sealed record AccountSpec(string Id, string Host, string WorkspaceId);
 
+/// <summary>The CI identity that runs <c>pulumi up</c> (<c>databricks-access:deployer</c>): a service principal's application id.</summary>
+public sealed record DeployerSpec(string ApplicationId, string Path)
+{
+    /// <summary>How Databricks names it in ACLs and rule sets.</summary>
+    public string RuleSetPrincipal => $"servicePrincipals/{ApplicationId}";
+}
+
+/// <summary>
+/// Opt-in management of the workspace's token permissions (<c>topology.tokenUsage</c>): the declared principals,
+/// plus every service principal with an on-behalf-of token, are the only ones that may use tokens.
+/// </summary>
+public sealed record TokenUsageSpec(IReadOnlyList<PrincipalRef> Declared, IReadOnlyList<PrincipalRef> CanUse, string Path);
+
 public sealed record ResourceGroupSpec(string Name, bool Existing, string? Location);
 
 /// <summary>The validated, normalised topology of one stack at one instant.</summary>
@@ -232,6 +245,36 @@ public sealed record TopologyModel(
     IReadOnlyList<ExpiredMembership> Expired,
     DateTimeOffset Now)
 {
+    /// <summary>The CI identity (<c>databricks-access:deployer</c>); null when not configured.</summary>
+    public DeployerSpec? Deployer { get; init; }
+
+    /// <summary>Token usage, managed only when the stack opts in (<c>topology.tokenUsage</c>).</summary>
+    public TokenUsageSpec? TokenUsage { get; init; }
+
+    /// <summary>Securables whose declared grants are the whole truth (<c>topology.authoritativeGrants</c>).</summary>
+    public IReadOnlySet<Securable> AuthoritativeGrants { get; init; } = new HashSet<Securable>();
+
+    /// <summary>Opt-in: entitlements of the built-in <c>users</c> and <c>admins</c> groups are managed (workspace-wide).</summary>
+    public bool BuiltInEntitlements { get; init; }
+
+    /// <summary>Whether the stack creates (owns) the principal; looked-up, synced, built-in identities and users are not.</summary>
+    public bool Owns(PrincipalRef principal) => principal.Kind switch
+    {
+        PrincipalKind.Group => Groups.TryGetValue(principal.Key, out var g) && g.IsManaged,
+        PrincipalKind.ServicePrincipal => ServicePrincipals.TryGetValue(principal.Key, out var s) && s.Source == IdentitySource.Managed,
+        PrincipalKind.WebApp => WebApps.ContainsKey(principal.Key),
+        _ => false,
+    };
+
+    /// <summary>The workspace access of an identity: workspace-local identities (and users) simply live there.</summary>
+    public WorkspaceAccess AccessOf(PrincipalRef principal) => principal.Kind switch
+    {
+        PrincipalKind.Group when Groups.TryGetValue(principal.Key, out var g) => g.Level == IdentityLevel.Account ? g.WorkspaceAccess : WorkspaceAccess.User,
+        PrincipalKind.ServicePrincipal when ServicePrincipals.TryGetValue(principal.Key, out var s) => s.WorkspaceAccess,
+        PrincipalKind.WebApp when WebApps.TryGetValue(principal.Key, out var w) => w.WorkspaceAccess,
+        _ => WorkspaceAccess.User,
+    };
+
     public IdentityLevel LevelOf(PrincipalRef principal) => principal.Kind switch
     {
         PrincipalKind.Group => Groups.TryGetValue(principal.Key, out var g) ? g.Level : IdentityLevel.Workspace,
