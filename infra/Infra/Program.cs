@@ -12,7 +12,10 @@ return await Deployment.RunAsync(() =>
         Structured(config, "topology"),
         Structured(config, "policy"),
         Structured(config, "account"),
-        new PulumiConfigKeys(config));
+        new PulumiConfigKeys(config))
+    {
+        Deployer = Structured(config, "deployer"),
+    };
     var settings = StackSettings.FromConfig(new Config("databricks"));
     return AccessStack.Run(input, TimeProvider.System, key => config.RequireSecret(key), settings);
 });

@@ -333,8 +333,10 @@ internal static class Reports
         @out.WriteLine();
     }
 
-    public static void Diff(TextWriter @out, OutputFormat format, string baseName, string headName, IReadOnlyList<AccessChange> changes, DateTimeOffset now)
+    public static void Diff(TextWriter @out, OutputFormat format, string baseName, string headName, IReadOnlyList<AccessChange> changes, DateTimeOffset now,
+        IReadOnlyList<PlanChange>? planChanges = null)
     {
+        var other = planChanges ?? [];
         switch (format)
         {
             case OutputFormat.Json:
@@ -344,11 +346,24 @@ internal static class Reports
                     head = headName,
                     now = Stamp(now),
                     changes = changes.Select(c => new { change = c.Kind, principal = c.Principal.ToString(), kind = c.Entry.Kind, c.Entry.Resource, before = c.Before?.Permission, after = c.After?.Permission, via = c.After?.Via ?? c.Before?.Via, until = (c.After ?? c.Before)!.Until is { } u ? Stamp(u) : null, text = c.Describe() }),
+                    planChanges = other.Select(c => new { kind = c.Kind, subject = c.Subject, text = c.Text }),
                 }, Json));
                 break;
             case OutputFormat.Markdown:
                 @out.WriteLine($"### Access changes: `{baseName}` → `{headName}`");
                 @out.WriteLine();
+                foreach (var group in other.GroupBy(c => c.Kind))
+                {
+                    @out.WriteLine($"**{(group.Key == PlanDiff.AuthorityKind ? "Authority changes" : "Credential rotation changes")}** ({group.Count()})");
+                    @out.WriteLine();
+                    foreach (var c in group)
+                    {
+                        @out.WriteLine($"- {c.Text}");
+                    }
+
+                    @out.WriteLine();
+                }
+
                 if (changes.Count == 0)
                 {
                     @out.WriteLine("No access changes.");
@@ -375,6 +390,15 @@ internal static class Reports
                 foreach (var c in changes)
                 {
                     @out.WriteLine($"  {c.Kind switch { ChangeKind.Gains => "+", ChangeKind.Loses => "-", ChangeKind.Moves => ">", _ => "~" }} {c.Describe()}");
+                }
+
+                if (other.Count > 0)
+                {
+                    @out.WriteLine($"Authority and rotation changes: {other.Count}");
+                    foreach (var c in other)
+                    {
+                        @out.WriteLine($"  ! {c.Text}");
+                    }
                 }
 
                 break;
