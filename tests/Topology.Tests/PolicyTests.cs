@@ -111,7 +111,7 @@ public class PolicyTests
             """);
         Assert.Equal(
             [
-                "topology.servicePrincipals.ci.token.lifetimeDays: policy token-lifetime: token lifetime 120 days exceeds maxTokenLifetimeDays (90)",
+                "topology.servicePrincipals.ci.token.lifetimeDays: policy token-lifetime: token lifetime 120 days (rotationDays 100 + overlapDays 20) exceeds maxTokenLifetimeDays (90)",
                 "topology.servicePrincipals.ci.token.rotationDays: policy rotation-period: token rotation every 100 days exceeds maxRotationDays (90)",
             ],
             Lines(result, Severity.Violation));

@@ -115,6 +115,8 @@ internal static class Reports
 
         @out.WriteLine();
         BlastRadiusText(@out, plan);
+        @out.WriteLine();
+        CredentialsText(console, plan);
 
         if (plan.Lookups.Count > 0)
         {
@@ -216,6 +218,54 @@ internal static class Reports
         return string.Concat(flags.Select(f => $" [{f}]"));
     }
 
+    /// <summary>Every rotated credential as one row per slot, and when each rotates next.</summary>
+    private static void CredentialsText(IAnsiConsole console, ResourcePlan plan)
+    {
+        var credentials = plan.ServicePrincipals.SelectMany(s => s.Credentials).ToList();
+        if (credentials.Count == 0)
+        {
+            console.WriteLine("Credentials: none");
+            return;
+        }
+
+        var table = new Table().Title($"Credentials ({credentials.Count}, two slots each; the store holds the current slot)")
+            .AddColumns("Principal", "Kind", "Slot", "Issued", "Expires", "Current", "Store", "Next rotation");
+        foreach (var c in credentials)
+        {
+            foreach (var slot in c.Slots)
+            {
+                table.AddRow(
+                    Markup.Escape(c.Principal.ToString()),
+                    c.Spec.KindName,
+                    slot.Slot.ToString(),
+                    Stamp(slot.Issued),
+                    Stamp(slot.Expires),
+                    slot.Current ? "yes" : "no",
+                    Markup.Escape(slot.Current ? c.Spec.Store?.ToString() ?? "stack output" : "-"),
+                    slot.Current ? "-" : $"{Stamp(c.NextRotation)} (renews {slot.Slot})");
+            }
+        }
+
+        console.Write(table);
+    }
+
+    private static IEnumerable<object> CredentialsDto(ResourcePlan plan) =>
+        plan.ServicePrincipals.SelectMany(s => s.Credentials).SelectMany(c => c.Slots.Select(slot => (object)new
+        {
+            principal = c.Principal.ToString(),
+            kind = c.Spec.KindName,
+            slot = slot.Slot.ToString(),
+            issued = Stamp(slot.Issued),
+            expires = Stamp(slot.Expires),
+            current = slot.Current,
+            store = slot.Current ? c.Spec.Store?.ToString() : null,
+            resource = slot.ResourceName,
+            storeResource = slot.Current ? c.StoreResource : null,
+            rotationDays = c.Spec.RotationDays,
+            overlapDays = c.Spec.OverlapDays,
+            nextRotation = Stamp(c.NextRotation),
+        }));
+
     /// <summary>Each authoritative resource and what an apply revokes beyond what this stack declares.</summary>
     private static void BlastRadiusText(TextWriter @out, ResourcePlan plan)
     {
@@ -284,6 +334,21 @@ internal static class Reports
             @out.WriteLine($"| {component} | `{r.Type}` | `{r.Name}` | {r.Provider.ToString().ToLowerInvariant()} | {Name(r.Authority)} | {options} |");
         }
 
+        var credentials = plan.ServicePrincipals.SelectMany(s => s.Credentials).ToList();
+        if (credentials.Count > 0)
+        {
+            @out.WriteLine();
+            @out.WriteLine("| Credential | Slot | Issued | Expires | Current | Store |");
+            @out.WriteLine("|---|---|---|---|---|---|");
+            foreach (var c in credentials)
+            {
+                foreach (var slot in c.Slots)
+                {
+                    @out.WriteLine($"| `{c.Principal}` {c.Spec.KindName} | {slot.Slot} | {Stamp(slot.Issued)} | {Stamp(slot.Expires)} | {(slot.Current ? "yes" : "no")} | {(slot.Current ? c.Spec.Store?.ToString() ?? "stack output" : "-")} |");
+                }
+            }
+        }
+
         @out.WriteLine();
         @out.WriteLine("| Principal | Kind | Resource | Permission | Via | Until |");
         @out.WriteLine("|---|---|---|---|---|---|");
@@ -315,6 +380,7 @@ internal static class Reports
             }),
             blastRadius = plan.BlastRadius.Select(x => new { component = x.Component, x.Resource.Type, x.Resource.Name, x.Resource.Revokes }),
             tokenUsers = plan.TokenUsageResource is null ? null : plan.TokenUsers.Select(p => p.ToString()),
+            credentials = CredentialsDto(plan),
             lookups = plan.Lookups.Select(l => new { l.Token, l.Subject, provider = l.Provider }),
             expiringSoon = plan.ExpiringSoon.Select(e => new { e.Group, principal = e.Principal.ToString(), expires = Stamp(e.Expires), e.Reason, e.Path }),
             expired = plan.Expired.Select(e => new { e.Group, principal = e.Principal.ToString(), expires = Stamp(e.Expires), e.Reason, e.Path }),

@@ -16,6 +16,19 @@ internal sealed class OwnershipChecker(TopologyModel model, Diagnostics d)
         CheckGrants();
         CheckTokenUsage();
         CheckDeployer();
+        CheckCredentialStores();
+    }
+
+    /// <summary>An OAuth secret with no store is only in the stack's state: consumers must read the stack output.</summary>
+    private void CheckCredentialStores()
+    {
+        foreach (var sp in model.ServicePrincipals.Values)
+        {
+            if (sp.OAuthSecret is { Store: null } o)
+            {
+                d.Warning(o.Path, $"no store: consumers must read the current OAuth secret of sp:{sp.Key} from the secret stack output oauthSecrets.{sp.Key} (pulumi stack output --show-secrets); set store: <scope>/<key> to deliver it where they read");
+            }
+        }
     }
 
     /// <summary><c>account users</c> is Unity Catalog's principal: anything but a grant to it fails in the workspace.</summary>

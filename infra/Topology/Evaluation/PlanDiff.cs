@@ -1,3 +1,4 @@
+using DatabricksAccess.Topology.Model;
 using DatabricksAccess.Topology.Planning;
 
 namespace DatabricksAccess.Topology.Evaluation;
@@ -11,6 +12,7 @@ public sealed record PlanChange(string Kind, string Subject, string Text);
 public static class PlanDiff
 {
     public const string AuthorityKind = "authority";
+    public const string RotationKind = "rotation";
 
     public static IReadOnlyList<PlanChange> Compute(ResourcePlan before, ResourcePlan after)
     {
@@ -40,7 +42,46 @@ public static class PlanDiff
             changes.Add(new(AuthorityKind, gone.Name, $"{gone.Name} is no longer managed: it was authoritative, and its delete {ResourceTraits.Of(gone.Type).Delete}"));
         }
 
-        return changes.OrderBy(c => c.Subject, StringComparer.Ordinal).ToList();
+        changes.AddRange(Rotations(before, after));
+        return changes.OrderBy(c => c.Kind, StringComparer.Ordinal).ThenBy(c => c.Subject, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Rotation-policy changes: a credential added or removed, its period, overlap or store changed.</summary>
+    private static IEnumerable<PlanChange> Rotations(ResourcePlan before, ResourcePlan after)
+    {
+        static Dictionary<string, CredentialPlan> ByKey(ResourcePlan plan) =>
+            plan.ServicePrincipals.SelectMany(s => s.Credentials).ToDictionary(c => $"{c.Principal} {c.Spec.KindName}", StringComparer.Ordinal);
+
+        static string Policy(CredentialPlan c) =>
+            $"every {c.Spec.RotationDays} days with {c.Spec.OverlapDays} days of overlap (each lives {c.Spec.LifetimeDays} days)";
+
+        static string Store(SecretLocation? s) => s is null ? "no store (the stack output only)" : $"store {s}";
+
+        var old = ByKey(before);
+        foreach (var (key, c) in ByKey(after))
+        {
+            var subject = $"{c.Principal} {c.Spec.KindName}";
+            if (!old.Remove(key, out var was))
+            {
+                yield return new(RotationKind, subject, $"{subject} is new: two slots, rotated {Policy(c)}, {Store(c.Spec.Store)}");
+                continue;
+            }
+
+            if (was.Spec.RotationDays != c.Spec.RotationDays || was.Spec.OverlapDays != c.Spec.OverlapDays)
+            {
+                yield return new(RotationKind, subject, $"{subject} rotation changes from {Policy(was)} to {Policy(c)}; the next rotation is {Instants.Format(c.NextRotation)}");
+            }
+
+            if (was.Spec.Store != c.Spec.Store)
+            {
+                yield return new(RotationKind, subject, $"{subject} moves from {Store(was.Spec.Store)} to {Store(c.Spec.Store)}");
+            }
+        }
+
+        foreach (var (key, gone) in old)
+        {
+            yield return new(RotationKind, key, $"{key} is removed: both slots are deleted, so consumers lose it at once");
+        }
     }
 
     private static string Name(Authority a) => a.ToString().ToLowerInvariant();

@@ -68,9 +68,13 @@ public static class Planner
             s,
             $"sp-{s.Key}",
             Scope(s.Level),
-            s.OAuthSecret is { } o ? Rotation.At(model.Now, o.RotationDays) : null,
-            s.OAuthSecret is { } o2 ? o2.LifetimeDays ?? o2.RotationDays + 7 : null,
-            s.Token is { } t ? Rotation.At(model.Now, t.RotationDays) : null,
+            s.Credentials.Select(c => CredentialRotation.Plan(
+                s.Ref,
+                c,
+                $"sp-{s.Key}-{c.KindName}",
+                c.Store is { } store ? $"scope-{store.Scope}-secret-{store.Key.ToLowerInvariant()}" : null,
+                model.Now,
+                c.Kind == CredentialKind.OAuthSecret ? Scope(s.Level) : ProviderScope.Workspace)).ToList(),
             model.Protect && s.Source == IdentitySource.Managed)
         {
             RuleSetResource = ruleSets.Contains(s.Ref) ? $"sp-{s.Key}-rule-set" : null,
@@ -167,6 +171,7 @@ public static class Planner
             .OrderBy(e => e.Expires).ThenBy(e => e.Group, StringComparer.Ordinal).ThenBy(e => e.Principal)
             .ToList();
 
+        var tokenUsers = model.TokenUsage?.CanUse.Where(p => Found(p, ProviderScope.Workspace, $"{model.TokenUsage.Path}.canUse")).ToList() ?? [];
         return new ResourcePlan(
             webApps.Count > 0 && model.ResourceGroup is { Existing: false } ? "resource-group" : null,
             model.Account is null ? null : "databricks-account",
@@ -176,7 +181,7 @@ public static class Planner
             UserLookups = userLookups,
             Unresolved = skipped.OrderBy(kv => kv.Key.Email, StringComparer.Ordinal).ThenBy(kv => kv.Key.Scope)
                 .Select(kv => new UnresolvedPrincipal(kv.Key.Email, kv.Key.Scope, kv.Value)).ToList(),
-            TokenUsers = model.TokenUsage?.CanUse ?? [],
+            TokenUsers = tokenUsers,
         };
     }
 
@@ -193,6 +198,7 @@ public static class Planner
         var workspaceUsers = model.SecretScopes.Values.SelectMany(s => s.Acls.Select(a => a.Principal))
             .Concat(model.CatalogGrants.Select(g => g.To))
             .Concat(model.Jobs.Values.SelectMany(j => j.Permissions.Select(p => p.Principal)))
+            .Concat(model.TokenUsage?.CanUse ?? [])
             .Where(p => p.IsHuman);
         set.UnionWith(workspaceUsers.Select(p => new UserLookup(p.Key, ProviderScope.Workspace)));
         return set.OrderBy(u => u.Email, StringComparer.Ordinal).ThenBy(u => u.Scope).ToList();

@@ -142,27 +142,11 @@ public sealed record WebAppPlan(
     }
 }
 
-/// <summary>A credential rotated by time bucket: the keeper changes once per period and forces a replacement.</summary>
-public sealed record Rotation(int PeriodDays, DateOnly BucketStart, DateOnly NextRotation)
-{
-    public string Keeper => $"rotation-{BucketStart:yyyy-MM-dd}";
-
-    public static Rotation At(DateTimeOffset now, int periodDays)
-    {
-        var day = DateOnly.FromDateTime(now.UtcDateTime).DayNumber - DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber;
-        var bucket = Math.DivRem(day, periodDays, out var rem) - (rem < 0 ? 1 : 0);
-        var start = DateOnly.FromDateTime(DateTime.UnixEpoch).AddDays(bucket * periodDays);
-        return new Rotation(periodDays, start, start.AddDays(periodDays));
-    }
-}
-
 public sealed record ServicePrincipalPlan(
     ServicePrincipalSpec Spec,
     string Name,
     ProviderScope SpProvider,
-    Rotation? OAuthRotation,
-    int? OAuthLifetimeDays,
-    Rotation? TokenRotation,
+    IReadOnlyList<CredentialPlan> Credentials,
     bool Protect) : IComponentPlan
 {
     public string Type => PulumiTypes.ServicePrincipalComponent;
@@ -175,9 +159,9 @@ public sealed record ServicePrincipalPlan(
 
     public string? AssignmentResource => Spec.HasWorkspaceAssignment ? $"{Name}-assignment" : null;
 
-    public string? OAuthSecretResource => Spec.OAuthSecret is null ? null : $"{Name}-oauth-secret";
+    public CredentialPlan? OAuthSecret => Credentials.FirstOrDefault(c => c.Spec.Kind == CredentialKind.OAuthSecret);
 
-    public string? TokenResource => Spec.Token is null ? null : $"{Name}-token";
+    public CredentialPlan? Token => Credentials.FirstOrDefault(c => c.Spec.Kind == CredentialKind.Token);
 
     /// <summary>The rule set that lets the deployer act as this principal (job run-as, tokens); null when not managed.</summary>
     public string? RuleSetResource { get; init; }
@@ -201,14 +185,12 @@ public sealed record ServicePrincipalPlan(
                 yield return new(PulumiTypes.AccessControlRuleSet, rules, ProviderScope.Account);
             }
 
-            if (OAuthSecretResource is { } o)
+            foreach (var credential in Credentials)
             {
-                yield return new(PulumiTypes.ServicePrincipalSecret, o, SpProvider);
-            }
-
-            if (TokenResource is { } t)
-            {
-                yield return new(PulumiTypes.OboToken, t, ProviderScope.Workspace);
+                foreach (var slot in credential.Slots)
+                {
+                    yield return new(credential.Type, slot.ResourceName, credential.Provider);
+                }
             }
         }
     }
@@ -309,7 +291,11 @@ public sealed record ScopePlan(
                     yield return new(PulumiTypes.RandomPassword, p);
                 }
 
-                yield return new(PulumiTypes.Secret, s.ResourceName, ProviderScope.Workspace);
+                // Databricks cannot write into a Key Vault-backed scope: the secret goes into the vault itself, which
+                // the stack does not own (it adds that one secret).
+                yield return Spec.Backend == ScopeBackend.AzureKeyVault
+                    ? new(PulumiTypes.KeyVaultSecret, s.ResourceName) { Authority = Authority.Additive }
+                    : new(PulumiTypes.Secret, s.ResourceName, ProviderScope.Workspace);
             }
         }
     }
