@@ -386,6 +386,10 @@ public class OwnershipTests
             var grants = resources.Single(r => r.GetProperty("name").GetString() == "catalog-grants-catalog-sandbox");
             Assert.Equal(("authoritative", true, true), (grants.GetProperty("authority").GetString(), grants.GetProperty("protect").GetBoolean(), grants.GetProperty("deleteBeforeReplace").GetBoolean()));
 
+            var check = new StringWriter();
+            Assert.Equal(0, Program.Run(["check", "--stack", "t"], check, new StringWriter(), new FakeTimeProvider(Now), dir));
+            Assert.Contains("catalog-grants-catalog-sandbox (databricks:index/grants:Grants, in catalog-grants) revokes every grant on catalog:sandbox", check.ToString(), StringComparison.Ordinal);
+
             var text = new StringWriter();
             Assert.Equal(0, Program.Run(["plan", "--stack", "t"], text, new StringWriter(), new FakeTimeProvider(Now), dir));
             Assert.Contains("Blast radius (1 authoritative resource(s), each an explicit opt-in, protected):", text.ToString(), StringComparison.Ordinal);

@@ -40,7 +40,14 @@ internal static class Reports
         switch (format)
         {
             case OutputFormat.Json:
-                @out.WriteLine(JsonSerializer.Serialize(new { source, now = Stamp(result.Model.Now), exitCode = result.ExitCode, diagnostics = DiagnosticsDto(result) }, Json));
+                @out.WriteLine(JsonSerializer.Serialize(new
+                {
+                    source,
+                    now = Stamp(result.Model.Now),
+                    exitCode = result.ExitCode,
+                    diagnostics = DiagnosticsDto(result),
+                    blastRadius = result.Plan?.BlastRadius.Select(x => new { component = x.Component, x.Resource.Type, x.Resource.Name, x.Resource.Revokes }),
+                }, Json));
                 break;
             case OutputFormat.Markdown:
                 @out.WriteLine($"### Check of `{source}`");
@@ -51,9 +58,20 @@ internal static class Reports
                     @out.WriteLine($"- `{d.Path}`: {(d.Rule is null ? string.Empty : $"**{d.Rule}** ")}{d.Message}");
                 }
 
+                if (result.Plan is { } radiusPlan)
+                {
+                    @out.WriteLine();
+                    BlastRadiusMarkdown(@out, radiusPlan);
+                }
+
                 break;
             default:
                 @out.WriteLine($"{source}: {Verdict(result)}");
+                if (result.Plan is { } plan)
+                {
+                    BlastRadiusText(@out, plan);
+                }
+
                 break;
         }
     }
@@ -266,6 +284,18 @@ internal static class Reports
             nextRotation = Stamp(c.NextRotation),
         }));
 
+    private static void BlastRadiusMarkdown(TextWriter @out, ResourcePlan plan)
+    {
+        var radius = plan.BlastRadius.ToList();
+        @out.WriteLine(radius.Count == 0
+            ? "**Blast radius:** none: no authoritative resource."
+            : $"**Blast radius:** {radius.Count} authoritative resource(s) (explicit opt-ins, protected):");
+        foreach (var (_, r) in radius)
+        {
+            @out.WriteLine($"- `{r.Name}` revokes {r.Revokes}");
+        }
+    }
+
     /// <summary>Each authoritative resource and what an apply revokes beyond what this stack declares.</summary>
     private static void BlastRadiusText(TextWriter @out, ResourcePlan plan)
     {
@@ -316,14 +346,7 @@ internal static class Reports
         @out.WriteLine();
         @out.WriteLine(Verdict(result));
         @out.WriteLine();
-        var radius = plan.BlastRadius.ToList();
-        @out.WriteLine(radius.Count == 0
-            ? "**Blast radius:** none: no authoritative resource."
-            : $"**Blast radius:** {radius.Count} authoritative resource(s) (explicit opt-ins, protected):");
-        foreach (var (_, r) in radius)
-        {
-            @out.WriteLine($"- `{r.Name}` revokes {r.Revokes}");
-        }
+        BlastRadiusMarkdown(@out, plan);
 
         @out.WriteLine();
         @out.WriteLine("| Component | Type | Name | Provider | Authority | Options |");
