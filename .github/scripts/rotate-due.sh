@@ -4,15 +4,16 @@
 #   rotate-due.sh STACK_NAME PLAN_JSON
 #
 # Run in a checkout of the commit the stack last deployed; PLAN_JSON is that commit's offline plan, evaluated now.
-# Its `credentials[]` entries ({ principal, kind, slot, issued, expires, current, store, resource }) say which slot
-# (`resource`, `<sp>-oauth-secret-a|b` or `<sp>-token-a|b`) is current and when it was issued.
+# Its `credentials[]` entries ({ principal, kind, slot, issued, expires, current, store, resource, storeResource })
+# say which slot (`resource`, `<sp>-oauth-secret-a|b` or `<sp>-token-a|b`) is current, when it was issued, and which
+# resource stores its value (`storeResource`, on the current slot, when it has a store).
 #
 # 1. due: a current slot is due when the state has no such resource, or its resource was created before the
 #    slot's `issued` instant (state `created`, pulumi/pulumi apitype.ResourceV3);
 # 2. select: a full `pulumi preview --json` must show exactly the due slots as `replace` (or `create`); a count that
 #    differs from the plan's fails before anything changes;
-# 3. check: the targeted preview (`--target <slot>... --target-dependents`) may change only those slots and the
-#    stores that hold them (Databricks or Key Vault secrets);
+# 3. check: the targeted preview (`--target <slot>... --target-dependents`) may change only those slots and their
+#    stores (`storeResource`: a Databricks secret is replaced, a Key Vault secret updated);
 # 4. rotate: `pulumi up` with the same targets;
 # 5. confirm: a fresh export holds every due slot, created at or after its `issued` instant.
 #
@@ -98,15 +99,16 @@ fi
 
 args=(--target-dependents)
 for urn in "${selected[@]}"; do args+=(--target "$urn"); done
+stores=$(jq -c '[.[] | select(.due == "due" or .due == "missing") | .storeResource // empty]' "$work/slots.json")
 
 # The targeted preview may touch only the selected slots and the stores that hold them.
 program preview --json --non-interactive --stack "$stack_name" "${args[@]}" > "$work/targeted.json" \
   || fail "the targeted preview failed"
-jq -r "${jqlib[@]}" --argjson selected "$(printf '%s\n' "${selected[@]}" | jq -R . | jq -s .)" '
+jq -r "${jqlib[@]}" --argjson selected "$(printf '%s\n' "${selected[@]}" | jq -R . | jq -s .)" --argjson stores "$stores" '
   include "lib";
   (.steps // [])[] | select(.op != "same")
   | select(((.urn | IN($selected[])) and (.op == "replace" or .op == "create")
-            or ((step_type | IN(store_types[])) and (.op == "update" or .op == "replace"))) | not)
+            or ((step_type | IN(store_types[])) and (.urn | urn_name | IN($stores[])) and (.op == "update" or .op == "replace"))) | not)
   | "\(.op) \(.urn)"
 ' "$work/targeted.json" > "$work/unexpected.txt"
 if [ -s "$work/unexpected.txt" ]; then
