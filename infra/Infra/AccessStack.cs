@@ -21,18 +21,30 @@ public static class AccessStack
     /// <summary>Evaluate, then build: what <c>Program</c> runs, and what the tests run.</summary>
     public static Task<IDictionary<string, object?>> Run(StackConfigInput input, TimeProvider clock, Func<string, Output<string>> secretConfig,
         StackSettings settings, BuildOptions? options = null)
-        => Build(Check(input, clock), secretConfig, settings, options);
+        => Build(Check(input, clock, options?.RevocationRun == true), secretConfig, settings, options);
 
     /// <summary>
     /// Evaluates the topology. Warnings are logged; errors and policy violations fail the run with the same text the
-    /// offline <c>check</c> prints, one per line, before any resource is registered.
+    /// offline <c>check</c> prints, one per line, before any resource is registered. In a revocation run
+    /// (<see cref="BuildOptions.RevocationRun"/>) policy violations are logged as warnings and the plan is built;
+    /// errors still fail the run.
     /// </summary>
-    public static EvaluationResult Check(StackConfigInput input, TimeProvider clock)
+    public static EvaluationResult Check(StackConfigInput input, TimeProvider clock, bool revocationRun = false)
     {
         var result = TopologyEvaluator.Evaluate(input, clock);
         foreach (var warning in result.Diagnostics.Where(d => d.Severity == Severity.Warning))
         {
             Log.Warn(warning.ToString());
+        }
+
+        if (revocationRun && result.Plan is not null && !result.Diagnostics.Any(d => d.Severity == Severity.Error))
+        {
+            foreach (var violation in result.Diagnostics.Where(d => d.Severity == Severity.Violation))
+            {
+                Log.Warn($"revocation run, not blocking: {violation}");
+            }
+
+            return result;
         }
 
         if (result.ExitCode != 0 || result.Plan is null)

@@ -4,7 +4,8 @@ using Pulumi;
 
 // The Pulumi program: the stack's topology, policy and account config become a validated plan (the same evaluation
 // as the offline `check`), and the plan becomes resources. Invalid config or a policy violation fails the run before
-// anything is registered.
+// anything is registered; in the scheduled revocation run (DATABRICKS_ACCESS_RUN=revocation) a policy violation is a
+// warning instead (BuildOptions.RevocationRun).
 return await Deployment.RunAsync(async () =>
 {
     var config = new Config(StackFile.DefaultProject);
@@ -17,7 +18,8 @@ return await Deployment.RunAsync(async () =>
         Deployer = Structured(config, "deployer"),
     };
     var settings = StackSettings.FromConfig(new Config("databricks"));
-    return await AccessStack.Run(input, TimeProvider.System, key => config.RequireSecret(key), settings);
+    var options = new BuildOptions { RevocationRun = Environment.GetEnvironmentVariable("DATABRICKS_ACCESS_RUN") == "revocation" };
+    return await AccessStack.Run(input, TimeProvider.System, key => config.RequireSecret(key), settings, options);
 });
 
 // Structured config reaches the program as JSON text.
