@@ -193,20 +193,23 @@ public static class Comparison
             _ => "sp",
         };
 
-        private static LivePrincipal Principal(PrincipalType type, string name) => new(LiveKey.Of(type, name), $"{Prefix(type)}:{name.Trim()}");
+        private static LivePrincipal Principal(PrincipalType type, string name) => new(LiveKey.Of(type, name), $"{Prefix(type)}:{name}");
 
-        /// <summary>A principal as secret ACLs and Unity Catalog grants name it: email, application id or group name.</summary>
+        /// <summary>
+        /// A principal as secret ACLs and Unity Catalog grants name it: a user's email, a group's name or a service
+        /// principal's application id. Known names decide; otherwise an '@' means a user and a UUID an application id.
+        /// </summary>
         private LivePrincipal Classify(string principal)
         {
             var lower = principal.Trim().ToLowerInvariant();
-            if (lower.Contains('@', StringComparison.Ordinal))
-            {
-                return Principal(PrincipalType.User, principal);
-            }
-
-            var isSp = _workspace.SpsByAppId.ContainsKey(lower) || (_account?.SpsByAppId.ContainsKey(lower) ?? false)
-                || (Guid.TryParse(lower, out _) && !_workspace.GroupsByName.ContainsKey(lower) && !(_account?.GroupsByName.ContainsKey(lower) ?? false));
-            return Principal(isSp ? PrincipalType.ServicePrincipal : PrincipalType.Group, principal);
+            bool Known(Func<Directory, bool> has) => has(_workspace) || (_account is not null && has(_account));
+            var type = Known(d => d.UserNames.Contains(lower)) ? PrincipalType.User
+                : Known(d => d.GroupsByName.ContainsKey(lower)) ? PrincipalType.Group
+                : Known(d => d.SpsByAppId.ContainsKey(lower)) ? PrincipalType.ServicePrincipal
+                : lower.Contains('@', StringComparison.Ordinal) ? PrincipalType.User
+                : Guid.TryParse(lower, out _) ? PrincipalType.ServicePrincipal
+                : PrincipalType.Group;
+            return Principal(type, principal);
         }
 
         /// <summary>A principal of the permissions API (jobs, tokens) or of a permission assignment.</summary>
