@@ -5,16 +5,19 @@ using Pulumi;
 // The Pulumi program: the stack's topology, policy and account config become a validated plan (the same evaluation
 // as the offline `check`), and the plan becomes resources. Invalid config or a policy violation fails the run before
 // anything is registered.
-return await Deployment.RunAsync(() =>
+return await Deployment.RunAsync(async () =>
 {
     var config = new Config(StackFile.DefaultProject);
     var input = new StackConfigInput(
         Structured(config, "topology"),
         Structured(config, "policy"),
         Structured(config, "account"),
-        new PulumiConfigKeys(config));
+        new PulumiConfigKeys(config))
+    {
+        Deployer = Structured(config, "deployer"),
+    };
     var settings = StackSettings.FromConfig(new Config("databricks"));
-    return AccessStack.Run(input, TimeProvider.System, key => config.RequireSecret(key), settings);
+    return await AccessStack.Run(input, TimeProvider.System, key => config.RequireSecret(key), settings);
 });
 
 // Structured config reaches the program as JSON text.

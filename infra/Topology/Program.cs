@@ -160,7 +160,7 @@ public static class Program
             return 2;
         }
 
-        Reports.Diff(stdout, format, before.FilePath, after.FilePath, AccessDiff.Compute(b, h), now);
+        Reports.Diff(stdout, format, before.FilePath, after.FilePath, AccessDiff.Compute(b, h), now, PlanDiff.Compute(b.Plan!, h.Plan!));
         return h.ExitCode;
     }
 }

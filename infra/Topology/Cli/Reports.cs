@@ -40,7 +40,14 @@ internal static class Reports
         switch (format)
         {
             case OutputFormat.Json:
-                @out.WriteLine(JsonSerializer.Serialize(new { source, now = Stamp(result.Model.Now), exitCode = result.ExitCode, diagnostics = DiagnosticsDto(result) }, Json));
+                @out.WriteLine(JsonSerializer.Serialize(new
+                {
+                    source,
+                    now = Stamp(result.Model.Now),
+                    exitCode = result.ExitCode,
+                    diagnostics = DiagnosticsDto(result),
+                    blastRadius = result.Plan?.BlastRadius.Select(x => new { component = x.Component, x.Resource.Type, x.Resource.Name, x.Resource.Revokes }),
+                }, Json));
                 break;
             case OutputFormat.Markdown:
                 @out.WriteLine($"### Check of `{source}`");
@@ -51,9 +58,20 @@ internal static class Reports
                     @out.WriteLine($"- `{d.Path}`: {(d.Rule is null ? string.Empty : $"**{d.Rule}** ")}{d.Message}");
                 }
 
+                if (result.Plan is { } radiusPlan)
+                {
+                    @out.WriteLine();
+                    BlastRadiusMarkdown(@out, radiusPlan);
+                }
+
                 break;
             default:
                 @out.WriteLine($"{source}: {Verdict(result)}");
+                if (result.Plan is { } plan)
+                {
+                    BlastRadiusText(@out, plan);
+                }
+
                 break;
         }
     }
@@ -109,11 +127,14 @@ internal static class Reports
             @out.WriteLine($"  {component.Key}");
             foreach (var (_, r) in component)
             {
-                var flags = (r.Provider == ProviderScope.None ? string.Empty : $" [{r.Provider.ToString().ToLowerInvariant()}]")
-                    + (r.Protect ? " [protected]" : string.Empty);
-                @out.WriteLine($"    {r.Type,-62} {r.Name}{flags}");
+                @out.WriteLine($"    {r.Type,-62} {r.Name}{Flags(r)}");
             }
         }
+
+        @out.WriteLine();
+        BlastRadiusText(@out, plan);
+        @out.WriteLine();
+        CredentialsText(console, plan);
 
         if (plan.Lookups.Count > 0)
         {
@@ -181,6 +202,117 @@ internal static class Reports
 
     private static readonly string[] KindNames = Enum.GetNames<AccessKind>();
 
+    public static string Name(Authority authority) => authority.ToString().ToLowerInvariant();
+
+    /// <summary>Provider, authority (when not owned) and the options that matter on a live workspace.</summary>
+    private static string Flags(PlannedResource r)
+    {
+        var flags = new List<string>();
+        if (r.Provider != ProviderScope.None)
+        {
+            flags.Add(r.Provider.ToString().ToLowerInvariant());
+        }
+
+        if (r.Authority != Authority.Owned)
+        {
+            flags.Add(Name(r.Authority));
+        }
+
+        if (r.Protect)
+        {
+            flags.Add("protected");
+        }
+
+        if (r.RetainOnDelete)
+        {
+            flags.Add("retained on delete");
+        }
+
+        if (r.DeleteBeforeReplace)
+        {
+            flags.Add("delete before replace");
+        }
+
+        return string.Concat(flags.Select(f => $" [{f}]"));
+    }
+
+    /// <summary>Every rotated credential as one row per slot, and when each rotates next.</summary>
+    private static void CredentialsText(IAnsiConsole console, ResourcePlan plan)
+    {
+        var credentials = plan.ServicePrincipals.SelectMany(s => s.Credentials).ToList();
+        if (credentials.Count == 0)
+        {
+            console.WriteLine("Credentials: none");
+            return;
+        }
+
+        var table = new Table().Title($"Credentials ({credentials.Count}, two slots each; the store holds the current slot)")
+            .AddColumns("Principal", "Kind", "Slot", "Issued", "Expires", "Current", "Store", "Next rotation");
+        foreach (var c in credentials)
+        {
+            foreach (var slot in c.Slots)
+            {
+                table.AddRow(
+                    Markup.Escape(c.Principal.ToString()),
+                    c.Spec.KindName,
+                    slot.Slot.ToString(),
+                    Stamp(slot.Issued),
+                    Stamp(slot.Expires),
+                    slot.Current ? "yes" : "no",
+                    Markup.Escape(slot.Current ? c.Spec.Store?.ToString() ?? "stack output" : "-"),
+                    slot.Current ? "-" : $"{Stamp(c.NextRotation)} (renews {slot.Slot})");
+            }
+        }
+
+        console.Write(table);
+    }
+
+    private static IEnumerable<object> CredentialsDto(ResourcePlan plan) =>
+        plan.ServicePrincipals.SelectMany(s => s.Credentials).SelectMany(c => c.Slots.Select(slot => (object)new
+        {
+            principal = c.Principal.ToString(),
+            kind = c.Spec.KindName,
+            slot = slot.Slot.ToString(),
+            issued = Stamp(slot.Issued),
+            expires = Stamp(slot.Expires),
+            current = slot.Current,
+            store = slot.Current ? c.Spec.Store?.ToString() : null,
+            resource = slot.ResourceName,
+            storeResource = slot.Current ? c.StoreResource : null,
+            rotationDays = c.Spec.RotationDays,
+            overlapDays = c.Spec.OverlapDays,
+            nextRotation = Stamp(c.NextRotation),
+        }));
+
+    private static void BlastRadiusMarkdown(TextWriter @out, ResourcePlan plan)
+    {
+        var radius = plan.BlastRadius.ToList();
+        @out.WriteLine(radius.Count == 0
+            ? "**Blast radius:** none: no authoritative resource."
+            : $"**Blast radius:** {radius.Count} authoritative resource(s) (explicit opt-ins, protected):");
+        foreach (var (_, r) in radius)
+        {
+            @out.WriteLine($"- `{r.Name}` revokes {r.Revokes}");
+        }
+    }
+
+    /// <summary>Each authoritative resource and what an apply revokes beyond what this stack declares.</summary>
+    private static void BlastRadiusText(TextWriter @out, ResourcePlan plan)
+    {
+        var radius = plan.BlastRadius.ToList();
+        if (radius.Count == 0)
+        {
+            @out.WriteLine("Blast radius: none (no authoritative resource: the stack changes only what it creates, adds or declares)");
+            return;
+        }
+
+        @out.WriteLine($"Blast radius ({radius.Count} authoritative resource(s), each an explicit opt-in, protected):");
+        foreach (var (component, r) in radius)
+        {
+            @out.WriteLine($"  {r.Name} ({r.Type}, in {component}) revokes {r.Revokes}");
+        }
+    }
+
     private static void Padded(TextWriter writer, string text, int width)
     {
         writer.Write(text);
@@ -214,11 +346,30 @@ internal static class Reports
         @out.WriteLine();
         @out.WriteLine(Verdict(result));
         @out.WriteLine();
-        @out.WriteLine("| Component | Type | Name | Provider |");
-        @out.WriteLine("|---|---|---|---|");
+        BlastRadiusMarkdown(@out, plan);
+
+        @out.WriteLine();
+        @out.WriteLine("| Component | Type | Name | Provider | Authority | Options |");
+        @out.WriteLine("|---|---|---|---|---|---|");
         foreach (var (component, r) in plan.AllResources)
         {
-            @out.WriteLine($"| {component} | `{r.Type}` | `{r.Name}` | {r.Provider.ToString().ToLowerInvariant()}{(r.Protect ? ", protected" : string.Empty)} |");
+            var options = string.Join(", ", new[] { r.Protect ? "protect" : null, r.RetainOnDelete ? "retainOnDelete" : null, r.DeleteBeforeReplace ? "deleteBeforeReplace" : null }.OfType<string>());
+            @out.WriteLine($"| {component} | `{r.Type}` | `{r.Name}` | {r.Provider.ToString().ToLowerInvariant()} | {Name(r.Authority)} | {options} |");
+        }
+
+        var credentials = plan.ServicePrincipals.SelectMany(s => s.Credentials).ToList();
+        if (credentials.Count > 0)
+        {
+            @out.WriteLine();
+            @out.WriteLine("| Credential | Slot | Issued | Expires | Current | Store |");
+            @out.WriteLine("|---|---|---|---|---|---|");
+            foreach (var c in credentials)
+            {
+                foreach (var slot in c.Slots)
+                {
+                    @out.WriteLine($"| `{c.Principal}` {c.Spec.KindName} | {slot.Slot} | {Stamp(slot.Issued)} | {Stamp(slot.Expires)} | {(slot.Current ? "yes" : "no")} | {(slot.Current ? c.Spec.Store?.ToString() ?? "stack output" : "-")} |");
+                }
+            }
         }
 
         @out.WriteLine();
@@ -239,7 +390,20 @@ internal static class Reports
             now = Stamp(model.Now),
             exitCode = result.ExitCode,
             diagnostics = DiagnosticsDto(result),
-            resources = plan.AllResources.Select(x => new { component = x.Component, x.Resource.Type, x.Resource.Name, provider = x.Resource.Provider, protect = x.Resource.Protect }),
+            resources = plan.AllResources.Select(x => new
+            {
+                component = x.Component,
+                x.Resource.Type,
+                x.Resource.Name,
+                provider = x.Resource.Provider,
+                authority = x.Resource.Authority,
+                deleteBeforeReplace = x.Resource.DeleteBeforeReplace,
+                retainOnDelete = x.Resource.RetainOnDelete,
+                protect = x.Resource.Protect,
+            }),
+            blastRadius = plan.BlastRadius.Select(x => new { component = x.Component, x.Resource.Type, x.Resource.Name, x.Resource.Revokes }),
+            tokenUsers = plan.TokenUsageResource is null ? null : plan.TokenUsers.Select(p => p.ToString()),
+            credentials = CredentialsDto(plan),
             lookups = plan.Lookups.Select(l => new { l.Token, l.Subject, provider = l.Provider }),
             expiringSoon = plan.ExpiringSoon.Select(e => new { e.Group, principal = e.Principal.ToString(), expires = Stamp(e.Expires), e.Reason, e.Path }),
             expired = plan.Expired.Select(e => new { e.Group, principal = e.Principal.ToString(), expires = Stamp(e.Expires), e.Reason, e.Path }),
@@ -258,8 +422,10 @@ internal static class Reports
         @out.WriteLine();
     }
 
-    public static void Diff(TextWriter @out, OutputFormat format, string baseName, string headName, IReadOnlyList<AccessChange> changes, DateTimeOffset now)
+    public static void Diff(TextWriter @out, OutputFormat format, string baseName, string headName, IReadOnlyList<AccessChange> changes, DateTimeOffset now,
+        IReadOnlyList<PlanChange>? planChanges = null)
     {
+        var other = planChanges ?? [];
         switch (format)
         {
             case OutputFormat.Json:
@@ -269,11 +435,24 @@ internal static class Reports
                     head = headName,
                     now = Stamp(now),
                     changes = changes.Select(c => new { change = c.Kind, principal = c.Principal.ToString(), kind = c.Entry.Kind, c.Entry.Resource, before = c.Before?.Permission, after = c.After?.Permission, via = c.After?.Via ?? c.Before?.Via, until = (c.After ?? c.Before)!.Until is { } u ? Stamp(u) : null, text = c.Describe() }),
+                    planChanges = other.Select(c => new { kind = c.Kind, subject = c.Subject, text = c.Text }),
                 }, Json));
                 break;
             case OutputFormat.Markdown:
                 @out.WriteLine($"### Access changes: `{baseName}` → `{headName}`");
                 @out.WriteLine();
+                foreach (var group in other.GroupBy(c => c.Kind))
+                {
+                    @out.WriteLine($"**{(group.Key == PlanDiff.AuthorityKind ? "Authority changes" : "Credential rotation changes")}** ({group.Count()})");
+                    @out.WriteLine();
+                    foreach (var c in group)
+                    {
+                        @out.WriteLine($"- {c.Text}");
+                    }
+
+                    @out.WriteLine();
+                }
+
                 if (changes.Count == 0)
                 {
                     @out.WriteLine("No access changes.");
@@ -300,6 +479,15 @@ internal static class Reports
                 foreach (var c in changes)
                 {
                     @out.WriteLine($"  {c.Kind switch { ChangeKind.Gains => "+", ChangeKind.Loses => "-", ChangeKind.Moves => ">", _ => "~" }} {c.Describe()}");
+                }
+
+                if (other.Count > 0)
+                {
+                    @out.WriteLine($"Authority and rotation changes: {other.Count}");
+                    foreach (var c in other)
+                    {
+                        @out.WriteLine($"  ! {c.Text}");
+                    }
                 }
 
                 break;

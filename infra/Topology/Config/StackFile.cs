@@ -12,8 +12,9 @@ public sealed class StackFile
     public const string DefaultProject = "databricks-access";
 
     private StackFile(string path, string project, ConfigNode? topology, ConfigNode? policy, ConfigNode? account,
-        IReadOnlyDictionary<string, bool> keys)
+        IReadOnlyDictionary<string, bool> keys, ConfigNode? deployer = null)
     {
+        Deployer = deployer;
         FilePath = path;
         Project = project;
         Topology = topology;
@@ -32,10 +33,13 @@ public sealed class StackFile
 
     public ConfigNode? Account { get; }
 
+    /// <summary><c>databricks-access:deployer</c>: the CI identity (<c>{ applicationId }</c>).</summary>
+    public ConfigNode? Deployer { get; }
+
     /// <summary>Config keys of this project (without the <c>project:</c> prefix) mapped to "is secure".</summary>
     public IReadOnlyDictionary<string, bool> Keys { get; }
 
-    public StackConfigInput ToInput() => new(Topology, Policy, Account, new ConfigKeyView(Keys));
+    public StackConfigInput ToInput() => new(Topology, Policy, Account, new ConfigKeyView(Keys)) { Deployer = Deployer };
 
     public static StackFile Load(string path, string project = DefaultProject)
     {
@@ -55,7 +59,7 @@ public sealed class StackFile
     public static StackFile Parse(string text, string path, string project = DefaultProject)
     {
         var root = YamlConfig.ParseDocument(text, path);
-        ConfigNode? topology = null, policy = null, account = null;
+        ConfigNode? topology = null, policy = null, account = null, deployer = null;
         var keys = new Dictionary<string, bool>(StringComparer.Ordinal);
         if (root is not null
             && root.Children.TryGetValue(new YamlScalarNode("config"), out var configNode))
@@ -95,16 +99,23 @@ public sealed class StackFile
                     case "account":
                         account = YamlConfig.Convert(value, "account", path);
                         break;
+                    case "deployer":
+                        deployer = YamlConfig.Convert(value, "deployer", path);
+                        break;
                 }
             }
         }
 
-        return new StackFile(path, project, topology, policy, account, keys);
+        return new StackFile(path, project, topology, policy, account, keys, deployer);
     }
 }
 
 /// <summary>Everything the model is built from; the same whether it came from a file or from Pulumi.</summary>
-public sealed record StackConfigInput(ConfigNode? Topology, ConfigNode? Policy, ConfigNode? Account, IConfigKeyView? Keys);
+public sealed record StackConfigInput(ConfigNode? Topology, ConfigNode? Policy, ConfigNode? Account, IConfigKeyView? Keys)
+{
+    /// <summary><c>databricks-access:deployer</c>, the CI identity; null when not configured.</summary>
+    public ConfigNode? Deployer { get; init; }
+}
 
 /// <summary>What Topology may know about other config keys: whether they are set and secure, never their values.</summary>
 public interface IConfigKeyView

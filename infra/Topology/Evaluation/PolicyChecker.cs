@@ -107,33 +107,19 @@ internal sealed class PolicyChecker(AccessGraph graph, Diagnostics d)
     {
         foreach (var sp in _m.ServicePrincipals.Values)
         {
-            if (sp.Token is { } t)
+            foreach (var c in sp.Credentials)
             {
-                if (t.LifetimeDays > Policy.MaxTokenLifetimeDays)
+                var what = c.Kind == CredentialKind.Token ? "token" : "OAuth secret";
+                if (c.Kind == CredentialKind.Token && c.LifetimeDays > Policy.MaxTokenLifetimeDays)
                 {
-                    Violation($"{sp.Path}.token.lifetimeDays", Rules.TokenLifetime, sp.Ref,
-                        $"token lifetime {t.LifetimeDays} days exceeds maxTokenLifetimeDays ({Policy.MaxTokenLifetimeDays})");
+                    Violation(c.LifetimePath, Rules.TokenLifetime, sp.Ref,
+                        $"token lifetime {c.LifetimeDays} days (rotationDays {c.RotationDays} + overlapDays {c.OverlapDays}) exceeds maxTokenLifetimeDays ({Policy.MaxTokenLifetimeDays})");
                 }
 
-                if (t.RotationDays > Policy.MaxRotationDays)
+                if (c.RotationDays > Policy.MaxRotationDays)
                 {
-                    Violation($"{sp.Path}.token.rotationDays", Rules.RotationPeriod, sp.Ref,
-                        $"token rotation every {t.RotationDays} days exceeds maxRotationDays ({Policy.MaxRotationDays})");
-                }
-            }
-
-            if (sp.OAuthSecret is { } o)
-            {
-                if (o.LifetimeDays is { } lifetime && lifetime > Policy.MaxTokenLifetimeDays)
-                {
-                    Violation($"{sp.Path}.oauthSecret.lifetimeDays", Rules.TokenLifetime, sp.Ref,
-                        $"OAuth secret lifetime {lifetime} days exceeds maxTokenLifetimeDays ({Policy.MaxTokenLifetimeDays})");
-                }
-
-                if (o.RotationDays > Policy.MaxRotationDays)
-                {
-                    Violation($"{sp.Path}.oauthSecret.rotationDays", Rules.RotationPeriod, sp.Ref,
-                        $"OAuth secret rotation every {o.RotationDays} days exceeds maxRotationDays ({Policy.MaxRotationDays})");
+                    Violation($"{c.Path}.rotationDays", Rules.RotationPeriod, sp.Ref,
+                        $"{what} rotation every {c.RotationDays} days exceeds maxRotationDays ({Policy.MaxRotationDays})");
                 }
             }
         }
@@ -172,9 +158,20 @@ internal sealed class PolicyChecker(AccessGraph graph, Diagnostics d)
             }
         }
 
-        foreach (var grant in _m.CatalogGrants.Where(g => g.To == users))
+        foreach (var grant in _m.CatalogGrants.Where(g => g.To.IsAllUsers))
         {
-            Violation($"{grant.Path}.to", Rules.AllUsersAccess, users, $"grant on {grant.On} to the built-in users group: {Hint}");
+            Violation($"{grant.Path}.to", Rules.AllUsersAccess, grant.To, $"grant on {grant.On} to the all-users group '{grant.To.Key}': {Hint}");
+        }
+
+        if (_m.TokenUsage is { } usage)
+        {
+            for (var i = 0; i < usage.Declared.Count; i++)
+            {
+                if (usage.Declared[i] == users)
+                {
+                    Violation($"{usage.Path}.canUse[{i}]", Rules.AllUsersAccess, users, $"token use for the built-in users group: {Hint}");
+                }
+            }
         }
     }
 }

@@ -17,6 +17,12 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
 
     private bool Exists(PrincipalRef p, string path, string use)
     {
+        if (p.IsAccountUsers)
+        {
+            // Unity Catalog's all-users principal: a grantee only (OwnershipChecker reports other uses).
+            return false;
+        }
+
         var ok = p.Kind switch
         {
             PrincipalKind.User => true,
@@ -39,13 +45,7 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
         return ok;
     }
 
-    private WorkspaceAccess AccessOf(PrincipalRef p) => p.Kind switch
-    {
-        PrincipalKind.Group when model.Groups.TryGetValue(p.Key, out var g) => g.Level == IdentityLevel.Account ? g.WorkspaceAccess : WorkspaceAccess.User,
-        PrincipalKind.ServicePrincipal when model.ServicePrincipals.TryGetValue(p.Key, out var s) => s.WorkspaceAccess,
-        PrincipalKind.WebApp when model.WebApps.TryGetValue(p.Key, out var w) => w.WorkspaceAccess,
-        _ => WorkspaceAccess.User,
-    };
+    private WorkspaceAccess AccessOf(PrincipalRef p) => model.AccessOf(p);
 
     private void RequireWorkspacePresence(PrincipalRef p, string path, string what)
     {
@@ -184,7 +184,7 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
         foreach (var grant in model.CatalogGrants)
         {
             var path = $"{grant.Path}.to";
-            if (!Exists(grant.To, path, "grantee"))
+            if (grant.To.IsAccountUsers || !Exists(grant.To, path, "grantee"))
             {
                 continue;
             }

@@ -38,8 +38,14 @@ public readonly record struct PrincipalRef(PrincipalKind Kind, string Key) : ICo
 
     public override string ToString() => $"{Prefix(Kind)}:{Key}";
 
-    /// <summary>A fragment for resource names: stable, readable, free of ':'.</summary>
-    public string NameFragment => $"{Prefix(Kind)}-{Key}";
+    /// <summary>A fragment for resource names: stable, readable, free of ':' and spaces.</summary>
+    public string NameFragment => $"{Prefix(Kind)}-{Key.Replace(' ', '-')}";
+
+    /// <summary>The account-wide all-users group of Unity Catalog (<c>account users</c>).</summary>
+    public bool IsAccountUsers => Kind == PrincipalKind.Group && Key == Names.AccountUsersGroup;
+
+    /// <summary>Everyone: the workspace's <c>users</c> group or Unity Catalog's <c>account users</c>.</summary>
+    public bool IsAllUsers => Kind == PrincipalKind.Group && Key is Names.UsersGroup or Names.AccountUsersGroup;
 
     public int CompareTo(PrincipalRef other)
     {
@@ -85,6 +91,14 @@ public readonly record struct PrincipalRef(PrincipalKind Kind, string Key) : ICo
             return false;
         }
 
+        if (kind == PrincipalKind.Group && string.Equals(key, Names.AccountUsersGroup, StringComparison.OrdinalIgnoreCase))
+        {
+            // Unity Catalog's built-in all-users principal; the only group name with a space.
+            principal = new PrincipalRef(PrincipalKind.Group, Names.AccountUsersGroup);
+            error = string.Empty;
+            return true;
+        }
+
         if (kind != PrincipalKind.User && !Names.IsKey(key))
         {
             error = $"'{text}' has an invalid key '{key}'; keys use letters, digits, '-', '_' and '.'";
@@ -101,6 +115,9 @@ public static class Names
 {
     public const string AdminsGroup = "admins";
     public const string UsersGroup = "users";
+
+    /// <summary>Unity Catalog's all-users principal (account level); it exists only as a grantee.</summary>
+    public const string AccountUsersGroup = "account users";
 
     public static bool IsBuiltInGroup(string key) => key is AdminsGroup or UsersGroup;
 
