@@ -135,6 +135,32 @@ public sealed class AuditTests : IDisposable
     }
 
     [Fact]
+    public void With_token_usage_managed_a_principal_that_can_use_tokens_unlisted_is_a_token_user()
+    {
+        _f.Fake.TokenAcl =
+        [
+            new FakePermission(null, "admins", null, "CAN_MANAGE"),
+            new FakePermission(null, "Analysts", null, "CAN_USE"),
+            new FakePermission("mallory@contoso.com", null, null, "CAN_USE"),
+        ];
+        var stack = _f.WriteStack(_f.StackYaml("""
+                tokenUsage:
+                  canUse: [group:analysts]
+            """));
+        var (code, json, err) = _f.Audit("json", stack: stack);
+        Assert.Equal((1, string.Empty), (code, err));
+        Assert.Equal([("token-user", "medium", "user:mallory@contoso.com", "tokens")], Findings(json).Select(x => (x.Kind, x.Severity, x.Principal!, x.Object)).ToList());
+        Assert.Contains("GET /api/2.0/permissions/authorization/tokens", _f.Fake.Requests);
+    }
+
+    [Fact]
+    public void Without_token_usage_managed_token_permissions_are_not_read()
+    {
+        Assert.Equal(0, _f.Audit().Code);
+        Assert.DoesNotContain(_f.Fake.Requests, r => r.Contains("authorization/tokens", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Only_GET_is_ever_sent_with_the_bearer_token_to_exactly_the_documented_endpoints()
     {
         Shadow();

@@ -9,8 +9,8 @@ public sealed class DeclarationTests
 {
     private static readonly string Root = FindRoot();
 
-    private static Declaration Dev(DateTimeOffset now, string? deployer = null) =>
-        AuditDeclarations.From(TopologyEvaluator.Evaluate(StackFile.Load(Path.Combine(Root, "Pulumi.dev.yaml")).ToInput(), now), deployer);
+    private static Declaration Dev(DateTimeOffset now) =>
+        AuditDeclarations.From(TopologyEvaluator.Evaluate(StackFile.Load(Path.Combine(Root, "Pulumi.dev.yaml")).ToInput(), now));
 
     [Fact]
     public void The_dev_stack_declares_its_groups_with_what_their_membership_grants()
@@ -54,7 +54,7 @@ public sealed class DeclarationTests
         Assert.Contains(new DeclaredPermission("group:data-engineers", "CAN_VIEW"), job.Permissions);
         Assert.Null(d.Assignments);   // no account: permission assignments are not read
         Assert.Null(d.TokenUsers);    // token usage not managed
-        Assert.Null(d.DeployerApplicationId);
+        Assert.Equal("9a0c3b7e-1d2f-4e5a-8b6c-7d8e9f0a1b2c", d.DeployerApplicationId);
     }
 
     [Fact]
@@ -76,10 +76,25 @@ public sealed class DeclarationTests
     {
         using var f = new Fixture();
         var stack = StackFile.Load(f.WriteStack());
-        var d = AuditDeclarations.From(TopologyEvaluator.Evaluate(stack.ToInput(), Fixture.Now), Fixture.Deployer);
+        var d = AuditDeclarations.From(TopologyEvaluator.Evaluate(stack.ToInput(), Fixture.Now));
         Assert.Equal([new("group:analysts", "USER"), new DeclaredAssignment("sp:etl-runner", "USER")], d.Assignments);
         Assert.True(d.Principals.Single(p => p.Ref == "group:analysts").AccountLevel);
         Assert.Equal(Fixture.Deployer, d.DeployerApplicationId);
+    }
+
+    [Fact]
+    public void Managed_token_usage_and_admin_assignments_are_declared()
+    {
+        using var f = new Fixture();
+        var yaml = f.StackYaml("""
+                tokenUsage:
+                  canUse: [group:analysts]
+            """).Replace("        displayName: ETL runner\n", "        displayName: ETL runner\n        workspaceAccess: admin\n", StringComparison.Ordinal);
+        var d = AuditDeclarations.From(TopologyEvaluator.Evaluate(StackFile.Load(f.WriteStack(yaml)).ToInput(), Fixture.Now));
+        Assert.Equal(["group:analysts"], d.TokenUsers);
+        Assert.Contains(new DeclaredAssignment("sp:etl-runner", "ADMIN"), d.Assignments!);
+        // An identity the stack makes admin is in admins without a membership resource: declared there too.
+        Assert.Equal(["user:lead@contoso.com", "sp:etl-runner"], d.Groups.Single(g => g.Ref == Declaration.AdminsGroup).Members);
     }
 
     private static string FindRoot()

@@ -45,12 +45,12 @@ internal static class AuditCommand
             return 2;
         }
 
-        var settings = Settings(stack);
-        if (!LiveTarget.TryParseHost(settings.Host, out var workspace, out var hostError))
+        var host = WorkspaceHost(stack);
+        if (!LiveTarget.TryParseHost(host, out var workspace, out var hostError))
         {
-            stderr.WriteLine(settings.Host is null
+            stderr.WriteLine(host is null
                 ? $"{stack.FilePath}: {HostKey} is not set; the audit reads the workspace there"
-                : $"{stack.FilePath}: {HostKey}: '{Escape.Line(settings.Host)}' {hostError}");
+                : $"{stack.FilePath}: {HostKey}: '{Escape.Line(host)}' {hostError}");
             return 2;
         }
 
@@ -66,13 +66,7 @@ internal static class AuditCommand
             account = new AccountTarget(accountHost, a.Id, a.WorkspaceId);
         }
 
-        if (settings.DeployerError is { } deployerError)
-        {
-            stderr.WriteLine($"{stack.FilePath}: {deployerError}");
-            return 2;
-        }
-
-        var declaration = AuditDeclarations.From(result, settings.Deployer);
+        var declaration = AuditDeclarations.From(result);
         var progress = environment.Progress;
         var options = environment.Client with
         {
@@ -113,13 +107,8 @@ internal static class AuditCommand
         }
     }
 
-    private sealed record AuditSettings(string? Host, string? Deployer, string? DeployerError);
-
-    /// <summary>
-    /// Keys the model does not hold: the provider's <c>databricks:host</c>, and (until the model carries it, issue 9)
-    /// <c>databricks-access:deployer.applicationId</c>. Read from the stack file itself.
-    /// </summary>
-    private static AuditSettings Settings(StackFile stack)
+    /// <summary>The provider's <c>databricks:host</c>, which the model does not hold: read from the stack file itself.</summary>
+    private static string? WorkspaceHost(StackFile stack)
     {
         string text;
         try
@@ -131,27 +120,10 @@ internal static class AuditCommand
             throw new ConfigLoadException($"{stack.FilePath}: cannot read the stack file: {ex.Message}", ex);
         }
 
-        var config = YamlConfig.ParseDocument(text, stack.FilePath) is { } root
-                     && root.Children.TryGetValue(new YamlScalarNode("config"), out var c) && c is YamlMappingNode map
-            ? map
+        return YamlConfig.ParseDocument(text, stack.FilePath) is { } root
+               && root.Children.TryGetValue(new YamlScalarNode("config"), out var c) && c is YamlMappingNode config
+               && config.Children.TryGetValue(new YamlScalarNode(HostKey), out var h) && h is YamlScalarNode { Value: { Length: > 0 } host }
+            ? host
             : null;
-        string? Scalar(YamlNode? node) => node is YamlScalarNode { Value: { Length: > 0 } v } ? v : null;
-        YamlNode? Key(string key) => config is not null && config.Children.TryGetValue(new YamlScalarNode(key), out var n) ? n : null;
-
-        var host = Scalar(Key(HostKey));
-        var deployerKey = $"{stack.Project}:deployer";
-        string? deployer = null;
-        string? error = null;
-        if (Key(deployerKey) is YamlMappingNode d && d.Children.TryGetValue(new YamlScalarNode("applicationId"), out var id))
-        {
-            deployer = Scalar(id);
-            if (deployer is null || !Guid.TryParse(deployer, out _))
-            {
-                error = $"{deployerKey}.applicationId: '{Escape.Line(deployer)}' is not an application id (a UUID)";
-                deployer = null;
-            }
-        }
-
-        return new AuditSettings(host, deployer?.ToLowerInvariant(), error);
     }
 }

@@ -11,7 +11,7 @@ namespace DatabricksAccess.Topology.Cli;
 /// </summary>
 internal static class AuditDeclarations
 {
-    public static Declaration From(EvaluationResult result, string? deployerApplicationId)
+    public static Declaration From(EvaluationResult result)
     {
         var model = result.Model;
         var principals = new Dictionary<string, DeclaredPrincipal>(StringComparer.Ordinal);
@@ -43,6 +43,7 @@ internal static class AuditDeclarations
             .Concat(model.SecretScopes.Values.SelectMany(s => s.Acls.Select(a => a.Principal)))
             .Concat(model.CatalogGrants.Select(g => g.To))
             .Concat(model.Jobs.Values.SelectMany(j => j.Permissions.Select(p => p.Principal).Append(j.RunAs)))
+            .Concat(model.TokenUsage?.CanUse ?? [])
             .Append(PrincipalRef.Group(Names.AdminsGroup));
         foreach (var p in referenced)
         {
@@ -54,18 +55,28 @@ internal static class AuditDeclarations
             Add(Referenced(e.Principal, mustExist: false));
         }
 
+        // Identities the stack makes workspace admins (workspaceAccess: admin) are in admins without a membership
+        // resource; the deployer is declared there too (Live adds it from DeployerApplicationId).
+        var implicitAdmins = model.Groups.Values.Where(g => g.HasWorkspaceAssignment && g.WorkspaceAccess == WorkspaceAccess.Admin).Select(g => g.Ref)
+            .Concat(model.ServicePrincipals.Values.Where(s => s.HasWorkspaceAssignment && s.WorkspaceAccess == WorkspaceAccess.Admin).Select(s => s.Ref))
+            .Concat(model.WebApps.Values.Where(w => w.HasWorkspaceAssignment && w.WorkspaceAccess == WorkspaceAccess.Admin).Select(w => w.Ref))
+            .Select(p => p.ToString())
+            .ToList();
+        List<string> MembersOf(GroupSpec g) =>
+            g.Members.Select(m => m.Principal.ToString()).Concat(g.Key == Names.AdminsGroup ? implicitAdmins : []).Distinct().ToList();
+
         // What membership of a group grants: the strongest of the group's own effective access (not what every
         // workspace user holds through `users`); workspace ADMIN makes it critical.
         var groupAccess = result.Access.Where(e => e.Principal.Kind == PrincipalKind.Group && e.Via != Names.UsersGroup).ToLookup(e => e.Principal);
         var groups = model.Groups.Values.Select(g => new DeclaredGroup(
                 g.Ref.ToString(),
                 g.IsManaged || g.Key == Names.AdminsGroup,
-                g.Members.Select(m => m.Principal.ToString()).ToList(),
+                MembersOf(g),
                 g.Key == Names.AdminsGroup ? LiveSeverity.Critical : Severities.Max(groupAccess[g.Ref].Select(e => e.Permission))))
             .ToList();
         if (!model.Groups.ContainsKey(Names.AdminsGroup))
         {
-            groups.Add(new DeclaredGroup(Declaration.AdminsGroup, true, [], LiveSeverity.Critical));
+            groups.Add(new DeclaredGroup(Declaration.AdminsGroup, true, implicitAdmins, LiveSeverity.Critical));
         }
 
         var expired = model.Expired
@@ -99,10 +110,9 @@ internal static class AuditDeclarations
                 .ToList();
         }
 
-        // Token usage (topology.tokenUsage) and the deployer come with issues 9/13; until the model carries token
-        // usage, the stack does not manage it here and token permissions are not read.
+        // Token permissions are read only when the stack manages them (topology.tokenUsage).
         return new Declaration(principals.Values.OrderBy(p => p.Ref, StringComparer.Ordinal).ToList(), groups, expired, scopes,
-            securables, jobs, assignments, TokenUsers: null, deployerApplicationId);
+            securables, jobs, assignments, model.TokenUsage?.CanUse.Select(p => p.ToString()).ToList(), model.Deployer?.ApplicationId);
     }
 
     /// <summary>A principal that is named, not declared: a user, or a built-in group.</summary>
