@@ -100,7 +100,7 @@ public partial class WorkflowBehaviourTests
     [Fact]
     public void Drift_previews_with_refresh_and_fails_on_any_change()
     {
-        var job = Assert.Single(Repo.Workflow("drift").Jobs);
+        var job = Repo.Workflow("drift").Job("drift");
         Assert.Equal(Repo.Stacks, job.MatrixStacks);
         Assert.Equal("false", job.Node.Map("strategy")?.Str("fail-fast"));
         var preview = Assert.Single(job.Steps, s => s.IsAction("pulumi/actions"));
@@ -119,7 +119,7 @@ public partial class WorkflowBehaviourTests
     [Fact]
     public void Drift_counts_unmanaged_members_from_the_stack_output()
     {
-        var job = Assert.Single(Repo.Workflow("drift").Jobs);
+        var job = Repo.Workflow("drift").Job("drift");
         var step = Assert.Single(job.Steps, s => s.Id == "unmanaged");
         var run = step.Run ?? "";
         Assert.Contains("pulumi stack output", run, StringComparison.Ordinal);
@@ -136,7 +136,7 @@ public partial class WorkflowBehaviourTests
     [Fact]
     public void Drift_keeps_one_issue_per_stack()
     {
-        var job = Assert.Single(Repo.Workflow("drift").Jobs);
+        var job = Repo.Workflow("drift").Job("drift");
         var scripts = job.Steps.Where(s => s.IsAction("actions/github-script")).Select(s => s.With("script") ?? "").ToList();
         var open = Assert.Single(scripts, s => s.Contains("issues.create(", StringComparison.Ordinal));
         Assert.Contains("const title = `Drift detected in stack ${stack}`;", open, StringComparison.Ordinal);
