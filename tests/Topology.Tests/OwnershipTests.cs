@@ -400,4 +400,32 @@ public class OwnershipTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void Every_ownership_and_rotation_rule_is_rejected_on_a_fixture_file_at_once()
+    {
+        var @out = new StringWriter();
+        var err = new StringWriter();
+        var code = Program.Run(["check", "--file", Fixture("bad-ownership.yaml")], @out, err, new FakeTimeProvider(Now), RepoRoot);
+        Assert.Equal(2, code);
+        var errors = err.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.Contains(": error: ", StringComparison.Ordinal) || !l.Contains(": warning: ", StringComparison.Ordinal)).ToList();
+        foreach (var expected in new[]
+        {
+            "topology.authoritativeGrants[0]: the metastore cannot be authoritative",
+            "topology.authoritativeGrants[1]: no grant on catalog:nothing-declared is declared",
+            "topology.groups.local.members[0]: account group 'team' cannot be a member of workspace-local group 'local'",
+            "topology.groups.hidden.entitlements: group:hidden has workspaceAccess: none",
+            "topology.groups.users.entitlements: entitlements of the built-in 'users' group are authoritative over the whole workspace",
+            "topology.groups.crowd.members[0]: 'account users' is Unity Catalog's all-users principal",
+            "topology.servicePrincipals.ci.token.overlapDays: overlapDays 30 must be more than 0 and less than rotationDays (30)",
+            "topology.servicePrincipals.loader.oauthSecret.lifetimeDays: a credential lives exactly rotationDays + overlapDays (20 + 5 = 25 days), not 30",
+            "topology.servicePrincipals.short.oauthSecret.rotationDays: the default overlap of 7 days must be more than 0 and less than rotationDays (5)",
+            "topology.catalogGrants[0].to: Unity Catalog does not know the workspace-local 'users' group; grant to 'group:account users'",
+        })
+        {
+            Assert.Single(errors, l => l.StartsWith(expected, StringComparison.Ordinal));
+        }
+
+        Assert.DoesNotContain("   at ", err.ToString(), StringComparison.Ordinal);
+    }
 }

@@ -131,14 +131,7 @@ internal sealed class OwnershipChecker(TopologyModel model, Diagnostics d)
             {
                 var p = usage.Declared[i];
                 var path = $"{usage.Path}.canUse[{i}]";
-                var declared = p.Kind switch
-                {
-                    PrincipalKind.User => true,
-                    PrincipalKind.Group => model.Groups.ContainsKey(p.Key) || Names.IsBuiltInGroup(p.Key),
-                    PrincipalKind.ServicePrincipal => model.ServicePrincipals.ContainsKey(p.Key),
-                    PrincipalKind.WebApp => model.WebApps.ContainsKey(p.Key),
-                    _ => false,
-                };
+                var declared = model.Declares(p);
                 if (!declared && !p.IsAccountUsers)
                 {
                     d.Error(path, $"{p} is not declared in this topology");

@@ -23,14 +23,7 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
             return false;
         }
 
-        var ok = p.Kind switch
-        {
-            PrincipalKind.User => true,
-            PrincipalKind.Group => model.Groups.ContainsKey(p.Key) || Names.IsBuiltInGroup(p.Key),
-            PrincipalKind.ServicePrincipal => model.ServicePrincipals.ContainsKey(p.Key),
-            PrincipalKind.WebApp => model.WebApps.ContainsKey(p.Key),
-            _ => false,
-        };
+        var ok = model.Declares(p);
         if (!ok)
         {
             var where = p.Kind switch

@@ -287,6 +287,16 @@ public sealed record TopologyModel(
     /// <summary>Opt-in: entitlements of the built-in <c>users</c> and <c>admins</c> groups are managed (workspace-wide).</summary>
     public bool BuiltInEntitlements { get; init; }
 
+    /// <summary>Whether the principal is declared here (users always are; the built-in groups may go undeclared).</summary>
+    public bool Declares(PrincipalRef principal) => principal.Kind switch
+    {
+        PrincipalKind.User => true,
+        PrincipalKind.Group => Groups.ContainsKey(principal.Key) || Names.IsBuiltInGroup(principal.Key),
+        PrincipalKind.ServicePrincipal => ServicePrincipals.ContainsKey(principal.Key),
+        PrincipalKind.WebApp => WebApps.ContainsKey(principal.Key),
+        _ => false,
+    };
+
     /// <summary>Whether the stack creates (owns) the principal; looked-up, synced, built-in identities and users are not.</summary>
     public bool Owns(PrincipalRef principal) => principal.Kind switch
     {
