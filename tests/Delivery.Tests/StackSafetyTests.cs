@@ -132,7 +132,7 @@ public class StackSafetyTests
     [InlineData("drift")]
     public void Scheduled_jobs_run_the_deployed_commit_only_if_it_is_on_main(string name)
     {
-        var job = Assert.Single(Repo.Workflow(name).Jobs);
+        var job = Repo.Workflow(name).Job(name);
         var steps = job.Steps.ToList();
         var read = steps.FindIndex(s => s.Id == "deployed");
         Assert.Contains($"pulumi stack tag get {DeployedCommitTag} --stack \"$STACK_NAME\"", steps[read].Run ?? "", StringComparison.Ordinal);
@@ -212,8 +212,10 @@ public class StackSafetyTests
         foreach (var workflow in ScheduledWorkflows.Select(Repo.Workflow))
         {
             Assert.Equal(["schedule", "workflow_dispatch"], workflow.Triggers.Entries().Select(e => e.Key).Order(StringComparer.Ordinal));
-            var job = Assert.Single(workflow.Jobs);
+            // The jobs that run Pulumi; drift.yml's read-only audit job has its own `<stack>-audit` environment.
+            var job = Assert.Single(workflow.Jobs, j => j.RunsPulumi);
             Assert.Equal("${{ matrix.stack }}-scheduled", job.Environment);
+            Assert.All(workflow.Jobs, j => Assert.Contains("github.ref == 'refs/heads/main'", j.If ?? "", StringComparison.Ordinal));
         }
     }
 

@@ -139,7 +139,7 @@ public class WorkflowBehaviourTests
     [Fact]
     public void Drift_runs_its_script_on_the_deployed_commit_and_ends_red_on_drift()
     {
-        var job = Assert.Single(Repo.Workflow("drift").Jobs);
+        var job = Repo.Workflow("drift").Job("drift");
         Assert.Equal(Repo.Stacks, job.MatrixStacks);
         Assert.Equal("false", job.Node.Map("strategy")?.Str("fail-fast"));
         var check = Assert.Single(job.Steps, s => s.Id == "drift");
@@ -154,7 +154,7 @@ public class WorkflowBehaviourTests
     [Fact]
     public void Drift_keeps_one_issue_per_stack()
     {
-        var job = Assert.Single(Repo.Workflow("drift").Jobs);
+        var job = Repo.Workflow("drift").Job("drift");
         var open = job.Steps.Single(s => (s.With("script") ?? "").Contains("issues.create(", StringComparison.Ordinal));
         var close = job.Steps.Single(s => (s.With("script") ?? "").Contains("state: 'closed'", StringComparison.Ordinal));
         Assert.Equal("${{ matrix.stack }}", job.Env["STACK"]);
