@@ -88,6 +88,7 @@ public static class Comparison
         private readonly Dictionary<(string, string?, string), Finding> _findings = [];
         private readonly List<string> _notes = [];
         private readonly LiveKey? _deployer = declaration.DeployerApplicationId is { Length: > 0 } d ? LiveKey.Of(PrincipalType.ServicePrincipal, d) : null;
+        private readonly HashSet<LiveKey> _automation = declaration.AutomationApplicationIds.Select(a => LiveKey.Of(PrincipalType.ServicePrincipal, a)).ToHashSet();
 
         public AuditReport Run()
         {
@@ -293,6 +294,11 @@ public static class Comparison
                     declared.Add(deployer);
                 }
 
+                if (isAdmins)
+                {
+                    declared.UnionWith(_automation);
+                }
+
                 var expired = new Dictionary<LiveKey, DeclaredExpiredMembership>();
                 foreach (var e in declaration.Expired.Where(e => e.Group == g.Ref))
                 {
@@ -350,7 +356,7 @@ public static class Comparison
                 }
 
                 assigned.Add(p.Key);
-                if (p.Key == _deployer)
+                if (p.Key == _deployer || _automation.Contains(p.Key))
                 {
                     continue;
                 }

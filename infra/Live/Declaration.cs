@@ -85,4 +85,10 @@ public sealed record Declaration(
     string? DeployerApplicationId)
 {
     public const string AdminsGroup = "group:admins";
+
+    /// <summary>
+    /// Other automation identities that are workspace admins by design (<c>databricks-access:deployer.automation</c>:
+    /// the scheduled and audit identities): declared <c>admins</c> members and ADMIN assignments, nothing more.
+    /// </summary>
+    public IReadOnlyList<string> AutomationApplicationIds { get; init; } = [];
 }

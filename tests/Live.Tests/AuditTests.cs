@@ -110,6 +110,29 @@ public sealed class AuditTests : IDisposable
     }
 
     [Fact]
+    public void Automation_identities_listed_with_the_deployer_are_declared_admins()
+    {
+        const string Scheduled = "99999999-0000-4000-8000-0000000000aa";
+        var scheduled = new FakeSp("s9", Scheduled, "gh-scheduled");
+        _f.Fake.Sps.Add(scheduled);
+        _f.Fake.AccountSps.Add(scheduled);
+        _f.Admins.Members.Add(FakeDatabricks.SpRef(scheduled));
+        _f.Fake.Assignments.Add(new FakeAssignment(109, null, null, Scheduled, "gh-scheduled", ["ADMIN"]));
+
+        var (code, json, _) = _f.Audit("json");
+        Assert.Equal(1, code);
+        Assert.Equal(
+            [("undeclared-admin", $"sp:{Scheduled}", "group:admins"), ("undeclared-admin", $"sp:{Scheduled}", "workspace")],
+            Findings(json).Select(x => (x.Kind, x.Principal!, x.Object)).ToList());
+
+        var yaml = _f.StackYaml().Replace($"    applicationId: {Fixture.Deployer}\n", $"    applicationId: {Fixture.Deployer}\n    automation: [{Scheduled}]\n", StringComparison.Ordinal);
+        Assert.NotEqual(yaml, _f.StackYaml());
+        var (clean, cleanJson, _) = _f.Audit("json", stack: _f.WriteStack(yaml));
+        Assert.Equal(0, clean);
+        Assert.Empty(Findings(cleanJson));
+    }
+
+    [Fact]
     public void Declared_but_absent_things_are_missing_and_unknown_principals_unresolved()
     {
         _f.Analysts.Members.Clear();                                  // alice's declared membership is gone

@@ -318,6 +318,17 @@ public class OwnershipTests
             [new ImplicitMember(PrincipalRef.Group("platform"), null, "workspaceAccess: admin"), new ImplicitMember(null, DeployerId, "deployer")],
             admins.ImplicitMembers);
         Assert.Contains(result.Plan.Lookups, l => l.Token == PulumiTypes.GetServicePrincipal && l.Subject == DeployerId);
+
+        const string Scheduled = "0d4c6b1e-7f3a-4c2b-9e8d-5a6f7b8c9d0a";
+        var withAutomation = Evaluate("groups: { admins: { existing: true } }", account: Account,
+            extra: $"  databricks-access:deployer:\n    applicationId: {DeployerId}\n    automation: [{Scheduled}, not-a-uuid]\n");
+        Assert.Equal(["deployer.automation[1]: 'not-a-uuid' is not an application id (a UUID)"], Lines(withAutomation, Severity.Error));
+        var valid = Evaluate("groups: { admins: { existing: true } }", account: Account,
+            extra: $"  databricks-access:deployer:\n    applicationId: {DeployerId}\n    automation: [{Scheduled}]\n");
+        Assert.Equal(
+            [new ImplicitMember(null, DeployerId, "deployer"), new ImplicitMember(null, Scheduled, "automation identity")],
+            valid.Plan!.Groups.Single().ImplicitMembers);
+        Assert.Contains(valid.Plan.Lookups, l => l.Token == PulumiTypes.GetServicePrincipal && l.Subject == Scheduled);
     }
 
     [Fact]

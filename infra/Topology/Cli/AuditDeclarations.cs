@@ -112,7 +112,10 @@ internal static class AuditDeclarations
 
         // Token permissions are read only when the stack manages them (topology.tokenUsage).
         return new Declaration(principals.Values.OrderBy(p => p.Ref, StringComparer.Ordinal).ToList(), groups, expired, scopes,
-            securables, jobs, assignments, model.TokenUsage?.CanUse.Select(p => p.ToString()).ToList(), model.Deployer?.ApplicationId);
+            securables, jobs, assignments, model.TokenUsage?.CanUse.Select(p => p.ToString()).ToList(), model.Deployer?.ApplicationId)
+        {
+            AutomationApplicationIds = model.Deployer?.Automation ?? [],
+        };
     }
 
     /// <summary>A principal that is named, not declared: a user, or a built-in group.</summary>

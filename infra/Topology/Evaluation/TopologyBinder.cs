@@ -124,13 +124,30 @@ internal sealed partial class TopologyBinder
             return null;
         }
 
-        _r.AllowOnly(map, "applicationId");
+        _r.AllowOnly(map, "applicationId", "automation");
         if (map["applicationId"] is null)
         {
             _d.Error(map.Child("applicationId"), "is required: the application id of the service principal that runs pulumi up");
         }
 
-        return ApplicationId(map) is { } id ? new DeployerSpec(id, map.Path) : null;
+        var automation = new List<string>();
+        foreach (var (text, path) in _r.Strings(map, "automation"))
+        {
+            if (!Guid.TryParse(text, out _))
+            {
+                _d.Error(path, $"'{text}' is not an application id (a UUID)");
+            }
+            else if (automation.Contains(text.ToLowerInvariant()))
+            {
+                _d.Error(path, $"'{text}' is listed twice");
+            }
+            else
+            {
+                automation.Add(text.ToLowerInvariant());
+            }
+        }
+
+        return ApplicationId(map) is { } id ? new DeployerSpec(id, map.Path) { Automation = automation } : null;
     }
 
     /// <summary><c>tokenUsage: { canUse: [principals] }</c>; service principals with a token are added (they need CAN_USE).</summary>

@@ -245,9 +245,19 @@ public sealed record JobSpec(
 
 public sealed record AccountSpec(string Id, string Host, string WorkspaceId);
 
-/// <summary>The CI identity that runs <c>pulumi up</c> (<c>databricks-access:deployer</c>): a service principal's application id.</summary>
+/// <summary>
+/// The CI identity that runs <c>pulumi up</c> (<c>databricks-access:deployer</c>): a service principal's application id,
+/// and the other automation identities that are workspace admins by design (the scheduled revocation and audit
+/// identities): all are declared members of <c>admins</c>, never drift.
+/// </summary>
 public sealed record DeployerSpec(string ApplicationId, string Path)
 {
+    /// <summary>Application ids of the other automation identities (<c>deployer.automation</c>).</summary>
+    public IReadOnlyList<string> Automation { get; init; } = [];
+
+    /// <summary>The deployer, then the automation identities.</summary>
+    public IEnumerable<string> AdminApplicationIds => Automation.Prepend(ApplicationId).Distinct(StringComparer.Ordinal);
+
     /// <summary>How Databricks names it in ACLs and rule sets.</summary>
     public string RuleSetPrincipal => $"servicePrincipals/{ApplicationId}";
 }

@@ -166,10 +166,8 @@ public static class Planner
         // fails the run): the program leaves out what is declared for a user not found.
         var userLookups = UserLookupsOf(model);
         lookups.AddRange(userLookups.Select(u => new PlannedLookup(PulumiTypes.GetUsers, u.Email, u.Scope)));
-        if (model.Deployer is { } deployer && groups.Any(g => g.ImplicitMembers.Any(m => m.ApplicationId is not null)))
-        {
-            lookups.Add(new PlannedLookup(PulumiTypes.GetServicePrincipal, deployer.ApplicationId, ProviderScope.Workspace));
-        }
+        lookups.AddRange(groups.SelectMany(g => g.ImplicitMembers).Select(m => m.ApplicationId).OfType<string>().Distinct(StringComparer.Ordinal)
+            .Select(id => new PlannedLookup(PulumiTypes.GetServicePrincipal, id, ProviderScope.Workspace)));
 
         var expiring = model.Groups.Values
             .SelectMany(g => g.Members.Where(m => m.Expires is { } e && e - model.Now <= ExpiringWindow)
@@ -231,7 +229,7 @@ public static class Planner
             .Select(w => new ImplicitMember(w.Ref, null, "workspaceAccess: admin")));
         if (model.Deployer is { } deployer)
         {
-            list.Add(new ImplicitMember(null, deployer.ApplicationId, "deployer"));
+            list.AddRange(deployer.AdminApplicationIds.Select(id => new ImplicitMember(null, id, id == deployer.ApplicationId ? "deployer" : "automation identity")));
         }
 
         return list;
