@@ -19,20 +19,32 @@ public static class AccessStack
     public const string DatabricksAuthorizationTokens = "tokens";
 
     /// <summary>Evaluate, then build: what <c>Program</c> runs, and what the tests run.</summary>
-    public static IDictionary<string, object?> Run(StackConfigInput input, TimeProvider clock, Func<string, Output<string>> secretConfig,
+    public static Task<IDictionary<string, object?>> Run(StackConfigInput input, TimeProvider clock, Func<string, Output<string>> secretConfig,
         StackSettings settings, BuildOptions? options = null)
-        => Build(Check(input, clock), secretConfig, settings, options);
+        => Build(Check(input, clock, options?.RevocationRun == true), secretConfig, settings, options);
 
     /// <summary>
     /// Evaluates the topology. Warnings are logged; errors and policy violations fail the run with the same text the
-    /// offline <c>check</c> prints, one per line, before any resource is registered.
+    /// offline <c>check</c> prints, one per line, before any resource is registered. In a revocation run
+    /// (<see cref="BuildOptions.RevocationRun"/>) policy violations are logged as warnings and the plan is built;
+    /// errors still fail the run.
     /// </summary>
-    public static EvaluationResult Check(StackConfigInput input, TimeProvider clock)
+    public static EvaluationResult Check(StackConfigInput input, TimeProvider clock, bool revocationRun = false)
     {
         var result = TopologyEvaluator.Evaluate(input, clock);
         foreach (var warning in result.Diagnostics.Where(d => d.Severity == Severity.Warning))
         {
             Log.Warn(warning.ToString());
+        }
+
+        if (revocationRun && result.Plan is not null && !result.Diagnostics.Any(d => d.Severity == Severity.Error))
+        {
+            foreach (var violation in result.Diagnostics.Where(d => d.Severity == Severity.Violation))
+            {
+                Log.Warn($"revocation run, not blocking: {violation}");
+            }
+
+            return result;
         }
 
         if (result.ExitCode != 0 || result.Plan is null)
@@ -43,45 +55,97 @@ public static class AccessStack
         return result;
     }
 
-    /// <summary>Registers the plan's resources; returns the stack outputs.</summary>
-    public static IDictionary<string, object?> Build(EvaluationResult result, Func<string, Output<string>> secretConfig,
+    /// <summary>
+    /// Registers the plan's resources; returns the stack outputs. Users are looked up first: a declared user who is
+    /// not found is reported (a warning and the <c>unresolvedPrincipals</c> output) and what is declared for them is
+    /// left out, so one departed user never blocks every other change. Expired memberships are not declared at all,
+    /// so revoking them never depends on a lookup.
+    /// </summary>
+    public static async Task<IDictionary<string, object?>> Build(EvaluationResult result, Func<string, Output<string>> secretConfig,
         StackSettings settings, BuildOptions? options = null)
     {
         var plan = result.Plan ?? throw new ArgumentException("an invalid topology has no plan", nameof(result));
-        return new StackBuilder(result.Model, plan, secretConfig, settings, options ?? new BuildOptions()).Build();
+        options ??= new BuildOptions();
+
+        // Secret config first: a missing key fails the run before anything is registered.
+        var secretValues = plan.Scopes.SelectMany(s => s.Secrets)
+            .Where(s => s.Secret.Source == SecretSourceKind.Config)
+            .Select(s => s.Secret.ConfigKey!)
+            .Distinct(StringComparer.Ordinal)
+            .ToDictionary(k => k, k => Output.CreateSecret(secretConfig(k)), StringComparer.Ordinal);
+
+        var providers = ProviderSet.WorkspaceOnly;
+        if (plan.AccountProviderResource is { } providerName)
+        {
+            var bootstrap = new PlannedChildren(plan.StackResources.Where(r => r.Name == providerName), null,
+                ProviderSet.WorkspaceOnly, options.ResourceTransformations);
+            var provider = bootstrap.Create(providerName, o => new Dbx.Provider(providerName, AccountProviderArgs(result.Model, settings), o));
+            bootstrap.Complete();
+            providers = new ProviderSet(provider);
+        }
+
+        var users = await UserDirectory.LookUpAsync(plan.UserLookups, providers);
+        var missing = users.Where(kv => kv.Value is null).Select(kv => kv.Key).ToHashSet();
+        if (missing.Count > 0)
+        {
+            plan = Planner.Plan(result.Model, missing);
+            foreach (var u in plan.Unresolved)
+            {
+                Log.Warn($"user {u.Email} was not found ({u.Scope.ToString().ToLowerInvariant()} level): skipped what is declared for them at {string.Join(", ", u.Paths)}");
+            }
+        }
+
+        var ids = users.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value!);
+        return new StackBuilder(result.Model, plan, settings, options, providers, ids, secretValues).Build();
     }
 
-    private sealed class StackBuilder(TopologyModel model, ResourcePlan plan, Func<string, Output<string>> secretConfig,
-        StackSettings settings, BuildOptions options) : IPrincipalResolver
+    private static Dbx.ProviderArgs AccountProviderArgs(TopologyModel model, StackSettings settings)
+    {
+        var account = model.Account ?? throw new InvalidOperationException("an account provider is planned without databricks-access:account");
+        var auth = settings.Auth;
+        var args = new Dbx.ProviderArgs { Host = account.Host, AccountId = account.Id };
+        if (auth.AuthType is { } authType)
+        {
+            args.AuthType = authType;
+        }
+
+        if (auth.AzureTenantId is { } tenant)
+        {
+            args.AzureTenantId = tenant;
+        }
+
+        if (auth.AzureClientId is { } client)
+        {
+            args.AzureClientId = client;
+        }
+
+        if (auth.AzureUseMsi is { } msi)
+        {
+            args.AzureUseMsi = msi;
+        }
+
+        if (auth.AzureEnvironment is { } environment)
+        {
+            args.AzureEnvironment = environment;
+        }
+
+        return args;
+    }
+
+    private sealed class StackBuilder(TopologyModel model, ResourcePlan plan, StackSettings settings, BuildOptions options,
+        ProviderSet providers, IReadOnlyDictionary<UserLookup, string> userIds, IReadOnlyDictionary<string, Output<string>> secretValues)
+        : IPrincipalResolver
     {
         private readonly Dictionary<string, DatabricksServicePrincipal> _sps = new(StringComparer.Ordinal);
         private readonly Dictionary<string, ManagedIdentityWebApp> _webApps = new(StringComparer.Ordinal);
         private readonly Dictionary<string, GroupAccess> _groups = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Output<string>> _builtInGroups = new(StringComparer.Ordinal);
-        private ProviderSet _providers = ProviderSet.WorkspaceOnly;
-        private UserLookups? _users;
+        private readonly ProviderSet _providers = providers;
 
         public Dictionary<string, object?> Build()
         {
-            // Secret config first: a missing key fails the run before anything is registered.
-            var secretValues = plan.Scopes.SelectMany(s => s.Secrets)
-                .Where(s => s.Secret.Source == SecretSourceKind.Config)
-                .Select(s => s.Secret.ConfigKey!)
-                .Distinct(StringComparer.Ordinal)
-                .ToDictionary(k => k, k => Output.CreateSecret(secretConfig(k)), StringComparer.Ordinal);
-
-            if (plan.AccountProviderResource is { } providerName)
-            {
-                var bootstrap = new PlannedChildren(plan.StackResources.Where(r => r.Name == providerName), null,
-                    ProviderSet.WorkspaceOnly, options.ResourceTransformations);
-                var provider = bootstrap.Create(providerName, o => new Dbx.Provider(providerName, AccountProviderArgs(), o));
-                bootstrap.Complete();
-                _providers = new ProviderSet(provider);
-            }
-
             var stack = new PlannedChildren(plan.StackResources.Where(r => r.Name != plan.AccountProviderResource), null,
                 _providers, options.ResourceTransformations);
-            _users = new UserLookups(_providers);
             var (resourceGroupName, location) = ResourceGroup(stack);
 
             // Two construction cycles that are no dependency cycles, broken with deferred outputs (they keep
@@ -101,6 +165,7 @@ public static class AccessStack
                         Plan = sp,
                         Providers = _providers,
                         Account = model.Account,
+                        Deployer = model.Deployer,
                         TokenPermission = tokenGate?.Output,
                     }, ComponentOptions());
                 }
@@ -115,24 +180,9 @@ public static class AccessStack
                         Location = location,
                         DatabricksHost = settings.DatabricksHost,
                         Account = model.Account,
+                        Deployer = model.Deployer,
                         JobIds = jobIds[app.Spec.Key].Output,
                     }, ComponentOptions());
-                }
-
-                if (plan.TokenUsageResource is { } tokenUsage)
-                {
-                    var permissions = new Dbx.PermissionsArgs { Authorization = DatabricksAuthorizationTokens };
-                    foreach (var sp in plan.ServicePrincipals.Where(s => s.TokenResource is not null))
-                    {
-                        permissions.AccessControls.Add(new Dbx.Inputs.PermissionsAccessControlArgs
-                        {
-                            ServicePrincipalName = _sps[sp.Spec.Key].AccessName,
-                            PermissionLevel = "CAN_USE",
-                        });
-                    }
-
-                    var usage = stack.Create(tokenUsage, o => new Dbx.Permissions(tokenUsage, permissions, o));
-                    tokenGate!.Resolve(Output.Create<Resource>(usage));
                 }
 
                 foreach (var group in InDependencyOrder(plan.Groups))
@@ -143,17 +193,37 @@ public static class AccessStack
                         Providers = _providers,
                         Principals = this,
                         Account = model.Account,
+                        ImplicitMemberIds = group.ImplicitMembers.Select(ImplicitMemberId).ToList(),
                     }, ComponentOptions());
                 }
 
-                var tokens = _sps.ToDictionary(kv => kv.Key, kv => kv.Value.TokenValue, StringComparer.Ordinal);
+                if (plan.TokenUsageResource is { } tokenUsage)
+                {
+                    // Named principals may be groups, so this comes after them. Authoritative for the whole workspace: planned only when the stack opted in (topology.tokenUsage).
+                    var permissions = new Dbx.PermissionsArgs { Authorization = DatabricksAuthorizationTokens };
+                    foreach (var principal in plan.TokenUsers)
+                    {
+                        permissions.AccessControls.Add(AccessControl(principal, "CAN_USE"));
+                    }
+
+                    var usage = stack.Create(tokenUsage, o => new Dbx.Permissions(tokenUsage, permissions, o));
+                    tokenGate!.Resolve(Output.Create<Resource>(usage));
+                }
+
+                var credentials = new Dictionary<(string, CredentialKind), Output<string?>>();
+                foreach (var (key, sp) in _sps)
+                {
+                    credentials[(key, CredentialKind.OAuthSecret)] = sp.OAuthSecret;
+                    credentials[(key, CredentialKind.Token)] = sp.TokenValue;
+                }
+
                 var scopes = plan.Scopes.Select(scope => new SecretScopeAccess(scope.Name, new SecretScopeAccessArgs
                 {
                     Plan = scope,
                     Providers = _providers,
                     Principals = this,
                     SecretConfig = secretValues,
-                    Tokens = tokens,
+                    Credentials = credentials,
                 }, ComponentOptions())).ToList();
 
                 if (plan.Grants is { } grants)
@@ -187,9 +257,32 @@ public static class AccessStack
             }
         }
 
+        /// <summary>A job, token or other permission entry for any kind of principal.</summary>
+        public Dbx.Inputs.PermissionsAccessControlArgs AccessControl(PrincipalRef principal, string level)
+        {
+            var control = new Dbx.Inputs.PermissionsAccessControlArgs { PermissionLevel = level };
+            var who = AccessName(principal);
+            switch (principal.Kind)
+            {
+                case PrincipalKind.User:
+                    control.UserName = who;
+                    break;
+                case PrincipalKind.Group:
+                    control.GroupName = who;
+                    break;
+                default:
+                    control.ServicePrincipalName = who;
+                    break;
+            }
+
+            return control;
+        }
+
         public Output<string> MemberId(PrincipalRef principal, ProviderScope scope) => principal.Kind switch
         {
-            PrincipalKind.User => _users!.Id(principal.Key, scope),
+            PrincipalKind.User => userIds.TryGetValue(new UserLookup(principal.Key, scope), out var id)
+                ? Output.Create(id)
+                : throw new InvalidOperationException($"{principal} was not looked up at {scope} level"),
             PrincipalKind.Group when _groups.TryGetValue(principal.Key, out var g) => g.GroupId,
             PrincipalKind.Group when Names.IsBuiltInGroup(principal.Key) => BuiltInGroupId(principal.Key),
             PrincipalKind.ServicePrincipal when _sps.TryGetValue(principal.Key, out var s) => s.ServicePrincipalId,
@@ -207,6 +300,18 @@ public static class AccessStack
             _ => throw Unknown(principal),
         };
 
+        /// <summary>The SCIM id of a member the stack puts into a group without a membership resource.</summary>
+        private Output<string> ImplicitMemberId(ImplicitMember member)
+        {
+            if (member.Principal is { } p)
+            {
+                return MemberId(p, ProviderScope.Workspace);
+            }
+
+            var applicationId = member.ApplicationId ?? throw new InvalidOperationException($"implicit member without principal or application id ({member.Why})");
+            return Dbx.GetServicePrincipal.Invoke(new Dbx.GetServicePrincipalInvokeArgs { ApplicationId = applicationId }).Apply(sp => sp.Id);
+        }
+
         private static InvalidOperationException Unknown(PrincipalRef principal) =>
             new($"{principal} is not built (yet): groups are built members first, after service principals and web apps");
 
@@ -220,39 +325,6 @@ public static class AccessStack
             }
 
             return id;
-        }
-
-        private Dbx.ProviderArgs AccountProviderArgs()
-        {
-            var account = model.Account ?? throw new InvalidOperationException("an account provider is planned without databricks-access:account");
-            var auth = settings.Auth;
-            var args = new Dbx.ProviderArgs { Host = account.Host, AccountId = account.Id };
-            if (auth.AuthType is { } authType)
-            {
-                args.AuthType = authType;
-            }
-
-            if (auth.AzureTenantId is { } tenant)
-            {
-                args.AzureTenantId = tenant;
-            }
-
-            if (auth.AzureClientId is { } client)
-            {
-                args.AzureClientId = client;
-            }
-
-            if (auth.AzureUseMsi is { } msi)
-            {
-                args.AzureUseMsi = msi;
-            }
-
-            if (auth.AzureEnvironment is { } environment)
-            {
-                args.AzureEnvironment = environment;
-            }
-
-            return args;
         }
 
         private (Input<string>? Name, Input<string>? Location) ResourceGroup(PlannedChildren stack)
@@ -307,6 +379,15 @@ public static class AccessStack
                 ["jobIds"] = MapOf(jobs.Select(kv => (kv.Key, kv.Value.JobId))),
                 ["expiringMemberships"] = Output.Create(expiring),
                 ["unmanagedMembers"] = unmanaged,
+                // OAuth secrets with no store: consumers read the current one here (a secret output; `check` warns).
+                ["oauthSecrets"] = Output.CreateSecret(MapOf(plan.ServicePrincipals.Where(s => s.OAuthSecret is { Spec.Store: null })
+                    .Select(s => (s.Spec.Key, _sps[s.Spec.Key].OAuthSecret)))),
+                ["unresolvedPrincipals"] = Output.Create(plan.Unresolved
+                    .Select(u => ImmutableDictionary<string, object?>.Empty
+                        .Add("principal", $"user:{u.Email}")
+                        .Add("level", u.Scope.ToString().ToLowerInvariant())
+                        .Add("skipped", u.Paths.ToImmutableArray()))
+                    .ToImmutableArray()),
             };
         }
 
@@ -337,9 +418,13 @@ public static class AccessStack
                     throw new InvalidOperationException($"group membership cycle through '{group.Spec.Key}'");
                 }
 
-                foreach (var m in group.Members.Where(m => m.Membership.Principal.Kind == PrincipalKind.Group))
+                // Members first; for admins also the groups it holds implicitly (their ids feed its unmanaged members).
+                var inners = group.Members.Select(m => m.Membership.Principal)
+                    .Concat(group.ImplicitMembers.Select(m => m.Principal).OfType<PrincipalRef>())
+                    .Where(p => p.Kind == PrincipalKind.Group);
+                foreach (var p in inners)
                 {
-                    if (byKey.TryGetValue(m.Membership.Principal.Key, out var inner))
+                    if (byKey.TryGetValue(p.Key, out var inner))
                     {
                         Visit(inner);
                     }

@@ -4,17 +4,22 @@ using Pulumi;
 
 // The Pulumi program: the stack's topology, policy and account config become a validated plan (the same evaluation
 // as the offline `check`), and the plan becomes resources. Invalid config or a policy violation fails the run before
-// anything is registered.
-return await Deployment.RunAsync(() =>
+// anything is registered; in the scheduled revocation run (DATABRICKS_ACCESS_RUN=revocation) a policy violation is a
+// warning instead (BuildOptions.RevocationRun).
+return await Deployment.RunAsync(async () =>
 {
     var config = new Config(StackFile.DefaultProject);
     var input = new StackConfigInput(
         Structured(config, "topology"),
         Structured(config, "policy"),
         Structured(config, "account"),
-        new PulumiConfigKeys(config));
+        new PulumiConfigKeys(config))
+    {
+        Deployer = Structured(config, "deployer"),
+    };
     var settings = StackSettings.FromConfig(new Config("databricks"));
-    return AccessStack.Run(input, TimeProvider.System, key => config.RequireSecret(key), settings);
+    var options = new BuildOptions { RevocationRun = Environment.GetEnvironmentVariable("DATABRICKS_ACCESS_RUN") == "revocation" };
+    return await AccessStack.Run(input, TimeProvider.System, key => config.RequireSecret(key), settings, options);
 });
 
 // Structured config reaches the program as JSON text.

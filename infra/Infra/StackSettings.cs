@@ -36,4 +36,11 @@ public sealed class BuildOptions
     /// Tests use one to observe the options (parent, provider, protect) each resource is registered with.
     /// </summary>
     public List<ResourceTransformation> ResourceTransformations { get; } = [];
+
+    /// <summary>
+    /// The scheduled revocation run (DATABRICKS_ACCESS_RUN=revocation, set only by .github/scripts/rotate-due.sh for its
+    /// targeted preview and up): policy violations are logged as warnings instead of failing the run, so a policy that
+    /// time alone turned red (an exception that expired) never blocks a rotation; invalid config still fails it.
+    /// </summary>
+    public bool RevocationRun { get; init; }
 }

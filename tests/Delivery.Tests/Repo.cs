@@ -120,6 +120,10 @@ internal sealed class Workflow
 
     public YamlMappingNode? Triggers => Root.Map("on");
 
+    /// <summary>Pull-request code (or a pull request's event) can start it.</summary>
+    public bool PullRequestTriggered =>
+        Triggers.Entries().Any(e => e.Key is "pull_request" or "pull_request_target" or "pull_request_review" or "pull_request_review_comment" or "issue_comment" or "workflow_run");
+
     public Job Job(string id) =>
         Jobs.SingleOrDefault(j => j.Id == id) ?? throw new Xunit.Sdk.XunitException($"{RelativePath}: no job '{id}'");
 
@@ -185,7 +189,23 @@ internal sealed class Job(Workflow workflow, string id, YamlMappingNode node)
         _ => null,
     };
 
+    /// <summary>The environment this job runs in for one stack of its matrix.</summary>
+    public string? EnvironmentFor(string stack) => Environment is { } e ? Repo.ExpandStack(e, stack) : null;
+
     public IReadOnlyList<string> Needs => Node.Get("needs").Scalars();
+
+    public string? If => Node.Str("if");
+
+    /// <summary>Every scalar in the job's YAML (names, expressions, scripts).</summary>
+    public IEnumerable<string> AllScalars => Scalars(Node);
+
+    private static IEnumerable<string> Scalars(YamlNode node) => node switch
+    {
+        YamlScalarNode s => [s.Value ?? ""],
+        YamlSequenceNode q => q.Children.SelectMany(Scalars),
+        YamlMappingNode m => m.Children.SelectMany(kv => Scalars(kv.Key).Concat(Scalars(kv.Value))),
+        _ => [],
+    };
 
     public bool LogsIn => Steps.Any(s => s.IsAction("azure/login") || s.IsAction("pulumi/auth-actions"));
 
@@ -214,10 +234,16 @@ internal sealed class Step(YamlMappingNode node)
     public bool IsAction(string repo) =>
         Uses is { } u && u.StartsWith(repo + "@", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>Runs the Pulumi CLI: directly, or through one of the scheduled jobs' scripts (.github/scripts).</summary>
     public bool RunsPulumiCli =>
         Run is { } r && r.Split('\n').Any(l => l.TrimStart().StartsWith("pulumi ", StringComparison.Ordinal)
                                               || l.Contains("$(pulumi ", StringComparison.Ordinal)
-                                              || l.Contains("| pulumi ", StringComparison.Ordinal));
+                                              || l.Contains("| pulumi ", StringComparison.Ordinal)
+                                              || l.Contains(".github/scripts/", StringComparison.Ordinal));
+
+    public string? WorkingDirectory => Node.Str("working-directory");
+
+    public string? If => Node.Str("if");
 
     public override string ToString() => Name ?? Id ?? Uses ?? Run?.Split('\n')[0] ?? "step";
 }

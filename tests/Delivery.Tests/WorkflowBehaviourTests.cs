@@ -1,235 +1,292 @@
-using System.Diagnostics;
-using System.Text.RegularExpressions;
+using System.Text.Json.Nodes;
 
 namespace DatabricksAccess.Delivery.Tests;
 
-/// <summary>What each workflow does, beyond what a linter checks.</summary>
-public partial class WorkflowBehaviourTests
+/// <summary>What each workflow does, beyond what a linter checks; steps are run where they decide something.</summary>
+public class WorkflowBehaviourTests
 {
-    private const string GroupMember = "databricks:index/groupMember:GroupMember";
-    private const string Assignment = "databricks:index/mwsPermissionAssignment:MwsPermissionAssignment";
-    private const string Prefix = "urn:pulumi:prod::databricks-access::";
+    // ---- expire.yml ----
 
     [Fact]
-    public void Expire_targets_exactly_the_deletes_of_memberships_and_assignments()
+    public void Expire_plans_the_deployed_commit_then_revokes_then_rotates_then_reports()
     {
-        var step = ExpireStep();
-        var filter = step.EnvValue("EXPIRED_URNS_JQ");
-        Assert.False(string.IsNullOrWhiteSpace(filter), "the jq program must be in env EXPIRED_URNS_JQ");
-        Assert.Contains($"\"{GroupMember}\"", filter, StringComparison.Ordinal);
-        Assert.Contains($"\"{Assignment}\"", filter, StringComparison.Ordinal);
-        Assert.Contains("\"delete\"", filter, StringComparison.Ordinal);
+        var job = ExpireJob();
+        var steps = job.Steps.ToList();
+        int Index(string id) => steps.FindIndex(s => s.Id == id);
+        var plan = Index("plan");
+        var revoke = Index("revoke");
+        var rotate = Index("rotate");
+        Assert.True(plan >= 0 && plan < revoke && revoke < rotate, "plan, then revoke, then rotate");
 
-        var preview = $$"""
-            {
-              "steps": [
-                { "op": "same",    "urn": "{{Prefix}}pulumi:pulumi:Stack::databricks-access-prod" },
-                { "op": "delete",  "urn": "{{Prefix}}{{GroupMember}}::analysts-alice", "oldState": { "type": "{{GroupMember}}" } },
-                { "op": "delete",  "urn": "{{Prefix}}databricks:index/group:Group${{GroupMember}}::analysts-bob" },
-                { "op": "delete",  "urn": "{{Prefix}}{{Assignment}}::ws-carol", "oldState": { "type": "{{Assignment}}" } },
-                { "op": "delete",  "urn": "{{Prefix}}databricks:index/group:Group::analysts", "oldState": { "type": "databricks:index/group:Group" } },
-                { "op": "delete",  "urn": "{{Prefix}}databricks:index/secretAcl:SecretAcl::scope-dave", "oldState": { "type": "databricks:index/secretAcl:SecretAcl" } },
-                { "op": "update",  "urn": "{{Prefix}}{{GroupMember}}::analysts-erin", "oldState": { "type": "{{GroupMember}}" }, "newState": { "type": "{{GroupMember}}" } },
-                { "op": "create",  "urn": "{{Prefix}}{{GroupMember}}::analysts-frank", "newState": { "type": "{{GroupMember}}" } },
-                { "op": "delete-replaced", "urn": "{{Prefix}}{{Assignment}}::ws-gina", "oldState": { "type": "{{Assignment}}" } },
-                { "op": "replace", "urn": "{{Prefix}}{{GroupMember}}::analysts-hal", "oldState": { "type": "{{GroupMember}}" } }
-              ],
-              "changeSummary": { "delete": 5 }
-            }
-            """;
-        Assert.Equal(
-            [
-                $"{Prefix}{GroupMember}::analysts-alice",
-                $"{Prefix}databricks:index/group:Group${GroupMember}::analysts-bob",
-                $"{Prefix}{Assignment}::ws-carol",
-            ],
-            Jq(filter, preview));
-        Assert.Empty(Jq(filter, """{ "steps": [ { "op": "same", "urn": "urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev" } ] }"""));
-        Assert.Empty(Jq(filter, """{ "changeSummary": {} }"""));
+        Assert.Contains("dotnet run --no-build -c Release --project infra/Topology -- plan --stack \"$STACK\" --format json > \"$WORK_DIR/plan.json\"", steps[plan].Run, StringComparison.Ordinal);
+        Assert.Equal("bash \"$GITHUB_WORKSPACE/ci/.github/scripts/revoke-expired.sh\" \"$STACK_NAME\" \"$WORK_DIR/plan.json\"", steps[revoke].Run?.Trim());
+        Assert.Equal("bash \"$GITHUB_WORKSPACE/ci/.github/scripts/rotate-due.sh\" \"$STACK_NAME\" \"$WORK_DIR/plan.json\"", steps[rotate].Run?.Trim());
+        Assert.Equal("true", steps[revoke].Node.Str("continue-on-error"));
+        Assert.Equal("true", steps[rotate].Node.Str("continue-on-error"));
+
+        // A failed revocation does not stop the rotation, nor the other way round; only a missing plan does.
+        Assert.Null(steps[revoke].If);
+        Assert.Equal("${{ !cancelled() && steps.plan.outcome == 'success' }}", steps[rotate].If);
+
+        // Nothing in the workflow applies changes itself: only the scripts do, with their checks.
+        Assert.DoesNotContain(steps, s => s.IsAction("pulumi/actions") && s.With("command") is not null);
+        Assert.DoesNotContain(steps, s => (s.Run ?? "").Contains("pulumi up", StringComparison.Ordinal) || (s.Run ?? "").Contains("pulumi destroy", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(1, 0)] // policy violations (an exception that expired): revocation goes on
+    [InlineData(2, 1)] // invalid config: there is no plan to act on
+    public void Expire_acts_on_a_plan_with_policy_violations_but_not_on_invalid_config(int planExit, int stepExit)
+    {
+        using var h = new StepHarness();
+        var job = ExpireJob();
+        var step = job.Steps.Single(s => s.Id == "plan");
+        h.Fake("dotnet", $$"""
+            case "$1" in
+              build) exit 0 ;;
+              run) echo '{ "resources": [], "expired": [] }'; exit {{planExit}} ;;
+            esac
+            exit 99
+            """);
+        var work = Path.Combine(h.Dir, "temp", "expire");
+        var run = h.RunShell(job, step, new Dictionary<string, string> { ["WORK_DIR"] = work, ["STACK"] = "prod" });
+        Assert.True(run.Code == stepExit, run.Err + run.Out);
+        Assert.Equal("{ \"resources\": [], \"expired\": [] }\n", File.ReadAllText(Path.Combine(work, "plan.json")));
     }
 
     [Fact]
-    public void Rotation_targets_exactly_the_replacements_of_tokens_and_oauth_secrets_with_their_dependents()
+    public void The_revocation_run_mode_is_set_only_by_the_rotation_for_its_own_program_runs()
     {
-        const string Token = "databricks:index/oboToken:OboToken";
-        const string OAuth = "databricks:index/servicePrincipalSecret:ServicePrincipalSecret";
-        var step = RotationStep();
-        var filter = step.EnvValue("ROTATION_URNS_JQ") ?? string.Empty;
-        var preview = $$"""
-            {
-              "steps": [
-                { "op": "create-replacement", "urn": "{{Prefix}}{{Token}}::sp-ci-token", "newState": { "type": "{{Token}}" } },
-                { "op": "replace", "urn": "{{Prefix}}{{Token}}::sp-ci-token", "newState": { "type": "{{Token}}" } },
-                { "op": "delete-replaced", "urn": "{{Prefix}}{{Token}}::sp-ci-token", "oldState": { "type": "{{Token}}" } },
-                { "op": "replace", "urn": "{{Prefix}}{{OAuth}}::sp-akto-oauth-secret", "oldState": { "type": "{{OAuth}}" }, "newState": { "type": "{{OAuth}}" } },
-                { "op": "update", "urn": "{{Prefix}}databricks:index/secret:Secret::scope-ci-token", "newState": { "type": "databricks:index/secret:Secret" } },
-                { "op": "replace", "urn": "{{Prefix}}databricks:index/group:Group::analysts", "newState": { "type": "databricks:index/group:Group" } },
-                { "op": "delete", "urn": "{{Prefix}}{{Token}}::sp-old-token", "oldState": { "type": "{{Token}}" } }
-              ]
-            }
-            """;
-        Assert.Equal(
-            [$"{Prefix}{Token}::sp-ci-token", $"{Prefix}{OAuth}::sp-akto-oauth-secret"],
-            Jq(filter, preview).Distinct().Order(StringComparer.Ordinal).ToList());
+        Assert.All(Repo.AllWorkflows(), w => Assert.DoesNotContain("DATABRICKS_ACCESS_RUN", w.Text, StringComparison.Ordinal));
+        var rotate = Repo.Read(".github/scripts/rotate-due.sh");
+        Assert.Contains("program() { DATABRICKS_ACCESS_RUN=revocation pulumi \"$@\"; }", rotate, StringComparison.Ordinal);
+        Assert.DoesNotContain("export DATABRICKS_ACCESS_RUN", rotate, StringComparison.Ordinal);
 
-        var run = step.Run ?? "";
-        var upLine = run[run.IndexOf("pulumi up ", StringComparison.Ordinal)..].Split('\n')[0];
-        Assert.Contains("--target-dependents", upLine, StringComparison.Ordinal);
-        Assert.Contains("\"${targets[@]}\"", upLine, StringComparison.Ordinal);
-        Assert.True(run.IndexOf("exit 0", StringComparison.Ordinal) < run.IndexOf("pulumi up ", StringComparison.Ordinal), "nothing due must exit before `pulumi up`");
+        // Revocation never runs the program at all.
+        var revoke = Repo.Read(".github/scripts/revoke-expired.sh");
+        Assert.DoesNotContain("DATABRICKS_ACCESS_RUN", revoke, StringComparison.Ordinal);
+        Assert.DoesNotContain("pulumi up", revoke, StringComparison.Ordinal);
+        Assert.DoesNotContain("pulumi preview", revoke, StringComparison.Ordinal);
+        var destroys = revoke.Split('\n').Where(l => l.StartsWith("pulumi destroy ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, destroys.Count);
+        Assert.All(destroys, l => Assert.Contains(" --run-program=false ", l, StringComparison.Ordinal));
+        Assert.DoesNotContain("DATABRICKS_ACCESS_RUN", Repo.Read(".github/scripts/drift.sh"), StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Expire_previews_as_json_and_ups_only_the_selected_targets()
+    public void A_failed_revocation_opens_one_issue_per_stack_and_comments_on_it_afterwards()
     {
-        var run = ExpireStep().Run ?? "";
-        var preview = run.IndexOf("pulumi preview --json", StringComparison.Ordinal);
-        var empty = run.IndexOf("exit 0", StringComparison.Ordinal);
-        var up = run.IndexOf("pulumi up ", StringComparison.Ordinal);
-        Assert.True(preview >= 0, "no `pulumi preview --json`");
-        Assert.True(empty > preview && up > empty, "nothing expired must exit before `pulumi up`");
-        Assert.Contains("jq -r \"$EXPIRED_URNS_JQ\"", run, StringComparison.Ordinal);
-        Assert.Contains("targets+=(--target \"$urn\")", run, StringComparison.Ordinal);
-        var upLine = run[up..].Split('\n')[0];
-        Assert.Contains("--yes", upLine, StringComparison.Ordinal);
-        Assert.Contains("\"${targets[@]}\"", upLine, StringComparison.Ordinal);
-        Assert.DoesNotContain("--target-dependents", run, StringComparison.Ordinal);
-        Assert.StartsWith("set -euo pipefail", run, StringComparison.Ordinal);
+        var job = ExpireJob();
+        var step = job.Steps.Single(s => (s.With("script") ?? "").Contains("issues.create(", StringComparison.Ordinal));
+        Assert.Contains("failure()", step.If ?? "", StringComparison.Ordinal);
+        Assert.Contains("steps.revoke.outcome == 'failure'", step.If ?? "", StringComparison.Ordinal);
+        Assert.Contains("steps.rotate.outcome == 'failure'", step.If ?? "", StringComparison.Ordinal);
+
+        using var h = new StepHarness();
+        var dir = Path.Combine(h.Dir, "reports");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "revoke.md"), "### Expired memberships in `contoso/prod`\n**Cannot revoke in `contoso/prod`:** pulumi destroy failed");
+        var env = new JsonObject { ["STACK"] = "prod", ["DIR"] = dir, ["DEPLOYED"] = "5555555555555555555555555555555555555555", ["REVOKE"] = "failure", ["ROTATE"] = "success" };
+
+        var first = h.RunScript(step, new JsonObject { ["env"] = env.DeepClone(), ["issues"] = new JsonArray() });
+        var created = Assert.Single(first.Named("issues.create"));
+        Assert.Equal("Revocation failed in stack prod", created.Arg("title"));
+        Assert.Equal("[\"revocation\"]", created.Arg("labels"));
+        var body = created.Arg("body")!;
+        Assert.Contains("https://github.com/contoso/databricks-access/actions/runs/4242", body, StringComparison.Ordinal);
+        Assert.Contains("- deployed commit: `5555555555555555555555555555555555555555`", body, StringComparison.Ordinal);
+        Assert.Contains("- expired memberships: **failure**", body, StringComparison.Ordinal);
+        Assert.Contains("pulumi destroy failed", body, StringComparison.Ordinal);
+        var list = Assert.Single(first.Named("paginate:issues"));
+        Assert.Equal(("open", "revocation"), (list.Arg("state"), list.Arg("labels")));
+
+        var open = new JsonArray(
+            new JsonObject { ["number"] = 7, ["title"] = "Revocation failed in stack prod", ["pull_request"] = new JsonObject() },
+            new JsonObject { ["number"] = 8, ["title"] = "Revocation failed in stack dev" },
+            new JsonObject { ["number"] = 9, ["title"] = "Revocation failed in stack prod" });
+        var again = h.RunScript(step, new JsonObject { ["env"] = env.DeepClone(), ["issues"] = open });
+        Assert.Empty(again.Named("issues.create"));
+        Assert.Equal("9", Assert.Single(again.Named("issues.createComment")).Arg("issue_number"));
     }
 
     [Fact]
-    public void Drift_previews_with_refresh_and_fails_on_any_change()
+    public void A_successful_run_closes_the_revocation_issue_of_its_stack_only()
     {
-        var job = Assert.Single(Repo.Workflow("drift").Jobs);
+        var job = ExpireJob();
+        var step = job.Steps.Single(s => (s.With("script") ?? "").Contains("state: 'closed'", StringComparison.Ordinal));
+        Assert.Equal("${{ success() && steps.revoke.outcome == 'success' && steps.rotate.outcome == 'success' }}", step.If);
+
+        using var h = new StepHarness();
+        var open = new JsonArray(
+            new JsonObject { ["number"] = 8, ["title"] = "Revocation failed in stack dev" },
+            new JsonObject { ["number"] = 9, ["title"] = "Revocation failed in stack prod" });
+        var result = h.RunScript(step, new JsonObject { ["env"] = new JsonObject { ["STACK"] = "prod" }, ["issues"] = open });
+        var update = Assert.Single(result.Named("issues.update"));
+        Assert.Equal(("9", "closed"), (update.Arg("issue_number"), update.Arg("state")));
+    }
+
+    [Fact]
+    public void Expire_ends_red_when_it_could_not_revoke_or_rotate()
+    {
+        var last = ExpireJob().Steps[^1];
+        Assert.Equal("${{ !cancelled() && (steps.revoke.outcome == 'failure' || steps.rotate.outcome == 'failure') }}", last.If);
+        Assert.Contains("exit 1", last.Run ?? "", StringComparison.Ordinal);
+    }
+
+    // ---- drift.yml ----
+
+    [Fact]
+    public void Drift_runs_its_script_on_the_deployed_commit_and_ends_red_on_drift()
+    {
+        var job = Repo.Workflow("drift").Job("drift");
         Assert.Equal(Repo.Stacks, job.MatrixStacks);
         Assert.Equal("false", job.Node.Map("strategy")?.Str("fail-fast"));
-        var preview = Assert.Single(job.Steps, s => s.IsAction("pulumi/actions"));
-        Assert.Equal("preview", preview.With("command"));
-        Assert.Equal("true", preview.With("refresh"));
-        Assert.Equal("true", preview.With("expect-no-changes"));
-        Assert.Equal("${{ vars.PULUMI_ORG }}/${{ matrix.stack }}", preview.With("stack-name"));
+        var check = Assert.Single(job.Steps, s => s.Id == "drift");
+        Assert.Equal("bash \"$GITHUB_WORKSPACE/ci/.github/scripts/drift.sh\" \"$STACK_NAME\"", check.Run?.Trim());
+        Assert.Equal("true", check.Node.Str("continue-on-error"));
 
-        // The job itself must end red on drift, even though the checks continue on error to file the issue.
         var last = job.Steps[^1];
         Assert.Contains("exit 1", last.Run ?? "", StringComparison.Ordinal);
-        Assert.Contains("steps.preview.outcome != 'success'", Node(last, "if"), StringComparison.Ordinal);
-        Assert.Contains("steps.unmanaged.outputs.count != '0'", Node(last, "if"), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Drift_counts_unmanaged_members_from_the_stack_output()
-    {
-        var job = Assert.Single(Repo.Workflow("drift").Jobs);
-        var step = Assert.Single(job.Steps, s => s.Id == "unmanaged");
-        var run = step.Run ?? "";
-        Assert.Contains("pulumi stack output", run, StringComparison.Ordinal);
-        Assert.Contains("--json", run, StringComparison.Ordinal);
-        Assert.Contains(".unmanagedMembers // {}", run, StringComparison.Ordinal);
-        Assert.Contains("count=$count", run, StringComparison.Ordinal);
-
-        var count = JqInRun().Matches(run).Select(m => m.Groups[1].Value).Single(p => p.Contains("length", StringComparison.Ordinal));
-        Assert.Equal(["0"], Jq(count, "{}"));
-        Assert.Equal(["0"], Jq(count, """{ "analysts": [] }"""));
-        Assert.Equal(["3"], Jq(count, """{ "analysts": ["u1", "u2"], "admins": ["sp-1"] }"""));
+        Assert.Equal("${{ !cancelled() && steps.drift.outcome == 'failure' }}", last.If);
     }
 
     [Fact]
     public void Drift_keeps_one_issue_per_stack()
     {
-        var job = Assert.Single(Repo.Workflow("drift").Jobs);
-        var scripts = job.Steps.Where(s => s.IsAction("actions/github-script")).Select(s => s.With("script") ?? "").ToList();
-        var open = Assert.Single(scripts, s => s.Contains("issues.create(", StringComparison.Ordinal));
-        Assert.Contains("const title = `Drift detected in stack ${stack}`;", open, StringComparison.Ordinal);
-        Assert.Contains("state: 'open'", open, StringComparison.Ordinal);
-        Assert.Contains("labels: label", open, StringComparison.Ordinal);
-        Assert.Contains("i.title === title", open, StringComparison.Ordinal);
-        Assert.Contains("issues.createComment(", open, StringComparison.Ordinal);
-        Assert.DoesNotContain("runNumber", open, StringComparison.Ordinal);
-
-        // The clean run closes the same issue (same title), not another one.
-        var close = Assert.Single(scripts, s => s.Contains("state: 'closed'", StringComparison.Ordinal));
-        Assert.Contains("Drift detected in stack ${process.env.STACK}", close, StringComparison.Ordinal);
+        var job = Repo.Workflow("drift").Job("drift");
+        var open = job.Steps.Single(s => (s.With("script") ?? "").Contains("issues.create(", StringComparison.Ordinal));
+        var close = job.Steps.Single(s => (s.With("script") ?? "").Contains("state: 'closed'", StringComparison.Ordinal));
         Assert.Equal("${{ matrix.stack }}", job.Env["STACK"]);
+
+        using var h = new StepHarness();
+        var report = Path.Combine(h.Dir, "drift.md");
+        File.WriteAllText(report, "### Drift in `contoso/dev`\n- changes against the deployed commit: **1**");
+        var env = new JsonObject { ["STACK"] = "dev", ["REPORT_FILE"] = report, ["PREVIEW"] = "success", ["CHANGES"] = "1", ["UNMANAGED"] = "0" };
+        var created = Assert.Single(h.RunScript(open, new JsonObject { ["env"] = env.DeepClone() }).Named("issues.create"));
+        Assert.Equal("Drift detected in stack dev", created.Arg("title"));
+        Assert.Contains("changes against the deployed commit: **1**", created.Arg("body"), StringComparison.Ordinal);
+
+        var existing = new JsonArray(new JsonObject { ["number"] = 3, ["title"] = "Drift detected in stack dev" });
+        var commented = h.RunScript(open, new JsonObject { ["env"] = env.DeepClone(), ["issues"] = existing.DeepClone() });
+        Assert.Equal("3", Assert.Single(commented.Named("issues.createComment")).Arg("issue_number"));
+        Assert.Empty(commented.Named("issues.create"));
+
+        var closed = h.RunScript(close, new JsonObject { ["env"] = new JsonObject { ["STACK"] = "dev" }, ["issues"] = existing.DeepClone() });
+        Assert.Equal("closed", Assert.Single(closed.Named("issues.update")).Arg("state"));
     }
 
+    // ---- preview.yml (pull requests) ----
+
     [Fact]
-    public void Preview_builds_and_tests_first_then_previews_every_stack_with_a_PR_comment()
+    public void Pull_requests_get_the_offline_plan_and_access_diff_of_every_stack()
     {
         var workflow = Repo.Workflow("preview");
         Assert.NotNull(workflow.Triggers?.Get("pull_request"));
-        var build = workflow.Job("build");
-        Assert.Contains(build.Steps, s => (s.Run ?? "").Trim() == "bash .ci/run");
+        Assert.Contains(workflow.Job("build").Steps, s => (s.Run ?? "").Trim() == "bash .ci/run");
 
-        var preview = Assert.Single(workflow.Jobs, j => j.Steps.Any(s => s.IsAction("pulumi/actions")));
-        Assert.Contains("build", preview.Needs);
-        Assert.Equal(Repo.Stacks, preview.MatrixStacks);
-        var step = preview.Steps.Single(s => s.IsAction("pulumi/actions"));
-        Assert.Equal("preview", step.With("command"));
-        Assert.Equal("true", step.With("comment-on-pr"));
-        Assert.Equal("${{ vars.PULUMI_ORG }}/${{ matrix.stack }}", step.With("stack-name"));
+        var job = workflow.Job("offline");
+        Assert.Equal(Repo.Stacks, job.MatrixStacks);
+        Assert.Equal("0", job.Steps.Single(s => s.IsAction("actions/checkout")).With("fetch-depth"));
+        var step = job.Steps.Single(s => s.Id == "offline");
+        Assert.Null(step.If); // forks get the job summary too
+        Assert.Contains("topology diff --stack \"$STACK\" --base-ref \"origin/${BASE_REF}\" --format markdown", step.Run, StringComparison.Ordinal);
+        Assert.Contains("topology plan --stack \"$STACK\" --format markdown", step.Run, StringComparison.Ordinal);
+        Assert.Equal("${{ github.base_ref }}", job.Env["BASE_REF"]);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void The_offline_step_writes_plan_diff_and_findings_whatever_the_verdict(int planExit)
+    {
+        using var h = new StepHarness();
+        var job = Repo.Workflow("preview").Job("offline");
+        var step = job.Steps.Single(s => s.Id == "offline");
+        h.Fake("dotnet", $$"""
+            [ "$1" = build ] && exit 0
+            case " $* " in
+              *" diff "*) echo '- bob@contoso.com gains READ on app-secrets'; echo 'topology.groups.x: policy standing-admin: ```` escape' >&2; exit {{Math.Min(planExit, 1)}} ;;
+              *" plan "*) echo '| Component | Type |'; echo 'topology.groups.x: policy standing-admin: ```` escape' >&2; exit {{planExit}} ;;
+            esac
+            exit 99
+            """);
+        var outDir = Path.Combine(h.Dir, "temp", "offline");
+        var run = h.RunShell(job, step, new Dictionary<string, string> { ["STACK"] = "prod", ["BASE_REF"] = "main", ["OUT"] = outDir, ["HEAD_SHA"] = "6666666666666666666666666666666666666666" });
+
+        // The step itself succeeds so the results are kept and posted; a later step fails the check.
+        Assert.True(run.Code == 0, run.Err);
+        Assert.Equal(planExit.ToString(System.Globalization.CultureInfo.InvariantCulture), run.Outputs["result"]);
+        Assert.Contains("No Pulumi preview runs for pull requests", run.Summary, StringComparison.Ordinal);
+        Assert.Contains("- bob@contoso.com gains READ on app-secrets", run.Summary, StringComparison.Ordinal);
+        Assert.Contains("topology.groups.x: policy standing-admin: ` ` ` ` escape", run.Summary, StringComparison.Ordinal);
+        Assert.Equal(["````text", "````"], run.Summary.Split('\n').Where(l => l.StartsWith("````", StringComparison.Ordinal)));
+        Assert.Equal(planExit.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n", File.ReadAllText(Path.Combine(outDir, "plan-exit")));
+        Assert.Equal("6666666666666666666666666666666666666666\n", File.ReadAllText(Path.Combine(outDir, "head-sha")));
     }
 
     [Fact]
-    public void Preview_posts_one_updatable_access_diff_comment_per_stack()
+    public void A_policy_failure_still_posts_the_diff_then_fails_the_check()
     {
         var workflow = Repo.Workflow("preview");
-        var job = Assert.Single(workflow.Jobs, j => j.Steps.Any(s => (s.Run ?? "").Contains("infra/Topology", StringComparison.Ordinal)));
-        Assert.Equal(Repo.Stacks, job.MatrixStacks);
-        Assert.Contains("build", job.Needs);
-        Assert.False(job.LogsIn, "the access diff is offline; it needs no cloud login");
+        var offline = workflow.Job("offline");
+        var steps = offline.Steps.ToList();
+        var keep = steps.FindIndex(s => s.IsAction("actions/upload-artifact"));
+        var fail = steps.Count - 1;
+        Assert.True(keep > steps.FindIndex(s => s.Id == "offline") && keep < fail);
+        Assert.Equal("${{ !cancelled() && github.event.pull_request.head.repo.full_name == github.repository }}", steps[keep].If);
+        Assert.Equal("steps.offline.outputs.result != '0'", steps[fail].If);
+        Assert.Contains("exit 1", steps[fail].Run ?? "", StringComparison.Ordinal);
 
-        var checkout = job.Steps.Single(s => s.IsAction("actions/checkout"));
-        Assert.Equal("0", checkout.With("fetch-depth"));
-
-        var diff = job.Steps.Single(s => (s.Run ?? "").Contains("infra/Topology", StringComparison.Ordinal));
-        Assert.Contains("dotnet run --project infra/Topology -- diff --stack \"$STACK\" --base-ref \"origin/${BASE_REF}\" --format markdown", diff.Run, StringComparison.Ordinal);
-        Assert.Equal("${{ matrix.stack }}", diff.EnvValue("STACK"));
-        Assert.Equal("${{ github.base_ref }}", diff.EnvValue("BASE_REF"));
-
-        var comment = job.Steps.Single(s => s.IsAction("actions/github-script"));
-        var script = comment.With("script") ?? "";
-        Assert.Equal("${{ matrix.stack }}", comment.EnvValue("STACK"));
-        Assert.Contains("const marker = `<!-- databricks-access:access-diff:${stack} -->`;", script, StringComparison.Ordinal);
-        Assert.Contains(".includes(marker)", script, StringComparison.Ordinal);
-        Assert.Contains("issues.updateComment(", script, StringComparison.Ordinal);
-        Assert.Contains("issues.createComment(", script, StringComparison.Ordinal);
-        Assert.Contains("github.paginate(", script, StringComparison.Ordinal);
+        var comment = workflow.Job("comment");
+        Assert.Equal(["offline"], comment.Needs);
+        Assert.Equal("${{ !cancelled() && github.event.pull_request.head.repo.full_name == github.repository }}", comment.If);
+        Assert.Equal(Repo.Stacks, comment.MatrixStacks);
+        Assert.Equal("offline-${{ matrix.stack }}", steps[keep].With("name"));
+        Assert.Equal("offline-${{ matrix.stack }}", comment.Steps.Single(s => s.IsAction("actions/download-artifact")).With("name"));
     }
 
-    private static Step ExpireStep() => ExpireJobStep("EXPIRED_URNS_JQ");
+    [Fact]
+    public void The_pull_request_comment_says_no_preview_runs_and_is_updated_in_place()
+    {
+        var step = Repo.Workflow("preview").Job("comment").Steps.Single(s => s.IsAction("actions/github-script"));
+        using var h = new StepHarness();
+        var dir = Path.Combine(h.Dir, "offline");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "diff.md"), "### Access changes\n\n- bob@contoso.com gains READ on app-secrets");
+        File.WriteAllText(Path.Combine(dir, "plan.md"), "| Component | Type |");
+        File.WriteAllText(Path.Combine(dir, "plan-exit"), "1\n");
+        File.WriteAllText(Path.Combine(dir, "findings.txt"), "topology.x: policy standing-admin: ````` end\n");
+        File.WriteAllText(Path.Combine(dir, "head-sha"), "7777777777777777777777777777777777777777\n");
+        var scenario = new JsonObject
+        {
+            ["env"] = new JsonObject { ["STACK"] = "prod", ["DIR"] = dir },
+            ["payload"] = new JsonObject { ["pull_request"] = new JsonObject { ["number"] = 12 } },
+            ["comments"] = new JsonArray(new JsonObject { ["id"] = 1, ["user"] = new JsonObject { ["type"] = "User" }, ["body"] = "<!-- databricks-access:offline:prod --> forged by a user" }),
+        };
 
-    private static Step RotationStep() => ExpireJobStep("ROTATION_URNS_JQ");
+        var first = h.RunScript(step, scenario);
+        var created = Assert.Single(first.Named("issues.createComment"));
+        var body = created.Arg("body")!;
+        Assert.Equal("12", created.Arg("issue_number"));
+        Assert.StartsWith("<!-- databricks-access:offline:prod -->\n### `prod`: offline plan and access diff (**policy violations**)", body, StringComparison.Ordinal);
+        Assert.Contains("> No Pulumi preview runs for pull requests", body, StringComparison.Ordinal);
+        Assert.Contains("- bob@contoso.com gains READ on app-secrets", body, StringComparison.Ordinal);
+        Assert.Contains("``````text\ntopology.x: policy standing-admin: ````` end\n``````", body, StringComparison.Ordinal);
+        Assert.Contains("<sub>commit 7777777777777777777777777777777777777777</sub>", body, StringComparison.Ordinal);
 
-    private static Step ExpireJobStep(string filterVariable)
+        scenario["comments"]!.AsArray().Add(new JsonObject { ["id"] = 2, ["user"] = new JsonObject { ["type"] = "Bot" }, ["body"] = "<!-- databricks-access:offline:prod -->\nold" });
+        scenario["comments"]!.AsArray().Add(new JsonObject { ["id"] = 3, ["user"] = new JsonObject { ["type"] = "Bot" }, ["body"] = "<!-- databricks-access:offline:dev -->\nold" });
+        var second = h.RunScript(step, scenario);
+        Assert.Empty(second.Named("issues.createComment"));
+        Assert.Equal("2", Assert.Single(second.Named("issues.updateComment")).Arg("comment_id"));
+    }
+
+    private static Job ExpireJob()
     {
         var job = Assert.Single(Repo.Workflow("expire").Jobs);
         Assert.Equal(Repo.Stacks, job.MatrixStacks);
-        Assert.Equal(2, job.Steps.Count(s => (s.Run ?? "").Contains("pulumi up", StringComparison.Ordinal)));
-        return Assert.Single(job.Steps, s => !string.IsNullOrEmpty(s.EnvValue(filterVariable)));
+        return job;
     }
-
-    private static string Node(Step step, string key) => step.Node.Str(key) ?? "";
-
-    /// <summary>Runs the real jq (as the runner does) on a document.</summary>
-    private static List<string> Jq(string program, string input)
-    {
-        var info = new ProcessStartInfo("jq", ["-r", program])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("jq did not start");
-        process.StandardInput.Write(input);
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"jq failed ({process.ExitCode}): {stderr}");
-        return stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
-    }
-
-    [GeneratedRegex(@"jq '([^']+)'")]
-    private static partial Regex JqInRun();
 }

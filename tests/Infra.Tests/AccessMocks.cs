@@ -33,6 +33,9 @@ public sealed class AccessMocks : IMocks
     /// <summary>Answer as a preview does for resources that do not exist yet: no id and no computed outputs.</summary>
     public bool Unknown { get; init; }
 
+    /// <summary>Users the directory does not know (departed): getUsers answers them with an empty list.</summary>
+    public IReadOnlySet<string> MissingUsers { get; init; } = new HashSet<string>();
+
     public IReadOnlyList<MockRegistration> Registrations
     {
         get
@@ -132,8 +135,12 @@ public sealed class AccessMocks : IMocks
                 state["result"] = Password(name);
                 break;
             case PulumiTypes.SecretScope or PulumiTypes.SecretAcl or PulumiTypes.Secret or PulumiTypes.Entitlements
-                or PulumiTypes.GroupMember or PulumiTypes.MwsPermissionAssignment or PulumiTypes.Grants or PulumiTypes.Permissions:
+                or PulumiTypes.GroupMember or PulumiTypes.MwsPermissionAssignment or PulumiTypes.Grants or PulumiTypes.Grant
+                or PulumiTypes.Permissions or PulumiTypes.AccessControlRuleSet:
                 id = $"{name}-id";
+                break;
+            case PulumiTypes.KeyVaultSecret:
+                id = $"{SubscriptionPrefix}/{Str(inputs, "resourceGroupName")}/providers/Microsoft.KeyVault/vaults/{Str(inputs, "vaultName")}/secrets/{Str(inputs, "secretName")}";
                 break;
             default:
                 throw new NotSupportedException($"the mocks do not know resource type {type} ({name})");
@@ -159,11 +166,7 @@ public sealed class AccessMocks : IMocks
         var a = args.Args;
         object result = token switch
         {
-            PulumiTypes.GetUser => new Dictionary<string, object>
-            {
-                ["id"] = UserId(Str(a, "userName") ?? throw new ArgumentException("getUser without userName")),
-                ["userName"] = Str(a, "userName")!,
-            },
+            PulumiTypes.GetUsers => Users(Str(a, "filter") ?? throw new ArgumentException("getUsers without filter")),
             PulumiTypes.GetGroup => Group(Str(a, "displayName") ?? throw new ArgumentException("getGroup without displayName")),
             PulumiTypes.GetServicePrincipal => new Dictionary<string, object>
             {
@@ -185,6 +188,22 @@ public sealed class AccessMocks : IMocks
         }
 
         return Task.FromResult(result);
+    }
+
+    /// <summary>The one filter the program sends: <c>userName eq "&lt;email&gt;"</c>; an empty list for a missing user.</summary>
+    private Dictionary<string, object> Users(string filter)
+    {
+        const string Prefix = "userName eq \"";
+        if (!filter.StartsWith(Prefix, StringComparison.Ordinal) || !filter.EndsWith('"'))
+        {
+            throw new ArgumentException($"unexpected getUsers filter {filter}");
+        }
+
+        var email = filter[Prefix.Length..^1];
+        var users = MissingUsers.Contains(email)
+            ? ImmutableArray<object>.Empty
+            : [ImmutableDictionary<string, object>.Empty.Add("id", UserId(email)).Add("userName", email)];
+        return new Dictionary<string, object> { ["filter"] = filter, ["users"] = users };
     }
 
     private Dictionary<string, object> Group(string displayName)

@@ -22,7 +22,7 @@ public sealed class MembershipTests
 
         Assert.Contains(run.Plan.Expired, e => e.Principal.Key == "oncall@contoso.com");
         Assert.DoesNotContain(run.Mocks.Registrations, r => r.Name == member);
-        Assert.DoesNotContain(run.Mocks.Calls, c => c.Token == PulumiTypes.GetUser && c.Args.Str("userName") == "oncall@contoso.com");
+        Assert.DoesNotContain(run.Mocks.Calls, c => c.Token == PulumiTypes.GetUsers && c.Args.Str("filter")!.Contains("oncall@contoso.com", StringComparison.Ordinal));
     }
 
     [Theory]

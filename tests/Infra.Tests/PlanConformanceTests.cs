@@ -16,7 +16,7 @@ public sealed class PlanConformanceTests
         var expected = run.Plan.AllResources.Select(r => $"{r.Resource.Type} {r.Resource.Name}").Order(StringComparer.Ordinal).ToList();
         var registered = run.Mocks.Registrations.Select(r => $"{r.Type} {r.Name}").Order(StringComparer.Ordinal).ToList();
         Assert.Equal(expected, registered);
-        Assert.Equal(stack == "dev" ? 46 : 53, registered.Count);
+        Assert.Equal(stack == "dev" ? 47 : 56, registered.Count);
     }
 
     [Theory]
@@ -90,7 +90,7 @@ public sealed class PlanConformanceTests
             }
         }
 
-        Assert.Equal(stack == "prod" ? 17 : 0, account);
+        Assert.Equal(stack == "prod" ? 20 : 0, account);
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public sealed class PlanConformanceTests
 
         string Subject(MockCall call) => call.Token switch
         {
-            PulumiTypes.GetUser => call.Args.Str("userName")!,
+            PulumiTypes.GetUsers => call.Args.Str("filter")!.Split('"')[1],
             PulumiTypes.GetGroup => call.Args.Str("displayName")!,
             PulumiTypes.GetServicePrincipal => call.Args.Str("applicationId")!,
             _ => call.Args.Str("resourceGroupName")!,
@@ -132,7 +132,7 @@ public sealed class PlanConformanceTests
         if (stack == "prod")
         {
             Assert.Contains($"{PulumiTypes.GetGroup} data-platform-engineers {ProviderScope.Account}", calls);
-            Assert.Contains($"{PulumiTypes.GetUser} bob@contoso.com {ProviderScope.Account}", calls);
+            Assert.Contains($"{PulumiTypes.GetUsers} bob@contoso.com {ProviderScope.Account}", calls);
         }
     }
 

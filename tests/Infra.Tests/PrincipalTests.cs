@@ -38,21 +38,24 @@ public sealed class PrincipalTests
         var akto = (string)run.Mocks.Registered("sp-akto-connector-sp").State["applicationId"];
         var catalog = stack == "dev" ? "workspace" : "main";
 
-        var catalogGrant = run.Mocks.Registered($"catalog-grants-catalog-{catalog}");
+        // One additive Grant per (securable, principal): it names its principal and privileges directly.
+        var catalogGrant = run.Mocks.Registered($"catalog-grants-catalog-{catalog}-sp-akto-connector");
+        Assert.Equal(PulumiTypes.Grant, catalogGrant.Type);
         Assert.Equal(catalog, catalogGrant.Inputs.Str("catalog"));
-        var grant = Assert.Single(catalogGrant.Inputs.Maps("grants"));
-        Assert.Equal(akto, grant["principal"]);
-        Assert.Equal(["USE_CATALOG"], ((ImmutableArray<object?>)grant["privileges"]!).Cast<string>());
+        Assert.Equal(akto, catalogGrant.Inputs.Str("principal"));
+        Assert.Equal(["USE_CATALOG"], catalogGrant.Inputs.Strings("privileges"));
 
-        var schemaGrant = run.Mocks.Registered($"catalog-grants-schema-{catalog}.default");
+        var schemaGrant = run.Mocks.Registered($"catalog-grants-schema-{catalog}.default-sp-akto-connector");
         Assert.Equal($"{catalog}.default", schemaGrant.Inputs.Str("schema"));
-        Assert.Equal(["SELECT", "USE_SCHEMA"], ((ImmutableArray<object?>)Assert.Single(schemaGrant.Inputs.Maps("grants"))["privileges"]!).Cast<string>());
+        Assert.Equal(["SELECT", "USE_SCHEMA"], schemaGrant.Inputs.Strings("privileges"));
 
         if (stack == "prod")
         {
-            var analytics = run.Mocks.Registered("catalog-grants-schema-main.analytics");
-            Assert.Equal("data-scientists", Assert.Single(analytics.Inputs.Maps("grants"))["principal"]);
+            var analytics = run.Mocks.Registered("catalog-grants-schema-main.analytics-group-data-scientists");
+            Assert.Equal("data-scientists", analytics.Inputs.Str("principal"));
         }
+
+        Assert.DoesNotContain(run.Mocks.Registrations, r => r.Type == PulumiTypes.Grants);
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using DatabricksAccess.Infra.Components;
+using DatabricksAccess.Topology.Planning;
 using Pulumi;
 using Pulumi.Utilities;
 using Dbx = Pulumi.Databricks;
@@ -20,7 +21,7 @@ public sealed class SecretTests
 
         var expected = new Dictionary<string, string>
         {
-            ["ci-token"] = AccessMocks.TokenValue("sp-ci-deployer-token"),
+            ["ci-token"] = AccessMocks.TokenValue(run.Plan.ServicePrincipals.Single(s => s.Spec.Key == "ci-deployer").Token!.Current.ResourceName),
             ["db-password"] = AccessMocks.Password("scope-app-secrets-password-db-password"),
             ["publishing-api"] = StackRun.ConfigValue("publishingApiToken"),
         };
@@ -46,80 +47,107 @@ public sealed class SecretTests
 
     [Theory]
     [MemberData(nameof(Stacks))]
-    public async Task Credentials_are_secret_outputs(string stack)
+    public async Task Credentials_are_secret_outputs_and_the_current_slot_is_delivered(string stack)
     {
         var run = await StackRun.RunAsync(stack);
 
         var deployer = run.Component<DatabricksServicePrincipal>("sp-ci-deployer");
+        var token = run.Plan.ServicePrincipals.Single(s => s.Spec.Key == "ci-deployer").Token!;
         Assert.True(await Output.IsSecretAsync(deployer.TokenValue));
-        Assert.Equal(AccessMocks.TokenValue("sp-ci-deployer-token"), await OutputUtilities.GetValueAsync(deployer.TokenValue));
+        Assert.Equal(AccessMocks.TokenValue(token.Current.ResourceName), await OutputUtilities.GetValueAsync(deployer.TokenValue));
 
         var akto = run.Component<DatabricksServicePrincipal>("sp-akto-connector");
+        var oauth = run.Plan.ServicePrincipals.Single(s => s.Spec.Key == "akto-connector").OAuthSecret!;
         Assert.True(await Output.IsSecretAsync(akto.OAuthSecret));
-        Assert.Equal(AccessMocks.OAuthSecret("sp-akto-connector-oauth-secret"), await OutputUtilities.GetValueAsync(akto.OAuthSecret));
+        Assert.Equal(AccessMocks.OAuthSecret(oauth.Current.ResourceName), await OutputUtilities.GetValueAsync(akto.OAuthSecret));
         Assert.Null(await OutputUtilities.GetValueAsync(akto.TokenValue));
-    }
 
-    [Theory]
-    [MemberData(nameof(Stacks))]
-    public async Task No_stack_output_carries_a_secret(string stack)
-    {
-        var run = await StackRun.RunAsync(stack);
-        var secrets = new[]
+        foreach (var (name, value) in deployer.SlotValues.Concat(akto.SlotValues))
         {
-            AccessMocks.TokenValue("sp-ci-deployer-token"),
-            AccessMocks.OAuthSecret("sp-akto-connector-oauth-secret"),
-            AccessMocks.Password("scope-app-secrets-password-db-password"),
-            StackRun.ConfigValue("publishingApiToken"),
-        };
-
-        Assert.Equal(
-            ["expiringMemberships", "jobIds", "secretScopes", "servicePrincipalApplicationIds", "unmanagedMembers", "webAppIdentityClientIds", "webAppUrls"],
-            run.Outputs.Keys.Order(StringComparer.Ordinal));
-        foreach (var (key, value) in run.Outputs)
-        {
-            var text = await Render(value);
-            Assert.DoesNotContain(secrets, s => text.Contains(s, StringComparison.Ordinal));
-            Assert.False(string.IsNullOrEmpty(text), key);
+            Assert.True(await Output.IsSecretAsync(value), $"slot {name} is not secret");
         }
     }
 
     [Theory]
     [MemberData(nameof(Stacks))]
-    public async Task Credentials_rotate_through_the_plans_keeper(string stack)
+    public async Task No_stack_output_carries_a_secret_except_the_secret_oauth_output(string stack)
     {
         var run = await StackRun.RunAsync(stack);
-        var deployer = run.Plan.ServicePrincipals.Single(s => s.Spec.Key == "ci-deployer");
-        var akto = run.Plan.ServicePrincipals.Single(s => s.Spec.Key == "akto-connector");
+        var slots = run.Plan.ServicePrincipals.SelectMany(s => s.Credentials).SelectMany(c => c.Slots.Select(slot => (c, slot))).ToList();
+        var secrets = slots.Select(x => x.c.Spec.Kind == Topology.Model.CredentialKind.Token ? AccessMocks.TokenValue(x.slot.ResourceName) : AccessMocks.OAuthSecret(x.slot.ResourceName))
+            .Append(AccessMocks.Password("scope-app-secrets-password-db-password"))
+            .Append(StackRun.ConfigValue("publishingApiToken"))
+            .ToList();
 
-        var token = run.Mocks.Registered("sp-ci-deployer-token");
-        Assert.Contains(deployer.TokenRotation!.Keeper, token.Inputs.Str("comment"), StringComparison.Ordinal);
-        Assert.Equal(30 * 86_400, Convert.ToInt32(token.Inputs["lifetimeSeconds"], System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Equal(deployer.Spec.ApplicationId ?? run.Mocks.Registered("sp-ci-deployer-sp").State["applicationId"], token.Inputs.Str("applicationId"));
-        Assert.Equal(["comment"], run.ObservedNamed("sp-ci-deployer-token").Options.ReplaceOnChanges);
+        Assert.Equal(
+            ["expiringMemberships", "jobIds", "oauthSecrets", "secretScopes", "servicePrincipalApplicationIds", "unmanagedMembers", "unresolvedPrincipals", "webAppIdentityClientIds", "webAppUrls"],
+            run.Outputs.Keys.Order(StringComparer.Ordinal));
+        foreach (var (key, value) in run.Outputs.Where(kv => kv.Key != "oauthSecrets"))
+        {
+            var text = await Render(value);
+            Assert.DoesNotContain(secrets, s => text.Contains(s, StringComparison.Ordinal));
+        }
 
-        // The token waits for the stack's `tokens` permission.
-        var dependsOn = await OutputUtilities.GetValueAsync(run.ObservedNamed("sp-ci-deployer-token").Options.DependsOn.ToOutput());
-        Assert.Equal(["token-usage"], dependsOn.Select(r => r.GetResourceName()));
-
-        var secret = run.Mocks.Registered("sp-akto-connector-oauth-secret");
-        Assert.Equal(akto.OAuthRotation!.Keeper, secret.Inputs.Str("timeRotating"));
-        Assert.Equal($"{akto.OAuthLifetimeDays * 86_400}s", secret.Inputs.Str("lifetime"));
-        Assert.Equal("scim-sp-akto-connector-sp", secret.Inputs.Str("servicePrincipalId"));
+        // An OAuth secret without a store is delivered through this one output, and it is a secret.
+        var oauthSecrets = Assert.IsType<Output<ImmutableDictionary<string, string?>>>(run.Outputs["oauthSecrets"]);
+        Assert.True(await Output.IsSecretAsync(oauthSecrets));
+        var akto = run.Plan.ServicePrincipals.Single(s => s.Spec.Key == "akto-connector").OAuthSecret!;
+        Assert.Equal(AccessMocks.OAuthSecret(akto.Current.ResourceName), (await OutputUtilities.GetValueAsync(oauthSecrets))["akto-connector"]);
     }
 
     [Theory]
     [MemberData(nameof(Stacks))]
-    public async Task Token_usage_is_one_permission_for_every_principal_with_a_token(string stack)
+    public async Task Each_credential_has_two_slots_with_the_planned_lifetime_and_keeper(string stack)
     {
         var run = await StackRun.RunAsync(stack);
+        var deployer = run.Plan.ServicePrincipals.Single(s => s.Spec.Key == "ci-deployer").Token!;
+        var akto = run.Plan.ServicePrincipals.Single(s => s.Spec.Key == "akto-connector").OAuthSecret!;
+
+        Assert.Equal(["sp-ci-deployer-token-a", "sp-ci-deployer-token-b"],
+            run.Mocks.Registrations.Where(r => r.Type == PulumiTypes.OboToken).Select(r => r.Name).Order(StringComparer.Ordinal));
+        foreach (var slot in deployer.Slots)
+        {
+            var token = run.Mocks.Registered(slot.ResourceName);
+            Assert.Contains(slot.Keeper, token.Inputs.Str("comment"), StringComparison.Ordinal);
+            Assert.Equal((deployer.Spec.RotationDays + deployer.Spec.OverlapDays) * 86_400, Convert.ToInt32(token.Inputs["lifetimeSeconds"], System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(run.Mocks.Registered("sp-ci-deployer-sp").State["applicationId"], token.Inputs.Str("applicationId"));
+            Assert.Equal(["comment"], run.ObservedNamed(slot.ResourceName).Options.ReplaceOnChanges);
+
+            // Token usage is not managed in these stacks, so a token waits for nothing of the stack's.
+            Assert.Empty(await OutputUtilities.GetValueAsync(run.ObservedNamed(slot.ResourceName).Options.DependsOn.ToOutput()));
+        }
+
+        Assert.Equal(["sp-akto-connector-oauth-secret-a", "sp-akto-connector-oauth-secret-b"],
+            run.Mocks.Registrations.Where(r => r.Type == PulumiTypes.ServicePrincipalSecret).Select(r => r.Name).Order(StringComparer.Ordinal));
+        foreach (var slot in akto.Slots)
+        {
+            var secret = run.Mocks.Registered(slot.ResourceName);
+            Assert.Equal(slot.Keeper, secret.Inputs.Str("timeRotating"));
+            Assert.Equal($"{(akto.Spec.RotationDays + akto.Spec.OverlapDays) * 86_400}s", secret.Inputs.Str("lifetime"));
+            Assert.Equal("scim-sp-akto-connector-sp", secret.Inputs.Str("servicePrincipalId"));
+        }
+    }
+
+    [Fact]
+    public async Task Token_usage_when_opted_in_is_one_protected_permission_that_tokens_wait_for()
+    {
+        var file = StackRun.Load("dev", text => text.Replace(
+            "    resourceGroup: rg-dbx-access-dev\n",
+            "    resourceGroup: rg-dbx-access-dev\n    tokenUsage: { canUse: [group:data-engineers] }\n",
+            StringComparison.Ordinal));
+        var run = await StackRun.RunAsync("dev", file, StackRun.Now, new AccessMocks(), key => Output.Create(StackRun.ConfigValue(key)));
 
         var usage = run.Mocks.Registered("token-usage");
         Assert.Equal("tokens", usage.Inputs.Str("authorization"));
-        var controls = usage.Inputs.Maps("accessControls");
-        var control = Assert.Single(controls);
-        Assert.Equal("CAN_USE", control["permissionLevel"]);
-        Assert.Equal(run.Mocks.Registered("sp-ci-deployer-sp").State["applicationId"], control["servicePrincipalName"]);
+        Assert.Equal(
+            ["CAN_USE group data-engineers", $"CAN_USE sp {run.Mocks.Registered("sp-ci-deployer-sp").State["applicationId"]}"],
+            usage.Inputs.Maps("accessControls").Select(c => $"{c["permissionLevel"]} {(c.ContainsKey("groupName") ? "group " + c["groupName"] : "sp " + c["servicePrincipalName"])}"));
+        Assert.True(run.ObservedNamed("token-usage").Options.Protect);
+        foreach (var slot in new[] { "sp-ci-deployer-token-a", "sp-ci-deployer-token-b" })
+        {
+            var dependsOn = await OutputUtilities.GetValueAsync(run.ObservedNamed(slot).Options.DependsOn.ToOutput());
+            Assert.Equal(["token-usage"], dependsOn.Select(r => r.GetResourceName()));
+        }
     }
 
     private static async Task<string> Render(object? value) => value switch

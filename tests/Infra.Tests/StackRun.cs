@@ -75,11 +75,11 @@ public sealed class StackRun
         RunAsync(stack, Load(stack), now ?? Now, mocks ?? new AccessMocks(), key => Output.Create(ConfigValue(key)), preview);
 
     public static async Task<StackRun> RunAsync(string stack, StackFile file, DateTimeOffset now, IMocks mocks,
-        Func<string, Output<string>> secretConfig, bool preview = false)
+        Func<string, Output<string>> secretConfig, bool preview = false, bool revocationRun = false)
     {
         var expected = TopologyEvaluator.Evaluate(file.ToInput(), now);
         var observed = new List<ObservedResource>();
-        var options = new BuildOptions();
+        var options = new BuildOptions { RevocationRun = revocationRun };
         options.ResourceTransformations.Add(args =>
         {
             lock (observed)

@@ -32,6 +32,31 @@ public sealed class ValidationTests
     }
 
     [Fact]
+    public async Task A_revocation_run_builds_the_plan_despite_a_policy_violation()
+    {
+        // The same 20-hour admin access that fails a normal run (above) must not block the scheduled rotation.
+        var now = new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
+        var run = await StackRun.RunAsync("prod", StackRun.Load("prod"), now, new AccessMocks(), key => Output.CreateSecret(StackRun.ConfigValue(key)), revocationRun: true);
+
+        Assert.Contains(run.Expected.Diagnostics, d => d.Severity == Topology.Evaluation.Severity.Violation);
+        Assert.Equal(
+            run.Plan.AllResources.Select(r => r.Resource.Name).Order(StringComparer.Ordinal),
+            run.Observed.Select(o => o.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_revocation_run_still_stops_on_invalid_config()
+    {
+        var file = StackRun.Load("dev", text => Edit(text, "          - group:data-scientists\n", "          - group:data-scientists\n          - group:nope\n"));
+        var mocks = new Mock<IMocks>();
+        var error = await Assert.ThrowsAnyAsync<Exception>(() =>
+            StackRun.RunAsync("dev", file, StackRun.Now, mocks.Object, key => Output.CreateSecret(StackRun.ConfigValue(key)), revocationRun: true));
+
+        Assert.Contains("topology.groups.data-engineers.members[2]: member group:nope is not declared in topology.groups", Flatten(error), StringComparison.Ordinal);
+        mocks.Verify(m => m.NewResourceAsync(It.IsAny<MockResourceArgs>()), Times.Never);
+    }
+
+    [Fact]
     public async Task Every_error_is_reported_one_per_line()
     {
         var file = StackRun.Load("dev", text => Edit(

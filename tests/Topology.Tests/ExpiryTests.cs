@@ -74,19 +74,4 @@ public class ExpiryTests
         Assert.Equal(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero), bob.Until);
         Assert.Equal("outer (through inner)", bob.Via);
     }
-
-    [Fact]
-    public void Token_rotation_keeper_changes_exactly_at_the_bucket_boundary()
-    {
-        // 2026-11-27 is day 20,784 since the Unix epoch, a multiple of 16 (1,299 x 16).
-        var start = new DateTimeOffset(2026, 11, 27, 0, 0, 0, TimeSpan.Zero);
-        Assert.Equal(0, (DateOnly.FromDateTime(start.UtcDateTime).DayNumber - DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber) % 16);
-        var last = Rotation.At(start - TimeSpan.FromTicks(1), 16);
-        var first = Rotation.At(start, 16);
-        var later = Rotation.At(start + TimeSpan.FromDays(16) - TimeSpan.FromTicks(1), 16);
-        Assert.Equal("rotation-2026-11-11", last.Keeper);
-        Assert.Equal("rotation-2026-11-27", first.Keeper);
-        Assert.Equal(first, later);
-        Assert.Equal(new DateOnly(2026, 12, 13), first.NextRotation);
-    }
 }

@@ -55,9 +55,9 @@ public class MalformedInputTests
     }
 
     [Theory]
-    [InlineData("app-secrets/bad key!", "'bad key!' is not a valid Databricks secret key")]
-    [InlineData("app-secrets/a::b", "'a::b' is not a valid Databricks secret key")]
-    [InlineData("app..secrets/k", "'app..secrets' is not a secret scope key")]
+    [InlineData("app-secrets/bad key!", "'bad key!' is not a Databricks secret key")]
+    [InlineData("app-secrets/a::b", "'a::b' is not a Databricks secret key")]
+    [InlineData("app..secrets/k", "secret scope 'app..secrets' is not declared")]
     public void Token_stores_follow_databricks_secret_key_rules(string store, string message) =>
         AssertError($$"""
             servicePrincipals:
@@ -68,7 +68,7 @@ public class MalformedInputTests
 
     [Fact]
     public void Store_keys_longer_than_databricks_allows_are_errors() =>
-        Token_stores_follow_databricks_secret_key_rules($"app-secrets/{new string('k', 129)}", "is not a valid Databricks secret key");
+        Token_stores_follow_databricks_secret_key_rules($"app-secrets/{new string('k', 129)}", "is not a Databricks secret key");
 
     [Theory]
     [InlineData("notebook: /Shared/../Users/admin/x", "topology.jobs.j.notebook", "no '.' or '..' parts")]

@@ -26,12 +26,14 @@ public class PlanTests
     public void Prod_protects_what_must_not_vanish_from_config_not_from_the_stack_name()
     {
         var prod = TopologyEvaluator.Evaluate(Config.StackFile.Load(Path.Combine(RepoRoot, "Pulumi.prod.yaml")).ToInput(), Now);
-        var protectedTypes = prod.Plan!.AllResources.Where(x => x.Resource.Protect).Select(x => x.Resource.Type).Distinct().Order().ToArray();
+        // Owned resources are protected by the stack's `protect`; shared principals' assignments always are (OwnershipTests).
+        var protectedTypes = prod.Plan!.AllResources.Where(x => x.Resource.Protect && x.Resource.Authority == Authority.Owned)
+            .Select(x => x.Resource.Type).Distinct().Order().ToArray();
         Assert.Equal(
             [PulumiTypes.UserAssignedIdentity, PulumiTypes.Group, PulumiTypes.SecretScope, PulumiTypes.ServicePrincipal],
             protectedTypes);
         var dev = TopologyEvaluator.Evaluate(Config.StackFile.Load(Path.Combine(RepoRoot, "Pulumi.dev.yaml")).ToInput(), Now);
-        Assert.DoesNotContain(dev.Plan!.AllResources, x => x.Resource.Protect);
+        Assert.DoesNotContain(dev.Plan!.AllResources, x => x.Resource.Protect && x.Resource.Authority == Authority.Owned);
     }
 
     private static readonly string[] Members =

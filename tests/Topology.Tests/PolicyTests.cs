@@ -111,10 +111,10 @@ public class PolicyTests
             """);
         Assert.Equal(
             [
-                "topology.servicePrincipals.ci.token.lifetimeDays: policy token-lifetime: token lifetime 120 days exceeds maxTokenLifetimeDays (90)",
+                "topology.servicePrincipals.ci.token.lifetimeDays: policy token-lifetime: token lifetime 120 days (rotationDays 100 + overlapDays 20) exceeds maxTokenLifetimeDays (90)",
                 "topology.servicePrincipals.ci.token.rotationDays: policy rotation-period: token rotation every 100 days exceeds maxRotationDays (90)",
             ],
-            Lines(result));
+            Lines(result, Severity.Violation));
     }
 
     [Fact]
@@ -177,7 +177,7 @@ public class PolicyTests
               admins:
                 existing: true
                 members: [group:platform]
-            """, account: Account);
+            """);
         Assert.Equal(
             [
                 "topology.groups.admins.members[0]: policy standing-admin: group:platform would be a standing admin group whose members are managed outside this stack through 'admins' with no expiry; give the membership expires + reason, or list it in policy.standingAdmins",
@@ -187,6 +187,6 @@ public class PolicyTests
             groups:
               platform: { source: entra }
               admins: { existing: true, members: [group:platform] }
-            """, policy: "standingAdmins: [group:platform]", account: Account).ExitCode);
+            """, policy: "standingAdmins: [group:platform]").ExitCode);
     }
 }

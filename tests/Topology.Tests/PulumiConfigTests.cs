@@ -20,7 +20,10 @@ public class PulumiConfigTests
         ConfigNode? AsPulumiGivesIt(ConfigNode? node, string key) =>
             node is null ? null : JsonConfig.Parse(ToJson(node)!.ToJsonString(), key);
         var fromJson = TopologyEvaluator.Evaluate(
-            new StackConfigInput(AsPulumiGivesIt(file.Topology, "topology"), AsPulumiGivesIt(file.Policy, "policy"), AsPulumiGivesIt(file.Account, "account"), new ConfigKeyView(file.Keys)),
+            new StackConfigInput(AsPulumiGivesIt(file.Topology, "topology"), AsPulumiGivesIt(file.Policy, "policy"), AsPulumiGivesIt(file.Account, "account"), new ConfigKeyView(file.Keys))
+            {
+                Deployer = AsPulumiGivesIt(file.Deployer, "deployer"),
+            },
             Now);
 
         Assert.Equal(0, fromJson.ExitCode);

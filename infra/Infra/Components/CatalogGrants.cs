@@ -16,8 +16,9 @@ public sealed class CatalogGrantsArgs
 }
 
 /// <summary>
-/// Unity Catalog grants: one authoritative <c>Grants</c> resource per securable, listing every principal the
-/// stack grants on it.
+/// Unity Catalog grants. Additive by default: one <c>Grant</c> per (securable, principal), which replaces only that
+/// principal's privileges there and revokes only those on delete. On a securable the stack opted in with
+/// <c>topology.authoritativeGrants</c>: one protected <c>Grants</c> that makes the declared grants the whole truth.
 /// </summary>
 public sealed class CatalogGrants : ComponentResource
 {
@@ -29,18 +30,34 @@ public sealed class CatalogGrants : ComponentResource
         var children = PlannedChildren.Of(this, plan, args.Providers);
         foreach (var securable in plan.Securables)
         {
-            var grantsArgs = new Dbx.GrantsArgs();
-            On(grantsArgs, securable.On, children);
+            if (securable.Authoritative)
+            {
+                var grantsArgs = new Dbx.GrantsArgs();
+                On(securable.On, children, v => grantsArgs.Metastore = v, n => Set(grantsArgs, securable.On.Kind, n));
+                foreach (var grant in securable.Grants)
+                {
+                    grantsArgs.GrantDetails.Add(new Dbx.Inputs.GrantsGrantArgs
+                    {
+                        Principal = args.Principals.AccessName(grant.Principal),
+                        Privileges = grant.Privileges.ToList(),
+                    });
+                }
+
+                children.Create(securable.ResourceName, o => new Dbx.Grants(securable.ResourceName, grantsArgs, o));
+                continue;
+            }
+
             foreach (var grant in securable.Grants)
             {
-                grantsArgs.GrantDetails.Add(new Dbx.Inputs.GrantsGrantArgs
+                var resourceName = securable.PrincipalResource(grant);
+                var grantArgs = new Dbx.GrantArgs
                 {
                     Principal = args.Principals.AccessName(grant.Principal),
                     Privileges = grant.Privileges.ToList(),
-                });
+                };
+                On(securable.On, children, v => grantArgs.Metastore = v, n => Set(grantArgs, securable.On.Kind, n));
+                children.Create(resourceName, o => new Dbx.Grant(resourceName, grantArgs, o));
             }
-
-            children.Create(securable.ResourceName, o => new Dbx.Grants(securable.ResourceName, grantsArgs, o));
         }
 
         children.Complete();
@@ -52,37 +69,46 @@ public sealed class CatalogGrants : ComponentResource
     [Output("securables")]
     public Output<ImmutableArray<string>> Securables { get; private set; }
 
-    private static void On(Dbx.GrantsArgs args, Securable on, PlannedChildren children)
+    private static void On(Securable on, PlannedChildren children, Action<Input<string>> metastore, Action<string> named)
     {
-        switch (on.Kind)
+        if (on.Kind == SecurableKind.Metastore)
         {
-            case SecurableKind.Metastore:
-                // The metastore has no name in config: grant on the one assigned to this workspace.
-                args.Metastore = Dbx.GetCurrentMetastore.Invoke(null, children.Invoke(ProviderScope.Workspace)).Apply(m => m.Id);
-                break;
-            case SecurableKind.Catalog:
-                args.Catalog = on.Name;
-                break;
-            case SecurableKind.Schema:
-                args.Schema = on.Name;
-                break;
-            case SecurableKind.Table:
-                args.Table = on.Name;
-                break;
-            case SecurableKind.Volume:
-                args.Volume = on.Name;
-                break;
-            case SecurableKind.Function:
-                args.Function = on.Name;
-                break;
-            case SecurableKind.ExternalLocation:
-                args.ExternalLocation = on.Name;
-                break;
-            case SecurableKind.StorageCredential:
-                args.StorageCredential = on.Name;
-                break;
-            default:
-                throw new InvalidOperationException($"unknown securable kind {on.Kind}");
+            // The metastore has no name in config: grant on the one assigned to this workspace.
+            metastore(Dbx.GetCurrentMetastore.Invoke(null, children.Invoke(ProviderScope.Workspace)).Apply(m => m.Id));
+        }
+        else
+        {
+            named(on.Name);
+        }
+    }
+
+    private static void Set(Dbx.GrantsArgs args, SecurableKind kind, string name)
+    {
+        switch (kind)
+        {
+            case SecurableKind.Catalog: args.Catalog = name; break;
+            case SecurableKind.Schema: args.Schema = name; break;
+            case SecurableKind.Table: args.Table = name; break;
+            case SecurableKind.Volume: args.Volume = name; break;
+            case SecurableKind.Function: args.Function = name; break;
+            case SecurableKind.ExternalLocation: args.ExternalLocation = name; break;
+            case SecurableKind.StorageCredential: args.StorageCredential = name; break;
+            default: throw new InvalidOperationException($"unknown securable kind {kind}");
+        }
+    }
+
+    private static void Set(Dbx.GrantArgs args, SecurableKind kind, string name)
+    {
+        switch (kind)
+        {
+            case SecurableKind.Catalog: args.Catalog = name; break;
+            case SecurableKind.Schema: args.Schema = name; break;
+            case SecurableKind.Table: args.Table = name; break;
+            case SecurableKind.Volume: args.Volume = name; break;
+            case SecurableKind.Function: args.Function = name; break;
+            case SecurableKind.ExternalLocation: args.ExternalLocation = name; break;
+            case SecurableKind.StorageCredential: args.StorageCredential = name; break;
+            default: throw new InvalidOperationException($"unknown securable kind {kind}");
         }
     }
 }

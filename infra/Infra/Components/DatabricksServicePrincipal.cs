@@ -13,6 +13,9 @@ public sealed class DatabricksServicePrincipalArgs
 
     public AccountSpec? Account { get; init; }
 
+    /// <summary>The CI identity, granted servicePrincipal.user when the plan has a rule set for this principal.</summary>
+    public DeployerSpec? Deployer { get; init; }
+
     /// <summary>
     /// The stack's <c>tokens</c> permission (CAN_USE), which an on-behalf-of token needs before it can be created.
     /// It is created after the service principals (it names their application ids), hence an output.
@@ -63,46 +66,30 @@ public sealed class DatabricksServicePrincipal : ComponentResource
             id, spec.WorkspaceAccess, spec.Entitlements, (e, subject) => e.ServicePrincipalId = subject);
 
         AccessName = Identity.After(applicationId, assignment);
+        Identity.GrantDeployerUse(children, plan.RuleSetResource, args.Account, args.Deployer, applicationId);
 
         OAuthSecret = Output.CreateSecret(Output.Create((string?)null));
-        if (plan.OAuthSecretResource is { } secretName)
-        {
-            var rotation = plan.OAuthRotation ?? throw new InvalidOperationException($"{name}: an OAuth secret without a rotation");
-            var lifetimeDays = plan.OAuthLifetimeDays ?? throw new InvalidOperationException($"{name}: an OAuth secret without a lifetime");
-            var secret = children.Create(secretName, o => new Dbx.ServicePrincipalSecret(secretName, new Dbx.ServicePrincipalSecretArgs
-            {
-                ServicePrincipalId = id,
-                // The provider takes the lifetime in seconds, formatted as "NNNNs".
-                Lifetime = $"{lifetimeDays * SecondsPerDay}s",
-                // Changing this forces a new secret: the keeper changes once per rotation period.
-                TimeRotating = rotation.Keeper,
-            }, o));
-
-            // The provider marks `secret` secret; under mocks (and for safety) it is wrapped here as well.
-            OAuthSecret = Output.CreateSecret(secret.Secret.Apply(s => (string?)s));
-        }
-
         TokenValue = Output.CreateSecret(Output.Create((string?)null));
-        if (plan.TokenResource is { } tokenName)
+        foreach (var credential in plan.Credentials)
         {
-            var token = spec.Token ?? throw new InvalidOperationException($"{name}: a token resource without a token spec");
-            var rotation = plan.TokenRotation ?? throw new InvalidOperationException($"{name}: a token without a rotation");
-            var tokenOptions = children.Options(tokenName);
-
-            // The comment carries the rotation keeper; replacing on a comment change rotates the token.
-            tokenOptions.ReplaceOnChanges.Add("comment");
-            if (args.TokenPermission is { } permission)
+            var values = credential.Slots.ToDictionary(slot => slot.Slot, slot => credential.Spec.Kind == CredentialKind.OAuthSecret
+                ? OAuthSecretSlot(children, credential, slot, id)
+                : TokenSlot(children, credential, slot, spec, AccessName, args.TokenPermission));
+            foreach (var (slot, value) in values)
             {
-                tokenOptions.DependsOn.Add(permission);
+                _slotValues[$"{credential.Spec.KindName}-{slot}"] = value;
             }
 
-            var obo = children.Create(tokenName, new Dbx.OboToken(tokenName, new Dbx.OboTokenArgs
+            // The current slot's value is the one delivered to consumers (store, stack output).
+            var current = values[credential.Current.Slot].Apply(v => (string?)v);
+            if (credential.Spec.Kind == CredentialKind.OAuthSecret)
             {
-                ApplicationId = AccessName,
-                LifetimeSeconds = token.LifetimeDays * SecondsPerDay,
-                Comment = $"{token.Comment ?? $"databricks-access {spec.Key}"} ({rotation.Keeper})",
-            }, tokenOptions));
-            TokenValue = Output.CreateSecret(obo.TokenValue.Apply(v => (string?)v));
+                OAuthSecret = current;
+            }
+            else
+            {
+                TokenValue = current;
+            }
         }
 
         children.Complete();
@@ -128,4 +115,48 @@ public sealed class DatabricksServicePrincipal : ComponentResource
 
     /// <summary>The application id, once the principal is in the workspace (see <see cref="IPrincipalResolver.AccessName"/>).</summary>
     public Output<string> AccessName { get; }
+
+    /// <summary>Every slot's credential (secret outputs), by <c>&lt;kind&gt;-&lt;slot&gt;</c>: <c>oauth-secret-a</c>, <c>token-b</c>.</summary>
+    public IReadOnlyDictionary<string, Output<string>> SlotValues => _slotValues;
+
+    private readonly Dictionary<string, Output<string>> _slotValues = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// One OAuth secret slot. Its keeper (the rotation instant it belongs to) is passed as <c>time_rotating</c>, which
+    /// forces a new secret exactly when this slot's rotation comes round; the other slot is untouched. Create before
+    /// delete (the secret id is handed out per create), so the new secret exists before the expired one is removed.
+    /// </summary>
+    private static Output<string> OAuthSecretSlot(PlannedChildren children, CredentialPlan credential, CredentialSlot slot, Output<string> spId)
+    {
+        var secret = children.Create(slot.ResourceName, o => new Dbx.ServicePrincipalSecret(slot.ResourceName, new Dbx.ServicePrincipalSecretArgs
+        {
+            ServicePrincipalId = spId,
+            // The provider takes the lifetime in seconds, formatted as "NNNNs".
+            Lifetime = $"{credential.LifetimeSeconds}s",
+            TimeRotating = slot.Keeper,
+        }, o));
+
+        // The provider marks `secret` secret; under the 3.112.1 mocks it is not, so it is wrapped here as well.
+        return Output.CreateSecret(secret.Secret);
+    }
+
+    /// <summary>One on-behalf-of token slot: the comment carries the keeper, and a comment change replaces the token.</summary>
+    private static Output<string> TokenSlot(PlannedChildren children, CredentialPlan credential, CredentialSlot slot, ServicePrincipalSpec spec,
+        Output<string> accessName, Output<Resource>? tokenPermission)
+    {
+        var options = children.Options(slot.ResourceName);
+        options.ReplaceOnChanges.Add("comment");
+        if (tokenPermission is { } permission)
+        {
+            options.DependsOn.Add(permission);
+        }
+
+        var token = children.Create(slot.ResourceName, new Dbx.OboToken(slot.ResourceName, new Dbx.OboTokenArgs
+        {
+            ApplicationId = accessName,
+            LifetimeSeconds = credential.LifetimeSeconds,
+            Comment = $"{credential.Spec.Comment ?? $"databricks-access {spec.Key}"} [{slot.Keeper}]",
+        }, options));
+        return Output.CreateSecret(token.TokenValue);
+    }
 }

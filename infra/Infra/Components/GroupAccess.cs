@@ -15,6 +15,9 @@ public sealed class GroupAccessArgs
     public required IPrincipalResolver Principals { get; init; }
 
     public AccountSpec? Account { get; init; }
+
+    /// <summary>Ids of members the stack accounts for without a membership resource (admins: admin assignments, the deployer).</summary>
+    public IReadOnlyList<Output<string>> ImplicitMemberIds { get; init; } = [];
 }
 
 /// <summary>
@@ -53,7 +56,7 @@ public sealed class GroupAccess : ComponentResource
         var assignment = Identity.AssignAndEntitle(children, plan.AssignmentResource, plan.EntitlementsResource, args.Account,
             groupId, spec.WorkspaceAccess, spec.Entitlements, (e, subject) => e.GroupId = subject);
 
-        var declared = new List<Output<string>>();
+        var declared = new List<Output<string>>(args.ImplicitMemberIds);
         foreach (var member in plan.Members)
         {
             var memberId = args.Principals.MemberId(member.Membership.Principal, plan.GroupProvider);

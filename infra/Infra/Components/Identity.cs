@@ -67,6 +67,31 @@ internal static class Identity
         Permissions = { Vocabulary.Name(access) },
     };
 
+    public const string ServicePrincipalUserRole = "roles/servicePrincipal.user";
+
+    /// <summary>
+    /// Lets the deployer act as a service principal the stack created (run jobs as it, mint its tokens): the principal's
+    /// account rule set, which is authoritative for that principal only, grants the deployer servicePrincipal.user.
+    /// </summary>
+    public static void GrantDeployerUse(PlannedChildren children, string? ruleSetName, AccountSpec? account, DeployerSpec? deployer, Output<string> applicationId)
+    {
+        if (ruleSetName is not { } name)
+        {
+            return;
+        }
+
+        var accountId = (account ?? throw new InvalidOperationException($"{name}: a rule set needs databricks-access:account")).Id;
+        var who = (deployer ?? throw new InvalidOperationException($"{name}: a rule set needs databricks-access:deployer")).RuleSetPrincipal;
+        children.Create(name, o => new Dbx.AccessControlRuleSet(name, new Dbx.AccessControlRuleSetArgs
+        {
+            Name = applicationId.Apply(id => $"accounts/{accountId}/servicePrincipals/{id}/ruleSets/default"),
+            GrantRules =
+            {
+                new Dbx.Inputs.AccessControlRuleSetGrantRuleArgs { Principals = { who }, Role = ServicePrincipalUserRole },
+            },
+        }, o));
+    }
+
     /// <summary><paramref name="value"/>, resolved only once <paramref name="gates"/> exist (a dependency, not a value).</summary>
     public static Output<string> After(Output<string> value, params Resource?[] gates)
     {

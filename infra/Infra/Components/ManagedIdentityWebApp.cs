@@ -25,6 +25,9 @@ public sealed class ManagedIdentityWebAppArgs
 
     public AccountSpec? Account { get; init; }
 
+    /// <summary>The CI identity, granted servicePrincipal.user when the plan has a rule set for this principal.</summary>
+    public DeployerSpec? Deployer { get; init; }
+
     /// <summary>Ids of the jobs the app triggers (<see cref="WebAppPlan.TriggeredJobs"/>), in that order.</summary>
     public required Output<ImmutableArray<string>> JobIds { get; init; }
 }
@@ -121,6 +124,7 @@ public sealed class ManagedIdentityWebApp : ComponentResource
         var assignment = Identity.AssignAndEntitle(children, plan.AssignmentResource, plan.EntitlementsResource, args.Account,
             sp.Id, spec.WorkspaceAccess, spec.Entitlements, (e, subject) => e.ServicePrincipalId = subject);
 
+        Identity.GrantDeployerUse(children, plan.RuleSetResource, args.Account, args.Deployer, sp.ApplicationId);
         children.Complete();
 
         Url = Output.Format($"https://{site.DefaultHostName}");

@@ -61,22 +61,7 @@ public sealed class NotebookJob : ComponentResource
             var permissions = new Dbx.PermissionsArgs { JobId = job.Id };
             foreach (var (principal, level) in spec.Permissions)
             {
-                var control = new Dbx.Inputs.PermissionsAccessControlArgs { PermissionLevel = Vocabulary.Name(level) };
-                var who = args.Principals.AccessName(principal);
-                switch (principal.Kind)
-                {
-                    case PrincipalKind.User:
-                        control.UserName = who;
-                        break;
-                    case PrincipalKind.Group:
-                        control.GroupName = who;
-                        break;
-                    default:
-                        control.ServicePrincipalName = who;
-                        break;
-                }
-
-                permissions.AccessControls.Add(control);
+                permissions.AccessControls.Add(args.Principals.AccessControl(principal, Vocabulary.Name(level)));
             }
 
             children.Create(permissionsName, o => new Dbx.Permissions(permissionsName, permissions, o));

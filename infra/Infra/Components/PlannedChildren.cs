@@ -6,7 +6,7 @@ namespace DatabricksAccess.Infra.Components;
 /// <summary>
 /// The resources a plan decided for one parent (a component, or the stack when the parent is null). Every resource
 /// is created through <see cref="Create{T}"/>, which hands out the options the plan decided (parent, provider by
-/// scope, protect) and checks the type token; <see cref="Complete"/> then checks that nothing planned was left out.
+/// scope, protect, delete-before-replace, retain-on-delete) and checks the type token; <see cref="Complete"/> then checks that nothing planned was left out.
 /// Names, providers and protect flags are therefore never decided here, only looked up.
 /// </summary>
 public sealed class PlannedChildren
@@ -52,6 +52,8 @@ public sealed class PlannedChildren
             Parent = _parent,
             Provider = _providers.For(planned.Provider),
             Protect = planned.Protect,
+            DeleteBeforeReplace = planned.DeleteBeforeReplace,
+            RetainOnDelete = planned.RetainOnDelete,
         };
         options.ResourceTransformations.AddRange(_transformations);
         return options;

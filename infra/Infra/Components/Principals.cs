@@ -16,29 +16,34 @@ public interface IPrincipalResolver
     /// depends on the identity's workspace assignment, so nothing refers to a principal before it is in the workspace.
     /// </summary>
     Output<string> AccessName(PrincipalRef principal);
+
+    /// <summary>A permission entry (job or token permissions) naming the principal by its kind.</summary>
+    Pulumi.Databricks.Inputs.PermissionsAccessControlArgs AccessControl(PrincipalRef principal, string level);
 }
 
 /// <summary>
-/// User ids, looked up once per (email, provider scope): several groups may share a member, and an account group
-/// and a workspace group see a user through different providers.
+/// Users are looked up once per (email, provider scope) before anything is registered, with <c>getUsers</c>: it answers
+/// an empty list for nobody, where <c>getUser</c> fails the whole run (the provider's data source errors on not found).
 /// </summary>
-public sealed class UserLookups(ProviderSet providers)
+public static class UserDirectory
 {
-    private readonly Dictionary<(string Email, ProviderScope Scope), Output<string>> _ids = [];
+    /// <summary>The SCIM filter for one user name (RFC 7644 3.4.2.2: a quoted string, with <c>\</c> and <c>"</c> escaped).</summary>
+    public static string Filter(string email) => $"userName eq \"{email.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\"";
 
-    public IReadOnlyCollection<(string Email, ProviderScope Scope)> Keys => _ids.Keys;
-
-    public Output<string> Id(string email, ProviderScope scope)
+    /// <summary>Each lookup's user id, or null when the user was not found.</summary>
+    public static async Task<IReadOnlyDictionary<UserLookup, string?>> LookUpAsync(IEnumerable<UserLookup> lookups, ProviderSet providers)
     {
-        if (!_ids.TryGetValue((email, scope), out var id))
+        var pending = lookups.Distinct().Select(async lookup =>
         {
-            id = Pulumi.Databricks.GetUser.Invoke(
-                    new Pulumi.Databricks.GetUserInvokeArgs { UserName = email },
-                    new InvokeOptions { Provider = providers.For(scope) })
-                .Apply(u => u.Id);
-            _ids[(email, scope)] = id;
-        }
-
-        return id;
+            var found = await Pulumi.Databricks.GetUsers.InvokeAsync(
+                new Pulumi.Databricks.GetUsersArgs { Filter = Filter(lookup.Email) },
+                new InvokeOptions { Provider = providers.For(lookup.Scope) });
+            var user = found.Users.IsDefaultOrEmpty
+                ? null
+                : found.Users.FirstOrDefault(u => string.Equals(u.UserName, lookup.Email, StringComparison.OrdinalIgnoreCase));
+            return (lookup, user?.Id);
+        }).ToList();
+        var results = await Task.WhenAll(pending);
+        return results.ToDictionary(r => r.lookup, r => r.Id);
     }
 }

@@ -3,6 +3,8 @@ using DatabricksAccess.Topology.Model;
 using DatabricksAccess.Topology.Planning;
 using Pulumi;
 using Dbx = Pulumi.Databricks;
+using KeyVault = Pulumi.AzureNative.KeyVault;
+using KeyVaultInputs = Pulumi.AzureNative.KeyVault.Inputs;
 using PulumiRandom = Pulumi.Random;
 
 namespace DatabricksAccess.Infra.Components;
@@ -18,8 +20,9 @@ public sealed class SecretScopeAccessArgs
     /// <summary>Secret stack config values by key (resolved before any resource is registered).</summary>
     public IReadOnlyDictionary<string, Output<string>> SecretConfig { get; init; } = ImmutableDictionary<string, Output<string>>.Empty;
 
-    /// <summary>On-behalf-of token values by service principal key (<c>token.store</c>).</summary>
-    public IReadOnlyDictionary<string, Output<string?>> Tokens { get; init; } = ImmutableDictionary<string, Output<string?>>.Empty;
+    /// <summary>The current credential of each service principal by (key, kind), for <c>store</c>: its current slot's value.</summary>
+    public IReadOnlyDictionary<(string Owner, CredentialKind Kind), Output<string?>> Credentials { get; init; } =
+        ImmutableDictionary<(string Owner, CredentialKind Kind), Output<string?>>.Empty;
 }
 
 /// <summary>A secret scope (Databricks- or Key Vault-backed), its ACLs and its secrets.</summary>
@@ -77,10 +80,11 @@ public sealed class SecretScopeAccess : ComponentResource
                     }, o));
                     value = password.Result;
                     break;
-                case SecretSourceKind.Token:
-                    value = args.Tokens.TryGetValue(s.TokenOwner!, out var token)
-                        ? token.Apply(t => t ?? throw new InvalidOperationException($"{s.Path}: service principal '{s.TokenOwner}' has no token"))
-                        : throw new InvalidOperationException($"{s.Path}: no token of service principal '{s.TokenOwner}'");
+                case SecretSourceKind.Token or SecretSourceKind.OAuthSecret:
+                    var kind = s.Source == SecretSourceKind.Token ? CredentialKind.Token : CredentialKind.OAuthSecret;
+                    value = args.Credentials.TryGetValue((s.CredentialOwner!, kind), out var credential)
+                        ? credential.Apply(t => t ?? throw new InvalidOperationException($"{s.Path}: service principal '{s.CredentialOwner}' has no {CredentialSpec.Name(kind)}"))
+                        : throw new InvalidOperationException($"{s.Path}: no {CredentialSpec.Name(kind)} of service principal '{s.CredentialOwner}'");
                     break;
                 default:
                     throw new InvalidOperationException($"{s.Path}: unknown secret source {s.Source}");
@@ -90,6 +94,21 @@ public sealed class SecretScopeAccess : ComponentResource
             // OboToken.TokenValue) is not secret under the 3.112.1 mocks, and config may hand over a plain value.
             value = Output.CreateSecret(value);
             _values[s.Key] = value;
+            if (spec.Backend == ScopeBackend.AzureKeyVault)
+            {
+                // Databricks cannot write into a Key Vault-backed scope: the value goes into the vault (a new
+                // version of the same secret on each change, so readers never see it missing).
+                var vault = KeyVaultName.Parse(spec.KeyVault ?? throw new InvalidOperationException($"{spec.Path}: a Key Vault-backed scope without keyVault"));
+                children.Create(secret.ResourceName, o => new KeyVault.Secret(secret.ResourceName, new KeyVault.SecretArgs
+                {
+                    ResourceGroupName = vault.ResourceGroup,
+                    VaultName = vault.Name,
+                    SecretName = s.Key,
+                    Properties = new KeyVaultInputs.SecretPropertiesArgs { Value = value, ContentType = "databricks-access credential" },
+                }, o));
+                continue;
+            }
+
             children.Create(secret.ResourceName, o => new Dbx.Secret(secret.ResourceName, new Dbx.SecretArgs
             {
                 Scope = scope.Name,
@@ -113,4 +132,22 @@ public sealed class SecretScopeAccess : ComponentResource
 
     /// <summary>The value given to each secret's <c>string_value</c>, by secret key; every one is a secret output.</summary>
     public IReadOnlyDictionary<string, Output<string>> SecretValues => _values;
+}
+
+/// <summary>The resource group and name of a vault, from its resource id (<c>/subscriptions/…/resourceGroups/&lt;rg&gt;/providers/Microsoft.KeyVault/vaults/&lt;name&gt;</c>).</summary>
+public sealed record KeyVaultName(string ResourceGroup, string Name)
+{
+    public static KeyVaultName Parse(KeyVaultSpec spec)
+    {
+        var parts = spec.ResourceId.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        string? At(string segment)
+        {
+            var i = Array.FindIndex(parts, p => p.Equals(segment, StringComparison.OrdinalIgnoreCase));
+            return i >= 0 && i + 1 < parts.Length ? parts[i + 1] : null;
+        }
+
+        return new KeyVaultName(
+            At("resourceGroups") ?? throw new InvalidOperationException($"'{spec.ResourceId}' names no resource group"),
+            At("vaults") ?? throw new InvalidOperationException($"'{spec.ResourceId}' names no vault"));
+    }
 }

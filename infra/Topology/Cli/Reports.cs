@@ -44,7 +44,14 @@ internal static class Reports
         switch (format)
         {
             case OutputFormat.Json:
-                @out.WriteLine(JsonSerializer.Serialize(new { source, now = Stamp(result.Model.Now), exitCode = result.ExitCode, diagnostics = DiagnosticsDto(result) }, Json));
+                @out.WriteLine(JsonSerializer.Serialize(new
+                {
+                    source,
+                    now = Stamp(result.Model.Now),
+                    exitCode = result.ExitCode,
+                    diagnostics = DiagnosticsDto(result),
+                    blastRadius = result.Plan?.BlastRadius.Select(x => new { component = x.Component, x.Resource.Type, x.Resource.Name, x.Resource.Revokes }),
+                }, Json));
                 break;
             case OutputFormat.Markdown:
                 @out.WriteLine($"### Check of {Escape.Code(source)}");
@@ -55,9 +62,20 @@ internal static class Reports
                     @out.WriteLine($"- {Escape.Code(d.Path)}: {(d.Rule is null ? string.Empty : $"**{Escape.Markdown(d.Rule)}** ")}{Escape.Markdown(d.Message)}");
                 }
 
+                if (result.Plan is { } radiusPlan)
+                {
+                    @out.WriteLine();
+                    BlastRadiusMarkdown(@out, radiusPlan);
+                }
+
                 break;
             default:
                 @out.WriteLine($"{Escape.Text(source)}: {Verdict(result)}");
+                if (result.Plan is { } plan)
+                {
+                    BlastRadiusText(@out, plan);
+                }
+
                 break;
         }
     }
@@ -113,11 +131,14 @@ internal static class Reports
             @out.WriteLine($"  {Escape.Text(component.Key)}");
             foreach (var (_, r) in component)
             {
-                var flags = (r.Provider == ProviderScope.None ? string.Empty : $" [{r.Provider.ToString().ToLowerInvariant()}]")
-                    + (r.Protect ? " [protected]" : string.Empty);
-                @out.WriteLine($"    {Escape.Text(r.Type),-62} {Escape.Text(r.Name)}{flags}");
+                @out.WriteLine($"    {Escape.Text(r.Type),-62} {Escape.Text(r.Name)}{Flags(r)}");
             }
         }
+
+        @out.WriteLine();
+        BlastRadiusText(@out, plan);
+        @out.WriteLine();
+        CredentialsText(console, plan);
 
         if (plan.Lookups.Count > 0)
         {
@@ -203,6 +224,117 @@ internal static class Reports
 
     private static readonly string[] KindNames = Enum.GetNames<AccessKind>();
 
+    public static string Name(Authority authority) => authority.ToString().ToLowerInvariant();
+
+    /// <summary>Provider, authority (when not owned) and the options that matter on a live workspace.</summary>
+    private static string Flags(PlannedResource r)
+    {
+        var flags = new List<string>();
+        if (r.Provider != ProviderScope.None)
+        {
+            flags.Add(r.Provider.ToString().ToLowerInvariant());
+        }
+
+        if (r.Authority != Authority.Owned)
+        {
+            flags.Add(Name(r.Authority));
+        }
+
+        if (r.Protect)
+        {
+            flags.Add("protected");
+        }
+
+        if (r.RetainOnDelete)
+        {
+            flags.Add("retained on delete");
+        }
+
+        if (r.DeleteBeforeReplace)
+        {
+            flags.Add("delete before replace");
+        }
+
+        return string.Concat(flags.Select(f => $" [{f}]"));
+    }
+
+    /// <summary>Every rotated credential as one row per slot, and when each rotates next.</summary>
+    private static void CredentialsText(IAnsiConsole console, ResourcePlan plan)
+    {
+        var credentials = plan.ServicePrincipals.SelectMany(s => s.Credentials).ToList();
+        if (credentials.Count == 0)
+        {
+            console.WriteLine("Credentials: none");
+            return;
+        }
+
+        var table = new Table().Title($"Credentials ({credentials.Count}, two slots each; the store holds the current slot)")
+            .AddColumns("Principal", "Kind", "Slot", "Issued", "Expires", "Current", "Store", "Next rotation");
+        foreach (var c in credentials)
+        {
+            foreach (var slot in c.Slots)
+            {
+                table.AddRow(
+                    new Text(Escape.Text(c.Principal.ToString())),
+                    new Text(c.Spec.KindName),
+                    new Text(slot.Slot.ToString()),
+                    new Text(Stamp(slot.Issued)),
+                    new Text(Stamp(slot.Expires)),
+                    new Text(slot.Current ? "yes" : "no"),
+                    new Text(Escape.Text(slot.Current ? c.Spec.Store?.ToString() ?? "stack output" : "-")),
+                    new Text(slot.Current ? "-" : $"{Stamp(c.NextRotation)} (renews {slot.Slot})"));
+            }
+        }
+
+        console.Write(table);
+    }
+
+    private static IEnumerable<object> CredentialsDto(ResourcePlan plan) =>
+        plan.ServicePrincipals.SelectMany(s => s.Credentials).SelectMany(c => c.Slots.Select(slot => (object)new
+        {
+            principal = c.Principal.ToString(),
+            kind = c.Spec.KindName,
+            slot = slot.Slot.ToString(),
+            issued = Stamp(slot.Issued),
+            expires = Stamp(slot.Expires),
+            current = slot.Current,
+            store = slot.Current ? c.Spec.Store?.ToString() : null,
+            resource = slot.ResourceName,
+            storeResource = slot.Current ? c.StoreResource : null,
+            rotationDays = c.Spec.RotationDays,
+            overlapDays = c.Spec.OverlapDays,
+            nextRotation = Stamp(c.NextRotation),
+        }));
+
+    private static void BlastRadiusMarkdown(TextWriter @out, ResourcePlan plan)
+    {
+        var radius = plan.BlastRadius.ToList();
+        @out.WriteLine(radius.Count == 0
+            ? "**Blast radius:** none: no authoritative resource."
+            : $"**Blast radius:** {radius.Count} authoritative resource(s) (explicit opt-ins, protected):");
+        foreach (var (_, r) in radius)
+        {
+            @out.WriteLine($"- {Escape.Code(r.Name)} revokes {Escape.Markdown(r.Revokes ?? string.Empty)}");
+        }
+    }
+
+    /// <summary>Each authoritative resource and what an apply revokes beyond what this stack declares.</summary>
+    private static void BlastRadiusText(TextWriter @out, ResourcePlan plan)
+    {
+        var radius = plan.BlastRadius.ToList();
+        if (radius.Count == 0)
+        {
+            @out.WriteLine("Blast radius: none (no authoritative resource: the stack changes only what it creates, adds or declares)");
+            return;
+        }
+
+        @out.WriteLine($"Blast radius ({radius.Count} authoritative resource(s), each an explicit opt-in, protected):");
+        foreach (var (component, r) in radius)
+        {
+            @out.WriteLine(Escape.Text($"  {r.Name} ({r.Type}, in {component}) revokes {r.Revokes}"));
+        }
+    }
+
     private static void Padded(TextWriter writer, string text, int width)
     {
         writer.Write(text);
@@ -237,11 +369,30 @@ internal static class Reports
         @out.WriteLine();
         @out.WriteLine(Verdict(result));
         @out.WriteLine();
-        @out.WriteLine("| Component | Type | Name | Provider |");
-        @out.WriteLine("|---|---|---|---|");
+        BlastRadiusMarkdown(@out, plan);
+
+        @out.WriteLine();
+        @out.WriteLine("| Component | Type | Name | Provider | Authority | Options |");
+        @out.WriteLine("|---|---|---|---|---|---|");
         foreach (var (component, r) in plan.AllResources)
         {
-            @out.WriteLine($"| {Escape.Markdown(component)} | {Escape.Code(r.Type, inTable: true)} | {Escape.Code(r.Name, inTable: true)} | {r.Provider.ToString().ToLowerInvariant()}{(r.Protect ? ", protected" : string.Empty)} |");
+            var options = string.Join(", ", new[] { r.Protect ? "protect" : null, r.RetainOnDelete ? "retainOnDelete" : null, r.DeleteBeforeReplace ? "deleteBeforeReplace" : null }.OfType<string>());
+            @out.WriteLine($"| {Escape.Markdown(component)} | {Escape.Code(r.Type, inTable: true)} | {Escape.Code(r.Name, inTable: true)} | {r.Provider.ToString().ToLowerInvariant()} | {Name(r.Authority)} | {options} |");
+        }
+
+        var credentials = plan.ServicePrincipals.SelectMany(s => s.Credentials).ToList();
+        if (credentials.Count > 0)
+        {
+            @out.WriteLine();
+            @out.WriteLine("| Credential | Slot | Issued | Expires | Current | Store |");
+            @out.WriteLine("|---|---|---|---|---|---|");
+            foreach (var c in credentials)
+            {
+                foreach (var slot in c.Slots)
+                {
+                    @out.WriteLine($"| {Escape.Code(c.Principal.ToString(), inTable: true)} {c.Spec.KindName} | {slot.Slot} | {Stamp(slot.Issued)} | {Stamp(slot.Expires)} | {(slot.Current ? "yes" : "no")} | {(slot.Current ? Escape.Markdown(c.Spec.Store?.ToString() ?? "stack output") : "-")} |");
+                }
+            }
         }
 
         @out.WriteLine();
@@ -272,10 +423,33 @@ internal static class Reports
             now = Stamp(model.Now),
             exitCode = result.ExitCode,
             diagnostics = DiagnosticsDto(result),
-            resources = plan.AllResources.Select(x => new { component = x.Component, x.Resource.Type, x.Resource.Name, provider = x.Resource.Provider, protect = x.Resource.Protect }),
+            resources = plan.AllResources.Select(x => new
+            {
+                component = x.Component,
+                x.Resource.Type,
+                x.Resource.Name,
+                provider = x.Resource.Provider,
+                authority = x.Resource.Authority,
+                deleteBeforeReplace = x.Resource.DeleteBeforeReplace,
+                retainOnDelete = x.Resource.RetainOnDelete,
+                protect = x.Resource.Protect,
+            }),
+            blastRadius = plan.BlastRadius.Select(x => new { component = x.Component, x.Resource.Type, x.Resource.Name, x.Resource.Revokes }),
+            tokenUsers = plan.TokenUsageResource is null ? null : plan.TokenUsers.Select(p => p.ToString()),
+            credentials = CredentialsDto(plan),
             lookups = plan.Lookups.Select(l => new { l.Token, l.Subject, provider = l.Provider }),
             expiringSoon = plan.ExpiringSoon.Select(e => new { e.Group, principal = e.Principal.ToString(), expires = Stamp(e.Expires), e.Reason, e.Path }),
-            expired = plan.Expired.Select(e => new { e.Group, principal = e.Principal.ToString(), expires = Stamp(e.Expires), e.Reason, e.Path }),
+            // type + resource: the GroupMember an expired membership had, for the scheduled revocation (.github/scripts).
+            expired = plan.Expired.Select(e => new
+            {
+                e.Group,
+                principal = e.Principal.ToString(),
+                expires = Stamp(e.Expires),
+                e.Reason,
+                e.Path,
+                type = PulumiTypes.GroupMember,
+                resource = Planner.MemberResourceName(e.Group, e.Principal),
+            }),
             timeBound = plan.TimeBound.Select(e => new { e.Group, principal = e.Principal.ToString(), expires = Stamp(e.Expires), e.Reason, e.Path }),
             access = result.EnumerateAccess().Select(e => new
             {
@@ -294,8 +468,10 @@ internal static class Reports
         @out.WriteLine();
     }
 
-    public static void Diff(TextWriter @out, OutputFormat format, string baseName, string headName, IReadOnlyList<AccessChange> changes, DateTimeOffset now)
+    public static void Diff(TextWriter @out, OutputFormat format, string baseName, string headName, IReadOnlyList<AccessChange> changes, DateTimeOffset now,
+        IReadOnlyList<PlanChange>? planChanges = null)
     {
+        var other = planChanges ?? [];
         switch (format)
         {
             case OutputFormat.Json:
@@ -305,11 +481,24 @@ internal static class Reports
                     head = headName,
                     now = Stamp(now),
                     changes = changes.Select(c => new { change = c.Kind, principal = c.Principal.ToString(), kind = c.Entry.Kind, c.Entry.Resource, c.Entry.ResourceKey, before = c.Before?.Permission, after = c.After?.Permission, via = c.After?.Via ?? c.Before?.Via, until = (c.After ?? c.Before)!.Until is { } u ? Stamp(u) : null, reason = (c.After ?? c.Before)!.Reason, text = c.Describe() }),
+                    planChanges = other.Select(c => new { kind = c.Kind, subject = c.Subject, text = c.Text }),
                 }, Json));
                 break;
             case OutputFormat.Markdown:
                 @out.WriteLine($"### Access changes: {Escape.Code(baseName)} → {Escape.Code(headName)}");
                 @out.WriteLine();
+                foreach (var group in other.GroupBy(c => c.Kind))
+                {
+                    @out.WriteLine($"**{(group.Key == PlanDiff.AuthorityKind ? "Authority changes" : "Credential rotation changes")}** ({group.Count()})");
+                    @out.WriteLine();
+                    foreach (var c in group)
+                    {
+                        @out.WriteLine($"- {Escape.Markdown(c.Text)}");
+                    }
+
+                    @out.WriteLine();
+                }
+
                 if (changes.Count == 0)
                 {
                     @out.WriteLine("No access changes.");
@@ -336,6 +525,15 @@ internal static class Reports
                 foreach (var c in changes)
                 {
                     @out.WriteLine($"  {c.Kind switch { ChangeKind.Gains => "+", ChangeKind.Loses => "-", ChangeKind.Moves => ">", _ => "~" }} {Escape.Text(c.Describe())}");
+                }
+
+                if (other.Count > 0)
+                {
+                    @out.WriteLine($"Authority and rotation changes: {other.Count}");
+                    foreach (var c in other)
+                    {
+                        @out.WriteLine($"  ! {Escape.Text(c.Text)}");
+                    }
                 }
 
                 break;

@@ -12,9 +12,10 @@ public sealed class StackFile
     public const string DefaultProject = "databricks-access";
 
     private StackFile(string path, string project, ConfigNode? topology, ConfigNode? policy, ConfigNode? account,
-        IReadOnlyDictionary<string, bool> keys, IReadOnlyList<Diagnostic> findings)
+        IReadOnlyDictionary<string, bool> keys, IReadOnlyList<Diagnostic> findings, ConfigNode? deployer = null)
     {
         Findings = findings;
+        Deployer = deployer;
         FilePath = path;
         Project = project;
         Topology = topology;
@@ -33,13 +34,16 @@ public sealed class StackFile
 
     public ConfigNode? Account { get; }
 
+    /// <summary><c>databricks-access:deployer</c>: the CI identity (<c>{ applicationId }</c>).</summary>
+    public ConfigNode? Deployer { get; }
+
     /// <summary>Config keys of this project (without the <c>project:</c> prefix) mapped to "is secure".</summary>
     public IReadOnlyDictionary<string, bool> Keys { get; }
 
     /// <summary>Problems with the file's other config keys (a provider credential in plain text).</summary>
     public IReadOnlyList<Diagnostic> Findings { get; }
 
-    public StackConfigInput ToInput() => new(Topology, Policy, Account, new ConfigKeyView(Keys));
+    public StackConfigInput ToInput() => new(Topology, Policy, Account, new ConfigKeyView(Keys)) { Deployer = Deployer };
 
     public static StackFile Load(string path, string project = DefaultProject) =>
         Parse(SourceText.Read(path, "the stack file"), path, project);
@@ -47,7 +51,7 @@ public sealed class StackFile
     public static StackFile Parse(string text, string path, string project = DefaultProject)
     {
         var root = YamlConfig.Parse(text, path);
-        ConfigNode? topology = null, policy = null, account = null;
+        ConfigNode? topology = null, policy = null, account = null, deployer = null;
         var keys = new Dictionary<string, bool>(StringComparer.Ordinal);
         var findings = new List<Diagnostic>();
         if (root is ConfigScalar { Value: not null } or ConfigList)
@@ -98,11 +102,15 @@ public sealed class StackFile
                         value.Reroot("account");
                         account = value;
                         break;
+                    case "deployer":
+                        value.Reroot("deployer");
+                        deployer = value;
+                        break;
                 }
             }
         }
 
-        return new StackFile(path, project, topology, policy, account, keys, findings);
+        return new StackFile(path, project, topology, policy, account, keys, findings, deployer);
     }
 
     /// <summary>
@@ -123,7 +131,11 @@ public sealed class StackFile
 }
 
 /// <summary>Everything the model is built from; the same whether it came from a file or from Pulumi.</summary>
-public sealed record StackConfigInput(ConfigNode? Topology, ConfigNode? Policy, ConfigNode? Account, IConfigKeyView? Keys);
+public sealed record StackConfigInput(ConfigNode? Topology, ConfigNode? Policy, ConfigNode? Account, IConfigKeyView? Keys)
+{
+    /// <summary><c>databricks-access:deployer</c>, the CI identity; null when not configured.</summary>
+    public ConfigNode? Deployer { get; init; }
+}
 
 /// <summary>What Topology may know about other config keys: whether they are set and secure, never their values.</summary>
 public interface IConfigKeyView

@@ -76,6 +76,7 @@ public static class EffectiveAccess
         }
 
         var everyone = PrincipalRef.Group(Names.UsersGroup);
+        var accountUsers = PrincipalRef.Group(Names.AccountUsersGroup);
 
         // One principal at a time, so its entries are keyed without it (AccessEntry.Key less the principal); the
         // table is reused across principals and an entry is only allocated when it wins.
@@ -106,8 +107,9 @@ public static class EffectiveAccess
 
             if (principal.Kind != PrincipalKind.Group || model.Groups.ContainsKey(principal.Key))
             {
-                // Everyone in the workspace is in the built-in users group.
+                // Everyone in the workspace is in the built-in users group, and (for Unity Catalog) in account users.
                 sources.Add((everyone, Names.UsersGroup, null, null));
+                sources.Add((accountUsers, Names.AccountUsersGroup, null, null));
             }
 
             foreach (var (source, via, until, reason) in sources)

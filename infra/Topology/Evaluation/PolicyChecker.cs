@@ -115,33 +115,19 @@ internal sealed class PolicyChecker(AccessGraph graph, Diagnostics d)
     {
         foreach (var sp in _m.ServicePrincipals.Values)
         {
-            if (sp.Token is { } t)
+            foreach (var c in sp.Credentials)
             {
-                if (t.LifetimeDays > Policy.MaxTokenLifetimeDays)
+                var what = c.Kind == CredentialKind.Token ? "token" : "OAuth secret";
+                if (c.Kind == CredentialKind.Token && c.LifetimeDays > Policy.MaxTokenLifetimeDays)
                 {
-                    Violation($"{sp.Path}.token.lifetimeDays", Rules.TokenLifetime, sp.Ref,
-                        $"token lifetime {t.LifetimeDays} days exceeds maxTokenLifetimeDays ({Policy.MaxTokenLifetimeDays})");
+                    Violation(c.LifetimePath, Rules.TokenLifetime, sp.Ref,
+                        $"token lifetime {c.LifetimeDays} days (rotationDays {c.RotationDays} + overlapDays {c.OverlapDays}) exceeds maxTokenLifetimeDays ({Policy.MaxTokenLifetimeDays})");
                 }
 
-                if (t.RotationDays > Policy.MaxRotationDays)
+                if (c.RotationDays > Policy.MaxRotationDays)
                 {
-                    Violation($"{sp.Path}.token.rotationDays", Rules.RotationPeriod, sp.Ref,
-                        $"token rotation every {t.RotationDays} days exceeds maxRotationDays ({Policy.MaxRotationDays})");
-                }
-            }
-
-            if (sp.OAuthSecret is { } o)
-            {
-                if (o.LifetimeDays is { } lifetime && lifetime > Policy.MaxTokenLifetimeDays)
-                {
-                    Violation($"{sp.Path}.oauthSecret.lifetimeDays", Rules.TokenLifetime, sp.Ref,
-                        $"OAuth secret lifetime {lifetime} days exceeds maxTokenLifetimeDays ({Policy.MaxTokenLifetimeDays})");
-                }
-
-                if (o.RotationDays > Policy.MaxRotationDays)
-                {
-                    Violation($"{sp.Path}.oauthSecret.rotationDays", Rules.RotationPeriod, sp.Ref,
-                        $"OAuth secret rotation every {o.RotationDays} days exceeds maxRotationDays ({Policy.MaxRotationDays})");
+                    Violation($"{c.Path}.rotationDays", Rules.RotationPeriod, sp.Ref,
+                        $"{what} rotation every {c.RotationDays} days exceeds maxRotationDays ({Policy.MaxRotationDays})");
                 }
             }
         }
@@ -176,9 +162,22 @@ internal sealed class PolicyChecker(AccessGraph graph, Diagnostics d)
             }
         }
 
-        foreach (var grant in _m.CatalogGrants.Where(g => everyone.Contains(g.To)))
+        foreach (var grant in _m.CatalogGrants.Where(g => g.To.IsAllUsers || everyone.Contains(g.To)))
         {
-            Violation($"{grant.Path}.to", Rules.AllUsersAccess, grant.To, $"grant on {grant.On} to {Whom(grant.To)}: {Hint}");
+            Violation($"{grant.Path}.to", Rules.AllUsersAccess, grant.To, grant.To.IsAllUsers
+                ? $"grant on {grant.On} to the all-users group '{grant.To.Key}': {Hint}"
+                : $"grant on {grant.On} to {Whom(grant.To)}: {Hint}");
+        }
+
+        if (_m.TokenUsage is { } usage)
+        {
+            for (var i = 0; i < usage.Declared.Count; i++)
+            {
+                if (everyone.Contains(usage.Declared[i]))
+                {
+                    Violation($"{usage.Path}.canUse[{i}]", Rules.AllUsersAccess, usage.Declared[i], $"token use for {Whom(usage.Declared[i])}: {Hint}");
+                }
+            }
         }
 
         // Admin rights for everyone: the users group reaching admins is checked as a principal in CheckStandingAdmins.

@@ -18,14 +18,13 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
 
     private bool Exists(PrincipalRef p, string path, string use)
     {
-        var ok = p.Kind switch
+        if (p.IsAccountUsers)
         {
-            PrincipalKind.User => true,
-            PrincipalKind.Group => model.Groups.ContainsKey(p.Key) || Names.IsBuiltInGroup(p.Key),
-            PrincipalKind.ServicePrincipal => model.ServicePrincipals.ContainsKey(p.Key),
-            PrincipalKind.WebApp => model.WebApps.ContainsKey(p.Key),
-            _ => false,
-        };
+            // Unity Catalog's all-users principal: a grantee only (OwnershipChecker reports other uses).
+            return false;
+        }
+
+        var ok = model.Declares(p);
         if (!ok)
         {
             var where = p.Kind switch
@@ -40,13 +39,7 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
         return ok;
     }
 
-    private WorkspaceAccess AccessOf(PrincipalRef p) => p.Kind switch
-    {
-        PrincipalKind.Group when model.Groups.TryGetValue(p.Key, out var g) => g.Level == IdentityLevel.Account ? g.WorkspaceAccess : WorkspaceAccess.User,
-        PrincipalKind.ServicePrincipal when model.ServicePrincipals.TryGetValue(p.Key, out var s) => s.WorkspaceAccess,
-        PrincipalKind.WebApp when model.WebApps.TryGetValue(p.Key, out var w) => w.WorkspaceAccess,
-        _ => WorkspaceAccess.User,
-    };
+    private WorkspaceAccess AccessOf(PrincipalRef p) => model.AccessOf(p);
 
     private void RequireWorkspacePresence(PrincipalRef p, string path, string what)
     {
@@ -271,7 +264,7 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
         foreach (var grant in model.CatalogGrants)
         {
             var path = $"{grant.Path}.to";
-            if (!Exists(grant.To, path, "grantee"))
+            if (grant.To.IsAccountUsers || !Exists(grant.To, path, "grantee"))
             {
                 continue;
             }

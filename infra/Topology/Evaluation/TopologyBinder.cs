@@ -66,7 +66,7 @@ internal sealed partial class TopologyBinder
         var policy = BindPolicy(input.Policy);
         var root = _r.Map(input.Topology, "topology", required: true) ?? new ConfigMap("topology", null, []);
         _r.AllowOnly(root, "resourceGroup", "protect", "webApps", "servicePrincipals", "groups", "secretScopes",
-            "catalogGrants", "jobs");
+            "catalogGrants", "jobs", "authoritativeGrants", "tokenUsage", "builtinEntitlements");
 
         var defaultLevel = account is null ? IdentityLevel.Workspace : IdentityLevel.Account;
         var protect = _r.Bool(root, "protect") ?? false;
@@ -85,11 +85,18 @@ internal sealed partial class TopologyBinder
 
         // Web apps join groups through their managed identity's service principal.
         var groups = AddWebAppMemberships(groupNodes, webApps);
-        AddTokenSecrets(scopes, sps);
+        AddCredentialStores(scopes, sps);
 
         var model = new TopologyModel(resourceGroup, account, protect, webApps, sps, groups, scopes, grants, jobs,
-            policy, _expired.OrderBy(e => e.Expires).ThenBy(e => e.Group, StringComparer.Ordinal).ToList(), _now);
+            policy, _expired.OrderBy(e => e.Expires).ThenBy(e => e.Group, StringComparer.Ordinal).ToList(), _now)
+        {
+            Deployer = BindDeployer(input.Deployer),
+            TokenUsage = BindTokenUsage(root, sps),
+            AuthoritativeGrants = BindAuthoritativeGrants(root, grants),
+            BuiltInEntitlements = _r.Bool(root, "builtinEntitlements") ?? false,
+        };
         new ReferenceChecker(model, _d, _keys).Check();
+        new OwnershipChecker(model, _d).Check();
         return model;
     }
 
@@ -103,6 +110,97 @@ internal sealed partial class TopologyBinder
             if (value is not null)
             {
                 result[k] = value;
+            }
+        }
+
+        return result;
+    }
+
+    private DeployerSpec? BindDeployer(ConfigNode? node)
+    {
+        var map = _r.Map(node, "deployer");
+        if (map is null)
+        {
+            return null;
+        }
+
+        _r.AllowOnly(map, "applicationId", "automation");
+        if (map["applicationId"] is null)
+        {
+            _d.Error(map.Child("applicationId"), "is required: the application id of the service principal that runs pulumi up");
+        }
+
+        var automation = new List<string>();
+        foreach (var (text, path) in _r.Strings(map, "automation"))
+        {
+            if (!Guid.TryParse(text, out _))
+            {
+                _d.Error(path, $"'{text}' is not an application id (a UUID)");
+            }
+            else if (automation.Contains(text.ToLowerInvariant()))
+            {
+                _d.Error(path, $"'{text}' is listed twice");
+            }
+            else
+            {
+                automation.Add(text.ToLowerInvariant());
+            }
+        }
+
+        return ApplicationId(map) is { } id ? new DeployerSpec(id, map.Path) { Automation = automation } : null;
+    }
+
+    /// <summary><c>tokenUsage: { canUse: [principals] }</c>; service principals with a token are added (they need CAN_USE).</summary>
+    private TokenUsageSpec? BindTokenUsage(ConfigMap root, IReadOnlyDictionary<string, ServicePrincipalSpec> sps)
+    {
+        if (_r.Map(root["tokenUsage"], root.Child("tokenUsage")) is not { } map)
+        {
+            return null;
+        }
+
+        _r.AllowOnly(map, "canUse");
+        var declared = new List<PrincipalRef>();
+        foreach (var (text, path) in _r.Strings(map, "canUse"))
+        {
+            if (Parse(text, path) is { } p)
+            {
+                if (declared.Contains(p))
+                {
+                    _d.Error(path, $"{p} is listed twice");
+                }
+                else
+                {
+                    declared.Add(p);
+                }
+            }
+        }
+
+        var canUse = declared.Concat(sps.Values.Where(s => s.Token is not null).Select(s => s.Ref)).Distinct().Order().ToList();
+        return new TokenUsageSpec(declared, canUse, map.Path);
+    }
+
+    /// <summary><c>authoritativeGrants: [&lt;kind&gt;:&lt;name&gt;]</c>: securables whose declared grants are the whole truth.</summary>
+    private HashSet<Securable> BindAuthoritativeGrants(ConfigMap root, IReadOnlyList<CatalogGrantSpec> grants)
+    {
+        var result = new HashSet<Securable>();
+        foreach (var (text, path) in _r.Strings(root, "authoritativeGrants"))
+        {
+            if (ParseSecurable(text, path) is not { } securable)
+            {
+                continue;
+            }
+
+            if (securable.Kind == SecurableKind.Metastore)
+            {
+                _d.Error(path, "the metastore cannot be authoritative: its grants reach every workspace on the metastore, which no one stack declares");
+            }
+            else if (!result.Add(securable))
+            {
+                _d.Error(path, $"{securable} is listed twice");
+            }
+            else if (!grants.Any(g => g.On == securable))
+            {
+                _d.Error(path, $"no grant on {securable} is declared: as the whole truth, it would revoke every grant on it");
             }
         }
 
@@ -126,7 +224,8 @@ internal sealed partial class TopologyBinder
             _d.Error(map.Child("id"), $"'{id}' is not an account id (a UUID)");
         }
 
-        if (!Uri.TryCreate(host, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps)
+        // Plain http only for a loopback address: the audit's tests serve a fake account there.
+        if (!Uri.TryCreate(host, UriKind.Absolute, out var uri) || !(uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback)))
         {
             _d.Error(map.Child("host"), $"'{host}' is not an https URL");
         }
@@ -379,46 +478,8 @@ internal sealed partial class TopologyBinder
         }
 
         var (level, access) = BindLevel(map, defaultLevel, "service principal", key);
-        OAuthSecretSpec? oauth = null;
-        if (_r.Map(map["oauthSecret"], map.Child("oauthSecret")) is { } o)
-        {
-            _r.AllowOnly(o, "rotationDays", "lifetimeDays");
-            var rotation = _r.Int(o, "rotationDays", 1, 730, required: true);
-            var lifetime = _r.Int(o, "lifetimeDays", 1, 730);
-            if (rotation is not null && lifetime is not null && rotation >= lifetime)
-            {
-                _d.Error(o.Child("rotationDays"), $"rotation every {rotation} days must come before the {lifetime}-day lifetime ends");
-            }
-
-            if (rotation is not null)
-            {
-                oauth = new OAuthSecretSpec(rotation.Value, lifetime);
-            }
-        }
-
-        TokenSpec? token = null;
-        if (_r.Map(map["token"], map.Child("token")) is { } t)
-        {
-            _r.AllowOnly(t, "lifetimeDays", "rotationDays", "store", "comment");
-            var lifetime = _r.Int(t, "lifetimeDays", 1, 730, required: true);
-            var rotation = _r.Int(t, "rotationDays", 1, 730, required: true);
-            if (rotation is not null && lifetime is not null && rotation >= lifetime)
-            {
-                _d.Error(t.Child("rotationDays"), $"rotation every {rotation} days must come before the {lifetime}-day lifetime ends, or the token lapses");
-            }
-
-            SecretLocation? store = null;
-            if (_r.String(t, "store") is { } s)
-            {
-                store = SecretStore(s, t.Child("store"));
-            }
-
-            if (lifetime is not null && rotation is not null)
-            {
-                token = new TokenSpec(lifetime.Value, rotation.Value, store, _r.String(t, "comment"));
-            }
-        }
-
+        var oauth = BindCredential(map, CredentialKind.OAuthSecret);
+        var token = BindCredential(map, CredentialKind.Token);
         if (source != IdentitySource.Managed && (oauth is not null || token is not null))
         {
             // Credentials of a looked-up principal belong to whoever owns it.
@@ -427,6 +488,87 @@ internal sealed partial class TopologyBinder
 
         return new ServicePrincipalSpec(key, _r.DisplayName(map, "displayName") ?? key, applicationId, source, level, access,
             BindEntitlements(map), oauth, token, node.Path);
+    }
+
+    /// <summary>
+    /// <c>{ rotationDays, overlapDays, lifetimeDays, store }</c> (+ <c>comment</c> for tokens). A credential lives exactly
+    /// rotationDays + overlapDays; overlapDays defaults to 7, or to lifetimeDays - rotationDays for stack files written
+    /// with a lifetime; with both, the lifetime must equal the sum. Always 0 &lt; overlapDays &lt; rotationDays.
+    /// </summary>
+    private CredentialSpec? BindCredential(ConfigMap sp, CredentialKind kind)
+    {
+        var key = CredentialSpec.ConfigKey(kind);
+        if (_r.Map(sp[key], sp.Child(key)) is not { } map)
+        {
+            return null;
+        }
+
+        if (kind == CredentialKind.Token)
+        {
+            _r.AllowOnly(map, "rotationDays", "overlapDays", "lifetimeDays", "store", "comment");
+        }
+        else
+        {
+            _r.AllowOnly(map, "rotationDays", "overlapDays", "lifetimeDays", "store");
+        }
+
+        var rotation = _r.Int(map, "rotationDays", 1, 730, required: true);
+        var overlap = _r.Int(map, "overlapDays", 0, 730);
+        var lifetime = _r.Int(map, "lifetimeDays", 1, 1460);
+        var store = BindStore(map);
+        if (rotation is not { } r)
+        {
+            return null;
+        }
+
+        string overlapPath;
+        int o;
+        if (overlap is { } given)
+        {
+            (o, overlapPath) = (given, map.Child("overlapDays"));
+            if (lifetime is { } l && l != r + given)
+            {
+                _d.Error(map.Child("lifetimeDays"), $"a credential lives exactly rotationDays + overlapDays ({r} + {given} = {r + given} days), not {l}; drop lifetimeDays or make it {r + given}");
+                return null;
+            }
+        }
+        else if (lifetime is { } l)
+        {
+            (o, overlapPath) = (l - r, map.Child("lifetimeDays"));
+        }
+        else
+        {
+            (o, overlapPath) = (7, map.Child("rotationDays"));
+        }
+
+        if (o <= 0 || o >= r)
+        {
+            var what = overlap is not null ? $"overlapDays {o}"
+                : lifetime is not null ? $"lifetimeDays {lifetime} gives an overlap of {o} days, which"
+                : "the default overlap of 7 days";
+            _d.Error(overlapPath, $"{what} must be more than 0 and less than rotationDays ({r}): the previous credential must stay valid after each rotation, and not past the next one");
+            return null;
+        }
+
+        var lifetimePath = lifetime is not null ? map.Child("lifetimeDays") : overlap is not null ? map.Child("overlapDays") : map.Child("rotationDays");
+        return new CredentialSpec(kind, r, o, store, kind == CredentialKind.Token ? _r.String(map, "comment") : null, map.Path, lifetimePath);
+    }
+
+    private SecretLocation? BindStore(ConfigMap credential)
+    {
+        if (_r.String(credential, "store") is not { } s)
+        {
+            return null;
+        }
+
+        var slash = s.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0 || slash == s.Length - 1 || s.IndexOf('/', slash + 1) >= 0)
+        {
+            _d.Error(credential.Child("store"), $"'{s}' must be <scope>/<secret key>");
+            return null;
+        }
+
+        return new SecretLocation(s[..slash].ToLowerInvariant(), s[(slash + 1)..]);
     }
 
     private GroupSpec? BindGroup(string key, ConfigNode node, IdentityLevel defaultLevel)
@@ -854,74 +996,62 @@ internal sealed partial class TopologyBinder
         return groups;
     }
 
-    private void AddTokenSecrets(SortedDictionary<string, SecretScopeSpec> scopes, IReadOnlyDictionary<string, ServicePrincipalSpec> sps)
+    /// <summary>
+    /// Each credential's <c>store</c> becomes a secret of that scope holding the current slot's value: a Databricks
+    /// secret in a Databricks-backed scope, a Key Vault secret in the vault behind a Key Vault-backed one.
+    /// </summary>
+    private void AddCredentialStores(SortedDictionary<string, SecretScopeSpec> scopes, IReadOnlyDictionary<string, ServicePrincipalSpec> sps)
     {
-        // Per scope: its secrets by key, and the token secrets to add; each scope is rebuilt once.
+        // Per scope: its secrets by key, and the credential secrets to add; each scope is rebuilt once (not per store).
         var added = new Dictionary<string, (Dictionary<string, string> Keys, List<SecretSpec> Secrets)>(StringComparer.Ordinal);
         foreach (var sp in sps.Values)
         {
-            if (sp.Token?.Store is not { } store)
+            foreach (var credential in sp.Credentials)
             {
-                continue;
-            }
+                if (credential.Store is not { } store)
+                {
+                    continue;
+                }
 
-            var path = $"{sp.Path}.token.store";
-            if (!scopes.TryGetValue(store.Scope, out var scope))
-            {
-                _d.Error(path, $"secret scope '{store.Scope}' is not declared in topology.secretScopes");
-                continue;
-            }
+                var path = $"{credential.Path}.store";
+                if (!scopes.TryGetValue(store.Scope, out var scope))
+                {
+                    _d.Error(path, $"secret scope '{store.Scope}' is not declared in topology.secretScopes");
+                    continue;
+                }
 
-            if (scope.Backend == ScopeBackend.AzureKeyVault)
-            {
-                _d.Error(path, $"secret scope '{store.Scope}' is Azure Key Vault-backed; Databricks cannot write the token into it");
-                continue;
-            }
+                if (scope.Backend == ScopeBackend.AzureKeyVault && !KeyVaultSecretName().IsMatch(store.Key))
+                {
+                    _d.Error(path, $"'{store.Key}' is not a Key Vault secret name (1-127 letters, digits and '-'); scope '{store.Scope}' is Key Vault-backed");
+                    continue;
+                }
 
-            if (!added.TryGetValue(store.Scope, out var entry))
-            {
-                added[store.Scope] = entry = (scope.Secrets.ToDictionary(x => x.Key, x => x.Path, StringComparer.OrdinalIgnoreCase), []);
-            }
+                if (scope.Backend == ScopeBackend.Databricks && !SecretKey().IsMatch(store.Key))
+                {
+                    _d.Error(path, $"'{store.Key}' is not a Databricks secret key (1-128 letters, digits, '-', '_' and '.')");
+                    continue;
+                }
 
-            if (!entry.Keys.TryAdd(store.Key, path))
-            {
-                _d.Error(path, $"secret '{store.Key}' in scope '{store.Scope}' is already declared at {entry.Keys[store.Key]}");
-                continue;
-            }
+                if (!added.TryGetValue(store.Scope, out var entry))
+                {
+                    added[store.Scope] = entry = (scope.Secrets.ToDictionary(x => x.Key, x => x.Path, StringComparer.OrdinalIgnoreCase), []);
+                }
 
-            entry.Secrets.Add(new SecretSpec(store.Key.ToLowerInvariant(), SecretSourceKind.Token, null, null, sp.Key, path));
+                if (!entry.Keys.TryAdd(store.Key, path))
+                {
+                    _d.Error(path, $"secret '{store.Key}' in scope '{store.Scope}' is already declared at {entry.Keys[store.Key]}");
+                    continue;
+                }
+
+                var source = credential.Kind == CredentialKind.Token ? SecretSourceKind.Token : SecretSourceKind.OAuthSecret;
+                entry.Secrets.Add(new SecretSpec(store.Key.ToLowerInvariant(), source, null, null, sp.Key, path));
+            }
         }
 
         foreach (var (key, (_, secrets)) in added)
         {
             scopes[key] = scopes[key] with { Secrets = [.. scopes[key].Secrets, .. secrets] };
         }
-    }
-
-    /// <summary><c>&lt;scope key&gt;/&lt;secret key&gt;</c>, each by Databricks' rules.</summary>
-    private SecretLocation? SecretStore(string text, string path)
-    {
-        var slash = text.IndexOf('/', StringComparison.Ordinal);
-        if (slash <= 0 || slash == text.Length - 1 || text.IndexOf('/', slash + 1) >= 0)
-        {
-            _d.Error(path, $"'{text}' must be <scope>/<secret key>");
-            return null;
-        }
-
-        var (scope, key) = (text[..slash], text[(slash + 1)..]);
-        if (!Names.IsKey(scope.ToLowerInvariant()))
-        {
-            _d.Error(path, $"'{scope}' is not a secret scope key (letters, digits, '-', '_' and '.', no '..', at most 100)");
-            return null;
-        }
-
-        if (!Names.IsSecretKey(key))
-        {
-            _d.Error(path, $"'{key}' is not a valid Databricks secret key (letters, digits, '-', '_' and '.', at most 128)");
-            return null;
-        }
-
-        return new SecretLocation(scope.ToLowerInvariant(), key);
     }
 
     private PrincipalRef? Parse(string text, string path)
@@ -946,4 +1076,10 @@ internal sealed partial class TopologyBinder
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
     private static partial Regex ConfigKeyName();
+
+    [GeneratedRegex("^[0-9A-Za-z-]{1,127}$")]
+    private static partial Regex KeyVaultSecretName();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_.\-]{1,128}$")]
+    private static partial Regex SecretKey();
 }

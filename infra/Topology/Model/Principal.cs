@@ -40,8 +40,14 @@ public readonly record struct PrincipalRef(PrincipalKind Kind, string Key) : ICo
 
     public override string ToString() => $"{Prefix(Kind)}:{Key}";
 
-    /// <summary>A fragment for resource names: stable, readable, free of ':'.</summary>
-    public string NameFragment => $"{Prefix(Kind)}-{Key}";
+    /// <summary>A fragment for resource names: stable, readable, free of ':' and spaces.</summary>
+    public string NameFragment => $"{Prefix(Kind)}-{Key.Replace(' ', '-')}";
+
+    /// <summary>The account-wide all-users group of Unity Catalog (<c>account users</c>).</summary>
+    public bool IsAccountUsers => Kind == PrincipalKind.Group && Key == Names.AccountUsersGroup;
+
+    /// <summary>Everyone: the workspace's <c>users</c> group or Unity Catalog's <c>account users</c>.</summary>
+    public bool IsAllUsers => Kind == PrincipalKind.Group && Key is Names.UsersGroup or Names.AccountUsersGroup;
 
     public int CompareTo(PrincipalRef other)
     {
@@ -87,6 +93,14 @@ public readonly record struct PrincipalRef(PrincipalKind Kind, string Key) : ICo
             return false;
         }
 
+        if (kind == PrincipalKind.Group && string.Equals(key, Names.AccountUsersGroup, StringComparison.OrdinalIgnoreCase))
+        {
+            // Unity Catalog's built-in all-users principal; the only group name with a space.
+            principal = new PrincipalRef(PrincipalKind.Group, Names.AccountUsersGroup);
+            error = string.Empty;
+            return true;
+        }
+
         if (kind != PrincipalKind.User && !Names.IsKey(key))
         {
             error = $"'{text}' has an invalid key '{key}'; keys use letters, digits, '-', '_' and '.'";
@@ -110,6 +124,9 @@ public static partial class Names
 
     public const int MaxDisplayName = 256;
 
+    /// <summary>Unity Catalog's all-users principal (account level); it exists only as a grantee.</summary>
+    public const string AccountUsersGroup = "account users";
+
     public static bool IsBuiltInGroup(string key) => key is AdminsGroup or UsersGroup;
 
     /// <summary>Config keys (groups, service principals, scopes, secrets, jobs, web apps): they become resource names.</summary>
@@ -124,9 +141,6 @@ public static partial class Names
     /// (no leading, trailing or double dot; at most 64), '@', a DNS domain; at most 254 in all.
     /// </summary>
     public static bool IsEmail(string text) => text.Length <= 254 && Email().IsMatch(text) && text.IndexOf('@', StringComparison.Ordinal) <= 64;
-
-    /// <summary>Databricks secret keys: letters, digits, '-', '_' and '.', at most 128.</summary>
-    public static bool IsSecretKey(string key) => key.Length is > 0 and <= 128 && SecretKey().IsMatch(key);
 
     /// <summary>
     /// Display names (groups, service principals, jobs): at most <see cref="MaxDisplayName"/> characters, no line breaks,
@@ -175,7 +189,4 @@ public static partial class Names
 
     [GeneratedRegex(@"^[A-Za-z0-9'_!#^~+-]+(\.[A-Za-z0-9'_!#^~+-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,63}$")]
     private static partial Regex Email();
-
-    [GeneratedRegex("^[A-Za-z0-9_.-]+$")]
-    private static partial Regex SecretKey();
 }

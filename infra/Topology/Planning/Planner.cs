@@ -8,9 +8,52 @@ public static class Planner
 {
     public static readonly TimeSpan ExpiringWindow = TimeSpan.FromDays(7);
 
-    public static ResourcePlan Plan(TopologyModel model)
+    /// <summary>
+    /// The <c>GroupMember</c> resource name of a principal's membership in a group. Also names the resource an
+    /// expired membership had, which the scheduled revocation deletes (plan JSON <c>expired[].resource</c>).
+    /// </summary>
+    public static string MemberResourceName(string groupKey, PrincipalRef principal) => $"group-{groupKey}-member-{principal.NameFragment}";
+
+    /// <summary>
+    /// The plan of <paramref name="model"/>. <paramref name="unresolved"/> are the user lookups that found nobody: what
+    /// is declared for those users (memberships, ACLs, grants, job permissions) is left out and reported instead, so
+    /// one departed user never blocks every other change.
+    /// </summary>
+    public static ResourcePlan Plan(TopologyModel model, IReadOnlySet<UserLookup>? unresolved = null)
     {
         static ProviderScope Scope(IdentityLevel level) => level == IdentityLevel.Account ? ProviderScope.Account : ProviderScope.Workspace;
+
+        var missing = unresolved ?? new HashSet<UserLookup>();
+        var skipped = new Dictionary<UserLookup, List<string>>();
+        bool Found(PrincipalRef p, ProviderScope scope, string path)
+        {
+            if (p.Kind != PrincipalKind.User || !missing.Contains(new UserLookup(p.Key, scope)))
+            {
+                return true;
+            }
+
+            var key = new UserLookup(p.Key, scope);
+            if (!skipped.TryGetValue(key, out var paths))
+            {
+                skipped[key] = paths = [];
+            }
+
+            paths.Add(path);
+            return false;
+        }
+
+        var ruleSets = RuleSetOwners(model);
+        model = model with
+        {
+            Jobs = new SortedDictionary<string, JobSpec>(
+                model.Jobs.ToDictionary(kv => kv.Key, kv => kv.Value with
+                {
+                    CanView = kv.Value.CanView.Where(p => Found(p, ProviderScope.Workspace, $"{kv.Value.Path}.canView")).ToList(),
+                    CanManageRun = kv.Value.CanManageRun.Where(p => Found(p, ProviderScope.Workspace, $"{kv.Value.Path}.canManageRun")).ToList(),
+                    CanManage = kv.Value.CanManage.Where(p => Found(p, ProviderScope.Workspace, $"{kv.Value.Path}.canManage")).ToList(),
+                }),
+                StringComparer.Ordinal),
+        };
 
         var jobsByPrincipal = model.Jobs.Values
             .SelectMany(j => j.Permissions.Select(p => p.Principal).Append(j.RunAs).Distinct().Select(p => (p, j.Key)))
@@ -22,23 +65,36 @@ public static class Planner
             Vocabulary.AppServiceTiers[w.Sku],
             jobsByPrincipal[w.Ref].Order(StringComparer.Ordinal).ToList(),
             Scope(w.Level),
-            model.Protect)).ToList();
+            model.Protect)
+        {
+            RuleSetResource = ruleSets.Contains(w.Ref) ? $"webapp-{w.Key}-rule-set" : null,
+        }).ToList();
 
         var sps = model.ServicePrincipals.Values.Select(s => new ServicePrincipalPlan(
             s,
             $"sp-{s.Key}",
             Scope(s.Level),
-            s.OAuthSecret is { } o ? Rotation.At(model.Now, o.RotationDays) : null,
-            s.OAuthSecret is { } o2 ? o2.LifetimeDays ?? o2.RotationDays + 7 : null,
-            s.Token is { } t ? Rotation.At(model.Now, t.RotationDays) : null,
-            model.Protect && s.Source == IdentitySource.Managed)).ToList();
+            s.Credentials.Select(c => CredentialRotation.Plan(
+                s.Ref,
+                c,
+                $"sp-{s.Key}-{c.KindName}",
+                c.Store is { } store ? $"scope-{store.Scope}-secret-{store.Key.ToLowerInvariant()}" : null,
+                model.Now,
+                c.Kind == CredentialKind.OAuthSecret ? Scope(s.Level) : ProviderScope.Workspace)).ToList(),
+            model.Protect && s.Source == IdentitySource.Managed)
+        {
+            RuleSetResource = ruleSets.Contains(s.Ref) ? $"sp-{s.Key}-rule-set" : null,
+        }).ToList();
 
         var groups = model.Groups.Values.Select(g =>
         {
             var name = $"group-{g.Key}";
-            var members = g.Members.OrderBy(m => m.Principal)
-                .Select(m => new MemberPlan(m, $"{name}-member-{m.Principal.NameFragment}")).ToList();
-            return new GroupPlan(g, name, Scope(g.Level), members, model.Protect && g.IsManaged);
+            var members = g.Members.Where(m => Found(m.Principal, Scope(g.Level), m.Path)).OrderBy(m => m.Principal)
+                .Select(m => new MemberPlan(m, MemberResourceName(g.Key, m.Principal))).ToList();
+            return new GroupPlan(g, name, Scope(g.Level), members, model.Protect && g.IsManaged)
+            {
+                ImplicitMembers = g.Key == Names.AdminsGroup ? AdminsImplicitMembers(model) : [],
+            };
         }).ToList();
 
         var scopes = model.SecretScopes.Values.Select(s =>
@@ -47,7 +103,8 @@ public static class Planner
             return new ScopePlan(
                 s,
                 name,
-                s.Acls.Select(a => new AclPlan(a, $"{name}-acl-{a.Principal.NameFragment}")).ToList(),
+                s.Acls.Where(a => Found(a.Principal, ProviderScope.Workspace, a.Path))
+                    .Select(a => new AclPlan(a, $"{name}-acl-{a.Principal.NameFragment}")).ToList(),
                 s.Secrets.OrderBy(x => x.Key, StringComparer.Ordinal)
                     .Select(x => new SecretPlan(x, $"{name}-secret-{x.Key}", x.Source == SecretSourceKind.Generate ? $"{name}-password-{x.Key}" : null))
                     .ToList(),
@@ -58,7 +115,8 @@ public static class Planner
         if (model.CatalogGrants.Count > 0)
         {
             const string Name = "catalog-grants";
-            var securables = model.CatalogGrants.GroupBy(g => g.On).OrderBy(g => g.Key)
+            var securables = model.CatalogGrants.Where(g => Found(g.To, ProviderScope.Workspace, $"{g.Path}.to"))
+                .GroupBy(g => g.On).OrderBy(g => g.Key)
                 .Select(bySecurable => new SecurableGrantPlan(
                     bySecurable.Key,
                     bySecurable.GroupBy(g => g.To).OrderBy(g => g.Key)
@@ -66,9 +124,10 @@ public static class Planner
                             byPrincipal.Key,
                             byPrincipal.SelectMany(g => g.Privileges).Distinct().Order(StringComparer.Ordinal).ToList()))
                         .ToList(),
-                    $"{Name}-{bySecurable.Key.NameFragment}"))
+                    $"{Name}-{bySecurable.Key.NameFragment}",
+                    model.AuthoritativeGrants.Contains(bySecurable.Key)))
                 .ToList();
-            grants = new CatalogGrantsPlan(Name, securables);
+            grants = securables.Count == 0 ? null : new CatalogGrantsPlan(Name, securables);
         }
 
         var jobs = model.Jobs.Values.Select(j => new JobPlan(j, $"job-{j.Key}")).ToList();
@@ -103,11 +162,12 @@ public static class Planner
             lookups.Add(new PlannedLookup(PulumiTypes.GetCurrentMetastore, "metastore", ProviderScope.Workspace));
         }
 
-        lookups.AddRange(groups
-            .SelectMany(g => g.Members.Where(m => m.Membership.Principal.IsHuman).Select(m => (m.Membership.Principal.Key, g.GroupProvider)))
-            .Distinct()
-            .OrderBy(x => x.Key, StringComparer.Ordinal).ThenBy(x => x.GroupProvider)
-            .Select(x => new PlannedLookup(PulumiTypes.GetUser, x.Key, x.GroupProvider)));
+        // Every user named anywhere is looked up first (getUsers answers an empty list for nobody, where getUser
+        // fails the run): the program leaves out what is declared for a user not found.
+        var userLookups = UserLookupsOf(model);
+        lookups.AddRange(userLookups.Select(u => new PlannedLookup(PulumiTypes.GetUsers, u.Email, u.Scope)));
+        lookups.AddRange(groups.SelectMany(g => g.ImplicitMembers).Select(m => m.ApplicationId).OfType<string>().Distinct(StringComparer.Ordinal)
+            .Select(id => new PlannedLookup(PulumiTypes.GetServicePrincipal, id, ProviderScope.Workspace)));
 
         var timeBound = model.Groups.Values
             .SelectMany(g => g.Members.Where(m => m.Expires is not null)
@@ -116,13 +176,64 @@ public static class Planner
             .ToList();
         var expiring = timeBound.Where(e => e.Expires - model.Now <= ExpiringWindow).ToList();
 
+        var tokenUsers = model.TokenUsage?.CanUse.Where(p => Found(p, ProviderScope.Workspace, $"{model.TokenUsage.Path}.canUse")).ToList() ?? [];
         return new ResourcePlan(
             webApps.Count > 0 && model.ResourceGroup is { Existing: false } ? "resource-group" : null,
             model.Account is null ? null : "databricks-account",
-            sps.Any(s => s.TokenResource is not null) ? "token-usage" : null,
+            model.TokenUsage is null ? null : "token-usage",
             webApps, sps, groups, scopes, grants, jobs, lookups, expiring, model.Expired)
         {
             TimeBound = timeBound,
+            UserLookups = userLookups,
+            Unresolved = skipped.OrderBy(kv => kv.Key.Email, StringComparer.Ordinal).ThenBy(kv => kv.Key.Scope)
+                .Select(kv => new UnresolvedPrincipal(kv.Key.Email, kv.Key.Scope, kv.Value)).ToList(),
+            TokenUsers = tokenUsers,
         };
+    }
+
+    /// <summary>Users named in memberships (by the group's provider) and in ACLs, grants and job permissions (workspace).</summary>
+    public static IReadOnlyList<UserLookup> UserLookupsOf(TopologyModel model)
+    {
+        static ProviderScope Scope(IdentityLevel level) => level == IdentityLevel.Account ? ProviderScope.Account : ProviderScope.Workspace;
+        var set = new HashSet<UserLookup>();
+        foreach (var g in model.Groups.Values)
+        {
+            set.UnionWith(g.Members.Where(m => m.Principal.IsHuman).Select(m => new UserLookup(m.Principal.Key, Scope(g.Level))));
+        }
+
+        var workspaceUsers = model.SecretScopes.Values.SelectMany(s => s.Acls.Select(a => a.Principal))
+            .Concat(model.CatalogGrants.Select(g => g.To))
+            .Concat(model.Jobs.Values.SelectMany(j => j.Permissions.Select(p => p.Principal)))
+            .Concat(model.TokenUsage?.CanUse ?? [])
+            .Where(p => p.IsHuman);
+        set.UnionWith(workspaceUsers.Select(p => new UserLookup(p.Key, ProviderScope.Workspace)));
+        return set.OrderBy(u => u.Email, StringComparer.Ordinal).ThenBy(u => u.Scope).ToList();
+    }
+
+    /// <summary>
+    /// Owned service principals (and web app identities) the deployer must act as, when the stack can grant it: the
+    /// deployer is known and an account is configured (rule sets are account objects).
+    /// </summary>
+    private static HashSet<PrincipalRef> RuleSetOwners(TopologyModel model) =>
+        model.Deployer is null || model.Account is null
+            ? []
+            : OwnershipChecker.ServicePrincipalsNeedingUserRole(model).Select(x => x.Principal).Where(model.Owns).ToHashSet();
+
+    /// <summary>Who is in <c>admins</c> because the stack says so, without a membership resource.</summary>
+    private static List<ImplicitMember> AdminsImplicitMembers(TopologyModel model)
+    {
+        var list = new List<ImplicitMember>();
+        list.AddRange(model.Groups.Values.Where(g => g.HasWorkspaceAssignment && g.WorkspaceAccess == WorkspaceAccess.Admin)
+            .Select(g => new ImplicitMember(g.Ref, null, "workspaceAccess: admin")));
+        list.AddRange(model.ServicePrincipals.Values.Where(s => s.HasWorkspaceAssignment && s.WorkspaceAccess == WorkspaceAccess.Admin)
+            .Select(s => new ImplicitMember(s.Ref, null, "workspaceAccess: admin")));
+        list.AddRange(model.WebApps.Values.Where(w => w.HasWorkspaceAssignment && w.WorkspaceAccess == WorkspaceAccess.Admin)
+            .Select(w => new ImplicitMember(w.Ref, null, "workspaceAccess: admin")));
+        if (model.Deployer is { } deployer)
+        {
+            list.AddRange(deployer.AdminApplicationIds.Select(id => new ImplicitMember(null, id, id == deployer.ApplicationId ? "deployer" : "automation identity")));
+        }
+
+        return list;
     }
 }

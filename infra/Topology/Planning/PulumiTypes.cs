@@ -19,6 +19,8 @@ public static class PulumiTypes
     public const string SecretAcl = "databricks:index/secretAcl:SecretAcl";
     public const string Secret = "databricks:index/secret:Secret";
     public const string Grants = "databricks:index/grants:Grants";
+    public const string Grant = "databricks:index/grant:Grant";
+    public const string AccessControlRuleSet = "databricks:index/accessControlRuleSet:AccessControlRuleSet";
     public const string Job = "databricks:index/job:Job";
     public const string Permissions = "databricks:index/permissions:Permissions";
     public const string OboToken = "databricks:index/oboToken:OboToken";
@@ -27,6 +29,7 @@ public static class PulumiTypes
 
     public const string GetGroup = "databricks:index/getGroup:getGroup";
     public const string GetUser = "databricks:index/getUser:getUser";
+    public const string GetUsers = "databricks:index/getUsers:getUsers";
     public const string GetServicePrincipal = "databricks:index/getServicePrincipal:getServicePrincipal";
     public const string GetCurrentMetastore = "databricks:index/getCurrentMetastore:getCurrentMetastore";
     public const string GetResourceGroup = "azure-native:resources:getResourceGroup";
@@ -35,5 +38,6 @@ public static class PulumiTypes
     public const string AppServicePlan = "azure-native:web:AppServicePlan";
     public const string WebApp = "azure-native:web:WebApp";
     public const string UserAssignedIdentity = "azure-native:managedidentity:UserAssignedIdentity";
+    public const string KeyVaultSecret = "azure-native:keyvault:Secret";
     public const string RandomPassword = "random:index/randomPassword:RandomPassword";
 }

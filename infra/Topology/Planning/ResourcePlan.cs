@@ -10,22 +10,74 @@ public enum ProviderScope
     Account,
 }
 
-/// <summary>One resource the program registers: Pulumi type token and stable logical name.</summary>
+/// <summary>
+/// What a resource may change on a live workspace (README "What the stack owns"):
+/// <see cref="Owned"/> acts on an object this stack creates; <see cref="Additive"/> adds exactly what is declared to
+/// an object the stack does not own and removes only that; <see cref="Authoritative"/> replaces all state of an object
+/// the stack does not own (only with an explicit opt-in, always protected, always in the blast radius).
+/// </summary>
+public enum Authority
+{
+    Owned,
+    Additive,
+    Authoritative,
+}
+
+/// <summary>
+/// One resource the program registers: Pulumi type token, stable logical name, provider and every resource option
+/// the program applies. <see cref="DeleteBeforeReplace"/> follows from the type (<see cref="ResourceTraits"/>).
+/// </summary>
 public sealed record PlannedResource(string Type, string Name, ProviderScope Provider = ProviderScope.None, bool Protect = false)
 {
+    public Authority Authority { get; init; } = Authority.Owned;
+
+    /// <summary>A delete (removal from config) leaves the object as it is and only forgets it.</summary>
+    public bool RetainOnDelete { get; init; }
+
+    /// <summary>The provider's id survives a replacement: the old object is deleted before the new one is created.</summary>
+    public bool DeleteBeforeReplace => ResourceTraits.DeleteBeforeReplace(Type);
+
+    /// <summary>For authoritative resources: what an apply revokes beyond what is declared.</summary>
+    public string? Revokes { get; init; }
+
     /// <summary>An identity's workspace entitlements (workspace provider) and workspace assignment (account provider).</summary>
-    internal static IEnumerable<PlannedResource> WorkspaceSettings(string? entitlements, string? assignment)
+    internal static IEnumerable<PlannedResource> WorkspaceSettings(string? entitlements, string? assignment, IdentityOwnership ownership)
     {
         if (entitlements is not null)
         {
-            yield return new(PulumiTypes.Entitlements, entitlements, ProviderScope.Workspace);
+            yield return ownership switch
+            {
+                IdentityOwnership.Owned => new(PulumiTypes.Entitlements, entitlements, ProviderScope.Workspace),
+                IdentityOwnership.BuiltIn => new(PulumiTypes.Entitlements, entitlements, ProviderScope.Workspace, Protect: true)
+                {
+                    Authority = Authority.Authoritative,
+                    RetainOnDelete = true,
+                    Revokes = "entitlements beyond those declared, for every workspace identity (all of them reach it through this built-in group)",
+                },
+                _ => new(PulumiTypes.Entitlements, entitlements, ProviderScope.Workspace) { Authority = Authority.Additive, RetainOnDelete = true },
+            };
         }
 
         if (assignment is not null)
         {
-            yield return new(PulumiTypes.MwsPermissionAssignment, assignment, ProviderScope.Account);
+            yield return ownership == IdentityOwnership.Owned
+                ? new(PulumiTypes.MwsPermissionAssignment, assignment, ProviderScope.Account)
+                : new(PulumiTypes.MwsPermissionAssignment, assignment, ProviderScope.Account, Protect: true) { Authority = Authority.Additive, RetainOnDelete = true };
         }
     }
+}
+
+/// <summary>Who owns an identity whose workspace settings the stack manages.</summary>
+public enum IdentityOwnership
+{
+    /// <summary>Created by this stack.</summary>
+    Owned,
+
+    /// <summary>Looked up (existing, or synced from Entra ID): shared with whoever owns it.</summary>
+    Shared,
+
+    /// <summary>The built-in <c>users</c> / <c>admins</c> group: everyone in the workspace reaches it.</summary>
+    BuiltIn,
 }
 
 /// <summary>A data-source lookup the program makes (no resource is registered for it).</summary>
@@ -62,6 +114,9 @@ public sealed record WebAppPlan(
 
     public string? AssignmentResource => Spec.HasWorkspaceAssignment ? $"{Name}-assignment" : null;
 
+    /// <summary>The rule set that lets the deployer act as this principal (jobs run as it); null when not managed.</summary>
+    public string? RuleSetResource { get; init; }
+
     public IEnumerable<PlannedResource> Resources
     {
         get
@@ -74,25 +129,16 @@ public sealed record WebAppPlan(
 
             yield return new(PulumiTypes.WebApp, SiteResource);
             yield return new(PulumiTypes.ServicePrincipal, SpResource, SpProvider, Protect);
-            foreach (var r in PlannedResource.WorkspaceSettings(EntitlementsResource, AssignmentResource))
+            foreach (var r in PlannedResource.WorkspaceSettings(EntitlementsResource, AssignmentResource, IdentityOwnership.Owned))
             {
                 yield return r;
             }
+
+            if (RuleSetResource is { } rules)
+            {
+                yield return new(PulumiTypes.AccessControlRuleSet, rules, ProviderScope.Account);
+            }
         }
-    }
-}
-
-/// <summary>A credential rotated by time bucket: the keeper changes once per period and forces a replacement.</summary>
-public sealed record Rotation(int PeriodDays, DateOnly BucketStart, DateOnly NextRotation)
-{
-    public string Keeper => $"rotation-{BucketStart:yyyy-MM-dd}";
-
-    public static Rotation At(DateTimeOffset now, int periodDays)
-    {
-        var day = DateOnly.FromDateTime(now.UtcDateTime).DayNumber - DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber;
-        var bucket = Math.DivRem(day, periodDays, out var rem) - (rem < 0 ? 1 : 0);
-        var start = DateOnly.FromDateTime(DateTime.UnixEpoch).AddDays(bucket * periodDays);
-        return new Rotation(periodDays, start, start.AddDays(periodDays));
     }
 }
 
@@ -100,9 +146,7 @@ public sealed record ServicePrincipalPlan(
     ServicePrincipalSpec Spec,
     string Name,
     ProviderScope SpProvider,
-    Rotation? OAuthRotation,
-    int? OAuthLifetimeDays,
-    Rotation? TokenRotation,
+    IReadOnlyList<CredentialPlan> Credentials,
     bool Protect) : IComponentPlan
 {
     public string Type => PulumiTypes.ServicePrincipalComponent;
@@ -115,9 +159,12 @@ public sealed record ServicePrincipalPlan(
 
     public string? AssignmentResource => Spec.HasWorkspaceAssignment ? $"{Name}-assignment" : null;
 
-    public string? OAuthSecretResource => Spec.OAuthSecret is null ? null : $"{Name}-oauth-secret";
+    public CredentialPlan? OAuthSecret => Credentials.FirstOrDefault(c => c.Spec.Kind == CredentialKind.OAuthSecret);
 
-    public string? TokenResource => Spec.Token is null ? null : $"{Name}-token";
+    public CredentialPlan? Token => Credentials.FirstOrDefault(c => c.Spec.Kind == CredentialKind.Token);
+
+    /// <summary>The rule set that lets the deployer act as this principal (job run-as, tokens); null when not managed.</summary>
+    public string? RuleSetResource { get; init; }
 
     public IEnumerable<PlannedResource> Resources
     {
@@ -128,25 +175,39 @@ public sealed record ServicePrincipalPlan(
                 yield return new(PulumiTypes.ServicePrincipal, SpResource, SpProvider, Protect);
             }
 
-            foreach (var r in PlannedResource.WorkspaceSettings(EntitlementsResource, AssignmentResource))
+            foreach (var r in PlannedResource.WorkspaceSettings(EntitlementsResource, AssignmentResource, Creates ? IdentityOwnership.Owned : IdentityOwnership.Shared))
             {
                 yield return r;
             }
 
-            if (OAuthSecretResource is { } o)
+            if (RuleSetResource is { } rules)
             {
-                yield return new(PulumiTypes.ServicePrincipalSecret, o, SpProvider);
+                yield return new(PulumiTypes.AccessControlRuleSet, rules, ProviderScope.Account);
             }
 
-            if (TokenResource is { } t)
+            foreach (var credential in Credentials)
             {
-                yield return new(PulumiTypes.OboToken, t, ProviderScope.Workspace);
+                foreach (var slot in credential.Slots)
+                {
+                    yield return new(credential.Type, slot.ResourceName, credential.Provider);
+                }
             }
         }
     }
 }
 
 public sealed record MemberPlan(Membership Membership, string ResourceName);
+
+/// <summary>A member of a looked-up group that the stack accounts for without a membership resource.</summary>
+/// <param name="Principal">An identity of the stack, or null for the deployer.</param>
+/// <param name="ApplicationId">The deployer's application id (when <paramref name="Principal"/> is null).</param>
+public sealed record ImplicitMember(PrincipalRef? Principal, string? ApplicationId, string Why);
+
+/// <summary>A user lookup: users come from Entra ID sync and are never created here.</summary>
+public sealed record UserLookup(string Email, ProviderScope Scope);
+
+/// <summary>A declared user the lookup did not find: everything declared for them is skipped, and reported.</summary>
+public sealed record UnresolvedPrincipal(string Email, ProviderScope Scope, IReadOnlyList<string> Paths);
 
 public sealed record GroupPlan(
     GroupSpec Spec,
@@ -161,6 +222,12 @@ public sealed record GroupPlan(
 
     /// <summary>Looked-up groups report members the stack does not declare (drift).</summary>
     public bool ReportsUnmanagedMembers => Spec.Source == IdentitySource.Existing;
+
+    /// <summary>
+    /// Members the stack puts into the group without a membership resource, so they are not unmanaged: for
+    /// <c>admins</c>, identities assigned <c>workspaceAccess: admin</c> (Databricks adds them) and the deployer.
+    /// </summary>
+    public IReadOnlyList<ImplicitMember> ImplicitMembers { get; init; } = [];
 
     public string GroupResource => $"{Name}-group";
 
@@ -177,14 +244,16 @@ public sealed record GroupPlan(
                 yield return new(PulumiTypes.Group, GroupResource, GroupProvider, Protect);
             }
 
-            foreach (var r in PlannedResource.WorkspaceSettings(EntitlementsResource, AssignmentResource))
+            var ownership = Creates ? IdentityOwnership.Owned : Spec.IsBuiltIn ? IdentityOwnership.BuiltIn : IdentityOwnership.Shared;
+            foreach (var r in PlannedResource.WorkspaceSettings(EntitlementsResource, AssignmentResource, ownership))
             {
                 yield return r;
             }
 
             foreach (var m in Members)
             {
-                yield return new(PulumiTypes.GroupMember, m.ResourceName, GroupProvider);
+                // A member added to a group the stack does not own is removed on delete, and only that member.
+                yield return new(PulumiTypes.GroupMember, m.ResourceName, GroupProvider) { Authority = Creates ? Authority.Owned : Authority.Additive };
             }
         }
     }
@@ -222,7 +291,11 @@ public sealed record ScopePlan(
                     yield return new(PulumiTypes.RandomPassword, p);
                 }
 
-                yield return new(PulumiTypes.Secret, s.ResourceName, ProviderScope.Workspace);
+                // Databricks cannot write into a Key Vault-backed scope: the secret goes into the vault itself, which
+                // the stack does not own (it adds that one secret).
+                yield return Spec.Backend == ScopeBackend.AzureKeyVault
+                    ? new(PulumiTypes.KeyVaultSecret, s.ResourceName) { Authority = Authority.Additive }
+                    : new(PulumiTypes.Secret, s.ResourceName, ProviderScope.Workspace);
             }
         }
     }
@@ -230,14 +303,29 @@ public sealed record ScopePlan(
 
 public sealed record GrantPrincipal(PrincipalRef Principal, IReadOnlyList<string> Privileges);
 
-public sealed record SecurableGrantPlan(Securable On, IReadOnlyList<GrantPrincipal> Grants, string ResourceName);
+/// <summary>
+/// The grants on one securable. Additive by default: one <c>Grant</c> per principal (<see cref="PrincipalResources"/>),
+/// authoritative only for that principal there. With the securable in <c>topology.authoritativeGrants</c>: one
+/// protected <c>Grants</c> (<see cref="ResourceName"/>) that revokes every undeclared grant.
+/// </summary>
+public sealed record SecurableGrantPlan(Securable On, IReadOnlyList<GrantPrincipal> Grants, string ResourceName, bool Authoritative)
+{
+    public string PrincipalResource(GrantPrincipal grant) => $"{ResourceName}-{grant.Principal.NameFragment}";
+
+    public IEnumerable<PlannedResource> Resources => Authoritative
+        ? [new PlannedResource(PulumiTypes.Grants, ResourceName, ProviderScope.Workspace, Protect: true)
+        {
+            Authority = Authority.Authoritative,
+            Revokes = $"every grant on {On} to a principal not declared here (a delete revokes every grant on it)",
+        }]
+        : Grants.Select(g => new PlannedResource(PulumiTypes.Grant, PrincipalResource(g), ProviderScope.Workspace) { Authority = Authority.Additive });
+}
 
 public sealed record CatalogGrantsPlan(string Name, IReadOnlyList<SecurableGrantPlan> Securables) : IComponentPlan
 {
     public string Type => PulumiTypes.GrantsComponent;
 
-    public IEnumerable<PlannedResource> Resources =>
-        Securables.Select(s => new PlannedResource(PulumiTypes.Grants, s.ResourceName, ProviderScope.Workspace));
+    public IEnumerable<PlannedResource> Resources => Securables.SelectMany(s => s.Resources);
 }
 
 public sealed record JobPlan(JobSpec Spec, string Name) : IComponentPlan
@@ -287,6 +375,19 @@ public sealed record ResourcePlan(
     /// <summary>Every active time-bound membership (the access review), soonest expiry first.</summary>
     public IReadOnlyList<ExpiringMembership> TimeBound { get; init; } = [];
 
+    /// <summary>Every user the program looks up before it registers anything (members, ACLs, grants, job permissions).</summary>
+    public IReadOnlyList<UserLookup> UserLookups { get; init; } = [];
+
+    /// <summary>Users the lookups did not find (empty until the program has looked them up).</summary>
+    public IReadOnlyList<UnresolvedPrincipal> Unresolved { get; init; } = [];
+
+    /// <summary>The principals the token permissions allow, when the stack manages them.</summary>
+    public IReadOnlyList<PrincipalRef> TokenUsers { get; init; } = [];
+
+    /// <summary>Authoritative resources and what an apply revokes beyond what is declared.</summary>
+    public IEnumerable<(string Component, PlannedResource Resource)> BlastRadius =>
+        AllResources.Where(r => r.Resource.Authority == Authority.Authoritative);
+
     public IEnumerable<IComponentPlan> Components =>
         WebApps.Cast<IComponentPlan>().Concat(ServicePrincipals).Concat(Groups).Concat(Scopes)
             .Concat(Grants is null ? [] : [Grants]).Concat(Jobs);
@@ -307,7 +408,11 @@ public sealed record ResourcePlan(
 
             if (TokenUsageResource is { } t)
             {
-                yield return new(PulumiTypes.Permissions, t, ProviderScope.Workspace);
+                yield return new(PulumiTypes.Permissions, t, ProviderScope.Workspace, Protect: true)
+                {
+                    Authority = Authority.Authoritative,
+                    Revokes = "token use of everyone not listed, and their tokens (deleted at once); a delete leaves token use to admins only",
+                };
             }
         }
     }

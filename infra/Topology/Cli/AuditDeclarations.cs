@@ -1,0 +1,128 @@
+using DatabricksAccess.Live;
+using DatabricksAccess.Topology.Evaluation;
+using DatabricksAccess.Topology.Model;
+using LiveSeverity = DatabricksAccess.Live.Severity;
+
+namespace DatabricksAccess.Topology.Cli;
+
+/// <summary>
+/// What a valid stack declares at its instant, in the terms of the live comparison (<see cref="Declaration"/>): the
+/// bridge from Topology's model to DatabricksAccess.Live, which knows nothing of Topology.
+/// </summary>
+internal static class AuditDeclarations
+{
+    public static Declaration From(EvaluationResult result)
+    {
+        var model = result.Model;
+        var principals = new Dictionary<string, DeclaredPrincipal>(StringComparer.Ordinal);
+        void Add(DeclaredPrincipal p)
+        {
+            if (!principals.TryGetValue(p.Ref, out var known) || (p.MustExist && !known.MustExist))
+            {
+                principals[p.Ref] = p;
+            }
+        }
+
+        foreach (var g in model.Groups.Values)
+        {
+            Add(new(g.Ref.ToString(), PrincipalType.Group, g.DisplayName, null, g.IsManaged, g.Level == IdentityLevel.Account));
+        }
+
+        foreach (var s in model.ServicePrincipals.Values)
+        {
+            Add(new(s.Ref.ToString(), PrincipalType.ServicePrincipal, s.DisplayName, s.ApplicationId, s.Source == IdentitySource.Managed, s.Level == IdentityLevel.Account));
+        }
+
+        foreach (var w in model.WebApps.Values)
+        {
+            // The web app's service principal is created by the stack with the site's name as its display name.
+            Add(new(w.Ref.ToString(), PrincipalType.ServicePrincipal, w.SiteName, w.ApplicationId, true, w.Level == IdentityLevel.Account));
+        }
+
+        var referenced = model.Groups.Values.SelectMany(g => g.Members.Select(m => m.Principal))
+            .Concat(model.SecretScopes.Values.SelectMany(s => s.Acls.Select(a => a.Principal)))
+            .Concat(model.CatalogGrants.Select(g => g.To))
+            .Concat(model.Jobs.Values.SelectMany(j => j.Permissions.Select(p => p.Principal).Append(j.RunAs)))
+            .Concat(model.TokenUsage?.CanUse ?? [])
+            .Append(PrincipalRef.Group(Names.AdminsGroup));
+        foreach (var p in referenced)
+        {
+            Add(Referenced(p, mustExist: true));
+        }
+
+        foreach (var e in model.Expired)
+        {
+            Add(Referenced(e.Principal, mustExist: false));
+        }
+
+        // Identities the stack makes workspace admins (workspaceAccess: admin) are in admins without a membership
+        // resource; the deployer is declared there too (Live adds it from DeployerApplicationId).
+        var implicitAdmins = model.Groups.Values.Where(g => g.HasWorkspaceAssignment && g.WorkspaceAccess == WorkspaceAccess.Admin).Select(g => g.Ref)
+            .Concat(model.ServicePrincipals.Values.Where(s => s.HasWorkspaceAssignment && s.WorkspaceAccess == WorkspaceAccess.Admin).Select(s => s.Ref))
+            .Concat(model.WebApps.Values.Where(w => w.HasWorkspaceAssignment && w.WorkspaceAccess == WorkspaceAccess.Admin).Select(w => w.Ref))
+            .Select(p => p.ToString())
+            .ToList();
+        List<string> MembersOf(GroupSpec g) =>
+            g.Members.Select(m => m.Principal.ToString()).Concat(g.Key == Names.AdminsGroup ? implicitAdmins : []).Distinct().ToList();
+
+        // What membership of a group grants: the strongest of the group's own effective access (not what every
+        // workspace user holds through `users`); workspace ADMIN makes it critical.
+        var groupAccess = result.Access.Where(e => e.Principal.Kind == PrincipalKind.Group && e.Via != Names.UsersGroup).ToLookup(e => e.Principal);
+        var groups = model.Groups.Values.Select(g => new DeclaredGroup(
+                g.Ref.ToString(),
+                g.IsManaged || g.Key == Names.AdminsGroup,
+                MembersOf(g),
+                g.Key == Names.AdminsGroup ? LiveSeverity.Critical : Severities.Max(groupAccess[g.Ref].Select(e => e.Permission))))
+            .ToList();
+        if (!model.Groups.ContainsKey(Names.AdminsGroup))
+        {
+            groups.Add(new DeclaredGroup(Declaration.AdminsGroup, true, implicitAdmins, LiveSeverity.Critical));
+        }
+
+        var expired = model.Expired
+            .Select(e => new DeclaredExpiredMembership(PrincipalRef.Group(e.Group).ToString(), e.Principal.ToString(), e.Expires))
+            .ToList();
+
+        var scopes = model.SecretScopes.Values
+            .Select(s => new DeclaredScope(s.Name, s.Acls.Select(a => new DeclaredPermission(a.Principal.ToString(), Vocabulary.Name(a.Permission))).ToList()))
+            .ToList();
+
+        var securables = model.CatalogGrants.GroupBy(g => g.On).OrderBy(g => g.Key)
+            .Select(on => new DeclaredSecurable(
+                Securable.Prefix(on.Key.Kind),
+                on.Key.Name,
+                on.GroupBy(g => g.To).OrderBy(g => g.Key)
+                    .Select(to => new DeclaredPrivileges(to.Key.ToString(), to.SelectMany(g => g.Privileges).Distinct().Order(StringComparer.Ordinal).ToList()))
+                    .ToList()))
+            .ToList();
+
+        var jobs = model.Jobs.Values
+            .Select(j => new DeclaredJob(j.Name, j.Permissions.Select(p => new DeclaredPermission(p.Principal.ToString(), Vocabulary.Name(p.Level))).ToList()))
+            .ToList();
+
+        List<DeclaredAssignment>? assignments = null;
+        if (model.Account is not null)
+        {
+            assignments = model.Groups.Values.Where(g => g.HasWorkspaceAssignment).Select(g => (g.Ref, g.WorkspaceAccess))
+                .Concat(model.ServicePrincipals.Values.Where(s => s.HasWorkspaceAssignment).Select(s => (s.Ref, s.WorkspaceAccess)))
+                .Concat(model.WebApps.Values.Where(w => w.HasWorkspaceAssignment).Select(w => (w.Ref, w.WorkspaceAccess)))
+                .Select(x => new DeclaredAssignment(x.Ref.ToString(), Vocabulary.Name(x.WorkspaceAccess)))
+                .ToList();
+        }
+
+        // Token permissions are read only when the stack manages them (topology.tokenUsage).
+        return new Declaration(principals.Values.OrderBy(p => p.Ref, StringComparer.Ordinal).ToList(), groups, expired, scopes,
+            securables, jobs, assignments, model.TokenUsage?.CanUse.Select(p => p.ToString()).ToList(), model.Deployer?.ApplicationId)
+        {
+            AutomationApplicationIds = model.Deployer?.Automation ?? [],
+        };
+    }
+
+    /// <summary>A principal that is named, not declared: a user, or a built-in group.</summary>
+    private static DeclaredPrincipal Referenced(PrincipalRef p, bool mustExist) => p.Kind switch
+    {
+        PrincipalKind.User => new(p.ToString(), PrincipalType.User, p.Key, null, false, false, mustExist),
+        PrincipalKind.Group => new(p.ToString(), PrincipalType.Group, p.Key, null, false, false, mustExist),
+        _ => new(p.ToString(), PrincipalType.ServicePrincipal, p.Key, null, false, false, mustExist),
+    };
+}

@@ -1,0 +1,88 @@
+using DatabricksAccess.Topology.Model;
+using DatabricksAccess.Topology.Planning;
+
+namespace DatabricksAccess.Topology.Evaluation;
+
+/// <summary>A change a reviewer must see besides access: what the stack may revoke, and how credentials rotate.</summary>
+/// <param name="Subject">The resource or credential it is about (a stable name).</param>
+/// <param name="Text">Review language, one line.</param>
+public sealed record PlanChange(string Kind, string Subject, string Text);
+
+/// <summary>Changes of authority (and of resource options that decide what a delete or replacement does) between two plans.</summary>
+public static class PlanDiff
+{
+    public const string AuthorityKind = "authority";
+    public const string RotationKind = "rotation";
+
+    public static IReadOnlyList<PlanChange> Compute(ResourcePlan before, ResourcePlan after)
+    {
+        var old = before.AllResources.Select(x => x.Resource).ToDictionary(r => r.Name, StringComparer.Ordinal);
+        var changes = new List<PlanChange>();
+        foreach (var r in after.AllResources.Select(x => x.Resource))
+        {
+            old.Remove(r.Name, out var previous);
+            if (r.Authority == Authority.Authoritative && previous?.Authority != Authority.Authoritative)
+            {
+                changes.Add(new(AuthorityKind, r.Name, $"{r.Name} becomes authoritative: an apply revokes {r.Revokes}"));
+            }
+            else if (previous is not null && previous.Authority != r.Authority)
+            {
+                changes.Add(new(AuthorityKind, r.Name, $"{r.Name} changes from {Name(previous.Authority)} to {Name(r.Authority)}"));
+            }
+            else if (previous is not null && previous.RetainOnDelete != r.RetainOnDelete)
+            {
+                changes.Add(new(AuthorityKind, r.Name, r.RetainOnDelete
+                    ? $"{r.Name} is now kept on delete (removing it from config leaves it in place)"
+                    : $"{r.Name} is no longer kept on delete (removing it from config deletes it)"));
+            }
+        }
+
+        foreach (var gone in old.Values.Where(r => r.Authority == Authority.Authoritative))
+        {
+            changes.Add(new(AuthorityKind, gone.Name, $"{gone.Name} is no longer managed: it was authoritative, and its delete {ResourceTraits.Of(gone.Type).Delete}"));
+        }
+
+        changes.AddRange(Rotations(before, after));
+        return changes.OrderBy(c => c.Kind, StringComparer.Ordinal).ThenBy(c => c.Subject, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Rotation-policy changes: a credential added or removed, its period, overlap or store changed.</summary>
+    private static IEnumerable<PlanChange> Rotations(ResourcePlan before, ResourcePlan after)
+    {
+        static Dictionary<string, CredentialPlan> ByKey(ResourcePlan plan) =>
+            plan.ServicePrincipals.SelectMany(s => s.Credentials).ToDictionary(c => $"{c.Principal} {c.Spec.KindName}", StringComparer.Ordinal);
+
+        static string Policy(CredentialPlan c) =>
+            $"every {c.Spec.RotationDays} days with {c.Spec.OverlapDays} days of overlap (each lives {c.Spec.LifetimeDays} days)";
+
+        static string Store(SecretLocation? s) => s is null ? "no store (the stack output only)" : $"store {s}";
+
+        var old = ByKey(before);
+        foreach (var (key, c) in ByKey(after))
+        {
+            var subject = $"{c.Principal} {c.Spec.KindName}";
+            if (!old.Remove(key, out var was))
+            {
+                yield return new(RotationKind, subject, $"{subject} is new: two slots, rotated {Policy(c)}, {Store(c.Spec.Store)}");
+                continue;
+            }
+
+            if (was.Spec.RotationDays != c.Spec.RotationDays || was.Spec.OverlapDays != c.Spec.OverlapDays)
+            {
+                yield return new(RotationKind, subject, $"{subject} rotation changes from {Policy(was)} to {Policy(c)}; the next rotation is {Instants.Format(c.NextRotation)}");
+            }
+
+            if (was.Spec.Store != c.Spec.Store)
+            {
+                yield return new(RotationKind, subject, $"{subject} moves from {Store(was.Spec.Store)} to {Store(c.Spec.Store)}");
+            }
+        }
+
+        foreach (var (key, gone) in old)
+        {
+            yield return new(RotationKind, key, $"{key} is removed: both slots are deleted, so consumers lose it at once");
+        }
+    }
+
+    private static string Name(Authority a) => a.ToString().ToLowerInvariant();
+}

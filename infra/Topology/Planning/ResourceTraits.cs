@@ -1,0 +1,62 @@
+namespace DatabricksAccess.Topology.Planning;
+
+/// <summary>
+/// What each resource type does to a live workspace, read from the provider implementations (terraform-provider-databricks,
+/// which pulumi-databricks 1.106 wraps; pulumi-azure-native 3.28; pulumi-random 4.21). The one decision taken from
+/// the type alone is delete-before-replace: it is needed wherever the provider derives the resource id from its
+/// inputs, so that a replacement yields the same id and Pulumi's default create-then-delete would delete what the
+/// create just wrote (pulumi/pulumi-databricks#642). README "What the stack owns" has the same table.
+/// </summary>
+public static class ResourceTraits
+{
+    /// <param name="IdFromInputs">The id is derived from the inputs (names, principals), not handed out by the service.</param>
+    /// <param name="Replaces">What forces a replacement.</param>
+    /// <param name="Delete">What a delete does.</param>
+    public sealed record Traits(bool IdFromInputs, string Replaces, string Delete);
+
+    public static readonly IReadOnlyDictionary<string, Traits> ByType = new Dictionary<string, Traits>(StringComparer.Ordinal)
+    {
+        [PulumiTypes.DatabricksProvider] = new(false, "host or account id", "nothing remote"),
+        [PulumiTypes.Group] = new(false, "nothing (display name updates in place)", "deletes the group"),
+        // id "<group id>|<member id>" (scim/resource_group_member.go); both ids force a new resource.
+        [PulumiTypes.GroupMember] = new(true, "group_id, member_id", "removes that member only"),
+        [PulumiTypes.ServicePrincipal] = new(false, "application_id", "deletes the service principal"),
+        // id "group/<id>", "user/<id>", "spn/<id>" (scim/resource_entitlement.go); create and update are a SCIM PATCH
+        // "replace" of the principal's entitlements, delete a PATCH "remove".
+        [PulumiTypes.Entitlements] = new(true, "group_id, user_id, service_principal_id", "removes the principal's entitlements"),
+        // id = scope name (secrets/resource_secret_scope.go); every argument forces a new scope.
+        [PulumiTypes.SecretScope] = new(true, "name, backend, keyvault_metadata", "deletes the scope and every secret in it"),
+        // id "<scope>|||<principal>" (secrets/resource_secret_acl.go).
+        [PulumiTypes.SecretAcl] = new(true, "scope, principal, permission", "removes that principal's ACL"),
+        // id "<scope>|||<key>" (secrets/resource_secret.go); string_value forces a new resource.
+        [PulumiTypes.Secret] = new(true, "scope, key, string_value", "deletes the key"),
+        // id "<securable type>/<name>" (catalog/resource_grants.go): authoritative for every principal.
+        [PulumiTypes.Grants] = new(true, "the securable", "revokes every grant on the securable"),
+        // id "<securable type>/<name>/<principal>" (catalog/resource_grant.go): replaces that principal's privileges.
+        [PulumiTypes.Grant] = new(true, "the securable, principal", "revokes that principal's privileges on the securable"),
+        [PulumiTypes.Job] = new(false, "nothing", "deletes the job"),
+        // id "/jobs/<id>" or "/authorization/tokens" (permissions/resource_permissions.go): the whole ACL of the object.
+        [PulumiTypes.Permissions] = new(true, "the object (job_id, authorization)", "resets the object's ACL to its owner and admins"),
+        // id = token id, handed out per create (tokens/resource_obo_token.go).
+        [PulumiTypes.OboToken] = new(false, "application_id, lifetime_seconds, comment", "revokes that token"),
+        // id = secret id, handed out per create (tokens/resource_service_principal_secret.go).
+        [PulumiTypes.ServicePrincipalSecret] = new(false, "service_principal_id, lifetime, time_rotating", "deletes that secret"),
+        // id "<workspace id>|<principal id>" (mws/resource_mws_permission_assignment.go); a PUT of the assignment.
+        [PulumiTypes.MwsPermissionAssignment] = new(true, "workspace_id, principal_id, permissions", "unassigns the principal from the workspace"),
+        // id = rule set name "accounts/<id>/servicePrincipals/<application id>/ruleSets/default"; a PUT of every rule.
+        [PulumiTypes.AccessControlRuleSet] = new(true, "name", "removes every grant rule of the rule set"),
+        [PulumiTypes.ResourceGroup] = new(true, "resourceGroupName, location", "deletes the group and everything in it"),
+        [PulumiTypes.AppServicePlan] = new(false, "auto-named: location, kind", "deletes the plan"),
+        [PulumiTypes.WebApp] = new(true, "name, resourceGroupName, location", "deletes the site"),
+        [PulumiTypes.UserAssignedIdentity] = new(false, "auto-named: resourceGroupName, location", "deletes the identity"),
+        // id ".../vaults/<vault>/secrets/<name>"; a value change is a new version of the same secret.
+        [PulumiTypes.KeyVaultSecret] = new(true, "vaultName, secretName, resourceGroupName", "nothing remote: ARM cannot delete Key Vault secrets"),
+        [PulumiTypes.RandomPassword] = new(false, "length and character rules", "nothing remote"),
+    };
+
+    public static Traits Of(string type) =>
+        ByType.TryGetValue(type, out var t) ? t : throw new KeyNotFoundException($"no traits recorded for resource type {type}");
+
+    /// <summary>Components are not registered with a provider and are never replaced by one.</summary>
+    public static bool DeleteBeforeReplace(string type) => ByType.TryGetValue(type, out var t) && t.IdFromInputs;
+}

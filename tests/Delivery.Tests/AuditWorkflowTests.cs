@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace DatabricksAccess.Delivery.Tests;
+
+/// <summary>drift.yml's <c>audit</c> job: shadow access per stack, read-only, one issue per stack kept in place.</summary>
+public sealed class AuditWorkflowTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("dbx-audit-wf-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static Job AuditJob => Repo.Workflow("drift").Job("audit");
+
+    [Fact]
+    public void Audit_runs_per_stack_as_a_read_only_identity_that_runs_no_pulumi()
+    {
+        var job = AuditJob;
+        Assert.Equal(Repo.Stacks, job.MatrixStacks);
+        Assert.Equal("false", job.Node.Map("strategy")?.Str("fail-fast"));
+        Assert.Equal("${{ matrix.stack }}-audit", job.Environment);
+        Assert.False(job.RunsPulumi);
+        Assert.DoesNotContain(job.Steps, s => s.IsAction("pulumi/auth-actions") || s.IsAction("pulumi/actions"));
+        Assert.Equal("${{ matrix.stack }}", job.Env["STACK"]);
+
+        var audit = Assert.Single(job.Steps, s => s.Id == "audit");
+        Assert.Contains("dotnet run --project infra/Topology -c Release --no-build -- audit --stack \"$STACK\" --format markdown", audit.Run, StringComparison.Ordinal);
+        Assert.Contains("echo \"code=$code\" >> \"$GITHUB_OUTPUT\"", audit.Run, StringComparison.Ordinal);
+
+        // A build failure cannot pass for findings (exit 1): the build is its own step before.
+        var steps = job.Steps.ToList();
+        Assert.True(steps.FindIndex(s => (s.Run ?? "").Contains("dotnet build infra/Topology", StringComparison.Ordinal)) is var build and >= 0
+                    && build < steps.FindIndex(s => s.Id == "audit"));
+
+        var last = job.Steps[^1];
+        Assert.Equal("steps.audit.outputs.code != '0'", last.Node.Str("if"));
+        Assert.Contains("exit 1", last.Run, StringComparison.Ordinal);
+    }
+
+    private sealed record Call(string Method, JsonElement Args);
+
+    /// <summary>Runs the job's github-script under node with a fake GitHub API; returns the calls it made.</summary>
+    private List<Call> RunIssueScript(string code, string report, params (int Number, string Title)[] open)
+    {
+        var step = Assert.Single(AuditJob.Steps, s => s.IsAction("actions/github-script"));
+        Assert.Equal("steps.audit.outputs.code == '0' || steps.audit.outputs.code == '1'", step.Node.Str("if"));
+        var reportFile = Path.Combine(_dir, "audit.md");
+        File.WriteAllText(reportFile, report);
+        var issues = JsonSerializer.Serialize(open.Select(o => new { number = o.Number, title = o.Title }));
+        var harness = $$"""
+            const calls = [];
+            const record = (method) => async (args) => { calls.push({ method, args }); return { data: { number: 99 } }; };
+            const github = {
+              rest: { issues: { listForRepo: record('listForRepo'), create: record('create'), update: record('update'), createComment: record('createComment') } },
+              paginate: async (fn, args) => { calls.push({ method: 'paginate', args }); return {{issues}}; },
+            };
+            const context = { repo: { owner: 'o', repo: 'r' }, serverUrl: 'https://github.example', runId: 5 };
+            const core = { info: () => {}, setFailed: (m) => calls.push({ method: 'setFailed', args: m }) };
+            (async () => {
+            {{step.With("script")}}
+            })().then(() => process.stdout.write(JSON.stringify(calls)), (e) => { console.error(e); process.exit(3); });
+            """;
+        var script = Path.Combine(_dir, "script.js");
+        File.WriteAllText(script, harness);
+        var info = new ProcessStartInfo("node", [script]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.Environment["STACK"] = "dev";
+        info.Environment["CODE"] = code;
+        info.Environment["REPORT_FILE"] = reportFile;
+        using var node = Process.Start(info) ?? throw new InvalidOperationException("node did not start");
+        var stdout = node.StandardOutput.ReadToEndAsync();
+        var stderr = node.StandardError.ReadToEndAsync();
+        Assert.True(node.WaitForExit(TimeSpan.FromSeconds(30)), "node did not finish");
+        Assert.True(node.ExitCode == 0, stderr.Result);
+        using var doc = JsonDocument.Parse(stdout.Result);
+        return doc.RootElement.EnumerateArray()
+            .Select(c => new Call(c.GetProperty("method").GetString()!, c.GetProperty("args").Clone()))
+            .Where(c => c.Method != "paginate")
+            .ToList();
+    }
+
+    [Fact]
+    public void Findings_open_one_issue_with_the_report()
+    {
+        var call = Assert.Single(RunIssueScript("1", "### report\n| a | b |"));
+        Assert.Equal("create", call.Method);
+        Assert.Equal("Shadow access in stack dev", call.Args.GetProperty("title").GetString());
+        Assert.Equal("shadow-access", call.Args.GetProperty("labels")[0].GetString());
+        Assert.EndsWith("### report\n| a | b |", call.Args.GetProperty("body").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Findings_update_the_open_issue_of_the_stack_in_place()
+    {
+        var call = Assert.Single(RunIssueScript("1", "new findings", (3, "Shadow access in stack prod"), (4, "Shadow access in stack dev")));
+        Assert.Equal("update", call.Method);
+        Assert.Equal(4, call.Args.GetProperty("issue_number").GetInt32());
+        Assert.EndsWith("new findings", call.Args.GetProperty("body").GetString(), StringComparison.Ordinal);
+        Assert.False(call.Args.TryGetProperty("state", out _));
+    }
+
+    [Fact]
+    public void A_clean_run_closes_the_stacks_issue_and_nothing_else()
+    {
+        var calls = RunIssueScript("0", "", (4, "Shadow access in stack dev"));
+        Assert.Equal(["createComment", "update"], calls.Select(c => c.Method));
+        Assert.Equal(4, calls[1].Args.GetProperty("issue_number").GetInt32());
+        Assert.Equal("closed", calls[1].Args.GetProperty("state").GetString());
+        Assert.Empty(RunIssueScript("0", ""));
+    }
+
+    [Fact]
+    public void A_report_too_long_for_an_issue_is_cut_at_a_line()
+    {
+        var line = "| low | missing | `x` | `y` | `" + new string('z', 80) + "` |\n";
+        var report = string.Concat(Enumerable.Repeat(line, 2000));
+        var body = Assert.Single(RunIssueScript("1", report)).Args.GetProperty("body").GetString()!;
+        Assert.True(body.Length < 61000, $"{body.Length} characters");
+        Assert.EndsWith("` |\n\n…(truncated: the full report is in the run summary)", body, StringComparison.Ordinal);
+    }
+}

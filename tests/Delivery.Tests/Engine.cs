@@ -1,0 +1,179 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace DatabricksAccess.Delivery.Tests;
+
+/// <summary>
+/// Documents shaped like the Pulumi CLI's own (v3.258.0), for the scheduled scripts' jq filters:
+/// <list type="bullet">
+/// <item><c>pulumi stack export</c>: <c>{ version: 3, deployment: { manifest, secrets_providers, resources } }</c>,
+/// each resource an <c>apitype.ResourceV3</c> (sdk/go/common/apitype/core.go: urn, custom, id, type, inputs,
+/// outputs, parent, provider, dependencies, created, modified, ...);</item>
+/// <item><c>pulumi preview --json</c> and <c>pulumi destroy --preview-only --json</c>: <c>display.PreviewDigest</c>
+/// (pkg/display/json.go), printed by <c>ShowPreviewDigest</c> (pkg/backend/display/json.go) with four-space
+/// indentation: steps <c>{ op, urn, provider, oldState, newState, diffReasons, replaceReasons, detailedDiff }</c>
+/// (<c>detailedDiff</c> always present, null without a diff), <c>diagnostics</c>, <c>duration</c>,
+/// <c>changeSummary</c>. <c>same</c> steps appear only for the root stack; a replacement is one logical
+/// <c>replace</c> step (display.go <c>shouldShow</c>).</item>
+/// </list>
+/// </summary>
+internal static class Engine
+{
+    public const string Project = "databricks-access";
+    public const string GroupMember = "databricks:index/groupMember:GroupMember";
+    public const string Group = "databricks:index/group:Group";
+    public const string GroupComponent = "databricks-access:index:GroupAccess";
+    public const string SpComponent = "databricks-access:index:DatabricksServicePrincipal";
+    public const string ScopeComponent = "databricks-access:index:SecretScopeAccess";
+    public const string OAuthSecret = "databricks:index/servicePrincipalSecret:ServicePrincipalSecret";
+    public const string OboToken = "databricks:index/oboToken:OboToken";
+    public const string Secret = "databricks:index/secret:Secret";
+    public const string WebApp = "azure-native:web:WebApp";
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, IndentSize = 4 };
+
+    public static string StackUrn(string stack) => $"urn:pulumi:{stack}::{Project}::pulumi:pulumi:Stack::{Project}-{stack}";
+
+    public static string Urn(string stack, string? parentType, string type, string name) =>
+        $"urn:pulumi:{stack}::{Project}::{(parentType is null ? type : $"{parentType}${type}")}::{name}";
+
+    public static string ProviderRef(string stack, string name = "default_1_106_0") =>
+        $"urn:pulumi:{stack}::{Project}::pulumi:providers:databricks::{name}::04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+    /// <summary>One resource as the state holds it.</summary>
+    public static JsonObject Resource(string urn, string type, string id, string? created, string? parent = null, JsonObject? inputs = null)
+    {
+        var r = new JsonObject
+        {
+            ["urn"] = urn,
+            ["custom"] = true,
+            ["id"] = id,
+            ["type"] = type,
+            ["inputs"] = inputs ?? new JsonObject(),
+            ["outputs"] = (inputs ?? new JsonObject()).DeepClone(),
+            ["parent"] = parent,
+            ["provider"] = ProviderRef(urn.Split("::")[0]["urn:pulumi:".Length..]),
+            ["propertyDependencies"] = new JsonObject(),
+        };
+        if (created is not null)
+        {
+            r["created"] = created;
+            r["modified"] = created;
+        }
+
+        if (parent is null)
+        {
+            r.Remove("parent");
+        }
+
+        return r;
+    }
+
+    public static JsonObject Component(string stack, string type, string name) => new()
+    {
+        ["urn"] = Urn(stack, null, type, name),
+        ["custom"] = false,
+        ["type"] = type,
+        ["parent"] = StackUrn(stack),
+        ["created"] = "2026-09-01T10:00:00.000000001Z",
+        ["modified"] = "2026-09-01T10:00:00.000000001Z",
+    };
+
+    /// <summary>`pulumi stack export` of a stack holding these resources (after its root stack).</summary>
+    public static string Export(string stack, params JsonObject[] resources)
+    {
+        var all = new JsonArray
+        {
+            new JsonObject
+            {
+                ["urn"] = StackUrn(stack),
+                ["custom"] = false,
+                ["type"] = "pulumi:pulumi:Stack",
+                ["outputs"] = new JsonObject { ["unmanagedMembers"] = new JsonObject() },
+                ["created"] = "2026-09-01T10:00:00.000000001Z",
+                ["modified"] = "2026-11-20T09:00:00.5Z",
+            },
+        };
+        foreach (var r in resources)
+        {
+            all.Add(r.DeepClone());
+        }
+
+        return new JsonObject
+        {
+            ["version"] = 3,
+            ["deployment"] = new JsonObject
+            {
+                ["manifest"] = new JsonObject { ["time"] = "2026-11-20T09:00:01.2Z", ["magic"] = "9f3c", ["version"] = "v3.258.0" },
+                ["secrets_providers"] = new JsonObject { ["type"] = "service", ["state"] = new JsonObject { ["url"] = "https://api.pulumi.com", ["owner"] = "contoso", ["project"] = Project, ["stack"] = stack } },
+                ["resources"] = all,
+            },
+        }.ToJsonString(Indented);
+    }
+
+    /// <summary>One step of a preview digest; states are copies of state resources.</summary>
+    public static JsonObject Step(string op, JsonObject? oldState, JsonObject? newState, params string[] replaceReasons)
+    {
+        var urn = (string)(oldState ?? newState)!["urn"]!;
+        var step = new JsonObject
+        {
+            ["op"] = op,
+            ["urn"] = urn,
+            ["provider"] = ((oldState ?? newState)!["provider"] as JsonValue)?.GetValue<string>(),
+        };
+        if (oldState is not null)
+        {
+            step["oldState"] = oldState.DeepClone();
+        }
+
+        if (newState is not null)
+        {
+            step["newState"] = newState.DeepClone();
+        }
+
+        if (op is "update" or "replace")
+        {
+            step["diffReasons"] = new JsonArray(replaceReasons.Length == 0 ? [JsonValue.Create("string_value")] : replaceReasons.Select(r => (JsonNode)JsonValue.Create(r)!).ToArray());
+        }
+
+        if (op == "replace")
+        {
+            step["replaceReasons"] = new JsonArray(replaceReasons.Select(r => (JsonNode)JsonValue.Create(r)!).ToArray());
+        }
+
+        step["detailedDiff"] = op is "update" or "replace"
+            ? new JsonObject { [(replaceReasons.FirstOrDefault() ?? "string_value")] = new JsonObject { ["kind"] = op == "replace" ? "update-replace" : "update", ["inputDiff"] = true } }
+            : null;
+        return step;
+    }
+
+    /// <summary>A preview digest: the root stack's `same` step first, then the given steps.</summary>
+    public static string Digest(string stack, IEnumerable<JsonObject> steps, JsonArray? diagnostics = null)
+    {
+        var root = new JsonObject { ["urn"] = StackUrn(stack), ["custom"] = false, ["type"] = "pulumi:pulumi:Stack" };
+        var list = new JsonArray { new JsonObject { ["op"] = "same", ["urn"] = StackUrn(stack), ["oldState"] = root.DeepClone(), ["newState"] = root.DeepClone(), ["detailedDiff"] = null } };
+        var summary = new JsonObject { ["same"] = 40 };
+        foreach (var s in steps)
+        {
+            list.Add(s.DeepClone());
+            var op = (string)s["op"]!;
+            summary[op] = (summary[op]?.GetValue<int>() ?? 0) + 1;
+        }
+
+        var digest = new JsonObject
+        {
+            ["config"] = new JsonObject { ["databricks:host"] = "https://adb-1.1.azuredatabricks.net", ["databricks-access:publishingApiToken"] = "[secret]" },
+            ["steps"] = list,
+            ["duration"] = 4_213_000_000L,
+            ["changeSummary"] = summary,
+        };
+        if (diagnostics is not null)
+        {
+            digest["diagnostics"] = diagnostics;
+        }
+
+        return digest.ToJsonString(Indented);
+    }
+
+    public static JsonObject Diagnostic(string severity, string message) => new() { ["message"] = message, ["severity"] = severity };
+}

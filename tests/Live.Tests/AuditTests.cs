@@ -1,0 +1,215 @@
+using System.Text.Json;
+
+namespace DatabricksAccess.Live.Tests;
+
+/// <summary><c>audit --file</c> end to end against the fake workspace and account.</summary>
+public sealed class AuditTests : IDisposable
+{
+    private readonly Fixture _f = new();
+
+    public void Dispose() => _f.Dispose();
+
+    private static List<(string Kind, string Severity, string? Principal, string Object, string Detail)> Findings(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.GetProperty("findings").EnumerateArray()
+            .Select(f => (f.GetProperty("kind").GetString()!, f.GetProperty("severity").GetString()!, f.GetProperty("principal").GetString(),
+                f.GetProperty("object").GetString()!, f.GetProperty("detail").GetString()!))
+            .ToList();
+    }
+
+    /// <summary>One of each kind of shadow access, made outside the stack.</summary>
+    private void Shadow()
+    {
+        var f = _f.Fake;
+        _f.Analysts.Members.Add(FakeDatabricks.UserRef(_f.Mallory));                 // out-of-band member
+        _f.Admins.Members.Add(FakeDatabricks.UserRef(_f.Eve));                       // out-of-band admin
+        f.Scopes["app-secrets"].Add(new FakeAcl("contractors", "WRITE"));            // out-of-band ACL
+        f.Grants["schema/main.sales"].Add(new FakeGrant("mallory@contoso.com", ["MODIFY"])); // out-of-band grant
+        f.Jobs.Single(j => j.Id == 42).Acl.Add(new FakePermission("eve@contoso.com", null, null, "CAN_MANAGE")); // job permission
+        f.Assignments.Add(new FakeAssignment(104, null, "contractors", null, "contractors", ["USER"])); // assignment
+        _f.Analysts.Members.Add(FakeDatabricks.UserRef(_f.Bob));                     // expired but still present
+    }
+
+    [Fact]
+    public void A_clean_workspace_reports_nothing_and_exits_zero()
+    {
+        var (code, @out, err) = _f.Audit();
+        Assert.Equal((0, string.Empty), (code, err));
+        Assert.Equal($"Audit of {_f.WriteStack()} at 2026-11-25T12:00:00Z against {_f.Fake.Url}/ and {_f.Fake.Url}/: no findings", @out.TrimEnd());
+
+        var (jsonCode, json, _) = _f.Audit("json");
+        Assert.Equal(0, jsonCode);
+        Assert.Empty(Findings(json));
+    }
+
+    [Fact]
+    public void Each_out_of_band_access_is_reported_exactly_once_with_its_kind_and_severity()
+    {
+        Shadow();
+        var (code, json, err) = _f.Audit("json");
+        Assert.Equal((1, string.Empty), (code, err));
+        var findings = Findings(json);
+        Assert.Equal(
+            [
+                ("undeclared-admin", "critical", "user:eve@contoso.com", "group:admins"),
+                ("undeclared-acl", "high", "group:contractors", "scope:app-secrets"),
+                ("undeclared-grant", "high", "user:mallory@contoso.com", "schema:main.sales"),
+                ("undeclared-job-permission", "high", "user:eve@contoso.com", "job:nightly"),
+                // Membership of analysts grants CAN_MANAGE_RUN on the job: medium.
+                ("undeclared-member", "medium", "user:mallory@contoso.com", "group:analysts"),
+                ("expired-still-present", "medium", "user:bob@contoso.com", "group:analysts"),
+                ("undeclared-assignment", "low", "group:contractors", "workspace"),
+            ],
+            findings.Select(x => (x.Kind, x.Severity, x.Principal, x.Object)).ToList());
+        Assert.Equal("membership expired at 2026-11-01T00:00:00Z and is still live", findings.Single(x => x.Kind == "expired-still-present").Detail);
+        Assert.Equal("WRITE on the scope without a declaration", findings.Single(x => x.Kind == "undeclared-acl").Detail);
+        Assert.Equal("CAN_MANAGE on the job without a declaration (job_id 42)", findings.Single(x => x.Kind == "undeclared-job-permission").Detail);
+    }
+
+    [Fact]
+    public void Text_output_is_one_line_per_finding()
+    {
+        Shadow();
+        var (code, @out, _) = _f.Audit();
+        Assert.Equal(1, code);
+        var lines = @out.TrimEnd().Split('\n');
+        Assert.EndsWith(": 7 finding(s)", lines[0], StringComparison.Ordinal);
+        Assert.Equal(8, lines.Length);
+        Assert.Equal("  critical undeclared-admin          user:eve@contoso.com on group:admins: a member of admins (a workspace admin) that the stack does not declare", lines[1]);
+    }
+
+    [Fact]
+    public void Markdown_output_is_a_table_with_one_row_per_finding()
+    {
+        Shadow();
+        var (code, md, _) = _f.Audit("markdown");
+        Assert.Equal(1, code);
+        var rows = md.Split('\n').Where(l => l.StartsWith("| ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(8, rows.Count); // the header row and 7 findings (the separator row starts "|---")
+        Assert.Contains("| high | undeclared-grant | `user:mallory@contoso.com` | `schema:main.sales` | `MODIFY without a declaration` |", rows);
+    }
+
+    [Fact]
+    public void The_deployer_inherited_permissions_and_the_scope_creator_are_declared()
+    {
+        // The clean fixture holds: the deployer in admins, ADMIN-assigned, IS_OWNER of the job and MANAGE on the
+        // scope it created; admins' inherited CAN_MANAGE on the job. None is a finding; without the deployer all are.
+        var yaml = _f.StackYaml().Replace($"  databricks-access:deployer:\n    applicationId: {Fixture.Deployer}\n", string.Empty, StringComparison.Ordinal);
+        Assert.NotEqual(yaml, _f.StackYaml());
+        var (code, json, _) = _f.Audit("json", stack: _f.WriteStack(yaml));
+        Assert.Equal(1, code);
+        Assert.Equal(
+            [
+                ("undeclared-admin", $"sp:{Fixture.Deployer}", "group:admins"),
+                ("undeclared-admin", $"sp:{Fixture.Deployer}", "workspace"),
+                ("undeclared-acl", $"sp:{Fixture.Deployer}", "scope:app-secrets"),
+                ("undeclared-job-permission", $"sp:{Fixture.Deployer}", "job:nightly"),
+            ],
+            Findings(json).Select(x => (x.Kind, x.Principal!, x.Object)).ToList());
+    }
+
+    [Fact]
+    public void Automation_identities_listed_with_the_deployer_are_declared_admins()
+    {
+        const string Scheduled = "99999999-0000-4000-8000-0000000000aa";
+        var scheduled = new FakeSp("s9", Scheduled, "gh-scheduled");
+        _f.Fake.Sps.Add(scheduled);
+        _f.Fake.AccountSps.Add(scheduled);
+        _f.Admins.Members.Add(FakeDatabricks.SpRef(scheduled));
+        _f.Fake.Assignments.Add(new FakeAssignment(109, null, null, Scheduled, "gh-scheduled", ["ADMIN"]));
+
+        var (code, json, _) = _f.Audit("json");
+        Assert.Equal(1, code);
+        Assert.Equal(
+            [("undeclared-admin", $"sp:{Scheduled}", "group:admins"), ("undeclared-admin", $"sp:{Scheduled}", "workspace")],
+            Findings(json).Select(x => (x.Kind, x.Principal!, x.Object)).ToList());
+
+        var yaml = _f.StackYaml().Replace($"    applicationId: {Fixture.Deployer}\n", $"    applicationId: {Fixture.Deployer}\n    automation: [{Scheduled}]\n", StringComparison.Ordinal);
+        Assert.NotEqual(yaml, _f.StackYaml());
+        var (clean, cleanJson, _) = _f.Audit("json", stack: _f.WriteStack(yaml));
+        Assert.Equal(0, clean);
+        Assert.Empty(Findings(cleanJson));
+    }
+
+    [Fact]
+    public void Declared_but_absent_things_are_missing_and_unknown_principals_unresolved()
+    {
+        _f.Analysts.Members.Clear();                                  // alice's declared membership is gone
+        _f.Fake.Scopes.Remove("app-secrets");                         // the scope is gone
+        _f.Fake.Jobs.RemoveAll(j => j.Name == "nightly");             // the job is gone
+        _f.Fake.Grants.Clear();                                       // the schema answers 404
+        _f.Fake.Users.Remove(_f.Lead);                                // a declared admin is not found...
+        _f.Admins.Members.RemoveAll(m => m.Id == _f.Lead.Id);         // ...anywhere
+        _f.Fake.Assignments.RemoveAll(a => a.Sp == Fixture.EtlApp);   // a declared assignment is gone
+        var (code, json, err) = _f.Audit("json");
+        Assert.Equal((1, string.Empty), (code, err));
+        Assert.Equal(
+            [
+                ("missing", "user:alice@contoso.com", "group:analysts", "declared member is not a member"),
+                ("missing", null, "job:nightly", "no job has this name"),
+                ("missing", null, "schema:main.sales", "the securable does not exist (HTTP 404)"),
+                ("missing", null, "scope:app-secrets", "the secret scope does not exist"),
+                ("missing", "sp:etl-runner", "workspace", "declared USER assignment is absent"),
+                ("unresolved", "user:lead@contoso.com", "workspace", "no user 'lead@contoso.com' in the workspace"),
+            ],
+            Findings(json).Select(x => (x.Kind, x.Principal, x.Object, x.Detail)).ToList());
+        Assert.All(Findings(json), x => Assert.Equal("low", x.Severity));
+    }
+
+    [Fact]
+    public void With_token_usage_managed_a_principal_that_can_use_tokens_unlisted_is_a_token_user()
+    {
+        _f.Fake.TokenAcl =
+        [
+            new FakePermission(null, "admins", null, "CAN_MANAGE"),
+            new FakePermission(null, "Analysts", null, "CAN_USE"),
+            new FakePermission("mallory@contoso.com", null, null, "CAN_USE"),
+        ];
+        var stack = _f.WriteStack(_f.StackYaml("""
+                tokenUsage:
+                  canUse: [group:analysts]
+            """));
+        var (code, json, err) = _f.Audit("json", stack: stack);
+        Assert.Equal((1, string.Empty), (code, err));
+        Assert.Equal([("token-user", "medium", "user:mallory@contoso.com", "tokens")], Findings(json).Select(x => (x.Kind, x.Severity, x.Principal!, x.Object)).ToList());
+        Assert.Contains("GET /api/2.0/permissions/authorization/tokens", _f.Fake.Requests);
+    }
+
+    [Fact]
+    public void Without_token_usage_managed_token_permissions_are_not_read()
+    {
+        Assert.Equal(0, _f.Audit().Code);
+        Assert.DoesNotContain(_f.Fake.Requests, r => r.Contains("authorization/tokens", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Only_GET_is_ever_sent_with_the_bearer_token_to_exactly_the_documented_endpoints()
+    {
+        Shadow();
+        Assert.Equal(1, _f.Audit().Code);
+        Assert.All(_f.Fake.Methods, m => Assert.Equal("GET", m));
+        Assert.All(_f.Fake.Server.LogEntries, e => Assert.Equal($"Bearer {Fixture.Token}", e.RequestMessage!.Headers!["Authorization"].Single()));
+        var account = $"/api/2.0/accounts/{FakeDatabricks.AccountId}";
+        Assert.Equal(
+            [
+                // SCIM paging: 5 users in pages of 2; 2 groups and 2 service principals fill one page each (totalResults).
+                "GET /api/2.0/preview/scim/v2/Users?startIndex=1&count=2",
+                "GET /api/2.0/preview/scim/v2/Users?startIndex=3&count=2",
+                "GET /api/2.0/preview/scim/v2/Users?startIndex=5&count=2",
+                "GET /api/2.0/preview/scim/v2/Groups?startIndex=1&count=2",
+                "GET /api/2.0/preview/scim/v2/ServicePrincipals?startIndex=1&count=2",
+                $"GET {account}/scim/v2/Groups?startIndex=1&count=2",
+                $"GET {account}/scim/v2/ServicePrincipals?startIndex=1&count=2",
+                $"GET {account}/workspaces/{FakeDatabricks.WorkspaceId}/permissionassignments",
+                "GET /api/2.0/secrets/scopes/list",
+                "GET /api/2.0/secrets/acls/list?scope=app-secrets",
+                // Jobs paging with page_token: 3 jobs in pages of 2.
+                "GET /api/2.1/jobs/list?limit=2",
+                "GET /api/2.1/jobs/list?limit=2&page_token=page-2",
+                "GET /api/2.0/permissions/jobs/42",
+                "GET /api/2.1/unity-catalog/permissions/schema/main.sales",
+            ],
+            _f.Fake.Requests);
+    }
+}

@@ -1,0 +1,263 @@
+using System.Text.Json;
+using CsCheck;
+using DatabricksAccess.Topology.Cli;
+using DatabricksAccess.Topology.Evaluation;
+using DatabricksAccess.Topology.Model;
+using DatabricksAccess.Topology.Planning;
+using Microsoft.Extensions.Time.Testing;
+using static DatabricksAccess.Topology.Tests.TestSupport;
+
+namespace DatabricksAccess.Topology.Tests;
+
+/// <summary>Two-slot credential rotation: config rules, fixed rotation instants, overlap at every instant, plan and diff.</summary>
+public class CredentialTests
+{
+    private static CredentialSpec Spec(int rotation, int overlap) =>
+        new(CredentialKind.Token, rotation, overlap, new SecretLocation("app", "tok"), null, "p", "p");
+
+    [Fact]
+    public void Rotation_instants_are_fixed_points_and_a_slot_changes_exactly_at_its_boundary()
+    {
+        // 2026-11-27 is day 20,784 since the Unix epoch: rotation 1,299 of a 16-day period, odd, so slot b.
+        var boundary = new DateTimeOffset(2026, 11, 27, 0, 0, 0, TimeSpan.Zero);
+        var spec = Spec(16, 4);
+        var before = CredentialRotation.Plan(PrincipalRef.Sp("ci"), spec, "sp-ci-token", null, boundary - TimeSpan.FromTicks(1), ProviderScope.Workspace);
+        var at = CredentialRotation.Plan(PrincipalRef.Sp("ci"), spec, "sp-ci-token", null, boundary, ProviderScope.Workspace);
+        var last = CredentialRotation.Plan(PrincipalRef.Sp("ci"), spec, "sp-ci-token", null, boundary + TimeSpan.FromDays(16) - TimeSpan.FromTicks(1), ProviderScope.Workspace);
+
+        Assert.Equal(('a', new DateTimeOffset(2026, 11, 11, 0, 0, 0, TimeSpan.Zero)), (before.Current.Slot, before.Current.Issued));
+        Assert.Equal(('b', boundary), (at.Current.Slot, at.Current.Issued));
+        Assert.Equal(before.A, at.A with { Current = true });      // slot a is left alone at the switch ...
+        Assert.NotEqual(before.B.Keeper, at.B.Keeper);              // ... and only slot b is renewed
+        Assert.Equal(at, last);
+        Assert.Equal(boundary + TimeSpan.FromDays(16), at.NextRotation);
+        Assert.Equal(boundary + TimeSpan.FromDays(20), at.B.Expires); // issued + rotation + overlap
+        Assert.Equal(boundary + TimeSpan.FromDays(4), at.A.Expires);  // the previous one: valid for the overlap
+        Assert.Equal("slot-b-2026-11-27T00:00:00Z", at.B.Keeper);
+        Assert.Equal("sp-ci-token-b", at.B.ResourceName);
+    }
+
+    [Fact]
+    public void Rotation_works_before_the_epoch_and_at_both_ends_of_the_calendar()
+    {
+        var early = CredentialRotation.Plan(PrincipalRef.Sp("ci"), Spec(30, 7), "r", null, new DateTimeOffset(1969, 12, 31, 23, 0, 0, TimeSpan.Zero), ProviderScope.Workspace);
+        Assert.Equal((-1L, 'b'), (early.Current.Rotation, early.Current.Slot));
+        Assert.Equal(DateTimeOffset.UnixEpoch - TimeSpan.FromDays(30), early.Current.Issued);
+
+        foreach (var now in new[] { DateTimeOffset.MinValue, DateTimeOffset.MaxValue })
+        {
+            var plan = CredentialRotation.Plan(PrincipalRef.Sp("ci"), Spec(90, 7), "r", null, now, ProviderScope.Workspace);
+            Assert.True(plan.Current.Issued <= now && plan.Current.Expires >= plan.Current.Issued);
+        }
+    }
+
+    /// <summary>
+    /// A simulated estate applies the plan at every step (as the hourly job does): a slot whose keeper changed gets a
+    /// new credential created at that moment, living rotation + overlap; the store takes the current slot's value.
+    /// </summary>
+    private static void Walk(int rotation, int overlap, DateTimeOffset start, TimeSpan step, int steps, IEnumerable<DateTimeOffset>? extra = null)
+    {
+        var spec = Spec(rotation, overlap);
+        var live = new Dictionary<char, (string Keeper, DateTimeOffset Created, DateTimeOffset Expires, int Id)>();
+        (char Slot, int Id, DateTimeOffset Expires)? stored = null;
+        var nextId = 0;
+        var instants = Enumerable.Range(0, steps).Select(i => start + (step * i)).Concat(extra ?? []).Order().Distinct();
+        foreach (var t in instants)
+        {
+            var plan = CredentialRotation.Plan(PrincipalRef.Sp("ci"), spec, "r", "store", t, ProviderScope.Workspace);
+            Assert.True(plan.A.Current ^ plan.B.Current, $"{t:O}: exactly one slot is current");
+            var current = plan.Current;
+            Assert.True(current.Issued <= t && t < current.Issued + TimeSpan.FromDays(rotation), $"{t:O}: the current slot was issued within the last rotation period");
+
+            var replaced = 0;
+            foreach (var slot in plan.Slots)
+            {
+                if (!live.TryGetValue(slot.Slot, out var cred) || cred.Keeper != slot.Keeper)
+                {
+                    live[slot.Slot] = (slot.Keeper, t, t + TimeSpan.FromDays(spec.LifetimeDays), nextId++);
+                    replaced++;
+                }
+            }
+
+            Assert.True(replaced <= 1 || stored is null, $"{t:O}: a rotation replaces one slot, never both");
+            var previous = stored;
+            var now = live[current.Slot];
+            stored = (current.Slot, now.Id, now.Expires);
+            Assert.True(now.Expires - t >= TimeSpan.FromDays(overlap), $"{t:O}: the stored credential has at least the overlap of validity left");
+            if (previous is { } p && p.Slot != current.Slot)
+            {
+                // The switch: the credential consumers held until now stays valid for the overlap after it.
+                Assert.True(p.Expires >= current.Issued + TimeSpan.FromDays(overlap), $"{t:O}: the previous credential outlives the switch by the overlap");
+                Assert.Equal(p.Id, live[p.Slot].Id);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(30, 7)]
+    [InlineData(25, 5)]
+    [InlineData(60, 30)]
+    [InlineData(90, 89)]
+    [InlineData(2, 1)]
+    public void Walking_three_years_hourly_there_is_always_one_current_stored_valid_credential_with_overlap(int rotation, int overlap)
+    {
+        var start = new DateTimeOffset(2026, 1, 1, 0, 30, 0, TimeSpan.Zero);
+        var boundaries = Enumerable.Range(0, (3 * 366 / rotation) + 2)
+            .Select(i => CredentialRotation.At(CredentialRotation.Index(start, rotation) + i, rotation))
+            .SelectMany(b => new[] { b - TimeSpan.FromTicks(1), b, b + TimeSpan.FromTicks(1) });
+        Walk(rotation, overlap, start, TimeSpan.FromHours(1), 3 * 365 * 24, boundaries);
+    }
+
+    [Fact]
+    public void Walking_three_years_daily_holds_for_any_rotation_and_overlap()
+    {
+        Gen.Select(Gen.Int[2, 120], Gen.Int[0, 10_000])
+            .Select((r, o) => (Rotation: r, Overlap: 1 + (o % (r - 1)), Offset: o))
+            .Sample(x => Walk(x.Rotation, x.Overlap, new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero) + TimeSpan.FromMinutes(x.Offset), TimeSpan.FromDays(1), 3 * 365), iter: 40);
+    }
+
+    [Theory]
+    [InlineData("{ rotationDays: 30 }", 30, 7)]
+    [InlineData("{ rotationDays: 30, overlapDays: 10 }", 30, 10)]
+    [InlineData("{ rotationDays: 25, lifetimeDays: 30 }", 25, 5)]
+    [InlineData("{ rotationDays: 25, overlapDays: 5, lifetimeDays: 30 }", 25, 5)]
+    public void Overlap_defaults_to_seven_days_or_follows_a_written_lifetime(string credential, int rotation, int overlap)
+    {
+        var result = Evaluate($"servicePrincipals:\n  ci:\n    oauthSecret: {credential}\n    token: {credential}\n");
+        Assert.Equal(0, result.ExitCode);
+        var sp = result.Model.ServicePrincipals["ci"];
+        Assert.Equal((rotation, overlap, rotation + overlap), (sp.OAuthSecret!.RotationDays, sp.OAuthSecret.OverlapDays, sp.OAuthSecret.LifetimeDays));
+        Assert.Equal((rotation, overlap), (sp.Token!.RotationDays, sp.Token.OverlapDays));
+    }
+
+    [Theory]
+    [InlineData("{ rotationDays: 30, overlapDays: 0 }", "topology.servicePrincipals.ci.token.overlapDays: overlapDays 0 must be more than 0 and less than rotationDays (30)")]
+    [InlineData("{ rotationDays: 30, overlapDays: 30 }", "topology.servicePrincipals.ci.token.overlapDays: overlapDays 30 must be more than 0 and less than rotationDays (30)")]
+    [InlineData("{ rotationDays: 7 }", "topology.servicePrincipals.ci.token.rotationDays: the default overlap of 7 days must be more than 0 and less than rotationDays (7)")]
+    [InlineData("{ rotationDays: 30, lifetimeDays: 30 }", "topology.servicePrincipals.ci.token.lifetimeDays: lifetimeDays 30 gives an overlap of 0 days, which must be more than 0 and less than rotationDays (30)")]
+    [InlineData("{ rotationDays: 20, lifetimeDays: 60 }", "topology.servicePrincipals.ci.token.lifetimeDays: lifetimeDays 60 gives an overlap of 40 days, which must be more than 0 and less than rotationDays (20)")]
+    [InlineData("{ rotationDays: 20, overlapDays: 5, lifetimeDays: 30 }", "topology.servicePrincipals.ci.token.lifetimeDays: a credential lives exactly rotationDays + overlapDays (20 + 5 = 25 days), not 30; drop lifetimeDays or make it 25")]
+    public void Overlap_must_be_positive_and_shorter_than_the_rotation(string credential, string error)
+    {
+        var result = Evaluate($"servicePrincipals:\n  ci:\n    token: {credential}\n");
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith(error, Assert.Single(Lines(result, Severity.Error)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Token_lifetime_policy_caps_rotation_plus_overlap_and_rotation_policy_caps_both_kinds()
+    {
+        var result = Evaluate("""
+            servicePrincipals:
+              ci:
+                token: { rotationDays: 80, overlapDays: 20 }
+                oauthSecret: { rotationDays: 100, overlapDays: 50 }
+            """);
+        Assert.Equal(
+            [
+                "topology.servicePrincipals.ci.oauthSecret.rotationDays: policy rotation-period: OAuth secret rotation every 100 days exceeds maxRotationDays (90)",
+                "topology.servicePrincipals.ci.token.overlapDays: policy token-lifetime: token lifetime 100 days (rotationDays 80 + overlapDays 20) exceeds maxTokenLifetimeDays (90)",
+            ],
+            Lines(result, Severity.Violation).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Stores_go_to_the_scope_backend_and_an_oauth_secret_without_one_is_a_stack_output()
+    {
+        var result = Evaluate("""
+            secretScopes:
+              app: {}
+              vault:
+                backend: azure-keyvault
+                keyVault: { resourceId: /subscriptions/s/resourceGroups/rg-kv/providers/Microsoft.KeyVault/vaults/kv-app, dnsName: https://kv-app.vault.azure.net/ }
+            servicePrincipals:
+              loader: { oauthSecret: { rotationDays: 30, store: vault/loader-oauth } }
+              ci: { token: { rotationDays: 30, store: app/ci-token } }
+              bare: { oauthSecret: { rotationDays: 30 } }
+            """);
+        Assert.Equal(0, result.ExitCode);
+        var resources = result.Plan!.AllResources.Select(x => x.Resource).ToDictionary(r => r.Name);
+        Assert.Equal((PulumiTypes.KeyVaultSecret, Authority.Additive), (resources["scope-vault-secret-loader-oauth"].Type, resources["scope-vault-secret-loader-oauth"].Authority));
+        Assert.Equal(PulumiTypes.Secret, resources["scope-app-secret-ci-token"].Type);
+        Assert.Equal("scope-vault-secret-loader-oauth", result.Plan.ServicePrincipals.Single(s => s.Spec.Key == "loader").OAuthSecret!.StoreResource);
+        Assert.Contains("topology.servicePrincipals.bare.oauthSecret: warning: no store: consumers must read the current OAuth secret of sp:bare from the secret stack output oauthSecrets.bare (pulumi stack output --show-secrets); set store: <scope>/<key> to deliver it where they read",
+            Lines(result));
+    }
+
+    [Fact]
+    public void A_store_key_must_suit_the_scope_backend()
+    {
+        var result = Evaluate("""
+            secretScopes:
+              vault:
+                backend: azure-keyvault
+                keyVault: { resourceId: /subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv, dnsName: https://kv.vault.azure.net/ }
+              app: {}
+            servicePrincipals:
+              a: { oauthSecret: { rotationDays: 30, store: vault/has_underscore } }
+              b: { token: { rotationDays: 30, store: "app/has space" } }
+              c: { token: { rotationDays: 30, store: missing/key } }
+            """);
+        Assert.Equal(
+            [
+                "topology.servicePrincipals.a.oauthSecret.store: 'has_underscore' is not a Key Vault secret name (1-127 letters, digits and '-'); scope 'vault' is Key Vault-backed",
+                "topology.servicePrincipals.b.token.store: 'has space' is not a Databricks secret key (1-128 letters, digits, '-', '_' and '.')",
+                "topology.servicePrincipals.c.token.store: secret scope 'missing' is not declared in topology.secretScopes",
+            ],
+            Lines(result, Severity.Error));
+    }
+
+    [Fact]
+    public void Plan_json_lists_both_slots_of_every_credential()
+    {
+        var dir = Directory.CreateTempSubdirectory("dbx-access-cred-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "Pulumi.yaml"), "name: databricks-access\nruntime: dotnet\n");
+            File.WriteAllText(Path.Combine(dir, "Pulumi.t.yaml"), StackYaml("""
+                secretScopes: { app: {} }
+                servicePrincipals:
+                  loader: { token: { rotationDays: 16, overlapDays: 4, store: app/tok } }
+                """));
+            var @out = new StringWriter();
+            var now = new DateTimeOffset(2026, 11, 27, 0, 0, 0, TimeSpan.Zero);
+            Assert.Equal(0, Program.Run(["plan", "--stack", "t", "--format", "json"], @out, new StringWriter(), new FakeTimeProvider(now), dir));
+            using var json = JsonDocument.Parse(@out.ToString());
+            var slots = json.RootElement.GetProperty("credentials").EnumerateArray()
+                .Select(c => string.Join(' ', "principal kind slot issued expires current store resource".Split(' ').Select(k => c.TryGetProperty(k, out var v) ? v.ToString() : "-")))
+                .ToList();
+            Assert.Equal(
+                [
+                    "sp:loader token a 2026-11-11T00:00:00Z 2026-12-01T00:00:00Z False - sp-loader-token-a",
+                    "sp:loader token b 2026-11-27T00:00:00Z 2026-12-17T00:00:00Z True app/tok sp-loader-token-b",
+                ],
+                slots);
+
+            var text = new StringWriter();
+            Assert.Equal(0, Program.Run(["plan", "--stack", "t"], text, new StringWriter(), new FakeTimeProvider(now), dir));
+            Assert.Contains("Credentials (1, two slots each; the store holds the current slot)", text.ToString(), StringComparison.Ordinal);
+            Assert.Contains("2026-12-13T00:00:00Z (renews a)", text.ToString().Replace("\n", string.Empty, StringComparison.Ordinal).Replace("│", string.Empty, StringComparison.Ordinal).Replace("  ", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_diff_reports_a_rotation_policy_change_in_review_language()
+    {
+        var before = Evaluate("servicePrincipals: { loader: { oauthSecret: { rotationDays: 60, lifetimeDays: 90 } } }");
+        var after = Evaluate("""
+            secretScopes: { app: {} }
+            servicePrincipals: { loader: { oauthSecret: { rotationDays: 30, store: app/oauth } }, ci: { token: { rotationDays: 20 } } }
+            """);
+        Assert.Equal(
+            [
+                "sp:ci token is new: two slots, rotated every 20 days with 7 days of overlap (each lives 27 days), no store (the stack output only)",
+                "sp:loader oauth-secret rotation changes from every 60 days with 30 days of overlap (each lives 90 days) to every 30 days with 7 days of overlap (each lives 37 days); the next rotation is 2026-12-03T00:00:00Z",
+                "sp:loader oauth-secret moves from no store (the stack output only) to store app/oauth",
+            ],
+            PlanDiff.Compute(before.Plan!, after.Plan!).Where(c => c.Kind == PlanDiff.RotationKind).Select(c => c.Text));
+    }
+}
