@@ -172,7 +172,7 @@ public static class TopologyGenerator
             {
                 var scope = rng.Next(scopes);
                 var key = $"token-{spNames[i]}";
-                sb.Append(CultureInfo.InvariantCulture, $"        token: {{ lifetimeDays: 60, rotationDays: 30, store: {scopeNames[scope]}/{key} }}\n");
+                sb.Append(CultureInfo.InvariantCulture, $"        token: {{ rotationDays: 30, overlapDays: 7, store: {scopeNames[scope]}/{key} }}\n");
             }
             else
             {
