@@ -110,4 +110,34 @@ public class PlanTests
             ],
             result.Plan!.Lookups);
     }
+
+    [Fact]
+    public void The_blast_radius_a_check_shows_is_the_full_plans_without_planning_the_rest()
+    {
+        var optIns = Evaluate("""
+            builtinEntitlements: true
+            authoritativeGrants: [catalog:main]
+            tokenUsage: { canUse: [sp:ci, group:analysts] }
+            servicePrincipals:
+              ci: { token: { rotationDays: 20, overlapDays: 5 } }
+            groups:
+              analysts: { members: [user:a@contoso.com] }
+              users: { existing: true, entitlements: [workspace-access] }
+              admins: { existing: true, entitlements: [allow-cluster-create], members: [{ principal: user:b@contoso.com, expires: "2026-11-25T18:00:00Z", reason: r }] }
+            catalogGrants:
+              - { on: catalog:main, to: group:analysts, privileges: [USE_CATALOG] }
+              - { on: catalog:other, to: group:analysts, privileges: [USE_CATALOG] }
+            """, account: Account);
+        Assert.True(optIns.IsValid, string.Join("\n", Lines(optIns)));
+        var stacks = new[] { "Pulumi.dev.yaml", "Pulumi.prod.yaml" }
+            .Select(f => Topology.Evaluation.TopologyEvaluator.Evaluate(Config.StackFile.Load(Path.Combine(RepoRoot, f)).ToInput(), Now))
+            .Append(optIns);
+        foreach (var result in stacks)
+        {
+            var alone = Planner.BlastRadius(result.Model);
+            Assert.Equal(result.Plan!.BlastRadius, alone);
+        }
+
+        Assert.Equal(4, Planner.BlastRadius(optIns.Model).Count);
+    }
 }

@@ -50,7 +50,7 @@ internal static class Reports
                     now = Stamp(result.Model.Now),
                     exitCode = result.ExitCode,
                     diagnostics = DiagnosticsDto(result),
-                    blastRadius = result.Plan?.BlastRadius.Select(x => new { component = x.Component, x.Resource.Type, x.Resource.Name, x.Resource.Revokes }),
+                    blastRadius = result.BlastRadius?.Select(x => new { component = x.Component, x.Resource.Type, x.Resource.Name, x.Resource.Revokes }),
                 }, Json));
                 break;
             case OutputFormat.Markdown:
@@ -62,18 +62,18 @@ internal static class Reports
                     @out.WriteLine($"- {Escape.Code(d.Path)}: {(d.Rule is null ? string.Empty : $"**{Escape.Markdown(d.Rule)}** ")}{Escape.Markdown(d.Message)}");
                 }
 
-                if (result.Plan is { } radiusPlan)
+                if (result.BlastRadius is { } markdownRadius)
                 {
                     @out.WriteLine();
-                    BlastRadiusMarkdown(@out, radiusPlan);
+                    BlastRadiusMarkdown(@out, markdownRadius);
                 }
 
                 break;
             default:
                 @out.WriteLine($"{Escape.Text(source)}: {Verdict(result)}");
-                if (result.Plan is { } plan)
+                if (result.BlastRadius is { } radius)
                 {
-                    BlastRadiusText(@out, plan);
+                    BlastRadiusText(@out, radius);
                 }
 
                 break;
@@ -136,7 +136,7 @@ internal static class Reports
         }
 
         @out.WriteLine();
-        BlastRadiusText(@out, plan);
+        BlastRadiusText(@out, plan.BlastRadius.ToList());
         @out.WriteLine();
         CredentialsText(console, plan);
 
@@ -306,9 +306,8 @@ internal static class Reports
             nextRotation = Stamp(c.NextRotation),
         }));
 
-    private static void BlastRadiusMarkdown(TextWriter @out, ResourcePlan plan)
+    private static void BlastRadiusMarkdown(TextWriter @out, IReadOnlyList<(string Component, PlannedResource Resource)> radius)
     {
-        var radius = plan.BlastRadius.ToList();
         @out.WriteLine(radius.Count == 0
             ? "**Blast radius:** none: no authoritative resource."
             : $"**Blast radius:** {radius.Count} authoritative resource(s) (explicit opt-ins, protected):");
@@ -319,9 +318,8 @@ internal static class Reports
     }
 
     /// <summary>Each authoritative resource and what an apply revokes beyond what this stack declares.</summary>
-    private static void BlastRadiusText(TextWriter @out, ResourcePlan plan)
+    private static void BlastRadiusText(TextWriter @out, IReadOnlyList<(string Component, PlannedResource Resource)> radius)
     {
-        var radius = plan.BlastRadius.ToList();
         if (radius.Count == 0)
         {
             @out.WriteLine("Blast radius: none (no authoritative resource: the stack changes only what it creates, adds or declares)");
@@ -369,7 +367,7 @@ internal static class Reports
         @out.WriteLine();
         @out.WriteLine(Verdict(result));
         @out.WriteLine();
-        BlastRadiusMarkdown(@out, plan);
+        BlastRadiusMarkdown(@out, plan.BlastRadius.ToList());
 
         @out.WriteLine();
         @out.WriteLine("| Component | Type | Name | Provider | Authority | Options |");

@@ -195,6 +195,22 @@ public sealed class AccessGraph
             return known < 0 ? null : _adminReaches[known];
         }
 
+        if (!_parents.ContainsKey(PrincipalRef.Group(key)))
+        {
+            // In no group: admin only if it grants admin itself.
+            _model.Groups.TryGetValue(key, out var spec);
+            var own = key == Names.AdminsGroup || (spec is not null && GrantsAdmin(spec))
+                ? new Reach(null, key, spec?.Path ?? "topology")
+                : (Reach?)null;
+            _groupAdmin[key] = own is null ? -1 : _adminReaches.Count;
+            if (own is not null)
+            {
+                _adminReaches.Add(own.Value);
+            }
+
+            return own;
+        }
+
         var pending = _pending;
         var entered = _entered;
         entered.Clear();

@@ -106,15 +106,31 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
     /// </summary>
     private void CheckNesting()
     {
+        // Only group-in-group edges matter: collected once, so a group with no group members costs nothing more.
+        var children = new Dictionary<string, List<(Membership M, GroupSpec Child)>>(StringComparer.Ordinal);
+        foreach (var group in model.Groups.Values)
+        {
+            foreach (var m in group.Members)
+            {
+                if (ChildGroup(group, m) is { } child)
+                {
+                    if (!children.TryGetValue(group.Key, out var list))
+                    {
+                        children[group.Key] = list = [];
+                    }
+
+                    list.Add((m, child));
+                }
+            }
+        }
+
         const int OnStack = 1, Done = 2;
-        var state = new Dictionary<string, int>(StringComparer.Ordinal);
-        var height = new Dictionary<string, int>(StringComparer.Ordinal);
+        var state = new Dictionary<string, (int State, int Height, int Position)>(StringComparer.Ordinal);
         var stack = new List<string>();
-        var position = new Dictionary<string, int>(StringComparer.Ordinal);
         var frames = new Stack<(GroupSpec Group, int Next)>();
         foreach (var root in model.Groups.Values)
         {
-            if (state.ContainsKey(root.Key))
+            if (!children.ContainsKey(root.Key) || state.ContainsKey(root.Key))
             {
                 continue;
             }
@@ -123,27 +139,28 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
             while (frames.Count > 0)
             {
                 var (group, next) = frames.Pop();
-                while (next < group.Members.Count && ChildGroup(group, group.Members[next]) is null)
+                var edges = children[group.Key];
+                if (next == edges.Count)
                 {
-                    next++;
-                }
-
-                if (next == group.Members.Count)
-                {
-                    Leave(group);
+                    Leave(group, edges);
                     continue;
                 }
 
                 frames.Push((group, next + 1));
-                var m = group.Members[next];
-                var child = ChildGroup(group, m)!;
-                switch (state.GetValueOrDefault(child.Key))
+                var (m, child) = edges[next];
+                if (!children.ContainsKey(child.Key))
+                {
+                    continue; // holds no group: height 0, never on a cycle
+                }
+
+                switch (state.GetValueOrDefault(child.Key).State)
                 {
                     case OnStack:
                         // From the closing edge back round to it: child, the group that holds it, ... child.
-                        var length = stack.Count - position[child.Key] + 1;
+                        var position = state[child.Key].Position;
+                        var length = stack.Count - position + 1;
                         var cycle = new List<string> { child.Key };
-                        for (var i = stack.Count - 1; i >= position[child.Key] && cycle.Count < 12; i--)
+                        for (var i = stack.Count - 1; i >= position && cycle.Count < 12; i--)
                         {
                             cycle.Add(stack[i]);
                         }
@@ -159,26 +176,26 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
 
         void Enter(GroupSpec group)
         {
-            state[group.Key] = OnStack;
-            position[group.Key] = stack.Count;
+            state[group.Key] = (OnStack, 0, stack.Count);
             stack.Add(group.Key);
             frames.Push((group, 0));
         }
 
-        void Leave(GroupSpec group)
+        void Leave(GroupSpec group, List<(Membership M, GroupSpec Child)> edges)
         {
             var h = 0;
             Membership? deepest = null;
-            foreach (var m in group.Members)
+            foreach (var (m, child) in edges)
             {
-                if (ChildGroup(group, m) is { } child && height.TryGetValue(child.Key, out var ch) && ch + 1 > h)
+                // A child still on the stack closes a cycle (reported); it adds no height.
+                var ch = state.TryGetValue(child.Key, out var c) ? (c.State == Done ? c.Height : -1) : 0;
+                if (ch >= 0 && ch + 1 > h)
                 {
                     (h, deepest) = (ch + 1, m);
                 }
             }
 
-            height[group.Key] = h;
-            state[group.Key] = Done;
+            state[group.Key] = (Done, h, 0);
             stack.RemoveAt(stack.Count - 1);
             if (h == AccessGraph.MaxNestingDepth + 1)
             {

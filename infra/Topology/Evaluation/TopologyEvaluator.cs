@@ -9,6 +9,7 @@ public sealed class EvaluationResult
 {
     private IReadOnlyList<AccessEntry>? _access;
     private readonly Lazy<ResourcePlan?> _plan;
+    private IReadOnlyList<(string Component, PlannedResource Resource)>? _blastRadius;
 
     internal EvaluationResult(TopologyModel model, IReadOnlyList<Diagnostic> diagnostics, AccessGraph? graph, Func<ResourcePlan?> plan)
     {
@@ -27,6 +28,10 @@ public sealed class EvaluationResult
 
     /// <summary>Worked out when first asked for (a check never needs it).</summary>
     public ResourcePlan? Plan => _plan.Value;
+
+    /// <summary>The plan's authoritative resources, worked out without the rest of the plan; null when invalid.</summary>
+    public IReadOnlyList<(string Component, PlannedResource Resource)>? BlastRadius =>
+        Graph is null ? null : _blastRadius ??= _plan.IsValueCreated ? _plan.Value!.BlastRadius.ToList() : Planner.BlastRadius(Model);
 
     public bool IsValid => Graph is not null;
 

@@ -19,6 +19,22 @@ public static class Planner
     /// is declared for those users (memberships, ACLs, grants, job permissions) is left out and reported instead, so
     /// one departed user never blocks every other change.
     /// </summary>
+    /// <summary>
+    /// <see cref="ResourcePlan.BlastRadius"/> without planning everything else, for <c>check</c>: only the built-in
+    /// groups' entitlements, opt-in catalog grants and token usage can be authoritative, so those alone are planned
+    /// (a check of a large estate then needs no full plan). Tests hold it equal to the full plan's.
+    /// </summary>
+    public static IReadOnlyList<(string Component, PlannedResource Resource)> BlastRadius(TopologyModel model) =>
+        Plan(model with
+        {
+            WebApps = new Dictionary<string, WebAppSpec>(),
+            ServicePrincipals = new Dictionary<string, ServicePrincipalSpec>(),
+            Groups = new SortedDictionary<string, GroupSpec>(
+                model.Groups.Values.Where(g => g.IsBuiltIn).ToDictionary(g => g.Key, g => g with { Members = [] }), StringComparer.Ordinal),
+            SecretScopes = new Dictionary<string, SecretScopeSpec>(),
+            Jobs = new SortedDictionary<string, JobSpec>(StringComparer.Ordinal),
+        }).BlastRadius.ToList();
+
     public static ResourcePlan Plan(TopologyModel model, IReadOnlySet<UserLookup>? unresolved = null)
     {
         static ProviderScope Scope(IdentityLevel level) => level == IdentityLevel.Account ? ProviderScope.Account : ProviderScope.Workspace;
