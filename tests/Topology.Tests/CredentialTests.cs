@@ -235,8 +235,12 @@ public class CredentialTests
 
             var text = new StringWriter();
             Assert.Equal(0, Program.Run(["plan", "--stack", "t"], text, new StringWriter(), new FakeTimeProvider(now), dir));
-            Assert.Contains("Credentials (1, two slots each; the store holds the current slot)", text.ToString(), StringComparison.Ordinal);
-            Assert.Contains("2026-12-13T00:00:00Z (renews a)", text.ToString().Replace("\n", string.Empty, StringComparison.Ordinal).Replace("│", string.Empty, StringComparison.Ordinal).Replace("  ", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+            Assert.Contains("""
+                Credentials (1, two slots each; the store holds the current slot's value):
+                  sp:loader token: every 16 days, 4 days of overlap; next rotation 2026-12-13T00:00:00Z renews slot a; store app/tok
+                    slot a  previous  issued 2026-11-11T00:00:00Z  expires 2026-12-01T00:00:00Z  sp-loader-token-a
+                    slot b  current   issued 2026-11-27T00:00:00Z  expires 2026-12-17T00:00:00Z  sp-loader-token-b
+                """.ReplaceLineEndings("\n"), text.ToString().ReplaceLineEndings("\n"), StringComparison.Ordinal);
         }
         finally
         {

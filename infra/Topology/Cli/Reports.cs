@@ -138,7 +138,7 @@ internal static class Reports
         @out.WriteLine();
         BlastRadiusText(@out, plan.BlastRadius.ToList());
         @out.WriteLine();
-        CredentialsText(console, plan);
+        CredentialsText(@out, plan);
 
         if (plan.Lookups.Count > 0)
         {
@@ -259,34 +259,26 @@ internal static class Reports
     }
 
     /// <summary>Every rotated credential as one row per slot, and when each rotates next.</summary>
-    private static void CredentialsText(IAnsiConsole console, ResourcePlan plan)
+    /// <summary>Every rotated credential: its policy, next rotation and store, then one line per slot.</summary>
+    private static void CredentialsText(TextWriter @out, ResourcePlan plan)
     {
         var credentials = plan.ServicePrincipals.SelectMany(s => s.Credentials).ToList();
         if (credentials.Count == 0)
         {
-            console.WriteLine("Credentials: none");
+            @out.WriteLine("Credentials: none");
             return;
         }
 
-        var table = new Table().Title($"Credentials ({credentials.Count}, two slots each; the store holds the current slot)")
-            .AddColumns("Principal", "Kind", "Slot", "Issued", "Expires", "Current", "Store", "Next rotation");
+        @out.WriteLine($"Credentials ({credentials.Count}, two slots each; the store holds the current slot's value):");
         foreach (var c in credentials)
         {
+            var store = c.Spec.Store is { } s ? Escape.Text(s.ToString()) : $"stack output oauthSecrets.{Escape.Text(c.Principal.Key)}";
+            @out.WriteLine($"  {Escape.Text(c.Principal.ToString())} {c.Spec.KindName}: every {c.Spec.RotationDays} days, {c.Spec.OverlapDays} days of overlap; next rotation {Stamp(c.NextRotation)} renews slot {c.Previous.Slot}; store {store}");
             foreach (var slot in c.Slots)
             {
-                table.AddRow(
-                    new Text(Escape.Text(c.Principal.ToString())),
-                    new Text(c.Spec.KindName),
-                    new Text(slot.Slot.ToString()),
-                    new Text(Stamp(slot.Issued)),
-                    new Text(Stamp(slot.Expires)),
-                    new Text(slot.Current ? "yes" : "no"),
-                    new Text(Escape.Text(slot.Current ? c.Spec.Store?.ToString() ?? "stack output" : "-")),
-                    new Text(slot.Current ? "-" : $"{Stamp(c.NextRotation)} (renews {slot.Slot})"));
+                @out.WriteLine($"    slot {slot.Slot}  {(slot.Current ? "current " : "previous")}  issued {Stamp(slot.Issued)}  expires {Stamp(slot.Expires)}  {slot.ResourceName}");
             }
         }
-
-        console.Write(table);
     }
 
     private static IEnumerable<object> CredentialsDto(ResourcePlan plan) =>
