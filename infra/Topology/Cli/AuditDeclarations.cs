@@ -1,6 +1,7 @@
 using DatabricksAccess.Live;
 using DatabricksAccess.Topology.Evaluation;
 using DatabricksAccess.Topology.Model;
+using DatabricksAccess.Topology.Planning;
 using LiveSeverity = DatabricksAccess.Live.Severity;
 
 namespace DatabricksAccess.Topology.Cli;
@@ -56,10 +57,9 @@ internal static class AuditDeclarations
         }
 
         // Identities the stack makes workspace admins (workspaceAccess: admin) are in admins without a membership
-        // resource; the deployer is declared there too (Live adds it from DeployerApplicationId).
-        var implicitAdmins = model.Groups.Values.Where(g => g.HasWorkspaceAssignment && g.WorkspaceAccess == WorkspaceAccess.Admin).Select(g => g.Ref)
-            .Concat(model.ServicePrincipals.Values.Where(s => s.HasWorkspaceAssignment && s.WorkspaceAccess == WorkspaceAccess.Admin).Select(s => s.Ref))
-            .Concat(model.WebApps.Values.Where(w => w.HasWorkspaceAssignment && w.WorkspaceAccess == WorkspaceAccess.Admin).Select(w => w.Ref))
+        // resource, as the plan says; the deployer and automation identities are declared there too (Live adds them
+        // from DeployerApplicationId and AutomationApplicationIds).
+        var implicitAdmins = Planner.AdminsImplicitMembers(model).Select(m => m.Principal).OfType<PrincipalRef>()
             .Select(p => p.ToString())
             .ToList();
         List<string> MembersOf(GroupSpec g) =>

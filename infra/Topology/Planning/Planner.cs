@@ -236,7 +236,7 @@ public static class Planner
             : OwnershipChecker.ServicePrincipalsNeedingUserRole(model).Select(x => x.Principal).Where(model.Owns).ToHashSet();
 
     /// <summary>Who is in <c>admins</c> because the stack says so, without a membership resource.</summary>
-    private static List<ImplicitMember> AdminsImplicitMembers(TopologyModel model)
+    public static List<ImplicitMember> AdminsImplicitMembers(TopologyModel model)
     {
         var list = new List<ImplicitMember>();
         list.AddRange(model.Groups.Values.Where(g => g.HasWorkspaceAssignment && g.WorkspaceAccess == WorkspaceAccess.Admin)
