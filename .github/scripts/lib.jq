@@ -5,7 +5,7 @@
 #     (pulumi/pulumi pkg/display/json.go + pkg/backend/display/json.go ShowPreviewDigest): { steps: [ { op, urn,
 #     provider, oldState, newState, diffReasons, replaceReasons, detailedDiff } ], diagnostics, changeSummary };
 #     `same` steps are left out except the root stack's, replacements appear as one logical `replace` step;
-#   - the offline plan: `dotnet run --project infra/Topology -- plan --format json` (infra/Topology/Cli/Reports.cs).
+#   - the offline plan: `dotnet run --project infra/Cli -- plan --format json` (infra/Cli/Reports.cs).
 
 # The resource name of a URN: urn:pulumi:<stack>::<project>::<qualified type>::<name>.
 def urn_name: split("::") | .[3:] | join("::");

@@ -4,7 +4,7 @@
 #   revoke-expired.sh STACK_NAME PLAN_JSON
 #
 # Run in a checkout of the commit the stack last deployed. PLAN_JSON is that commit's offline plan, evaluated now
-# (`dotnet run --project infra/Topology -- plan --stack <stack> --format json`): its `expired[]` entries name the
+# (`dotnet run --project infra/Cli -- plan --stack <stack> --format json`): its `expired[]` entries name the
 # GroupMember each expired membership had (`type`, `resource`).
 #
 # 1. select: the state's resources of that type and name (`pulumi stack export`); an expired entry whose resource

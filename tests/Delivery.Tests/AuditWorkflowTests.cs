@@ -24,12 +24,12 @@ public sealed class AuditWorkflowTests : IDisposable
         Assert.Equal("${{ matrix.stack }}", job.Env["STACK"]);
 
         var audit = Assert.Single(job.Steps, s => s.Id == "audit");
-        Assert.Contains("dotnet run --project infra/Topology -c Release --no-build -- audit --stack \"$STACK\" --format markdown", audit.Run, StringComparison.Ordinal);
+        Assert.Contains("dotnet run --project infra/Cli -c Release --no-build -- audit --stack \"$STACK\" --format markdown", audit.Run, StringComparison.Ordinal);
         Assert.Contains("echo \"code=$code\" >> \"$GITHUB_OUTPUT\"", audit.Run, StringComparison.Ordinal);
 
         // A build failure cannot pass for findings (exit 1): the build is its own step before.
         var steps = job.Steps.ToList();
-        Assert.True(steps.FindIndex(s => (s.Run ?? "").Contains("dotnet build infra/Topology", StringComparison.Ordinal)) is var build and >= 0
+        Assert.True(steps.FindIndex(s => (s.Run ?? "").Contains("dotnet build infra/Cli", StringComparison.Ordinal)) is var build and >= 0
                     && build < steps.FindIndex(s => s.Id == "audit"));
 
         var last = job.Steps[^1];

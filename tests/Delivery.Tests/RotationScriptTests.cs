@@ -185,7 +185,7 @@ public sealed class RotationScriptTests : IDisposable
     {
         var @out = new StringWriter();
         var err = new StringWriter();
-        var code = DatabricksAccess.Topology.Program.Run(["plan", "--stack", Stack, "--now", Now, "--format", "json"], @out, err, TimeProvider.System, Repo.Root);
+        var code = DatabricksAccess.Cli.Program.Run(["plan", "--stack", Stack, "--now", Now, "--format", "json"], @out, err, TimeProvider.System, Repo.Root);
         Assert.True(code is 0 or 1, err.ToString());
         return _h.WriteFile("plan.json", @out.ToString());
     }

@@ -144,7 +144,7 @@ public class StackSafetyTests
         // The scripts come from this workflow's own commit; they run in the deployed checkout.
         var own = Assert.Single(steps, s => s.IsAction("actions/checkout") && s.With("ref") is null);
         Assert.Equal("ci", own.With("path"));
-        foreach (var step in steps.Where(s => (s.Run ?? "").Contains(".github/scripts/", StringComparison.Ordinal) || (s.Run ?? "").Contains("infra/Topology", StringComparison.Ordinal)))
+        foreach (var step in steps.Where(s => (s.Run ?? "").Contains(".github/scripts/", StringComparison.Ordinal) || (s.Run ?? "").Contains("infra/Cli", StringComparison.Ordinal)))
         {
             Assert.Equal("deployed", step.WorkingDirectory);
             Assert.DoesNotContain("bash .github/scripts", step.Run ?? "", StringComparison.Ordinal);

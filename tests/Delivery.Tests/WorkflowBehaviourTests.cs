@@ -18,7 +18,7 @@ public class WorkflowBehaviourTests
         var rotate = Index("rotate");
         Assert.True(plan >= 0 && plan < revoke && revoke < rotate, "plan, then revoke, then rotate");
 
-        Assert.Contains("dotnet run --no-build -c Release --project infra/Topology -- plan --stack \"$STACK\" --format json > \"$WORK_DIR/plan.json\"", steps[plan].Run, StringComparison.Ordinal);
+        Assert.Contains("dotnet run --no-build -c Release --project infra/Cli -- plan --stack \"$STACK\" --format json > \"$WORK_DIR/plan.json\"", steps[plan].Run, StringComparison.Ordinal);
         Assert.Equal("bash \"$GITHUB_WORKSPACE/ci/.github/scripts/revoke-expired.sh\" \"$STACK_NAME\" \"$WORK_DIR/plan.json\"", steps[revoke].Run?.Trim());
         Assert.Equal("bash \"$GITHUB_WORKSPACE/ci/.github/scripts/rotate-due.sh\" \"$STACK_NAME\" \"$WORK_DIR/plan.json\"", steps[rotate].Run?.Trim());
         Assert.Equal("true", steps[revoke].Node.Str("continue-on-error"));

@@ -1,4 +1,4 @@
-using DatabricksAccess.Topology.Cli;
+using DatabricksAccess.Cli;
 using DatabricksAccess.Topology.Config;
 using DatabricksAccess.Topology.Evaluation;
 

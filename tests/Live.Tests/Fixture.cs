@@ -1,5 +1,4 @@
-using DatabricksAccess.Topology;
-using DatabricksAccess.Topology.Cli;
+using DatabricksAccess.Cli;
 using Microsoft.Extensions.Time.Testing;
 
 namespace DatabricksAccess.Live.Tests;

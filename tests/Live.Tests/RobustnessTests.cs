@@ -223,11 +223,11 @@ public sealed class RobustnessTests : IDisposable
     }
 
     /// <summary>Runs the audit on the mappings as they are (the test published and overrode them).</summary>
-    private (int Code, string Out, string Err) AuditKeepingMappings(Topology.Cli.AuditEnvironment? environment = null)
+    private (int Code, string Out, string Err) AuditKeepingMappings(DatabricksAccess.Cli.AuditEnvironment? environment = null)
     {
         var @out = new StringWriter();
         var err = new StringWriter();
-        var code = Topology.Program.Run(["audit", "--file", _f.WriteStack(), "--now", "2026-11-25T12:00:00Z"], @out, err,
+        var code = DatabricksAccess.Cli.Program.Run(["audit", "--file", _f.WriteStack(), "--now", "2026-11-25T12:00:00Z"], @out, err,
             new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Fixture.Now), Path.GetTempPath(), environment ?? _f.Environment());
         return (code, @out.ToString(), err.ToString());
     }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using BenchmarkDotNet.Running;
-using DatabricksAccess.Topology.Cli;
+using DatabricksAccess.Cli;
 using DatabricksAccess.Topology.Config;
 using DatabricksAccess.Topology.Evaluation;
 

@@ -34,7 +34,7 @@ internal sealed class Fixture
     public EvaluationResult Result { get; }
 
     public int Run(string command) =>
-        global::DatabricksAccess.Topology.Program.Run(
+        global::DatabricksAccess.Cli.Program.Run(
             [command, "--file", FilePath, "--now", TopologyGenerator.NowText], TextWriter.Null, TextWriter.Null, TimeProvider.System, Directory);
 
     public void Delete()

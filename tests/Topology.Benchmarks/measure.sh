@@ -30,7 +30,7 @@ fi
 echo "building Release..." >&2
 dotnet build -c Release --nologo -v q "$here/Topology.Benchmarks.csproj" >/dev/null
 bench="$here/bin/Release/net10.0/Topology.Benchmarks.dll"
-cli="$root/infra/Topology/bin/Release/net10.0/DatabricksAccess.Topology.dll"
+cli="$root/infra/Cli/bin/Release/net10.0/DatabricksAccess.Cli.dll"
 [[ -f "$bench" && -f "$cli" ]] || { echo "build output missing: $bench / $cli" >&2; exit 2; }
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/topology-measure.XXXXXX")"

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using DatabricksAccess.Topology.Cli;
+using DatabricksAccess.Cli;
 using Microsoft.Extensions.Time.Testing;
 using static DatabricksAccess.Topology.Tests.TestSupport;
 
@@ -168,7 +168,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void The_built_command_runs_as_a_process_with_the_same_exit_codes()
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "DatabricksAccess.Topology.dll");
+        var dll = Path.Combine(AppContext.BaseDirectory, "DatabricksAccess.Cli.dll");
         var psi = new ProcessStartInfo("dotnet", [dll, "check", "--file", Fixture("bad-references.yaml")])
         {
             RedirectStandardError = true,

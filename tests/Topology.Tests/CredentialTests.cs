@@ -1,6 +1,6 @@
 using System.Text.Json;
 using CsCheck;
-using DatabricksAccess.Topology.Cli;
+using DatabricksAccess.Cli;
 using DatabricksAccess.Topology.Evaluation;
 using DatabricksAccess.Topology.Model;
 using DatabricksAccess.Topology.Planning;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
+using DatabricksAccess.Cli;
 using static DatabricksAccess.Topology.Tests.TestSupport;
 
 namespace DatabricksAccess.Topology.Tests;
@@ -189,7 +190,7 @@ public sealed class HostileInputTests : IDisposable
     [Fact]
     public void A_missing_git_is_one_line()
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "DatabricksAccess.Topology.dll");
+        var dll = Path.Combine(AppContext.BaseDirectory, "DatabricksAccess.Cli.dll");
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : Environment.ProcessPath!;
         var psi = new ProcessStartInfo(dotnet, [dll, "diff", "--stack", "dev", "--base-ref", "HEAD"])
         {

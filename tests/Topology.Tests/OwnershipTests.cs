@@ -1,5 +1,5 @@
 using System.Text.Json;
-using DatabricksAccess.Topology.Cli;
+using DatabricksAccess.Cli;
 using DatabricksAccess.Topology.Config;
 using DatabricksAccess.Topology.Evaluation;
 using DatabricksAccess.Topology.Model;

@@ -4,7 +4,7 @@ using DatabricksAccess.Topology.Model;
 using DatabricksAccess.Topology.Planning;
 using LiveSeverity = DatabricksAccess.Live.Severity;
 
-namespace DatabricksAccess.Topology.Cli;
+namespace DatabricksAccess.Cli;
 
 /// <summary>
 /// What a valid stack declares at its instant, in the terms of the live comparison (<see cref="Declaration"/>): the

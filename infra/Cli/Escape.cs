@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 
-namespace DatabricksAccess.Topology.Cli;
+namespace DatabricksAccess.Cli;
 
 /// <summary>
 /// The one place where values from config (keys, names, reasons, emails, paths) are made safe for the format that

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using DatabricksAccess.Topology.Config;
 
-namespace DatabricksAccess.Topology.Cli;
+namespace DatabricksAccess.Cli;
 
 /// <summary>Finds the Pulumi project upward from a directory and the stack files beside it.</summary>
 internal static partial class StackLocator

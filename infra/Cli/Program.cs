@@ -1,10 +1,9 @@
 using System.CommandLine;
-using DatabricksAccess.Topology.Cli;
 using DatabricksAccess.Topology.Config;
 using DatabricksAccess.Topology.Evaluation;
 using DatabricksAccess.Topology.Model;
 
-namespace DatabricksAccess.Topology;
+namespace DatabricksAccess.Cli;
 
 /// <summary>
 /// The offline command: <c>check</c>, <c>plan</c> and <c>diff</c> of a stack's access topology. Needs no cloud and

@@ -2,7 +2,7 @@ using DatabricksAccess.Live;
 using DatabricksAccess.Topology.Config;
 using DatabricksAccess.Topology.Evaluation;
 
-namespace DatabricksAccess.Topology.Cli;
+namespace DatabricksAccess.Cli;
 
 /// <summary>What the audit takes from its surroundings; tests give a loopback handler, short timeouts and a token.</summary>
 public sealed record AuditEnvironment

@@ -5,7 +5,7 @@ using DatabricksAccess.Topology.Model;
 using DatabricksAccess.Topology.Planning;
 using Spectre.Console;
 
-namespace DatabricksAccess.Topology.Cli;
+namespace DatabricksAccess.Cli;
 
 public enum OutputFormat
 {
