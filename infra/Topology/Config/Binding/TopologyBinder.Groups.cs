@@ -1,0 +1,142 @@
+using System.Text.RegularExpressions;
+using DatabricksAccess.Topology.Evaluation;
+using DatabricksAccess.Topology.Model;
+
+namespace DatabricksAccess.Topology.Config;
+
+/// <summary>Groups and their (time-bound) memberships, and the groups a web app's identity joins.</summary>
+internal sealed partial class TopologyBinder
+{
+    private GroupSpec? BindGroup(string key, ConfigNode node, IdentityLevel defaultLevel)
+    {
+        var map = _r.Map(node, node.Path);
+        if (map is null)
+        {
+            return null;
+        }
+
+        _r.AllowOnly(map, "displayName", "existing", "source", "level", "workspaceAccess", "entitlements", "members");
+        var source = BindSource(map);
+        var builtIn = Names.IsBuiltInGroup(key);
+        if (builtIn && source == IdentitySource.Managed)
+        {
+            _d.Error(map.Child("existing"), $"'{key}' is a built-in workspace group: it is looked up, never created or deleted; set existing: true");
+            source = IdentitySource.Existing;
+        }
+
+        if (builtIn && map["level"] is not null)
+        {
+            _d.Error(map.Child("level"), $"'{key}' is a built-in workspace group; it has no level");
+        }
+
+        foreach (var ignored in builtIn ? (string[])["workspaceAccess", "displayName", "source"] : [])
+        {
+            if (map[ignored] is not null)
+            {
+                _d.Error(map.Child(ignored), $"'{key}' is a built-in workspace group; {ignored} does not apply to it and would be ignored");
+            }
+        }
+
+        var (level, access) = builtIn ? (IdentityLevel.Workspace, WorkspaceAccess.User) : BindLevel(map, defaultLevel, "group", key);
+        var entitlements = BindEntitlements(map);
+        var members = new List<Membership>();
+        var memberList = _r.List(map["members"]);
+        if (memberList is not null && source == IdentitySource.Entra && memberList.Items.Count > 0)
+        {
+            _d.Error(memberList.Path, $"'{key}' is synced from Entra ID (source: entra) and immutable here: manage its members in Entra ID");
+        }
+
+        foreach (var item in memberList?.Items ?? [])
+        {
+            if (BindMembership(key, item) is { } m)
+            {
+                members.Add(m);
+            }
+        }
+
+        return new GroupSpec(key, _r.DisplayName(map, "displayName") ?? key, source, level, access, entitlements, members, node.Path);
+    }
+
+    private Membership? BindMembership(string group, ConfigNode item)
+    {
+        string? principalText;
+        string principalPath;
+        DateTimeOffset? expires = null;
+        string? reason = null;
+        if (item is ConfigScalar)
+        {
+            principalText = _r.String(item);
+            principalPath = item.Path;
+        }
+        else
+        {
+            var m = _r.Map(item, item.Path);
+            if (m is null)
+            {
+                return null;
+            }
+
+            _r.AllowOnly(m, "principal", "expires", "reason");
+            principalText = _r.String(m, "principal", required: true);
+            principalPath = m.Child("principal");
+            expires = _r.Instant(m, "expires");
+            reason = _r.String(m, "reason");
+        }
+
+        if (principalText is null || Parse(principalText, principalPath) is not { } principal)
+        {
+            return null;
+        }
+
+        if (expires is { } e && e <= _now)
+        {
+            _expired.Add(new ExpiredMembership(group, principal, e, reason, item.Path));
+            return null;
+        }
+
+        return new Membership(principal, expires, reason, item.Path);
+    }
+
+    private SortedDictionary<string, GroupSpec> AddWebAppMemberships(SortedDictionary<string, GroupSpec> groups, IReadOnlyDictionary<string, WebAppSpec> webApps)
+    {
+        var extra = new Dictionary<string, List<Membership>>();
+        foreach (var app in webApps.Values)
+        {
+            for (var i = 0; i < app.Groups.Count; i++)
+            {
+                var g = app.Groups[i];
+                var path = $"{app.Path}.groups[{i}]";
+                if (!groups.ContainsKey(g))
+                {
+                    _d.Error(path, $"group '{g}' is not declared in topology.groups");
+                    continue;
+                }
+
+                if (!extra.TryGetValue(g, out var list))
+                {
+                    extra[g] = list = [];
+                }
+
+                list.Add(new Membership(app.Ref, null, null, path));
+            }
+        }
+
+        foreach (var (g, list) in extra)
+        {
+            var group = groups[g];
+            if (group.Source == IdentitySource.Entra)
+            {
+                foreach (var m in list)
+                {
+                    _d.Error(m.Path, $"'{g}' is synced from Entra ID (source: entra) and immutable here: it cannot take members");
+                }
+
+                continue;
+            }
+
+            groups[g] = group with { Members = [.. group.Members, .. list] };
+        }
+
+        return groups;
+    }
+}
