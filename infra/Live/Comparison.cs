@@ -220,7 +220,8 @@ public static class Comparison
             : sp is { Length: > 0 } ? Principal(PrincipalType.ServicePrincipal, sp)
             : null;
 
-        /// <summary>A SCIM group member, by its id in the group's directory (users: the workspace's).</summary>
+        /// <summary>A SCIM group member, by its id in the group's directory (account users are read with
+        /// <c>attributes=id,userName</c> to name them; the workspace's otherwise).</summary>
         private LivePrincipal Member(ScimMember m, Directory dir)
         {
             var id = m.Value ?? string.Empty;
@@ -228,7 +229,7 @@ public static class Comparison
             var other = ReferenceEquals(dir, _workspace) ? _account : _workspace;
             bool Is(string prefix) => kind.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) || kind.Contains("/" + prefix, StringComparison.OrdinalIgnoreCase);
             var unknown = kind.Length == 0;
-            if ((unknown || Is("Users/")) && _workspace.UsersById.TryGetValue(id, out var user))
+            if ((unknown || Is("Users/")) && (dir.UsersById.TryGetValue(id, out var user) || _workspace.UsersById.TryGetValue(id, out user)))
             {
                 return Principal(PrincipalType.User, user.UserName!);
             }
