@@ -123,9 +123,16 @@ public sealed class LiveReader(DatabricksClient client)
         // Entitlements are per workspace: an account group's are read from the workspace's view of it.
         foreach (var e in declaration.Entitlements)
         {
-            if (principals.TryGetValue(e.Principal, out var p) && p.Type == PrincipalType.Group)
+            if (principals.TryGetValue(e.Principal, out var p))
             {
-                workspaceGroups.Add(p.Name);
+                if (p.Type == PrincipalType.Group)
+                {
+                    workspaceGroups.Add(p.Name);
+                }
+            }
+            else if (e.Principal.StartsWith("group:", StringComparison.Ordinal))
+            {
+                workspaceGroups.Add(e.Principal["group:".Length..]); // users, admins
             }
         }
 
