@@ -33,7 +33,7 @@ public sealed class OAuthM2MTokenSource(HttpClient http, Uri endpoint, string cl
     public Uri Endpoint => endpoint;
 
     /// <summary>credentials/u2m/endpoint_supplier.go:51 discovers it from the workspace's
-    /// /oidc/.well-known/oauth-authorization-server, which names {host}/oidc/v1/token (config/host_metadata.go:30);
+    /// /oidc/.well-known/oauth-authorization-server, whose issuer {host}/oidc gives {host}/oidc/v1/token (credentials/u2m/discovery_token_source.go:46-48);
     /// the audit uses that fixed path and sends no discovery call.</summary>
     public static Uri WorkspaceEndpoint(Uri host) => new(host, "/oidc/v1/token");
 

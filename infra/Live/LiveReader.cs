@@ -211,7 +211,7 @@ public sealed class LiveReader(DatabricksClient client)
     /// <summary>
     /// Every group (ids and names), and for each group <paramref name="wanted"/> selects its details instead: GET
     /// <c>{prefix}/Groups/{id}</c> (members, entitlements, roles), as the list no longer returns members (Go SDK
-    /// service/iam/impl.go:159) and as terraform-provider-databricks v1.128.0 reads groups (scim/data_group.go).
+    /// service/iam/impl.go:159) and as terraform-provider-databricks v1.128.0 reads groups (scim/data_group.go:61-65: the id by name, then Read of the group).
     /// A group deleted between the list and its GET is left out.
     /// </summary>
     public async Task<IReadOnlyList<ScimGroup>> ReadGroupsWithMembersAsync(ScimApi api, Func<ScimGroup, bool> wanted, CancellationToken cancellationToken)

@@ -89,6 +89,23 @@ public sealed class AuditTests : IDisposable
     }
 
     [Fact]
+    public void Jobs_pages_follow_next_page_token_alone_when_has_more_is_absent()
+    {
+        // sdk-go v0.175.0 service/jobs/impl.go:181-186: the next page is asked for whenever next_page_token is set.
+        _f.Fake.OmitHasMore = true;
+        var acl = _f.Fake.Jobs.Single(j => j.Id == 42).Acl;
+        _f.Fake.Jobs.Add(new FakeJob(43, "Nightly", [.. acl])); // the name filter is case-insensitive: not this one
+        _f.Fake.Jobs.Add(new FakeJob(44, "nightly", [.. acl, new FakePermission("mallory@contoso.com", null, null, "CAN_VIEW")]));
+        var (code, json, _) = _f.Audit("json");
+        Assert.Equal(1, code);
+        Assert.Contains("GET /api/2.1/jobs/list?name=nightly&limit=2&page_token=page-2", _f.Fake.Requests);
+        Assert.DoesNotContain("GET /api/2.0/permissions/jobs/43", _f.Fake.Requests);
+        Assert.Equal(
+            [("undeclared-job-permission", "user:mallory@contoso.com", "job:nightly", "CAN_VIEW on the job without a declaration (job_id 44, one of 2 jobs with this name)")],
+            Findings(json).Select(x => (x.Kind, x.Principal!, x.Object, x.Detail)).ToList());
+    }
+
+    [Fact]
     public void Text_output_is_one_line_per_finding()
     {
         Shadow();

@@ -121,6 +121,10 @@ public sealed class FakeDatabricks : IDisposable
 
     public int TokenLifetimeSeconds { get; set; } = 3600;
 
+    /// <summary>Leave <c>has_more</c> out even when another page follows (omitempty, model.go:2977): only
+    /// <c>next_page_token</c> tells.</summary>
+    public bool OmitHasMore { get; set; }
+
     public void Dispose() => Server.Dispose();
 
     /// <summary>The requests received, as "METHOD path?query".</summary>
@@ -160,7 +164,7 @@ public sealed class FakeDatabricks : IDisposable
             if (req.Method == "POST")
             {
                 // sdk-go v0.175.0 credentials/u2m/endpoint_supplier.go:61 (account: {host}/oidc/accounts/{id}/v1/token)
-                // and config/host_metadata.go:30 (workspace: {host}/oidc/v1/token); config/auth_m2m.go:37-43.
+                // and credentials/u2m/discovery_token_source.go:46 (workspace: {host}/oidc/v1/token); config/auth_m2m.go:37-43.
                 return path == "/oidc/v1/token" ? IssueToken(req, "workspace", _workspaceTokens)
                     : path == $"/oidc/accounts/{AccountId}/v1/token" ? IssueToken(req, "account", _accountTokens)
                     : Error(404, "ENDPOINT_NOT_FOUND", $"No API found for 'POST {path}'");
@@ -226,7 +230,7 @@ public sealed class FakeDatabricks : IDisposable
 
             if (path == $"{account}/workspaces/{WorkspaceId}/permissionassignments")
             {
-                // service/iam/model.go: PermissionAssignments / PermissionAssignment / PrincipalOutput.
+                // sdk-go v0.175.0 service/iam/impl.go:1033 (path), model.go:1760 PermissionAssignments, :1741 PermissionAssignment, :1895 PrincipalOutput.
                 return Ok(new
                 {
                     permission_assignments = Assignments.Select(a => new
@@ -239,13 +243,13 @@ public sealed class FakeDatabricks : IDisposable
 
             if (path == "/api/2.0/secrets/scopes/list")
             {
-                // service/workspace/model.go: ListScopesResponse.scopes, SecretScope.
+                // sdk-go v0.175.0 service/workspace/impl.go:490, model.go:917 ListScopesResponse, :1337 SecretScope.
                 return Ok(new { scopes = Scopes.Keys.Select(n => new { name = n, backend_type = "DATABRICKS" }) });
             }
 
             if (path == "/api/2.0/secrets/acls/list")
             {
-                // service/workspace/model.go: ListAclsResponse.items, AclItem; a scope that is gone: 404.
+                // sdk-go v0.175.0 service/workspace/impl.go:430, model.go:835 ListAclsResponse, :13 AclItem; a scope that is gone: 404.
                 var scope = Param(req, "scope") ?? string.Empty;
                 return Scopes.TryGetValue(scope, out var acls)
                     ? Ok(new { items = acls.Select(a => new { principal = a.Principal, permission = a.Permission }) })
@@ -259,7 +263,7 @@ public sealed class FakeDatabricks : IDisposable
 
             if (Match(path, @"^/api/2\.0/permissions/jobs/(\d+)$") is { } jobId)
             {
-                // service/iam/model.go: ObjectPermissions (object_id, object_type, access_control_list).
+                // sdk-go v0.175.0 service/iam/impl.go:644 (path), model.go:1386 ObjectPermissions (object_id, object_type, access_control_list).
                 return Jobs.FirstOrDefault(j => j.Id.ToString(CultureInfo.InvariantCulture) == jobId) is { } job
                     ? Ok(new { object_id = $"/jobs/{job.Id}", object_type = "job", access_control_list = Acl(job.Acl) })
                     : Error(404, "RESOURCE_DOES_NOT_EXIST", $"Job {jobId} does not exist.");
@@ -340,7 +344,7 @@ public sealed class FakeDatabricks : IDisposable
     }
 
     /// <summary>
-    /// GET /api/2.1/jobs/list (service/jobs/impl.go:202; model.go:2946 ListJobsRequest <c>name</c>: exact, case
+    /// GET /api/2.1/jobs/list (sdk-go v0.175.0 service/jobs/impl.go:202; model.go:2944 ListJobsRequest <c>name</c>: exact, case
     /// insensitive; <c>limit</c> default 20). <c>has_more</c> and <c>next_page_token</c> are omitempty
     /// (model.go:2977-2982): absent on the last page; the SDK pages by <c>next_page_token</c> alone (impl.go:181).
     /// </summary>
@@ -359,7 +363,11 @@ public sealed class FakeDatabricks : IDisposable
         };
         if (more)
         {
-            body["has_more"] = true;
+            if (!OmitHasMore)
+            {
+                body["has_more"] = true;
+            }
+
             body["next_page_token"] = $"page-{start + page.Count}";
         }
 
