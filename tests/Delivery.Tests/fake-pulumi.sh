@@ -42,11 +42,13 @@ while :; do
     if [ -f "$dir/Pulumi.$ext" ]; then project_file="$dir/Pulumi.$ext"; break 2; fi
   done
   [ "$dir" = / ] && break
-  dir=$(dirname "$dir")
+  dir=${dir%/*}; dir=${dir:-/}
 done
 project=""
 if [ -n "$project_file" ]; then
-  project=$(sed -n 's/^name:[[:space:]]*\([^[:space:]#]*\).*/\1/p' "$project_file" | head -n 1)
+  while IFS= read -r line; do
+    if [[ $line =~ ^name:[[:space:]]*([^[:space:]#]+) ]]; then project=${BASH_REMATCH[1]}; break; fi
+  done < "$project_file"
 fi
 
 # sdk/go/common/workspace/paths.go DetectProjectPathFrom: the error when no project file is found.
@@ -78,7 +80,7 @@ resolve_stack() {
     die "provided project name \"$proj\" doesn't match Pulumi.yaml"
   fi
   ref="$owner/$proj/$name"
-  [ "$ref" = "$(cat "$d/stack")" ] || die "no stack named '$stack_arg' found" 6
+  [ "$ref" = "$(< "$d/stack")" ] || die "no stack named '$stack_arg' found" 6
 }
 
 # pkg/backend/httpstate/backend.go startUpdate: a 409 from StartUpdate (another update holds the stack) becomes
