@@ -21,12 +21,11 @@
 # 2. `pulumi stack output --json`: `unmanagedMembers` (group key -> member ids found in Databricks but not
 #    declared; the deployer and the automation identities are not reported) must be empty. It is the output of
 #    the last `up` (a deploy or a rotation), so it can be stale: the report says when it was read from;
-# 3. revocation liveness: the stack tag `databricks-access:last-revocation` (set by expire.yml after each run
-#    that revoked and rotated cleanly) must be at most $REVOCATION_MAX_AGE_SECONDS (7200) old at $NOW.
+# (Revocation liveness is its own step: revocation-liveness.sh.)
 #
-# Writes `changes`, `expected`, `unmanaged`, `preview` (success|failure) and `revocation` (ok|stale|missing) to
-# $GITHUB_OUTPUT and a report to $GITHUB_STEP_SUMMARY and $REPORT_FILE. Exit codes: 0 clean, 1 drift or a failed
-# check. NOW (RFC 3339, default: the clock) is injectable for tests.
+# Writes `changes`, `expected`, `unmanaged` and `preview` (success|failure) to $GITHUB_OUTPUT and a report to
+# $GITHUB_STEP_SUMMARY and $REPORT_FILE. Exit codes: 0 clean, 1 drift or a failed check. NOW (RFC 3339, default:
+# the clock) is injectable for tests.
 set -euo pipefail
 
 stack_name=${1:?usage: drift.sh STACK_NAME [PLAN_JSON]}
@@ -38,7 +37,6 @@ report=${REPORT_FILE:-$work/drift.md}
 summary=${GITHUB_STEP_SUMMARY:-/dev/null}
 outputs=${GITHUB_OUTPUT:-/dev/null}
 now=${NOW:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}
-max_age=${REVOCATION_MAX_AGE_SECONDS:-7200}
 jqlib=(-L "$here")
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$here/lib.sh"
@@ -108,31 +106,11 @@ else
   say "- unmanaged members: **unknown** (\`pulumi stack output\` failed)"
 fi
 
-# Revocation liveness. `stack tag get` exits 1 when the tag is absent (pkg/cmd/pulumi/stack/stack_tag.go).
-revocation=missing
-last=""
-if last=$(pulumi stack tag get databricks-access:last-revocation --stack "$stack_name" 2> "$work/tag.err"); then
-  age=$(jq -n "${jqlib[@]}" --arg last "$last" --arg now "$now" 'include "lib";
-    if ($last | epoch) == null then "unreadable" else (($now | epoch) - ($last | epoch) | floor) end')
-  if [ "$age" = '"unreadable"' ]; then
-    say "- last successful revocation: **unreadable** tag value \`$(printf '%s' "$last" | jq -Rr "${jqlib[@]}" 'include "lib"; md')\`"
-  elif [ "$age" -le "$max_age" ]; then
-    revocation=ok
-    say "- last successful revocation: $last ($((age / 60)) min ago)"
-  else
-    revocation=stale
-    say "- last successful revocation: **$last, $((age / 3600)) h $((age % 3600 / 60)) min ago** (more than $((max_age / 3600)) h: expire.yml is not revoking; see the runbook, \"Revocation failed\")"
-  fi
-else
-  say "- last successful revocation: **none recorded** (stack tag databricks-access:last-revocation is absent: expire.yml has not revoked successfully)"
-fi
-
 {
   echo "preview=$preview"
   echo "changes=$changes"
   echo "expected=$expected"
   echo "unmanaged=$unmanaged"
-  echo "revocation=$revocation"
 } >> "$outputs"
 
-[ "$preview" = success ] && [ "$changes" -eq 0 ] && [ "$unmanaged" = 0 ] && [ "$revocation" = ok ]
+[ "$preview" = success ] && [ "$changes" -eq 0 ] && [ "$unmanaged" = 0 ]

@@ -6,7 +6,8 @@ namespace DatabricksAccess.Delivery.Tests;
 /// <summary>
 /// .github/scripts/drift.sh with the stand-in pulumi (fake-pulumi.sh) and the real offline plan of the prod stack:
 /// every real change and every unmanaged member is drift; refresh, read and same steps are not changes; the
-/// re-creation of an expired previous credential slot is expected; a revocation older than 2 hours is an alert.
+/// re-creation of an expired previous credential slot is expected. And revocation-liveness.sh: a revocation older
+/// than 2 hours is an alert.
 /// </summary>
 public sealed class DriftScriptTests : IDisposable
 {
@@ -47,7 +48,7 @@ public sealed class DriftScriptTests : IDisposable
         var run = Run();
 
         Assert.True(run.Code == 0, run.ToString());
-        Assert.Equal(("success", "0", "0", "ok"), (run.Outputs["preview"], run.Outputs["changes"], run.Outputs["unmanaged"], run.Outputs["revocation"]));
+        Assert.Equal(("success", "0", "0"), (run.Outputs["preview"], run.Outputs["changes"], run.Outputs["unmanaged"]));
         Assert.Contains("- changes against the deployed commit: **0** (3 resource(s) refreshed; refresh, read and same steps are not changes)", run.Summary, StringComparison.Ordinal);
         var preview = Assert.Single(run.Calls, c => c.Is("preview"));
         Assert.Contains("--refresh", preview.Words);
@@ -95,7 +96,6 @@ public sealed class DriftScriptTests : IDisposable
             .With("outputs.json", """{ "unmanagedMembers": {} }""");
 
         // Exactly at its expiry instant the previous slot is past expiry.
-        _h.Tag(LastRevocation, "2026-11-22T23:30:00Z");
         var at = Run("2026-11-23T00:00:00Z");
         Assert.True(at.Code == 0, at.ToString());
         Assert.Equal(("0", "1"), (at.Outputs["changes"], at.Outputs["expected"]));
@@ -186,20 +186,19 @@ public sealed class DriftScriptTests : IDisposable
     [InlineData("soon", 1, "missing")]
     public void A_revocation_older_than_2_hours_or_none_is_an_alert(string? last, int code, string revocation)
     {
-        _h.With("refresh.json", Digest(Stack, Refreshed())).With("outputs.json", """{ "unmanagedMembers": {} }""");
         File.Delete(Path.Combine(_h.Dir, "fake", "tags", LastRevocation));
         if (last is not null)
         {
             _h.Tag(LastRevocation, last);
         }
 
-        var run = Run();
+        var run = _h.Run("revocation-liveness.sh", new Dictionary<string, string> { ["NOW"] = Now }, StackName);
 
         Assert.True(run.Code == code, run.ToString());
         Assert.Equal(revocation, run.Outputs["revocation"]);
-        Assert.Equal("0", run.Outputs["changes"]);
-        var get = Assert.Single(run.Calls, c => c.Is("stack tag get"));
+        var get = Assert.Single(run.Calls);
         Assert.Equal(["stack", "tag", "get", LastRevocation, "--stack", StackName], get.Words);
+        Assert.Equal(_h.Deployed, get.Cwd);
         if (last is null)
         {
             Assert.Contains("**none recorded**", run.Summary, StringComparison.Ordinal);
@@ -208,6 +207,22 @@ public sealed class DriftScriptTests : IDisposable
         {
             Assert.Contains("- last successful revocation: **2026-11-25T10:06:59Z, 2 h 0 min ago** (more than 2 h", run.Summary, StringComparison.Ordinal);
         }
+        else if (revocation == "ok")
+        {
+            Assert.Contains("- last successful revocation: 2026-11-25T10:07:00Z (120 min ago)", run.Summary, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Drift_itself_does_not_depend_on_the_liveness_tag()
+    {
+        File.Delete(Path.Combine(_h.Dir, "fake", "tags", LastRevocation));
+        _h.With("refresh.json", Digest(Stack, Refreshed())).With("outputs.json", """{ "unmanagedMembers": {} }""");
+
+        var run = Run();
+
+        Assert.True(run.Code == 0, run.ToString());
+        Assert.DoesNotContain(run.Calls, c => c.Is("stack tag"));
     }
 
     [Fact]

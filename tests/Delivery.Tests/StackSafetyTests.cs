@@ -61,7 +61,7 @@ public class StackSafetyTests
 
         // The stack lock keeps concurrent updates apart; the scripts wait for it instead of failing.
         Assert.Contains("common-issues/update-conflicts/", Repo.Read(".github/scripts/lib.sh"), StringComparison.Ordinal);
-        foreach (var script in new[] { "drift.sh", "revoke-expired.sh", "rotate-due.sh" })
+        foreach (var script in new[] { "drift.sh", "revocation-liveness.sh", "revoke-expired.sh", "rotate-due.sh" })
         {
             Assert.Contains("source \"$here/lib.sh\"", Repo.Read($".github/scripts/{script}"), StringComparison.Ordinal);
         }

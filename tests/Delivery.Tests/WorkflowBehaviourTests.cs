@@ -152,7 +152,10 @@ public class WorkflowBehaviourTests
 
         var last = job.Steps[^1];
         Assert.Contains("exit 1", last.Run ?? "", StringComparison.Ordinal);
-        Assert.Equal("${{ !cancelled() && steps.drift.outcome == 'failure' }}", last.If);
+        Assert.Equal("${{ !cancelled() && (steps.drift.outcome == 'failure' || steps.liveness.outcome == 'failure') }}", last.If);
+        var liveness = Assert.Single(job.Steps, s => s.Id == "liveness");
+        Assert.Equal("bash .github/scripts/revocation-liveness.sh \"$STACK_NAME\"", liveness.Run?.Trim());
+        Assert.Equal(("true", "deployed"), (liveness.Node.Str("continue-on-error"), liveness.WorkingDirectory));
     }
 
     [Fact]
