@@ -29,13 +29,20 @@ public class OwnershipTests
     {
         var result = Stack(stack);
         Assert.Equal(0, result.ExitCode);
-        Assert.Empty(result.Plan!.BlastRadius);
+        Assert.DoesNotContain(result.Plan!.BlastRadius, x => x.Resource.Authority == Authority.Authoritative);
+
+        // What is in it: every per-principal resource of a principal the stack does not create, and nothing else.
+        Assert.All(result.Plan.BlastRadius, x => Assert.Equal((Authority.PerPrincipal, true), (x.Resource.Authority, x.Resource.SharedPrincipal)));
+        Assert.Equal(
+            result.Plan.AllResources.Where(x => x.Resource.Authority == Authority.PerPrincipal && !result.Model.Owns(PrincipalRef.TryParse(x.Resource.Principal, out var p, out _) ? p : throw new InvalidOperationException(x.Resource.Principal)))
+                .Select(x => x.Resource.Name).Order(StringComparer.Ordinal),
+            result.Plan.BlastRadius.Select(x => x.Resource.Name).Order(StringComparer.Ordinal));
         Assert.Null(result.Plan.TokenUsageResource);
         Assert.DoesNotContain(result.Plan.AllResources, x => x.Resource.Type == PulumiTypes.Grants);
     }
 
     [Fact]
-    public void Catalog_grants_are_one_additive_grant_per_securable_and_principal()
+    public void Catalog_grants_are_one_per_principal_grant_per_securable_and_principal_and_the_stacks_own_principals_are_out_of_the_blast_radius()
     {
         var result = Evaluate("""
             servicePrincipals: { loader: {} }
@@ -53,7 +60,9 @@ public class OwnershipTests
         Assert.All(grants, r =>
         {
             Assert.Equal(PulumiTypes.Grant, r.Type);
-            Assert.Equal(Authority.Additive, r.Authority);
+            // catalog/resource_grant.go (v1.128.0) replacePermissionsForPrincipal: the principal's privileges become exactly the list.
+            Assert.Equal(Authority.PerPrincipal, r.Authority);
+            Assert.False(r.SharedPrincipal);
             Assert.False(r.Protect);
             Assert.True(r.DeleteBeforeReplace);
         });
@@ -176,15 +185,21 @@ public class OwnershipTests
         foreach (var key in new[] { "group-synced", "group-shared", "sp-partner" })
         {
             var entitlements = Resource(result, $"{key}-entitlements");
-            Assert.Equal((Authority.Additive, true, false), (entitlements.Authority, entitlements.RetainOnDelete, entitlements.Protect));
+            Assert.Equal((Authority.PerPrincipal, true, true), (entitlements.Authority, entitlements.RetainOnDelete, entitlements.Protect));
             var assignment = Resource(result, $"{key}-assignment");
-            Assert.Equal((Authority.Additive, true, true, true),
+            Assert.Equal((Authority.PerPrincipal, true, true, true),
                 (assignment.Authority, assignment.RetainOnDelete, assignment.Protect, assignment.DeleteBeforeReplace));
         }
 
+        static string principal(string key) => key.StartsWith("sp-", StringComparison.Ordinal) ? $"sp:{key[3..]}" : $"group:{key[6..]}";
+        Assert.Equal(
+            new[] { "group-shared", "group-synced", "sp-partner" }.SelectMany(k => new[] { ($"{k}-assignment", principal(k)), ($"{k}-entitlements", principal(k)) }),
+            result.Plan!.BlastRadius.Select(x => (x.Resource.Name, x.Resource.Principal!)).Order());
+
         var own = Resource(result, "group-own-entitlements");
-        Assert.Equal((Authority.Owned, false), (own.Authority, own.RetainOnDelete));
-        Assert.Equal((Authority.Owned, false, false), (Resource(result, "group-own-assignment").Authority, Resource(result, "group-own-assignment").RetainOnDelete, Resource(result, "group-own-assignment").Protect));
+        Assert.Equal((Authority.PerPrincipal, false, false, false), (own.Authority, own.RetainOnDelete, own.Protect, own.InBlastRadius));
+        var ownAssignment = Resource(result, "group-own-assignment");
+        Assert.Equal((Authority.PerPrincipal, false, false, false), (ownAssignment.Authority, ownAssignment.RetainOnDelete, ownAssignment.Protect, ownAssignment.InBlastRadius));
     }
 
     [Fact]
@@ -388,7 +403,7 @@ public class OwnershipTests
             Assert.NotEmpty(resources);
             Assert.All(resources, r =>
             {
-                Assert.Contains(r.GetProperty("authority").GetString(), new[] { "owned", "additive", "authoritative" });
+                Assert.Contains(r.GetProperty("authority").GetString(), new[] { "owned", "additive", "per-principal", "authoritative" });
                 foreach (var flag in new[] { "deleteBeforeReplace", "retainOnDelete", "protect" })
                 {
                     Assert.True(r.GetProperty(flag).ValueKind is JsonValueKind.True or JsonValueKind.False, flag);
@@ -399,12 +414,12 @@ public class OwnershipTests
 
             var check = new StringWriter();
             Assert.Equal(0, Program.Run(["check", "--stack", "t"], check, new StringWriter(), new FakeTimeProvider(Now), dir));
-            Assert.Contains("catalog-grants-catalog-sandbox (databricks:index/grants:Grants, in catalog-grants) revokes every grant on catalog:sandbox", check.ToString(), StringComparison.Ordinal);
+            Assert.Contains("catalog-grants-catalog-sandbox (databricks:index/grants:Grants, authoritative, in catalog-grants) revokes every grant on catalog:sandbox", check.ToString(), StringComparison.Ordinal);
 
             var text = new StringWriter();
             Assert.Equal(0, Program.Run(["plan", "--stack", "t"], text, new StringWriter(), new FakeTimeProvider(Now), dir));
-            Assert.Contains("Blast radius (1 authoritative resource(s), each an explicit opt-in, protected):", text.ToString(), StringComparison.Ordinal);
-            Assert.Contains("  catalog-grants-catalog-sandbox (databricks:index/grants:Grants, in catalog-grants) revokes every grant on catalog:sandbox to a principal not declared here", text.ToString(), StringComparison.Ordinal);
+            Assert.Contains("Blast radius (1 resource(s): 1 authoritative (explicit opt-ins, protected), 0 per-principal of principals this stack does not create):", text.ToString(), StringComparison.Ordinal);
+            Assert.Contains("  catalog-grants-catalog-sandbox (databricks:index/grants:Grants, authoritative, in catalog-grants) revokes every grant on catalog:sandbox to a principal not declared here", text.ToString(), StringComparison.Ordinal);
         }
         finally
         {

@@ -25,6 +25,10 @@ public static class PlanDiff
             {
                 changes.Add(new(AuthorityKind, r.Name, $"{r.Name} becomes authoritative: an apply revokes {r.Revokes}"));
             }
+            else if (r.InBlastRadius && previous?.InBlastRadius != true)
+            {
+                changes.Add(new(AuthorityKind, r.Name, $"{r.Name} enters the blast radius ({Name(r.Authority)}): an apply revokes {r.Revokes}"));
+            }
             else if (previous is not null && previous.Authority != r.Authority)
             {
                 changes.Add(new(AuthorityKind, r.Name, $"{r.Name} changes from {Name(previous.Authority)} to {Name(r.Authority)}"));
@@ -37,9 +41,11 @@ public static class PlanDiff
             }
         }
 
-        foreach (var gone in old.Values.Where(r => r.Authority == Authority.Authoritative))
+        foreach (var gone in old.Values.Where(r => r.InBlastRadius))
         {
-            changes.Add(new(AuthorityKind, gone.Name, $"{gone.Name} is no longer managed: it was authoritative, and its delete {ResourceTraits.Of(gone.Type).Delete}"));
+            changes.Add(new(AuthorityKind, gone.Name, gone.RetainOnDelete
+                ? $"{gone.Name} is no longer managed: it was {Name(gone.Authority)}, and is kept as it is (retained on delete)"
+                : $"{gone.Name} is no longer managed: it was {Name(gone.Authority)}, and its delete {ResourceTraits.Of(gone.Type).Delete}"));
         }
 
         changes.AddRange(Rotations(before, after));
@@ -84,5 +90,5 @@ public static class PlanDiff
         }
     }
 
-    private static string Name(Authority a) => a.ToString().ToLowerInvariant();
+    private static string Name(Authority a) => a.Name();
 }
