@@ -126,9 +126,21 @@ public sealed class LiveSafetyTests
             Assert.Equal(run.AccountProviderRef, registered.Provider);
             var appId = run.Mocks.Registered(sp).State["applicationId"];
             Assert.Equal($"accounts/0d4c6b1e-7f3a-4c2b-9e8d-5a6f7b8c9d0e/servicePrincipals/{appId}/ruleSets/default", registered.Inputs.Str("name"));
-            var rule = Assert.Single(registered.Inputs.Maps("grantRules"));
-            Assert.Equal("roles/servicePrincipal.user", rule["role"]);
-            Assert.Equal([$"servicePrincipals/{ProdDeployer}"], ((ImmutableArray<object?>)rule["principals"]!).Cast<string>());
+            // The whole rule set is PUT (permissions/resource_access_control_rule_set.go:109-128 at v1.128.0): the creator's
+            // default servicePrincipal.manager is declared, or the create would remove it.
+            var rules = registered.Inputs.Maps("grantRules");
+            Assert.Equal(["roles/servicePrincipal.manager", "roles/servicePrincipal.user"], rules.Select(r => (string)r["role"]!).Order(StringComparer.Ordinal));
+            Assert.All(rules, rule => Assert.Equal([$"servicePrincipals/{ProdDeployer}"], ((ImmutableArray<object?>)rule["principals"]!).Cast<string>()));
+
+            // Jobs running as the principal and its tokens wait for the rule set (a dependency, not a value).
+            var consumers = run.Observed.Where(o => (o.Type == PulumiTypes.Job && ruleSet.StartsWith("webapp-", StringComparison.Ordinal))
+                || (o.Type == PulumiTypes.OboToken && o.Name.StartsWith(sp[..^3], StringComparison.Ordinal))).ToList();
+            Assert.NotEmpty(consumers);
+            foreach (var consumer in consumers)
+            {
+                var gates = await OutputUtilities.GetValueAsync(consumer.Options.DependsOn.ToOutput());
+                Assert.Contains(ruleSet, gates.Select(g => g.GetResourceName()));
+            }
         }
     }
 

@@ -113,8 +113,11 @@ public sealed class SecretTests
             Assert.Equal(run.Mocks.Registered("sp-ci-deployer-sp").State["applicationId"], token.Inputs.Str("applicationId"));
             Assert.Equal(["comment"], run.ObservedNamed(slot.ResourceName).Options.ReplaceOnChanges);
 
-            // Token usage is not managed in these stacks, so a token waits for nothing of the stack's.
-            Assert.Empty(await OutputUtilities.GetValueAsync(run.ObservedNamed(slot.ResourceName).Options.DependsOn.ToOutput()));
+            // Token usage is not managed in these stacks: a token waits only for its principal's gates (assignment, rule set),
+            // as a dependency, never through a value (issue 20 item 4).
+            var gates = (await OutputUtilities.GetValueAsync(run.ObservedNamed(slot.ResourceName).Options.DependsOn.ToOutput()))
+                .Select(r => r.GetResourceName()).Order(StringComparer.Ordinal);
+            Assert.Equal(stack == "prod" ? ["sp-ci-deployer-assignment", "sp-ci-deployer-rule-set"] : (string[])[], gates);
         }
 
         Assert.Equal(["sp-akto-connector-oauth-secret-a", "sp-akto-connector-oauth-secret-b"],

@@ -65,8 +65,9 @@ public sealed class DatabricksServicePrincipal : ComponentResource
         var assignment = Identity.AssignAndEntitle(children, plan.AssignmentResource, plan.EntitlementsResource, args.Account,
             id, spec.WorkspaceAccess, spec.Entitlements, (e, subject) => e.ServicePrincipalId = subject);
 
-        AccessName = Identity.After(applicationId, assignment);
-        Identity.GrantDeployerUse(children, plan.RuleSetResource, args.Account, args.Deployer, applicationId);
+        AccessName = applicationId;
+        var ruleSet = Identity.GrantDeployerUse(children, plan.RuleSetResource, args.Account, args.Deployer, applicationId);
+        Gates = Identity.Gates(assignment, ruleSet);
 
         OAuthSecret = Output.CreateSecret(Output.Create((string?)null));
         TokenValue = Output.CreateSecret(Output.Create((string?)null));
@@ -74,7 +75,7 @@ public sealed class DatabricksServicePrincipal : ComponentResource
         {
             var values = credential.Slots.ToDictionary(slot => slot.Slot, slot => credential.Spec.Kind == CredentialKind.OAuthSecret
                 ? OAuthSecretSlot(children, credential, slot, id)
-                : TokenSlot(children, credential, slot, spec, AccessName, args.TokenPermission));
+                : TokenSlot(children, credential, slot, spec, AccessName, Gates, args.TokenPermission));
             foreach (var (slot, value) in values)
             {
                 _slotValues[$"{credential.Spec.KindName}-{slot}"] = value;
@@ -113,8 +114,11 @@ public sealed class DatabricksServicePrincipal : ComponentResource
     [Output("tokenValue")]
     public Output<string?> TokenValue { get; private set; }
 
-    /// <summary>The application id, once the principal is in the workspace (see <see cref="IPrincipalResolver.AccessName"/>).</summary>
+    /// <summary>The application id (see <see cref="IPrincipalResolver.AccessName"/>).</summary>
     public Output<string> AccessName { get; }
+
+    /// <summary>Its workspace assignment and rule set, when planned (see <see cref="IPrincipalResolver.Gates"/>).</summary>
+    public IReadOnlyList<Resource> Gates { get; }
 
     /// <summary>Every slot's credential (secret outputs), by <c>&lt;kind&gt;-&lt;slot&gt;</c>: <c>oauth-secret-a</c>, <c>token-b</c>.</summary>
     public IReadOnlyDictionary<string, Output<string>> SlotValues => _slotValues;
@@ -142,10 +146,12 @@ public sealed class DatabricksServicePrincipal : ComponentResource
 
     /// <summary>One on-behalf-of token slot: the comment carries the keeper, and a comment change replaces the token.</summary>
     private static Output<string> TokenSlot(PlannedChildren children, CredentialPlan credential, CredentialSlot slot, ServicePrincipalSpec spec,
-        Output<string> accessName, Output<Resource>? tokenPermission)
+        Output<string> accessName, IReadOnlyList<Resource> gates, Output<Resource>? tokenPermission)
     {
         var options = children.Options(slot.ResourceName);
         options.ReplaceOnChanges.Add("comment");
+        // In the workspace and usable by the deployer first: the assignment and the rule set, as dependencies only.
+        options.DependsOn.AddRange(gates.ToList());
         if (tokenPermission is { } permission)
         {
             options.DependsOn.Add(permission);
