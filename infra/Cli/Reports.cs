@@ -274,16 +274,17 @@ internal static class Reports
         {
             var store = c.Spec.Store is { } s ? Escape.Text(s.ToString()) : $"stack output oauthSecrets.{Escape.Text(c.Principal.Key)}";
             @out.WriteLine($"  {Escape.Text(c.Principal.ToString())} {c.Spec.KindName}: every {c.Spec.RotationDays} days, {c.Spec.OverlapDays} days of overlap; next rotation {Stamp(c.NextRotation)} renews slot {c.Previous.Slot}; store {store}");
-            foreach (var slot in c.Slots)
+            foreach (var slot in c.AllSlots)
             {
-                @out.WriteLine($"    slot {slot.Slot}  {(slot.Current ? "current " : "previous")}  issued {Stamp(slot.Issued)}  expires {Stamp(slot.Expires)}  {slot.ResourceName}");
+                @out.WriteLine($"    slot {slot.Slot}  {(slot.Current ? "current " : "previous")}  issued {Stamp(slot.Issued)}  expires {Stamp(slot.Expires)}  {slot.ResourceName}{(slot.Declared ? string.Empty : "  (expired: not declared, deleted)")}");
             }
         }
     }
 
     private static IEnumerable<object> CredentialsDto(ResourcePlan plan) =>
-        plan.ServicePrincipals.SelectMany(s => s.Credentials).SelectMany(c => c.Slots.Select(slot => (object)new
+        plan.ServicePrincipals.SelectMany(s => s.Credentials).SelectMany(c => c.AllSlots.Select(slot => (object)new
         {
+            declared = slot.Declared,
             principal = c.Principal.ToString(),
             kind = c.Spec.KindName,
             slot = slot.Slot.ToString(),

@@ -153,14 +153,27 @@ public sealed class LiveSafetyTests
         var before = await StackRun.RunAsync("dev", boundary - TimeSpan.FromTicks(1));
         var after = await StackRun.RunAsync("dev", boundary);
 
+        // What replaces a slot is its keeper, the ReplacementTrigger (the policy inputs are ignored changes): only the renewed
+        // slot's keeper differs (or it is new: the slot it renews had expired and was no longer declared).
+        static async Task<Dictionary<string, string>> Keepers(StackRun run, string type)
+        {
+            var keepers = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var o in run.Observed.Where(o => o.Type == type))
+            {
+                keepers[o.Name] = (string)(await OutputUtilities.GetValueAsync(o.Options.ReplacementTrigger!.ToOutput()))!;
+            }
+
+            return keepers;
+        }
+
         static Dictionary<string, string> Inputs(StackRun run, string type) => run.Mocks.Registrations.Where(r => r.Type == type)
             .ToDictionary(r => r.Name, r => string.Join(';', r.Inputs.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}")));
-        var (a, b) = (Inputs(before, PulumiTypes.OboToken), Inputs(after, PulumiTypes.OboToken));
-        Assert.Equal(a.Keys.Order(StringComparer.Ordinal), b.Keys.Order(StringComparer.Ordinal));
-        var changed = a.Keys.Where(k => a[k] != b[k]).ToList();
+        var (a, b) = (await Keepers(before, PulumiTypes.OboToken), await Keepers(after, PulumiTypes.OboToken));
         var renewed = after.Plan.ServicePrincipals.Single(s => s.Spec.Key == "ci-deployer").Token!.Current;
+        var changed = b.Keys.Where(k => !a.TryGetValue(k, out var was) || was != b[k]).ToList();
         Assert.Equal([renewed.ResourceName], changed);
-        Assert.Contains(renewed.Keeper, b[renewed.ResourceName], StringComparison.Ordinal);
+        Assert.All(a.Keys.Where(k => k != renewed.ResourceName), k => Assert.Equal(a[k], b[k]));
+        Assert.Equal(renewed.Keeper, b[renewed.ResourceName]);
 
         // The OAuth secret rotates on its own schedule: untouched at the token's boundary.
         Assert.Equal(Inputs(before, PulumiTypes.ServicePrincipalSecret), Inputs(after, PulumiTypes.ServicePrincipalSecret));

@@ -246,13 +246,17 @@ public class OwnershipTests
         Assert.Equal(
             new[]
             {
-                PulumiTypes.KeyVaultSecret, PulumiTypes.ResourceGroup, PulumiTypes.WebApp,
+                PulumiTypes.ResourceGroup, PulumiTypes.WebApp,
                 PulumiTypes.AccessControlRuleSet, PulumiTypes.Entitlements, PulumiTypes.Grant, PulumiTypes.Grants, PulumiTypes.GroupMember,
                 PulumiTypes.MwsPermissionAssignment, PulumiTypes.Permissions, PulumiTypes.Secret, PulumiTypes.SecretAcl, PulumiTypes.SecretScope,
             }.Order(StringComparer.Ordinal),
             resourceTypes.Where(ResourceTraits.DeleteBeforeReplace).Order(StringComparer.Ordinal));
         Assert.False(ResourceTraits.DeleteBeforeReplace(PulumiTypes.OboToken));
         Assert.False(ResourceTraits.DeleteBeforeReplace(PulumiTypes.ServicePrincipalSecret));
+
+        // A Key Vault secret's replacement has a new id (vault or name changed): create first; its delete is a data-plane soft delete.
+        Assert.False(ResourceTraits.DeleteBeforeReplace(PulumiTypes.KeyVaultSecret));
+        Assert.DoesNotContain("nothing remote", ResourceTraits.Of(PulumiTypes.KeyVaultSecret).Delete, StringComparison.Ordinal);
     }
 
     [Fact]
