@@ -175,6 +175,16 @@ public static class Program
         }
 
         Reports.Diff(stdout, format, before.FilePath, after.FilePath, AccessDiff.Compute(b, h), now, PlanDiff.Compute(b.Plan!, h.Plan!));
-        return h.ExitCode;
+
+        // Transitions that would revoke declared access mid-run are refused (exit 1) with the safe procedure.
+        var name = Path.GetFileName(after.FilePath);
+        var stackName = stack ?? (name.StartsWith("Pulumi.", StringComparison.Ordinal) && name.EndsWith(".yaml", StringComparison.Ordinal) ? name[7..^5] : "<stack>");
+        var refused = PlanDiff.Unsafe(b.Plan!, h.Plan!, h.Model, stackName);
+        foreach (var r in refused)
+        {
+            stderr.WriteLine(Escape.Text(r.Text));
+        }
+
+        return refused.Count > 0 ? Math.Max(1, h.ExitCode) : h.ExitCode;
     }
 }

@@ -459,3 +459,49 @@ public class OwnershipTests
         Assert.DoesNotContain("   at ", err.ToString(), StringComparison.Ordinal);
     }
 }
+
+public class UnsafeMigrationTests
+{
+    private const string Topology = """
+        servicePrincipals: { loader: {} }
+        catalogGrants:
+          - { on: catalog:sandbox, to: sp:loader, privileges: [USE_CATALOG] }
+          - { on: catalog:main, to: sp:loader, privileges: [USE_CATALOG] }
+        """;
+
+    [Fact]
+    public void Toggling_authoritative_grants_is_refused_with_the_two_step_procedure_unless_the_head_says_it_is_intended()
+    {
+        var grant = Evaluate(Topology, account: Account);
+        var grants = Evaluate(Topology + "\nauthoritativeGrants: [catalog:sandbox]\n", account: Account);
+        var intended = Evaluate(Topology + "\nauthoritativeGrants: [catalog:sandbox]\nintendedMigrations: [catalog:sandbox]\n", account: Account);
+        Assert.True(intended.IsValid);
+
+        var on = Assert.Single(PlanDiff.Unsafe(grant.Plan!, grants.Plan!, grants.Model, "prod"));
+        Assert.Equal("catalog:sandbox", on.Subject);
+        Assert.Contains("pulumi state delete --stack prod --yes 'urn:pulumi:prod::databricks-access::databricks-access:index:CatalogGrants$databricks:index/grant:Grant::catalog-grants-catalog-sandbox-sp-loader'", on.Text, StringComparison.Ordinal);
+        Assert.StartsWith("topology.authoritativeGrants: making catalog:sandbox authoritative in one step revokes the declared privileges", on.Text, StringComparison.Ordinal);
+
+        var off = Assert.Single(PlanDiff.Unsafe(grants.Plan!, grant.Plan!, grant.Model, "prod"));
+        Assert.Contains("pulumi state unprotect --stack prod --yes 'urn:pulumi:prod::databricks-access::databricks-access:index:CatalogGrants$databricks:index/grants:Grants::catalog-grants-catalog-sandbox' && pulumi state delete --stack prod --yes 'urn:pulumi:prod::databricks-access::databricks-access:index:CatalogGrants$databricks:index/grants:Grants::catalog-grants-catalog-sandbox'", off.Text, StringComparison.Ordinal);
+
+        Assert.Empty(PlanDiff.Unsafe(grant.Plan!, intended.Plan!, intended.Model, "prod"));
+        Assert.Empty(PlanDiff.Unsafe(grant.Plan!, grant.Plan!, grant.Model, "prod"));
+
+        // The command: the diff is printed, the refusal goes to stderr, exit 1.
+        var dir = Directory.CreateTempSubdirectory("dbx-access-unsafe-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "Pulumi.yaml"), "name: databricks-access\nruntime: dotnet\n");
+            File.WriteAllText(Path.Combine(dir, "base.yaml"), StackYaml(Topology, account: Account));
+            File.WriteAllText(Path.Combine(dir, "Pulumi.prod.yaml"), StackYaml(Topology + "\nauthoritativeGrants: [catalog:sandbox]\n", account: Account));
+            var err = new StringWriter();
+            Assert.Equal(1, Program.Run(["diff", "--base", Path.Combine(dir, "base.yaml"), "--head", Path.Combine(dir, "Pulumi.prod.yaml")], new StringWriter(), err, new FakeTimeProvider(Now), dir));
+            Assert.Contains("--stack prod --yes 'urn:pulumi:prod::", err.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
