@@ -505,3 +505,40 @@ public class UnsafeMigrationTests
         }
     }
 }
+
+public class MigrationGuardTests
+{
+    private static string Step(string op, string type, string name, bool protect = false) =>
+        $$"""{ "op": "{{op}}", "urn": "urn:pulumi:prod::databricks-access::databricks-access:index:X${{type}}::{{name}}", "oldState": { "type": "{{type}}", "protect": {{(protect ? "true" : "false")}} } }""";
+
+    private static string Preview(params string[] steps) => $"{{ \"steps\": [ {string.Join(", ", steps)} ] }}";
+
+    [Fact]
+    public void The_guard_refuses_previews_that_revoke_beyond_the_change_and_lets_safe_ones_through()
+    {
+        var prod = Topology.Evaluation.TopologyEvaluator.Evaluate(Config.StackFile.Load(Path.Combine(RepoRoot, "Pulumi.prod.yaml")).ToInput(), Now);
+        var plan = prod.Plan!;
+        var token = plan.ServicePrincipals.Single(s => s.Spec.Key == "ci-deployer").Token!;
+        var shared = plan.BlastRadius.First().Resource;
+        var refused = MigrationGuard.Check(Preview(
+            Step("replace", PulumiTypes.Grants, "catalog-grants-catalog-main"),
+            Step("delete", PulumiTypes.Permissions, "token-usage"),
+            Step("replace", PulumiTypes.SecretScope, "scope-app-secrets-scope", protect: true),
+            Step("delete", shared.Type, shared.Name),
+            Step("create-replacement", PulumiTypes.OboToken, token.A.ResourceName),
+            Step("delete-replaced", PulumiTypes.OboToken, token.B.ResourceName),
+            Step("update", PulumiTypes.Job, "job-nightly-etl-job")), plan);
+        Assert.Equal(5, refused.Count);
+        Assert.Contains(refused, f => f.StartsWith("catalog-grants-catalog-main: the preview would replace a Grants", StringComparison.Ordinal));
+        Assert.Contains(refused, f => f.StartsWith("token-usage: the preview would delete the workspace's token permissions", StringComparison.Ordinal));
+        Assert.Contains(refused, f => f.StartsWith("scope-app-secrets-scope: the preview would replace a protected resource", StringComparison.Ordinal));
+        Assert.Contains(refused, f => f.StartsWith($"{shared.Name}: the preview would delete a per-principal resource", StringComparison.Ordinal));
+        Assert.Contains(refused, f => f.StartsWith("sp:ci-deployer token: the preview would replace or delete both slots", StringComparison.Ordinal));
+
+        // A rotation replaces one slot; a job update, a secret ACL of the stack's own principal: nothing to refuse.
+        Assert.Empty(MigrationGuard.Check(Preview(
+            Step("create-replacement", PulumiTypes.OboToken, token.Current.ResourceName),
+            Step("update", PulumiTypes.Job, "job-nightly-etl-job"),
+            Step("replace", PulumiTypes.SecretAcl, "scope-app-secrets-acl-webapp-notebook-runner")), plan));
+    }
+}
