@@ -45,7 +45,10 @@ public static class Program
         var plan = new Command("plan", "The resources the program declares, expiring access and the effective access matrix") { stack, file, now, format };
         var diff = new Command("diff", "Access-level changes between two versions of a stack file, in review language") { stack, baseFile, headFile, baseRef, now, format };
         var audit = new Command("audit", "Read the live workspace and account (GET only) and report every access the stack does not declare") { stack, file, now, format };
-        var root = new RootCommand("databricks-access topology: offline check, plan and diff of a stack's Databricks access; audit of the live workspace") { check, plan, diff, audit };
+        var preview = new Option<string?>("--preview") { Description = "guard: the output of `pulumi preview --json`" };
+        var allowUnsafe = new Option<bool>("--allow-unsafe") { Description = "guard: let an intended unsafe migration through (findings become warnings)" };
+        var guard = new Command("guard", "Refuse a preview that deletes or replaces what revokes access (Grants, token permissions, protected or shared-principal resources, both credential slots)") { stack, file, now, preview, allowUnsafe };
+        var root = new RootCommand("databricks-access topology: offline check, plan and diff of a stack's Databricks access; audit of the live workspace") { check, plan, diff, audit, guard };
 
         // No response files: an argument that starts with '@' is an argument, not a file to read more arguments from.
         var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
@@ -75,6 +78,11 @@ public static class Program
             }
 
             var stackFile = Load(parse.GetValue(stack), parse.GetValue(file), cwd);
+            if (command == guard)
+            {
+                return Guard(stackFile, parse.GetValue(preview), parse.GetValue(allowUnsafe), instant, stderr, cwd);
+            }
+
             if (command == audit)
             {
                 return AuditCommand.Run(stackFile, TopologyEvaluator.Evaluate(stackFile.ToInput(), instant, stackFile.Findings), fmt, stdout, stderr, auditEnvironment);
@@ -140,6 +148,55 @@ public static class Program
         return value;
     }
 
+    /// <summary>The deploy workflow's migration guard over <c>pulumi preview --json</c> (exit 0 safe or allowed, 1 refused, 2 unreadable).</summary>
+    private static int Guard(StackFile stackFile, string? previewPath, bool allowUnsafe, DateTimeOffset now, TextWriter stderr, string cwd)
+    {
+        if (previewPath is null)
+        {
+            throw new ConfigLoadException("usage: guard needs --preview PATH (the output of pulumi preview --json)");
+        }
+
+        var (_, result) = Evaluate(stackFile, now);
+        if (result.Plan is null)
+        {
+            Reports.Diagnostics(stderr, result);
+            return 2;
+        }
+
+        string json;
+        try
+        {
+            json = File.ReadAllText(Path.GetFullPath(previewPath, cwd));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigLoadException($"{previewPath}: {ex.Message}");
+        }
+
+        IReadOnlyList<string> findings;
+        try
+        {
+            findings = MigrationGuard.Check(json, result.Plan);
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new ConfigLoadException($"{previewPath}: not the JSON of pulumi preview --json: {ex.Message}");
+        }
+
+        foreach (var f in findings)
+        {
+            stderr.WriteLine(Escape.Text(allowUnsafe ? $"warning (allowed by --allow-unsafe): {f}" : $"refused: {f}"));
+        }
+
+        if (findings.Count > 0 && !allowUnsafe)
+        {
+            stderr.WriteLine("refused: resolve the migration safely (README, What the stack owns) or rerun the deploy with allow_unsafe_migration: true");
+            return 1;
+        }
+
+        return 0;
+    }
+
     private static int Diff(string? stack, string? baseFile, string? headFile, string? baseRef, DateTimeOffset now, OutputFormat format,
         TextWriter stdout, TextWriter stderr, string cwd)
     {
@@ -175,6 +232,16 @@ public static class Program
         }
 
         Reports.Diff(stdout, format, before.FilePath, after.FilePath, AccessDiff.Compute(b, h), now, PlanDiff.Compute(b.Plan!, h.Plan!));
-        return h.ExitCode;
+
+        // Transitions that would revoke declared access mid-run are refused (exit 1) with the safe procedure.
+        var name = Path.GetFileName(after.FilePath);
+        var stackName = stack ?? (name.StartsWith("Pulumi.", StringComparison.Ordinal) && name.EndsWith(".yaml", StringComparison.Ordinal) ? name[7..^5] : "<stack>");
+        var refused = PlanDiff.Unsafe(b.Plan!, h.Plan!, h.Model, stackName);
+        foreach (var r in refused)
+        {
+            stderr.WriteLine(Escape.Text(r.Text));
+        }
+
+        return refused.Count > 0 ? Math.Max(1, h.ExitCode) : h.ExitCode;
     }
 }

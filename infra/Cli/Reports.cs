@@ -50,7 +50,7 @@ internal static class Reports
                     now = Stamp(result.Model.Now),
                     exitCode = result.ExitCode,
                     diagnostics = DiagnosticsDto(result),
-                    blastRadius = result.BlastRadius?.Select(x => new { component = x.Component, x.Resource.Type, x.Resource.Name, x.Resource.Revokes }),
+                    blastRadius = result.BlastRadius?.Select(BlastRadiusDto),
                 }, Json));
                 break;
             case OutputFormat.Markdown:
@@ -224,7 +224,7 @@ internal static class Reports
 
     private static readonly string[] KindNames = Enum.GetNames<AccessKind>();
 
-    public static string Name(Authority authority) => authority.ToString().ToLowerInvariant();
+    public static string Name(Authority authority) => authority.Name();
 
     /// <summary>Provider, authority (when not owned) and the options that matter on a live workspace.</summary>
     private static string Flags(PlannedResource r)
@@ -274,16 +274,17 @@ internal static class Reports
         {
             var store = c.Spec.Store is { } s ? Escape.Text(s.ToString()) : $"stack output oauthSecrets.{Escape.Text(c.Principal.Key)}";
             @out.WriteLine($"  {Escape.Text(c.Principal.ToString())} {c.Spec.KindName}: every {c.Spec.RotationDays} days, {c.Spec.OverlapDays} days of overlap; next rotation {Stamp(c.NextRotation)} renews slot {c.Previous.Slot}; store {store}");
-            foreach (var slot in c.Slots)
+            foreach (var slot in c.AllSlots)
             {
-                @out.WriteLine($"    slot {slot.Slot}  {(slot.Current ? "current " : "previous")}  issued {Stamp(slot.Issued)}  expires {Stamp(slot.Expires)}  {slot.ResourceName}");
+                @out.WriteLine($"    slot {slot.Slot}  {(slot.Current ? "current " : "previous")}  issued {Stamp(slot.Issued)}  expires {Stamp(slot.Expires)}  {slot.ResourceName}{(slot.Declared ? string.Empty : "  (expired: not declared, deleted)")}");
             }
         }
     }
 
     private static IEnumerable<object> CredentialsDto(ResourcePlan plan) =>
-        plan.ServicePrincipals.SelectMany(s => s.Credentials).SelectMany(c => c.Slots.Select(slot => (object)new
+        plan.ServicePrincipals.SelectMany(s => s.Credentials).SelectMany(c => c.AllSlots.Select(slot => (object)new
         {
+            declared = slot.Declared,
             principal = c.Principal.ToString(),
             kind = c.Spec.KindName,
             slot = slot.Slot.ToString(),
@@ -298,30 +299,49 @@ internal static class Reports
             nextRotation = Stamp(c.NextRotation),
         }));
 
+    /// <summary>One blast-radius entry in JSON: <c>authority</c>, and for per-principal resources <c>principal</c> and <c>object</c>.</summary>
+    internal static object BlastRadiusDto((string Component, PlannedResource Resource) x) => new
+    {
+        component = x.Component,
+        x.Resource.Type,
+        x.Resource.Name,
+        authority = x.Resource.Authority.Name(),
+        principal = x.Resource.Principal,
+        @object = x.Resource.Object,
+        protect = x.Resource.Protect,
+        x.Resource.Revokes,
+    };
+
+    private static string RadiusSummary(IReadOnlyList<(string Component, PlannedResource Resource)> radius)
+    {
+        var authoritative = radius.Count(x => x.Resource.Authority == Authority.Authoritative);
+        return $"{authoritative} authoritative (explicit opt-ins, protected), {radius.Count - authoritative} per-principal of principals this stack does not create";
+    }
+
     private static void BlastRadiusMarkdown(TextWriter @out, IReadOnlyList<(string Component, PlannedResource Resource)> radius)
     {
         @out.WriteLine(radius.Count == 0
-            ? "**Blast radius:** none: no authoritative resource."
-            : $"**Blast radius:** {radius.Count} authoritative resource(s) (explicit opt-ins, protected):");
+            ? "**Blast radius:** none: no authoritative resource and no per-principal resource of a principal this stack does not create."
+            : $"**Blast radius:** {radius.Count} resource(s): {RadiusSummary(radius)}:");
         foreach (var (_, r) in radius)
         {
-            @out.WriteLine($"- {Escape.Code(r.Name)} revokes {Escape.Markdown(r.Revokes ?? string.Empty)}");
+            @out.WriteLine($"- {Escape.Code(r.Name)} ({r.Authority.Name()}{(r.Principal is { } p ? $", {Escape.Code(p)} on {Escape.Markdown(r.Object ?? string.Empty)}" : string.Empty)}) revokes {Escape.Markdown(r.Revokes ?? string.Empty)}");
         }
     }
 
-    /// <summary>Each authoritative resource and what an apply revokes beyond what this stack declares.</summary>
+    /// <summary>Each blast-radius resource and what an apply revokes beyond what this stack declares.</summary>
     private static void BlastRadiusText(TextWriter @out, IReadOnlyList<(string Component, PlannedResource Resource)> radius)
     {
         if (radius.Count == 0)
         {
-            @out.WriteLine("Blast radius: none (no authoritative resource: the stack changes only what it creates, adds or declares)");
+            @out.WriteLine("Blast radius: none (no authoritative resource and no per-principal resource of a principal this stack does not create)");
             return;
         }
 
-        @out.WriteLine($"Blast radius ({radius.Count} authoritative resource(s), each an explicit opt-in, protected):");
+        @out.WriteLine($"Blast radius ({radius.Count} resource(s): {RadiusSummary(radius)}):");
         foreach (var (component, r) in radius)
         {
-            @out.WriteLine(Escape.Text($"  {r.Name} ({r.Type}, in {component}) revokes {r.Revokes}"));
+            @out.WriteLine(Escape.Text($"  {r.Name} ({r.Type}, {r.Authority.Name()}, in {component}) revokes {r.Revokes}"));
         }
     }
 
@@ -419,12 +439,14 @@ internal static class Reports
                 x.Resource.Type,
                 x.Resource.Name,
                 provider = x.Resource.Provider,
-                authority = x.Resource.Authority,
+                authority = x.Resource.Authority.Name(),
+                principal = x.Resource.Principal,
+                @object = x.Resource.Object,
                 deleteBeforeReplace = x.Resource.DeleteBeforeReplace,
                 retainOnDelete = x.Resource.RetainOnDelete,
                 protect = x.Resource.Protect,
             }),
-            blastRadius = plan.BlastRadius.Select(x => new { component = x.Component, x.Resource.Type, x.Resource.Name, x.Resource.Revokes }),
+            blastRadius = plan.BlastRadius.Select(BlastRadiusDto),
             tokenUsers = plan.TokenUsageResource is null ? null : plan.TokenUsers.Select(p => p.ToString()),
             credentials = CredentialsDto(plan),
             lookups = plan.Lookups.Select(l => new { l.Token, l.Subject, provider = l.Provider }),

@@ -294,6 +294,9 @@ public sealed record TopologyModel(
     /// <summary>Securables whose declared grants are the whole truth (<c>topology.authoritativeGrants</c>).</summary>
     public IReadOnlySet<Securable> AuthoritativeGrants { get; init; } = new HashSet<Securable>();
 
+    /// <summary>Securables whose authoritativeGrants toggle is intended in one step (<c>topology.intendedMigrations</c>).</summary>
+    public IReadOnlySet<Securable> IntendedMigrations { get; init; } = new HashSet<Securable>();
+
     /// <summary>Opt-in: entitlements of the built-in <c>users</c> and <c>admins</c> groups are managed (workspace-wide).</summary>
     public bool BuiltInEntitlements { get; init; }
 

@@ -67,7 +67,7 @@ internal sealed partial class TopologyBinder
         var policy = BindPolicy(input.Policy);
         var root = _r.Map(input.Topology, "topology", required: true) ?? new ConfigMap("topology", null, []);
         _r.AllowOnly(root, "resourceGroup", "protect", "webApps", "servicePrincipals", "groups", "secretScopes",
-            "catalogGrants", "jobs", "authoritativeGrants", "tokenUsage", "builtinEntitlements");
+            "catalogGrants", "jobs", "authoritativeGrants", "tokenUsage", "builtinEntitlements", "intendedMigrations");
 
         var defaultLevel = account is null ? IdentityLevel.Workspace : IdentityLevel.Account;
         var protect = _r.Bool(root, "protect") ?? false;
@@ -94,6 +94,7 @@ internal sealed partial class TopologyBinder
             Deployer = BindDeployer(input.Deployer),
             TokenUsage = BindTokenUsage(root, sps),
             AuthoritativeGrants = BindAuthoritativeGrants(root, grants),
+            IntendedMigrations = BindIntendedMigrations(root),
             BuiltInEntitlements = _r.Bool(root, "builtinEntitlements") ?? false,
         };
         new ReferenceChecker(model, _d, _keys).Check();
