@@ -66,7 +66,7 @@ internal static partial class Reports
     private static void PendingText(TextWriter @out, IReadOnlyList<PendingMembership> pending)
     {
         @out.WriteLine();
-        @out.WriteLine($"Pending memberships ({pending.Count}, start later: not planned until then; the hourly job adds each when it starts):");
+        @out.WriteLine($"Pending memberships ({pending.Count}, start later: not planned until then; the first up at or after its start adds it):");
         foreach (var p in pending)
         {
             @out.WriteLine(Escape.Text($"    {Stamp(p.Starts)} -> {Stamp(p.Expires)}  {p.Group,-24} {p.Principal,-40} reason: {p.Reason ?? "-"}"));

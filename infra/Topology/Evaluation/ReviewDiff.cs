@@ -132,7 +132,7 @@ public static class ReviewDiff
         foreach (var p in after.Pending.Where(p => !known.Contains((p.Group, p.Principal, p.Starts, p.Expires))))
         {
             var why = p.Reason is null ? string.Empty : $" ({p.Reason})";
-            yield return new(PendingKind, $"group {p.Group}", $"{p.Principal} joins '{p.Group}' from {Instants.Format(p.Starts)} until {Instants.Format(p.Expires)}{why}: pending, added by the hourly job when it starts");
+            yield return new(PendingKind, $"group {p.Group}", $"{p.Principal} joins '{p.Group}' from {Instants.Format(p.Starts)} until {Instants.Format(p.Expires)}{why}: pending, added by the first up at or after its start");
         }
     }
 

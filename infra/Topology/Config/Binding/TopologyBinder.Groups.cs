@@ -109,7 +109,7 @@ internal sealed partial class TopologyBinder
 
         if (starts is { } s && s > _now)
         {
-            // Not a member yet: the plan leaves it out until it starts, and the hourly job adds it then.
+            // Not a member yet: the plan leaves it out until it starts; the first up at or after then adds it.
             _pending.Add(new PendingMembership(group, principal, s, expires!.Value, reason, item.Path));
             return null;
         }
