@@ -116,6 +116,18 @@ public sealed class ReviewCliTests : IDisposable
         }
     }
 
+    [Fact]
+    public void The_readme_shows_the_diff_the_command_prints_for_the_example_pair()
+    {
+        var readme = File.ReadAllText(Path.Combine(RepoRoot, "README.md"));
+        var start = readme.IndexOf("```\nAccess changes from examples/review/base.yaml", StringComparison.Ordinal);
+        Assert.True(start >= 0, "the README's review section lost its diff");
+        var block = readme[(start + 4)..readme.IndexOf("\n```", start + 4, StringComparison.Ordinal)];
+        var (code, @out, err) = Run(RepoRoot, "diff", "--base", Example("base.yaml"), "--head", Example("head.yaml"), "--now", "2026-11-25T12:00:00Z");
+        Assert.True(code == 0, err);
+        Assert.Equal(@out.Replace(RepoRoot + Path.DirectorySeparatorChar, string.Empty, StringComparison.Ordinal).TrimEnd('\n'), block);
+    }
+
     private static List<string> Texts(string json)
     {
         using var doc = JsonDocument.Parse(json);
