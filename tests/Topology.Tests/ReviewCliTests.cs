@@ -60,7 +60,7 @@ public sealed class ReviewCliTests : IDisposable
               databricks-access:topology:
                 groups:
                   analysts: { membrs: [user:a@contoso.com], workspaceAccess: Admin }
-                  admins: { existing: true, members: [group:analyst] }
+                  admins: { existing: true, members: [group:analyst, "gruop:analysts"] }
             """);
         var (code, _, err) = Run(_dir, "check", "--file", file);
         Assert.Equal(2, code);
@@ -68,6 +68,7 @@ public sealed class ReviewCliTests : IDisposable
         Assert.Contains("topology.groups.analysts.membrs: unknown key 'membrs'; did you mean 'members'?", err, StringComparison.Ordinal);
         Assert.Contains("topology.groups.analysts.workspaceAccess: 'Admin' is not one of: none, user, admin; did you mean 'admin'?", err, StringComparison.Ordinal);
         Assert.Contains("topology.groups.admins.members[0]: member group:analyst is not declared in topology.groups; did you mean 'group:analysts'?", err, StringComparison.Ordinal);
+        Assert.Contains("topology.groups.admins.members[1]: 'gruop:analysts' has unknown principal kind 'gruop'; expected user, group, sp or webapp; did you mean 'group'?", err, StringComparison.Ordinal);
     }
 
     [Fact]
