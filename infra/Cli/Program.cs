@@ -36,7 +36,7 @@ public static class Program
         var stack = new Option<string?>("--stack") { Description = "Stack name: reads Pulumi.<stack>.yaml beside the Pulumi.yaml found upward" };
         var file = new Option<string?>("--file") { Description = "Path of a stack file to read instead of --stack" };
         var now = new Option<string?>("--now") { Description = "Evaluate at this instant (ISO-8601 with time zone) instead of the clock" };
-        var format = new Option<OutputFormat>("--format") { Description = "Output format", DefaultValueFactory = _ => OutputFormat.Text };
+        var format = FormatOption();
         var baseFile = new Option<string?>("--base") { Description = "diff: the stack file before the change" };
         var headFile = new Option<string?>("--head") { Description = "diff: the stack file after the change" };
         var baseRef = new Option<string?>("--base-ref") { Description = "diff: compare --stack's file with its version at this git revision" };
@@ -62,9 +62,10 @@ public static class Program
             return 2;
         }
 
-        if (parse.CommandResult.Command == root)
+        if (parse.CommandResult.Command == root || parse.Action is System.CommandLine.Help.HelpAction)
         {
-            return parse.Invoke();
+            // `<verb> --help` prints that verb's options (and exits 0) instead of running it.
+            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
         }
 
         try
@@ -113,6 +114,32 @@ public static class Program
             return 2;
         }
     }
+
+    private static readonly IReadOnlyDictionary<string, OutputFormat> Formats = new Dictionary<string, OutputFormat>(StringComparer.Ordinal)
+    {
+        ["text"] = OutputFormat.Text,
+        ["json"] = OutputFormat.Json,
+        ["markdown"] = OutputFormat.Markdown,
+    };
+
+    /// <summary><c>--format text|json|markdown</c>: an unknown value names the formats, never a .NET type.</summary>
+    private static Option<OutputFormat> FormatOption() => new("--format")
+    {
+        Description = "Output format: text, json or markdown",
+        HelpName = "text|json|markdown",
+        DefaultValueFactory = _ => OutputFormat.Text,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count == 0 ? string.Empty : result.Tokens[^1].Value;
+            if (Formats.TryGetValue(text.ToLowerInvariant(), out var value))
+            {
+                return value;
+            }
+
+            result.AddError($"--format: '{text}' is not a format; formats: {string.Join(", ", Formats.Keys)}{Suggest.Hint(text, Formats.Keys)}");
+            return OutputFormat.Text;
+        },
+    };
 
     /// <summary>Evaluates a stack file and lets go of its config tree: only the model and the result stay in memory.</summary>
     private static (string Source, EvaluationResult Result) Evaluate(StackFile stackFile, DateTimeOffset now) =>
@@ -231,7 +258,8 @@ public static class Program
             return 2;
         }
 
-        Reports.Diff(stdout, format, before.FilePath, after.FilePath, AccessDiff.Compute(b, h), now, PlanDiff.Compute(b.Plan!, h.Plan!));
+        Reports.Diff(stdout, format, before.FilePath, after.FilePath, AccessDiff.Compute(b, h), now,
+            [.. ReviewDiff.Compute(b.Model, h.Model), .. PlanDiff.Compute(b.Plan!, h.Plan!)]);
 
         // Transitions that would revoke declared access mid-run are refused (exit 1) with the safe procedure.
         var name = Path.GetFileName(after.FilePath);

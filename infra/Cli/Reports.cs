@@ -19,7 +19,7 @@ public enum OutputFormat
 /// value from config goes through <see cref="Escape"/> for its format: text stays one line per finding, Markdown
 /// gets no raw HTML and no forged table rows.
 /// </summary>
-internal static class Reports
+internal static partial class Reports
 {
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -169,12 +169,16 @@ internal static class Reports
             @out.WriteLine(Escape.Text(e.Reason ?? "-"));
         }
 
+        PendingText(@out, model.Pending);
+        UnresolvedText(@out, plan);
+
         @out.WriteLine();
         @out.WriteLine("Effective access (strongest permission wins; via = the group it comes through; until = when it ends, with the reason):");
         // A large estate has millions of these lines: write their pieces instead of formatting a string per line.
         PrincipalRef? current = null;
         var stamps = new Dictionary<DateTimeOffset, string>();
-        foreach (var e in result.EnumerateAccess())
+        var actingAs = new List<AccessEntry>();
+        foreach (var e in Tap(result.EnumerateAccess(), actingAs))
         {
             if (current != e.Principal)
             {
@@ -210,6 +214,8 @@ internal static class Reports
 
             @out.WriteLine();
         }
+
+        ActingAsText(@out, actingAs);
 
         if (result.Diagnostics.Count > 0)
         {
@@ -415,18 +421,38 @@ internal static class Reports
             @out.WriteLine($"| {Stamp(e.Expires)} | {Escape.Markdown(e.Group)} | {Escape.Code(e.Principal.ToString(), inTable: true)} | {Escape.Markdown(e.Reason ?? "-")} |");
         }
 
+        MembershipsMarkdown(@out, $"Memberships expiring within {Planner.ExpiringWindow.Days} days", plan.ExpiringSoon.Select(e => (e.Group, e.Principal, e.Expires, e.Reason)).ToList());
+        MembershipsMarkdown(@out, "Expired memberships (no longer declared; the next up removes them)", plan.Expired.Select(e => (e.Group, e.Principal, e.Expires, e.Reason)).ToList());
+        PendingMarkdown(@out, result.Model.Pending);
+        LookupsMarkdown(@out, plan);
+        UnresolvedMarkdown(@out, plan);
+
         @out.WriteLine();
         @out.WriteLine("| Principal | Kind | Resource | Permission | Via | Until | Reason |");
         @out.WriteLine("|---|---|---|---|---|---|---|");
-        foreach (var e in result.EnumerateAccess())
+        var actingAs = new List<AccessEntry>();
+        foreach (var e in Tap(result.EnumerateAccess(), actingAs))
         {
             @out.WriteLine($"| {Escape.Code(e.Principal.ToString(), inTable: true)} | {e.Kind} | {Escape.Markdown(e.ResourceLabel)} | {Escape.Markdown(e.Permission)} | {Escape.Markdown(e.Via ?? "direct")} | {(e.Until is { } u ? Stamp(u) : "standing")} | {Escape.Markdown(e.Reason ?? string.Empty)} |");
+        }
+
+        ActingAsMarkdown(@out, actingAs);
+        if (result.Diagnostics.Count > 0)
+        {
+            @out.WriteLine();
+            @out.WriteLine($"**Findings** ({result.Diagnostics.Count})");
+            @out.WriteLine();
+            foreach (var d in result.Diagnostics)
+            {
+                @out.WriteLine($"- {Escape.Code(d.Path)}: {(d.Rule is null ? string.Empty : $"**{Escape.Markdown(d.Rule)}** ")}{Escape.Markdown(d.Message)}");
+            }
         }
     }
 
     private static void PlanJson(TextWriter @out, string source, EvaluationResult result, ResourcePlan plan)
     {
         var model = result.Model;
+        var actingAs = new List<AccessEntry>();
         var dto = new
         {
             source,
@@ -463,7 +489,9 @@ internal static class Reports
                 resource = Planner.MemberResourceName(e.Group, e.Principal),
             }),
             timeBound = plan.TimeBound.Select(e => new { e.Group, principal = e.Principal.ToString(), expires = Stamp(e.Expires), e.Reason, e.Path }),
-            access = result.EnumerateAccess().Select(e => new
+            pending = PendingDto(model.Pending),
+            unresolved = UnresolvedDto(plan),
+            access = Tap(result.EnumerateAccess(), actingAs).Select(e => new
             {
                 principal = e.Principal.ToString(),
                 level = model.LevelOf(e.Principal),
@@ -475,6 +503,9 @@ internal static class Reports
                 until = e.Until is { } u ? Stamp(u) : null,
                 e.Reason,
             }),
+
+            // Serialized after access, which fills it as it streams.
+            actingAs = ActingAsDto(actingAs),
         };
         JsonSerializer.Serialize(new Utf8JsonWriterStream(@out), dto, Json);
         @out.WriteLine();
@@ -493,7 +524,7 @@ internal static class Reports
                     head = headName,
                     now = Stamp(now),
                     changes = changes.Select(c => new { change = c.Kind, principal = c.Principal.ToString(), kind = c.Entry.Kind, c.Entry.Resource, c.Entry.ResourceKey, before = c.Before?.Permission, after = c.After?.Permission, via = c.After?.Via ?? c.Before?.Via, until = (c.After ?? c.Before)!.Until is { } u ? Stamp(u) : null, reason = (c.After ?? c.Before)!.Reason, text = c.Describe() }),
-                    planChanges = other.Select(c => new { kind = c.Kind, subject = c.Subject, text = c.Text }),
+                    planChanges = other.Select(c => new { kind = c.Kind, subject = c.Subject, text = c.Text, loosens = c.Loosens ? true : (bool?)null }),
                 }, Json));
                 break;
             case OutputFormat.Markdown:
@@ -501,7 +532,7 @@ internal static class Reports
                 @out.WriteLine();
                 foreach (var group in other.GroupBy(c => c.Kind))
                 {
-                    @out.WriteLine($"**{(group.Key == PlanDiff.AuthorityKind ? "Authority changes" : "Credential rotation changes")}** ({group.Count()})");
+                    @out.WriteLine($"**{ReviewDiff.Title(group.Key)}** ({group.Count()})");
                     @out.WriteLine();
                     foreach (var c in group)
                     {
@@ -541,7 +572,7 @@ internal static class Reports
 
                 if (other.Count > 0)
                 {
-                    @out.WriteLine($"Authority and rotation changes: {other.Count}");
+                    @out.WriteLine($"Run-as, policy, authority and rotation changes: {other.Count}");
                     foreach (var c in other)
                     {
                         @out.WriteLine($"  ! {Escape.Text(c.Text)}");

@@ -53,12 +53,13 @@ public sealed class AuditTests : IDisposable
         Assert.Equal(
             [
                 ("undeclared-admin", "critical", "user:eve@contoso.com", "group:admins"),
+                // Membership of analysts grants CAN_MANAGE_RUN on the job, which runs as sp:etl-runner: acting as
+                // it, WRITE on app-secrets: high.
+                ("undeclared-member", "high", "user:mallory@contoso.com", "group:analysts"),
                 ("undeclared-acl", "high", "group:contractors", "scope:app-secrets"),
                 ("undeclared-grant", "high", "user:mallory@contoso.com", "schema:main.sales"),
                 ("undeclared-job-permission", "high", "user:eve@contoso.com", "job:nightly"),
-                // Membership of analysts grants CAN_MANAGE_RUN on the job: medium.
-                ("undeclared-member", "medium", "user:mallory@contoso.com", "group:analysts"),
-                ("expired-still-present", "medium", "user:bob@contoso.com", "group:analysts"),
+                ("expired-still-present", "high", "user:bob@contoso.com", "group:analysts"),
                 ("undeclared-assignment", "low", "group:contractors", "workspace"),
             ],
             findings.Select(x => (x.Kind, x.Severity, x.Principal, x.Object)).ToList());

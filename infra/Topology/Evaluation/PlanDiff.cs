@@ -6,7 +6,11 @@ namespace DatabricksAccess.Topology.Evaluation;
 /// <summary>A change a reviewer must see besides access: what the stack may revoke, and how credentials rotate.</summary>
 /// <param name="Subject">The resource or credential it is about (a stable name).</param>
 /// <param name="Text">Review language, one line.</param>
-public sealed record PlanChange(string Kind, string Subject, string Text);
+public sealed record PlanChange(string Kind, string Subject, string Text)
+{
+    /// <summary>A policy change that lets more through (a reviewer with the policy's owners must approve it).</summary>
+    public bool Loosens { get; init; }
+}
 
 /// <summary>Changes of authority (and of resource options that decide what a delete or replacement does) between two plans.</summary>
 public static class PlanDiff

@@ -62,6 +62,7 @@ public static class TopologyEvaluator
 
         var graph = new AccessGraph(model);
         new PolicyChecker(graph, diagnostics).Check();
+        new ReviewWarnings(graph, diagnostics).Check();
         return new EvaluationResult(model, Sorted(diagnostics), graph, () => Planner.Plan(model));
     }
 

@@ -42,7 +42,13 @@ public enum JobPermission
 public sealed record Membership(PrincipalRef Principal, DateTimeOffset? Expires, string? Reason, string Path)
 {
     public bool IsStanding => Expires is null;
+
+    /// <summary>When a time-bound membership starts (<c>starts</c>); null: when declared. Only started ones are members.</summary>
+    public DateTimeOffset? Starts { get; init; }
 }
+
+/// <summary>A time-bound membership whose <c>starts</c> is still ahead: not planned until then (the first up at or after it adds it).</summary>
+public sealed record PendingMembership(string Group, PrincipalRef Principal, DateTimeOffset Starts, DateTimeOffset Expires, string? Reason, string Path);
 
 public sealed record ExpiredMembership(string Group, PrincipalRef Principal, DateTimeOffset Expires, string? Reason, string Path);
 
@@ -296,6 +302,9 @@ public sealed record TopologyModel(
 
     /// <summary>Securables whose authoritativeGrants toggle is intended in one step (<c>topology.intendedMigrations</c>).</summary>
     public IReadOnlySet<Securable> IntendedMigrations { get; init; } = new HashSet<Securable>();
+
+    /// <summary>Time-bound memberships that start later (<c>starts</c> after now), soonest first: not members yet.</summary>
+    public IReadOnlyList<PendingMembership> Pending { get; init; } = [];
 
     /// <summary>Opt-in: entitlements of the built-in <c>users</c> and <c>admins</c> groups are managed (workspace-wide).</summary>
     public bool BuiltInEntitlements { get; init; }

@@ -46,6 +46,7 @@ internal sealed partial class TopologyBinder
     private readonly DateTimeOffset _now;
     private readonly IConfigKeyView? _keys;
     private readonly List<ExpiredMembership> _expired = [];
+    private readonly List<PendingMembership> _pending = [];
 
     private TopologyBinder(Diagnostics diagnostics, DateTimeOffset now, IConfigKeyView? keys)
     {
@@ -96,6 +97,7 @@ internal sealed partial class TopologyBinder
             AuthoritativeGrants = BindAuthoritativeGrants(root, grants),
             IntendedMigrations = BindIntendedMigrations(root),
             BuiltInEntitlements = _r.Bool(root, "builtinEntitlements") ?? false,
+            Pending = [.. _pending.OrderBy(p => p.Starts).ThenBy(p => p.Group, StringComparer.Ordinal).ThenBy(p => p.Principal)],
         };
         new ReferenceChecker(model, _d, _keys).Check();
         new OwnershipChecker(model, _d).Check();
