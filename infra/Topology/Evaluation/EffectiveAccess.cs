@@ -11,6 +11,7 @@ public enum AccessKind
     SecretScope,
     Job,
     Catalog,
+    Warehouse,
 }
 
 /// <summary>
@@ -65,6 +66,15 @@ public static class EffectiveAccess
             foreach (var (p, level) in job.Permissions)
             {
                 Add(jobsByPrincipal, p, (job, level));
+            }
+        }
+
+        var warehousesByPrincipal = new Dictionary<PrincipalRef, List<(WarehouseSpec Warehouse, WarehousePermission Level)>>();
+        foreach (var warehouse in model.Warehouses.Values)
+        {
+            foreach (var (p, level) in warehouse.Permissions)
+            {
+                Add(warehousesByPrincipal, p, (warehouse, level));
             }
         }
 
@@ -135,6 +145,11 @@ public static class EffectiveAccess
                     Offer(AccessKind.Job, job.Name, job.Key, Vocabulary.Name(level), (int)level, via, until, reason);
                 }
 
+                foreach (var (warehouse, level) in warehousesByPrincipal.GetValueOrDefault(source) ?? [])
+                {
+                    Offer(AccessKind.Warehouse, warehouse.Label, warehouse.Key, Vocabulary.Name(level), (int)level, via, until, reason);
+                }
+
                 foreach (var (grant, on) in grantsByPrincipal.GetValueOrDefault(source) ?? [])
                 {
                     foreach (var privilege in grant.Privileges)
@@ -156,6 +171,11 @@ public static class EffectiveAccess
                 foreach (var job in model.Jobs.Values)
                 {
                     Offer(AccessKind.Job, job.Name, job.Key, "CAN_MANAGE", (int)JobPermission.CanManage, via ?? Names.AdminsGroup, admin.Until, admin.Reason);
+                }
+
+                foreach (var warehouse in model.Warehouses.Values)
+                {
+                    Offer(AccessKind.Warehouse, warehouse.Label, warehouse.Key, "CAN_MANAGE", (int)WarehousePermission.CanManage, via ?? Names.AdminsGroup, admin.Until, admin.Reason);
                 }
             }
 
