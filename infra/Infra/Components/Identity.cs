@@ -69,11 +69,15 @@ internal static class Identity
 
     public const string ServicePrincipalUserRole = "roles/servicePrincipal.user";
 
+    public const string ServicePrincipalManagerRole = "roles/servicePrincipal.manager";
+
     /// <summary>
-    /// Lets the deployer act as a service principal the stack created (run jobs as it, mint its tokens): the principal's
-    /// account rule set, which is authoritative for that principal only, grants the deployer servicePrincipal.user.
+    /// The account rule set of a service principal the stack created, which is authoritative for that principal only:
+    /// it grants the deployer servicePrincipal.user (run jobs as it, mint its tokens) and every declared manager
+    /// (<c>managers</c>) servicePrincipal.manager, all in the one rule set, so neither wipes the other.
     /// </summary>
-    public static void GrantDeployerUse(PlannedChildren children, string? ruleSetName, AccountSpec? account, DeployerSpec? deployer, Output<string> applicationId)
+    public static void GrantDeployerUse(PlannedChildren children, string? ruleSetName, AccountSpec? account, DeployerSpec? deployer, Output<string> applicationId,
+        IReadOnlyList<string>? managers = null)
     {
         if (ruleSetName is not { } name)
         {
@@ -81,16 +85,43 @@ internal static class Identity
         }
 
         var accountId = (account ?? throw new InvalidOperationException($"{name}: a rule set needs databricks-access:account")).Id;
-        var who = (deployer ?? throw new InvalidOperationException($"{name}: a rule set needs databricks-access:deployer")).RuleSetPrincipal;
-        children.Create(name, o => new Dbx.AccessControlRuleSet(name, new Dbx.AccessControlRuleSetArgs
+        managers ??= [];
+        if (deployer is null && managers.Count == 0)
+        {
+            throw new InvalidOperationException($"{name}: a rule set needs databricks-access:deployer or managers");
+        }
+
+        var args = new Dbx.AccessControlRuleSetArgs
         {
             Name = applicationId.Apply(id => $"accounts/{accountId}/servicePrincipals/{id}/ruleSets/default"),
-            GrantRules =
+        };
+        if (deployer is not null)
+        {
+            args.GrantRules.Add(new Dbx.Inputs.AccessControlRuleSetGrantRuleArgs { Principals = { deployer.RuleSetPrincipal }, Role = ServicePrincipalUserRole });
+        }
+
+        if (managers.Count > 0)
+        {
+            var rule = new Dbx.Inputs.AccessControlRuleSetGrantRuleArgs { Role = ServicePrincipalManagerRole };
+            foreach (var m in managers)
             {
-                new Dbx.Inputs.AccessControlRuleSetGrantRuleArgs { Principals = { who }, Role = ServicePrincipalUserRole },
-            },
-        }, o));
+                rule.Principals.Add(m);
+            }
+
+            args.GrantRules.Add(rule);
+        }
+
+        children.Create(name, o => new Dbx.AccessControlRuleSet(name, args, o));
     }
+
+    /// <summary>How an account rule set names a principal: <c>users/&lt;email&gt;</c>, <c>groups/&lt;display name&gt;</c>, <c>servicePrincipals/&lt;application id&gt;</c>.</summary>
+    public static string RuleSetPrincipal(TopologyModel model, PrincipalRef principal) => principal.Kind switch
+    {
+        PrincipalKind.User => $"users/{principal.Key}",
+        PrincipalKind.Group => $"groups/{model.DisplayName(principal)}",
+        PrincipalKind.ServicePrincipal when model.ServicePrincipals.TryGetValue(principal.Key, out var s) && s.ApplicationId is { } id => $"servicePrincipals/{id}",
+        _ => throw new InvalidOperationException($"{principal} cannot be named in a rule set offline"),
+    };
 
     /// <summary><paramref name="value"/>, resolved only once <paramref name="gates"/> exist (a dependency, not a value).</summary>
     public static Output<string> After(Output<string> value, params Resource?[] gates)

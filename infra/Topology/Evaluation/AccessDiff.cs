@@ -41,6 +41,7 @@ public sealed record AccessChange(ChangeKind Kind, PrincipalRef Principal, Acces
         AccessKind.Entitlement => $"entitlement {e.Permission}",
         AccessKind.SecretScope => $"{e.Permission} on {e.ResourceLabel}",
         AccessKind.Job => $"{e.Permission} on job {e.ResourceLabel}",
+        AccessKind.Warehouse => $"{e.Permission} on warehouse {e.ResourceLabel}",
         _ => $"{e.Permission} on {e.Resource}",
     };
 
