@@ -50,7 +50,8 @@ internal static class Reports
                     now = Stamp(result.Model.Now),
                     exitCode = result.ExitCode,
                     diagnostics = DiagnosticsDto(result),
-                    blastRadius = result.BlastRadius?.Select(x => new { component = x.Component, x.Resource.Type, x.Resource.Name, x.Resource.Revokes }),
+                    blastRadius = result.BlastRadius?.Select(x => new { component = x.Component, x.Resource.Type, x.Resource.Name, x.Resource.Revokes, x.Resource.Confers }),
+                    settings = SettingsDto(result.Model),
                 }, Json));
                 break;
             case OutputFormat.Markdown:
@@ -68,6 +69,8 @@ internal static class Reports
                     BlastRadiusMarkdown(@out, markdownRadius);
                 }
 
+                SettingsMarkdown(@out, result.Model);
+
                 break;
             default:
                 @out.WriteLine($"{Escape.Text(source)}: {Verdict(result)}");
@@ -75,6 +78,8 @@ internal static class Reports
                 {
                     BlastRadiusText(@out, radius);
                 }
+
+                SettingsText(@out, result.Model);
 
                 break;
         }
@@ -139,6 +144,7 @@ internal static class Reports
         BlastRadiusText(@out, plan.BlastRadius.ToList());
         @out.WriteLine();
         CredentialsText(@out, plan);
+        SettingsText(@out, model);
 
         if (plan.Lookups.Count > 0)
         {
@@ -179,7 +185,7 @@ internal static class Reports
             if (current != e.Principal)
             {
                 current = e.Principal;
-                @out.WriteLine($"  {Escape.Text(e.Principal.ToString())} ({model.LevelOf(e.Principal).ToString().ToLowerInvariant()})");
+                @out.WriteLine($"  {Escape.Text(e.Principal.ToString())} ({model.LevelOf(e.Principal).ToString().ToLowerInvariant()}){(Broker(model, e.Principal) is { } b ? $": {Escape.Text(GrantedBy(b))}, one row per granted access" : string.Empty)}");
             }
 
             @out.Write("    ");
@@ -223,6 +229,100 @@ internal static class Reports
     }
 
     private static readonly string[] KindNames = Enum.GetNames<AccessKind>();
+
+    /// <summary>The broker that grants the members of a delegated group (<c>members.managedBy</c>); null otherwise.</summary>
+    private static string? Broker(TopologyModel model, PrincipalRef principal) =>
+        principal.Kind == PrincipalKind.Group && model.Groups.TryGetValue(principal.Key, out var g) ? g.MembersManagedBy : null;
+
+    /// <summary>How the matrix names whoever a broker puts into a delegated group.</summary>
+    public static string GrantedBy(string broker) => $"members granted by {broker}";
+
+    private static string FormatNote(CredentialSpec spec) => spec.StoreFormat == StoreFormat.Json ? " (json: client_id, client_secret)" : string.Empty;
+
+    /// <summary>One declared setting of the issue-21 kinds (account roles, managers, delegated members, token policy, warehouses, runtimes).</summary>
+    private sealed record Setting(string Kind, string Subject, string Detail);
+
+    private static List<Setting> Settings(TopologyModel model)
+    {
+        var list = new List<Setting>();
+        foreach (var sp in model.ServicePrincipals.Values)
+        {
+            list.AddRange(sp.AccountRoles.Select(r => new Setting("account-role", sp.Ref.ToString(), $"{r} (account level, standing until removed)")));
+            if (sp.Managers.Count > 0)
+            {
+                list.Add(new Setting("managers", sp.Ref.ToString(), $"servicePrincipal.manager for {string.Join(", ", sp.Managers)} (in the principal's rule set, with the deployer's rules)"));
+            }
+        }
+
+        list.AddRange(model.Groups.Values.Where(g => g.MembersDelegated)
+            .Select(g => new Setting("delegated-members", g.Ref.ToString(), $"{GrantedBy(g.MembersManagedBy!)}: no membership is planned, drift and audit leave them out")));
+        if (model.TokenPolicy is { } policy)
+        {
+            list.Add(new Setting("token-policy", "workspace", $"maxTokenLifetimeDays {policy.MaxLifetimeDays} (workspace conf, authoritative)"));
+        }
+
+        foreach (var w in model.Warehouses.Values)
+        {
+            var who = string.Join("; ", new[] { ("CAN_USE", w.CanUse), ("CAN_MANAGE", w.CanManage) }.Where(x => x.Item2.Count > 0)
+                .Select(x => $"{x.Item1} {string.Join(", ", x.Item2)}"));
+            list.Add(new Setting("warehouse", w.Key, $"{(w.Id is { } id ? $"id {id}" : $"name {w.Name}")}: {who} (the whole ACL, authoritative)"));
+        }
+
+        list.AddRange(model.WebApps.Values.Select(a => new Setting("runtime", a.Ref.ToString(), a.Runtime)));
+        return list;
+    }
+
+    private static void SettingsText(TextWriter @out, TopologyModel model)
+    {
+        var settings = Settings(model);
+        if (settings.Count == 0)
+        {
+            return;
+        }
+
+        @out.WriteLine();
+        @out.WriteLine($"Account roles, managers, delegated members, token policy, warehouses and runtimes ({settings.Count}):");
+        foreach (var s in settings)
+        {
+            @out.WriteLine(Escape.Text($"  {s.Kind,-18} {s.Subject,-32} {s.Detail}"));
+        }
+    }
+
+    private static void SettingsMarkdown(TextWriter @out, TopologyModel model)
+    {
+        var settings = Settings(model);
+        if (settings.Count == 0)
+        {
+            return;
+        }
+
+        @out.WriteLine();
+        @out.WriteLine("| Setting | Subject | Detail |");
+        @out.WriteLine("|---|---|---|");
+        foreach (var s in settings)
+        {
+            @out.WriteLine($"| {s.Kind} | {Escape.Code(s.Subject, inTable: true)} | {Escape.Markdown(s.Detail)} |");
+        }
+    }
+
+    private static object SettingsDto(TopologyModel model) => new
+    {
+        accountRoles = model.ServicePrincipals.Values.SelectMany(s => s.AccountRoles.Select(r => new { principal = s.Ref.ToString(), role = r })),
+        managers = model.ServicePrincipals.Values.Where(s => s.Managers.Count > 0)
+            .Select(s => new { principal = s.Ref.ToString(), managers = s.Managers.Select(m => m.ToString()) }),
+        delegatedGroups = model.Groups.Values.Where(g => g.MembersDelegated)
+            .Select(g => new { group = g.Key, managedBy = g.MembersManagedBy, note = GrantedBy(g.MembersManagedBy!) }),
+        tokenPolicy = model.TokenPolicy is { } p ? new { maxLifetimeDays = p.MaxLifetimeDays } : null,
+        warehouses = model.Warehouses.Values.Select(w => new
+        {
+            key = w.Key,
+            id = w.Id,
+            name = w.Name,
+            canUse = w.CanUse.Select(x => x.ToString()),
+            canManage = w.CanManage.Select(x => x.ToString()),
+        }),
+        webApps = model.WebApps.Values.Select(a => new { key = a.Key, site = a.SiteName, runtime = a.Runtime }),
+    };
 
     public static string Name(Authority authority) => authority.ToString().ToLowerInvariant();
 
@@ -272,7 +372,7 @@ internal static class Reports
         @out.WriteLine($"Credentials ({credentials.Count}, two slots each; the store holds the current slot's value):");
         foreach (var c in credentials)
         {
-            var store = c.Spec.Store is { } s ? Escape.Text(s.ToString()) : $"stack output oauthSecrets.{Escape.Text(c.Principal.Key)}";
+            var store = c.Spec.Store is { } s ? $"{Escape.Text(s.ToString())}{FormatNote(c.Spec)}" : $"stack output oauthSecrets.{Escape.Text(c.Principal.Key)}";
             @out.WriteLine($"  {Escape.Text(c.Principal.ToString())} {c.Spec.KindName}: every {c.Spec.RotationDays} days, {c.Spec.OverlapDays} days of overlap; next rotation {Stamp(c.NextRotation)} renews slot {c.Previous.Slot}; store {store}");
             foreach (var slot in c.Slots)
             {
@@ -291,6 +391,7 @@ internal static class Reports
             expires = Stamp(slot.Expires),
             current = slot.Current,
             store = slot.Current ? c.Spec.Store?.ToString() : null,
+            storeFormat = slot.Current && c.Spec.Store is not null ? c.Spec.StoreFormat : (StoreFormat?)null,
             resource = slot.ResourceName,
             storeResource = slot.Current ? c.StoreResource : null,
             rotationDays = c.Spec.RotationDays,
@@ -302,10 +403,12 @@ internal static class Reports
     {
         @out.WriteLine(radius.Count == 0
             ? "**Blast radius:** none: no authoritative resource."
-            : $"**Blast radius:** {radius.Count} authoritative resource(s) (explicit opt-ins, protected):");
+            : $"**Blast radius:** {radius.Count} resource(s) (explicit opt-ins: authoritative ones protected, account roles granting account-wide power):");
         foreach (var (_, r) in radius)
         {
-            @out.WriteLine($"- {Escape.Code(r.Name)} revokes {Escape.Markdown(r.Revokes ?? string.Empty)}");
+            @out.WriteLine(r.Confers is { } grants
+                ? $"- {Escape.Code(r.Name)} grants {Escape.Markdown(grants)}"
+                : $"- {Escape.Code(r.Name)} revokes {Escape.Markdown(r.Revokes ?? string.Empty)}");
         }
     }
 
@@ -318,10 +421,12 @@ internal static class Reports
             return;
         }
 
-        @out.WriteLine($"Blast radius ({radius.Count} authoritative resource(s), each an explicit opt-in, protected):");
+        @out.WriteLine($"Blast radius ({radius.Count} resource(s), each an explicit opt-in: authoritative ones protected, account roles granting account-wide power):");
         foreach (var (component, r) in radius)
         {
-            @out.WriteLine(Escape.Text($"  {r.Name} ({r.Type}, in {component}) revokes {r.Revokes}"));
+            @out.WriteLine(Escape.Text(r.Confers is { } grants
+                ? $"  {r.Name} ({r.Type}, in {component}) grants {grants}"
+                : $"  {r.Name} ({r.Type}, in {component}) revokes {r.Revokes}"));
         }
     }
 
@@ -380,10 +485,12 @@ internal static class Reports
             {
                 foreach (var slot in c.Slots)
                 {
-                    @out.WriteLine($"| {Escape.Code(c.Principal.ToString(), inTable: true)} {c.Spec.KindName} | {slot.Slot} | {Stamp(slot.Issued)} | {Stamp(slot.Expires)} | {(slot.Current ? "yes" : "no")} | {(slot.Current ? Escape.Markdown(c.Spec.Store?.ToString() ?? "stack output") : "-")} |");
+                    @out.WriteLine($"| {Escape.Code(c.Principal.ToString(), inTable: true)} {c.Spec.KindName} | {slot.Slot} | {Stamp(slot.Issued)} | {Stamp(slot.Expires)} | {(slot.Current ? "yes" : "no")} | {(slot.Current ? Escape.Markdown(c.Spec.Store is { } st ? $"{st}{FormatNote(c.Spec)}" : "stack output") : "-")} |");
                 }
             }
         }
+
+        SettingsMarkdown(@out, result.Model);
 
         @out.WriteLine();
         @out.WriteLine($"**Time-bound memberships** ({plan.TimeBound.Count}, every one active)");
@@ -400,7 +507,8 @@ internal static class Reports
         @out.WriteLine("|---|---|---|---|---|---|---|");
         foreach (var e in result.EnumerateAccess())
         {
-            @out.WriteLine($"| {Escape.Code(e.Principal.ToString(), inTable: true)} | {e.Kind} | {Escape.Markdown(e.ResourceLabel)} | {Escape.Markdown(e.Permission)} | {Escape.Markdown(e.Via ?? "direct")} | {(e.Until is { } u ? Stamp(u) : "standing")} | {Escape.Markdown(e.Reason ?? string.Empty)} |");
+            var who = Broker(result.Model, e.Principal) is { } b ? $"{Escape.Markdown(GrantedBy(b))} ({Escape.Code(e.Principal.ToString(), inTable: true)})" : Escape.Code(e.Principal.ToString(), inTable: true);
+            @out.WriteLine($"| {who} | {e.Kind} | {Escape.Markdown(e.ResourceLabel)} | {Escape.Markdown(e.Permission)} | {Escape.Markdown(e.Via ?? "direct")} | {(e.Until is { } u ? Stamp(u) : "standing")} | {Escape.Markdown(e.Reason ?? string.Empty)} |");
         }
     }
 
@@ -424,7 +532,8 @@ internal static class Reports
                 retainOnDelete = x.Resource.RetainOnDelete,
                 protect = x.Resource.Protect,
             }),
-            blastRadius = plan.BlastRadius.Select(x => new { component = x.Component, x.Resource.Type, x.Resource.Name, x.Resource.Revokes }),
+            blastRadius = plan.BlastRadius.Select(x => new { component = x.Component, x.Resource.Type, x.Resource.Name, x.Resource.Revokes, x.Resource.Confers }),
+            settings = SettingsDto(model),
             tokenUsers = plan.TokenUsageResource is null ? null : plan.TokenUsers.Select(p => p.ToString()),
             credentials = CredentialsDto(plan),
             lookups = plan.Lookups.Select(l => new { l.Token, l.Subject, provider = l.Provider }),
@@ -452,6 +561,8 @@ internal static class Reports
                 e.Via,
                 until = e.Until is { } u ? Stamp(u) : null,
                 e.Reason,
+                grantedBy = Broker(model, e.Principal),
+                note = Broker(model, e.Principal) is { } b ? GrantedBy(b) : null,
             }),
         };
         JsonSerializer.Serialize(new Utf8JsonWriterStream(@out), dto, Json);

@@ -20,6 +20,9 @@ public enum PrincipalType
 /// <c>unresolved</c>.</param>
 /// <param name="AccountLevel">Lives in the account (read through the account SCIM API) rather than the workspace.</param>
 /// <param name="MustExist">False for principals named only by expired memberships: their absence is no finding.</param>
+/// <param name="AccountRoles">The account roles the stack declares for it (<c>account_admin</c>); null: none. A
+/// declared group or service principal holding an account role not listed is <c>undeclared-admin</c> at account
+/// level.</param>
 public sealed record DeclaredPrincipal(
     string Ref,
     PrincipalType Type,
@@ -27,14 +30,17 @@ public sealed record DeclaredPrincipal(
     string? ApplicationId,
     bool Owned,
     bool AccountLevel,
-    bool MustExist = true);
+    bool MustExist = true,
+    IReadOnlyList<string>? AccountRoles = null);
 
 /// <summary>
 /// A group whose members the stack declares. Undeclared live members are findings only where
 /// <see cref="ReportUndeclaredMembers"/> (groups the stack owns, and <c>admins</c>); declared members are checked
 /// in every group. <see cref="MemberSeverity"/> is what membership grants (critical for <c>admins</c>).
+/// <see cref="MembersManagedBy"/> names a broker that manages the membership (delegated): then no member is a
+/// finding, declared or not; the report lists the live members in a note naming the broker.
 /// </summary>
-public sealed record DeclaredGroup(string Ref, bool ReportUndeclaredMembers, IReadOnlyList<string> Members, Severity MemberSeverity);
+public sealed record DeclaredGroup(string Ref, bool ReportUndeclaredMembers, IReadOnlyList<string> Members, Severity MemberSeverity, string? MembersManagedBy = null);
 
 /// <summary>A membership whose declared expiry has passed: the stack no longer declares it.</summary>
 public sealed record DeclaredExpiredMembership(string Group, string Principal, DateTimeOffset Expires);
@@ -91,4 +97,8 @@ public sealed record Declaration(
     /// the scheduled and audit identities): declared <c>admins</c> members and ADMIN assignments, nothing more.
     /// </summary>
     public IReadOnlyList<string> AutomationApplicationIds { get; init; } = [];
+
+    /// <summary>The longest lifetime a personal access token may have, in days; null: no token policy declared
+    /// (the token list is not read).</summary>
+    public int? TokenMaxLifetimeDays { get; init; }
 }
