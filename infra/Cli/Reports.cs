@@ -51,7 +51,7 @@ internal static class Reports
                     exitCode = result.ExitCode,
                     diagnostics = DiagnosticsDto(result),
                     blastRadius = result.BlastRadius?.Select(x => new { component = x.Component, x.Resource.Type, x.Resource.Name, x.Resource.Revokes, x.Resource.Confers }),
-                    settings = SettingsDto(result.Model),
+                    settings = result.BlastRadius is null ? null : SettingsDto(result.Model),
                 }, Json));
                 break;
             case OutputFormat.Markdown:
@@ -69,7 +69,10 @@ internal static class Reports
                     BlastRadiusMarkdown(@out, markdownRadius);
                 }
 
-                SettingsMarkdown(@out, result.Model);
+                if (result.BlastRadius is not null)
+                {
+                    SettingsMarkdown(@out, result.Model);
+                }
 
                 break;
             default:
@@ -79,7 +82,10 @@ internal static class Reports
                     BlastRadiusText(@out, radius);
                 }
 
-                SettingsText(@out, result.Model);
+                if (result.BlastRadius is not null)
+                {
+                    SettingsText(@out, result.Model);
+                }
 
                 break;
         }

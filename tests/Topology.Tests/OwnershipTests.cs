@@ -234,6 +234,7 @@ public class OwnershipTests
                 PulumiTypes.KeyVaultSecret, PulumiTypes.ResourceGroup, PulumiTypes.WebApp,
                 PulumiTypes.AccessControlRuleSet, PulumiTypes.Entitlements, PulumiTypes.Grant, PulumiTypes.Grants, PulumiTypes.GroupMember,
                 PulumiTypes.MwsPermissionAssignment, PulumiTypes.Permissions, PulumiTypes.Secret, PulumiTypes.SecretAcl, PulumiTypes.SecretScope,
+                PulumiTypes.ServicePrincipalRole, PulumiTypes.WorkspaceConf,
             }.Order(StringComparer.Ordinal),
             resourceTypes.Where(ResourceTraits.DeleteBeforeReplace).Order(StringComparer.Ordinal));
         Assert.False(ResourceTraits.DeleteBeforeReplace(PulumiTypes.OboToken));
@@ -403,7 +404,7 @@ public class OwnershipTests
 
             var text = new StringWriter();
             Assert.Equal(0, Program.Run(["plan", "--stack", "t"], text, new StringWriter(), new FakeTimeProvider(Now), dir));
-            Assert.Contains("Blast radius (1 authoritative resource(s), each an explicit opt-in, protected):", text.ToString(), StringComparison.Ordinal);
+            Assert.Contains("Blast radius (1 resource(s), each an explicit opt-in: authoritative ones protected, account roles granting account-wide power):", text.ToString(), StringComparison.Ordinal);
             Assert.Contains("  catalog-grants-catalog-sandbox (databricks:index/grants:Grants, in catalog-grants) revokes every grant on catalog:sandbox to a principal not declared here", text.ToString(), StringComparison.Ordinal);
         }
         finally

@@ -358,7 +358,7 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
             for (var i = 0; i < sp.Managers.Count; i++)
             {
                 var p = sp.Managers[i];
-                var path = $"{sp.Path}.managers[{i}]";
+                var path = sp.ManagerPaths[i];
                 if (p.IsAccountUsers || !Exists(p, path, "manager"))
                 {
                     continue;

@@ -139,6 +139,9 @@ public sealed record ServicePrincipalSpec(
     /// <summary>Principals given <c>roles/servicePrincipal.manager</c> on it (<c>managers</c>), in the stack's rule set.</summary>
     public IReadOnlyList<PrincipalRef> Managers { get; init; } = [];
 
+    /// <summary>The config path of each of <see cref="Managers"/>.</summary>
+    public IReadOnlyList<string> ManagerPaths { get; init; } = [];
+
     public bool IsAccountAdmin => AccountRoles.Contains(Vocabulary.AccountAdminRole);
 
     /// <summary>Its rotated credentials: the OAuth secret, then the token.</summary>

@@ -474,7 +474,7 @@ public sealed record ResourcePlan(
                 {
                     Authority = Authority.Authoritative,
                     RetainOnDelete = true,
-                    Revokes = $"the workspace's maximum lifetime of new tokens, whatever it was, becomes {TokenMaxLifetimeDays} days (workspace conf maxTokenLifetimeDays); a removal from config leaves it as it is",
+                    Revokes = $"any other maximum lifetime of new tokens set on the workspace: it becomes {TokenMaxLifetimeDays} days (workspace conf maxTokenLifetimeDays); a removal from config leaves it as it is",
                 };
             }
 

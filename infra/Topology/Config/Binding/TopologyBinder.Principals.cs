@@ -178,6 +178,7 @@ internal sealed partial class TopologyBinder
 
         var accountRoles = BindAccountRoles(map, level);
         var managers = new List<PrincipalRef>();
+        var managerPaths = new List<string>();
         foreach (var (text, path) in _r.Strings(map, "managers"))
         {
             if (Parse(text, path) is not { } p)
@@ -196,6 +197,7 @@ internal sealed partial class TopologyBinder
             else
             {
                 managers.Add(p);
+                managerPaths.Add(path);
             }
         }
 
@@ -210,6 +212,7 @@ internal sealed partial class TopologyBinder
         {
             AccountRoles = accountRoles,
             Managers = managers,
+            ManagerPaths = managerPaths,
         };
     }
 
