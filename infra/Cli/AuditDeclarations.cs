@@ -31,7 +31,8 @@ internal static class AuditDeclarations
 
         foreach (var s in model.ServicePrincipals.Values)
         {
-            Add(new(s.Ref.ToString(), PrincipalType.ServicePrincipal, s.DisplayName, s.ApplicationId, s.Source == IdentitySource.Managed, s.Level == IdentityLevel.Account));
+            Add(new(s.Ref.ToString(), PrincipalType.ServicePrincipal, s.DisplayName, s.ApplicationId, s.Source == IdentitySource.Managed, s.Level == IdentityLevel.Account,
+                AccountRoles: s.AccountRoles.Count > 0 ? s.AccountRoles : null));
         }
 
         foreach (var w in model.WebApps.Values)
@@ -45,6 +46,8 @@ internal static class AuditDeclarations
             .Concat(model.CatalogGrants.Select(g => g.To))
             .Concat(model.Jobs.Values.SelectMany(j => j.Permissions.Select(p => p.Principal).Append(j.RunAs)))
             .Concat(model.TokenUsage?.CanUse ?? [])
+            .Concat(model.Warehouses.Values.SelectMany(w => w.Permissions.Select(p => p.Principal)))
+            .Concat(model.ServicePrincipals.Values.SelectMany(s => s.Managers))
             .Append(PrincipalRef.Group(Names.AdminsGroup));
         foreach (var p in referenced)
         {
@@ -68,11 +71,13 @@ internal static class AuditDeclarations
         // What membership of a group grants: the strongest of the group's own effective access (not what every
         // workspace user holds through `users`); workspace ADMIN makes it critical.
         var groupAccess = result.Access.Where(e => e.Principal.Kind == PrincipalKind.Group && e.Via != Names.UsersGroup).ToLookup(e => e.Principal);
+        // A group whose members a broker grants (members.managedBy): none of them is a finding, the audit lists them.
         var groups = model.Groups.Values.Select(g => new DeclaredGroup(
                 g.Ref.ToString(),
-                g.IsManaged || g.Key == Names.AdminsGroup,
+                (g.IsManaged || g.Key == Names.AdminsGroup) && !g.MembersDelegated,
                 MembersOf(g),
-                g.Key == Names.AdminsGroup ? LiveSeverity.Critical : Severities.Max(groupAccess[g.Ref].Select(e => e.Permission))))
+                g.Key == Names.AdminsGroup ? LiveSeverity.Critical : Severities.Max(groupAccess[g.Ref].Select(e => e.Permission)),
+                g.MembersManagedBy))
             .ToList();
         if (!model.Groups.ContainsKey(Names.AdminsGroup))
         {
@@ -132,6 +137,7 @@ internal static class AuditDeclarations
             AutomationApplicationIds = model.Deployer?.Automation ?? [],
             Entitlements = entitlements,
             BuiltinEntitlementsManaged = model.BuiltInEntitlements,
+            TokenMaxLifetimeDays = model.TokenPolicy?.MaxLifetimeDays,
         };
     }
 

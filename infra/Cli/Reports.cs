@@ -51,6 +51,7 @@ internal static partial class Reports
                     exitCode = result.ExitCode,
                     diagnostics = DiagnosticsDto(result),
                     blastRadius = result.BlastRadius?.Select(BlastRadiusDto),
+                    settings = result.BlastRadius is null ? null : SettingsDto(result.Model),
                 }, Json));
                 break;
             case OutputFormat.Markdown:
@@ -68,12 +69,22 @@ internal static partial class Reports
                     BlastRadiusMarkdown(@out, markdownRadius);
                 }
 
+                if (result.BlastRadius is not null)
+                {
+                    SettingsMarkdown(@out, result.Model);
+                }
+
                 break;
             default:
                 @out.WriteLine($"{Escape.Text(source)}: {Verdict(result)}");
                 if (result.BlastRadius is { } radius)
                 {
                     BlastRadiusText(@out, radius);
+                }
+
+                if (result.BlastRadius is not null)
+                {
+                    SettingsText(@out, result.Model);
                 }
 
                 break;
@@ -139,6 +150,7 @@ internal static partial class Reports
         BlastRadiusText(@out, plan.BlastRadius.ToList());
         @out.WriteLine();
         CredentialsText(@out, plan);
+        SettingsText(@out, model);
 
         if (plan.Lookups.Count > 0)
         {
@@ -183,7 +195,7 @@ internal static partial class Reports
             if (current != e.Principal)
             {
                 current = e.Principal;
-                @out.WriteLine($"  {Escape.Text(e.Principal.ToString())} ({model.LevelOf(e.Principal).ToString().ToLowerInvariant()})");
+                @out.WriteLine($"  {Escape.Text(e.Principal.ToString())} ({model.LevelOf(e.Principal).ToString().ToLowerInvariant()}){(Broker(model, e.Principal) is { } b ? $": {Escape.Text(GrantedBy(b))}, one row per granted access" : string.Empty)}");
             }
 
             @out.Write("    ");
@@ -229,6 +241,100 @@ internal static partial class Reports
     }
 
     private static readonly string[] KindNames = Enum.GetNames<AccessKind>();
+
+    /// <summary>The broker that grants the members of a delegated group (<c>members.managedBy</c>); null otherwise.</summary>
+    private static string? Broker(TopologyModel model, PrincipalRef principal) =>
+        principal.Kind == PrincipalKind.Group && model.Groups.TryGetValue(principal.Key, out var g) ? g.MembersManagedBy : null;
+
+    /// <summary>How the matrix names whoever a broker puts into a delegated group.</summary>
+    public static string GrantedBy(string broker) => $"members granted by {broker}";
+
+    private static string FormatNote(CredentialSpec spec) => spec.StoreFormat == StoreFormat.Json ? " (json: client_id, client_secret)" : string.Empty;
+
+    /// <summary>One declared setting of the issue-21 kinds (account roles, managers, delegated members, token policy, warehouses, runtimes).</summary>
+    private sealed record Setting(string Kind, string Subject, string Detail);
+
+    private static List<Setting> Settings(TopologyModel model)
+    {
+        var list = new List<Setting>();
+        foreach (var sp in model.ServicePrincipals.Values)
+        {
+            list.AddRange(sp.AccountRoles.Select(r => new Setting("account-role", sp.Ref.ToString(), $"{r} (account level, standing until removed)")));
+            if (sp.Managers.Count > 0)
+            {
+                list.Add(new Setting("managers", sp.Ref.ToString(), $"servicePrincipal.manager for {string.Join(", ", sp.Managers)} (in the principal's rule set, with the deployer's rules)"));
+            }
+        }
+
+        list.AddRange(model.Groups.Values.Where(g => g.MembersDelegated)
+            .Select(g => new Setting("delegated-members", g.Ref.ToString(), $"{GrantedBy(g.MembersManagedBy!)}: no membership is planned, drift and audit leave them out")));
+        if (model.TokenPolicy is { } policy)
+        {
+            list.Add(new Setting("token-policy", "workspace", $"maxTokenLifetimeDays {policy.MaxLifetimeDays} (workspace conf, authoritative)"));
+        }
+
+        foreach (var w in model.Warehouses.Values)
+        {
+            var who = string.Join("; ", new[] { ("CAN_USE", w.CanUse), ("CAN_MANAGE", w.CanManage) }.Where(x => x.Item2.Count > 0)
+                .Select(x => $"{x.Item1} {string.Join(", ", x.Item2)}"));
+            list.Add(new Setting("warehouse", w.Key, $"{(w.Id is { } id ? $"id {id}" : $"name {w.Name}")}: {who} (the whole ACL, authoritative)"));
+        }
+
+        list.AddRange(model.WebApps.Values.Select(a => new Setting("runtime", a.Ref.ToString(), a.Runtime)));
+        return list;
+    }
+
+    private static void SettingsText(TextWriter @out, TopologyModel model)
+    {
+        var settings = Settings(model);
+        if (settings.Count == 0)
+        {
+            return;
+        }
+
+        @out.WriteLine();
+        @out.WriteLine($"Account roles, managers, delegated members, token policy, warehouses and runtimes ({settings.Count}):");
+        foreach (var s in settings)
+        {
+            @out.WriteLine(Escape.Text($"  {s.Kind,-18} {s.Subject,-32} {s.Detail}"));
+        }
+    }
+
+    private static void SettingsMarkdown(TextWriter @out, TopologyModel model)
+    {
+        var settings = Settings(model);
+        if (settings.Count == 0)
+        {
+            return;
+        }
+
+        @out.WriteLine();
+        @out.WriteLine("| Setting | Subject | Detail |");
+        @out.WriteLine("|---|---|---|");
+        foreach (var s in settings)
+        {
+            @out.WriteLine($"| {s.Kind} | {Escape.Code(s.Subject, inTable: true)} | {Escape.Markdown(s.Detail)} |");
+        }
+    }
+
+    private static object SettingsDto(TopologyModel model) => new
+    {
+        accountRoles = model.ServicePrincipals.Values.SelectMany(s => s.AccountRoles.Select(r => new { principal = s.Ref.ToString(), role = r })),
+        managers = model.ServicePrincipals.Values.Where(s => s.Managers.Count > 0)
+            .Select(s => new { principal = s.Ref.ToString(), managers = s.Managers.Select(m => m.ToString()) }),
+        delegatedGroups = model.Groups.Values.Where(g => g.MembersDelegated)
+            .Select(g => new { group = g.Key, managedBy = g.MembersManagedBy, note = GrantedBy(g.MembersManagedBy!) }),
+        tokenPolicy = model.TokenPolicy is { } p ? new { maxLifetimeDays = p.MaxLifetimeDays } : null,
+        warehouses = model.Warehouses.Values.Select(w => new
+        {
+            key = w.Key,
+            id = w.Id,
+            name = w.Name,
+            canUse = w.CanUse.Select(x => x.ToString()),
+            canManage = w.CanManage.Select(x => x.ToString()),
+        }),
+        webApps = model.WebApps.Values.Select(a => new { key = a.Key, site = a.SiteName, runtime = a.Runtime }),
+    };
 
     public static string Name(Authority authority) => authority.Name();
 
@@ -278,7 +384,7 @@ internal static partial class Reports
         @out.WriteLine($"Credentials ({credentials.Count}, two slots each; the store holds the current slot's value):");
         foreach (var c in credentials)
         {
-            var store = c.Spec.Store is { } s ? Escape.Text(s.ToString()) : $"stack output oauthSecrets.{Escape.Text(c.Principal.Key)}";
+            var store = c.Spec.Store is { } s ? $"{Escape.Text(s.ToString())}{FormatNote(c.Spec)}" : $"stack output oauthSecrets.{Escape.Text(c.Principal.Key)}";
             @out.WriteLine($"  {Escape.Text(c.Principal.ToString())} {c.Spec.KindName}: every {c.Spec.RotationDays} days, {c.Spec.OverlapDays} days of overlap; next rotation {Stamp(c.NextRotation)} renews slot {c.Previous.Slot}; store {store}");
             foreach (var slot in c.AllSlots)
             {
@@ -298,6 +404,7 @@ internal static partial class Reports
             expires = Stamp(slot.Expires),
             current = slot.Current,
             store = slot.Current ? c.Spec.Store?.ToString() : null,
+            storeFormat = slot.Current && c.Spec.Store is not null ? c.Spec.StoreFormat : (StoreFormat?)null,
             resource = slot.ResourceName,
             storeResource = slot.Current ? c.StoreResource : null,
             rotationDays = c.Spec.RotationDays,
@@ -316,22 +423,26 @@ internal static partial class Reports
         @object = x.Resource.Object,
         protect = x.Resource.Protect,
         x.Resource.Revokes,
+        x.Resource.Confers,
     };
 
     private static string RadiusSummary(IReadOnlyList<(string Component, PlannedResource Resource)> radius)
     {
         var authoritative = radius.Count(x => x.Resource.Authority == Authority.Authoritative);
-        return $"{authoritative} authoritative (explicit opt-ins, protected), {radius.Count - authoritative} per-principal of principals this stack does not create";
+        var confers = radius.Count(x => x.Resource.Confers is not null && x.Resource.Authority != Authority.Authoritative);
+        return $"{authoritative} authoritative (explicit opt-ins, protected), {radius.Count - authoritative - confers} per-principal of principals this stack does not create, {confers} account role(s) granting account-wide power";
     }
 
     private static void BlastRadiusMarkdown(TextWriter @out, IReadOnlyList<(string Component, PlannedResource Resource)> radius)
     {
         @out.WriteLine(radius.Count == 0
-            ? "**Blast radius:** none: no authoritative resource and no per-principal resource of a principal this stack does not create."
+            ? "**Blast radius:** none: no authoritative resource, no per-principal resource of a principal this stack does not create and no account role."
             : $"**Blast radius:** {radius.Count} resource(s): {RadiusSummary(radius)}:");
         foreach (var (_, r) in radius)
         {
-            @out.WriteLine($"- {Escape.Code(r.Name)} ({r.Authority.Name()}{(r.Principal is { } p ? $", {Escape.Code(p)} on {Escape.Markdown(r.Object ?? string.Empty)}" : string.Empty)}) revokes {Escape.Markdown(r.Revokes ?? string.Empty)}");
+            @out.WriteLine(r.Confers is { } grants
+                ? $"- {Escape.Code(r.Name)} ({r.Authority.Name()}) grants {Escape.Markdown(grants)}"
+                : $"- {Escape.Code(r.Name)} ({r.Authority.Name()}{(r.Principal is { } p ? $", {Escape.Code(p)} on {Escape.Markdown(r.Object ?? string.Empty)}" : string.Empty)}) revokes {Escape.Markdown(r.Revokes ?? string.Empty)}");
         }
     }
 
@@ -347,7 +458,9 @@ internal static partial class Reports
         @out.WriteLine($"Blast radius ({radius.Count} resource(s): {RadiusSummary(radius)}):");
         foreach (var (component, r) in radius)
         {
-            @out.WriteLine(Escape.Text($"  {r.Name} ({r.Type}, {r.Authority.Name()}, in {component}) revokes {r.Revokes}"));
+            @out.WriteLine(Escape.Text(r.Confers is { } grants
+                ? $"  {r.Name} ({r.Type}, {r.Authority.Name()}, in {component}) grants {grants}"
+                : $"  {r.Name} ({r.Type}, {r.Authority.Name()}, in {component}) revokes {r.Revokes}"));
         }
     }
 
@@ -406,10 +519,12 @@ internal static partial class Reports
             {
                 foreach (var slot in c.Slots)
                 {
-                    @out.WriteLine($"| {Escape.Code(c.Principal.ToString(), inTable: true)} {c.Spec.KindName} | {slot.Slot} | {Stamp(slot.Issued)} | {Stamp(slot.Expires)} | {(slot.Current ? "yes" : "no")} | {(slot.Current ? Escape.Markdown(c.Spec.Store?.ToString() ?? "stack output") : "-")} |");
+                    @out.WriteLine($"| {Escape.Code(c.Principal.ToString(), inTable: true)} {c.Spec.KindName} | {slot.Slot} | {Stamp(slot.Issued)} | {Stamp(slot.Expires)} | {(slot.Current ? "yes" : "no")} | {(slot.Current ? Escape.Markdown(c.Spec.Store is { } st ? $"{st}{FormatNote(c.Spec)}" : "stack output") : "-")} |");
                 }
             }
         }
+
+        SettingsMarkdown(@out, result.Model);
 
         @out.WriteLine();
         @out.WriteLine($"**Time-bound memberships** ({plan.TimeBound.Count}, every one active)");
@@ -433,7 +548,8 @@ internal static partial class Reports
         var actingAs = new List<AccessEntry>();
         foreach (var e in Tap(result.EnumerateAccess(), actingAs))
         {
-            @out.WriteLine($"| {Escape.Code(e.Principal.ToString(), inTable: true)} | {e.Kind} | {Escape.Markdown(e.ResourceLabel)} | {Escape.Markdown(e.Permission)} | {Escape.Markdown(e.Via ?? "direct")} | {(e.Until is { } u ? Stamp(u) : "standing")} | {Escape.Markdown(e.Reason ?? string.Empty)} |");
+            var who = Broker(result.Model, e.Principal) is { } b ? $"{Escape.Markdown(GrantedBy(b))} ({Escape.Code(e.Principal.ToString(), inTable: true)})" : Escape.Code(e.Principal.ToString(), inTable: true);
+            @out.WriteLine($"| {who} | {e.Kind} | {Escape.Markdown(e.ResourceLabel)} | {Escape.Markdown(e.Permission)} | {Escape.Markdown(e.Via ?? "direct")} | {(e.Until is { } u ? Stamp(u) : "standing")} | {Escape.Markdown(e.Reason ?? string.Empty)} |");
         }
 
         ActingAsMarkdown(@out, actingAs);
@@ -473,6 +589,7 @@ internal static partial class Reports
                 protect = x.Resource.Protect,
             }),
             blastRadius = plan.BlastRadius.Select(BlastRadiusDto),
+            settings = SettingsDto(model),
             tokenUsers = plan.TokenUsageResource is null ? null : plan.TokenUsers.Select(p => p.ToString()),
             credentials = CredentialsDto(plan),
             lookups = plan.Lookups.Select(l => new { l.Token, l.Subject, provider = l.Provider }),
@@ -502,6 +619,8 @@ internal static partial class Reports
                 e.Via,
                 until = e.Until is { } u ? Stamp(u) : null,
                 e.Reason,
+                grantedBy = Broker(model, e.Principal),
+                note = Broker(model, e.Principal) is { } b ? GrantedBy(b) : null,
             }),
 
             // Serialized after access, which fills it as it streams.

@@ -18,6 +18,9 @@ public static class AccessStack
 {
     public const string DatabricksAuthorizationTokens = "tokens";
 
+    /// <summary>The workspace conf key of the longest lifetime a new token may have (<c>topology.tokenPolicy</c>).</summary>
+    public const string MaxTokenLifetimeDaysKey = "maxTokenLifetimeDays";
+
     /// <summary>Evaluate, then build: what <c>Program</c> runs, and what the tests run.</summary>
     public static Task<IDictionary<string, object?>> Run(StackConfigInput input, TimeProvider clock, Func<string, Output<string>> secretConfig,
         StackSettings settings, BuildOptions? options = null)
@@ -167,6 +170,7 @@ public static class AccessStack
                         Account = model.Account,
                         Deployer = model.Deployer,
                         TokenPermission = tokenGate?.Output,
+                        Managers = sp.Spec.Managers.Select(m => Identity.RuleSetPrincipal(model, m)).ToList(),
                     }, ComponentOptions());
                 }
 
@@ -224,7 +228,35 @@ public static class AccessStack
                     Principals = this,
                     SecretConfig = secretValues,
                     Credentials = credentials,
+                    ApplicationIds = _sps.ToDictionary(kv => kv.Key, kv => kv.Value.ApplicationId, StringComparer.Ordinal),
                 }, ComponentOptions())).ToList();
+
+                if (plan.TokenPolicyResource is { } tokenPolicy)
+                {
+                    // Workspace conf values are strings (terraform-provider-databricks v1.128.0 workspace/resource_workspace_conf.go:41).
+                    var days = plan.TokenMaxLifetimeDays!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    stack.Create(tokenPolicy, o => new Dbx.WorkspaceConf(tokenPolicy, new Dbx.WorkspaceConfArgs
+                    {
+                        CustomConfig = { [MaxTokenLifetimeDaysKey] = days },
+                    }, o));
+                }
+
+                foreach (var warehouse in plan.Warehouses)
+                {
+                    // Authoritative for the warehouse's whole ACL: planned only for warehouses the stack declares.
+                    var args = new Dbx.PermissionsArgs
+                    {
+                        SqlEndpointId = warehouse.Spec.Id is { } id
+                            ? Output.Create(id)
+                            : Dbx.GetSqlWarehouse.Invoke(new Dbx.GetSqlWarehouseInvokeArgs { Name = warehouse.Spec.Name! }, stack.Invoke(ProviderScope.Workspace)).Apply(w => w.Id),
+                    };
+                    foreach (var (principal, level) in warehouse.Spec.Permissions)
+                    {
+                        args.AccessControls.Add(AccessControl(principal, Vocabulary.Name(level)));
+                    }
+
+                    stack.Create(warehouse.PermissionsResource, o => new Dbx.Permissions(warehouse.PermissionsResource, args, o));
+                }
 
                 if (plan.Grants is { } grants)
                 {

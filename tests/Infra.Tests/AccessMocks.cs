@@ -72,6 +72,9 @@ public sealed class AccessMocks : IMocks
 
     public static string OAuthSecret(string name) => $"dose-{Guid("oauth:" + name)}";
 
+    /// <summary>A warehouse id as Databricks hands them out (16 hex digits), per warehouse name.</summary>
+    public static string WarehouseId(string name) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("warehouse:" + name)).AsSpan(0, 8));
+
     public static string Password(string name) => $"pw-{Guid("password:" + name)}";
 
     public Task<(string? id, object state)> NewResourceAsync(MockResourceArgs args)
@@ -139,6 +142,16 @@ public sealed class AccessMocks : IMocks
                 or PulumiTypes.Permissions or PulumiTypes.AccessControlRuleSet:
                 id = $"{name}-id";
                 break;
+            case PulumiTypes.ServicePrincipalRole:
+                // id "<service_principal_id>|<role>": terraform-provider-databricks v1.128.0
+                // aws/resource_service_principal_role.go:15 (common.NewPairID("service_principal_id", "role")).
+                id = $"{Str(inputs, "servicePrincipalId")}|{Str(inputs, "role")}";
+                break;
+            case PulumiTypes.WorkspaceConf:
+                // The one id of every workspace conf: terraform-provider-databricks v1.128.0
+                // workspace/resource_workspace_conf.go:79 (d.SetId("_")).
+                id = "_";
+                break;
             case PulumiTypes.KeyVaultSecret:
                 id = $"{SubscriptionPrefix}/{Str(inputs, "resourceGroupName")}/providers/Microsoft.KeyVault/vaults/{Str(inputs, "vaultName")}/secrets/{Str(inputs, "secretName")}";
                 break;
@@ -172,6 +185,13 @@ public sealed class AccessMocks : IMocks
             {
                 ["id"] = $"scim-lookup-{Str(a, "applicationId")}",
                 ["applicationId"] = Str(a, "applicationId") ?? throw new ArgumentException("getServicePrincipal without applicationId"),
+            },
+            // The warehouse found by name, with its id: terraform-provider-databricks v1.128.0 sql/data_sql_warehouse.go:33-48
+            // (the name is matched exactly in Warehouses.ListAll; none or several fail the lookup).
+            PulumiTypes.GetSqlWarehouse => new Dictionary<string, object>
+            {
+                ["id"] = WarehouseId(Str(a, "name") ?? throw new ArgumentException("getSqlWarehouse without name")),
+                ["name"] = Str(a, "name")!,
             },
             PulumiTypes.GetResourceGroup => new Dictionary<string, object>
             {

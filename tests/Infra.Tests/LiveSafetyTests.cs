@@ -53,7 +53,7 @@ public sealed class LiveSafetyTests
         var run = await Run("prod-opt-ins");
         var authoritative = run.Plan.BlastRadius.Where(x => x.Resource.Authority == Authority.Authoritative).ToList();
         Assert.Equal(
-            ["catalog-grants-catalog-main", "group-users-entitlements", "token-usage"],
+            ["catalog-grants-catalog-main", "group-users-entitlements", "token-policy", "token-usage", "warehouse-shared-sql-permissions"],
             authoritative.Select(x => x.Resource.Name).Order(StringComparer.Ordinal));
         foreach (var (_, r) in authoritative)
         {
@@ -189,7 +189,7 @@ public sealed class LiveSafetyTests
     public async Task A_credential_stored_in_a_key_vault_backed_scope_goes_into_the_vault_as_a_secret()
     {
         var file = StackRun.Load("dev", text => text
-            .Replace("        oauthSecret: { rotationDays: 90 }\n", "        oauthSecret: { rotationDays: 90, store: vault/akto-oauth-secret }\n", StringComparison.Ordinal)
+            .Replace("        oauthSecret: { rotationDays: 90, store: { secret: connectors/akto-oauth, format: json } }\n", "        oauthSecret: { rotationDays: 90, store: vault/akto-oauth-secret }\n", StringComparison.Ordinal)
             .Replace("    secretScopes:\n", "    secretScopes:\n      vault:\n        backend: azure-keyvault\n        keyVault: { resourceId: /subscriptions/0000/resourceGroups/rg-kv/providers/Microsoft.KeyVault/vaults/kv-dbx, dnsName: https://kv-dbx.vault.azure.net/ }\n", StringComparison.Ordinal));
         var run = await StackRun.RunAsync("dev", file, StackRun.Now, new AccessMocks(), key => Output.Create(StackRun.ConfigValue(key)));
 

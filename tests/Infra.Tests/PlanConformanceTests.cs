@@ -16,7 +16,9 @@ public sealed class PlanConformanceTests
         var expected = run.Plan.AllResources.Select(r => $"{r.Resource.Type} {r.Resource.Name}").Order(StringComparer.Ordinal).ToList();
         var registered = run.Mocks.Registrations.Select(r => $"{r.Type} {r.Name}").Order(StringComparer.Ordinal).ToList();
         Assert.Equal(expected, registered);
-        Assert.Equal(stack == "dev" ? 45 : 55, registered.Count); // previous credential slots past their expiry are not declared
+        // Previous credential slots past their expiry are not declared (issue 20); issue 21 added the token policy, the
+        // connectors scope with the Akto credential (both stacks) and, in prod, the shared SQL warehouse's permissions.
+        Assert.Equal(stack == "dev" ? 49 : 60, registered.Count);
     }
 
     [Theory]
@@ -63,7 +65,8 @@ public sealed class PlanConformanceTests
         }
         else
         {
-            Assert.Empty(protectedNames);
+            // Dev protects nothing of its own; an authoritative opt-in is always protected.
+            Assert.Equal(["token-policy"], protectedNames);
         }
     }
 
@@ -117,6 +120,7 @@ public sealed class PlanConformanceTests
             PulumiTypes.GetUsers => call.Args.Str("filter")!.Split('"')[1],
             PulumiTypes.GetGroup => call.Args.Str("displayName")!,
             PulumiTypes.GetServicePrincipal => call.Args.Str("applicationId")!,
+            PulumiTypes.GetSqlWarehouse => call.Args.Str("name")!,
             _ => call.Args.Str("resourceGroupName")!,
         };
         ProviderScope Scope(MockCall call) =>

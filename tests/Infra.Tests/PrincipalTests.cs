@@ -159,7 +159,7 @@ public sealed class PrincipalTests
         var appIds = await run.OutputAsync<ImmutableDictionary<string, string>>("servicePrincipalApplicationIds");
         Assert.Equal(["akto-connector", "ci-deployer"], appIds.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(run.Mocks.Registered("sp-akto-connector-sp").State["applicationId"], appIds["akto-connector"]);
-        Assert.Equal(["app-secrets"], (await run.OutputAsync<ImmutableArray<string>>("secretScopes")).ToArray());
+        Assert.Equal(["app-secrets", "connectors"], (await run.OutputAsync<ImmutableArray<string>>("secretScopes")).ToArray());
         var jobIds = await run.OutputAsync<ImmutableDictionary<string, string>>("jobIds");
         Assert.Equal(run.Mocks.Registered("job-nightly-etl-job").Id, Assert.Single(jobIds).Value);
     }

@@ -42,7 +42,9 @@ public sealed class DeclarationTests
         Assert.Equal(new DeclaredPrincipal("user:alice@contoso.com", PrincipalType.User, "alice@contoso.com", null, false, false), principals["user:alice@contoso.com"]);
         Assert.Equal(new DeclaredPrincipal("group:admins", PrincipalType.Group, "admins", null, false, false), principals["group:admins"]);
 
-        var scope = Assert.Single(d.Scopes);
+        Assert.Equal(["app-secrets", "connectors"], d.Scopes.Select(x => x.Name));
+        Assert.Empty(d.Scopes[1].Acls); // the connectors scope: admins only
+        var scope = d.Scopes[0];
         Assert.Equal("app-secrets", scope.Name);
         Assert.Equal(
             [new("group:data-scientists", "READ"), new("sp:ci-deployer", "WRITE"), new DeclaredPermission("webapp:notebook-runner", "READ")],
@@ -95,6 +97,27 @@ public sealed class DeclarationTests
         Assert.Contains(new DeclaredAssignment("sp:etl-runner", "ADMIN"), d.Assignments!);
         // An identity the stack makes admin is in admins without a membership resource: declared there too.
         Assert.Equal(["user:lead@contoso.com", "sp:etl-runner"], d.Groups.Single(g => g.Ref == Declaration.AdminsGroup).Members);
+    }
+
+    [Fact]
+    public void Account_roles_delegated_groups_and_the_token_policy_are_declared_as_issue_21_names_them()
+    {
+        using var f = new Fixture();
+        var yaml = f.StackYaml("""
+                tokenPolicy: { maxLifetimeDays: 30 }
+            """)
+            .Replace("        displayName: ETL runner\n", "        displayName: ETL runner\n        accountRoles: [account_admin]\n", StringComparison.Ordinal)
+            .Replace("      analysts:\n", "      jit:\n        members: { managedBy: apono }\n      analysts:\n", StringComparison.Ordinal);
+        var d = AuditDeclarations.From(TopologyEvaluator.Evaluate(StackFile.Load(f.WriteStack(yaml)).ToInput(), Fixture.Now));
+        Assert.Equal(30, d.TokenMaxLifetimeDays);
+        Assert.Equal(["account_admin"], d.Principals.Single(p => p.Ref == "sp:etl-runner").AccountRoles);
+        Assert.Null(d.Principals.Single(p => p.Ref == "group:analysts").AccountRoles);
+        var jit = d.Groups.Single(g => g.Ref == "group:jit");
+        Assert.Equal(("apono", false), (jit.MembersManagedBy, jit.ReportUndeclaredMembers));
+        Assert.Null(d.Groups.Single(g => g.Ref == "group:analysts").MembersManagedBy);
+
+        var none = AuditDeclarations.From(TopologyEvaluator.Evaluate(StackFile.Load(f.WriteStack()).ToInput(), Fixture.Now));
+        Assert.Null(none.TokenMaxLifetimeDays);
     }
 
     private static string FindRoot()

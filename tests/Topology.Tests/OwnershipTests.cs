@@ -249,6 +249,7 @@ public class OwnershipTests
                 PulumiTypes.ResourceGroup, PulumiTypes.WebApp,
                 PulumiTypes.AccessControlRuleSet, PulumiTypes.Entitlements, PulumiTypes.Grant, PulumiTypes.Grants, PulumiTypes.GroupMember,
                 PulumiTypes.MwsPermissionAssignment, PulumiTypes.Permissions, PulumiTypes.Secret, PulumiTypes.SecretAcl, PulumiTypes.SecretScope,
+                PulumiTypes.ServicePrincipalRole, PulumiTypes.WorkspaceConf,
             }.Order(StringComparer.Ordinal),
             resourceTypes.Where(ResourceTraits.DeleteBeforeReplace).Order(StringComparer.Ordinal));
         Assert.False(ResourceTraits.DeleteBeforeReplace(PulumiTypes.OboToken));
@@ -422,7 +423,7 @@ public class OwnershipTests
 
             var text = new StringWriter();
             Assert.Equal(0, Program.Run(["plan", "--stack", "t"], text, new StringWriter(), new FakeTimeProvider(Now), dir));
-            Assert.Contains("Blast radius (1 resource(s): 1 authoritative (explicit opt-ins, protected), 0 per-principal of principals this stack does not create):", text.ToString(), StringComparison.Ordinal);
+            Assert.Contains("Blast radius (1 resource(s): 1 authoritative (explicit opt-ins, protected), 0 per-principal of principals this stack does not create, 0 account role(s) granting account-wide power):", text.ToString(), StringComparison.Ordinal);
             Assert.Contains("  catalog-grants-catalog-sandbox (databricks:index/grants:Grants, authoritative, in catalog-grants) revokes every grant on catalog:sandbox to a principal not declared here", text.ToString(), StringComparison.Ordinal);
         }
         finally

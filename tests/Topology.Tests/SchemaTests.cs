@@ -34,6 +34,10 @@ public partial class SchemaTests
     [InlineData("groups:\n  g: { level: galaxy }\n", "/config/databricks-access:topology/groups/g/level")]
     [InlineData("servicePrincipals:\n  ci: { token: { lifetimeDays: 30, rotationDays: 25, store: \"app/bad key\" } }\n", "/config/databricks-access:topology/servicePrincipals/ci/token/store")]
     [InlineData("catalogGrants:\n  - { on: catalog:main, to: group:g, privileges: [FLY] }\n", "/config/databricks-access:topology/catalogGrants/0/privileges/0")]
+    [InlineData("webApps:\n  a: { runtime: \"RUBY|2.7\" }\n", "/config/databricks-access:topology/webApps/a/runtime")]
+    [InlineData("servicePrincipals:\n  a: { accountRoles: [metastore_admin] }\n", "/config/databricks-access:topology/servicePrincipals/a/accountRoles/0")]
+    [InlineData("tokenPolicy: { maxLifetimeDays: 0 }\n", "/config/databricks-access:topology/tokenPolicy/maxLifetimeDays")]
+    [InlineData("warehouses:\n  w: { id: abc, name: x, canUse: [user:a@contoso.com] }\n", "/config/databricks-access:topology/warehouses/w/name")]
     public void The_schema_rejects_what_the_binder_rejects(string topology, string location)
     {
         var errors = Validate(StackYaml(topology));
@@ -63,7 +67,7 @@ public partial class SchemaTests
         var seen = new HashSet<string>();
         foreach (var (path, allowed) in recorded)
         {
-            var pattern = Regex.Replace(Regex.Replace(path, @"\[\d+\]", "[]"), @"\.(webApps|servicePrincipals|groups|secretScopes|jobs|secrets)\.[^.\[]+", ".$1.*");
+            var pattern = Regex.Replace(Regex.Replace(path, @"\[\d+\]", "[]"), @"\.(webApps|servicePrincipals|groups|secretScopes|jobs|secrets|warehouses)\.[^.\[]+", ".$1.*");
             if (!seen.Add(pattern))
             {
                 continue;
@@ -82,6 +86,7 @@ public partial class SchemaTests
                 "topology.servicePrincipals.*", "topology.servicePrincipals.*.oauthSecret", "topology.servicePrincipals.*.token",
                 "topology.groups.*", "topology.groups.*.members[]", "topology.secretScopes.*", "topology.secretScopes.*.keyVault", "topology.secretScopes.*.secrets.*",
                 "topology.catalogGrants[]", "topology.jobs.*", "topology.jobs.*.schedule",
+                "topology.tokenPolicy", "topology.warehouses.*", "topology.groups.*.members", "topology.servicePrincipals.*.oauthSecret.store",
             },
             seen);
     }
@@ -92,6 +97,8 @@ public partial class SchemaTests
         JsonNode Def(string name) => Schema["$defs"]![name]!;
         Assert.Equal(Vocabulary.Entitlements.Order(), Enum(Def("entitlements")["items"]!).Order());
         Assert.Equal(Vocabulary.AppServiceTiers.Keys.Order(), Enum(Def("webApp")["properties"]!["sku"]!).Order());
+        Assert.Equal(Vocabulary.WebAppRuntimes.Order(), Enum(Def("webApp")["properties"]!["runtime"]!).Order());
+        Assert.Equal(Vocabulary.AccountRoles.Order(), Enum(Def("servicePrincipal")["properties"]!["accountRoles"]!["items"]!).Order());
         Assert.Equal(Vocabulary.Rules.All.Order(), Enum(Def("policy")["properties"]!["exceptions"]!["items"]!["properties"]!["rule"]!).Order());
         Assert.Equal(Vocabulary.Privileges.Values.SelectMany(p => p).Distinct().Order(), Enum(Def("catalogGrant")["properties"]!["privileges"]!["items"]!).Order());
         var securable = new Regex(Def("securable")["pattern"]!.GetValue<string>());

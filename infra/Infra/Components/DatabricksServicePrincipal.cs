@@ -21,6 +21,9 @@ public sealed class DatabricksServicePrincipalArgs
     /// It is created after the service principals (it names their application ids), hence an output.
     /// </summary>
     public Output<Resource>? TokenPermission { get; init; }
+
+    /// <summary>The declared managers as the rule set names them (<see cref="Identity.RuleSetPrincipal"/>).</summary>
+    public IReadOnlyList<string> Managers { get; init; } = [];
 }
 
 /// <summary>
@@ -66,8 +69,18 @@ public sealed class DatabricksServicePrincipal : ComponentResource
             id, spec.WorkspaceAccess, spec.Entitlements, (e, subject) => e.ServicePrincipalId = subject);
 
         AccessName = applicationId;
-        var ruleSet = Identity.GrantDeployerUse(children, plan.RuleSetResource, args.Account, args.Deployer, applicationId);
+        var ruleSet = Identity.GrantDeployerUse(children, plan.RuleSetResource, args.Account, args.Deployer, applicationId, args.Managers);
         Gates = Identity.Gates(assignment, ruleSet);
+
+        foreach (var (role, resource) in plan.AccountRoles)
+        {
+            // Account provider: the role is an account SCIM attribute of the account-level principal (its id here).
+            children.Create(resource, o => new Dbx.ServicePrincipalRole(resource, new Dbx.ServicePrincipalRoleArgs
+            {
+                ServicePrincipalId = id,
+                Role = role,
+            }, o));
+        }
 
         OAuthSecret = Output.CreateSecret(Output.Create((string?)null));
         TokenValue = Output.CreateSecret(Output.Create((string?)null));

@@ -72,13 +72,15 @@ internal static class Identity
     public const string ServicePrincipalManagerRole = "roles/servicePrincipal.manager";
 
     /// <summary>
-    /// Lets the deployer act as a service principal the stack created (run jobs as it, mint its tokens): the principal's
-    /// account rule set grants the deployer servicePrincipal.user. The provider PUTs the whole rule set
-    /// (terraform-provider-databricks v1.128.0 permissions/resource_access_control_rule_set.go:109-128), which would drop the
-    /// creator's default servicePrincipal.manager: the deployer created the principal, so that rule is declared too.
+    /// The account rule set of a service principal the stack created. The provider PUTs the whole rule set
+    /// (terraform-provider-databricks v1.128.0 permissions/resource_access_control_rule_set.go:109-128), so everything that
+    /// must hold is in this one resource: the deployer's servicePrincipal.user (run jobs as it, mint its tokens), the
+    /// creator's default servicePrincipal.manager that the PUT would otherwise drop (the deployer created the principal),
+    /// and every declared manager (<c>managers</c>) in the same manager rule, so neither wipes the other.
     /// Returns the rule set, which jobs running as the principal and its tokens depend on.
     /// </summary>
-    public static Dbx.AccessControlRuleSet? GrantDeployerUse(PlannedChildren children, string? ruleSetName, AccountSpec? account, DeployerSpec? deployer, Output<string> applicationId)
+    public static Dbx.AccessControlRuleSet? GrantDeployerUse(PlannedChildren children, string? ruleSetName, AccountSpec? account, DeployerSpec? deployer, Output<string> applicationId,
+        IReadOnlyList<string>? managers = null)
     {
         if (ruleSetName is not { } name)
         {
@@ -86,17 +88,43 @@ internal static class Identity
         }
 
         var accountId = (account ?? throw new InvalidOperationException($"{name}: a rule set needs databricks-access:account")).Id;
-        var who = (deployer ?? throw new InvalidOperationException($"{name}: a rule set needs databricks-access:deployer")).RuleSetPrincipal;
-        return children.Create(name, o => new Dbx.AccessControlRuleSet(name, new Dbx.AccessControlRuleSetArgs
+        managers ??= [];
+        if (deployer is null && managers.Count == 0)
+        {
+            throw new InvalidOperationException($"{name}: a rule set needs databricks-access:deployer or managers");
+        }
+
+        var args = new Dbx.AccessControlRuleSetArgs
         {
             Name = applicationId.Apply(id => $"accounts/{accountId}/servicePrincipals/{id}/ruleSets/default"),
-            GrantRules =
+        };
+        var manager = new Dbx.Inputs.AccessControlRuleSetGrantRuleArgs { Role = ServicePrincipalManagerRole };
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var who in (deployer is null ? [] : new[] { deployer.RuleSetPrincipal }).Concat(managers))
+        {
+            if (named.Add(who))
             {
-                new Dbx.Inputs.AccessControlRuleSetGrantRuleArgs { Principals = { who }, Role = ServicePrincipalManagerRole },
-                new Dbx.Inputs.AccessControlRuleSetGrantRuleArgs { Principals = { who }, Role = ServicePrincipalUserRole },
-            },
-        }, o));
+                manager.Principals.Add(who);
+            }
+        }
+
+        args.GrantRules.Add(manager);
+        if (deployer is not null)
+        {
+            args.GrantRules.Add(new Dbx.Inputs.AccessControlRuleSetGrantRuleArgs { Principals = { deployer.RuleSetPrincipal }, Role = ServicePrincipalUserRole });
+        }
+
+        return children.Create(name, o => new Dbx.AccessControlRuleSet(name, args, o));
     }
+
+    /// <summary>How an account rule set names a principal: <c>users/&lt;email&gt;</c>, <c>groups/&lt;display name&gt;</c>, <c>servicePrincipals/&lt;application id&gt;</c>.</summary>
+    public static string RuleSetPrincipal(TopologyModel model, PrincipalRef principal) => principal.Kind switch
+    {
+        PrincipalKind.User => $"users/{principal.Key}",
+        PrincipalKind.Group => $"groups/{model.DisplayName(principal)}",
+        PrincipalKind.ServicePrincipal when model.ServicePrincipals.TryGetValue(principal.Key, out var s) && s.ApplicationId is { } id => $"servicePrincipals/{id}",
+        _ => throw new InvalidOperationException($"{principal} cannot be named in a rule set offline"),
+    };
 
     /// <summary>The gates of an identity: its workspace assignment and rule set, when planned.</summary>
     public static IReadOnlyList<Resource> Gates(params Resource?[] gates) => gates.OfType<Resource>().ToList();

@@ -38,7 +38,8 @@ public sealed class ManagedIdentityWebAppArgs
 /// </summary>
 public sealed class ManagedIdentityWebApp : ComponentResource
 {
-    public const string Runtime = "DOTNETCORE|8.0";
+    /// <summary>The runtime when none is declared (<c>webApps.&lt;k&gt;.runtime</c>).</summary>
+    public const string Runtime = Vocabulary.DefaultRuntime;
 
     public ManagedIdentityWebApp(string name, ManagedIdentityWebAppArgs args, ComponentResourceOptions? options = null)
         : base(PulumiTypes.WebAppComponent, name, options)
@@ -105,7 +106,7 @@ public sealed class ManagedIdentityWebApp : ComponentResource
             Identity = identity,
             SiteConfig = new WebInputs.SiteConfigArgs
             {
-                LinuxFxVersion = Runtime,
+                LinuxFxVersion = plan.Spec.Runtime,
                 AlwaysOn = plan.PlanTier is not ("Free" or "Shared"),
                 FtpsState = Web.FtpsState.Disabled,
                 MinTlsVersion = Web.SupportedTlsVersions.SupportedTlsVersions_1_2,

@@ -23,6 +23,9 @@ public sealed class SecretScopeAccessArgs
     /// <summary>The current credential of each service principal by (key, kind), for <c>store</c>: its current slot's value.</summary>
     public IReadOnlyDictionary<(string Owner, CredentialKind Kind), Output<string?>> Credentials { get; init; } =
         ImmutableDictionary<(string Owner, CredentialKind Kind), Output<string?>>.Empty;
+
+    /// <summary>Each service principal's application id by key, for <c>store.format: json</c>.</summary>
+    public IReadOnlyDictionary<string, Output<string>> ApplicationIds { get; init; } = ImmutableDictionary<string, Output<string>>.Empty;
 }
 
 /// <summary>A secret scope (Databricks- or Key Vault-backed), its ACLs and its secrets.</summary>
@@ -85,6 +88,14 @@ public sealed class SecretScopeAccess : ComponentResource
                     value = args.Credentials.TryGetValue((s.CredentialOwner!, kind), out var credential)
                         ? credential.Apply(t => t ?? throw new InvalidOperationException($"{s.Path}: service principal '{s.CredentialOwner}' has no {CredentialSpec.Name(kind)}"))
                         : throw new InvalidOperationException($"{s.Path}: no {CredentialSpec.Name(kind)} of service principal '{s.CredentialOwner}'");
+                    if (s.Format == StoreFormat.Json)
+                    {
+                        var clientId = args.ApplicationIds.TryGetValue(s.CredentialOwner!, out var appId)
+                            ? appId
+                            : throw new InvalidOperationException($"{s.Path}: no application id of service principal '{s.CredentialOwner}'");
+                        value = Output.Tuple(clientId, value).Apply(t => ClientCredentials(t.Item1, t.Item2));
+                    }
+
                     break;
                 default:
                     throw new InvalidOperationException($"{s.Path}: unknown secret source {s.Source}");
@@ -122,6 +133,24 @@ public sealed class SecretScopeAccess : ComponentResource
         ScopeName = scope.Name;
         SecretKeys = Output.Create(plan.Secrets.Select(x => x.Secret.Key).ToImmutableArray());
         RegisterOutputs();
+    }
+
+    /// <summary>
+    /// <c>store.format: json</c>: <c>{"client_id": "&lt;applicationId&gt;", "client_secret": "&lt;secret&gt;"}</c>, the shape
+    /// secrets managers hand to OAuth clients (an external broker's integration reads it so).
+    /// </summary>
+    public static string ClientCredentials(string clientId, string clientSecret)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("client_id", clientId);
+            json.WriteString("client_secret", clientSecret);
+            json.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     [Output("scopeName")]

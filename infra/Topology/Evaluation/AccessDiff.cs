@@ -58,6 +58,7 @@ public sealed record AccessChange(ChangeKind Kind, PrincipalRef Principal, Acces
         AccessKind.SecretScope => $"{e.Permission} on {e.ResourceLabel}",
         AccessKind.Job => $"{e.Permission} on job {e.ResourceLabel}",
         AccessKind.ActAs => $"acting as {e.Resource}",
+        AccessKind.Warehouse => $"{e.Permission} on warehouse {e.ResourceLabel}",
         _ => $"{e.Permission} on {e.Resource}",
     };
 

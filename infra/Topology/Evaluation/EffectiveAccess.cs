@@ -14,6 +14,7 @@ public enum AccessKind
 
     /// <summary>The principal can act as another (<see cref="AccessEntry.Resource"/>), and so holds that one's access too.</summary>
     ActAs,
+    Warehouse,
 }
 
 /// <summary>
@@ -68,6 +69,15 @@ public static class EffectiveAccess
             foreach (var (p, level) in job.Permissions)
             {
                 Add(jobsByPrincipal, p, (job, level));
+            }
+        }
+
+        var warehousesByPrincipal = new Dictionary<PrincipalRef, List<(WarehouseSpec Warehouse, WarehousePermission Level)>>();
+        foreach (var warehouse in model.Warehouses.Values)
+        {
+            foreach (var (p, level) in warehouse.Permissions)
+            {
+                Add(warehousesByPrincipal, p, (warehouse, level));
             }
         }
 
@@ -169,6 +179,11 @@ public static class EffectiveAccess
                     Offer(table, principal, AccessKind.Job, job.Name, job.Key, Vocabulary.Name(level), (int)level, via, until, reason);
                 }
 
+                foreach (var (warehouse, level) in warehousesByPrincipal.GetValueOrDefault(source) ?? [])
+                {
+                    Offer(table, principal, AccessKind.Warehouse, warehouse.Label, warehouse.Key, Vocabulary.Name(level), (int)level, via, until, reason);
+                }
+
                 foreach (var (grant, on) in grantsByPrincipal.GetValueOrDefault(source) ?? [])
                 {
                     foreach (var privilege in grant.Privileges)
@@ -193,6 +208,11 @@ public static class EffectiveAccess
                 foreach (var job in model.Jobs.Values)
                 {
                     Offer(table, principal, AccessKind.Job, job.Name, job.Key, "CAN_MANAGE", (int)JobPermission.CanManage, via ?? Names.AdminsGroup, admin.Until, admin.Reason);
+                }
+
+                foreach (var warehouse in model.Warehouses.Values)
+                {
+                    Offer(table, principal, AccessKind.Warehouse, warehouse.Label, warehouse.Key, "CAN_MANAGE", (int)WarehousePermission.CanManage, via ?? Names.AdminsGroup, admin.Until, admin.Reason);
                 }
             }
         }

@@ -23,6 +23,8 @@ internal sealed class PolicyChecker(AccessGraph graph, Diagnostics d)
         CheckPending();
         CheckStandingAdmins();
         CheckActingAsAdmins();
+        CheckAccountAdmins();
+        CheckDelegatedGroups();
         CheckCredentials();
         CheckAllUsers();
     }
@@ -128,7 +130,8 @@ internal sealed class PolicyChecker(AccessGraph graph, Diagnostics d)
             // A group's own members are checked one by one; a group whose members this stack does not know (synced,
             // looked up, built-in) counts as a principal itself.
             var opaqueGroup = principal.Kind == PrincipalKind.Group
-                && !(_m.Groups.TryGetValue(principal.Key, out var g) && g.IsManaged);
+                && !(_m.Groups.TryGetValue(principal.Key, out var g) && g.IsManaged && !g.MembersDelegated);
+            var broker = principal.Kind == PrincipalKind.Group && _m.Groups.TryGetValue(principal.Key, out var dg) ? dg.MembersManagedBy : null;
             if ((principal.Kind == PrincipalKind.Group && !opaqueGroup) || Policy.StandingAdmins.Contains(principal))
             {
                 continue;
@@ -138,6 +141,7 @@ internal sealed class PolicyChecker(AccessGraph graph, Diagnostics d)
             {
                 var how = reach.Via.Length == 0 ? "its workspaceAccess: admin" : $"'{reach.Via}'";
                 var what = principal.IsHuman ? "standing human admin"
+                    : broker is not null ? $"standing admin group whose members {broker} grants (this check cannot see broker grants)"
                     : opaqueGroup ? "standing admin group whose members are managed outside this stack"
                     : "standing admin";
                 Violation(reach.EdgePath, Rules.StandingAdmin, principal,
@@ -199,6 +203,30 @@ internal sealed class PolicyChecker(AccessGraph graph, Diagnostics d)
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// A service principal with the account admin role holds every workspace of the account: standing by nature (the
+    /// role has no expiry), so it is a violation unless an active <c>policy.exceptions</c> entry (which always has an
+    /// expiry) covers it. <c>policy.standingAdmins</c> does not: it speaks for this workspace only.
+    /// </summary>
+    private void CheckAccountAdmins()
+    {
+        foreach (var sp in _m.ServicePrincipals.Values.Where(s => s.IsAccountAdmin))
+        {
+            Violation($"{sp.Path}.accountRoles", Rules.StandingAdmin, sp.Ref,
+                $"{sp.Ref} would be a standing account admin (accountRoles: account_admin) over every workspace of the account; cover it with a policy.exceptions entry (rule: standing-admin) that has an expiry and a reason");
+        }
+    }
+
+    /// <summary>The policies that read member lists say plainly what they cannot see: a broker's grants.</summary>
+    private void CheckDelegatedGroups()
+    {
+        foreach (var group in _m.Groups.Values.Where(g => g.MembersDelegated))
+        {
+            d.Warning($"{group.Path}.members.managedBy",
+                $"members of '{group.Key}' are granted by {group.MembersManagedBy}: standing-admin, admin-duration, expiry-horizon and reason-required cannot see broker grants; review them in {group.MembersManagedBy}");
         }
     }
 

@@ -14,6 +14,8 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
         CheckScopes();
         CheckGrants();
         CheckJobs();
+        CheckWarehouses();
+        CheckManagers();
     }
 
     private bool Exists(PrincipalRef p, string path, string use)
@@ -346,6 +348,66 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
                     {
                         RequireWorkspacePresence(list[i], path, "a job permission");
                     }
+                }
+            }
+        }
+    }
+
+    private void CheckWarehouses()
+    {
+        foreach (var warehouse in model.Warehouses.Values)
+        {
+            foreach (var (list, name) in new[] { (warehouse.CanUse, "canUse"), (warehouse.CanManage, "canManage") })
+            {
+                for (var i = 0; i < list.Count; i++)
+                {
+                    var path = $"{warehouse.Path}.{name}[{i}]";
+                    if (list[i].IsAccountUsers)
+                    {
+                        d.Error(path, $"{list[i]} is a Unity Catalog grantee only; warehouse permissions know the workspace group users");
+                    }
+                    else if (Exists(list[i], path, "warehouse permission principal"))
+                    {
+                        RequireWorkspacePresence(list[i], path, "a warehouse permission");
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Managers of a service principal are named in its account rule set: users by email, groups by display name
+    /// (account groups only), service principals by application id, which must be known offline.
+    /// </summary>
+    private void CheckManagers()
+    {
+        foreach (var sp in model.ServicePrincipals.Values)
+        {
+            if (sp.Managers.Count > 0 && model.Account is null)
+            {
+                d.Error($"{sp.Path}.managers", "a service principal's rule set is an account object: managers need databricks-access:account");
+            }
+
+            for (var i = 0; i < sp.Managers.Count; i++)
+            {
+                var p = sp.Managers[i];
+                var path = sp.ManagerPaths[i];
+                if (p.IsAccountUsers || !Exists(p, path, "manager"))
+                {
+                    continue;
+                }
+
+                if (p.Kind == PrincipalKind.Group && model.LevelOf(p) != IdentityLevel.Account)
+                {
+                    d.Error(path, $"{p} is a workspace-local group; account rule sets name account groups only");
+                }
+                else if (p.Kind == PrincipalKind.ServicePrincipal && model.ServicePrincipals[p.Key].ApplicationId is null)
+                {
+                    d.Error(path, $"{p} has no applicationId in config: a rule set names a service principal by its application id");
+                }
+                else if (p.Kind == PrincipalKind.WebApp)
+                {
+                    d.Error(path, $"{p} is a web app identity; name a user, an account group or a service principal with an applicationId");
                 }
             }
         }

@@ -64,6 +64,14 @@ public sealed record GroupSpec(
 {
     public PrincipalRef Ref => PrincipalRef.Group(Key);
 
+    /// <summary>
+    /// <c>members: { managedBy: &lt;broker&gt; }</c>: an external broker (a just-in-time access system) grants and revokes
+    /// the members; the stack plans no membership, and neither drift nor audit reports them. Null: members are declared.
+    /// </summary>
+    public string? MembersManagedBy { get; init; }
+
+    public bool MembersDelegated => MembersManagedBy is not null;
+
     public bool IsManaged => Source == IdentitySource.Managed;
 
     public bool IsBuiltIn => Names.IsBuiltInGroup(Key);
@@ -93,6 +101,9 @@ public enum CredentialKind
 /// <param name="LifetimePath">The config path that set the lifetime (where a lifetime policy is reported).</param>
 public sealed record CredentialSpec(CredentialKind Kind, int RotationDays, int OverlapDays, SecretLocation? Store, string? Comment, string Path, string LifetimePath)
 {
+    /// <summary>How <see cref="Store"/> holds the value (<c>store.format</c>): the bare credential, or JSON with the client id.</summary>
+    public StoreFormat StoreFormat { get; init; }
+
     public int LifetimeDays => RotationDays + OverlapDays;
 
     /// <summary>As plans and reports name the kind: <c>oauth-secret</c> or <c>token</c>.</summary>
@@ -102,6 +113,16 @@ public sealed record CredentialSpec(CredentialKind Kind, int RotationDays, int O
 
     /// <summary>The config key it is declared under.</summary>
     public static string ConfigKey(CredentialKind kind) => kind == CredentialKind.OAuthSecret ? "oauthSecret" : "token";
+}
+
+/// <summary>How a credential is written into its store.</summary>
+public enum StoreFormat
+{
+    /// <summary>The current slot's value as it is.</summary>
+    Value,
+
+    /// <summary><c>{"client_id": "&lt;applicationId&gt;", "client_secret": "&lt;current slot&gt;"}</c> (OAuth secrets only).</summary>
+    Json,
 }
 
 public sealed record ServicePrincipalSpec(
@@ -117,6 +138,17 @@ public sealed record ServicePrincipalSpec(
     string Path)
 {
     public PrincipalRef Ref => PrincipalRef.Sp(Key);
+
+    /// <summary>Account roles (<c>accountRoles</c>, e.g. <c>account_admin</c>): an explicit opt-in, each its own resource.</summary>
+    public IReadOnlyList<string> AccountRoles { get; init; } = [];
+
+    /// <summary>Principals given <c>roles/servicePrincipal.manager</c> on it (<c>managers</c>), in the stack's rule set.</summary>
+    public IReadOnlyList<PrincipalRef> Managers { get; init; } = [];
+
+    /// <summary>The config path of each of <see cref="Managers"/>.</summary>
+    public IReadOnlyList<string> ManagerPaths { get; init; } = [];
+
+    public bool IsAccountAdmin => AccountRoles.Contains(Vocabulary.AccountAdminRole);
 
     /// <summary>Its rotated credentials: the OAuth secret, then the token.</summary>
     public IEnumerable<CredentialSpec> Credentials => new[] { OAuthSecret, Token }.OfType<CredentialSpec>();
@@ -144,6 +176,9 @@ public sealed record WebAppSpec(
     string Path)
 {
     public PrincipalRef Ref => PrincipalRef.WebApp(Key);
+
+    /// <summary>App Service's <c>linuxFxVersion</c> (<c>runtime</c>), e.g. <c>PYTHON|3.12</c>.</summary>
+    public string Runtime { get; init; } = Vocabulary.DefaultRuntime;
 
     public bool HasWorkspaceAssignment => Level == IdentityLevel.Account && WorkspaceAccess != WorkspaceAccess.None;
 }
@@ -174,7 +209,11 @@ public enum SecretSourceKind
 }
 
 /// <param name="CredentialOwner">For <see cref="SecretSourceKind.Token"/> and <see cref="SecretSourceKind.OAuthSecret"/>: the service principal's key.</param>
-public sealed record SecretSpec(string Key, SecretSourceKind Source, string? ConfigKey, int? Length, string? CredentialOwner, string Path);
+public sealed record SecretSpec(string Key, SecretSourceKind Source, string? ConfigKey, int? Length, string? CredentialOwner, string Path)
+{
+    /// <summary>For a stored credential: the value as it is, or JSON with the client id (<c>store.format: json</c>).</summary>
+    public StoreFormat Format { get; init; }
+}
 
 public sealed record SecretScopeSpec(
     string Key,
@@ -274,6 +313,31 @@ public sealed record DeployerSpec(string ApplicationId, string Path)
 /// </summary>
 public sealed record TokenUsageSpec(IReadOnlyList<PrincipalRef> Declared, IReadOnlyList<PrincipalRef> CanUse, string Path);
 
+/// <summary>
+/// Opt-in workspace token policy (<c>topology.tokenPolicy</c>): the workspace conf <c>maxTokenLifetimeDays</c>, the
+/// longest lifetime a new personal access token may have. Authoritative: the value replaces whatever is set.
+/// </summary>
+public sealed record TokenPolicySpec(int MaxLifetimeDays, string Path);
+
+public enum WarehousePermission
+{
+    CanUse = 1,
+    CanManage = 2,
+}
+
+/// <summary>
+/// An existing SQL warehouse whose permissions the stack manages (<c>topology.warehouses</c>), found by id or by name.
+/// Authoritative for the warehouse's whole ACL (databricks_permissions on sql_endpoint_id).
+/// </summary>
+public sealed record WarehouseSpec(string Key, string? Id, string? Name, IReadOnlyList<PrincipalRef> CanUse, IReadOnlyList<PrincipalRef> CanManage, string Path)
+{
+    /// <summary>The id, or the name when only that is declared.</summary>
+    public string Label => Id ?? Name ?? Key;
+
+    public IEnumerable<(PrincipalRef Principal, WarehousePermission Level)> Permissions =>
+        CanUse.Select(p => (p, WarehousePermission.CanUse)).Concat(CanManage.Select(p => (p, WarehousePermission.CanManage)));
+}
+
 public sealed record ResourceGroupSpec(string Name, bool Existing, string? Location);
 
 /// <summary>The validated, normalised topology of one stack at one instant.</summary>
@@ -305,6 +369,11 @@ public sealed record TopologyModel(
 
     /// <summary>Time-bound memberships that start later (<c>starts</c> after now), soonest first: not members yet.</summary>
     public IReadOnlyList<PendingMembership> Pending { get; init; } = [];
+    /// <summary>The workspace token policy, managed only when the stack opts in (<c>topology.tokenPolicy</c>).</summary>
+    public TokenPolicySpec? TokenPolicy { get; init; }
+
+    /// <summary>Existing SQL warehouses whose permissions are managed (<c>topology.warehouses</c>).</summary>
+    public IReadOnlyDictionary<string, WarehouseSpec> Warehouses { get; init; } = new SortedDictionary<string, WarehouseSpec>(StringComparer.Ordinal);
 
     /// <summary>Opt-in: entitlements of the built-in <c>users</c> and <c>admins</c> groups are managed (workspace-wide).</summary>
     public bool BuiltInEntitlements { get; init; }

@@ -93,6 +93,35 @@ public static class Vocabulary
             ["P1mv3"] = "PremiumMV3", ["P2mv3"] = "PremiumMV3",
         };
 
+    public static string Name(WarehousePermission permission) => permission switch
+    {
+        WarehousePermission.CanUse => "CAN_USE",
+        WarehousePermission.CanManage => "CAN_MANAGE",
+        _ => throw new ArgumentOutOfRangeException(nameof(permission)),
+    };
+
+    /// <summary>The account role of an account admin (databricks_service_principal_role, docs/resources/service_principal_role.md).</summary>
+    public const string AccountAdminRole = "account_admin";
+
+    /// <summary>Account roles config may give a service principal (<c>accountRoles</c>).</summary>
+    public static readonly IReadOnlyList<string> AccountRoles = [AccountAdminRole];
+
+    /// <summary>The web app runtime when none is declared (unchanged from before <c>runtime</c> existed).</summary>
+    public const string DefaultRuntime = "DOTNETCORE|8.0";
+
+    /// <summary>
+    /// App Service on Linux runtimes (<c>linuxFxVersion</c>, "STACK|VERSION"), as <c>az webapp list-runtimes --os linux</c>
+    /// lists the supported ones; the stack name is upper case, as App Service writes it.
+    /// </summary>
+    public static readonly IReadOnlyList<string> WebAppRuntimes =
+    [
+        "DOTNETCORE|8.0", "DOTNETCORE|9.0",
+        "PYTHON|3.9", "PYTHON|3.10", "PYTHON|3.11", "PYTHON|3.12", "PYTHON|3.13",
+        "NODE|18-lts", "NODE|20-lts", "NODE|22-lts",
+        "PHP|8.2", "PHP|8.3", "PHP|8.4",
+        "JAVA|11-java11", "JAVA|17-java17", "JAVA|21-java21",
+    ];
+
     public static class Rules
     {
         public const string StandingAdmin = "standing-admin";

@@ -21,16 +21,17 @@ public static class Planner
     /// </summary>
     /// <summary>
     /// <see cref="ResourcePlan.BlastRadius"/> without planning everything else, for <c>check</c>: only what can be in the
-    /// blast radius is planned (looked-up and built-in identities' settings without members or credentials, secret
-    /// ACLs, catalog grants and token usage), so a check of a large estate needs no full plan. Tests hold it equal to
-    /// the full plan's.
+    /// blast radius is planned (looked-up and built-in identities' settings without members or credentials, account
+    /// roles, secret ACLs, catalog grants, token usage, the token policy and warehouse permissions), so a check of a
+    /// large estate needs no full plan. Tests hold it equal to the full plan's.
     /// </summary>
     public static IReadOnlyList<(string Component, PlannedResource Resource)> BlastRadius(TopologyModel model) =>
         Plan(model with
         {
             WebApps = new Dictionary<string, WebAppSpec>(),
-            ServicePrincipals = model.ServicePrincipals.Values.Where(s => s.Source != IdentitySource.Managed)
-                .ToDictionary(s => s.Key, s => s with { OAuthSecret = null, Token = null }),
+            ServicePrincipals = new SortedDictionary<string, ServicePrincipalSpec>(
+                model.ServicePrincipals.Values.Where(s => s.Source != IdentitySource.Managed || s.AccountRoles.Count > 0)
+                    .ToDictionary(s => s.Key, s => s with { OAuthSecret = null, Token = null }), StringComparer.Ordinal),
             Groups = new SortedDictionary<string, GroupSpec>(
                 model.Groups.Values.Where(g => !g.IsManaged).ToDictionary(g => g.Key, g => g with { Members = [] }), StringComparer.Ordinal),
             SecretScopes = model.SecretScopes.ToDictionary(kv => kv.Key, kv => kv.Value with { Secrets = [] }),
@@ -104,13 +105,13 @@ public static class Planner
                 c.Kind == CredentialKind.OAuthSecret ? Scope(s.Level) : ProviderScope.Workspace)).ToList(),
             model.Protect && s.Source == IdentitySource.Managed)
         {
-            RuleSetResource = ruleSets.Contains(s.Ref) ? $"sp-{s.Key}-rule-set" : null,
+            RuleSetResource = ruleSets.Contains(s.Ref) || (s.Managers.Count > 0 && model.Account is not null) ? $"sp-{s.Key}-rule-set" : null,
         }).ToList();
 
         var groups = model.Groups.Values.Select(g =>
         {
             var name = $"group-{g.Key}";
-            var members = g.Members.Where(m => Found(m.Principal, Scope(g.Level), m.Path)).OrderBy(m => m.Principal)
+            var members = g.MembersDelegated ? [] : g.Members.Where(m => Found(m.Principal, Scope(g.Level), m.Path)).OrderBy(m => m.Principal)
                 .Select(m => new MemberPlan(m, MemberResourceName(g.Key, m.Principal))).ToList();
             return new GroupPlan(g, name, Scope(g.Level), members, model.Protect && g.IsManaged)
             {
@@ -153,6 +154,13 @@ public static class Planner
         }
 
         var jobs = model.Jobs.Values.Select(j => new JobPlan(j, $"job-{j.Key}")).ToList();
+        var warehouses = model.Warehouses.Values
+            .Select(w => w with
+            {
+                CanUse = w.CanUse.Where(p => Found(p, ProviderScope.Workspace, $"{w.Path}.canUse")).ToList(),
+                CanManage = w.CanManage.Where(p => Found(p, ProviderScope.Workspace, $"{w.Path}.canManage")).ToList(),
+            })
+            .Select(w => new WarehousePlan(w, $"warehouse-{w.Key}-permissions")).ToList();
 
         var lookups = new List<PlannedLookup>();
         if (model.ResourceGroup is { Existing: true } rg && webApps.Count > 0)
@@ -177,6 +185,9 @@ public static class Planner
             .Distinct()
             .Order()
             .Select(p => new PlannedLookup(PulumiTypes.GetGroup, p.Key, ProviderScope.Workspace)));
+
+        lookups.AddRange(warehouses.Where(w => w.Spec.Id is null)
+            .Select(w => new PlannedLookup(PulumiTypes.GetSqlWarehouse, w.Spec.Name!, ProviderScope.Workspace)));
 
         if (grants?.Securables.Any(s => s.On.Kind == SecurableKind.Metastore) == true)
         {
@@ -210,6 +221,9 @@ public static class Planner
             Unresolved = skipped.OrderBy(kv => kv.Key.Email, StringComparer.Ordinal).ThenBy(kv => kv.Key.Scope)
                 .Select(kv => new UnresolvedPrincipal(kv.Key.Email, kv.Key.Scope, kv.Value)).ToList(),
             TokenUsers = tokenUsers,
+            TokenPolicyResource = model.TokenPolicy is null ? null : "token-policy",
+            TokenMaxLifetimeDays = model.TokenPolicy?.MaxLifetimeDays,
+            Warehouses = warehouses,
         };
     }
 
@@ -227,6 +241,7 @@ public static class Planner
             .Concat(model.CatalogGrants.Select(g => g.To))
             .Concat(model.Jobs.Values.SelectMany(j => j.Permissions.Select(p => p.Principal)))
             .Concat(model.TokenUsage?.CanUse ?? [])
+            .Concat(model.Warehouses.Values.SelectMany(w => w.Permissions.Select(p => p.Principal)))
             .Where(p => p.IsHuman);
         set.UnionWith(workspaceUsers.Select(p => new UserLookup(p.Key, ProviderScope.Workspace)));
         return set.OrderBy(u => u.Email, StringComparer.Ordinal).ThenBy(u => u.Scope).ToList();

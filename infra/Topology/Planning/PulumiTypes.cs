@@ -25,12 +25,15 @@ public static class PulumiTypes
     public const string Permissions = "databricks:index/permissions:Permissions";
     public const string OboToken = "databricks:index/oboToken:OboToken";
     public const string ServicePrincipalSecret = "databricks:index/servicePrincipalSecret:ServicePrincipalSecret";
+    public const string ServicePrincipalRole = "databricks:index/servicePrincipalRole:ServicePrincipalRole";
+    public const string WorkspaceConf = "databricks:index/workspaceConf:WorkspaceConf";
     public const string MwsPermissionAssignment = "databricks:index/mwsPermissionAssignment:MwsPermissionAssignment";
 
     public const string GetGroup = "databricks:index/getGroup:getGroup";
     public const string GetUser = "databricks:index/getUser:getUser";
     public const string GetUsers = "databricks:index/getUsers:getUsers";
     public const string GetServicePrincipal = "databricks:index/getServicePrincipal:getServicePrincipal";
+    public const string GetSqlWarehouse = "databricks:index/getSqlWarehouse:getSqlWarehouse";
     public const string GetCurrentMetastore = "databricks:index/getCurrentMetastore:getCurrentMetastore";
     public const string GetResourceGroup = "azure-native:resources:getResourceGroup";
 

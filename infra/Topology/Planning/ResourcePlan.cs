@@ -66,6 +66,12 @@ public sealed record PlannedResource(string Type, string Name, ProviderScope Pro
     /// <summary>The principal is not created by this stack (a user, a looked-up or synced identity, a built-in group).</summary>
     public bool SharedPrincipal { get; init; }
 
+    /// <summary>
+    /// For resources that are neither authoritative nor per-principal but confer power over far more than they name (an
+    /// account role): what they grant. Such resources are in the blast radius too.
+    /// </summary>
+    public string? Confers { get; init; }
+
     private readonly string? _revokes;
 
     /// <summary>For blast-radius resources: what an apply (and a delete) revokes beyond what is declared.</summary>
@@ -78,10 +84,10 @@ public sealed record PlannedResource(string Type, string Name, ProviderScope Pro
     }
 
     /// <summary>
-    /// In the blast radius: authoritative resources, and per-principal resources of principals this stack does not
-    /// create (only the stack can hold access through those of its own principals).
+    /// In the blast radius: authoritative resources, per-principal resources of principals this stack does not create
+    /// (only the stack can hold access through those of its own principals), and resources that confer account-wide power.
     /// </summary>
-    public bool InBlastRadius => Authority == Authority.Authoritative || (Authority == Authority.PerPrincipal && SharedPrincipal);
+    public bool InBlastRadius => Authority == Authority.Authoritative || (Authority == Authority.PerPrincipal && SharedPrincipal) || Confers is not null;
 
     /// <summary>A per-principal resource of <paramref name="principal"/> on <paramref name="obj"/>.</summary>
     internal static PlannedResource PerPrincipal(string type, string name, ProviderScope provider, PrincipalRef principal, string obj, bool shared, bool protect = false) =>
@@ -230,8 +236,15 @@ public sealed record ServicePrincipalPlan(
 
     public CredentialPlan? Token => Credentials.FirstOrDefault(c => c.Spec.Kind == CredentialKind.Token);
 
-    /// <summary>The rule set that lets the deployer act as this principal (job run-as, tokens); null when not managed.</summary>
+    /// <summary>
+    /// The rule set that lets the deployer act as this principal (job run-as, tokens) and holds its declared managers;
+    /// null when not managed.
+    /// </summary>
     public string? RuleSetResource { get; init; }
+
+    /// <summary>Each declared account role and the resource that gives it (<c>accountRoles</c>).</summary>
+    public IEnumerable<(string Role, string Resource)> AccountRoles =>
+        Spec.AccountRoles.Select(r => (r, $"{Name}-account-role-{r.Replace('_', '-')}"));
 
     public IEnumerable<PlannedResource> Resources
     {
@@ -240,6 +253,19 @@ public sealed record ServicePrincipalPlan(
             if (Creates)
             {
                 yield return new(PulumiTypes.ServicePrincipal, SpResource, SpProvider, Protect);
+            }
+
+            foreach (var (role, resource) in AccountRoles)
+            {
+                // A SCIM PATCH that adds one role to one principal; a delete removes that role, even one given by hand
+                // before (terraform-provider-databricks v1.128.0 aws/resource_service_principal_role.go:26, :49).
+                yield return new(PulumiTypes.ServicePrincipalRole, resource, ProviderScope.Account)
+                {
+                    Authority = Authority.Additive,
+                    Confers = role == Vocabulary.AccountAdminRole
+                        ? $"{Spec.Ref} the account admin role: every workspace, identity, group and account setting of the account (a delete removes the role, also one given by hand before)"
+                        : $"{Spec.Ref} the account role {role}",
+                };
             }
 
             foreach (var r in PlannedResource.WorkspaceSettings(EntitlementsResource, AssignmentResource, Creates ? IdentityOwnership.Owned : IdentityOwnership.Shared, Spec.Ref))
@@ -287,8 +313,8 @@ public sealed record GroupPlan(
 
     public bool Creates => Spec.IsManaged;
 
-    /// <summary>Looked-up groups report members the stack does not declare (drift).</summary>
-    public bool ReportsUnmanagedMembers => Spec.Source == IdentitySource.Existing;
+    /// <summary>Looked-up groups report members the stack does not declare (drift), unless a broker grants the members.</summary>
+    public bool ReportsUnmanagedMembers => Spec.Source == IdentitySource.Existing && !Spec.MembersDelegated;
 
     /// <summary>
     /// Members the stack puts into the group without a membership resource, so they are not unmanaged: for
@@ -421,6 +447,19 @@ public sealed record JobPlan(JobSpec Spec, string Name) : IComponentPlan
     }
 }
 
+/// <summary>The permissions of one existing SQL warehouse: one protected, authoritative <c>Permissions</c>.</summary>
+public sealed record WarehousePlan(WarehouseSpec Spec, string PermissionsResource)
+{
+    public PlannedResource Resource => new(PulumiTypes.Permissions, PermissionsResource, ProviderScope.Workspace, Protect: true)
+    {
+        // A PUT of the warehouse's whole ACL, the caller kept as CAN_MANAGE and the owner as IS_OWNER
+        // (terraform-provider-databricks v1.128.0 permissions/resource_permissions.go:41, permission_definitions.go:561-577).
+        Authority = Authority.Authoritative,
+        RetainOnDelete = true,
+        Revokes = $"every permission on warehouse {Spec.Label} of a principal not declared here (the deployer is kept as CAN_MANAGE, the owner as IS_OWNER); a removal from config leaves the ACL as it is",
+    };
+}
+
 public sealed record ExpiringMembership(string Group, PrincipalRef Principal, DateTimeOffset Expires, string? Reason, string Path);
 
 /// <summary>
@@ -455,9 +494,18 @@ public sealed record ResourcePlan(
     /// <summary>The principals the token permissions allow, when the stack manages them.</summary>
     public IReadOnlyList<PrincipalRef> TokenUsers { get; init; } = [];
 
+    /// <summary>The workspace token policy (<c>topology.tokenPolicy</c>), when the stack manages it.</summary>
+    public string? TokenPolicyResource { get; init; }
+
+    /// <summary>The workspace's <c>maxTokenLifetimeDays</c> when <see cref="TokenPolicyResource"/> is planned.</summary>
+    public int? TokenMaxLifetimeDays { get; init; }
+
+    /// <summary>Existing SQL warehouses whose permissions the stack manages.</summary>
+    public IReadOnlyList<WarehousePlan> Warehouses { get; init; } = [];
+
     /// <summary>
-    /// Authoritative resources and per-principal resources of principals the stack does not create, and what an apply
-    /// revokes beyond what is declared (<see cref="PlannedResource.InBlastRadius"/>).
+    /// Authoritative resources, per-principal resources of principals the stack does not create, and what confers
+    /// account-wide power, with what an apply revokes beyond what is declared (<see cref="PlannedResource.InBlastRadius"/>).
     /// </summary>
     public IEnumerable<(string Component, PlannedResource Resource)> BlastRadius =>
         AllResources.Where(r => r.Resource.InBlastRadius);
@@ -487,6 +535,23 @@ public sealed record ResourcePlan(
                     Authority = Authority.Authoritative,
                     Revokes = "token use of everyone not listed, and their tokens (deleted at once); a delete leaves token use to admins only",
                 };
+            }
+
+            if (TokenPolicyResource is { } policy)
+            {
+                // A PATCH of workspace conf key maxTokenLifetimeDays, whatever it was; a delete sets it to "" (no limit)
+                // (terraform-provider-databricks v1.128.0 workspace/resource_workspace_conf.go:28-80, :98-141).
+                yield return new(PulumiTypes.WorkspaceConf, policy, ProviderScope.Workspace, Protect: true)
+                {
+                    Authority = Authority.Authoritative,
+                    RetainOnDelete = true,
+                    Revokes = $"any other maximum lifetime of new tokens set on the workspace: it becomes {TokenMaxLifetimeDays} days (workspace conf maxTokenLifetimeDays); a removal from config leaves it as it is",
+                };
+            }
+
+            foreach (var warehouse in Warehouses)
+            {
+                yield return warehouse.Resource;
             }
         }
     }

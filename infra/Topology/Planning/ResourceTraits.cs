@@ -36,12 +36,18 @@ public static class ResourceTraits
         // privileges exactly the declared list (replacePermissionsForPrincipal, :70-92), delete revokes all of them (:246-263).
         [PulumiTypes.Grant] = new(true, "the securable, principal", "revokes that principal's privileges on the securable"),
         [PulumiTypes.Job] = new(false, "nothing", "deletes the job"),
-        // id "/jobs/<id>" or "/authorization/tokens" (permissions/resource_permissions.go): the whole ACL of the object.
-        [PulumiTypes.Permissions] = new(true, "the object (job_id, authorization)", "resets the object's ACL to its owner and admins"),
+        // id "/jobs/<id>", "/sql/warehouses/<id>" or "/authorization/tokens" (permissions/resource_permissions.go): the whole ACL of the object.
+        [PulumiTypes.Permissions] = new(true, "the object (job_id, sql_endpoint_id, authorization)", "resets the object's ACL to its owner and admins"),
         // id = token id, handed out per create (tokens/resource_obo_token.go).
         [PulumiTypes.OboToken] = new(false, "application_id, lifetime_seconds, comment", "revokes that token"),
         // id = secret id, handed out per create (tokens/resource_service_principal_secret.go).
         [PulumiTypes.ServicePrincipalSecret] = new(false, "service_principal_id, lifetime, time_rotating", "deletes that secret"),
+        // id "<service principal id>|<role>" (aws/resource_service_principal_role.go:15): a SCIM PATCH "add" of the role
+        // (:26); delete a PATCH "remove" of that role (:49-50), whoever gave it.
+        [PulumiTypes.ServicePrincipalRole] = new(true, "service_principal_id, role", "removes that role from the principal"),
+        // id "_" for every instance (workspace/resource_workspace_conf.go:79): create and update PATCH the declared keys;
+        // delete sets each key to "" or "false" (:98-141), i.e. no token lifetime limit.
+        [PulumiTypes.WorkspaceConf] = new(true, "nothing (custom_config updates in place)", "sets each declared key to empty: the limit is lifted"),
         // id "<workspace id>|<principal id>" (mws/resource_mws_permission_assignment.go); a PUT of the assignment.
         [PulumiTypes.MwsPermissionAssignment] = new(true, "workspace_id, principal_id, permissions", "unassigns the principal from the workspace"),
         // id = rule set name "accounts/<id>/servicePrincipals/<application id>/ruleSets/default"; a PUT of every rule.

@@ -40,6 +40,36 @@ internal sealed partial class TopologyBinder
         var (level, access) = builtIn ? (IdentityLevel.Workspace, WorkspaceAccess.User) : BindLevel(map, defaultLevel, "group", key);
         var entitlements = BindEntitlements(map);
         var members = new List<Membership>();
+        string? managedBy = null;
+        if (map["members"] is ConfigMap delegated)
+        {
+            // members: { managedBy: <broker> }: a just-in-time broker grants and revokes the members.
+            _r.AllowOnly(delegated, "managedBy");
+            managedBy = _r.String(delegated, "managedBy", required: true);
+            if (managedBy is not null && !Names.IsKey(managedBy))
+            {
+                _d.Error(delegated.Child("managedBy"), $"'{NodeReader.Shorten(managedBy)}' is not a broker name (letters, digits, '-', '_' and '.')");
+                managedBy = null;
+            }
+
+            if (source == IdentitySource.Entra)
+            {
+                _d.Error(delegated.Path, $"'{key}' is synced from Entra ID (source: entra) and immutable here: its members come from Entra ID, not a broker");
+                managedBy = null;
+            }
+
+            if (builtIn)
+            {
+                _d.Error(delegated.Path, $"'{key}' is a built-in workspace group: its members cannot be delegated to a broker");
+                managedBy = null;
+            }
+
+            return new GroupSpec(key, _r.DisplayName(map, "displayName") ?? key, source, level, access, entitlements, members, node.Path)
+            {
+                MembersManagedBy = managedBy,
+            };
+        }
+
         var memberList = _r.List(map["members"]);
         if (memberList is not null && source == IdentitySource.Entra && memberList.Items.Count > 0)
         {
@@ -144,6 +174,16 @@ internal sealed partial class TopologyBinder
         foreach (var (g, list) in extra)
         {
             var group = groups[g];
+            if (group.MembersManagedBy is { } broker)
+            {
+                foreach (var m in list)
+                {
+                    _d.Error(m.Path, $"'{g}' has its members granted by {broker} (members.managedBy): the stack declares none of them");
+                }
+
+                continue;
+            }
+
             if (group.Source == IdentitySource.Entra)
             {
                 foreach (var m in list)

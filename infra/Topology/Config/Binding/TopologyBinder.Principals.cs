@@ -65,7 +65,7 @@ internal sealed partial class TopologyBinder
             return null;
         }
 
-        _r.AllowOnly(map, "name", "sku", "location", "identity", "applicationId", "groups", "entitlements", "level", "workspaceAccess");
+        _r.AllowOnly(map, "name", "sku", "location", "identity", "applicationId", "groups", "entitlements", "level", "workspaceAccess", "runtime");
         var name = _r.String(map, "name") ?? key;
         if (name.Length > 60 || !SiteName().IsMatch(name))
         {
@@ -107,7 +107,28 @@ internal sealed partial class TopologyBinder
         }
 
         return new WebAppSpec(key, name, Vocabulary.AppServiceTiers.Keys.FirstOrDefault(k => k.Equals(sku, StringComparison.OrdinalIgnoreCase)) ?? sku,
-            _r.String(map, "location"), identity, applicationId, level, access, BindEntitlements(map), groups, node.Path);
+            _r.String(map, "location"), identity, applicationId, level, access, BindEntitlements(map), groups, node.Path)
+        {
+            Runtime = BindRuntime(map),
+        };
+    }
+
+    /// <summary><c>runtime</c>: one of the App Service on Linux runtimes (<c>STACK|VERSION</c>); the stack name in any case.</summary>
+    private string BindRuntime(ConfigMap map)
+    {
+        if (_r.String(map, "runtime") is not { } runtime)
+        {
+            return Vocabulary.DefaultRuntime;
+        }
+
+        var known = Vocabulary.WebAppRuntimes.FirstOrDefault(r => r.Equals(runtime, StringComparison.OrdinalIgnoreCase));
+        if (known is null)
+        {
+            _d.Error(map.Child("runtime"), $"'{NodeReader.Shorten(runtime)}' is not an App Service runtime; runtimes: {string.Join(", ", Vocabulary.WebAppRuntimes)}");
+            return Vocabulary.DefaultRuntime;
+        }
+
+        return known;
     }
 
     private string? ApplicationId(ConfigMap map)
@@ -137,7 +158,8 @@ internal sealed partial class TopologyBinder
             return null;
         }
 
-        _r.AllowOnly(map, "displayName", "applicationId", "existing", "source", "level", "workspaceAccess", "entitlements", "oauthSecret", "token");
+        _r.AllowOnly(map, "displayName", "applicationId", "existing", "source", "level", "workspaceAccess", "entitlements", "oauthSecret", "token",
+            "accountRoles", "managers");
         var source = BindSource(map);
         var applicationId = ApplicationId(map);
         if (source != IdentitySource.Managed && applicationId is null)
@@ -154,8 +176,73 @@ internal sealed partial class TopologyBinder
             _d.Error(map.Path, "a looked-up service principal (existing or source: entra) cannot have oauthSecret or token managed here");
         }
 
+        var accountRoles = BindAccountRoles(map, level);
+        var managers = new List<PrincipalRef>();
+        var managerPaths = new List<string>();
+        foreach (var (text, path) in _r.Strings(map, "managers"))
+        {
+            if (Parse(text, path) is not { } p)
+            {
+                continue;
+            }
+
+            if (managers.Contains(p))
+            {
+                _d.Error(path, $"{p} is listed twice");
+            }
+            else if (p.IsAllUsers)
+            {
+                _d.Error(path, $"{p} is everyone: managing a service principal lets them mint its secrets and act as it");
+            }
+            else
+            {
+                managers.Add(p);
+                managerPaths.Add(path);
+            }
+        }
+
+        if (managers.Count > 0 && source != IdentitySource.Managed)
+        {
+            // The rule set is written whole: on a principal owned elsewhere it would wipe the owner's rules.
+            _d.Error(map.Child("managers"), "applies only to a service principal this stack creates: its rule set is written as a whole");
+        }
+
         return new ServicePrincipalSpec(key, _r.DisplayName(map, "displayName") ?? key, applicationId, source, level, access,
-            BindEntitlements(map), oauth, token, node.Path);
+            BindEntitlements(map), oauth, token, node.Path)
+        {
+            AccountRoles = accountRoles,
+            Managers = managers,
+            ManagerPaths = managerPaths,
+        };
+    }
+
+    /// <summary><c>accountRoles: [account_admin]</c>: an explicit opt-in, only for account-level service principals.</summary>
+    private List<string> BindAccountRoles(ConfigMap map, IdentityLevel level)
+    {
+        var roles = new List<string>();
+        foreach (var (text, path) in _r.Strings(map, "accountRoles"))
+        {
+            var role = text.ToLowerInvariant();
+            if (!Vocabulary.AccountRoles.Contains(role))
+            {
+                _d.Error(path, $"'{NodeReader.Shorten(text)}' is not an account role; roles: {string.Join(", ", Vocabulary.AccountRoles)}");
+            }
+            else if (roles.Contains(role))
+            {
+                _d.Error(path, $"'{role}' is listed twice");
+            }
+            else
+            {
+                roles.Add(role);
+            }
+        }
+
+        if (roles.Count > 0 && level != IdentityLevel.Account)
+        {
+            _d.Error(map.Child("accountRoles"), "account roles apply to account-level service principals only (level: account)");
+        }
+
+        return roles;
     }
 
     /// <summary>
@@ -183,7 +270,7 @@ internal sealed partial class TopologyBinder
         var rotation = _r.Int(map, "rotationDays", 1, 730, required: true);
         var overlap = _r.Int(map, "overlapDays", 0, 730);
         var lifetime = _r.Int(map, "lifetimeDays", 1, 1460);
-        var store = BindStore(map);
+        var store = BindStore(map, kind);
         if (rotation is not { } r)
         {
             return null;
@@ -219,20 +306,47 @@ internal sealed partial class TopologyBinder
         }
 
         var lifetimePath = lifetime is not null ? map.Child("lifetimeDays") : overlap is not null ? map.Child("overlapDays") : map.Child("rotationDays");
-        return new CredentialSpec(kind, r, o, store, kind == CredentialKind.Token ? _r.String(map, "comment") : null, map.Path, lifetimePath);
+        return new CredentialSpec(kind, r, o, store?.Location, kind == CredentialKind.Token ? _r.String(map, "comment") : null, map.Path, lifetimePath)
+        {
+            StoreFormat = store?.Format ?? StoreFormat.Value,
+        };
     }
 
-    private SecretLocation? BindStore(ConfigMap credential)
+    private static readonly Dictionary<string, StoreFormat> StoreFormats = new()
     {
-        if (_r.String(credential, "store") is not { } s)
+        ["value"] = StoreFormat.Value,
+        ["json"] = StoreFormat.Json,
+    };
+
+    /// <summary>
+    /// <c>store: &lt;scope&gt;/&lt;key&gt;</c>, or <c>store: { secret: &lt;scope&gt;/&lt;key&gt;, format: value | json }</c>; json
+    /// (OAuth secrets only) stores <c>{"client_id": …, "client_secret": …}</c>.
+    /// </summary>
+    private (SecretLocation Location, StoreFormat Format)? BindStore(ConfigMap credential, CredentialKind kind)
+    {
+        var node = credential["store"];
+        if (node is ConfigMap)
         {
-            return null;
+            var map = _r.Map(node, credential.Child("store"))!;
+            _r.AllowOnly(map, "secret", "format");
+            var format = _r.Enum(map, "format", StoreFormats) ?? StoreFormat.Value;
+            if (format == StoreFormat.Json && kind != CredentialKind.OAuthSecret)
+            {
+                _d.Error(map.Child("format"), "format: json holds an OAuth client id and secret; it applies to oauthSecret.store only");
+            }
+
+            return _r.String(map, "secret", required: true) is { } text && Location(text, map.Child("secret")) is { } at ? (at, format) : null;
         }
 
+        return _r.String(credential, "store") is { } s && Location(s, credential.Child("store")) is { } location ? (location, StoreFormat.Value) : null;
+    }
+
+    private SecretLocation? Location(string s, string path)
+    {
         var slash = s.IndexOf('/', StringComparison.Ordinal);
         if (slash <= 0 || slash == s.Length - 1 || s.IndexOf('/', slash + 1) >= 0)
         {
-            _d.Error(credential.Child("store"), $"'{s}' must be <scope>/<secret key>");
+            _d.Error(path, $"'{s}' must be <scope>/<secret key>");
             return null;
         }
 

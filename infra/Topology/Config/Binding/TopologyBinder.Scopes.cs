@@ -196,7 +196,7 @@ internal sealed partial class TopologyBinder
                 }
 
                 var source = credential.Kind == CredentialKind.Token ? SecretSourceKind.Token : SecretSourceKind.OAuthSecret;
-                entry.Secrets.Add(new SecretSpec(store.Key.ToLowerInvariant(), source, null, null, sp.Key, path));
+                entry.Secrets.Add(new SecretSpec(store.Key.ToLowerInvariant(), source, null, null, sp.Key, path) { Format = credential.StoreFormat });
             }
         }
 

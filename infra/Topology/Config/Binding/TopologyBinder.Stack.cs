@@ -88,6 +88,19 @@ internal sealed partial class TopologyBinder
         return result;
     }
 
+    /// <summary><c>tokenPolicy: { maxLifetimeDays }</c>: the workspace conf <c>maxTokenLifetimeDays</c> (opt-in, authoritative).</summary>
+    private TokenPolicySpec? BindTokenPolicy(ConfigMap root)
+    {
+        if (_r.Map(root["tokenPolicy"], root.Child("tokenPolicy")) is not { } map)
+        {
+            return null;
+        }
+
+        _r.AllowOnly(map, "maxLifetimeDays");
+        // A whole number of days, in the range the other policy keys accept.
+        return _r.Int(map, "maxLifetimeDays", 1, 3650, required: true) is { } days ? new TokenPolicySpec(days, map.Path) : null;
+    }
+
     /// <summary><c>authoritativeGrants: [&lt;kind&gt;:&lt;name&gt;]</c>: securables whose declared grants are the whole truth.</summary>
     private HashSet<Securable> BindAuthoritativeGrants(ConfigMap root, IReadOnlyList<CatalogGrantSpec> grants)
     {

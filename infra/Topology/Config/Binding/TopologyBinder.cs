@@ -68,7 +68,7 @@ internal sealed partial class TopologyBinder
         var policy = BindPolicy(input.Policy);
         var root = _r.Map(input.Topology, "topology", required: true) ?? new ConfigMap("topology", null, []);
         _r.AllowOnly(root, "resourceGroup", "protect", "webApps", "servicePrincipals", "groups", "secretScopes",
-            "catalogGrants", "jobs", "authoritativeGrants", "tokenUsage", "builtinEntitlements", "intendedMigrations");
+            "catalogGrants", "jobs", "authoritativeGrants", "tokenUsage", "builtinEntitlements", "intendedMigrations", "tokenPolicy", "warehouses");
 
         var defaultLevel = account is null ? IdentityLevel.Workspace : IdentityLevel.Account;
         var protect = _r.Bool(root, "protect") ?? false;
@@ -98,6 +98,8 @@ internal sealed partial class TopologyBinder
             IntendedMigrations = BindIntendedMigrations(root),
             BuiltInEntitlements = _r.Bool(root, "builtinEntitlements") ?? false,
             Pending = [.. _pending.OrderBy(p => p.Starts).ThenBy(p => p.Group, StringComparer.Ordinal).ThenBy(p => p.Principal)],
+            TokenPolicy = BindTokenPolicy(root),
+            Warehouses = Dictionary(root, "warehouses", "warehouse", BindWarehouse),
         };
         new ReferenceChecker(model, _d, _keys).Check();
         new OwnershipChecker(model, _d).Check();
