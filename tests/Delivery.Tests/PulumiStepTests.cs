@@ -68,7 +68,8 @@ public sealed partial class PulumiStepTests
             // Every CLI call in a step names the stack by $STACK_NAME, and scripts get it as their first argument.
             foreach (var step in job.Steps.Where(s => s.RunsPulumiCli))
             {
-                foreach (Match m in StackFlag().Matches(step.Run!))
+                // Only the Pulumi CLI's --stack (the offline CLI's `--stack <stack>` names a stack file).
+                foreach (Match m in step.Run!.Split('\n').Where(l => l.Contains("pulumi ", StringComparison.Ordinal)).SelectMany(l => StackFlag().Matches(l)))
                 {
                     Assert.Equal("\"$STACK_NAME\"", m.Groups[1].Value);
                 }
@@ -107,6 +108,26 @@ public sealed partial class PulumiStepTests
         Assert.True(run.Code == 0, run.Err);
         Assert.Equal(Sha, h.TagValue(DeployedTag));
         Assert.Equal(($"stack tag set {DeployedTag} {Sha} --stack {Qualified(stack)}", h.Workspace), h.PulumiCalls().Single());
+    }
+
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    public void Deploy_previews_for_the_migration_guard_from_its_checkout(string stack)
+    {
+        using var h = new StepHarness();
+        h.Pulumi(Qualified(stack));
+        FakePulumi.Checkout(h.Workspace);
+        File.WriteAllText(Path.Combine(h.Dir, "fake", "preview.json"), Engine.Digest(stack, []));
+        h.Fake("dotnet", "printf '%s\\n' \"$*\" > \"$RUNNER_TEMP/dotnet.args\"");
+        Directory.CreateDirectory(Path.Combine(h.Dir, "temp"));
+        var job = Repo.Workflow("deploy").Job(stack);
+
+        var run = h.RunShell(job, StepNamed(job, "Migration guard"), new Dictionary<string, string> { ["ALLOW_UNSAFE"] = "false" }, stack);
+
+        Assert.True(run.Code == 0, run.Err);
+        Assert.Equal(($"preview --stack {Qualified(stack)} --json", h.Workspace), h.PulumiCalls().Single());
+        Assert.Equal(Engine.Digest(stack, []), File.ReadAllText(Path.Combine(h.Dir, "temp", "preview.json")).TrimEnd('\n'));
     }
 
     // ---- expire.yml and drift.yml: reading the tag before the deployed checkout ----
@@ -225,6 +246,8 @@ public sealed partial class PulumiStepTests
         {
             "deploy#dev:Record the deployed commit",
             "deploy#prod:Record the deployed commit",
+            "deploy#dev:Migration guard (refuses a preview that revokes beyond the change)",
+            "deploy#prod:Migration guard (refuses a preview that revokes beyond the change)",
             "expire#expire:The commit the stack last deployed",
             "expire#expire:Revoke expired memberships",
             "expire#expire:Rotate due credential slots",

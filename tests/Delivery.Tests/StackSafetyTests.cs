@@ -106,8 +106,12 @@ public class StackSafetyTests
         var job = Repo.Workflow("deploy").Job(stack);
         var steps = job.Steps.ToList();
         var up = steps.FindIndex(s => s.IsAction("pulumi/actions") && s.With("command") == "up");
-        var guard = steps[up - 1];
-        Assert.True(guard.IsAction("actions/github-script"), $"{job}: the step before up must be the main check");
+        var check = steps.FindLastIndex(up - 1, s => s.IsAction("actions/github-script"));
+        var guard = steps[check];
+        Assert.Contains("compareCommits", guard.With("script") ?? "", StringComparison.Ordinal);
+        // Between the main check and up only the CLI install and issue 20's migration guard (a preview) run.
+        Assert.All(steps.Skip(check + 1).Take(up - check - 1), s => Assert.True(
+            (s.IsAction("pulumi/actions") && s.With("command") is null) || (s.Name ?? "").StartsWith("Migration guard", StringComparison.Ordinal), $"{job}: {s} between the main check and up"));
         var checkout = Assert.Single(steps, s => s.IsAction("actions/checkout"));
         Assert.Equal("${{ github.sha }}", checkout.With("ref"));
 
