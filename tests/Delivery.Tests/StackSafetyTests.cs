@@ -76,7 +76,7 @@ public class StackSafetyTests
         Assert.Equal("dev", dev.Environment);
         Assert.Contains(dev.Id, prod.Needs);
         Assert.Contains("test", dev.Needs);
-        Assert.EndsWith("/prod", prod.Steps.Single(s => s.IsAction("pulumi/actions")).With("stack-name"), StringComparison.Ordinal);
+        Assert.EndsWith("/prod", prod.Steps.Single(s => s.IsAction("pulumi/actions") && s.With("command") == "up").With("stack-name"), StringComparison.Ordinal);
         Assert.All(deploy.Jobs, j => Assert.Contains("github.ref == 'refs/heads/main'", j.If ?? "", StringComparison.Ordinal));
     }
 
