@@ -83,7 +83,7 @@ public class StackSafetyTests
         Assert.Equal("prod", prod.Environment);
         Assert.Equal("dev", dev.Environment);
         Assert.Contains("test", dev.Needs);
-        Assert.EndsWith("/databricks-access/prod", prod.Steps.Single(s => s.IsAction("pulumi/actions")).With("stack-name"), StringComparison.Ordinal);
+        Assert.EndsWith("/databricks-access/prod", prod.Steps.Single(s => s.IsAction("pulumi/actions") && s.With("command") == "up").With("stack-name"), StringComparison.Ordinal);
         Assert.All(deploy.Jobs, j => Assert.Contains("github.ref == 'refs/heads/main'", j.If ?? "", StringComparison.Ordinal));
 
         // The reviewers' wait happens in its own job: no concurrency group, no identity, no variable, nothing run.
