@@ -116,7 +116,7 @@ public class BrokerTests
     {
         var result = Evaluate(Apono, policy: AponoException, account: Account);
         var credential = result.Plan!.ServicePrincipals.Single().OAuthSecret!;
-        Assert.Equal(2, credential.Slots.Count);
+        Assert.Equal(2, credential.AllSlots.Count); // two slots; the previous one is declared only until it expires (issue 20)
         Assert.Equal(StoreFormat.Json, credential.Spec.StoreFormat);
         var stored = result.Model.SecretScopes["vault"].Secrets.Single();
         Assert.Equal(("apono-credentials", SecretSourceKind.OAuthSecret, StoreFormat.Json), (stored.Key, stored.Source, stored.Format));

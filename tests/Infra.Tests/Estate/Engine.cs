@@ -117,7 +117,11 @@ public static class Engine
         // permissions/resource_access_control_rule_set.go:23 name ForceNew.
         [PulumiTypes.AccessControlRuleSet] = Set("name"),
         // permissions/resource_permissions.go:178 the object id fields ForceNew.
-        [PulumiTypes.Permissions] = Set("jobId", "authorization"),
+        [PulumiTypes.Permissions] = Set("jobId", "authorization", "sqlEndpointId"),
+        // workspace/resource_workspace_conf.go:218-257: custom_config updates in place (no ForceNew field).
+        [PulumiTypes.WorkspaceConf] = Set(),
+        // aws/resource_service_principal_role.go:15 service_principal_id and role, both ForceNew (no Update).
+        [PulumiTypes.ServicePrincipalRole] = Set("servicePrincipalId", "role"),
         // scim/resource_group_member.go: a pair id of group_id and member_id (common.NewPairID), both ForceNew.
         [PulumiTypes.GroupMember] = Set("groupId", "memberId"),
     };

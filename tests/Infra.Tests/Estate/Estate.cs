@@ -23,6 +23,9 @@ public sealed class Estate
     private readonly Dictionary<string, List<(string Principal, string Role)>> _ruleSets = new(StringComparer.Ordinal);
     private readonly HashSet<(string Group, string Member)> _members = [];
     private readonly Dictionary<string, string> _tokenPermissions = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Warehouse, string Principal), string> _warehouseAcls = [];
+    private readonly Dictionary<string, string> _workspaceConf = new(StringComparer.Ordinal);
+    private readonly HashSet<(string Principal, string Role)> _accountRoles = [];
     private readonly HashSet<(string Slot, int Generation)> _liveCredentials = [];
     private readonly Dictionary<string, int> _generation = new(StringComparer.Ordinal);
 
@@ -48,6 +51,9 @@ public sealed class Estate
         foreach (var (k, v) in _ruleSets) copy._ruleSets[k] = [.. v];
         copy._members.UnionWith(_members);
         foreach (var (k, v) in _tokenPermissions) copy._tokenPermissions[k] = v;
+        foreach (var (k, v) in _warehouseAcls) copy._warehouseAcls[k] = v;
+        foreach (var (k, v) in _workspaceConf) copy._workspaceConf[k] = v;
+        copy._accountRoles.UnionWith(_accountRoles);
         copy._liveCredentials.UnionWith(_liveCredentials);
         foreach (var (k, v) in _generation) copy._generation[k] = v;
         foreach (var (k, v) in CredentialSlotByValue) copy.CredentialSlotByValue[k] = v;
@@ -86,6 +92,9 @@ public sealed class Estate
         facts.UnionWith(_ruleSets.SelectMany(kv => kv.Value.Select(r => $"rule|{kv.Key}|{r.Principal}|{r.Role}")));
         facts.UnionWith(_members.Select(m => $"member|{m.Group}|{m.Member}"));
         facts.UnionWith(_tokenPermissions.Select(kv => $"token-use|{kv.Key}|{kv.Value}"));
+        facts.UnionWith(_warehouseAcls.Select(kv => $"warehouse|{kv.Key.Warehouse}|{kv.Key.Principal}|{kv.Value}"));
+        facts.UnionWith(_workspaceConf.Where(kv => kv.Value.Length > 0).Select(kv => $"workspace-conf|{kv.Key}|{kv.Value}"));
+        facts.UnionWith(_accountRoles.Select(r => $"account-role|{r.Principal}|{r.Role}"));
         return facts.ToImmutable();
     }
 
@@ -238,6 +247,52 @@ public sealed class Estate
                 else
                 {
                     _members.Add((Str(inputs, "groupId"), Str(inputs, "memberId")));
+                }
+
+                break;
+
+            case PulumiTypes.Permissions when Str(inputs, "sqlEndpointId").Length > 0:
+            {
+                // permissions/resource_permissions.go:287-325 Create/Update PUT the whole ACL of the warehouse; :326 Delete
+                // resets it (the owner and admins keep theirs; not modelled: neither is a principal the stack declares).
+                var warehouse = Str(inputs, "sqlEndpointId");
+                foreach (var key in _warehouseAcls.Keys.Where(k => k.Warehouse == warehouse).ToList())
+                {
+                    _warehouseAcls.Remove(key);
+                }
+
+                if (op != "delete")
+                {
+                    foreach (var c in Maps(inputs, "accessControls"))
+                    {
+                        var who = new[] { "userName", "groupName", "servicePrincipalName" }.Select(k => c.TryGetValue(k, out var v) ? v as string : null).First(v => v is not null)!;
+                        _warehouseAcls[(warehouse, who)] = (string)c["permissionLevel"]!;
+                    }
+                }
+
+                break;
+            }
+
+            case PulumiTypes.WorkspaceConf:
+                // workspace/resource_workspace_conf.go:28-80 Create/Update PATCH the declared keys (a key no longer
+                // declared is set to ""); :98-141 Delete sets every declared key to "" (the limit is lifted).
+                foreach (var (k, v) in inputs.TryGetValue("customConfig", out var m) && m is IEnumerable e ? e.Cast<object>().OfType<KeyValuePair<string, object>>() : [])
+                {
+                    _workspaceConf[k] = op == "delete" ? string.Empty : Convert.ToString(v, CultureInfo.InvariantCulture) ?? string.Empty;
+                }
+
+                break;
+
+            case PulumiTypes.ServicePrincipalRole:
+                // aws/resource_service_principal_role.go:26 Create is a SCIM PATCH "add" of one role; :49 Delete removes
+                // that role, also one given by hand before.
+                if (op == "delete")
+                {
+                    _accountRoles.Remove((Str(inputs, "servicePrincipalId"), Str(inputs, "role")));
+                }
+                else
+                {
+                    _accountRoles.Add((Str(inputs, "servicePrincipalId"), Str(inputs, "role")));
                 }
 
                 break;

@@ -59,7 +59,10 @@ public sealed class EstateScenarioTests
                 PulumiTypes.Entitlements => $"entitlement|{new[] { In("groupId"), In("userId"), In("servicePrincipalId") }.First(x => x.Length > 0)}|",
                 PulumiTypes.MwsPermissionAssignment => $"assignment|{In("principalId")}|",
                 PulumiTypes.SecretAcl => $"acl|{In("scope")}|{In("principal")}|",
-                PulumiTypes.Permissions => "token-use|",
+                PulumiTypes.Permissions when In("authorization") == "tokens" => "token-use|",
+                PulumiTypes.Permissions => $"warehouse|{In("sqlEndpointId")}|",
+                PulumiTypes.WorkspaceConf => "workspace-conf|",
+                PulumiTypes.ServicePrincipalRole => $"account-role|{In("servicePrincipalId")}|",
                 _ => throw new InvalidOperationException(reg.Type),
             });
         }
@@ -128,9 +131,14 @@ public sealed class EstateScenarioTests
         // Item 4: the assignment is replaced delete-first; nothing that names the principal may follow it.
         AssertNoLossAsync(MakeAdmin);
 
-    /// <summary>sp:ci-deployer becomes a workspace admin (a standing admin the policy allows).</summary>
+    /// <summary>
+    /// sp:ci-deployer becomes a workspace admin (a standing admin the policy allows). Its token is stored in app-secrets,
+    /// so data-scientists' READ there would let them act as an admin (a standing-admin violation since issue 18): the
+    /// change drops that ACL too, as a reviewer would have to.
+    /// </summary>
     private static string MakeAdmin(string text) => text
         .Replace("      ci-deployer:\n        level: account\n        workspaceAccess: user\n", "      ci-deployer:\n        level: account\n        workspaceAccess: admin\n", StringComparison.Ordinal)
+        .Replace("          group:data-scientists: READ\n          webapp:notebook-runner: READ\n          sp:ci-deployer: WRITE\n", "          webapp:notebook-runner: READ\n          sp:ci-deployer: WRITE\n", StringComparison.Ordinal)
         .Replace("standingAdmins: []", "standingAdmins: [sp:ci-deployer]", StringComparison.Ordinal);
 
     [Fact]
