@@ -255,6 +255,11 @@ internal static class Reports
             flags.Add("delete before replace");
         }
 
+        if (r.ImportId is { } id)
+        {
+            flags.Add($"import {Escape.Text(id)}");
+        }
+
         return string.Concat(flags.Select(f => $" [{f}]"));
     }
 
@@ -366,7 +371,7 @@ internal static class Reports
         @out.WriteLine("|---|---|---|---|---|---|");
         foreach (var (component, r) in plan.AllResources)
         {
-            var options = string.Join(", ", new[] { r.Protect ? "protect" : null, r.RetainOnDelete ? "retainOnDelete" : null, r.DeleteBeforeReplace ? "deleteBeforeReplace" : null }.OfType<string>());
+            var options = string.Join(", ", new[] { r.Protect ? "protect" : null, r.RetainOnDelete ? "retainOnDelete" : null, r.DeleteBeforeReplace ? "deleteBeforeReplace" : null, r.ImportId is { } id ? $"import {Escape.Code(id, inTable: true)}" : null }.OfType<string>());
             @out.WriteLine($"| {Escape.Markdown(component)} | {Escape.Code(r.Type, inTable: true)} | {Escape.Code(r.Name, inTable: true)} | {r.Provider.ToString().ToLowerInvariant()} | {Name(r.Authority)} | {options} |");
         }
 
@@ -423,6 +428,7 @@ internal static class Reports
                 deleteBeforeReplace = x.Resource.DeleteBeforeReplace,
                 retainOnDelete = x.Resource.RetainOnDelete,
                 protect = x.Resource.Protect,
+                importId = x.Resource.ImportId,
             }),
             blastRadius = plan.BlastRadius.Select(x => new { component = x.Component, x.Resource.Type, x.Resource.Name, x.Resource.Revokes }),
             tokenUsers = plan.TokenUsageResource is null ? null : plan.TokenUsers.Select(p => p.ToString()),

@@ -165,6 +165,12 @@ public enum SecretSourceKind
 
     /// <summary>The current value of a service principal's OAuth secret (<c>oauthSecret.store</c>).</summary>
     OAuthSecret,
+
+    /// <summary>
+    /// <c>{ existing: true }</c>: the secret exists and its value is not managed here (an adopted secret: values cannot
+    /// be read). No resource is registered for it, so no apply writes, replaces or deletes it; its key stays taken.
+    /// </summary>
+    Existing,
 }
 
 /// <param name="CredentialOwner">For <see cref="SecretSourceKind.Token"/> and <see cref="SecretSourceKind.OAuthSecret"/>: the service principal's key.</param>
@@ -293,6 +299,12 @@ public sealed record TopologyModel(
 
     /// <summary>Securables whose declared grants are the whole truth (<c>topology.authoritativeGrants</c>).</summary>
     public IReadOnlySet<Securable> AuthoritativeGrants { get; init; } = new HashSet<Securable>();
+
+    /// <summary>
+    /// <c>topology.imports</c>: the provider import id of resources that exist already (adopted), by plan resource
+    /// name. Pulumi imports them on the first <c>up</c> instead of creating them; later runs ignore the option.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ImportIds { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Opt-in: entitlements of the built-in <c>users</c> and <c>admins</c> groups are managed (workspace-wide).</summary>
     public bool BuiltInEntitlements { get; init; }

@@ -121,7 +121,7 @@ public static class Planner
                 name,
                 s.Acls.Where(a => Found(a.Principal, ProviderScope.Workspace, a.Path))
                     .Select(a => new AclPlan(a, $"{name}-acl-{a.Principal.NameFragment}")).ToList(),
-                s.Secrets.OrderBy(x => x.Key, StringComparer.Ordinal)
+                s.Secrets.Where(x => x.Source != SecretSourceKind.Existing).OrderBy(x => x.Key, StringComparer.Ordinal)
                     .Select(x => new SecretPlan(x, $"{name}-secret-{x.Key}", x.Source == SecretSourceKind.Generate ? $"{name}-password-{x.Key}" : null))
                     .ToList(),
                 model.Protect);
@@ -204,6 +204,7 @@ public static class Planner
             Unresolved = skipped.OrderBy(kv => kv.Key.Email, StringComparer.Ordinal).ThenBy(kv => kv.Key.Scope)
                 .Select(kv => new UnresolvedPrincipal(kv.Key.Email, kv.Key.Scope, kv.Value)).ToList(),
             TokenUsers = tokenUsers,
+            ImportIds = model.ImportIds,
         };
     }
 

@@ -40,6 +40,12 @@ public sealed record PlannedResource(string Type, string Name, ProviderScope Pro
     /// <summary>For authoritative resources: what an apply revokes beyond what is declared.</summary>
     public string? Revokes { get; init; }
 
+    /// <summary>
+    /// The provider's import id when the object already exists (<c>topology.imports</c>, written by <c>adopt</c>): the
+    /// program passes it as Pulumi's <c>ImportId</c> option. Null for what the stack creates.
+    /// </summary>
+    public string? ImportId { get; init; }
+
     /// <summary>An identity's workspace entitlements (workspace provider) and workspace assignment (account provider).</summary>
     internal static IEnumerable<PlannedResource> WorkspaceSettings(string? entitlements, string? assignment, IdentityOwnership ownership)
     {
@@ -384,6 +390,13 @@ public sealed record ResourcePlan(
     /// <summary>The principals the token permissions allow, when the stack manages them.</summary>
     public IReadOnlyList<PrincipalRef> TokenUsers { get; init; } = [];
 
+    /// <summary>Import ids by resource name (<c>topology.imports</c>); <see cref="AllResources"/> carries them.</summary>
+    public IReadOnlyDictionary<string, string> ImportIds { get; init; } = new Dictionary<string, string>();
+
+    /// <summary><paramref name="resources"/> with the import id of each one that has one.</summary>
+    public IEnumerable<PlannedResource> WithImportIds(IEnumerable<PlannedResource> resources) =>
+        ImportIds.Count == 0 ? resources : resources.Select(r => ImportIds.TryGetValue(r.Name, out var id) ? r with { ImportId = id } : r);
+
     /// <summary>Authoritative resources and what an apply revokes beyond what is declared.</summary>
     public IEnumerable<(string Component, PlannedResource Resource)> BlastRadius =>
         AllResources.Where(r => r.Resource.Authority == Authority.Authoritative);
@@ -419,6 +432,6 @@ public sealed record ResourcePlan(
 
     /// <summary>Every registered resource, components included, as (component name, resource).</summary>
     public IEnumerable<(string Component, PlannedResource Resource)> AllResources =>
-        StackResources.Select(r => (StackComponent, r))
-            .Concat(Components.SelectMany(c => c.Resources.Prepend(new PlannedResource(c.Type, c.Name)).Select(r => (c.Name, r))));
+        WithImportIds(StackResources).Select(r => (StackComponent, r))
+            .Concat(Components.SelectMany(c => WithImportIds(c.Resources).Prepend(new PlannedResource(c.Type, c.Name)).Select(r => (c.Name, r))));
 }
