@@ -21,9 +21,18 @@ internal sealed record AdoptOptions(string Out, string? Groups, string? Scopes, 
 /// </summary>
 internal static class AdoptCommand
 {
-    public static int Run(StackFile stack, EvaluationResult result, AdoptOptions adopt, OutputFormat format, TextWriter stdout, TextWriter stderr,
+    public static int Run(StackFile stack, DateTimeOffset instant, AdoptOptions adopt, OutputFormat format, TextWriter stdout, TextWriter stderr,
         AuditEnvironment environment, string cwd)
     {
+        // A skeleton without databricks-access:topology (hosts, account, deployer only) is where adoption starts.
+        var text = SourceText.Read(stack.FilePath, "the stack file");
+        if (stack.Topology is null)
+        {
+            text = StackText.EnsureTopology(text, stack.FilePath);
+            stack = StackFile.Parse(text, stack.FilePath);
+        }
+
+        var result = TopologyEvaluator.Evaluate(stack.ToInput(), instant, stack.Findings);
         if (!result.IsValid)
         {
             foreach (var d in result.Errors)
@@ -84,7 +93,6 @@ internal static class AdoptCommand
         var now = result.Model.Now;
         var stamp = AuditOutput.Stamp(now);
         var outPath = Path.GetFullPath(adopt.Out, cwd);
-        var text = SourceText.Read(stack.FilePath, "the stack file");
         var adopter = new Adopter(result.Model, estate, account?.WorkspaceId ?? "0", stamp);
         var merged = StackText.Merge(text, stack.FilePath, adopter.Build(securables.Select(s => (s, Live(s.Kind), s.Name)).ToList()));
 

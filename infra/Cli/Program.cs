@@ -84,7 +84,7 @@ public static class Program
             {
                 var adoptOptions = new AdoptOptions(parse.GetValue(outFile) ?? throw new ConfigLoadException("usage: adopt needs --out PATH"),
                     parse.GetValue(groupList), parse.GetValue(scopeList), parse.GetValue(securableList));
-                return AdoptCommand.Run(stackFile, TopologyEvaluator.Evaluate(stackFile.ToInput(), instant, stackFile.Findings), adoptOptions, fmt, stdout, stderr, auditEnvironment, cwd);
+                return AdoptCommand.Run(stackFile, instant, adoptOptions, fmt, stdout, stderr, auditEnvironment, cwd);
             }
 
             if (command == audit)

@@ -12,9 +12,23 @@ public sealed record FakeUser(string Id, string UserName, string? DisplayName = 
 /// <summary>A SCIM member reference: <paramref name="Kind"/> is Users, Groups or ServicePrincipals.</summary>
 public sealed record FakeMember(string Kind, string Id, string Display);
 
-public sealed record FakeGroup(string Id, string DisplayName, List<FakeMember> Members);
+public sealed record FakeGroup(string Id, string DisplayName, List<FakeMember> Members)
+{
+    /// <summary>Set for a group synced from Entra ID (databricks-sdk-go v0.175.0 service/iam/model.go:838 Group.ExternalId).</summary>
+    public string? ExternalId { get; init; }
 
-public sealed record FakeSp(string Id, string ApplicationId, string DisplayName);
+    /// <summary>SCIM entitlement values (service/iam/model.go:836 Group.Entitlements, ComplexValue.value).</summary>
+    public List<string> Entitlements { get; init; } = [];
+}
+
+public sealed record FakeSp(string Id, string ApplicationId, string DisplayName)
+{
+    /// <summary>service/iam/model.go:2045 ServicePrincipal.Entitlements.</summary>
+    public List<string> Entitlements { get; init; } = [];
+}
+
+/// <summary>A secret scope's backend: Azure Key Vault metadata when Key Vault-backed (service/workspace/model.go:67, :1337).</summary>
+public sealed record FakeKeyVault(string ResourceId, string DnsName);
 
 public sealed record FakeAcl(string Principal, string Permission);
 
@@ -64,6 +78,12 @@ public sealed class FakeDatabricks : IDisposable
 
     public Dictionary<string, List<FakeAcl>> Scopes { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Key Vault-backed scopes by name (others are Databricks-backed).</summary>
+    public Dictionary<string, FakeKeyVault> KeyVaultScopes { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Secret names by scope (values are never served: the API returns metadata only).</summary>
+    public Dictionary<string, List<string>> Secrets { get; } = new(StringComparer.Ordinal);
+
     public List<FakeJob> Jobs { get; } = [];
 
     public List<FakePermission>? TokenAcl { get; set; }
@@ -89,18 +109,31 @@ public sealed class FakeDatabricks : IDisposable
     public void Publish()
     {
         Server.ResetMappings();
-        Scim("/api/2.0/preview/scim/v2/Users", () => Users.Select(u => (object)new
+        Scim("/api/2.0/preview/scim/v2/Users", () => Users.Select(u => new Dictionary<string, object?>
         {
-            id = u.Id,
-            userName = u.UserName,
-            displayName = u.DisplayName ?? u.UserName,
-            active = true,
-            schemas = new[] { "urn:ietf:params:scim:schemas:core:2.0:User" },
+            ["id"] = u.Id,
+            ["userName"] = u.UserName,
+            ["displayName"] = u.DisplayName ?? u.UserName,
+            ["active"] = true,
+            ["schemas"] = new[] { "urn:ietf:params:scim:schemas:core:2.0:User" },
         }).ToList());
-        Scim("/api/2.0/preview/scim/v2/Groups", () => Groups.Select(GroupJson).ToList());
+        Scim("/api/2.0/preview/scim/v2/Groups", () => Groups.Select(g => GroupJson(g, "WorkspaceGroup")).ToList());
         Scim("/api/2.0/preview/scim/v2/ServicePrincipals", () => Sps.Select(SpJson).ToList());
-        Scim($"/api/2.0/accounts/{AccountId}/scim/v2/Groups", () => AccountGroups.Select(GroupJson).ToList());
+        Scim($"/api/2.0/accounts/{AccountId}/scim/v2/Groups", () => AccountGroups.Select(g => GroupJson(g, null)).ToList());
         Scim($"/api/2.0/accounts/{AccountId}/scim/v2/ServicePrincipals", () => AccountSps.Select(SpJson).ToList());
+
+        // One group by id, with its members (databricks-sdk-go v0.175.0 service/iam/impl.go:497 groupsV2Impl.Get,
+        // :147 accountGroupsV2Impl.Get; the account list no longer returns members, impl.go:191-195).
+        foreach (var g in Groups)
+        {
+            Get($"/api/2.0/preview/scim/v2/Groups/{g.Id}", req => Project(GroupJson(g, "WorkspaceGroup"), Param(req, "attributes")));
+        }
+
+        foreach (var g in AccountGroups)
+        {
+            Get($"/api/2.0/accounts/{AccountId}/scim/v2/Groups/{g.Id}", req => Project(GroupJson(g, null), Param(req, "attributes")));
+        }
+        // databricks-sdk-go v0.175.0 service/iam/impl.go:1033 (workspaceAssignmentImpl, permissionassignments).
         Get($"/api/2.0/accounts/{AccountId}/workspaces/{WorkspaceId}/permissionassignments", _ => new
         {
             permission_assignments = Assignments.Select(a => new
@@ -110,7 +143,23 @@ public sealed class FakeDatabricks : IDisposable
             }),
         });
 
-        Get("/api/2.0/secrets/scopes/list", _ => new { scopes = Scopes.Keys.Select(n => new { name = n, backend_type = "DATABRICKS" }) });
+        // service/workspace/impl.go:488 (scopes/list), model.go:1337 SecretScope with keyvault_metadata for AZURE_KEYVAULT.
+        Get("/api/2.0/secrets/scopes/list", _ => new
+        {
+            scopes = Scopes.Keys.Select(n => KeyVaultScopes.TryGetValue(n, out var kv)
+                ? (object)new { name = n, backend_type = "AZURE_KEYVAULT", keyvault_metadata = new { resource_id = kv.ResourceId, dns_name = kv.DnsName } }
+                : new { name = n, backend_type = "DATABRICKS" }),
+        });
+
+        // service/workspace/impl.go:559 (secrets/list?scope=): metadata only (model.go:1317 SecretMetadata: key,
+        // last_updated_timestamp), never a value.
+        foreach (var (scope, keys) in Secrets)
+        {
+            Server.Given(Request.Create().WithPath("/api/2.0/secrets/list").WithParam("scope", scope).UsingGet())
+                .AtPriority(FixturePriority)
+                .RespondWith(Json(_ => new { secrets = keys.Select(k => new { key = k, last_updated_timestamp = 1700000000000 }) }));
+        }
+        // service/workspace/impl.go:428 (secrets/acls/list?scope=).
         foreach (var (scope, acls) in Scopes)
         {
             Server.Given(Request.Create().WithPath("/api/2.0/secrets/acls/list").WithParam("scope", scope).UsingGet())
@@ -118,6 +167,7 @@ public sealed class FakeDatabricks : IDisposable
                 .RespondWith(Json(_ => new { items = acls.Select(a => new { principal = a.Principal, permission = a.Permission }) }));
         }
 
+        // service/jobs/impl.go:204 (jobs/list, limit + page_token; the SDK calls 2.2, the audit 2.1 with the same paging).
         Get("/api/2.1/jobs/list", req =>
         {
             var limit = int.Parse(Param(req, "limit") ?? "20", CultureInfo.InvariantCulture);
@@ -132,6 +182,7 @@ public sealed class FakeDatabricks : IDisposable
                 next_page_token = more ? $"page-{start + page.Count}" : null,
             };
         });
+        // service/iam/impl.go:616 (permissions/{type}/{id}).
         foreach (var job in Jobs)
         {
             Get($"/api/2.0/permissions/jobs/{job.Id}", _ => new { object_id = $"/jobs/{job.Id}", object_type = "job", access_control_list = Acl(job.Acl) });
@@ -142,6 +193,7 @@ public sealed class FakeDatabricks : IDisposable
             Get("/api/2.0/permissions/authorization/tokens", _ => new { object_id = "authorization/tokens", object_type = "tokens", access_control_list = Acl(tokens) });
         }
 
+        // service/catalog/impl.go:1752 (unity-catalog/permissions/{securable_type}/{full_name}).
         foreach (var (securable, grants) in Grants)
         {
             Get($"/api/2.1/unity-catalog/permissions/{securable}", _ => new
@@ -157,22 +209,57 @@ public sealed class FakeDatabricks : IDisposable
 
     public static string? Param(IRequestMessage request, string name) => request.GetParameter(name)?.FirstOrDefault();
 
-    private static object GroupJson(FakeGroup g) => new
+    /// <summary>
+    /// A group as SCIM returns it (service/iam/model.go:829 Group, :55 AccountGroup): externalId only when synced,
+    /// entitlements (workspace only), meta.resourceType <c>WorkspaceGroup</c> for a workspace-local group (model.go:1978).
+    /// </summary>
+    private static Dictionary<string, object?> GroupJson(FakeGroup g, string? resourceType)
     {
-        id = g.Id,
-        displayName = g.DisplayName,
-        members = g.Members.Select(m => new Dictionary<string, string> { ["value"] = m.Id, ["display"] = m.Display, ["$ref"] = $"{m.Kind}/{m.Id}" }),
-        schemas = new[] { "urn:ietf:params:scim:schemas:core:2.0:Group" },
+        var json = new Dictionary<string, object?>
+        {
+            ["id"] = g.Id,
+            ["displayName"] = g.DisplayName,
+            ["members"] = g.Members.Select(m => new Dictionary<string, string> { ["value"] = m.Id, ["display"] = m.Display, ["$ref"] = $"{m.Kind}/{m.Id}" }).ToList(),
+            ["schemas"] = new[] { "urn:ietf:params:scim:schemas:core:2.0:Group" },
+        };
+        if (g.ExternalId is { } external)
+        {
+            json["externalId"] = external;
+        }
+
+        if (resourceType is not null)
+        {
+            json["meta"] = new { resourceType };
+            json["entitlements"] = g.Entitlements.Select(e => new { value = e }).ToList();
+        }
+
+        return json;
+    }
+
+    private static Dictionary<string, object?> SpJson(FakeSp s) => new()
+    {
+        ["id"] = s.Id,
+        ["applicationId"] = s.ApplicationId,
+        ["displayName"] = s.DisplayName,
+        ["active"] = true,
+        ["entitlements"] = s.Entitlements.Select(e => new { value = e }).ToList(),
+        ["schemas"] = new[] { "urn:ietf:params:scim:schemas:core:2.0:ServicePrincipal" },
     };
 
-    private static object SpJson(FakeSp s) => new
+    /// <summary>
+    /// SCIM <c>attributes=</c>: only the attributes asked for, and <c>id</c> (service/iam/model.go:1063
+    /// ListGroupsRequest.Attributes, "comma-separated list of attributes to return in response").
+    /// </summary>
+    private static Dictionary<string, object?> Project(Dictionary<string, object?> json, string? attributes)
     {
-        id = s.Id,
-        applicationId = s.ApplicationId,
-        displayName = s.DisplayName,
-        active = true,
-        schemas = new[] { "urn:ietf:params:scim:schemas:core:2.0:ServicePrincipal" },
-    };
+        if (string.IsNullOrEmpty(attributes))
+        {
+            return json;
+        }
+
+        var keep = attributes.Split(',', StringSplitOptions.TrimEntries).Append("id").ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return json.Where(kv => keep.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
+    }
 
     private static IEnumerable<object> Acl(IEnumerable<FakePermission> acl) => acl.Select(p => new
     {
@@ -186,10 +273,15 @@ public sealed class FakeDatabricks : IDisposable
         },
     });
 
-    /// <summary>A SCIM list endpoint: the page asked for by startIndex (1-based) and count.</summary>
-    private void Scim(string path, Func<List<object>> items) => Get(path, req =>
+    /// <summary>
+    /// A SCIM list endpoint: the page asked for by startIndex (1-based) and count, with <c>attributes=</c> honoured
+    /// (service/iam/impl.go:547 groups, :754 service principals, :906 users; :202 and :307 account groups and service
+    /// principals; paging as the iterators at :163-189).
+    /// </summary>
+    private void Scim(string path, Func<List<Dictionary<string, object?>>> items) => Get(path, req =>
     {
-        var all = items();
+        var attributes = Param(req, "attributes");
+        var all = items().Select(i => Project(i, attributes)).ToList();
         var start = int.Parse(Param(req, "startIndex") ?? "1", CultureInfo.InvariantCulture);
         var count = int.Parse(Param(req, "count") ?? "100", CultureInfo.InvariantCulture);
         var page = all.Skip(start - 1).Take(count).ToList();

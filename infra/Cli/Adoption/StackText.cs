@@ -35,6 +35,32 @@ internal static partial class StackText
         return string.Join(newline, lines) + newline;
     }
 
+    /// <summary>Adds an empty <c>databricks-access:topology</c> (<c>groups: {}</c>) to a file that has none.</summary>
+    public static string EnsureTopology(string text, string file)
+    {
+        var newline = text.Contains("\r\n", StringComparison.Ordinal) ? "\r\n" : "\n";
+        var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n').ToList();
+        if (lines.Count > 0 && lines[^1].Length == 0)
+        {
+            lines.RemoveAt(lines.Count - 1);
+        }
+
+        var config = lines.FindIndex(l => ConfigLine().IsMatch(l));
+        if (config < 0)
+        {
+            throw new ConfigLoadException($"{file}: no top-level 'config:' block to adopt into");
+        }
+
+        var (_, end, child) = Block(lines, config, 0, isList: false);
+        child = child < 0 ? 2 : child;
+        if (Find(lines, config + 1, end, child, TopologyKey) < 0)
+        {
+            lines.InsertRange(end + 1, [$"{Spaces(child)}{TopologyKey}:", $"{Spaces(child + 2)}groups: {{}}"]);
+        }
+
+        return string.Join(newline, lines) + newline;
+    }
+
     private static void Insert(List<string> lines, string file, Section section)
     {
         var config = lines.FindIndex(l => ConfigLine().IsMatch(l));
@@ -196,7 +222,7 @@ internal static partial class StackText
     [GeneratedRegex("^config:[ \t]*(#.*)?$")]
     private static partial Regex ConfigLine();
 
-    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_./@+-]*$")]
+    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_./@+:-]*(?<!:)$")]
     private static partial Regex Plain();
 
     [GeneratedRegex("^(?i:true|false|yes|no|on|off|null|y|n|~|[-+]?[0-9][0-9_.:eE+-]*|0x[0-9a-f]+|0o[0-7]+|\\.inf|\\.nan)$")]

@@ -16,9 +16,11 @@ internal sealed partial class TopologyBinder
         var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in _r.Map(root["imports"], root.Child("imports"))?.Entries ?? [])
         {
-            if (!Names.IsKey(name))
+            // Plan names are made of config keys and principal fragments (an email's characters among them); never
+            // white space, control characters or "::" (which a Pulumi URN cannot hold).
+            if (name.Length is 0 or > 400 || name.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) || name.Contains("::", StringComparison.Ordinal))
             {
-                _d.Error(value.Path, $"'{NodeReader.Shorten(name)}' is not a resource name of the plan (letters, digits, '-', '_' and '.')");
+                _d.Error(value.Path, $"'{NodeReader.Shorten(name)}' is not a resource name of the plan");
                 continue;
             }
 
