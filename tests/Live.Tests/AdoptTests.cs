@@ -149,6 +149,30 @@ public sealed class AdoptTests : IDisposable
         Assert.Equal(1, checkCode);
     }
 
+    /// <summary>
+    /// The Infra mock test runs `up` on exactly what adopt writes for this estate (tests/Infra.Tests/Fixtures/
+    /// Pulumi.adopted.yaml, the fake's address replaced). Set UPDATE_ADOPTED_FIXTURE=1 to rewrite it after a change.
+    /// </summary>
+    [Fact]
+    public void The_adopted_file_is_the_one_the_infra_up_test_imports()
+    {
+        var (_, _, _, adopted) = Adopt(Skeleton());
+        var normalised = adopted.Replace(_f.Fake.Url, "http://127.0.0.1:8080", StringComparison.Ordinal);
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(dir!.FullName, "Pulumi.yaml")))
+        {
+            dir = dir.Parent;
+        }
+
+        var fixture = Path.Combine(dir.FullName, "tests", "Infra.Tests", "Fixtures", "Pulumi.adopted.yaml");
+        if (System.Environment.GetEnvironmentVariable("UPDATE_ADOPTED_FIXTURE") == "1")
+        {
+            File.WriteAllText(fixture, normalised);
+        }
+
+        Assert.Equal(File.ReadAllText(fixture), normalised);
+    }
+
     [Fact]
     public void Plan_json_carries_each_adopted_resources_import_id_in_the_providers_format()
     {
