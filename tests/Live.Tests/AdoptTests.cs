@@ -157,7 +157,7 @@ public sealed class AdoptTests : IDisposable
     public void The_adopted_file_is_the_one_the_infra_up_test_imports()
     {
         var (_, _, _, adopted) = Adopt(Skeleton());
-        var normalised = adopted.Replace(_f.Fake.Url, "http://127.0.0.1:8080", StringComparison.Ordinal);
+        var normalised = adopted.Replace(_f.Fake.Url, "https://adb-1111111111111111.1.azuredatabricks.net", StringComparison.Ordinal);
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (!File.Exists(Path.Combine(dir!.FullName, "Pulumi.yaml")))
         {
