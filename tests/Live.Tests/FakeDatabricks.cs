@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using WireMock;
+using WireMock.Matchers;
+using WireMock.Types;
+using WireMock.Util;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
@@ -124,15 +127,14 @@ public sealed class FakeDatabricks : IDisposable
 
         // One group by id, with its members (databricks-sdk-go v0.175.0 service/iam/impl.go:497 groupsV2Impl.Get,
         // :147 accountGroupsV2Impl.Get; the account list no longer returns members, impl.go:191-195).
-        foreach (var g in Groups)
-        {
-            Get($"/api/2.0/preview/scim/v2/Groups/{g.Id}", req => Project(GroupJson(g, "WorkspaceGroup"), Param(req, "attributes")));
-        }
-
-        foreach (var g in AccountGroups)
-        {
-            Get($"/api/2.0/accounts/{AccountId}/scim/v2/Groups/{g.Id}", req => Project(GroupJson(g, null), Param(req, "attributes")));
-        }
+        // One mapping per endpoint answering from a dictionary (an unknown id is a 404), so an estate of thousands of
+        // groups and scopes costs WireMock no linear scan of thousands of mappings per request.
+        var groupsById = Groups.ToDictionary(g => g.Id);
+        var accountGroupsById = AccountGroups.ToDictionary(g => g.Id);
+        GetOrNotFound("/api/2.0/preview/scim/v2/Groups/*", req =>
+            groupsById.TryGetValue(req.Path[(req.Path.LastIndexOf('/') + 1)..], out var g) ? Project(GroupJson(g, "WorkspaceGroup"), Param(req, "attributes")) : null);
+        GetOrNotFound($"/api/2.0/accounts/{AccountId}/scim/v2/Groups/*", req =>
+            accountGroupsById.TryGetValue(req.Path[(req.Path.LastIndexOf('/') + 1)..], out var g) ? Project(GroupJson(g, null), Param(req, "attributes")) : null);
         // databricks-sdk-go v0.175.0 service/iam/impl.go:1033 (workspaceAssignmentImpl, permissionassignments).
         Get($"/api/2.0/accounts/{AccountId}/workspaces/{WorkspaceId}/permissionassignments", _ => new
         {
@@ -153,19 +155,15 @@ public sealed class FakeDatabricks : IDisposable
 
         // service/workspace/impl.go:559 (secrets/list?scope=): metadata only (model.go:1317 SecretMetadata: key,
         // last_updated_timestamp), never a value.
-        foreach (var (scope, keys) in Secrets)
-        {
-            Server.Given(Request.Create().WithPath("/api/2.0/secrets/list").WithParam("scope", scope).UsingGet())
-                .AtPriority(FixturePriority)
-                .RespondWith(Json(_ => new { secrets = keys.Select(k => new { key = k, last_updated_timestamp = 1700000000000 }) }));
-        }
-        // service/workspace/impl.go:428 (secrets/acls/list?scope=).
-        foreach (var (scope, acls) in Scopes)
-        {
-            Server.Given(Request.Create().WithPath("/api/2.0/secrets/acls/list").WithParam("scope", scope).UsingGet())
-                .AtPriority(FixturePriority)
-                .RespondWith(Json(_ => new { items = acls.Select(a => new { principal = a.Principal, permission = a.Permission }) }));
-        }
+        GetOrNotFound("/api/2.0/secrets/list", req =>
+            Param(req, "scope") is { } scope && Scopes.ContainsKey(scope)
+                ? new { secrets = Secrets.GetValueOrDefault(scope, []).Select(k => new { key = k, last_updated_timestamp = 1700000000000 }) }
+                : null);
+        // service/workspace/impl.go:428 (secrets/acls/list?scope=); an unknown scope is a 404.
+        GetOrNotFound("/api/2.0/secrets/acls/list", req =>
+            Param(req, "scope") is { } scope && Scopes.TryGetValue(scope, out var acls)
+                ? new { items = acls.Select(a => new { principal = a.Principal, permission = a.Permission }) }
+                : null);
 
         // service/jobs/impl.go:204 (jobs/list, limit + page_token; the SDK calls 2.2, the audit 2.1 with the same paging).
         Get("/api/2.1/jobs/list", req =>
@@ -294,6 +292,17 @@ public sealed class FakeDatabricks : IDisposable
             Resources = page,
         };
     });
+
+    private void GetOrNotFound(string pathPattern, Func<IRequestMessage, object?> body) =>
+        Server.Given(Request.Create().WithPath(new WildcardMatcher(pathPattern)).UsingGet()).AtPriority(FixturePriority)
+            .RespondWith(Response.Create().WithCallback(req => body(req) is { } b
+                ? new ResponseMessage
+                {
+                    StatusCode = 200,
+                    Headers = new Dictionary<string, WireMockList<string>> { ["Content-Type"] = new("application/json") },
+                    BodyData = new BodyData { BodyAsString = JsonSerializer.Serialize(b), DetectedBodyType = BodyType.String },
+                }
+                : new ResponseMessage { StatusCode = 404 }));
 
     private void Get(string path, Func<IRequestMessage, object> body) =>
         Server.Given(Request.Create().WithPath(path).UsingGet()).AtPriority(FixturePriority).RespondWith(Json(body));
