@@ -50,6 +50,10 @@ public sealed record Estate(
 public sealed class EstateReader(DatabricksClient client)
 {
     private const int MaxPages = 100_000;
+
+    /// <summary>Group and scope reads in flight at once (each still one GET; 429s are retried by the client).</summary>
+    private const int Concurrency = 8;
+
     private const string WorkspaceScim = "/api/2.0/preview/scim/v2";
 
     public async Task<Estate> ReadAsync(LiveTarget target, EstateSelection selection, CancellationToken cancellationToken)
@@ -97,22 +101,36 @@ public sealed class EstateReader(DatabricksClient client)
         var read = new HashSet<(bool, string)>();
         var wsGroups = new List<EstateGroup>();
         var accountGroups = new List<EstateGroup>();
-        while (queue.TryDequeue(out var next))
+        while (queue.Count > 0)
         {
-            if (!read.Add(next))
+            // One wave at a time (the groups found so far), read a few at once; each group is read exactly once.
+            var wave = new List<(bool Account, string Id)>();
+            while (queue.TryDequeue(out var next))
             {
-                continue;
+                if (read.Add(next))
+                {
+                    wave.Add(next);
+                }
             }
 
-            var host = next.Account ? target.Account!.Host : ws;
-            var path = next.Account ? $"{accountScim}/Groups/{Uri.EscapeDataString(next.Id)}" : $"{WorkspaceScim}/Groups/{Uri.EscapeDataString(next.Id)}";
-            var group = await client.GetAsync<EstateGroup>(host, path, true, cancellationToken).ConfigureAwait(false);
-            if (group is null)
+            var results = await Parallel(wave, next =>
             {
-                continue; // deleted between the list and the read
+                var host = next.Account ? target.Account!.Host : ws;
+                var path = next.Account ? $"{accountScim}/Groups/{Uri.EscapeDataString(next.Id)}" : $"{WorkspaceScim}/Groups/{Uri.EscapeDataString(next.Id)}";
+                return client.GetAsync<EstateGroup>(host, path, true, cancellationToken);
+            }).ConfigureAwait(false);
+            for (var i = 0; i < wave.Count; i++)
+            {
+                if (results[i] is { } group) // null: deleted between the list and the read
+                {
+                    (wave[i].Account ? accountGroups : wsGroups).Add(group);
+                    Nested(group);
+                }
             }
+        }
 
-            (next.Account ? accountGroups : wsGroups).Add(group);
+        void Nested(EstateGroup group)
+        {
             foreach (var m in group.Members ?? [])
             {
                 if (m.Value is not { } id || !(m.Ref?.StartsWith("Groups/", StringComparison.Ordinal) ?? true))
@@ -131,9 +149,9 @@ public sealed class EstateReader(DatabricksClient client)
             }
         }
 
-        var scopes = new List<EstateScopeRead>();
         var scopeList = await client.GetAsync<EstateScopeList>(ws, "/api/2.0/secrets/scopes/list", false, cancellationToken).ConfigureAwait(false);
-        foreach (var scope in (scopeList!.Scopes ?? []).Where(s => s.Name is not null && (selection.Scopes is null || selection.Scopes.Contains(s.Name))).OrderBy(s => s.Name, StringComparer.Ordinal))
+        var selected = (scopeList!.Scopes ?? []).Where(s => s.Name is not null && (selection.Scopes is null || selection.Scopes.Contains(s.Name))).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
+        var scopes = await Parallel(selected, async scope =>
         {
             var q = Uri.EscapeDataString(scope.Name!);
             var acls = await client.GetAsync<AclList>(ws, $"/api/2.0/secrets/acls/list?scope={q}", true, cancellationToken).ConfigureAwait(false);
@@ -144,8 +162,8 @@ public sealed class EstateReader(DatabricksClient client)
                 keys = (secrets?.Secrets ?? []).Select(s => s.Key).OfType<string>().Order(StringComparer.Ordinal).ToList();
             }
 
-            scopes.Add(new EstateScopeRead(scope, acls?.Items ?? [], keys));
-        }
+            return new EstateScopeRead(scope, acls?.Items ?? [], keys);
+        }).ConfigureAwait(false);
 
         var grants = new List<EstateGrants>();
         foreach (var (type, name) in selection.Securables)
@@ -155,6 +173,26 @@ public sealed class EstateReader(DatabricksClient client)
 
         var jobs = await CountJobs(ws, cancellationToken).ConfigureAwait(false);
         return new Estate(users, wsGroups, accountGroups, wsGroupNames, accountGroupNames, wsSps, accountSps, assignments, scopes, grants, jobs);
+    }
+
+    /// <summary>Reads of independent objects, at most <see cref="Concurrency"/> in flight; results in input order.</summary>
+    private static async Task<T[]> Parallel<TIn, T>(IReadOnlyList<TIn> items, Func<TIn, Task<T>> read)
+    {
+        var results = new T[items.Count];
+        using var gate = new SemaphoreSlim(Concurrency);
+        await Task.WhenAll(items.Select(async (item, i) =>
+        {
+            await gate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                results[i] = await read(item).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        })).ConfigureAwait(false);
+        return results;
     }
 
     private async Task<int> CountJobs(Uri ws, CancellationToken cancellationToken)
