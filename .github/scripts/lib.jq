@@ -4,7 +4,9 @@
 #   - `pulumi preview --json` / `pulumi destroy --preview-only --json`: display.PreviewDigest
 #     (pulumi/pulumi pkg/display/json.go + pkg/backend/display/json.go ShowPreviewDigest): { steps: [ { op, urn,
 #     provider, oldState, newState, diffReasons, replaceReasons, detailedDiff } ], diagnostics, changeSummary };
-#     `same` steps are left out except the root stack's, replacements appear as one logical `replace` step;
+#     `same` steps are left out except the root stack's, replacements appear as one logical `replace` step; with
+#     `--refresh` every refreshed resource is also a `refresh` step (not a change: pkg/engine/update.go keeps the
+#     op `refresh` unless the command is `pulumi refresh`), and a looked-up resource is a `read` step;
 #   - the offline plan: `dotnet run --project infra/Cli -- plan --format json` (infra/Cli/Reports.cs).
 
 # The resource name of a URN: urn:pulumi:<stack>::<project>::<qualified type>::<name>.

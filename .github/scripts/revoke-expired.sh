@@ -10,7 +10,8 @@
 # 1. select: the state's resources of that type and name (`pulumi stack export`); an expired entry whose resource
 #    is still planned (a renewed membership) is kept; an entry already absent was revoked before;
 # 2. check: `pulumi destroy --preview-only --json` on exactly those URNs must delete exactly them, nothing else; a
-#    count that differs from the plan's fails before anything changes;
+#    count that differs from the plan's fails before anything changes; an entry matching more than one resource is
+#    never guessed at: the clear entries are revoked first, then the run fails naming the ambiguous ones;
 # 3. revoke: `pulumi destroy --target <urn>...`. Destroy does not run the program (pulumi/pulumi
 #    pkg/cmd/pulumi/operations/destroy.go: --run-program, whose default PULUMI_RUN_PROGRAM could change, so it is
 #    given as false): no policy evaluation, no lookup, no stack-config validation can block a revocation;
@@ -29,6 +30,8 @@ mkdir -p "$work"
 report=${REPORT_FILE:-$work/report.md}
 summary=${GITHUB_STEP_SUMMARY:-/dev/null}
 jqlib=(-L "$here")
+# shellcheck source=SCRIPTDIR/lib.sh
+source "$here/lib.sh"
 
 say() { printf '%s\n' "$*" | tee -a "$report" >> "$summary"; }
 fail() {
@@ -67,13 +70,18 @@ jq -r "${jqlib[@]}" 'include "lib";
               else "ambiguous: \(.urns | length) resources" end) + " |")
   end' "$work/expired.json" | while IFS= read -r line; do say "$line"; done
 
+# An ambiguous entry (more than one resource of that name) is never guessed at; it does not hold up the clear ones:
+# they are revoked first, then the run fails naming the ambiguous ones.
 ambiguous=$(jq '[.[] | select((.renewed | not) and (.urns | length) > 1)] | length' "$work/expired.json")
-[ "$ambiguous" -eq 0 ] || fail "$ambiguous expired membership(s) match more than one resource in the state"
+ambiguous_done() {
+  [ "$ambiguous" -eq 0 ] || fail "$ambiguous expired membership(s) match more than one resource in the state (not revoked; the clear ones above were handled first)"
+}
 
 mapfile -t targets < <(jq -r '.[] | select((.renewed | not) and (.urns | length) == 1) | .urns[0]' "$work/expired.json")
 expected=${#targets[@]}
 if [ "$expected" -eq 0 ]; then
   say "Nothing left to revoke."
+  ambiguous_done
   exit 0
 fi
 
@@ -104,3 +112,4 @@ left=$(jq --argjson targets "$(printf '%s\n' "${targets[@]}" | jq -R . | jq -s .
   '[.deployment.resources[]? | select(.urn | IN($targets[]))] | length' "$work/after.json")
 [ "$left" -eq 0 ] || fail "$left expired membership(s) are still in the state after the destroy"
 say "Revoked $expected membership(s); confirmed absent from the state."
+ambiguous_done

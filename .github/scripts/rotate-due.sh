@@ -31,6 +31,8 @@ mkdir -p "$work"
 report=${REPORT_FILE:-$work/rotation.md}
 summary=${GITHUB_STEP_SUMMARY:-/dev/null}
 jqlib=(-L "$here")
+# shellcheck source=SCRIPTDIR/lib.sh
+source "$here/lib.sh"
 
 say() { printf '%s\n' "$*" | tee -a "$report" >> "$summary"; }
 fail() {

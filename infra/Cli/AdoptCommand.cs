@@ -79,10 +79,13 @@ internal static class AdoptCommand
         Estate estate;
         try
         {
-            var tokens = TokenSources.FromEnvironment(environment.Variables, environment.AzureTokens);
-            var client = new DatabricksClient(http, tokens, environment.Client);
+            // Each host's credential is settled as for audit (only the OAuth token requests are not GETs).
+            var target = new LiveTarget(workspace, account);
+            var (credentials, _, _) = TokenSources.ResolveAsync(environment.Variables, environment.AzureTokens, http, environment.Client,
+                environment.Clock, target, CancellationToken.None).GetAwaiter().GetResult();
+            var client = new DatabricksClient(http, credentials, environment.Client);
             var selection = new EstateSelection(groups, scopes, securables.Select(s => (Live(s.Kind), s.Name)).ToList());
-            estate = new EstateReader(client).ReadAsync(new LiveTarget(workspace, account), selection, CancellationToken.None).GetAwaiter().GetResult();
+            estate = new EstateReader(client).ReadAsync(target, selection, CancellationToken.None).GetAwaiter().GetResult();
         }
         catch (AuditException ex)
         {

@@ -9,7 +9,7 @@ public sealed record AuditEnvironment
 {
     public static AuditEnvironment Default { get; } = new();
 
-    /// <summary>Environment variables (<c>DATABRICKS_TOKEN</c>).</summary>
+    /// <summary>Environment variables (<c>DATABRICKS_CLIENT_ID</c>, <c>DATABRICKS_CLIENT_SECRET</c>, <c>DATABRICKS_TOKEN</c>).</summary>
     public Func<string, string?> Variables { get; init; } = Environment.GetEnvironmentVariable;
 
     /// <summary>The HTTP handler; null: a new one that follows no redirects.</summary>
@@ -20,8 +20,11 @@ public sealed record AuditEnvironment
     /// <summary>Write a progress line to stderr (when stderr is a terminal).</summary>
     public bool Progress { get; init; }
 
-    /// <summary>The token source when DATABRICKS_TOKEN is not set.</summary>
+    /// <summary>The Microsoft Entra token source, tried when no OAuth client is set (before DATABRICKS_TOKEN).</summary>
     public Func<ITokenSource> AzureTokens { get; init; } = AzureTokenSource.Default;
+
+    /// <summary>The clock OAuth tokens expire by.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
 }
 
 /// <summary>
@@ -76,9 +79,12 @@ internal static class AuditCommand
         AuditReport report;
         try
         {
-            var tokens = TokenSources.FromEnvironment(environment.Variables, environment.AzureTokens);
-            var client = new DatabricksClient(http, tokens, options);
-            report = Auditor.RunAsync(declaration, new LiveTarget(workspace, account), client, CancellationToken.None).GetAwaiter().GetResult();
+            // Each host's credential is settled before any call to Databricks (only the token POSTs are not GETs).
+            var target = new LiveTarget(workspace, account);
+            var (credentials, _, _) = TokenSources.ResolveAsync(environment.Variables, environment.AzureTokens, http, environment.Client,
+                environment.Clock, target, CancellationToken.None).GetAwaiter().GetResult();
+            var client = new DatabricksClient(http, credentials, options);
+            report = Auditor.RunAsync(declaration, target, client, CancellationToken.None).GetAwaiter().GetResult();
         }
         catch (AuditException ex)
         {

@@ -110,11 +110,28 @@ internal static class AuditDeclarations
                 .ToList();
         }
 
+        // Entitlements are audited on what the stack owns: the groups and service principals it creates (and its web
+        // apps' principals); existing ones get additive entitlements only, so extra live ones are not the stack's to
+        // judge. The built-in users and admins only when the stack manages them (topology.builtinEntitlements).
+        var entitlements = model.Groups.Values.Where(g => g.IsManaged && !g.IsBuiltIn).Select(g => new DeclaredEntitlements(g.Ref.ToString(), g.Entitlements))
+            .Concat(model.ServicePrincipals.Values.Where(s => s.Source == IdentitySource.Managed).Select(s => new DeclaredEntitlements(s.Ref.ToString(), s.Entitlements)))
+            .Concat(model.WebApps.Values.Select(w => new DeclaredEntitlements(w.Ref.ToString(), w.Entitlements)))
+            .ToList();
+        if (model.BuiltInEntitlements)
+        {
+            foreach (var key in new[] { Names.UsersGroup, Names.AdminsGroup })
+            {
+                entitlements.Add(new DeclaredEntitlements(PrincipalRef.Group(key).ToString(), model.Groups.TryGetValue(key, out var g) ? g.Entitlements : []));
+            }
+        }
+
         // Token permissions are read only when the stack manages them (topology.tokenUsage).
         return new Declaration(principals.Values.OrderBy(p => p.Ref, StringComparer.Ordinal).ToList(), groups, expired, scopes,
             securables, jobs, assignments, model.TokenUsage?.CanUse.Select(p => p.ToString()).ToList(), model.Deployer?.ApplicationId)
         {
             AutomationApplicationIds = model.Deployer?.Automation ?? [],
+            Entitlements = entitlements,
+            BuiltinEntitlementsManaged = model.BuiltInEntitlements,
         };
     }
 

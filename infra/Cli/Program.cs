@@ -36,7 +36,7 @@ public static class Program
         var stack = new Option<string?>("--stack") { Description = "Stack name: reads Pulumi.<stack>.yaml beside the Pulumi.yaml found upward" };
         var file = new Option<string?>("--file") { Description = "Path of a stack file to read instead of --stack" };
         var now = new Option<string?>("--now") { Description = "Evaluate at this instant (ISO-8601 with time zone) instead of the clock" };
-        var format = new Option<OutputFormat>("--format") { Description = "Output format", DefaultValueFactory = _ => OutputFormat.Text };
+        var format = FormatOption();
         var baseFile = new Option<string?>("--base") { Description = "diff: the stack file before the change" };
         var headFile = new Option<string?>("--head") { Description = "diff: the stack file after the change" };
         var baseRef = new Option<string?>("--base-ref") { Description = "diff: compare --stack's file with its version at this git revision" };
@@ -50,7 +50,10 @@ public static class Program
         var scopeList = new Option<string?>("--scopes") { Description = "adopt: secret scope names, comma-separated (* all, the default)" };
         var securableList = new Option<string?>("--securables") { Description = "adopt: securables to adopt grants on, comma-separated <kind>:<name> (default none)" };
         var adopt = new Command("adopt", "Read the live workspace and account (GET only) and write a stack file that declares them, with import ids") { stack, file, outFile, groupList, scopeList, securableList, now, format };
-        var root = new RootCommand("databricks-access topology: offline check, plan and diff of a stack's Databricks access; audit of the live workspace") { check, plan, diff, audit, adopt };
+        var preview = new Option<string?>("--preview") { Description = "guard: the output of `pulumi preview --json`" };
+        var allowUnsafe = new Option<bool>("--allow-unsafe") { Description = "guard: let an intended unsafe migration through (findings become warnings)" };
+        var guard = new Command("guard", "Refuse a preview that deletes or replaces what revokes access (Grants, token permissions, protected or shared-principal resources, both credential slots)") { stack, file, now, preview, allowUnsafe };
+        var root = new RootCommand("databricks-access topology: offline check, plan and diff of a stack's Databricks access; audit of the live workspace") { check, plan, diff, audit, guard, adopt };
 
         // No response files: an argument that starts with '@' is an argument, not a file to read more arguments from.
         var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
@@ -64,9 +67,10 @@ public static class Program
             return 2;
         }
 
-        if (parse.CommandResult.Command == root)
+        if (parse.CommandResult.Command == root || parse.Action is System.CommandLine.Help.HelpAction)
         {
-            return parse.Invoke();
+            // `<verb> --help` prints that verb's options (and exits 0) instead of running it.
+            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr });
         }
 
         try
@@ -85,6 +89,11 @@ public static class Program
                 var adoptOptions = new AdoptOptions(parse.GetValue(outFile) ?? throw new ConfigLoadException("usage: adopt needs --out PATH"),
                     parse.GetValue(groupList), parse.GetValue(scopeList), parse.GetValue(securableList));
                 return AdoptCommand.Run(stackFile, instant, adoptOptions, fmt, stdout, stderr, auditEnvironment, cwd);
+            }
+
+            if (command == guard)
+            {
+                return Guard(stackFile, parse.GetValue(preview), parse.GetValue(allowUnsafe), instant, stderr, cwd);
             }
 
             if (command == audit)
@@ -118,6 +127,32 @@ public static class Program
         }
     }
 
+    private static readonly IReadOnlyDictionary<string, OutputFormat> Formats = new Dictionary<string, OutputFormat>(StringComparer.Ordinal)
+    {
+        ["text"] = OutputFormat.Text,
+        ["json"] = OutputFormat.Json,
+        ["markdown"] = OutputFormat.Markdown,
+    };
+
+    /// <summary><c>--format text|json|markdown</c>: an unknown value names the formats, never a .NET type.</summary>
+    private static Option<OutputFormat> FormatOption() => new("--format")
+    {
+        Description = "Output format: text, json or markdown",
+        HelpName = "text|json|markdown",
+        DefaultValueFactory = _ => OutputFormat.Text,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count == 0 ? string.Empty : result.Tokens[^1].Value;
+            if (Formats.TryGetValue(text.ToLowerInvariant(), out var value))
+            {
+                return value;
+            }
+
+            result.AddError($"--format: '{text}' is not a format; formats: {string.Join(", ", Formats.Keys)}{Suggest.Hint(text, Formats.Keys)}");
+            return OutputFormat.Text;
+        },
+    };
+
     /// <summary>Evaluates a stack file and lets go of its config tree: only the model and the result stay in memory.</summary>
     private static (string Source, EvaluationResult Result) Evaluate(StackFile stackFile, DateTimeOffset now) =>
         (stackFile.FilePath, TopologyEvaluator.Evaluate(stackFile.ToInput(), now, stackFile.Findings));
@@ -150,6 +185,55 @@ public static class Program
         }
 
         return value;
+    }
+
+    /// <summary>The deploy workflow's migration guard over <c>pulumi preview --json</c> (exit 0 safe or allowed, 1 refused, 2 unreadable).</summary>
+    private static int Guard(StackFile stackFile, string? previewPath, bool allowUnsafe, DateTimeOffset now, TextWriter stderr, string cwd)
+    {
+        if (previewPath is null)
+        {
+            throw new ConfigLoadException("usage: guard needs --preview PATH (the output of pulumi preview --json)");
+        }
+
+        var (_, result) = Evaluate(stackFile, now);
+        if (result.Plan is null)
+        {
+            Reports.Diagnostics(stderr, result);
+            return 2;
+        }
+
+        string json;
+        try
+        {
+            json = File.ReadAllText(Path.GetFullPath(previewPath, cwd));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigLoadException($"{previewPath}: {ex.Message}");
+        }
+
+        IReadOnlyList<string> findings;
+        try
+        {
+            findings = MigrationGuard.Check(json, result.Plan);
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new ConfigLoadException($"{previewPath}: not the JSON of pulumi preview --json: {ex.Message}");
+        }
+
+        foreach (var f in findings)
+        {
+            stderr.WriteLine(Escape.Text(allowUnsafe ? $"warning (allowed by --allow-unsafe): {f}" : $"refused: {f}"));
+        }
+
+        if (findings.Count > 0 && !allowUnsafe)
+        {
+            stderr.WriteLine("refused: resolve the migration safely (README, What the stack owns) or rerun the deploy with allow_unsafe_migration: true");
+            return 1;
+        }
+
+        return 0;
     }
 
     private static int Diff(string? stack, string? baseFile, string? headFile, string? baseRef, DateTimeOffset now, OutputFormat format,
@@ -186,7 +270,18 @@ public static class Program
             return 2;
         }
 
-        Reports.Diff(stdout, format, before.FilePath, after.FilePath, AccessDiff.Compute(b, h), now, PlanDiff.Compute(b.Plan!, h.Plan!));
-        return h.ExitCode;
+        Reports.Diff(stdout, format, before.FilePath, after.FilePath, AccessDiff.Compute(b, h), now,
+            [.. ReviewDiff.Compute(b.Model, h.Model), .. PlanDiff.Compute(b.Plan!, h.Plan!)]);
+
+        // Transitions that would revoke declared access mid-run are refused (exit 1) with the safe procedure.
+        var name = Path.GetFileName(after.FilePath);
+        var stackName = stack ?? (name.StartsWith("Pulumi.", StringComparison.Ordinal) && name.EndsWith(".yaml", StringComparison.Ordinal) ? name[7..^5] : "<stack>");
+        var refused = PlanDiff.Unsafe(b.Plan!, h.Plan!, h.Model, stackName);
+        foreach (var r in refused)
+        {
+            stderr.WriteLine(Escape.Text(r.Text));
+        }
+
+        return refused.Count > 0 ? Math.Max(1, h.ExitCode) : h.ExitCode;
     }
 }

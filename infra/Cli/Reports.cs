@@ -19,7 +19,7 @@ public enum OutputFormat
 /// value from config goes through <see cref="Escape"/> for its format: text stays one line per finding, Markdown
 /// gets no raw HTML and no forged table rows.
 /// </summary>
-internal static class Reports
+internal static partial class Reports
 {
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -50,7 +50,7 @@ internal static class Reports
                     now = Stamp(result.Model.Now),
                     exitCode = result.ExitCode,
                     diagnostics = DiagnosticsDto(result),
-                    blastRadius = result.BlastRadius?.Select(x => new { component = x.Component, x.Resource.Type, x.Resource.Name, x.Resource.Revokes }),
+                    blastRadius = result.BlastRadius?.Select(BlastRadiusDto),
                 }, Json));
                 break;
             case OutputFormat.Markdown:
@@ -169,12 +169,16 @@ internal static class Reports
             @out.WriteLine(Escape.Text(e.Reason ?? "-"));
         }
 
+        PendingText(@out, model.Pending);
+        UnresolvedText(@out, plan);
+
         @out.WriteLine();
         @out.WriteLine("Effective access (strongest permission wins; via = the group it comes through; until = when it ends, with the reason):");
         // A large estate has millions of these lines: write their pieces instead of formatting a string per line.
         PrincipalRef? current = null;
         var stamps = new Dictionary<DateTimeOffset, string>();
-        foreach (var e in result.EnumerateAccess())
+        var actingAs = new List<AccessEntry>();
+        foreach (var e in Tap(result.EnumerateAccess(), actingAs))
         {
             if (current != e.Principal)
             {
@@ -211,6 +215,8 @@ internal static class Reports
             @out.WriteLine();
         }
 
+        ActingAsText(@out, actingAs);
+
         if (result.Diagnostics.Count > 0)
         {
             @out.WriteLine();
@@ -224,7 +230,7 @@ internal static class Reports
 
     private static readonly string[] KindNames = Enum.GetNames<AccessKind>();
 
-    public static string Name(Authority authority) => authority.ToString().ToLowerInvariant();
+    public static string Name(Authority authority) => authority.Name();
 
     /// <summary>Provider, authority (when not owned) and the options that matter on a live workspace.</summary>
     private static string Flags(PlannedResource r)
@@ -279,16 +285,17 @@ internal static class Reports
         {
             var store = c.Spec.Store is { } s ? Escape.Text(s.ToString()) : $"stack output oauthSecrets.{Escape.Text(c.Principal.Key)}";
             @out.WriteLine($"  {Escape.Text(c.Principal.ToString())} {c.Spec.KindName}: every {c.Spec.RotationDays} days, {c.Spec.OverlapDays} days of overlap; next rotation {Stamp(c.NextRotation)} renews slot {c.Previous.Slot}; store {store}");
-            foreach (var slot in c.Slots)
+            foreach (var slot in c.AllSlots)
             {
-                @out.WriteLine($"    slot {slot.Slot}  {(slot.Current ? "current " : "previous")}  issued {Stamp(slot.Issued)}  expires {Stamp(slot.Expires)}  {slot.ResourceName}");
+                @out.WriteLine($"    slot {slot.Slot}  {(slot.Current ? "current " : "previous")}  issued {Stamp(slot.Issued)}  expires {Stamp(slot.Expires)}  {slot.ResourceName}{(slot.Declared ? string.Empty : "  (expired: not declared, deleted)")}");
             }
         }
     }
 
     private static IEnumerable<object> CredentialsDto(ResourcePlan plan) =>
-        plan.ServicePrincipals.SelectMany(s => s.Credentials).SelectMany(c => c.Slots.Select(slot => (object)new
+        plan.ServicePrincipals.SelectMany(s => s.Credentials).SelectMany(c => c.AllSlots.Select(slot => (object)new
         {
+            declared = slot.Declared,
             principal = c.Principal.ToString(),
             kind = c.Spec.KindName,
             slot = slot.Slot.ToString(),
@@ -303,30 +310,49 @@ internal static class Reports
             nextRotation = Stamp(c.NextRotation),
         }));
 
+    /// <summary>One blast-radius entry in JSON: <c>authority</c>, and for per-principal resources <c>principal</c> and <c>object</c>.</summary>
+    internal static object BlastRadiusDto((string Component, PlannedResource Resource) x) => new
+    {
+        component = x.Component,
+        x.Resource.Type,
+        x.Resource.Name,
+        authority = x.Resource.Authority.Name(),
+        principal = x.Resource.Principal,
+        @object = x.Resource.Object,
+        protect = x.Resource.Protect,
+        x.Resource.Revokes,
+    };
+
+    private static string RadiusSummary(IReadOnlyList<(string Component, PlannedResource Resource)> radius)
+    {
+        var authoritative = radius.Count(x => x.Resource.Authority == Authority.Authoritative);
+        return $"{authoritative} authoritative (explicit opt-ins, protected), {radius.Count - authoritative} per-principal of principals this stack does not create";
+    }
+
     private static void BlastRadiusMarkdown(TextWriter @out, IReadOnlyList<(string Component, PlannedResource Resource)> radius)
     {
         @out.WriteLine(radius.Count == 0
-            ? "**Blast radius:** none: no authoritative resource."
-            : $"**Blast radius:** {radius.Count} authoritative resource(s) (explicit opt-ins, protected):");
+            ? "**Blast radius:** none: no authoritative resource and no per-principal resource of a principal this stack does not create."
+            : $"**Blast radius:** {radius.Count} resource(s): {RadiusSummary(radius)}:");
         foreach (var (_, r) in radius)
         {
-            @out.WriteLine($"- {Escape.Code(r.Name)} revokes {Escape.Markdown(r.Revokes ?? string.Empty)}");
+            @out.WriteLine($"- {Escape.Code(r.Name)} ({r.Authority.Name()}{(r.Principal is { } p ? $", {Escape.Code(p)} on {Escape.Markdown(r.Object ?? string.Empty)}" : string.Empty)}) revokes {Escape.Markdown(r.Revokes ?? string.Empty)}");
         }
     }
 
-    /// <summary>Each authoritative resource and what an apply revokes beyond what this stack declares.</summary>
+    /// <summary>Each blast-radius resource and what an apply revokes beyond what this stack declares.</summary>
     private static void BlastRadiusText(TextWriter @out, IReadOnlyList<(string Component, PlannedResource Resource)> radius)
     {
         if (radius.Count == 0)
         {
-            @out.WriteLine("Blast radius: none (no authoritative resource: the stack changes only what it creates, adds or declares)");
+            @out.WriteLine("Blast radius: none (no authoritative resource and no per-principal resource of a principal this stack does not create)");
             return;
         }
 
-        @out.WriteLine($"Blast radius ({radius.Count} authoritative resource(s), each an explicit opt-in, protected):");
+        @out.WriteLine($"Blast radius ({radius.Count} resource(s): {RadiusSummary(radius)}):");
         foreach (var (component, r) in radius)
         {
-            @out.WriteLine(Escape.Text($"  {r.Name} ({r.Type}, in {component}) revokes {r.Revokes}"));
+            @out.WriteLine(Escape.Text($"  {r.Name} ({r.Type}, {r.Authority.Name()}, in {component}) revokes {r.Revokes}"));
         }
     }
 
@@ -400,18 +426,38 @@ internal static class Reports
             @out.WriteLine($"| {Stamp(e.Expires)} | {Escape.Markdown(e.Group)} | {Escape.Code(e.Principal.ToString(), inTable: true)} | {Escape.Markdown(e.Reason ?? "-")} |");
         }
 
+        MembershipsMarkdown(@out, $"Memberships expiring within {Planner.ExpiringWindow.Days} days", plan.ExpiringSoon.Select(e => (e.Group, e.Principal, e.Expires, e.Reason)).ToList());
+        MembershipsMarkdown(@out, "Expired memberships (no longer declared; the next up removes them)", plan.Expired.Select(e => (e.Group, e.Principal, e.Expires, e.Reason)).ToList());
+        PendingMarkdown(@out, result.Model.Pending);
+        LookupsMarkdown(@out, plan);
+        UnresolvedMarkdown(@out, plan);
+
         @out.WriteLine();
         @out.WriteLine("| Principal | Kind | Resource | Permission | Via | Until | Reason |");
         @out.WriteLine("|---|---|---|---|---|---|---|");
-        foreach (var e in result.EnumerateAccess())
+        var actingAs = new List<AccessEntry>();
+        foreach (var e in Tap(result.EnumerateAccess(), actingAs))
         {
             @out.WriteLine($"| {Escape.Code(e.Principal.ToString(), inTable: true)} | {e.Kind} | {Escape.Markdown(e.ResourceLabel)} | {Escape.Markdown(e.Permission)} | {Escape.Markdown(e.Via ?? "direct")} | {(e.Until is { } u ? Stamp(u) : "standing")} | {Escape.Markdown(e.Reason ?? string.Empty)} |");
+        }
+
+        ActingAsMarkdown(@out, actingAs);
+        if (result.Diagnostics.Count > 0)
+        {
+            @out.WriteLine();
+            @out.WriteLine($"**Findings** ({result.Diagnostics.Count})");
+            @out.WriteLine();
+            foreach (var d in result.Diagnostics)
+            {
+                @out.WriteLine($"- {Escape.Code(d.Path)}: {(d.Rule is null ? string.Empty : $"**{Escape.Markdown(d.Rule)}** ")}{Escape.Markdown(d.Message)}");
+            }
         }
     }
 
     private static void PlanJson(TextWriter @out, string source, EvaluationResult result, ResourcePlan plan)
     {
         var model = result.Model;
+        var actingAs = new List<AccessEntry>();
         var dto = new
         {
             source,
@@ -424,13 +470,15 @@ internal static class Reports
                 x.Resource.Type,
                 x.Resource.Name,
                 provider = x.Resource.Provider,
-                authority = x.Resource.Authority,
+                authority = x.Resource.Authority.Name(),
+                principal = x.Resource.Principal,
+                @object = x.Resource.Object,
                 deleteBeforeReplace = x.Resource.DeleteBeforeReplace,
                 retainOnDelete = x.Resource.RetainOnDelete,
                 protect = x.Resource.Protect,
                 importId = x.Resource.ImportId,
             }),
-            blastRadius = plan.BlastRadius.Select(x => new { component = x.Component, x.Resource.Type, x.Resource.Name, x.Resource.Revokes }),
+            blastRadius = plan.BlastRadius.Select(BlastRadiusDto),
             tokenUsers = plan.TokenUsageResource is null ? null : plan.TokenUsers.Select(p => p.ToString()),
             credentials = CredentialsDto(plan),
             lookups = plan.Lookups.Select(l => new { l.Token, l.Subject, provider = l.Provider }),
@@ -447,7 +495,9 @@ internal static class Reports
                 resource = Planner.MemberResourceName(e.Group, e.Principal),
             }),
             timeBound = plan.TimeBound.Select(e => new { e.Group, principal = e.Principal.ToString(), expires = Stamp(e.Expires), e.Reason, e.Path }),
-            access = result.EnumerateAccess().Select(e => new
+            pending = PendingDto(model.Pending),
+            unresolved = UnresolvedDto(plan),
+            access = Tap(result.EnumerateAccess(), actingAs).Select(e => new
             {
                 principal = e.Principal.ToString(),
                 level = model.LevelOf(e.Principal),
@@ -459,6 +509,9 @@ internal static class Reports
                 until = e.Until is { } u ? Stamp(u) : null,
                 e.Reason,
             }),
+
+            // Serialized after access, which fills it as it streams.
+            actingAs = ActingAsDto(actingAs),
         };
         JsonSerializer.Serialize(new Utf8JsonWriterStream(@out), dto, Json);
         @out.WriteLine();
@@ -477,7 +530,7 @@ internal static class Reports
                     head = headName,
                     now = Stamp(now),
                     changes = changes.Select(c => new { change = c.Kind, principal = c.Principal.ToString(), kind = c.Entry.Kind, c.Entry.Resource, c.Entry.ResourceKey, before = c.Before?.Permission, after = c.After?.Permission, via = c.After?.Via ?? c.Before?.Via, until = (c.After ?? c.Before)!.Until is { } u ? Stamp(u) : null, reason = (c.After ?? c.Before)!.Reason, text = c.Describe() }),
-                    planChanges = other.Select(c => new { kind = c.Kind, subject = c.Subject, text = c.Text }),
+                    planChanges = other.Select(c => new { kind = c.Kind, subject = c.Subject, text = c.Text, loosens = c.Loosens ? true : (bool?)null }),
                 }, Json));
                 break;
             case OutputFormat.Markdown:
@@ -485,7 +538,7 @@ internal static class Reports
                 @out.WriteLine();
                 foreach (var group in other.GroupBy(c => c.Kind))
                 {
-                    @out.WriteLine($"**{(group.Key == PlanDiff.AuthorityKind ? "Authority changes" : "Credential rotation changes")}** ({group.Count()})");
+                    @out.WriteLine($"**{ReviewDiff.Title(group.Key)}** ({group.Count()})");
                     @out.WriteLine();
                     foreach (var c in group)
                     {
@@ -525,7 +578,7 @@ internal static class Reports
 
                 if (other.Count > 0)
                 {
-                    @out.WriteLine($"Authority and rotation changes: {other.Count}");
+                    @out.WriteLine($"Run-as, policy, authority and rotation changes: {other.Count}");
                     foreach (var c in other)
                     {
                         @out.WriteLine($"  ! {Escape.Text(c.Text)}");

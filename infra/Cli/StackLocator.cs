@@ -110,6 +110,12 @@ internal static partial class StackLocator
             throw new ConfigLoadException($"{name}@{revision}: {ex.Message}", ex);
         }
 
+        if (git.ExitCode != 0 && AbsentAtRevision(error.Result))
+        {
+            // A stack file added by the change under review: everything in it is new, so it is compared with an empty stack.
+            return StackFile.Parse($"config:\n  {project}:topology: {{}}\n", $"{name}@{revision} (absent there: an empty stack)", project);
+        }
+
         if (git.ExitCode != 0)
         {
             var message = error.Result.Trim().Split('\n').FirstOrDefault() ?? "git show failed";
@@ -119,6 +125,10 @@ internal static partial class StackLocator
         var display = $"{name}@{revision}";
         return StackFile.Parse(SourceText.Decode(bytes, display, "the stack file"), display, project);
     }
+
+    /// <summary>git show's answer for a path the (valid) revision does not hold; a bad revision answers otherwise.</summary>
+    private static bool AbsentAtRevision(string stderr) =>
+        stderr.Contains("does not exist in '", StringComparison.Ordinal) || stderr.Contains("exists on disk, but not in '", StringComparison.Ordinal);
 
     private static string ReadProjectName(string file)
     {

@@ -206,7 +206,7 @@ public static class AccessStack
                         permissions.AccessControls.Add(AccessControl(principal, "CAN_USE"));
                     }
 
-                    var usage = stack.Create(tokenUsage, o => new Dbx.Permissions(tokenUsage, permissions, o));
+                    var usage = stack.Create(tokenUsage, plan.TokenUsers.SelectMany(Gates), o => new Dbx.Permissions(tokenUsage, permissions, o));
                     tokenGate!.Resolve(Output.Create<Resource>(usage));
                 }
 
@@ -298,6 +298,14 @@ public static class AccessStack
             PrincipalKind.ServicePrincipal when _sps.TryGetValue(principal.Key, out var s) => s.AccessName,
             PrincipalKind.WebApp when _webApps.TryGetValue(principal.Key, out var w) => w.AccessName,
             _ => throw Unknown(principal),
+        };
+
+        public IReadOnlyList<Resource> Gates(PrincipalRef principal) => principal.Kind switch
+        {
+            PrincipalKind.Group when _groups.TryGetValue(principal.Key, out var g) => g.Gates,
+            PrincipalKind.ServicePrincipal when _sps.TryGetValue(principal.Key, out var s) => s.Gates,
+            PrincipalKind.WebApp when _webApps.TryGetValue(principal.Key, out var w) => w.Gates,
+            _ => [],
         };
 
         /// <summary>The SCIM id of a member the stack puts into a group without a membership resource.</summary>

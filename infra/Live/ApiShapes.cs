@@ -15,33 +15,46 @@ public sealed record ScimList<T>(
     [property: JsonPropertyName("startIndex")] long? StartIndex,
     [property: JsonPropertyName("itemsPerPage")] long? ItemsPerPage);
 
-/// <summary>Go SDK service/iam/model.go: User (<c>id</c>, <c>userName</c>, <c>displayName</c>).</summary>
+/// <summary>Go SDK service/iam/model.go: User (line 2373) and AccountUser (line 109): <c>id</c>, <c>userName</c>,
+/// <c>displayName</c>. The audit lists users with <c>attributes=id,userName</c>: only what names a member.</summary>
 public sealed record ScimUser(
     [property: JsonPropertyName("id")] string? Id,
     [property: JsonPropertyName("userName")] string? UserName,
     [property: JsonPropertyName("displayName")] string? DisplayName);
 
-/// <summary>Go SDK service/iam/model.go: Group (<c>id</c>, <c>displayName</c>, <c>members</c>).</summary>
+/// <summary>
+/// Go SDK service/iam/model.go: Group (line 829: <c>id</c>, <c>displayName</c>, <c>externalId</c>, <c>members</c>,
+/// <c>entitlements</c>, <c>roles</c>) and AccountGroup (line 55: the same without <c>entitlements</c>). Lists carry no
+/// members: the account list stopped returning them on 2025-08-22 (service/iam/impl.go:159), and the audit lists
+/// with <c>attributes=id,displayName</c>; members, entitlements and roles come from GET of one group.
+/// </summary>
 public sealed record ScimGroup(
     [property: JsonPropertyName("id")] string? Id,
     [property: JsonPropertyName("displayName")] string? DisplayName,
-    [property: JsonPropertyName("members")] IReadOnlyList<ScimMember>? Members);
+    [property: JsonPropertyName("members")] IReadOnlyList<ScimMember>? Members,
+    [property: JsonPropertyName("entitlements")] IReadOnlyList<ScimMember>? Entitlements = null,
+    [property: JsonPropertyName("roles")] IReadOnlyList<ScimMember>? Roles = null,
+    [property: JsonPropertyName("externalId")] string? ExternalId = null);
 
 /// <summary>
-/// Go SDK service/iam/model.go: ComplexValue (<c>value</c>, <c>display</c>, <c>$ref</c>). <c>value</c> is the member's
-/// SCIM id; <c>$ref</c> starts with <c>Users/</c>, <c>Groups/</c> or <c>ServicePrincipals/</c> (as the Databricks
-/// Terraform provider's exporter reads it, github.com/databricks/terraform-provider-databricks, exporter/importables.go).
+/// Go SDK service/iam/model.go:253 ComplexValue (<c>value</c>, <c>display</c>, <c>$ref</c>): a member, an entitlement
+/// (<c>value</c>: <c>workspace-access</c>, <c>allow-cluster-create</c>...) or a role (<c>value</c>:
+/// <c>account_admin</c>). For a member <c>value</c> is its SCIM id and <c>$ref</c> starts with <c>Users/</c>,
+/// <c>Groups/</c> or <c>ServicePrincipals/</c> (terraform-provider-databricks v1.128.0 exporter/util_scim.go).
 /// </summary>
 public sealed record ScimMember(
     [property: JsonPropertyName("value")] string? Value,
     [property: JsonPropertyName("display")] string? Display,
     [property: JsonPropertyName("$ref")] string? Ref);
 
-/// <summary>Go SDK service/iam/model.go: ServicePrincipal (<c>id</c>, <c>applicationId</c>, <c>displayName</c>).</summary>
+/// <summary>Go SDK service/iam/model.go: ServicePrincipal (line 2045: <c>id</c>, <c>applicationId</c>,
+/// <c>displayName</c>, <c>entitlements</c>) and AccountServicePrincipal (line 82: <c>roles</c>, no entitlements).</summary>
 public sealed record ScimServicePrincipal(
     [property: JsonPropertyName("id")] string? Id,
     [property: JsonPropertyName("applicationId")] string? ApplicationId,
-    [property: JsonPropertyName("displayName")] string? DisplayName);
+    [property: JsonPropertyName("displayName")] string? DisplayName,
+    [property: JsonPropertyName("entitlements")] IReadOnlyList<ScimMember>? Entitlements = null,
+    [property: JsonPropertyName("roles")] IReadOnlyList<ScimMember>? Roles = null);
 
 /// <summary>GET /api/2.0/secrets/scopes/list. Go SDK service/workspace/model.go: ListScopesResponse, SecretScope.</summary>
 public sealed record ScopeList([property: JsonPropertyName("scopes")] IReadOnlyList<ScopeItem>? Scopes);
@@ -58,11 +71,12 @@ public sealed record AclItem(
     [property: JsonPropertyName("principal")] string? Principal,
     [property: JsonPropertyName("permission")] string? Permission);
 
-/// <summary>GET /api/2.1/jobs/list. Go SDK service/jobs/model.go: ListJobsResponse (<c>jobs</c>, <c>has_more</c>,
-/// <c>next_page_token</c>), BaseJob (<c>job_id</c>, <c>settings.name</c>).</summary>
+/// <summary>GET /api/2.1/jobs/list. Go SDK service/jobs/model.go:2974 ListJobsResponse (<c>jobs</c>, <c>has_more</c>
+/// omitempty, <c>next_page_token</c>), BaseJob (<c>job_id</c>, <c>settings.name</c>). Paging follows
+/// <c>next_page_token</c> alone, as service/jobs/impl.go:181 does.</summary>
 public sealed record JobList(
     [property: JsonPropertyName("jobs")] IReadOnlyList<JobItem>? Jobs,
-    [property: JsonPropertyName("has_more")] bool HasMore,
+    [property: JsonPropertyName("has_more")] bool? HasMore,
     [property: JsonPropertyName("next_page_token")] string? NextPageToken);
 
 public sealed record JobItem(
@@ -96,9 +110,32 @@ public sealed record GrantList(
     [property: JsonPropertyName("privilege_assignments")] IReadOnlyList<PrivilegeAssignment>? PrivilegeAssignments,
     [property: JsonPropertyName("next_page_token")] string? NextPageToken);
 
+/// <remarks>Go SDK service/catalog/model.go:8837: "For deleted principals, <c>principal</c> is empty while
+/// <c>principal_id</c> is populated" (the model has no such field; it is read here as any JSON value).</remarks>
 public sealed record PrivilegeAssignment(
     [property: JsonPropertyName("principal")] string? Principal,
-    [property: JsonPropertyName("privileges")] IReadOnlyList<string>? Privileges);
+    [property: JsonPropertyName("privileges")] IReadOnlyList<string>? Privileges,
+    [property: JsonPropertyName("principal_id")] System.Text.Json.JsonElement? PrincipalId = null);
+
+/// <summary>GET /api/2.1/unity-catalog/current-metastore-assignment (Go SDK service/catalog/impl.go:1921,
+/// model.go:6424 MetastoreAssignment: <c>metastore_id</c>, <c>workspace_id</c>).</summary>
+public sealed record MetastoreAssignment(
+    [property: JsonPropertyName("metastore_id")] string? MetastoreId,
+    [property: JsonPropertyName("workspace_id")] long? WorkspaceId);
+
+/// <summary>GET /api/2.0/token-management/tokens (Go SDK service/settings/impl.go:1610, one page: no next-page
+/// function). model.go:4014 ListTokensResponse (<c>token_infos</c>), model.go:4943 TokenInfo.</summary>
+public sealed record TokenInfoList([property: JsonPropertyName("token_infos")] IReadOnlyList<TokenInfo>? TokenInfos);
+
+/// <summary>Go SDK service/settings/model.go:4943 TokenInfo; times in epoch milliseconds, <c>expiry_time</c> -1 or
+/// absent (0) when the token never expires. Never the token's value: the API does not return it.</summary>
+public sealed record TokenInfo(
+    [property: JsonPropertyName("token_id")] string? TokenId,
+    [property: JsonPropertyName("created_by_username")] string? CreatedByUsername,
+    [property: JsonPropertyName("owner_id")] long? OwnerId,
+    [property: JsonPropertyName("creation_time")] long? CreationTime,
+    [property: JsonPropertyName("expiry_time")] long? ExpiryTime,
+    [property: JsonPropertyName("comment")] string? Comment);
 
 /// <summary>GET /api/2.0/accounts/{account_id}/workspaces/{workspace_id}/permissionassignments. Go SDK
 /// service/iam/model.go: PermissionAssignments, PermissionAssignment (<c>principal</c>, <c>permissions</c>:
@@ -118,7 +155,19 @@ public sealed record AssignmentPrincipal(
     [property: JsonPropertyName("service_principal_name")] string? ServicePrincipalName,
     [property: JsonPropertyName("display_name")] string? DisplayName);
 
-/// <summary>The error body of the Databricks REST API (<c>error_code</c>, <c>message</c>).</summary>
+/// <summary>The error body of the Databricks REST API, as the Go SDK parses it (apierr/errors.go:183-214):
+/// <c>error_code</c>, <c>message</c>; SCIM errors carry <c>detail</c>, <c>status</c> and <c>scimType</c> instead.</summary>
 public sealed record ApiError(
     [property: JsonPropertyName("error_code")] string? ErrorCode,
-    [property: JsonPropertyName("message")] string? Message);
+    [property: JsonPropertyName("message")] string? Message,
+    [property: JsonPropertyName("detail")] string? ScimDetail = null,
+    [property: JsonPropertyName("status")] string? ScimStatus = null,
+    [property: JsonPropertyName("error")] string? OAuthError = null,
+    [property: JsonPropertyName("error_description")] string? OAuthErrorDescription = null);
+
+/// <summary>An OAuth token response (RFC 6749 section 5.1), as golang.org/x/oauth2 reads it for the Go SDK's
+/// client-credentials flow (config/auth_m2m.go:37).</summary>
+public sealed record OAuthToken(
+    [property: JsonPropertyName("access_token")] string? AccessToken,
+    [property: JsonPropertyName("token_type")] string? TokenType,
+    [property: JsonPropertyName("expires_in")] long? ExpiresIn);

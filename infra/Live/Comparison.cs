@@ -98,7 +98,10 @@ public static class Comparison
             Scopes();
             Jobs();
             Tokens();
+            TokenPolicy();
             Securables();
+            Entitlements();
+            AccountRoles();
             var kinds = FindingKinds.All.Select((k, i) => (k, i)).ToDictionary(x => x.k, x => x.i, StringComparer.Ordinal);
             var findings = _findings.Values
                 .OrderByDescending(f => f.Severity)
@@ -220,7 +223,8 @@ public static class Comparison
             : sp is { Length: > 0 } ? Principal(PrincipalType.ServicePrincipal, sp)
             : null;
 
-        /// <summary>A SCIM group member, by its id in the group's directory (users: the workspace's).</summary>
+        /// <summary>A SCIM group member, by its id in the group's directory (account users are read with
+        /// <c>attributes=id,userName</c> to name them; the workspace's otherwise).</summary>
         private LivePrincipal Member(ScimMember m, Directory dir)
         {
             var id = m.Value ?? string.Empty;
@@ -228,7 +232,7 @@ public static class Comparison
             var other = ReferenceEquals(dir, _workspace) ? _account : _workspace;
             bool Is(string prefix) => kind.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) || kind.Contains("/" + prefix, StringComparison.OrdinalIgnoreCase);
             var unknown = kind.Length == 0;
-            if ((unknown || Is("Users/")) && _workspace.UsersById.TryGetValue(id, out var user))
+            if ((unknown || Is("Users/")) && (dir.UsersById.TryGetValue(id, out var user) || _workspace.UsersById.TryGetValue(id, out user)))
             {
                 return Principal(PrincipalType.User, user.UserName!);
             }
@@ -309,6 +313,14 @@ public static class Comparison
                 }
 
                 var members = liveGroups.SelectMany(lg => lg.Members ?? []).Select(m => Member(m, dir)).DistinctBy(m => m.Key).ToList();
+                if (g.MembersManagedBy is { } broker)
+                {
+                    // Delegated membership: the broker decides; what is live is told, never a finding.
+                    var names = members.Select(Name).Order(StringComparer.Ordinal).ToList();
+                    _notes.Add($"{g.Ref}: members are managed by {broker} and not audited; live members: {(names.Count == 0 ? "none" : Join(names))}");
+                    continue;
+                }
+
                 foreach (var m in members)
                 {
                     if (declared.Contains(m.Key))
@@ -409,6 +421,23 @@ public static class Comparison
                     .Select(a => (Principal: Classify(a.Principal!), Level: (a.Permission ?? string.Empty).ToUpperInvariant()));
                 Levels(FindingKinds.UndeclaredAcl, obj, "the scope", SecretLevels, DeclaredKeys(scope.Acls.Select(a => (a.Principal, a.Permission))),
                     scope.Acls, entries, p => p.Key == _deployer, string.Empty);
+            }
+
+            // A scope the stack does not declare is none of its business, unless every workspace user can read it.
+            var declaredScopes = declaration.Scopes.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var name in live.Scopes.Where(n => !declaredScopes.Contains(n)).Order(StringComparer.Ordinal))
+            {
+                var levels = (live.ScopeAcls.GetValueOrDefault(name) ?? [])
+                    .Where(a => string.Equals(a.Principal?.Trim(), "users", StringComparison.OrdinalIgnoreCase))
+                    .Select(a => (a.Permission ?? string.Empty).ToUpperInvariant())
+                    .Where(l => Array.IndexOf(SecretLevels, l) >= 0)
+                    .ToList();
+                if (levels.Count > 0)
+                {
+                    var level = levels.MaxBy(l => Array.IndexOf(SecretLevels, l))!;
+                    Add(FindingKinds.UndeclaredAcl, Severity.High, "group:users", $"scope:{name}",
+                        $"{level} for every workspace user on a secret scope the stack does not declare");
+                }
             }
         }
 
@@ -547,9 +576,9 @@ public static class Comparison
             foreach (var securable in declaration.Securables)
             {
                 var obj = securable.ToString();
-                if (securable.Type == "metastore")
+                if (securable.Type == "metastore" && live.MetastoreId is null)
                 {
-                    _notes.Add("metastore grants are not audited: the stack names no metastore id to read them by");
+                    _notes.Add("metastore grants are not audited: the workspace has no current metastore assignment");
                     continue;
                 }
 
@@ -585,6 +614,15 @@ public static class Comparison
                     entry.Privileges.UnionWith((a.Privileges ?? []).Select(x => x.ToUpperInvariant()));
                 }
 
+                // A deleted principal's grant: empty principal, principal_id set (sdk-go service/catalog/model.go:8838).
+                foreach (var a in grants.Where(a => string.IsNullOrEmpty(a.Principal) && (a.Privileges ?? []).Count > 0))
+                {
+                    var id = a.PrincipalId is { } pid ? pid.ToString() : "?";
+                    var privileges = (a.Privileges ?? []).Select(x => x.ToUpperInvariant()).Distinct().Order(StringComparer.Ordinal).ToList();
+                    Add(FindingKinds.UndeclaredGrant, Severities.Max(privileges), $"principal_id:{id}", obj,
+                        $"{Join(privileges)} held by a deleted principal (empty principal name, principal_id {id})");
+                }
+
                 foreach (var (key, (p, privileges)) in livePrivileges)
                 {
                     var extra = privileges.Except(declared.GetValueOrDefault(key) ?? []).Order(StringComparer.Ordinal).ToList();
@@ -603,6 +641,107 @@ public static class Comparison
                     {
                         Add(FindingKinds.Missing, Severity.Low, g.Principal, obj, $"declared {Join(absent)} is absent");
                     }
+                }
+            }
+        }
+
+        // ---- entitlements --------------------------------------------------------------------------------------
+
+        private void Entitlements()
+        {
+            var principals = declaration.Principals.ToDictionary(p => p.Ref, StringComparer.Ordinal);
+            foreach (var e in declaration.Entitlements)
+            {
+                principals.TryGetValue(e.Principal, out var spec);
+                var isGroup = spec?.Type == PrincipalType.Group || (spec is null && e.Principal.StartsWith("group:", StringComparison.Ordinal));
+                IEnumerable<ScimMember> live;
+                if (isGroup)
+                {
+                    // Entitlements are the workspace's, for account groups too (the workspace's view of them).
+                    var name = spec?.Name ?? e.Principal["group:".Length..];
+                    live = (_workspace.GroupsByName.GetValueOrDefault(name.ToLowerInvariant()) ?? []).SelectMany(g => g.Entitlements ?? []);
+                }
+                else if (spec?.Type == PrincipalType.ServicePrincipal && KeyOf(e.Principal) is { } key && _workspace.SpsByAppId.TryGetValue(key.Name, out var sp))
+                {
+                    live = sp.Entitlements ?? [];
+                }
+                else
+                {
+                    continue;
+                }
+
+                var declared = e.Entitlements.Select(x => x.ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
+                var extra = live.Select(v => v.Value?.Trim().ToLowerInvariant()).OfType<string>().Where(v => v.Length > 0 && !declared.Contains(v))
+                    .Distinct().Order(StringComparer.Ordinal).ToList();
+                if (extra.Count > 0)
+                {
+                    Add(FindingKinds.UndeclaredEntitlement, Severities.Max(extra), e.Principal, "workspace",
+                        declared.Count == 0 ? $"{Join(extra)} without a declaration" : $"{Join(extra)} beyond the declared entitlements ({Join(declared.Order(StringComparer.Ordinal))})");
+                }
+            }
+        }
+
+        // ---- account roles ---------------------------------------------------------------------------------------
+
+        private void AccountRoles()
+        {
+            if (_account is null)
+            {
+                return;
+            }
+
+            foreach (var p in declaration.Principals.Where(p => p.Type != PrincipalType.User && p.MustExist))
+            {
+                IEnumerable<ScimMember> roles;
+                if (p.Type == PrincipalType.Group)
+                {
+                    roles = (_account.GroupsByName.GetValueOrDefault(p.Name.ToLowerInvariant()) ?? []).SelectMany(g => g.Roles ?? []);
+                }
+                else if (KeyOf(p.Ref) is { } key && _account.SpsByAppId.TryGetValue(key.Name, out var sp))
+                {
+                    roles = sp.Roles ?? [];
+                }
+                else
+                {
+                    continue;
+                }
+
+                var declared = (p.AccountRoles ?? []).Select(r => r.ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
+                foreach (var role in roles.Select(r => r.Value?.Trim()).OfType<string>().Where(r => r.Length > 0 && !declared.Contains(r.ToLowerInvariant())).Distinct().Order(StringComparer.Ordinal))
+                {
+                    Add(FindingKinds.UndeclaredAdmin, role.Equals("account_admin", StringComparison.OrdinalIgnoreCase) ? Severity.Critical : Severity.High,
+                        p.Ref, "account", $"holds the account role {role} that the stack does not declare");
+                }
+            }
+        }
+
+        // ---- token policy ----------------------------------------------------------------------------------------
+
+        private void TokenPolicy()
+        {
+            if (declaration.TokenMaxLifetimeDays is not { } days || live.Tokens is not { } tokens)
+            {
+                return;
+            }
+
+            var allowed = TimeSpan.FromDays(days);
+            foreach (var t in tokens)
+            {
+                var owner = t.CreatedByUsername is { Length: > 0 } creator ? Name(Classify(creator)) : $"user id {t.OwnerId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}";
+                var obj = $"token:{t.TokenId ?? "?"}";
+                var expiry = t.ExpiryTime ?? 0;
+                if (expiry <= 0)
+                {
+                    // TokenInfo.expiry_time (service/settings/model.go:4958): -1, or absent (0), when it never expires.
+                    Add(FindingKinds.TokenPolicy, Severity.High, owner, obj, $"never expires; the token policy allows {days} days");
+                    continue;
+                }
+
+                var lifetime = TimeSpan.FromMilliseconds(expiry - (t.CreationTime ?? 0));
+                if (lifetime > allowed)
+                {
+                    Add(FindingKinds.TokenPolicy, Severity.Medium, owner, obj,
+                        $"lives {(Math.Ceiling(lifetime.TotalDays * 100) / 100).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)} days; the token policy allows {days} days");
                 }
             }
         }

@@ -14,13 +14,13 @@ public sealed record ClientOptions
     /// <summary>Each call (one attempt: request and body) must finish within this.</summary>
     public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Attempts per call when the answer is 429 or 503.</summary>
+    /// <summary>Attempts per call when the answer is 429, 503 or 504, the connection drops or the call times out.</summary>
     public int MaxAttempts { get; init; } = 5;
 
     /// <summary>First wait between attempts without Retry-After; doubled each time.</summary>
     public TimeSpan BaseDelay { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>No wait is longer, whatever Retry-After asks.</summary>
+    /// <summary>No wait is longer: a Retry-After asking more stops the audit at once (no attempt is spent early).</summary>
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>SCIM <c>count</c>: items per page.</summary>
@@ -37,16 +37,37 @@ public sealed record ClientOptions
 }
 
 /// <summary>
-/// A read-only client of the Databricks REST API: <see cref="GetAsync{T}"/> is the only way it sends anything, and
-/// it sends GET. Retries 429 and 503 with backoff, honouring Retry-After; a timeout per call; any other failure
-/// becomes one <see cref="AuditException"/> line naming the call and the HTTP status.
+/// The credential of each host, as Databricks unified authentication gives one per host: the account API
+/// (<c>/api/2.0/accounts/...</c>) takes the account token, everything else the workspace token.
 /// </summary>
-public sealed class DatabricksClient(HttpClient http, ITokenSource tokens, ClientOptions options)
+public sealed record HostCredentials(ITokenSource Workspace, ITokenSource? Account)
 {
-    private static readonly JsonSerializerOptions Json = new()
+    public const string AccountApiPrefix = "/api/2.0/accounts/";
+
+    public ITokenSource For(string pathAndQuery) =>
+        pathAndQuery.StartsWith(AccountApiPrefix, StringComparison.Ordinal)
+            ? Account ?? throw new AuditException($"no credential for the account API ({pathAndQuery.Split('?')[0]})")
+            : Workspace;
+}
+
+/// <summary>
+/// A read-only client of the Databricks REST API: <see cref="GetAsync{T}"/> is the only way it sends anything, and
+/// it sends GET (the token POSTs of OAuth are the token sources' own). Retries what the Go SDK retries
+/// (httpclient/errors.go:58-77: 429, 504, connection reset and timeouts; apierr/errors.go:95-104: 503) with
+/// bounded attempts and backoff, honouring Retry-After up to <see cref="ClientOptions.MaxDelay"/>; any other
+/// failure becomes one <see cref="AuditException"/> line naming the call and the HTTP status.
+/// </summary>
+public sealed class DatabricksClient(HttpClient http, HostCredentials credentials, ClientOptions options)
+{
+    internal static readonly JsonSerializerOptions Json = new()
     {
         NumberHandling = JsonNumberHandling.AllowReadingFromString,
     };
+
+    public DatabricksClient(HttpClient http, ITokenSource tokens, ClientOptions options)
+        : this(http, new HostCredentials(tokens, tokens), options)
+    {
+    }
 
     public ClientOptions Options => options;
 
@@ -55,88 +76,133 @@ public sealed class DatabricksClient(HttpClient http, ITokenSource tokens, Clien
     /// <typeparamref name="T"/>. A 404 is null where <paramref name="notFoundIsNull"/> (a declared object that is
     /// absent), otherwise it fails like any other status.
     /// </summary>
-    public async Task<T?> GetAsync<T>(Uri host, string pathAndQuery, bool notFoundIsNull, CancellationToken cancellationToken)
+    public Task<T?> GetAsync<T>(Uri host, string pathAndQuery, bool notFoundIsNull, CancellationToken cancellationToken)
         where T : class
     {
         var uri = new Uri(host, pathAndQuery);
         var call = $"GET {uri.GetLeftPart(UriPartial.Path)}{uri.Query}";
         options.Progress?.Invoke(call);
+        var tokens = credentials.For(pathAndQuery);
+        return SendAsync<T>(http, options, call, async token =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, uri);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await tokens.GetTokenAsync(token).ConfigureAwait(false));
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            return request;
+        }, notFoundIsNull, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends a request built afresh for each attempt and reads its JSON answer. Transient failures are retried up to
+    /// <see cref="ClientOptions.MaxAttempts"/>: 429, 503 and 504 (after Retry-After, or exponential backoff), a dropped
+    /// or refused connection and a call without an answer within <see cref="ClientOptions.CallTimeout"/>.
+    /// </summary>
+    internal static async Task<T?> SendAsync<T>(HttpClient http, ClientOptions options, string call,
+        Func<CancellationToken, Task<HttpRequestMessage>> build, bool notFoundIsNull, CancellationToken cancellationToken)
+        where T : class
+    {
         for (var attempt = 1; ; attempt++)
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(options.CallTimeout);
-            try
+            string transient;
+            TimeSpan wait;
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await tokens.GetTokenAsync(timeout.Token).ConfigureAwait(false));
-                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-                var status = response.StatusCode;
-                if (status is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable)
+                timeout.CancelAfter(options.CallTimeout);
+                try
+                {
+                    using var request = await build(timeout.Token).ConfigureAwait(false);
+                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+                    var status = response.StatusCode;
+                    if (status is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout)
+                    {
+                        var asked = Asked(response.Headers.RetryAfter);
+                        if (asked > options.MaxDelay)
+                        {
+                            throw new AuditException($"{call}: HTTP {Status(status)} asking to retry after {Seconds(asked.Value)} s, longer than the {Seconds(options.MaxDelay)} s the audit waits");
+                        }
+
+                        transient = $"HTTP {Status(status)}";
+                        wait = asked ?? Backoff(options, attempt);
+                    }
+                    else
+                    {
+                        return await Read<T>(response, call, notFoundIsNull, timeout.Token).ConfigureAwait(false);
+                    }
+                }
+                catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
                 {
                     if (attempt >= options.MaxAttempts)
                     {
-                        throw new AuditException($"{call}: HTTP {Status(status)} after {attempt} attempts");
+                        throw new AuditException($"{call}: no answer within {Seconds(options.CallTimeout)} s" + (attempt > 1 ? $" ({attempt} attempts)" : string.Empty), ex);
                     }
 
-                    await options.Delay(Wait(response.Headers.RetryAfter, attempt), cancellationToken).ConfigureAwait(false);
-                    continue;
+                    transient = "timeout";
+                    wait = Backoff(options, attempt);
                 }
-
-                if (status == HttpStatusCode.NotFound && notFoundIsNull)
+                catch (Exception ex) when (ex is HttpRequestException or IOException)
                 {
-                    return null;
-                }
-
-                if (!response.IsSuccessStatusCode)
-                {
-                    throw new AuditException($"{call}: HTTP {Status(status)}{await ErrorText(response, timeout.Token).ConfigureAwait(false)}");
-                }
-
-                var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
-                await using (stream.ConfigureAwait(false))
-                {
-                    try
+                    // A reset or dropped connection (httpclient/errors.go:71-77: "connection reset by peer", ...).
+                    if (attempt >= options.MaxAttempts)
                     {
-                        return await JsonSerializer.DeserializeAsync<T>(stream, Json, timeout.Token).ConfigureAwait(false)
-                            ?? throw new AuditException($"{call}: the response body is empty (null)");
+                        throw new AuditException($"{call}: {OneLine(ex.Message)}" + (attempt > 1 ? $" ({attempt} attempts)" : string.Empty), ex);
                     }
-                    catch (JsonException ex)
-                    {
-                        throw new AuditException($"{call}: the response is not JSON of the documented shape: {OneLine(ex.Message)}", ex);
-                    }
+
+                    transient = "connection";
+                    wait = Backoff(options, attempt);
                 }
             }
-            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+
+            if (attempt >= options.MaxAttempts)
             {
-                throw new AuditException($"{call}: no answer within {options.CallTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s", ex);
+                throw new AuditException($"{call}: {transient} after {attempt} attempts");
             }
-            catch (HttpRequestException ex)
-            {
-                throw new AuditException($"{call}: {OneLine(ex.Message)}", ex);
-            }
+
+            await options.Delay(wait < TimeSpan.Zero ? TimeSpan.Zero : wait, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Retry-After (seconds or a date) when given, otherwise exponential backoff; never above MaxDelay.</summary>
-    internal TimeSpan Wait(RetryConditionHeaderValue? retryAfter, int attempt)
+    private static async Task<T?> Read<T>(HttpResponseMessage response, string call, bool notFoundIsNull, CancellationToken cancellationToken)
+        where T : class
     {
-        TimeSpan wait;
-        if (retryAfter?.Delta is { } delta)
+        var status = response.StatusCode;
+        if (status == HttpStatusCode.NotFound && notFoundIsNull)
         {
-            wait = delta;
-        }
-        else if (retryAfter?.Date is { } date)
-        {
-            wait = date - DateTimeOffset.UtcNow;
-        }
-        else
-        {
-            wait = options.BaseDelay * Math.Pow(2, attempt - 1);
+            return null;
         }
 
-        return wait < TimeSpan.Zero ? TimeSpan.Zero : wait > options.MaxDelay ? options.MaxDelay : wait;
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new AuditException($"{call}: HTTP {Status(status)}{await ErrorText(response, cancellationToken).ConfigureAwait(false)}");
+        }
+
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            try
+            {
+                return await JsonSerializer.DeserializeAsync<T>(stream, Json, cancellationToken).ConfigureAwait(false)
+                    ?? throw new AuditException($"{call}: the response body is empty (null)");
+            }
+            catch (JsonException ex)
+            {
+                throw new AuditException($"{call}: the response is not JSON of the documented shape: {OneLine(ex.Message)}", ex);
+            }
+        }
     }
+
+    private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+
+    private static TimeSpan Backoff(ClientOptions options, int attempt)
+    {
+        var wait = options.BaseDelay * Math.Pow(2, attempt - 1);
+        return wait > options.MaxDelay ? options.MaxDelay : wait;
+    }
+
+    /// <summary>What Retry-After asks (seconds or a date), or null.</summary>
+    private static TimeSpan? Asked(RetryConditionHeaderValue? retryAfter) =>
+        retryAfter?.Delta is { } delta ? delta
+        : retryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow
+        : null;
 
     private static string Status(HttpStatusCode status) =>
         $"{(int)status} {(Enum.IsDefined(status) ? SpacedName(status.ToString()) : "")}".TrimEnd();
@@ -164,7 +230,10 @@ public sealed class DatabricksClient(HttpClient http, ITokenSource tokens, Clien
         {
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             var error = JsonSerializer.Deserialize<ApiError>(body, Json);
-            var text = string.Join(": ", new[] { error?.ErrorCode, error?.Message }.Where(s => !string.IsNullOrWhiteSpace(s)));
+            // apierr/errors.go:199-214: SCIM errors carry detail and status; OAuth errors error and error_description.
+            var code = error?.ErrorCode ?? (error?.ScimStatus is { } scim ? $"SCIM_{scim}" : error?.OAuthError);
+            var message = error?.Message ?? error?.ScimDetail ?? error?.OAuthErrorDescription;
+            var text = string.Join(": ", new[] { code, message }.Where(s => !string.IsNullOrWhiteSpace(s)));
             return text.Length == 0 ? string.Empty : ": " + OneLine(text);
         }
         catch (JsonException)

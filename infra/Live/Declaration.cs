@@ -20,6 +20,9 @@ public enum PrincipalType
 /// <c>unresolved</c>.</param>
 /// <param name="AccountLevel">Lives in the account (read through the account SCIM API) rather than the workspace.</param>
 /// <param name="MustExist">False for principals named only by expired memberships: their absence is no finding.</param>
+/// <param name="AccountRoles">The account roles the stack declares for it (<c>account_admin</c>); null: none. A
+/// declared group or service principal holding an account role not listed is <c>undeclared-admin</c> at account
+/// level.</param>
 public sealed record DeclaredPrincipal(
     string Ref,
     PrincipalType Type,
@@ -27,14 +30,25 @@ public sealed record DeclaredPrincipal(
     string? ApplicationId,
     bool Owned,
     bool AccountLevel,
-    bool MustExist = true);
+    bool MustExist = true,
+    IReadOnlyList<string>? AccountRoles = null);
 
 /// <summary>
 /// A group whose members the stack declares. Undeclared live members are findings only where
 /// <see cref="ReportUndeclaredMembers"/> (groups the stack owns, and <c>admins</c>); declared members are checked
 /// in every group. <see cref="MemberSeverity"/> is what membership grants (critical for <c>admins</c>).
+/// <see cref="MembersManagedBy"/> names a broker that manages the membership (delegated): then no member is a
+/// finding, declared or not; the report lists the live members in a note naming the broker.
 /// </summary>
-public sealed record DeclaredGroup(string Ref, bool ReportUndeclaredMembers, IReadOnlyList<string> Members, Severity MemberSeverity);
+public sealed record DeclaredGroup(string Ref, bool ReportUndeclaredMembers, IReadOnlyList<string> Members, Severity MemberSeverity, string? MembersManagedBy = null);
+
+/// <summary>
+/// The workspace entitlements (<c>workspace-access</c>, <c>databricks-sql-access</c>, <c>allow-cluster-create</c>,
+/// <c>allow-instance-pool-create</c>...) the stack declares for one principal: a live entitlement beyond them is
+/// <c>undeclared-entitlement</c>. Listed for every group and service principal the stack declares, and for the
+/// built-in <c>users</c> and <c>admins</c> only when the stack manages built-in entitlements.
+/// </summary>
+public sealed record DeclaredEntitlements(string Principal, IReadOnlyList<string> Entitlements);
 
 /// <summary>A membership whose declared expiry has passed: the stack no longer declares it.</summary>
 public sealed record DeclaredExpiredMembership(string Group, string Principal, DateTimeOffset Expires);
@@ -91,4 +105,15 @@ public sealed record Declaration(
     /// the scheduled and audit identities): declared <c>admins</c> members and ADMIN assignments, nothing more.
     /// </summary>
     public IReadOnlyList<string> AutomationApplicationIds { get; init; } = [];
+
+    /// <summary>The principals whose entitlements are audited, with what the stack declares for each.</summary>
+    public IReadOnlyList<DeclaredEntitlements> Entitlements { get; init; } = [];
+
+    /// <summary>The stack manages the entitlements of the built-in <c>users</c> and <c>admins</c> groups
+    /// (<c>topology.builtinEntitlements</c>): theirs are audited too (they are in <see cref="Entitlements"/>).</summary>
+    public bool BuiltinEntitlementsManaged { get; init; }
+
+    /// <summary>The longest lifetime a personal access token may have, in days; null: no token policy declared
+    /// (the token list is not read).</summary>
+    public int? TokenMaxLifetimeDays { get; init; }
 }

@@ -12,7 +12,7 @@ public enum Severity
     /// <summary>MANAGE, WRITE, CAN_MANAGE, IS_OWNER, ALL_PRIVILEGES, MODIFY.</summary>
     High = 3,
 
-    /// <summary>Workspace admin.</summary>
+    /// <summary>Workspace or account admin.</summary>
     Critical = 4,
 }
 
@@ -33,6 +33,13 @@ public static class FindingKinds
 
     public const string UndeclaredAssignment = "undeclared-assignment";
 
+    /// <summary>A workspace entitlement beyond what the stack declares, on a group or service principal it declares
+    /// (and on <c>users</c> and <c>admins</c> when it manages built-in entitlements).</summary>
+    public const string UndeclaredEntitlement = "undeclared-entitlement";
+
+    /// <summary>A personal access token that never expires or outlives the stack's token policy.</summary>
+    public const string TokenPolicy = "token-policy";
+
     /// <summary>Can use tokens while the stack manages token usage and does not list the principal.</summary>
     public const string TokenUser = "token-user";
 
@@ -48,7 +55,7 @@ public static class FindingKinds
     public static readonly IReadOnlyList<string> All =
     [
         UndeclaredMember, UndeclaredAdmin, UndeclaredAcl, UndeclaredGrant, UndeclaredJobPermission, UndeclaredAssignment,
-        TokenUser, ExpiredStillPresent, Missing, Unresolved,
+        UndeclaredEntitlement, TokenUser, TokenPolicy, ExpiredStillPresent, Missing, Unresolved,
     ];
 }
 

@@ -38,7 +38,10 @@ public sealed record LiveTarget(Uri Workspace, AccountTarget? Account)
 /// <summary>The account host, account id and the workspace's numeric id in that account.</summary>
 public sealed record AccountTarget(Uri Host, string AccountId, string WorkspaceId);
 
-/// <summary>A live directory (workspace or account): its identities as SCIM lists them.</summary>
+/// <summary>
+/// A live directory (workspace or account): its identities as SCIM lists them, except that the groups the stack
+/// declares are read one by one (GET of the group: members, entitlements, roles), the lists holding no members.
+/// </summary>
 public sealed record LiveDirectory(
     IReadOnlyList<ScimUser> Users,
     IReadOnlyList<ScimGroup> Groups,
@@ -48,8 +51,9 @@ public sealed record LiveDirectory(
 public sealed record LiveJob(long JobId, string Name, IReadOnlyList<AccessControl>? Acl);
 
 /// <summary>
-/// What the audit read, only what the declaration needs: the API's own shapes. Keyed by declared names: scopes by
-/// name, jobs by name, securables by <see cref="DeclaredSecurable.ToString"/>. A null value is a 404.
+/// What the audit read, only what the declaration needs: the API's own shapes. Keyed by declared names: jobs by
+/// name, securables by <see cref="DeclaredSecurable.ToString"/>. A null value is a 404. <see cref="ScopeAcls"/> holds
+/// every scope's ACLs (null: 404), the undeclared ones too.
 /// </summary>
 public sealed record LiveState(
     LiveDirectory Workspace,
@@ -59,84 +63,103 @@ public sealed record LiveState(
     IReadOnlyDictionary<string, IReadOnlyList<AclItem>?> ScopeAcls,
     IReadOnlyDictionary<string, IReadOnlyList<LiveJob>> Jobs,
     IReadOnlyList<AccessControl>? TokenAcl,
-    IReadOnlyDictionary<string, IReadOnlyList<PrivilegeAssignment>?> Grants);
+    IReadOnlyDictionary<string, IReadOnlyList<PrivilegeAssignment>?> Grants)
+{
+    /// <summary>The workspace's metastore id (current-metastore-assignment), when the stack grants on the metastore.</summary>
+    public string? MetastoreId { get; init; }
+
+    /// <summary>Every personal access token of the workspace, when the stack declares a token policy.</summary>
+    public IReadOnlyList<TokenInfo>? Tokens { get; init; }
+}
+
+/// <summary>Where a SCIM API lives: the workspace's or the account's.</summary>
+public sealed record ScimApi(Uri Host, string Prefix)
+{
+    /// <summary>Go SDK service/iam/impl.go:547 (workspace groups): <c>/api/2.0/preview/scim/v2</c>.</summary>
+    public static ScimApi Workspace(Uri host) => new(host, "/api/2.0/preview/scim/v2");
+
+    /// <summary>Go SDK service/iam/impl.go:202 (account groups): <c>/api/2.0/accounts/{account_id}/scim/v2</c>.</summary>
+    public static ScimApi Account(AccountTarget account) => new(account.Host, $"/api/2.0/accounts/{Uri.EscapeDataString(account.AccountId)}/scim/v2");
+}
 
 /// <summary>
-/// Reads, with GET only, exactly the endpoints the audit uses (Databricks REST API reference):
-/// workspace SCIM Users, Groups and ServicePrincipals (SCIM paging); secret scopes and the ACLs of each declared
-/// scope; the jobs list (page_token paging) and the permissions of each declared job; the token permissions when
-/// the stack manages token usage; the Unity Catalog permissions of each securable it grants on; and, with an
-/// account, the account SCIM Groups and ServicePrincipals and the workspace's permission assignments.
+/// Reads, with GET only, exactly the endpoints the audit uses (paths from the Go SDK v0.175.0 service/*/impl.go):
+/// SCIM Users, Groups and ServicePrincipals of the workspace and the account, always with <c>attributes=</c> (one GET
+/// per page), and GET of each group the stack declares (members, entitlements, roles); every secret scope and its
+/// ACLs; each declared job by <c>name=</c> and its permissions; the token permissions and tokens when the stack
+/// manages them; the Unity Catalog permissions of each securable it grants on (the metastore's id from the current
+/// metastore assignment); with an account, the workspace's permission assignments. The public reads are reused by
+/// other commands (adopt).
 /// </summary>
 public sealed class LiveReader(DatabricksClient client)
 {
+    /// <summary>SCIM attributes of a user list: enough to name a member.</summary>
+    public const string UserAttributes = "id,userName";
+
+    /// <summary>SCIM attributes of a group list: ids and names only (members come from GET of each group).</summary>
+    public const string GroupAttributes = "id,displayName";
+
     private const int MaxPages = 100_000;
+
+    public DatabricksClient Client => client;
 
     public async Task<LiveState> ReadAsync(Declaration declaration, LiveTarget target, CancellationToken cancellationToken)
     {
         var ws = target.Workspace;
+        var accountLevel = target.Account is not null;
+        var principals = declaration.Principals.ToDictionary(p => p.Ref, StringComparer.Ordinal);
+        var workspaceGroups = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var accountGroups = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var p in declaration.Principals.Where(p => p.Type == PrincipalType.Group))
+        {
+            (p.AccountLevel && accountLevel ? accountGroups : workspaceGroups).Add(p.Name);
+        }
+
+        foreach (var g in declaration.Groups.Where(g => !principals.ContainsKey(g.Ref)))
+        {
+            workspaceGroups.Add(g.Ref[(g.Ref.IndexOf(':', StringComparison.Ordinal) + 1)..]);
+        }
+
+        // Entitlements are per workspace: an account group's are read from the workspace's view of it.
+        foreach (var e in declaration.Entitlements)
+        {
+            if (principals.TryGetValue(e.Principal, out var p))
+            {
+                if (p.Type == PrincipalType.Group)
+                {
+                    workspaceGroups.Add(p.Name);
+                }
+            }
+            else if (e.Principal.StartsWith("group:", StringComparison.Ordinal))
+            {
+                workspaceGroups.Add(e.Principal["group:".Length..]); // users, admins
+            }
+        }
+
+        var wsApi = ScimApi.Workspace(ws);
         var workspace = new LiveDirectory(
-            await Scim<ScimUser>(ws, "/api/2.0/preview/scim/v2/Users", cancellationToken).ConfigureAwait(false),
-            await Scim<ScimGroup>(ws, "/api/2.0/preview/scim/v2/Groups", cancellationToken).ConfigureAwait(false),
-            await Scim<ScimServicePrincipal>(ws, "/api/2.0/preview/scim/v2/ServicePrincipals", cancellationToken).ConfigureAwait(false));
+            await ReadUsersAsync(wsApi, cancellationToken).ConfigureAwait(false),
+            await ReadGroupsWithMembersAsync(wsApi, g => workspaceGroups.Contains(g.DisplayName!), cancellationToken).ConfigureAwait(false),
+            await ReadServicePrincipalsAsync(wsApi, "id,applicationId,displayName,entitlements", cancellationToken).ConfigureAwait(false));
 
         LiveDirectory? account = null;
         IReadOnlyList<AssignmentItem>? assignments = null;
         if (target.Account is { } a)
         {
-            var prefix = $"/api/2.0/accounts/{Uri.EscapeDataString(a.AccountId)}";
+            var api = ScimApi.Account(a);
             account = new LiveDirectory(
-                [],
-                await Scim<ScimGroup>(a.Host, $"{prefix}/scim/v2/Groups", cancellationToken).ConfigureAwait(false),
-                await Scim<ScimServicePrincipal>(a.Host, $"{prefix}/scim/v2/ServicePrincipals", cancellationToken).ConfigureAwait(false));
-            var list = await client.GetAsync<AssignmentList>(a.Host, $"{prefix}/workspaces/{Uri.EscapeDataString(a.WorkspaceId)}/permissionassignments", false, cancellationToken).ConfigureAwait(false);
-            assignments = list!.PermissionAssignments ?? [];
+                await ReadUsersAsync(api, cancellationToken).ConfigureAwait(false),
+                await ReadGroupsWithMembersAsync(api, g => accountGroups.Contains(g.DisplayName!), cancellationToken).ConfigureAwait(false),
+                await ReadServicePrincipalsAsync(api, "id,applicationId,displayName,roles", cancellationToken).ConfigureAwait(false));
+            assignments = await ReadAssignmentsAsync(a, cancellationToken).ConfigureAwait(false);
         }
 
-        var scopes = new HashSet<string>(StringComparer.Ordinal);
-        var acls = new Dictionary<string, IReadOnlyList<AclItem>?>(StringComparer.Ordinal);
-        if (declaration.Scopes.Count > 0)
-        {
-            var list = await client.GetAsync<ScopeList>(ws, "/api/2.0/secrets/scopes/list", false, cancellationToken).ConfigureAwait(false);
-            scopes.UnionWith((list!.Scopes ?? []).Select(s => s.Name).OfType<string>());
-            foreach (var scope in declaration.Scopes.Where(s => scopes.Contains(s.Name)))
-            {
-                var items = await client.GetAsync<AclList>(ws, $"/api/2.0/secrets/acls/list?scope={Uri.EscapeDataString(scope.Name)}", true, cancellationToken).ConfigureAwait(false);
-                acls[scope.Name] = items is null ? null : items.Items ?? [];
-            }
-        }
+        var (scopes, acls) = await ReadScopesWithAclsAsync(ws, cancellationToken).ConfigureAwait(false);
 
         var jobs = new Dictionary<string, IReadOnlyList<LiveJob>>(StringComparer.Ordinal);
-        if (declaration.Jobs.Count > 0)
+        foreach (var job in declaration.Jobs)
         {
-            var wanted = declaration.Jobs.Select(j => j.Name).ToHashSet(StringComparer.Ordinal);
-            var found = new List<JobItem>();
-            string? token = null;
-            for (var page = 0; ; page++)
-            {
-                Guard(page, "GET /api/2.1/jobs/list");
-                var query = $"/api/2.1/jobs/list?limit={client.Options.JobsPageSize}" + (token is null ? string.Empty : $"&page_token={Uri.EscapeDataString(token)}");
-                var list = await client.GetAsync<JobList>(ws, query, false, cancellationToken).ConfigureAwait(false);
-                found.AddRange((list!.Jobs ?? []).Where(j => j.Settings?.Name is { } n && wanted.Contains(n)));
-                if (!list.HasMore || string.IsNullOrEmpty(list.NextPageToken))
-                {
-                    break;
-                }
-
-                token = list.NextPageToken;
-            }
-
-            foreach (var job in declaration.Jobs)
-            {
-                var live = new List<LiveJob>();
-                foreach (var item in found.Where(j => j.Settings!.Name == job.Name).OrderBy(j => j.JobId))
-                {
-                    var acl = await client.GetAsync<ObjectPermissions>(ws, $"/api/2.0/permissions/jobs/{item.JobId}", true, cancellationToken).ConfigureAwait(false);
-                    live.Add(new LiveJob(item.JobId, job.Name, acl is null ? null : acl.AccessControlList ?? []));
-                }
-
-                jobs[job.Name] = live;
-            }
+            jobs[job.Name] = await ReadJobsNamedAsync(ws, job.Name, cancellationToken).ConfigureAwait(false);
         }
 
         IReadOnlyList<AccessControl>? tokenAcl = null;
@@ -146,18 +169,137 @@ public sealed class LiveReader(DatabricksClient client)
             tokenAcl = acl?.AccessControlList ?? [];
         }
 
-        var grants = new Dictionary<string, IReadOnlyList<PrivilegeAssignment>?>(StringComparer.Ordinal);
-        foreach (var securable in declaration.Securables.Where(s => s.Type != "metastore"))
+        IReadOnlyList<TokenInfo>? tokens = null;
+        if (declaration.TokenMaxLifetimeDays is not null)
         {
-            grants[securable.ToString()] = await Grants(ws, securable, cancellationToken).ConfigureAwait(false);
+            // Go SDK service/settings/impl.go:1610: one page (the iterator has no next-request function).
+            var list = await client.GetAsync<TokenInfoList>(ws, "/api/2.0/token-management/tokens", false, cancellationToken).ConfigureAwait(false);
+            tokens = list!.TokenInfos ?? [];
         }
 
-        return new LiveState(workspace, account, assignments, scopes, acls, jobs, tokenAcl, grants);
+        string? metastore = null;
+        var grants = new Dictionary<string, IReadOnlyList<PrivilegeAssignment>?>(StringComparer.Ordinal);
+        foreach (var securable in declaration.Securables)
+        {
+            var type = securable.Type;
+            var name = securable.FullName;
+            if (type == "metastore")
+            {
+                metastore ??= (await client.GetAsync<MetastoreAssignment>(ws, "/api/2.1/unity-catalog/current-metastore-assignment", true, cancellationToken).ConfigureAwait(false))?.MetastoreId;
+                if (string.IsNullOrEmpty(metastore))
+                {
+                    continue;
+                }
+
+                name = metastore;
+            }
+
+            grants[securable.ToString()] = await ReadGrantsAsync(ws, type, name, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new LiveState(workspace, account, assignments, scopes, acls, jobs, tokenAcl, grants) { MetastoreId = metastore, Tokens = tokens };
     }
 
-    private async Task<IReadOnlyList<PrivilegeAssignment>?> Grants(Uri ws, DeclaredSecurable securable, CancellationToken cancellationToken)
+    /// <summary>Every user, with <see cref="UserAttributes"/> only.</summary>
+    public Task<IReadOnlyList<ScimUser>> ReadUsersAsync(ScimApi api, CancellationToken cancellationToken) =>
+        ScimListAsync<ScimUser>(api.Host, $"{api.Prefix}/Users", UserAttributes, cancellationToken);
+
+    /// <summary>Every service principal, with the given attributes (id and applicationId at least).</summary>
+    public Task<IReadOnlyList<ScimServicePrincipal>> ReadServicePrincipalsAsync(ScimApi api, string attributes, CancellationToken cancellationToken) =>
+        ScimListAsync<ScimServicePrincipal>(api.Host, $"{api.Prefix}/ServicePrincipals", attributes, cancellationToken);
+
+    /// <summary>
+    /// Every group (ids and names), and for each group <paramref name="wanted"/> selects its details instead: GET
+    /// <c>{prefix}/Groups/{id}</c> (members, entitlements, roles), as the list no longer returns members (Go SDK
+    /// service/iam/impl.go:159) and as terraform-provider-databricks v1.128.0 reads groups (scim/data_group.go:61-65: the id by name, then Read of the group).
+    /// A group deleted between the list and its GET is left out.
+    /// </summary>
+    public async Task<IReadOnlyList<ScimGroup>> ReadGroupsWithMembersAsync(ScimApi api, Func<ScimGroup, bool> wanted, CancellationToken cancellationToken)
     {
-        var path = $"/api/2.1/unity-catalog/permissions/{Uri.EscapeDataString(securable.Type)}/{Uri.EscapeDataString(securable.FullName)}";
+        var listed = await ScimListAsync<ScimGroup>(api.Host, $"{api.Prefix}/Groups", GroupAttributes, cancellationToken).ConfigureAwait(false);
+        var result = new List<ScimGroup>(listed.Count);
+        foreach (var g in listed)
+        {
+            if (g.Id is null || g.DisplayName is null || !wanted(g))
+            {
+                result.Add(g with { Members = null });
+                continue;
+            }
+
+            if (await ReadGroupAsync(api, g.Id, cancellationToken).ConfigureAwait(false) is { } details)
+            {
+                result.Add(details with { Members = details.Members ?? [] });
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>GET of one group (Go SDK service/iam/impl.go:147 account, :497 workspace); null when it is gone.</summary>
+    public Task<ScimGroup?> ReadGroupAsync(ScimApi api, string id, CancellationToken cancellationToken) =>
+        client.GetAsync<ScimGroup>(api.Host, $"{api.Prefix}/Groups/{Uri.EscapeDataString(id)}", true, cancellationToken);
+
+    /// <summary>The workspace's permission assignments (Go SDK service/iam/impl.go, workspaceAssignment List).</summary>
+    public async Task<IReadOnlyList<AssignmentItem>> ReadAssignmentsAsync(AccountTarget account, CancellationToken cancellationToken)
+    {
+        var path = $"/api/2.0/accounts/{Uri.EscapeDataString(account.AccountId)}/workspaces/{Uri.EscapeDataString(account.WorkspaceId)}/permissionassignments";
+        var list = await client.GetAsync<AssignmentList>(account.Host, path, false, cancellationToken).ConfigureAwait(false);
+        return list!.PermissionAssignments ?? [];
+    }
+
+    /// <summary>Every secret scope and each one's ACLs (null: the scope went away between the two calls).</summary>
+    public async Task<(IReadOnlySet<string> Scopes, IReadOnlyDictionary<string, IReadOnlyList<AclItem>?> Acls)> ReadScopesWithAclsAsync(Uri ws, CancellationToken cancellationToken)
+    {
+        var scopes = new HashSet<string>(StringComparer.Ordinal);
+        var acls = new Dictionary<string, IReadOnlyList<AclItem>?>(StringComparer.Ordinal);
+        var list = await client.GetAsync<ScopeList>(ws, "/api/2.0/secrets/scopes/list", false, cancellationToken).ConfigureAwait(false);
+        scopes.UnionWith((list!.Scopes ?? []).Select(s => s.Name).OfType<string>());
+        foreach (var scope in scopes.Order(StringComparer.Ordinal))
+        {
+            var items = await client.GetAsync<AclList>(ws, $"/api/2.0/secrets/acls/list?scope={Uri.EscapeDataString(scope)}", true, cancellationToken).ConfigureAwait(false);
+            acls[scope] = items is null ? null : items.Items ?? [];
+        }
+
+        return (scopes, acls);
+    }
+
+    /// <summary>
+    /// The jobs named exactly <paramref name="name"/> (the list's <c>name=</c> filter is case-insensitive: Go SDK
+    /// service/jobs/model.go:2952) and each one's permissions. Pages follow <c>next_page_token</c> alone
+    /// (service/jobs/impl.go:181), whatever <c>has_more</c> says or whether it is there.
+    /// </summary>
+    public async Task<IReadOnlyList<LiveJob>> ReadJobsNamedAsync(Uri ws, string name, CancellationToken cancellationToken)
+    {
+        var found = new List<JobItem>();
+        string? token = null;
+        for (var page = 0; ; page++)
+        {
+            Guard(page, "GET /api/2.1/jobs/list");
+            var query = $"/api/2.1/jobs/list?name={Uri.EscapeDataString(name)}&limit={client.Options.JobsPageSize}" + (token is null ? string.Empty : $"&page_token={Uri.EscapeDataString(token)}");
+            var list = await client.GetAsync<JobList>(ws, query, false, cancellationToken).ConfigureAwait(false);
+            found.AddRange((list!.Jobs ?? []).Where(j => j.Settings?.Name == name));
+            if (string.IsNullOrEmpty(list.NextPageToken))
+            {
+                break;
+            }
+
+            token = list.NextPageToken;
+        }
+
+        var live = new List<LiveJob>();
+        foreach (var item in found.DistinctBy(j => j.JobId).OrderBy(j => j.JobId))
+        {
+            var acl = await client.GetAsync<ObjectPermissions>(ws, $"/api/2.0/permissions/jobs/{item.JobId}", true, cancellationToken).ConfigureAwait(false);
+            live.Add(new LiveJob(item.JobId, name, acl is null ? null : acl.AccessControlList ?? []));
+        }
+
+        return live;
+    }
+
+    /// <summary>The Unity Catalog permissions of one securable (null: 404), following <c>next_page_token</c>.</summary>
+    public async Task<IReadOnlyList<PrivilegeAssignment>?> ReadGrantsAsync(Uri ws, string securableType, string fullName, CancellationToken cancellationToken)
+    {
+        var path = $"/api/2.1/unity-catalog/permissions/{Uri.EscapeDataString(securableType)}/{Uri.EscapeDataString(fullName)}";
         var result = new List<PrivilegeAssignment>();
         string? token = null;
         for (var page = 0; ; page++)
@@ -180,11 +322,11 @@ public sealed class LiveReader(DatabricksClient client)
     }
 
     /// <summary>
-    /// Every item of a SCIM list: pages of <c>count</c> items from <c>startIndex</c> 1, each next page starting after
-    /// the last item received, until a page is empty or <c>totalResults</c> is reached (as the Go SDK's iterators do,
-    /// service/iam/impl.go).
+    /// Every item of a SCIM list with <c>attributes=</c>: pages of <c>count</c> items from <c>startIndex</c> 1, each next
+    /// page starting after the last item received, until a page is empty (Go SDK service/iam/impl.go:176) or
+    /// <c>totalResults</c> is reached.
     /// </summary>
-    private async Task<IReadOnlyList<T>> Scim<T>(Uri host, string path, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<T>> ScimListAsync<T>(Uri host, string path, string attributes, CancellationToken cancellationToken)
         where T : class
     {
         var items = new List<T>();
@@ -192,7 +334,7 @@ public sealed class LiveReader(DatabricksClient client)
         for (var page = 0; ; page++)
         {
             Guard(page, $"GET {path}");
-            var list = await client.GetAsync<ScimList<T>>(host, $"{path}?startIndex={start}&count={client.Options.ScimPageSize}", false, cancellationToken).ConfigureAwait(false);
+            var list = await client.GetAsync<ScimList<T>>(host, $"{path}?attributes={attributes}&startIndex={start}&count={client.Options.ScimPageSize}", false, cancellationToken).ConfigureAwait(false);
             var resources = list!.Resources ?? [];
             items.AddRange(resources);
             if (resources.Count == 0)

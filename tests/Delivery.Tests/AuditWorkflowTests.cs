@@ -32,9 +32,44 @@ public sealed class AuditWorkflowTests : IDisposable
         Assert.True(steps.FindIndex(s => (s.Run ?? "").Contains("dotnet build infra/Cli", StringComparison.Ordinal)) is var build and >= 0
                     && build < steps.FindIndex(s => s.Id == "audit"));
 
+        // One audit per stack at a time, on the deployed commit.
+        Assert.Equal(("audit-${{ matrix.stack }}", "false"), (job.Node.Map("concurrency")?.Str("group"), job.Node.Map("concurrency")?.Str("cancel-in-progress")));
+        Assert.Equal("deployed", audit.WorkingDirectory);
+        var checkout = Assert.Single(job.Steps, s => s.IsAction("actions/checkout"));
+        Assert.Equal(("${{ steps.deployed.outputs.sha }}", "deployed"), (checkout.With("ref"), checkout.With("path")));
+        Assert.True(steps.FindIndex(s => s.Id == "deployed") < steps.IndexOf(checkout));
+
         var last = job.Steps[^1];
         Assert.Equal("steps.audit.outputs.code != '0'", last.Node.Str("if"));
         Assert.Contains("exit 1", last.Run, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Audit_finds_the_deployed_commit_as_the_stacks_last_successful_deployment_and_only_on_main()
+    {
+        var step = Assert.Single(AuditJob.Steps, s => s.Id == "deployed");
+        Assert.Equal("read", AuditJob.Permission("deployments"));
+        using var h = new StepHarness();
+        const string Old = "1111111111111111111111111111111111111111";
+        const string Good = "2222222222222222222222222222222222222222";
+        var scenario = new System.Text.Json.Nodes.JsonObject
+        {
+            ["env"] = new System.Text.Json.Nodes.JsonObject { ["STACK"] = "prod" },
+            ["deployments"] = System.Text.Json.Nodes.JsonNode.Parse($$"""[{ "id": 3, "sha": "{{Old}}" }, { "id": 2, "sha": "{{Good}}" }]"""),
+            ["statuses"] = System.Text.Json.Nodes.JsonNode.Parse("""{ "3": [{ "state": "failure" }], "2": [{ "state": "success" }] }"""),
+            ["compare"] = new System.Text.Json.Nodes.JsonObject { ["status"] = "ahead" },
+        };
+        var found = h.RunScript(step, scenario);
+        Assert.Null(found.Failed);
+        Assert.Equal("prod", Assert.Single(found.Named("repos.listDeployments")).Arg("environment"));
+        Assert.Equal(Good, found.Outputs["sha"]);
+        Assert.Equal(Good, Assert.Single(found.Named("repos.compareCommits")).Arg("base"));
+
+        scenario["compare"] = new System.Text.Json.Nodes.JsonObject { ["status"] = "diverged" };
+        Assert.Equal($"the deployed commit {Good} is not on main (diverged): refusing to run it", h.RunScript(step, scenario).Failed);
+
+        scenario["deployments"] = new System.Text.Json.Nodes.JsonArray();
+        Assert.Equal("no successful deployment of prod found: deploy the stack with deploy.yml first", h.RunScript(step, scenario).Failed);
     }
 
     private sealed record Call(string Method, JsonElement Args);
@@ -42,7 +77,7 @@ public sealed class AuditWorkflowTests : IDisposable
     /// <summary>Runs the job's github-script under node with a fake GitHub API; returns the calls it made.</summary>
     private List<Call> RunIssueScript(string code, string report, params (int Number, string Title)[] open)
     {
-        var step = Assert.Single(AuditJob.Steps, s => s.IsAction("actions/github-script"));
+        var step = Assert.Single(AuditJob.Steps, s => s.IsAction("actions/github-script") && (s.With("script") ?? "").Contains("Shadow access", StringComparison.Ordinal));
         Assert.Equal("steps.audit.outputs.code == '0' || steps.audit.outputs.code == '1'", step.Node.Str("if"));
         var reportFile = Path.Combine(_dir, "audit.md");
         File.WriteAllText(reportFile, report);

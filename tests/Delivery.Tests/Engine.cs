@@ -15,6 +15,13 @@ namespace DatabricksAccess.Delivery.Tests;
 /// (<c>detailedDiff</c> always present, null without a diff), <c>diagnostics</c>, <c>duration</c>,
 /// <c>changeSummary</c>. <c>same</c> steps appear only for the root stack; a replacement is one logical
 /// <c>replace</c> step (display.go <c>shouldShow</c>).</item>
+/// <item><c>pulumi preview --refresh --json</c>: the same digest, where every refreshed resource is also listed as a
+/// step with op <c>refresh</c>: pkg/engine/update.go (the op becomes <c>RefreshStep.ResultOp()</c> only when
+/// <c>acts.Opts.isRefresh</c>, i.e. for <c>pulumi refresh</c>), pkg/backend/display/json.go
+/// <c>ShowPreviewDigest</c> (a <c>ResourceOutputsEvent</c> rewrites a step only when its op is update/delete after a
+/// refresh, which a preview never sends), pkg/resource/deploy/step.go <c>RefreshStep.Logical()</c> is false, so
+/// refresh steps are not counted in <c>changeSummary</c>. A resource the program reads (<c>Resource.Get</c>) is a
+/// <c>read</c> step (step.go <c>ReadStep</c>, <c>OpRead</c>).</item>
 /// </list>
 /// </summary>
 internal static class Engine
@@ -147,6 +154,45 @@ internal static class Engine
         return step;
     }
 
+    /// <summary>
+    /// A <c>refresh</c> step of <c>preview --refresh</c>: pkg/backend/display/json.go getPreviewMetadataStep of a
+    /// RefreshStep (pkg/resource/deploy/step.go: Op() refresh, Old() the state, New() the refreshed state, Diffs() the
+    /// changed keys as diffReasons, DetailedDiff() null when the live resource matches).
+    /// </summary>
+    public static JsonObject Refresh(JsonObject state, params string[] changedKeys)
+    {
+        var step = new JsonObject
+        {
+            ["op"] = "refresh",
+            ["urn"] = (string)state["urn"]!,
+            ["provider"] = (state["provider"] as JsonValue)?.GetValue<string>(),
+            ["oldState"] = state.DeepClone(),
+            ["newState"] = state.DeepClone(),
+        };
+        if (changedKeys.Length > 0)
+        {
+            step["diffReasons"] = new JsonArray(changedKeys.Select(k => (JsonNode)JsonValue.Create(k)!).ToArray());
+            step["detailedDiff"] = new JsonObject(changedKeys.Select(k => KeyValuePair.Create(k, (JsonNode?)new JsonObject { ["kind"] = "update", ["inputDiff"] = false })));
+        }
+        else
+        {
+            step["detailedDiff"] = null;
+        }
+
+        return step;
+    }
+
+    /// <summary>A <c>read</c> step (pkg/resource/deploy/step.go ReadStep, OpRead): a resource the program looks up.</summary>
+    public static JsonObject Read(JsonObject state) => new()
+    {
+        ["op"] = "read",
+        ["urn"] = (string)state["urn"]!,
+        ["provider"] = (state["provider"] as JsonValue)?.GetValue<string>(),
+        ["oldState"] = state.DeepClone(),
+        ["newState"] = state.DeepClone(),
+        ["detailedDiff"] = null,
+    };
+
     /// <summary>A preview digest: the root stack's `same` step first, then the given steps.</summary>
     public static string Digest(string stack, IEnumerable<JsonObject> steps, JsonArray? diagnostics = null)
     {
@@ -157,6 +203,12 @@ internal static class Engine
         {
             list.Add(s.DeepClone());
             var op = (string)s["op"]!;
+            if (op is "refresh" or "read")
+            {
+                // Not logical steps: pkg/engine/update.go counts a step in ResourceChanges only when record is true.
+                continue;
+            }
+
             summary[op] = (summary[op]?.GetValue<int>() ?? 0) + 1;
         }
 

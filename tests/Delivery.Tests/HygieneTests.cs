@@ -111,8 +111,9 @@ public partial class HygieneTests
             Assert.True(installs.Count > 0, $"{job}: runs pulumi without installing it through pulumi/actions");
             foreach (var step in installs)
             {
-                // The repository's file, read from the job's own checkout (`ci/` in the scheduled jobs).
-                Assert.Contains(step.With("pulumi-version-file"), new[] { ".pulumi.version", "ci/.pulumi.version" });
+                // The repository's file, read from the job's own checkout; in the scheduled jobs `ci/` (only to read
+                // the deployed-commit tag), then `deployed/` (everything that acts on the stack).
+                Assert.Contains(step.With("pulumi-version-file"), new[] { ".pulumi.version", "ci/.pulumi.version", "deployed/.pulumi.version" });
                 Assert.Null(step.With("pulumi-version"));
             }
 
@@ -170,14 +171,16 @@ public partial class HygieneTests
     public void Every_script_is_strict_and_used_by_a_workflow()
     {
         var scripts = Directory.EnumerateFiles(Repo.PathOf(".github/scripts"), "*.sh").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(["drift.sh", "revoke-expired.sh", "rotate-due.sh"], scripts);
+        Assert.Equal(["drift.sh", "lib.sh", "revocation-liveness.sh", "revoke-expired.sh", "rotate-due.sh"], scripts);
         var workflows = string.Join('\n', Repo.AllWorkflows().Select(w => w.Text));
-        foreach (var script in scripts)
+        foreach (var script in scripts.Where(s => s != "lib.sh"))
         {
             var text = Repo.Read($".github/scripts/{script}");
             Assert.StartsWith("#!/usr/bin/env bash\n", text, StringComparison.Ordinal);
             Assert.Contains("\nset -euo pipefail\n", text, StringComparison.Ordinal);
-            Assert.Contains($"ci/.github/scripts/{script}", workflows, StringComparison.Ordinal);
+            // Run from the deployed commit's checkout (the step's working-directory), never from main's head.
+            Assert.Contains($"bash .github/scripts/{script} ", workflows, StringComparison.Ordinal);
+            Assert.Contains("source \"$here/lib.sh\"", text, StringComparison.Ordinal);
         }
     }
 

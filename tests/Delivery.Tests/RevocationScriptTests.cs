@@ -11,7 +11,7 @@ namespace DatabricksAccess.Delivery.Tests;
 public sealed class RevocationScriptTests : IDisposable
 {
     private const string Stack = "dev";
-    private const string StackName = "contoso/dev";
+    private const string StackName = "contoso/databricks-access/dev";
 
     // Dev's stack file: oncall@ in admins expires 2026-11-23T08:00Z, bob@ in data-scientists 2026-12-01T18:00Z.
     private const string BothExpired = "2026-12-02T00:00:00Z";
@@ -23,7 +23,7 @@ public sealed class RevocationScriptTests : IDisposable
     // A membership a refactor would delete: not expired, so never the revocation's business.
     private static readonly string Refactored = Urn(Stack, GroupComponent, GroupMember, "group-old-analysts-member-user-dave@contoso.com");
 
-    private readonly ScriptHarness _h = new();
+    private readonly ScriptHarness _h = new(StackName);
 
     public void Dispose() => _h.Dispose();
 
@@ -141,7 +141,7 @@ public sealed class RevocationScriptTests : IDisposable
 
         Assert.Equal(1, run.Code);
         Assert.Contains("1 expired membership(s) are still in the state after the destroy", run.Summary, StringComparison.Ordinal);
-        Assert.Contains("::error::revocation in contoso/dev", run.Err, StringComparison.Ordinal);
+        Assert.Contains("::error::revocation in contoso/databricks-access/dev", run.Err, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -184,6 +184,22 @@ public sealed class RevocationScriptTests : IDisposable
         Assert.Equal(1, run.Code);
         Assert.DoesNotContain(run.Calls, c => c.Is("destroy"));
         Assert.Contains("1 expired membership(s) match more than one resource in the state", run.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_clear_expired_memberships_are_revoked_first_then_an_ambiguous_one_fails_the_run()
+    {
+        var elsewhere = Urn(Stack, "databricks-access:index:Other", GroupMember, "group-data-scientists-member-user-bob@contoso.com");
+        _h.With("state.json", State(Bob, elsewhere, Oncall, Alice))
+            .With("destroy-preview.json", Digest(Stack, [Step("delete", Member(Oncall), null)]))
+            .With("state-after.json", State(Bob, elsewhere, Alice));
+
+        var run = _h.Run("revoke-expired.sh", StackName, Plan(BothExpired));
+
+        Assert.Equal(1, run.Code);
+        Assert.Equal([Oncall], Assert.Single(run.Calls, c => c.Is("destroy") && c.Words.Contains("--yes")).Targets);
+        Assert.Contains("Revoked 1 membership(s); confirmed absent from the state.", run.Summary, StringComparison.Ordinal);
+        Assert.Contains("1 expired membership(s) match more than one resource in the state (not revoked; the clear ones above were handled first)", run.Summary, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -12,7 +12,7 @@ namespace DatabricksAccess.Delivery.Tests;
 public sealed class RotationScriptTests : IDisposable
 {
     private const string Stack = "prod";
-    private const string StackName = "contoso/prod";
+    private const string StackName = "contoso/databricks-access/prod";
     private const string Now = "2026-11-25T12:07:00Z";
 
     private static readonly string OAuthA = Urn(Stack, SpComponent, OAuthSecret, "sp-akto-connector-oauth-secret-a");
@@ -22,7 +22,7 @@ public sealed class RotationScriptTests : IDisposable
     private static readonly string Store = Urn(Stack, ScopeComponent, Secret, "scope-app-secrets-secret-ci-token");
     private static readonly string App = Urn(Stack, "databricks-access:index:ManagedIdentityWebApp", WebApp, "webapp-notebook-runner-site");
 
-    private readonly ScriptHarness _h = new();
+    private readonly ScriptHarness _h = new(StackName);
 
     public void Dispose() => _h.Dispose();
 

@@ -4,54 +4,36 @@ using System.Text;
 namespace DatabricksAccess.Delivery.Tests;
 
 /// <summary>
-/// Runs one of the scheduled jobs' scripts (.github/scripts) for real, with bash and jq as on the runner, and a
-/// fake <c>pulumi</c> on the PATH that answers from files and records every call (with the
-/// DATABRICKS_ACCESS_RUN it saw). After a <c>destroy</c> or <c>up</c> it answers exports from state-after.json.
+/// Runs one of the scheduled jobs' scripts (.github/scripts) for real, with bash and jq as on the runner, in a folder
+/// laid out like the runner's workspace after the job's checkouts: <c>deployed/</c> holds the deployed commit's
+/// Pulumi.yaml and .github/scripts, and the script runs from there as the workflow step does. The <c>pulumi</c> on
+/// the PATH is <see cref="FakePulumi"/> (fake-pulumi.sh, the Pulumi CLI v3.258.0's behaviour), knowing one stack; it
+/// records every call with the DATABRICKS_ACCESS_RUN it saw and its working directory. After a <c>destroy</c> or
+/// <c>up</c> it answers exports from state-after.json.
 /// </summary>
 internal sealed class ScriptHarness : IDisposable
 {
-    private const string FakePulumi = """
-        #!/usr/bin/env bash
-        set -euo pipefail
-        d="$FAKE_DIR"
-        printf '%s\t%s\n' "${DATABRICKS_ACCESS_RUN:-}" "$*" >> "$d/calls.log"
-        answer() { if [ -f "$d/$1" ]; then cat "$d/$1"; fi; }
-        code() { if [ -f "$d/$1" ]; then cat "$d/$1"; else echo 0; fi; }
-        case "$1" in
-          stack)
-            case "$2" in
-              export)
-                file=""
-                while [ $# -gt 0 ]; do if [ "$1" = --file ]; then file=$2; fi; shift; done
-                if [ -f "$d/applied" ] && [ -f "$d/state-after.json" ]; then cp "$d/state-after.json" "$file"; else cp "$d/state.json" "$file"; fi ;;
-              output) answer outputs.json; exit "$(code outputs.exit)" ;;
-              *) echo "fake pulumi: unexpected $*" >&2; exit 99 ;;
-            esac ;;
-          destroy)
-            if [[ " $* " == *" --preview-only "* ]]; then answer destroy-preview.json; exit "$(code destroy-preview.exit)"; fi
-            touch "$d/applied"; exit "$(code destroy.exit)" ;;
-          preview)
-            if [[ " $* " == *" --target "* ]]; then answer targeted.json; exit "$(code targeted.exit)"; fi
-            if [[ " $* " == *" --refresh "* ]]; then answer refresh.json; exit "$(code refresh.exit)"; fi
-            answer preview.json; exit "$(code preview.exit)" ;;
-          up) touch "$d/applied"; exit "$(code up.exit)" ;;
-          *) echo "fake pulumi: unexpected $*" >&2; exit 99 ;;
-        esac
-        """;
-
     private readonly string _dir = Directory.CreateTempSubdirectory("dbx-access-script-").FullName;
 
-    public ScriptHarness()
+    /// <param name="stack">The one stack the fake Pulumi Cloud holds, fully qualified.</param>
+    public ScriptHarness(string stack = "contoso/databricks-access/prod")
     {
-        Directory.CreateDirectory(Path.Combine(_dir, "bin"));
         Directory.CreateDirectory(Path.Combine(_dir, "fake"));
         Directory.CreateDirectory(Path.Combine(_dir, "work"));
-        var pulumi = Path.Combine(_dir, "bin", "pulumi");
-        File.WriteAllText(pulumi, FakePulumi.Replace("\r\n", "\n", StringComparison.Ordinal) + "\n");
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(pulumi, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        FakePulumi.Install(Path.Combine(_dir, "bin"));
+        File.WriteAllText(Path.Combine(_dir, "fake", "stack"), stack);
+        FakePulumi.Checkout(Path.Combine(_dir, "workspace", "deployed"));
+    }
+
+    /// <summary>The deployed commit's checkout, where the scripts run.</summary>
+    public string Deployed => Path.Combine(_dir, "workspace", "deployed");
+
+    /// <summary>Sets a stack tag in the fake Pulumi Cloud.</summary>
+    public ScriptHarness Tag(string name, string value)
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "fake", "tags"));
+        File.WriteAllText(Path.Combine(_dir, "fake", "tags", name), value);
+        return this;
     }
 
     public string Dir => _dir;
@@ -71,19 +53,22 @@ internal sealed class ScriptHarness : IDisposable
     }
 
     /// <summary>Runs a script; each run starts with no recorded calls, outputs or summary, and nothing applied.</summary>
-    public Result Run(string script, params string[] args)
+    public Result Run(string script, params string[] args) => Run(script, new Dictionary<string, string>(), args);
+
+    public Result Run(string script, IDictionary<string, string> env, params string[] args)
     {
         foreach (var stale in new[] { "fake/calls.log", "fake/applied", "output.txt", "summary.md" })
         {
             File.Delete(Path.Combine(_dir, stale));
         }
 
-        var info = new ProcessStartInfo("bash", [Repo.PathOf($".github/scripts/{script}"), .. args])
+        // As the workflow step runs it: `bash .github/scripts/<script>` in the deployed checkout.
+        var info = new ProcessStartInfo("bash", [$".github/scripts/{script}", .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = _dir,
+            WorkingDirectory = Deployed,
         };
         info.Environment["PATH"] = Path.Combine(_dir, "bin") + ":" + Environment.GetEnvironmentVariable("PATH");
         info.Environment["FAKE_DIR"] = Path.Combine(_dir, "fake");
@@ -92,14 +77,19 @@ internal sealed class ScriptHarness : IDisposable
         info.Environment["GITHUB_OUTPUT"] = Path.Combine(_dir, "output.txt");
         info.Environment.Remove("REPORT_FILE");
         info.Environment.Remove("DATABRICKS_ACCESS_RUN");
+        info.Environment["LOCK_POLL_SECONDS"] = "0";
+        foreach (var (k, v) in env)
+        {
+            info.Environment[k] = v;
+        }
         using var process = Process.Start(info) ?? throw new InvalidOperationException("bash did not start");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEnd();
         process.WaitForExit();
         var calls = ReadOrEmpty(Path.Combine(_dir, "fake", "calls.log"))
             .Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => l.Split('\t', 2))
-            .Select(p => new Call(p[0], p[1]))
+            .Select(l => l.Split('\t', 3))
+            .Select(p => new Call(p[0], p[1], p[2]))
             .ToList();
         var outputs = ReadOrEmpty(Path.Combine(_dir, "output.txt"))
             .Split('\n', StringSplitOptions.RemoveEmptyEntries)
@@ -112,7 +102,7 @@ internal sealed class ScriptHarness : IDisposable
 
     private static string ReadOrEmpty(string path) => File.Exists(path) ? File.ReadAllText(path, Encoding.UTF8) : string.Empty;
 
-    internal sealed record Call(string RunMode, string Args)
+    internal sealed record Call(string RunMode, string Args, string Cwd)
     {
         public string[] Words => Args.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 

@@ -31,7 +31,12 @@ internal sealed class StepHarness : IDisposable
         const github = {
           rest: {
             issues,
-            repos: { getBranch: api('repos.getBranch', s.branch), compareCommits: api('repos.compareCommits', s.compare) },
+            repos: {
+              getBranch: api('repos.getBranch', s.branch),
+              compareCommits: api('repos.compareCommits', s.compare),
+              listDeployments: api('repos.listDeployments', s.deployments || []),
+              listDeploymentStatuses: async (args) => { calls.push({ name: 'repos.listDeploymentStatuses', args }); return { data: (s.statuses || {})[String(args.deployment_id)] || [] }; },
+            },
           },
           paginate: async (fn, args) => {
             const which = fn === issues.listComments ? 'comments' : fn === issues.listForRepo ? 'issues' : 'other';
@@ -39,7 +44,8 @@ internal sealed class StepHarness : IDisposable
             return (which === 'comments' ? s.comments : s.issues) || [];
           },
         };
-        const core = { failed: null, setFailed(m) { this.failed = String(m); }, info() {}, warning() {}, debug() {} };
+        const outputs = {};
+        const core = { failed: null, setFailed(m) { this.failed = String(m); }, setOutput(k, v) { outputs[k] = String(v); }, info() {}, warning() {}, debug() {} };
         const context = {
           repo: { owner: 'contoso', repo: 'databricks-access' },
           sha: s.sha || '0000000000000000000000000000000000000000',
@@ -49,8 +55,8 @@ internal sealed class StepHarness : IDisposable
         };
         const AsyncFunction = Object.getPrototypeOf(async function () {}).constructor;
         new AsyncFunction('require', 'github', 'context', 'core', script)(require, github, context, core)
-          .then(() => console.log(JSON.stringify({ calls, failed: core.failed })))
-          .catch((e) => { console.log(JSON.stringify({ calls, failed: core.failed, threw: String(e && e.stack || e) })); });
+          .then(() => console.log(JSON.stringify({ calls, outputs, failed: core.failed })))
+          .catch((e) => { console.log(JSON.stringify({ calls, outputs, failed: core.failed, threw: String(e && e.stack || e) })); });
         """;
 
     private readonly string _dir = Directory.CreateTempSubdirectory("dbx-access-step-").FullName;
@@ -59,7 +65,34 @@ internal sealed class StepHarness : IDisposable
     {
         Directory.CreateDirectory(Path.Combine(_dir, "bin"));
         Directory.CreateDirectory(Path.Combine(_dir, "work"));
+        Directory.CreateDirectory(Path.Combine(_dir, "fake"));
     }
+
+    /// <summary>
+    /// The stand-in Pulumi CLI (fake-pulumi.sh) on the PATH, with one stack in its Pulumi Cloud and these tags.
+    /// </summary>
+    public StepHarness Pulumi(string stack, params (string Name, string Value)[] tags)
+    {
+        FakePulumi.Install(Path.Combine(_dir, "bin"));
+        File.WriteAllText(Path.Combine(_dir, "fake", "stack"), stack);
+        Directory.CreateDirectory(Path.Combine(_dir, "fake", "tags"));
+        foreach (var (name, value) in tags)
+        {
+            File.WriteAllText(Path.Combine(_dir, "fake", "tags", name), value);
+        }
+
+        return this;
+    }
+
+    /// <summary>A stack tag as the stand-in's Pulumi Cloud holds it, or null.</summary>
+    public string? TagValue(string name) =>
+        File.Exists(Path.Combine(_dir, "fake", "tags", name)) ? File.ReadAllText(Path.Combine(_dir, "fake", "tags", name)) : null;
+
+    /// <summary>The stand-in's recorded calls: args and working directory.</summary>
+    public IReadOnlyList<(string Args, string Cwd)> PulumiCalls() =>
+        File.Exists(Path.Combine(_dir, "fake", "calls.log"))
+            ? File.ReadAllLines(Path.Combine(_dir, "fake", "calls.log")).Select(l => l.Split('\t')).Select(p => (p[1], p[2])).ToList()
+            : [];
 
     public string Dir => _dir;
 
@@ -84,22 +117,41 @@ internal sealed class StepHarness : IDisposable
         return path;
     }
 
-    /// <summary>Runs a step's shell with the job's and the step's env (plus <paramref name="env"/>), in work/.</summary>
-    public (int Code, string Out, string Err, IReadOnlyDictionary<string, string> Outputs, string Summary) RunShell(Job job, Step step, IDictionary<string, string>? env = null)
+    /// <summary>The runner's workspace ($GITHUB_WORKSPACE): the job's checkouts go below it.</summary>
+    public string Workspace => Path.Combine(_dir, "work");
+
+    /// <summary>The repository variable PULUMI_ORG, as <c>${{ vars.PULUMI_ORG }}</c> expands in the tests.</summary>
+    public const string Org = "contoso";
+
+    /// <summary>
+    /// Runs a step's shell as the runner does (<c>bash --noprofile --norc -eo pipefail {0}</c>) with the job's and
+    /// the step's env (plus <paramref name="env"/>), in the step's working-directory below <see cref="Workspace"/>
+    /// (GITHUB_WORKSPACE). <c>${{ vars.PULUMI_ORG }}</c> and <c>${{ matrix.stack }}</c> in env values are expanded
+    /// (<paramref name="stack"/>), as GitHub does before the step starts.
+    /// </summary>
+    public (int Code, string Out, string Err, IReadOnlyDictionary<string, string> Outputs, string Summary) RunShell(Job job, Step step, IDictionary<string, string>? env = null, string? stack = null)
     {
         var script = Path.Combine(_dir, "step.sh");
         File.WriteAllText(script, step.Run ?? throw new ArgumentException($"{step} has no run"));
+        var cwd = step.WorkingDirectory is { } wd ? Path.Combine(Workspace, wd) : Workspace;
+        Directory.CreateDirectory(cwd);
         var info = new ProcessStartInfo("bash", ["--noprofile", "--norc", "-eo", "pipefail", script])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.Combine(_dir, "work"),
+            WorkingDirectory = cwd,
         };
+        string Expand(string v) => (stack is null ? v : Repo.ExpandStack(v, stack))
+            .Replace("${{ vars.PULUMI_ORG }}", Org, StringComparison.Ordinal);
         foreach (var (k, v) in job.Env.Concat(step.Node.Map("env").Entries().Select(e => KeyValuePair.Create(e.Key, (e.Value as YamlDotNet.RepresentationModel.YamlScalarNode)?.Value ?? ""))))
         {
-            info.Environment[k] = v;
+            info.Environment[k] = Expand(v);
         }
+
+        info.Environment["GITHUB_WORKSPACE"] = Workspace;
+        info.Environment["FAKE_DIR"] = Path.Combine(_dir, "fake");
+        info.Environment["LOCK_POLL_SECONDS"] = "0";
 
         foreach (var (k, v) in env ?? new Dictionary<string, string>())
         {
@@ -148,7 +200,8 @@ internal sealed class StepHarness : IDisposable
         var result = JsonNode.Parse(stdout.Result.Trim().Split('\n')[^1])!.AsObject();
         Assert.True(result["threw"] is null, $"{step} threw: {result["threw"]}");
         var calls = result["calls"]!.AsArray().Select(c => new ApiCall((string)c!["name"]!, c["args"] as JsonObject ?? new JsonObject())).ToList();
-        return new ScriptResult(calls, (string?)result["failed"]);
+        var outputs = (result["outputs"] as JsonObject ?? new JsonObject()).ToDictionary(kv => kv.Key, kv => (string)kv.Value!, StringComparer.Ordinal);
+        return new ScriptResult(calls, (string?)result["failed"], outputs);
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -160,7 +213,7 @@ internal sealed class StepHarness : IDisposable
         public override string ToString() => $"{Name} {Args.ToJsonString(new JsonSerializerOptions { WriteIndented = false })}";
     }
 
-    internal sealed record ScriptResult(IReadOnlyList<ApiCall> Calls, string? Failed)
+    internal sealed record ScriptResult(IReadOnlyList<ApiCall> Calls, string? Failed, IReadOnlyDictionary<string, string> Outputs)
     {
         public IEnumerable<ApiCall> Named(string name) => Calls.Where(c => c.Name == name);
     }

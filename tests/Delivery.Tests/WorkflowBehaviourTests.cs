@@ -19,8 +19,8 @@ public class WorkflowBehaviourTests
         Assert.True(plan >= 0 && plan < revoke && revoke < rotate, "plan, then revoke, then rotate");
 
         Assert.Contains("dotnet run --no-build -c Release --project infra/Cli -- plan --stack \"$STACK\" --format json > \"$WORK_DIR/plan.json\"", steps[plan].Run, StringComparison.Ordinal);
-        Assert.Equal("bash \"$GITHUB_WORKSPACE/ci/.github/scripts/revoke-expired.sh\" \"$STACK_NAME\" \"$WORK_DIR/plan.json\"", steps[revoke].Run?.Trim());
-        Assert.Equal("bash \"$GITHUB_WORKSPACE/ci/.github/scripts/rotate-due.sh\" \"$STACK_NAME\" \"$WORK_DIR/plan.json\"", steps[rotate].Run?.Trim());
+        Assert.Equal("bash .github/scripts/revoke-expired.sh \"$STACK_NAME\" \"$WORK_DIR/plan.json\"", steps[revoke].Run?.Trim());
+        Assert.Equal("bash .github/scripts/rotate-due.sh \"$STACK_NAME\" \"$WORK_DIR/plan.json\"", steps[rotate].Run?.Trim());
         Assert.Equal("true", steps[revoke].Node.Str("continue-on-error"));
         Assert.Equal("true", steps[rotate].Node.Str("continue-on-error"));
 
@@ -143,12 +143,19 @@ public class WorkflowBehaviourTests
         Assert.Equal(Repo.Stacks, job.MatrixStacks);
         Assert.Equal("false", job.Node.Map("strategy")?.Str("fail-fast"));
         var check = Assert.Single(job.Steps, s => s.Id == "drift");
-        Assert.Equal("bash \"$GITHUB_WORKSPACE/ci/.github/scripts/drift.sh\" \"$STACK_NAME\"", check.Run?.Trim());
+        Assert.Contains("bash .github/scripts/drift.sh \"$STACK_NAME\" \"$plan\"", check.Run, StringComparison.Ordinal);
+        Assert.Equal("deployed", check.WorkingDirectory);
+        var plan = Assert.Single(job.Steps, s => s.Id == "plan");
+        Assert.Equal("true", plan.Node.Str("continue-on-error")); // without a plan, drift still runs (nothing is expected)
+        Assert.True(job.Steps.ToList().IndexOf(plan) < job.Steps.ToList().IndexOf(check));
         Assert.Equal("true", check.Node.Str("continue-on-error"));
 
         var last = job.Steps[^1];
         Assert.Contains("exit 1", last.Run ?? "", StringComparison.Ordinal);
-        Assert.Equal("${{ !cancelled() && steps.drift.outcome == 'failure' }}", last.If);
+        Assert.Equal("${{ !cancelled() && (steps.drift.outcome == 'failure' || steps.liveness.outcome == 'failure') }}", last.If);
+        var liveness = Assert.Single(job.Steps, s => s.Id == "liveness");
+        Assert.Equal("bash .github/scripts/revocation-liveness.sh \"$STACK_NAME\"", liveness.Run?.Trim());
+        Assert.Equal(("true", "deployed"), (liveness.Node.Str("continue-on-error"), liveness.WorkingDirectory));
     }
 
     [Fact]

@@ -51,10 +51,11 @@ public sealed class LiveSafetyTests
     public async Task Opt_ins_register_their_authoritative_resources_protected()
     {
         var run = await Run("prod-opt-ins");
+        var authoritative = run.Plan.BlastRadius.Where(x => x.Resource.Authority == Authority.Authoritative).ToList();
         Assert.Equal(
             ["catalog-grants-catalog-main", "group-users-entitlements", "token-usage"],
-            run.Plan.BlastRadius.Select(x => x.Resource.Name).Order(StringComparer.Ordinal));
-        foreach (var (_, r) in run.Plan.BlastRadius)
+            authoritative.Select(x => x.Resource.Name).Order(StringComparer.Ordinal));
+        foreach (var (_, r) in authoritative)
         {
             Assert.True(run.ObservedNamed(r.Name).Options.Protect, r.Name);
         }
@@ -125,9 +126,21 @@ public sealed class LiveSafetyTests
             Assert.Equal(run.AccountProviderRef, registered.Provider);
             var appId = run.Mocks.Registered(sp).State["applicationId"];
             Assert.Equal($"accounts/0d4c6b1e-7f3a-4c2b-9e8d-5a6f7b8c9d0e/servicePrincipals/{appId}/ruleSets/default", registered.Inputs.Str("name"));
-            var rule = Assert.Single(registered.Inputs.Maps("grantRules"));
-            Assert.Equal("roles/servicePrincipal.user", rule["role"]);
-            Assert.Equal([$"servicePrincipals/{ProdDeployer}"], ((ImmutableArray<object?>)rule["principals"]!).Cast<string>());
+            // The whole rule set is PUT (permissions/resource_access_control_rule_set.go:109-128 at v1.128.0): the creator's
+            // default servicePrincipal.manager is declared, or the create would remove it.
+            var rules = registered.Inputs.Maps("grantRules");
+            Assert.Equal(["roles/servicePrincipal.manager", "roles/servicePrincipal.user"], rules.Select(r => (string)r["role"]!).Order(StringComparer.Ordinal));
+            Assert.All(rules, rule => Assert.Equal([$"servicePrincipals/{ProdDeployer}"], ((ImmutableArray<object?>)rule["principals"]!).Cast<string>()));
+
+            // Jobs running as the principal and its tokens wait for the rule set (a dependency, not a value).
+            var consumers = run.Observed.Where(o => (o.Type == PulumiTypes.Job && ruleSet.StartsWith("webapp-", StringComparison.Ordinal))
+                || (o.Type == PulumiTypes.OboToken && o.Name.StartsWith(sp[..^3], StringComparison.Ordinal))).ToList();
+            Assert.NotEmpty(consumers);
+            foreach (var consumer in consumers)
+            {
+                var gates = await OutputUtilities.GetValueAsync(consumer.Options.DependsOn.ToOutput());
+                Assert.Contains(ruleSet, gates.Select(g => g.GetResourceName()));
+            }
         }
     }
 
@@ -140,14 +153,27 @@ public sealed class LiveSafetyTests
         var before = await StackRun.RunAsync("dev", boundary - TimeSpan.FromTicks(1));
         var after = await StackRun.RunAsync("dev", boundary);
 
+        // What replaces a slot is its keeper, the ReplacementTrigger (the policy inputs are ignored changes): only the renewed
+        // slot's keeper differs (or it is new: the slot it renews had expired and was no longer declared).
+        static async Task<Dictionary<string, string>> Keepers(StackRun run, string type)
+        {
+            var keepers = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var o in run.Observed.Where(o => o.Type == type))
+            {
+                keepers[o.Name] = (string)(await OutputUtilities.GetValueAsync(o.Options.ReplacementTrigger!.ToOutput()))!;
+            }
+
+            return keepers;
+        }
+
         static Dictionary<string, string> Inputs(StackRun run, string type) => run.Mocks.Registrations.Where(r => r.Type == type)
             .ToDictionary(r => r.Name, r => string.Join(';', r.Inputs.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}")));
-        var (a, b) = (Inputs(before, PulumiTypes.OboToken), Inputs(after, PulumiTypes.OboToken));
-        Assert.Equal(a.Keys.Order(StringComparer.Ordinal), b.Keys.Order(StringComparer.Ordinal));
-        var changed = a.Keys.Where(k => a[k] != b[k]).ToList();
+        var (a, b) = (await Keepers(before, PulumiTypes.OboToken), await Keepers(after, PulumiTypes.OboToken));
         var renewed = after.Plan.ServicePrincipals.Single(s => s.Spec.Key == "ci-deployer").Token!.Current;
+        var changed = b.Keys.Where(k => !a.TryGetValue(k, out var was) || was != b[k]).ToList();
         Assert.Equal([renewed.ResourceName], changed);
-        Assert.Contains(renewed.Keeper, b[renewed.ResourceName], StringComparison.Ordinal);
+        Assert.All(a.Keys.Where(k => k != renewed.ResourceName), k => Assert.Equal(a[k], b[k]));
+        Assert.Equal(renewed.Keeper, b[renewed.ResourceName]);
 
         // The OAuth secret rotates on its own schedule: untouched at the token's boundary.
         Assert.Equal(Inputs(before, PulumiTypes.ServicePrincipalSecret), Inputs(after, PulumiTypes.ServicePrincipalSecret));

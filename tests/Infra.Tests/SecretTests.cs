@@ -103,7 +103,7 @@ public sealed class SecretTests
         var deployer = run.Plan.ServicePrincipals.Single(s => s.Spec.Key == "ci-deployer").Token!;
         var akto = run.Plan.ServicePrincipals.Single(s => s.Spec.Key == "akto-connector").OAuthSecret!;
 
-        Assert.Equal(["sp-ci-deployer-token-a", "sp-ci-deployer-token-b"],
+        Assert.Equal(deployer.Slots.Select(s => s.ResourceName).Order(StringComparer.Ordinal),
             run.Mocks.Registrations.Where(r => r.Type == PulumiTypes.OboToken).Select(r => r.Name).Order(StringComparer.Ordinal));
         foreach (var slot in deployer.Slots)
         {
@@ -111,13 +111,18 @@ public sealed class SecretTests
             Assert.Contains(slot.Keeper, token.Inputs.Str("comment"), StringComparison.Ordinal);
             Assert.Equal((deployer.Spec.RotationDays + deployer.Spec.OverlapDays) * 86_400, Convert.ToInt32(token.Inputs["lifetimeSeconds"], System.Globalization.CultureInfo.InvariantCulture));
             Assert.Equal(run.Mocks.Registered("sp-ci-deployer-sp").State["applicationId"], token.Inputs.Str("applicationId"));
-            Assert.Equal(["comment"], run.ObservedNamed(slot.ResourceName).Options.ReplaceOnChanges);
+            // The keeper replaces the slot; the policy inputs wait for the next rotation (ignored changes).
+            Assert.Equal(slot.Keeper, await OutputUtilities.GetValueAsync(run.ObservedNamed(slot.ResourceName).Options.ReplacementTrigger!.ToOutput()));
+            Assert.Equal(["lifetimeSeconds", "comment"], run.ObservedNamed(slot.ResourceName).Options.IgnoreChanges);
 
-            // Token usage is not managed in these stacks, so a token waits for nothing of the stack's.
-            Assert.Empty(await OutputUtilities.GetValueAsync(run.ObservedNamed(slot.ResourceName).Options.DependsOn.ToOutput()));
+            // Token usage is not managed in these stacks: a token waits only for its principal's gates (assignment, rule set),
+            // as a dependency, never through a value (issue 20 item 4).
+            var gates = (await OutputUtilities.GetValueAsync(run.ObservedNamed(slot.ResourceName).Options.DependsOn.ToOutput()))
+                .Select(r => r.GetResourceName()).Order(StringComparer.Ordinal);
+            Assert.Equal(stack == "prod" ? ["sp-ci-deployer-assignment", "sp-ci-deployer-rule-set"] : (string[])[], gates);
         }
 
-        Assert.Equal(["sp-akto-connector-oauth-secret-a", "sp-akto-connector-oauth-secret-b"],
+        Assert.Equal(akto.Slots.Select(s => s.ResourceName).Order(StringComparer.Ordinal),
             run.Mocks.Registrations.Where(r => r.Type == PulumiTypes.ServicePrincipalSecret).Select(r => r.Name).Order(StringComparer.Ordinal));
         foreach (var slot in akto.Slots)
         {
@@ -143,7 +148,7 @@ public sealed class SecretTests
             ["CAN_USE group data-engineers", $"CAN_USE sp {run.Mocks.Registered("sp-ci-deployer-sp").State["applicationId"]}"],
             usage.Inputs.Maps("accessControls").Select(c => $"{c["permissionLevel"]} {(c.ContainsKey("groupName") ? "group " + c["groupName"] : "sp " + c["servicePrincipalName"])}"));
         Assert.True(run.ObservedNamed("token-usage").Options.Protect);
-        foreach (var slot in new[] { "sp-ci-deployer-token-a", "sp-ci-deployer-token-b" })
+        foreach (var slot in run.Plan.ServicePrincipals.Single(s => s.Spec.Key == "ci-deployer").Token!.Slots.Select(s => s.ResourceName))
         {
             var dependsOn = await OutputUtilities.GetValueAsync(run.ObservedNamed(slot).Options.DependsOn.ToOutput());
             Assert.Equal(["token-usage"], dependsOn.Select(r => r.GetResourceName()));

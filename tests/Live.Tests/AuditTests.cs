@@ -53,18 +53,57 @@ public sealed class AuditTests : IDisposable
         Assert.Equal(
             [
                 ("undeclared-admin", "critical", "user:eve@contoso.com", "group:admins"),
+                // Membership of analysts grants CAN_MANAGE_RUN on the job, which runs as sp:etl-runner: acting as
+                // it, WRITE on app-secrets: high.
+                ("undeclared-member", "high", "user:mallory@contoso.com", "group:analysts"),
                 ("undeclared-acl", "high", "group:contractors", "scope:app-secrets"),
                 ("undeclared-grant", "high", "user:mallory@contoso.com", "schema:main.sales"),
                 ("undeclared-job-permission", "high", "user:eve@contoso.com", "job:nightly"),
-                // Membership of analysts grants CAN_MANAGE_RUN on the job: medium.
-                ("undeclared-member", "medium", "user:mallory@contoso.com", "group:analysts"),
-                ("expired-still-present", "medium", "user:bob@contoso.com", "group:analysts"),
+                ("expired-still-present", "high", "user:bob@contoso.com", "group:analysts"),
                 ("undeclared-assignment", "low", "group:contractors", "workspace"),
             ],
             findings.Select(x => (x.Kind, x.Severity, x.Principal, x.Object)).ToList());
         Assert.Equal("membership expired at 2026-11-01T00:00:00Z and is still live", findings.Single(x => x.Kind == "expired-still-present").Detail);
         Assert.Equal("WRITE on the scope without a declaration", findings.Single(x => x.Kind == "undeclared-acl").Detail);
         Assert.Equal("CAN_MANAGE on the job without a declaration (job_id 42)", findings.Single(x => x.Kind == "undeclared-job-permission").Detail);
+    }
+
+    [Fact]
+    public void An_out_of_band_account_group_member_is_found_though_the_account_list_carries_no_members()
+    {
+        // sdk-go v0.175.0 service/iam/impl.go:159: the account group list no longer returns members; the fake's
+        // list never does, so only the GET of the group can show this member. Zed is an account user the workspace
+        // has not seen yet: named from the account Users list (attributes=id,userName), not as a SCIM id.
+        var zed = new FakeUser("u9", "zed@contoso.com", "Zed");
+        _f.Fake.AccountUsers.Add(zed);
+        _f.Analysts.Members.Add(FakeDatabricks.UserRef(zed));
+        _f.Analysts.Members.Add(FakeDatabricks.UserRef(_f.Bob)); // expired: still present
+        var (code, json, err) = _f.Audit("json");
+        Assert.Equal((1, string.Empty), (code, err));
+        Assert.Equal(
+            [
+                ("undeclared-member", "user:zed@contoso.com", "group:analysts"),
+                ("expired-still-present", "user:bob@contoso.com", "group:analysts"),
+            ],
+            Findings(json).Select(x => (x.Kind, x.Principal!, x.Object)).ToList());
+        Assert.Contains($"GET /api/2.0/accounts/{FakeDatabricks.AccountId}/scim/v2/Groups/ag1", _f.Fake.Requests);
+    }
+
+    [Fact]
+    public void Jobs_pages_follow_next_page_token_alone_when_has_more_is_absent()
+    {
+        // sdk-go v0.175.0 service/jobs/impl.go:181-186: the next page is asked for whenever next_page_token is set.
+        _f.Fake.OmitHasMore = true;
+        var acl = _f.Fake.Jobs.Single(j => j.Id == 42).Acl;
+        _f.Fake.Jobs.Add(new FakeJob(43, "Nightly", [.. acl])); // the name filter is case-insensitive: not this one
+        _f.Fake.Jobs.Add(new FakeJob(44, "nightly", [.. acl, new FakePermission("mallory@contoso.com", null, null, "CAN_VIEW")]));
+        var (code, json, _) = _f.Audit("json");
+        Assert.Equal(1, code);
+        Assert.Contains("GET /api/2.1/jobs/list?name=nightly&limit=2&page_token=page-2", _f.Fake.Requests);
+        Assert.DoesNotContain("GET /api/2.0/permissions/jobs/43", _f.Fake.Requests);
+        Assert.Equal(
+            [("undeclared-job-permission", "user:mallory@contoso.com", "job:nightly", "CAN_VIEW on the job without a declaration (job_id 44, one of 2 jobs with this name)")],
+            Findings(json).Select(x => (x.Kind, x.Principal!, x.Object, x.Detail)).ToList());
     }
 
     [Fact]
@@ -184,32 +223,43 @@ public sealed class AuditTests : IDisposable
     }
 
     [Fact]
-    public void Only_GET_is_ever_sent_with_the_bearer_token_to_exactly_the_documented_endpoints()
+    public void Only_GET_is_ever_sent_besides_the_two_token_POSTs_each_host_with_its_own_OAuth_token()
     {
         Shadow();
         Assert.Equal(1, _f.Audit().Code);
-        Assert.All(_f.Fake.Methods, m => Assert.Equal("GET", m));
-        Assert.All(_f.Fake.Server.LogEntries, e => Assert.Equal($"Bearer {Fixture.Token}", e.RequestMessage!.Headers!["Authorization"].Single()));
         var account = $"/api/2.0/accounts/{FakeDatabricks.AccountId}";
         Assert.Equal(
             [
-                // SCIM paging: 5 users in pages of 2; 2 groups and 2 service principals fill one page each (totalResults).
-                "GET /api/2.0/preview/scim/v2/Users?startIndex=1&count=2",
-                "GET /api/2.0/preview/scim/v2/Users?startIndex=3&count=2",
-                "GET /api/2.0/preview/scim/v2/Users?startIndex=5&count=2",
-                "GET /api/2.0/preview/scim/v2/Groups?startIndex=1&count=2",
-                "GET /api/2.0/preview/scim/v2/ServicePrincipals?startIndex=1&count=2",
-                $"GET {account}/scim/v2/Groups?startIndex=1&count=2",
-                $"GET {account}/scim/v2/ServicePrincipals?startIndex=1&count=2",
+                // OAuth M2M, one token per host, each fetched once and reused (sdk-go config/auth_m2m.go).
+                "POST /oidc/v1/token",
+                // SCIM paging with attributes=: 5 users in pages of 2; 2 groups and 2 service principals fill one page.
+                "GET /api/2.0/preview/scim/v2/Users?attributes=id,userName&startIndex=1&count=2",
+                "GET /api/2.0/preview/scim/v2/Users?attributes=id,userName&startIndex=3&count=2",
+                "GET /api/2.0/preview/scim/v2/Users?attributes=id,userName&startIndex=5&count=2",
+                "GET /api/2.0/preview/scim/v2/Groups?attributes=id,displayName&startIndex=1&count=2",
+                "GET /api/2.0/preview/scim/v2/Groups/g1", // admins: the one workspace group the stack declares
+                "GET /api/2.0/preview/scim/v2/ServicePrincipals?attributes=id,applicationId,displayName,entitlements&startIndex=1&count=2",
+                $"POST /oidc/accounts/{FakeDatabricks.AccountId}/v1/token",
+                $"GET {account}/scim/v2/Users?attributes=id,userName&startIndex=1&count=2",
+                $"GET {account}/scim/v2/Users?attributes=id,userName&startIndex=3&count=2",
+                $"GET {account}/scim/v2/Users?attributes=id,userName&startIndex=5&count=2",
+                $"GET {account}/scim/v2/Groups?attributes=id,displayName&startIndex=1&count=2",
+                $"GET {account}/scim/v2/Groups/ag1", // analysts: account group, members only from its GET
+                $"GET {account}/scim/v2/ServicePrincipals?attributes=id,applicationId,displayName,roles&startIndex=1&count=2",
                 $"GET {account}/workspaces/{FakeDatabricks.WorkspaceId}/permissionassignments",
                 "GET /api/2.0/secrets/scopes/list",
                 "GET /api/2.0/secrets/acls/list?scope=app-secrets",
-                // Jobs paging with page_token: 3 jobs in pages of 2.
-                "GET /api/2.1/jobs/list?limit=2",
-                "GET /api/2.1/jobs/list?limit=2&page_token=page-2",
+                "GET /api/2.0/secrets/acls/list?scope=someone-elses",
+                // Each declared job by name (exact match kept client-side), paged by next_page_token alone.
+                "GET /api/2.1/jobs/list?name=nightly&limit=2",
                 "GET /api/2.0/permissions/jobs/42",
                 "GET /api/2.1/unity-catalog/permissions/schema/main.sales",
             ],
             _f.Fake.Requests);
+        var entries = _f.Fake.Server.LogEntries.Select(e => e.RequestMessage!).ToList();
+        Assert.All(entries.Where(e => e.Method != "GET"), e => Assert.StartsWith("/oidc/", e.Path, StringComparison.Ordinal));
+        Assert.All(entries.Where(e => e.Method == "GET"), e => Assert.Equal(
+            e.Path.StartsWith(account, StringComparison.Ordinal) ? "Bearer account-oauth-2" : "Bearer workspace-oauth-1",
+            e.Headers!["Authorization"].Single()));
     }
 }

@@ -149,12 +149,12 @@ public sealed class ComparisonTests
     }
 
     [Fact]
-    public void Metastore_grants_are_noted_as_not_audited()
+    public void Metastore_grants_without_a_metastore_assignment_are_noted_as_not_audited()
     {
         var d = Declare(securables: [new DeclaredSecurable("metastore", "", [new DeclaredPrivileges("group:ops", ["CREATE_CATALOG"])])]);
         var report = Comparison.Compare(d, Live());
         Assert.Empty(report.Findings);
-        Assert.Equal(["metastore grants are not audited: the stack names no metastore id to read them by"], report.Notes);
+        Assert.Equal(["metastore grants are not audited: the workspace has no current metastore assignment"], report.Notes);
     }
 
     [Fact]

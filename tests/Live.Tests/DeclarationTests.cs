@@ -23,8 +23,8 @@ public sealed class DeclarationTests
         Assert.Equal((true, Severity.Critical), (groups["group:admins"].ReportUndeclaredMembers, groups["group:admins"].MemberSeverity));
         // At this instant oncall@'s admin membership has expired (2026-11-23): it is no longer declared.
         Assert.Equal(["user:platform-lead@contoso.com"], groups["group:admins"].Members);
-        // data-scientists: READ on app-secrets, CAN_MANAGE_RUN on nightly-etl.
-        Assert.Equal((true, Severity.Medium), (groups["group:data-scientists"].ReportUndeclaredMembers, groups["group:data-scientists"].MemberSeverity));
+        // data-scientists: READ on app-secrets, which stores sp:ci-deployer's token: acting as it, WRITE there.
+        Assert.Equal((true, Severity.High), (groups["group:data-scientists"].ReportUndeclaredMembers, groups["group:data-scientists"].MemberSeverity));
         // data-engineers: CAN_VIEW, and through data-scientists CAN_MANAGE_RUN.
         Assert.Equal(Severity.Medium, groups["group:data-engineers"].MemberSeverity);
         // notebook-runners grants nothing but workspace entitlements of its own (none): low; the web app is its member.

@@ -1,37 +1,48 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using WireMock;
-using WireMock.Matchers;
-using WireMock.Types;
-using WireMock.Util;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
 using WireMock.Server;
+using WireMock.Types;
+using WireMock.Util;
 
 namespace DatabricksAccess.Live.Tests;
 
-public sealed record FakeUser(string Id, string UserName, string? DisplayName = null);
+public sealed record FakeUser(string Id, string UserName, string? DisplayName = null)
+{
+    /// <summary>Workspace entitlements (Go SDK service/iam/model.go:2373 User.entitlements).</summary>
+    public List<string> Entitlements { get; init; } = [];
+}
 
 /// <summary>A SCIM member reference: <paramref name="Kind"/> is Users, Groups or ServicePrincipals.</summary>
 public sealed record FakeMember(string Kind, string Id, string Display);
 
 public sealed record FakeGroup(string Id, string DisplayName, List<FakeMember> Members)
 {
-    /// <summary>Set for a group synced from Entra ID (databricks-sdk-go v0.175.0 service/iam/model.go:838 Group.ExternalId).</summary>
-    public string? ExternalId { get; init; }
-
-    /// <summary>SCIM entitlement values (service/iam/model.go:836 Group.Entitlements, ComplexValue.value).</summary>
+    /// <summary>Workspace entitlements (Go SDK service/iam/model.go:829 Group.entitlements).</summary>
     public List<string> Entitlements { get; init; } = [];
+
+    /// <summary>Account roles (Go SDK service/iam/model.go:55 AccountGroup.roles: <c>account_admin</c>).</summary>
+    public List<string> Roles { get; init; } = [];
+
+    /// <summary>Set for a group synced from Entra ID (Go SDK service/iam/model.go:838 Group.ExternalId).</summary>
+    public string? ExternalId { get; init; }
 }
+
+/// <summary>A Key Vault-backed scope's vault (Go SDK service/workspace/model.go:67 AzureKeyVaultSecretScopeMetadata).</summary>
+public sealed record FakeKeyVault(string ResourceId, string DnsName);
 
 public sealed record FakeSp(string Id, string ApplicationId, string DisplayName)
 {
-    /// <summary>service/iam/model.go:2045 ServicePrincipal.Entitlements.</summary>
+    /// <summary>Workspace entitlements (Go SDK service/iam/model.go:2045 ServicePrincipal.entitlements).</summary>
     public List<string> Entitlements { get; init; } = [];
-}
 
-/// <summary>A secret scope's backend: Azure Key Vault metadata when Key Vault-backed (service/workspace/model.go:67, :1337).</summary>
-public sealed record FakeKeyVault(string ResourceId, string DnsName);
+    /// <summary>Account roles (Go SDK service/iam/model.go:82 AccountServicePrincipal.roles).</summary>
+    public List<string> Roles { get; init; } = [];
+}
 
 public sealed record FakeAcl(string Principal, string Permission);
 
@@ -40,27 +51,41 @@ public sealed record FakePermission(string? User, string? Group, string? Sp, str
 
 public sealed record FakeJob(long Id, string Name, List<FakePermission> Acl);
 
-public sealed record FakeGrant(string Principal, string[] Privileges);
+/// <summary>A Unity Catalog privilege assignment; a deleted principal has an empty name and a principal id.</summary>
+public sealed record FakeGrant(string Principal, string[] Privileges, string? PrincipalId = null);
 
 public sealed record FakeAssignment(long PrincipalId, string? User, string? Group, string? Sp, string DisplayName, string[] Permissions);
 
+/// <summary>Go SDK service/settings/model.go:4943 TokenInfo (times in epoch milliseconds; expiry -1: none).</summary>
+public sealed record FakeToken(string TokenId, string CreatedBy, long OwnerId, long Creation, long Expiry, string Comment);
+
 /// <summary>
-/// A Databricks workspace and account on a loopback WireMock server, answering GETs of the endpoints the audit reads
-/// with bodies in the shapes of the Databricks REST API reference (SCIM ListResponse with <c>Resources</c>,
-/// <c>totalResults</c>, <c>startIndex</c>, <c>itemsPerPage</c>; jobs list with <c>has_more</c> and
-/// <c>next_page_token</c>; permissions <c>access_control_list</c>; ...). Paging follows the request's own
-/// <c>startIndex</c>/<c>count</c> and <c>limit</c>/<c>page_token</c>. Anything else is a 404 (WireMock's default).
-/// Tests change the state, then <see cref="Publish"/>; <see cref="Override"/> answers one path differently.
+/// A Databricks workspace and account on one loopback WireMock server (account API under
+/// <c>/api/2.0/accounts/{id}</c> and <c>/oidc/accounts/{id}</c>, the rest is the workspace), answering as the real API
+/// does per databricks-sdk-go v0.175.0: each route below names the SDK file and line its path and body follow.
+/// One router answers every request from the current state (so tests change the state and the next call sees it);
+/// <see cref="Override"/> answers one path differently ahead of it. Bearer tokens are checked per host: a workspace
+/// token (a PAT or a workspace OAuth token) is refused by the account API, and an account OAuth token by the
+/// workspace, with 401 in the Databricks error shape (apierr/errors.go:183).
 /// </summary>
 public sealed class FakeDatabricks : IDisposable
 {
     public const string AccountId = "0d4c6b1e-7f3a-4c2b-9e8d-5a6f7b8c9d0e";
     public const string WorkspaceId = "123";
+    public const string Pat = "test-token";
+    public const string ClientId = "audit-client-id";
+    public const string ClientSecret = "audit-client-secret";
     private const int FixturePriority = 100;
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+    private readonly object _gate = new();
+    private readonly HashSet<string> _workspaceTokens = new(StringComparer.Ordinal) { Pat };
+    private readonly HashSet<string> _accountTokens = new(StringComparer.Ordinal);
 
     public FakeDatabricks()
     {
         Server = WireMockServer.Start();
+        Publish();
     }
 
     public WireMockServer Server { get; }
@@ -72,6 +97,8 @@ public sealed class FakeDatabricks : IDisposable
     public List<FakeGroup> Groups { get; } = [];
 
     public List<FakeSp> Sps { get; } = [];
+
+    public List<FakeUser> AccountUsers { get; } = [];
 
     public List<FakeGroup> AccountGroups { get; } = [];
 
@@ -91,14 +118,30 @@ public sealed class FakeDatabricks : IDisposable
 
     public List<FakePermission>? TokenAcl { get; set; }
 
+    public List<FakeToken> Tokens { get; } = [];
+
+    public string? MetastoreId { get; set; }
+
     /// <summary>Keyed by "securable_type/full_name".</summary>
     public Dictionary<string, List<FakeGrant>> Grants { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>A Microsoft Entra token for Azure Databricks: accepted by both hosts.</summary>
+    public string? EntraToken { get; set; }
+
+    /// <summary>OAuth tokens issued, as "workspace" or "account", in order.</summary>
+    public List<string> Issued { get; } = [];
+
+    public int TokenLifetimeSeconds { get; set; } = 3600;
+
+    /// <summary>Leave <c>has_more</c> out even when another page follows (omitempty, model.go:2977): only
+    /// <c>next_page_token</c> tells.</summary>
+    public bool OmitHasMore { get; set; }
 
     public void Dispose() => Server.Dispose();
 
     /// <summary>The requests received, as "METHOD path?query".</summary>
     public IReadOnlyList<string> Requests =>
-        Server.LogEntries.Select(e => $"{e.RequestMessage!.Method} {e.RequestMessage!.Path}{(string.IsNullOrEmpty(e.RequestMessage!.RawQuery) ? "" : "?" + e.RequestMessage!.RawQuery.TrimStart('?'))}").ToList();
+        Server.LogEntries.OrderBy(e => e.RequestMessage!.DateTime).Select(e => $"{e.RequestMessage!.Method} {e.RequestMessage!.Path}{(string.IsNullOrEmpty(e.RequestMessage!.RawQuery) ? "" : "?" + e.RequestMessage!.RawQuery.TrimStart('?'))}").ToList();
 
     public IReadOnlyList<string> Methods => Server.LogEntries.Select(e => e.RequestMessage!.Method).ToList();
 
@@ -108,155 +151,335 @@ public sealed class FakeDatabricks : IDisposable
 
     public static FakeMember GroupRef(FakeGroup g) => new("Groups", g.Id, g.DisplayName);
 
-    /// <summary>Registers every endpoint from the current state (replacing an earlier publication).</summary>
+    /// <summary>Drops every <see cref="Override"/>: the router alone answers, from the state at each request.</summary>
     public void Publish()
     {
         Server.ResetMappings();
-        Scim("/api/2.0/preview/scim/v2/Users", () => Users.Select(u => new Dictionary<string, object?>
+        Server.Given(Request.Create().UsingAnyMethod()).AtPriority(FixturePriority)
+            .RespondWith(Response.Create().WithCallback(Route));
+    }
+
+    /// <summary>Answers GET <paramref name="path"/> with <paramref name="response"/> ahead of the router.</summary>
+    public void Override(string path, Func<IResponseBuilder, IResponseBuilder> response, int priority = 1) =>
+        Server.Given(Request.Create().WithPath(path).UsingGet()).AtPriority(priority).RespondWith(response(Response.Create()));
+
+    /// <summary>A query parameter (WireMock splits values at commas: they are joined back).</summary>
+    public static string? Param(IRequestMessage request, string name) =>
+        request.GetParameter(name) is { Count: > 0 } values ? string.Join(",", values) : null;
+
+    private ResponseMessage Route(IRequestMessage req)
+    {
+        lock (_gate)
+        {
+            var path = req.Path;
+            var account = $"/api/2.0/accounts/{AccountId}";
+            if (req.Method == "POST")
+            {
+                // sdk-go v0.175.0 credentials/u2m/endpoint_supplier.go:61 (account: {host}/oidc/accounts/{id}/v1/token)
+                // and credentials/u2m/discovery_token_source.go:46 (workspace: {host}/oidc/v1/token); config/auth_m2m.go:37-43.
+                return path == "/oidc/v1/token" ? IssueToken(req, "workspace", _workspaceTokens)
+                    : path == $"/oidc/accounts/{AccountId}/v1/token" ? IssueToken(req, "account", _accountTokens)
+                    : Error(404, "ENDPOINT_NOT_FOUND", $"No API found for 'POST {path}'");
+            }
+
+            if (req.Method != "GET")
+            {
+                return Error(405, "METHOD_NOT_ALLOWED", $"{req.Method} is not allowed");
+            }
+
+            var isAccount = path.StartsWith("/api/2.0/accounts/", StringComparison.Ordinal);
+            var bearer = req.Headers?.TryGetValue("Authorization", out var h) == true ? h.FirstOrDefault() ?? string.Empty : string.Empty;
+            var token = bearer.StartsWith("Bearer ", StringComparison.Ordinal) ? bearer[7..] : string.Empty;
+            if (!(token == EntraToken && EntraToken is not null) && !(isAccount ? _accountTokens : _workspaceTokens).Contains(token))
+            {
+                // apierr/error_mapping.go:34 (401 -> ErrUnauthenticated), body shape apierr/errors.go:183. The
+                // account API knows no personal access token: a workspace token is as unknown to it as any.
+                return Error(401, "UNAUTHENTICATED", isAccount ? "Invalid authentication credentials for the account API" : "Invalid access token.");
+            }
+
+            if (path == "/api/2.0/preview/scim/v2/Users")
+            {
+                return Scim(req, Users.Select(u => UserJson(u, account: false)));
+            }
+
+            if (path == $"{account}/scim/v2/Users")
+            {
+                return Scim(req, AccountUsers.Select(u => UserJson(u, account: true)));
+            }
+
+            if (path == "/api/2.0/preview/scim/v2/Groups")
+            {
+                return Scim(req, Groups.Select(g => GroupJson(g, account: false, members: true)));
+            }
+
+            if (path == $"{account}/scim/v2/Groups")
+            {
+                // service/iam/impl.go:159: "As of 08/22/2025, this endpoint will no longer return members".
+                return Scim(req, AccountGroups.Select(g => GroupJson(g, account: true, members: false)));
+            }
+
+            if (Match(path, @"^/api/2\.0/preview/scim/v2/Groups/([^/]+)$") is { } wsId)
+            {
+                // service/iam/impl.go:497 groupsV2Impl.Get -> model.go:829 Group.
+                return Groups.FirstOrDefault(g => g.Id == wsId) is { } g ? Ok(GroupJson(g, account: false, members: true)) : ScimError(404, $"Group with id {wsId} not found.");
+            }
+
+            if (Match(path, $@"^{Regex.Escape(account)}/scim/v2/Groups/([^/]+)$") is { } accId)
+            {
+                // service/iam/impl.go:147 accountGroupsV2Impl.Get -> model.go:55 AccountGroup (members, roles).
+                return AccountGroups.FirstOrDefault(g => g.Id == accId) is { } g ? Ok(GroupJson(g, account: true, members: true)) : ScimError(404, $"Group with id {accId} not found.");
+            }
+
+            if (path == "/api/2.0/preview/scim/v2/ServicePrincipals")
+            {
+                return Scim(req, Sps.Select(s => SpJson(s, account: false)));
+            }
+
+            if (path == $"{account}/scim/v2/ServicePrincipals")
+            {
+                return Scim(req, AccountSps.Select(s => SpJson(s, account: true)));
+            }
+
+            if (path == $"{account}/workspaces/{WorkspaceId}/permissionassignments")
+            {
+                // sdk-go v0.175.0 service/iam/impl.go:1033 (path), model.go:1760 PermissionAssignments, :1741 PermissionAssignment, :1895 PrincipalOutput.
+                return Ok(new
+                {
+                    permission_assignments = Assignments.Select(a => new
+                    {
+                        principal = new { principal_id = a.PrincipalId, user_name = a.User, group_name = a.Group, service_principal_name = a.Sp, display_name = a.DisplayName },
+                        permissions = a.Permissions,
+                    }),
+                });
+            }
+
+            if (path == "/api/2.0/secrets/scopes/list")
+            {
+                // sdk-go v0.175.0 service/workspace/impl.go:490, model.go:917 ListScopesResponse, :1337 SecretScope.
+                return Ok(new
+                {
+                    scopes = Scopes.Keys.Select(n => KeyVaultScopes.TryGetValue(n, out var kv)
+                        ? (object)new { name = n, backend_type = "AZURE_KEYVAULT", keyvault_metadata = new { resource_id = kv.ResourceId, dns_name = kv.DnsName } }
+                        : new { name = n, backend_type = "DATABRICKS" }),
+                });
+            }
+
+            if (path == "/api/2.0/secrets/list")
+            {
+                // sdk-go v0.175.0 service/workspace/impl.go:559, model.go:935 ListSecretsResponse, :1317 SecretMetadata
+                // (key, last_updated_timestamp; never a value); a scope that is gone: 404.
+                var scope = Param(req, "scope") ?? string.Empty;
+                return Scopes.ContainsKey(scope)
+                    ? Ok(new { secrets = Secrets.GetValueOrDefault(scope, []).Select(k => new { key = k, last_updated_timestamp = 1700000000000 }) })
+                    : Error(404, "RESOURCE_DOES_NOT_EXIST", $"Scope {scope} does not exist!");
+            }
+
+            if (path == "/api/2.0/secrets/acls/list")
+            {
+                // sdk-go v0.175.0 service/workspace/impl.go:430, model.go:835 ListAclsResponse, :13 AclItem; a scope that is gone: 404.
+                var scope = Param(req, "scope") ?? string.Empty;
+                return Scopes.TryGetValue(scope, out var acls)
+                    ? Ok(new { items = acls.Select(a => new { principal = a.Principal, permission = a.Permission }) })
+                    : Error(404, "RESOURCE_DOES_NOT_EXIST", $"Scope {scope} does not exist!");
+            }
+
+            if (path == "/api/2.1/jobs/list")
+            {
+                return JobsList(req);
+            }
+
+            if (Match(path, @"^/api/2\.0/permissions/jobs/(\d+)$") is { } jobId)
+            {
+                // sdk-go v0.175.0 service/iam/impl.go:644 (path), model.go:1386 ObjectPermissions (object_id, object_type, access_control_list).
+                return Jobs.FirstOrDefault(j => j.Id.ToString(CultureInfo.InvariantCulture) == jobId) is { } job
+                    ? Ok(new { object_id = $"/jobs/{job.Id}", object_type = "job", access_control_list = Acl(job.Acl) })
+                    : Error(404, "RESOURCE_DOES_NOT_EXIST", $"Job {jobId} does not exist.");
+            }
+
+            if (path == "/api/2.0/permissions/authorization/tokens" && TokenAcl is { } tokenAcl)
+            {
+                return Ok(new { object_id = "authorization/tokens", object_type = "tokens", access_control_list = Acl(tokenAcl) });
+            }
+
+            if (path == "/api/2.0/token-management/tokens")
+            {
+                // service/settings/impl.go:1634 (one page), model.go:4014 ListTokensResponse, :4943 TokenInfo.
+                return Ok(new
+                {
+                    token_infos = Tokens.Select(t => new
+                    {
+                        token_id = t.TokenId,
+                        created_by_username = t.CreatedBy,
+                        created_by_id = t.OwnerId,
+                        owner_id = t.OwnerId,
+                        creation_time = t.Creation,
+                        expiry_time = t.Expiry,
+                        comment = t.Comment,
+                        workspace_id = long.Parse(WorkspaceId, CultureInfo.InvariantCulture),
+                    }),
+                });
+            }
+
+            if (path == "/api/2.1/unity-catalog/current-metastore-assignment")
+            {
+                // service/catalog/impl.go:1923, model.go:6424 MetastoreAssignment.
+                return MetastoreId is { } id
+                    ? Ok(new { metastore_id = id, workspace_id = long.Parse(WorkspaceId, CultureInfo.InvariantCulture), default_catalog_name = "main" })
+                    : Error(404, "METASTORE_DOES_NOT_EXIST", "No metastore assigned for the current workspace.");
+            }
+
+            if (Match(path, @"^/api/2\.1/unity-catalog/permissions/(.+)$") is { } securable)
+            {
+                // service/catalog/model.go:8837 PrivilegeAssignment: a deleted principal has principal "" and a principal_id.
+                return Grants.TryGetValue(Uri.UnescapeDataString(securable), out var grants)
+                    ? Ok(new
+                    {
+                        privilege_assignments = grants.Select(g => g.PrincipalId is null
+                            ? (object)new { principal = g.Principal, privileges = g.Privileges }
+                            : new { principal = g.Principal, principal_id = g.PrincipalId, privileges = g.Privileges }),
+                    })
+                    : Error(404, "RESOURCE_DOES_NOT_EXIST", $"{securable} does not exist.");
+            }
+
+            return Error(404, "ENDPOINT_NOT_FOUND", $"No API found for 'GET {path}'");
+        }
+    }
+
+    /// <summary>
+    /// The client-credentials grant (config/auth_m2m.go:37: AuthStyleInHeader = HTTP Basic client authentication,
+    /// scope from config/config.go:94 <c>all-apis</c>); an RFC 6749 5.1 token response, or 401 invalid_client.
+    /// </summary>
+    private ResponseMessage IssueToken(IRequestMessage req, string host, HashSet<string> valid)
+    {
+        var expected = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{ClientId}:{ClientSecret}"));
+        var auth = req.Headers?.TryGetValue("Authorization", out var h) == true ? h.FirstOrDefault() : null;
+        var form = System.Web.HttpUtility.ParseQueryString(req.Body ?? string.Empty);
+        if (auth != expected)
+        {
+            return Respond(401, new { error = "invalid_client", error_description = "Client authentication failed" });
+        }
+
+        if (form["grant_type"] != "client_credentials" || form["scope"] != "all-apis")
+        {
+            return Respond(400, new { error = "invalid_request", error_description = "grant_type client_credentials and scope all-apis expected" });
+        }
+
+        Issued.Add(host);
+        var token = $"{host}-oauth-{Issued.Count}";
+        valid.Add(token);
+        return Ok(new { access_token = token, token_type = "Bearer", expires_in = TokenLifetimeSeconds, scope = "all-apis" });
+    }
+
+    /// <summary>
+    /// GET /api/2.1/jobs/list (sdk-go v0.175.0 service/jobs/impl.go:202; model.go:2944 ListJobsRequest <c>name</c>: exact, case
+    /// insensitive; <c>limit</c> default 20). <c>has_more</c> and <c>next_page_token</c> are omitempty
+    /// (model.go:2977-2982): absent on the last page; the SDK pages by <c>next_page_token</c> alone (impl.go:181).
+    /// </summary>
+    private ResponseMessage JobsList(IRequestMessage req)
+    {
+        var limit = int.Parse(Param(req, "limit") ?? "20", CultureInfo.InvariantCulture);
+        var name = Param(req, "name");
+        var token = Param(req, "page_token");
+        var all = Jobs.Where(j => name is null || string.Equals(j.Name, name, StringComparison.OrdinalIgnoreCase)).ToList();
+        var start = token is null ? 0 : int.Parse(token.AsSpan(5), CultureInfo.InvariantCulture);
+        var page = all.Skip(start).Take(limit).ToList();
+        var more = start + page.Count < all.Count;
+        var body = new Dictionary<string, object>
+        {
+            ["jobs"] = page.Select(j => new { job_id = j.Id, creator_user_name = "someone@contoso.com", settings = new { name = j.Name, max_concurrent_runs = 1 }, created_time = 1700000000000 }),
+        };
+        if (more)
+        {
+            if (!OmitHasMore)
+            {
+                body["has_more"] = true;
+            }
+
+            body["next_page_token"] = $"page-{start + page.Count}";
+        }
+
+        if (page.Count == 0)
+        {
+            body.Remove("jobs"); // "Only included in the response if there are jobs to list" (model.go:2978).
+        }
+
+        return Ok(body);
+    }
+
+    private static Dictionary<string, object?> UserJson(FakeUser u, bool account)
+    {
+        // service/iam/model.go:2373 User (entitlements), :109 AccountUser (no entitlements).
+        var json = new Dictionary<string, object?>
         {
             ["id"] = u.Id,
             ["userName"] = u.UserName,
             ["displayName"] = u.DisplayName ?? u.UserName,
             ["active"] = true,
+            ["emails"] = new[] { new { value = u.UserName, type = "work", primary = true } },
             ["schemas"] = new[] { "urn:ietf:params:scim:schemas:core:2.0:User" },
-        }).ToList());
-        Scim("/api/2.0/preview/scim/v2/Groups", () => Groups.Select(g => GroupJson(g, "WorkspaceGroup")).ToList());
-        Scim("/api/2.0/preview/scim/v2/ServicePrincipals", () => Sps.Select(SpJson).ToList());
-        Scim($"/api/2.0/accounts/{AccountId}/scim/v2/Groups", () => AccountGroups.Select(g => GroupJson(g, null)).ToList());
-        Scim($"/api/2.0/accounts/{AccountId}/scim/v2/ServicePrincipals", () => AccountSps.Select(SpJson).ToList());
-
-        // One group by id, with its members (databricks-sdk-go v0.175.0 service/iam/impl.go:497 groupsV2Impl.Get,
-        // :147 accountGroupsV2Impl.Get; the account list no longer returns members, impl.go:191-195).
-        // One mapping per endpoint answering from a dictionary (an unknown id is a 404), so an estate of thousands of
-        // groups and scopes costs WireMock no linear scan of thousands of mappings per request.
-        var groupsById = Groups.ToDictionary(g => g.Id);
-        var accountGroupsById = AccountGroups.ToDictionary(g => g.Id);
-        GetOrNotFound("/api/2.0/preview/scim/v2/Groups/*", req =>
-            groupsById.TryGetValue(req.Path[(req.Path.LastIndexOf('/') + 1)..], out var g) ? Project(GroupJson(g, "WorkspaceGroup"), Param(req, "attributes")) : null);
-        GetOrNotFound($"/api/2.0/accounts/{AccountId}/scim/v2/Groups/*", req =>
-            accountGroupsById.TryGetValue(req.Path[(req.Path.LastIndexOf('/') + 1)..], out var g) ? Project(GroupJson(g, null), Param(req, "attributes")) : null);
-        // databricks-sdk-go v0.175.0 service/iam/impl.go:1033 (workspaceAssignmentImpl, permissionassignments).
-        Get($"/api/2.0/accounts/{AccountId}/workspaces/{WorkspaceId}/permissionassignments", _ => new
-        {
-            permission_assignments = Assignments.Select(a => new
-            {
-                principal = new { principal_id = a.PrincipalId, user_name = a.User, group_name = a.Group, service_principal_name = a.Sp, display_name = a.DisplayName },
-                permissions = a.Permissions,
-            }),
-        });
-
-        // service/workspace/impl.go:488 (scopes/list), model.go:1337 SecretScope with keyvault_metadata for AZURE_KEYVAULT.
-        Get("/api/2.0/secrets/scopes/list", _ => new
-        {
-            scopes = Scopes.Keys.Select(n => KeyVaultScopes.TryGetValue(n, out var kv)
-                ? (object)new { name = n, backend_type = "AZURE_KEYVAULT", keyvault_metadata = new { resource_id = kv.ResourceId, dns_name = kv.DnsName } }
-                : new { name = n, backend_type = "DATABRICKS" }),
-        });
-
-        // service/workspace/impl.go:559 (secrets/list?scope=): metadata only (model.go:1317 SecretMetadata: key,
-        // last_updated_timestamp), never a value.
-        GetOrNotFound("/api/2.0/secrets/list", req =>
-            Param(req, "scope") is { } scope && Scopes.ContainsKey(scope)
-                ? new { secrets = Secrets.GetValueOrDefault(scope, []).Select(k => new { key = k, last_updated_timestamp = 1700000000000 }) }
-                : null);
-        // service/workspace/impl.go:428 (secrets/acls/list?scope=); an unknown scope is a 404.
-        GetOrNotFound("/api/2.0/secrets/acls/list", req =>
-            Param(req, "scope") is { } scope && Scopes.TryGetValue(scope, out var acls)
-                ? new { items = acls.Select(a => new { principal = a.Principal, permission = a.Permission }) }
-                : null);
-
-        // service/jobs/impl.go:204 (jobs/list, limit + page_token; the SDK calls 2.2, the audit 2.1 with the same paging).
-        Get("/api/2.1/jobs/list", req =>
-        {
-            var limit = int.Parse(Param(req, "limit") ?? "20", CultureInfo.InvariantCulture);
-            var token = Param(req, "page_token");
-            var start = token is null ? 0 : int.Parse(token.AsSpan(5), CultureInfo.InvariantCulture);
-            var page = Jobs.Skip(start).Take(limit).ToList();
-            var more = start + page.Count < Jobs.Count;
-            return new
-            {
-                jobs = page.Select(j => new { job_id = j.Id, creator_user_name = "someone@contoso.com", settings = new { name = j.Name, max_concurrent_runs = 1 }, created_time = 1700000000000 }),
-                has_more = more,
-                next_page_token = more ? $"page-{start + page.Count}" : null,
-            };
-        });
-        // service/iam/impl.go:616 (permissions/{type}/{id}).
-        foreach (var job in Jobs)
-        {
-            Get($"/api/2.0/permissions/jobs/{job.Id}", _ => new { object_id = $"/jobs/{job.Id}", object_type = "job", access_control_list = Acl(job.Acl) });
-        }
-
-        if (TokenAcl is { } tokens)
-        {
-            Get("/api/2.0/permissions/authorization/tokens", _ => new { object_id = "authorization/tokens", object_type = "tokens", access_control_list = Acl(tokens) });
-        }
-
-        // service/catalog/impl.go:1752 (unity-catalog/permissions/{securable_type}/{full_name}).
-        foreach (var (securable, grants) in Grants)
-        {
-            Get($"/api/2.1/unity-catalog/permissions/{securable}", _ => new
-            {
-                privilege_assignments = grants.Select(g => new { principal = g.Principal, privileges = g.Privileges }),
-            });
-        }
-    }
-
-    /// <summary>Answers GET <paramref name="path"/> with <paramref name="response"/> ahead of the fixture.</summary>
-    public void Override(string path, Func<IResponseBuilder, IResponseBuilder> response, int priority = 1) =>
-        Server.Given(Request.Create().WithPath(path).UsingGet()).AtPriority(priority).RespondWith(response(Response.Create()));
-
-    public static string? Param(IRequestMessage request, string name) => request.GetParameter(name)?.FirstOrDefault();
-
-    /// <summary>
-    /// A group as SCIM returns it (service/iam/model.go:829 Group, :55 AccountGroup): externalId only when synced,
-    /// entitlements (workspace only), meta.resourceType <c>WorkspaceGroup</c> for a workspace-local group (model.go:1978).
-    /// </summary>
-    private static Dictionary<string, object?> GroupJson(FakeGroup g, string? resourceType)
-    {
-        var json = new Dictionary<string, object?>
-        {
-            ["id"] = g.Id,
-            ["displayName"] = g.DisplayName,
-            ["members"] = g.Members.Select(m => new Dictionary<string, string> { ["value"] = m.Id, ["display"] = m.Display, ["$ref"] = $"{m.Kind}/{m.Id}" }).ToList(),
-            ["schemas"] = new[] { "urn:ietf:params:scim:schemas:core:2.0:Group" },
         };
-        if (g.ExternalId is { } external)
+        if (!account && u.Entitlements.Count > 0)
         {
-            json["externalId"] = external;
-        }
-
-        if (resourceType is not null)
-        {
-            json["meta"] = new { resourceType };
-            json["entitlements"] = g.Entitlements.Select(e => new { value = e }).ToList();
+            json["entitlements"] = u.Entitlements.Select(e => new { value = e });
         }
 
         return json;
     }
 
-    private static Dictionary<string, object?> SpJson(FakeSp s) => new()
+    private static Dictionary<string, object?> GroupJson(FakeGroup g, bool account, bool members)
     {
-        ["id"] = s.Id,
-        ["applicationId"] = s.ApplicationId,
-        ["displayName"] = s.DisplayName,
-        ["active"] = true,
-        ["entitlements"] = s.Entitlements.Select(e => new { value = e }).ToList(),
-        ["schemas"] = new[] { "urn:ietf:params:scim:schemas:core:2.0:ServicePrincipal" },
-    };
-
-    /// <summary>
-    /// SCIM <c>attributes=</c>: only the attributes asked for, and <c>id</c> (service/iam/model.go:1063
-    /// ListGroupsRequest.Attributes, "comma-separated list of attributes to return in response").
-    /// </summary>
-    private static Dictionary<string, object?> Project(Dictionary<string, object?> json, string? attributes)
-    {
-        if (string.IsNullOrEmpty(attributes))
+        var json = new Dictionary<string, object?>
         {
-            return json;
+            ["id"] = g.Id,
+            ["displayName"] = g.DisplayName,
+            ["schemas"] = new[] { "urn:ietf:params:scim:schemas:core:2.0:Group" },
+            ["meta"] = new { resourceType = account ? "Group" : "WorkspaceGroup" },
+        };
+        if (g.ExternalId is { } external)
+        {
+            json["externalId"] = external; // model.go:838 Group.ExternalId, :61 AccountGroup.ExternalId
         }
 
-        var keep = attributes.Split(',', StringSplitOptions.TrimEntries).Append("id").ToHashSet(StringComparer.OrdinalIgnoreCase);
-        return json.Where(kv => keep.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
+        if (members && g.Members.Count > 0)
+        {
+            // model.go:253 ComplexValue: value (SCIM id), display, $ref.
+            json["members"] = g.Members.Select(m => new Dictionary<string, string> { ["value"] = m.Id, ["display"] = m.Display, ["$ref"] = $"{m.Kind}/{m.Id}" });
+        }
+
+        if (!account && g.Entitlements.Count > 0)
+        {
+            json["entitlements"] = g.Entitlements.Select(e => new { value = e });
+        }
+
+        if (account && g.Roles.Count > 0)
+        {
+            json["roles"] = g.Roles.Select(r => new { value = r });
+        }
+
+        return json;
+    }
+
+    private static Dictionary<string, object?> SpJson(FakeSp s, bool account)
+    {
+        var json = new Dictionary<string, object?>
+        {
+            ["id"] = s.Id,
+            ["applicationId"] = s.ApplicationId,
+            ["displayName"] = s.DisplayName,
+            ["active"] = true,
+            ["schemas"] = new[] { "urn:ietf:params:scim:schemas:core:2.0:ServicePrincipal" },
+        };
+        if (!account && s.Entitlements.Count > 0)
+        {
+            json["entitlements"] = s.Entitlements.Select(e => new { value = e });
+        }
+
+        if (account && s.Roles.Count > 0)
+        {
+            json["roles"] = s.Roles.Select(r => new { value = r });
+        }
+
+        return json;
     }
 
     private static IEnumerable<object> Acl(IEnumerable<FakePermission> acl) => acl.Select(p => new
@@ -272,42 +495,51 @@ public sealed class FakeDatabricks : IDisposable
     });
 
     /// <summary>
-    /// A SCIM list endpoint: the page asked for by startIndex (1-based) and count, with <c>attributes=</c> honoured
-    /// (service/iam/impl.go:547 groups, :754 service principals, :906 users; :202 and :307 account groups and service
-    /// principals; paging as the iterators at :163-189).
+    /// A SCIM list (service/iam/model.go:930 ListAccountGroupsResponse and siblings): the page asked for by
+    /// <c>startIndex</c> (1-based) and <c>count</c> (default 10000, impl.go:167), with only the <c>attributes</c> asked
+    /// for and <c>id</c> (RFC 7644 3.4.2.5: id is always returned).
     /// </summary>
-    private void Scim(string path, Func<List<Dictionary<string, object?>>> items) => Get(path, req =>
+    private static ResponseMessage Scim(IRequestMessage req, IEnumerable<Dictionary<string, object?>> items)
     {
-        var attributes = Param(req, "attributes");
-        var all = items().Select(i => Project(i, attributes)).ToList();
+        var all = items.ToList();
         var start = int.Parse(Param(req, "startIndex") ?? "1", CultureInfo.InvariantCulture);
-        var count = int.Parse(Param(req, "count") ?? "100", CultureInfo.InvariantCulture);
-        var page = all.Skip(start - 1).Take(count).ToList();
-        return new
+        var count = int.Parse(Param(req, "count") ?? "10000", CultureInfo.InvariantCulture);
+        var attributes = Param(req, "attributes")?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var page = all.Skip(Math.Max(start, 1) - 1).Take(count)
+            .Select(r => attributes is null ? r : r.Where(kv => kv.Key == "id" || attributes.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value))
+            .ToList();
+        return Ok(new
         {
             schemas = new[] { "urn:ietf:params:scim:api:messages:2.0:ListResponse" },
             totalResults = all.Count,
             startIndex = start,
             itemsPerPage = page.Count,
             Resources = page,
-        };
+        });
+    }
+
+    private static string? Match(string path, string pattern)
+    {
+        var m = Regex.Match(path, pattern);
+        return m.Success ? m.Groups[1].Value : null;
+    }
+
+    private static ResponseMessage Ok(object body) => Respond(200, body);
+
+    private static ResponseMessage Error(int status, string code, string message) => Respond(status, new { error_code = code, message });
+
+    /// <summary>A SCIM error (RFC 7644 3.12, as apierr/errors.go:188-214 reads it: detail, status).</summary>
+    private static ResponseMessage ScimError(int status, string detail) => Respond(status, new
+    {
+        schemas = new[] { "urn:ietf:params:scim:api:messages:2.0:Error" },
+        detail,
+        status = status.ToString(CultureInfo.InvariantCulture),
     });
 
-    private void GetOrNotFound(string pathPattern, Func<IRequestMessage, object?> body) =>
-        Server.Given(Request.Create().WithPath(new WildcardMatcher(pathPattern)).UsingGet()).AtPriority(FixturePriority)
-            .RespondWith(Response.Create().WithCallback(req => body(req) is { } b
-                ? new ResponseMessage
-                {
-                    StatusCode = 200,
-                    Headers = new Dictionary<string, WireMockList<string>> { ["Content-Type"] = new("application/json") },
-                    BodyData = new BodyData { BodyAsString = JsonSerializer.Serialize(b), DetectedBodyType = BodyType.String },
-                }
-                : new ResponseMessage { StatusCode = 404 }));
-
-    private void Get(string path, Func<IRequestMessage, object> body) =>
-        Server.Given(Request.Create().WithPath(path).UsingGet()).AtPriority(FixturePriority).RespondWith(Json(body));
-
-    private static IResponseBuilder Json(Func<IRequestMessage, object> body) =>
-        Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json")
-            .WithBody(req => JsonSerializer.Serialize(body(req)));
+    private static ResponseMessage Respond(int status, object body) => new()
+    {
+        StatusCode = status,
+        Headers = new Dictionary<string, WireMockList<string>> { ["Content-Type"] = new("application/json") },
+        BodyData = new BodyData { BodyAsString = JsonSerializer.Serialize(body, JsonOptions), DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
+    };
 }

@@ -25,6 +25,7 @@ public sealed class Fixture : IDisposable
         Mallory = new FakeUser("u4", "mallory@contoso.com", "Mallory");
         Eve = new FakeUser("u5", "eve@contoso.com", "Eve");
         Fake.Users.AddRange([Alice, Bob, Lead, Mallory, Eve]);
+        Fake.AccountUsers.AddRange(Fake.Users); // identity federation: the workspace's users are the account's, same ids
 
         DeployerSp = new FakeSp("s1", Deployer, "ci-deployer");
         Etl = new FakeSp("s2", EtlApp, "ETL runner");
@@ -134,12 +135,26 @@ public sealed class Fixture : IDisposable
         return path;
     }
 
-    public AuditEnvironment Environment(ClientOptions? options = null, string? token = Token) => new()
+    /// <summary>OAuth client credentials by default (both hosts); <paramref name="oauth"/> false: only the PAT, if any.</summary>
+    public AuditEnvironment Environment(ClientOptions? options = null, string? token = Token, bool oauth = true) => new()
     {
-        Variables = name => name == TokenSources.TokenVariable ? token : null,
-        AzureTokens = () => throw new InvalidOperationException("tests never ask Azure for a token"),
+        Variables = name => name switch
+        {
+            TokenSources.TokenVariable => token,
+            TokenSources.ClientIdVariable when oauth => FakeDatabricks.ClientId,
+            TokenSources.ClientSecretVariable when oauth => FakeDatabricks.ClientSecret,
+            _ => null,
+        },
+        AzureTokens = () => new UnavailableEntra(),
         Client = options ?? Options(),
     };
+
+    /// <summary>No Microsoft Entra login on this machine (DefaultAzureCredential's CredentialUnavailableException).</summary>
+    public sealed class UnavailableEntra : ITokenSource
+    {
+        public ValueTask<string> GetTokenAsync(CancellationToken cancellationToken) =>
+            throw new AuditException("cannot get a Microsoft Entra ID token for Azure Databricks (DefaultAzureCredential): no login");
+    }
 
     public ClientOptions Options(TimeSpan? timeout = null, int attempts = 3) => new()
     {

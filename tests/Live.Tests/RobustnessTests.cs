@@ -7,6 +7,7 @@ namespace DatabricksAccess.Live.Tests;
 public sealed class RobustnessTests : IDisposable
 {
     private const string Users = "/api/2.0/preview/scim/v2/Users";
+    private const string UsersQuery = "attributes=id,userName&startIndex=1&count=2";
     private readonly Fixture _f = new();
 
     public void Dispose() => _f.Dispose();
@@ -24,7 +25,7 @@ public sealed class RobustnessTests : IDisposable
         Assert.Equal((0, string.Empty), (code, err));
         Assert.EndsWith("no findings", @out.TrimEnd(), StringComparison.Ordinal);
         Assert.Equal([TimeSpan.FromSeconds(7)], _f.Waits);
-        Assert.Equal(2, _f.Fake.Requests.Count(r => r == $"GET {Users}?startIndex=1&count=2"));
+        Assert.Equal(2, _f.Fake.Requests.Count(r => r == $"GET {Users}?{UsersQuery}"));
     }
 
     [Fact]
@@ -45,12 +46,63 @@ public sealed class RobustnessTests : IDisposable
     public void Throttling_that_does_not_end_is_exit_2_naming_the_call_after_the_last_attempt()
     {
         _f.Fake.Publish();
-        _f.Fake.Override(Users, r => r.WithStatusCode(429).WithHeader("Retry-After", "3600"));
+        _f.Fake.Override(Users, r => r.WithStatusCode(429).WithHeader("Retry-After", "30"));
         var (code, @out, err) = AuditKeepingMappings();
         Assert.Equal((2, string.Empty), (code, @out));
-        Assert.Equal($"audit: {Call(Users)}?startIndex=1&count=2: HTTP 429 Too Many Requests after 3 attempts\n", err);
-        // Retry-After is honoured up to the longest wait allowed.
+        Assert.Equal($"audit: {Call(Users)}?{UsersQuery}: HTTP 429 Too Many Requests after 3 attempts\n", err);
         Assert.Equal([TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30)], _f.Waits);
+    }
+
+    [Fact]
+    public void A_Retry_After_above_the_longest_wait_stops_at_once_without_spending_attempts()
+    {
+        _f.Fake.Publish();
+        _f.Fake.Override(Users, r => r.WithStatusCode(429).WithHeader("Retry-After", "31")); // the cap is 30 s
+        var (code, @out, err) = AuditKeepingMappings();
+        Assert.Equal((2, string.Empty), (code, @out));
+        Assert.Equal($"audit: {Call(Users)}?{UsersQuery}: HTTP 429 Too Many Requests asking to retry after 31 s, longer than the 30 s the audit waits\n", err);
+        Assert.Empty(_f.Waits);
+        Assert.Equal(1, _f.Fake.Requests.Count(r => r.StartsWith($"GET {Users}", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void A_504_and_a_reset_connection_are_retried_and_the_audit_goes_on()
+    {
+        // sdk-go v0.175.0 httpclient/errors.go:64 (504 is retriable) and :71-77 (connection reset, i/o timeout).
+        _f.Fake.Publish();
+        _f.Fake.Server.Given(WireMock.RequestBuilders.Request.Create().WithPath(Users).UsingGet())
+            .InScenario("flaky").WillSetStateTo("504 served").AtPriority(1)
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithStatusCode(504).WithBody("upstream request timeout"));
+        using var proxy = new DroppingProxy(new Uri(_f.Fake.Url), "GET /api/2.0/secrets/scopes/list", budget: 1);
+        var (code, _, err) = AuditThrough(proxy);
+        Assert.Equal((0, string.Empty), (code, err));
+        Assert.Equal(1, proxy.Dropped);
+        Assert.Equal([TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250)], _f.Waits); // first retry of each call
+        Assert.Equal(2, _f.Fake.Requests.Count(r => r == $"GET {Users}?{UsersQuery}"));
+        Assert.Equal(1, _f.Fake.Requests.Count(r => r == "GET /api/2.0/secrets/scopes/list")); // the reset one never reached it
+    }
+
+    [Fact]
+    public void A_connection_reset_on_every_attempt_is_exit_2_after_the_bounded_attempts()
+    {
+        _f.Fake.Publish();
+        using var proxy = new DroppingProxy(new Uri(_f.Fake.Url), "GET /api/2.0/secrets/scopes/list", budget: 100);
+        var (code, @out, err) = AuditThrough(proxy);
+        Assert.Equal((2, string.Empty), (code, @out));
+        Assert.StartsWith($"audit: GET {proxy.Url}/api/2.0/secrets/scopes/list: ", err, StringComparison.Ordinal);
+        Assert.EndsWith(" (3 attempts)\n", err, StringComparison.Ordinal);
+        Assert.Equal(3, proxy.Dropped);
+    }
+
+    /// <summary>Runs the audit with both hosts behind <paramref name="proxy"/>, one connection per request.</summary>
+    private (int Code, string Out, string Err) AuditThrough(DroppingProxy proxy)
+    {
+        var yaml = _f.StackYaml().Replace(_f.Fake.Url, proxy.Url, StringComparison.Ordinal);
+        var @out = new StringWriter();
+        var err = new StringWriter();
+        var code = DatabricksAccess.Cli.Program.Run(["audit", "--file", _f.WriteStack(yaml), "--now", "2026-11-25T12:00:00Z"], @out, err,
+            new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Fixture.Now), Path.GetTempPath(), _f.Environment() with { Handler = DroppingProxy.Handler() });
+        return (code, @out.ToString(), err.ToString());
     }
 
     [Theory]
@@ -90,7 +142,7 @@ public sealed class RobustnessTests : IDisposable
         _f.Fake.Override($"/api/2.0/accounts/{FakeDatabricks.AccountId}/scim/v2/Groups", r => r.WithStatusCode(404));
         var (code, _, err) = AuditKeepingMappings();
         Assert.Equal(2, code);
-        Assert.Equal($"audit: {Call($"/api/2.0/accounts/{FakeDatabricks.AccountId}/scim/v2/Groups")}?startIndex=1&count=2: HTTP 404 Not Found\n", err);
+        Assert.Equal($"audit: {Call($"/api/2.0/accounts/{FakeDatabricks.AccountId}/scim/v2/Groups")}?attributes=id,displayName&startIndex=1&count=2: HTTP 404 Not Found\n", err);
     }
 
     [Fact]
@@ -100,10 +152,11 @@ public sealed class RobustnessTests : IDisposable
         Assert.Equal(0, _f.Audit().Code);
         _f.Fake.Override("/api/2.0/permissions/jobs/42", r => r.WithStatusCode(200).WithBody("{}").WithDelay(TimeSpan.FromSeconds(20)));
         var clock = Stopwatch.StartNew();
-        var (code, @out, err) = AuditKeepingMappings(_f.Environment(_f.Options(timeout: TimeSpan.FromSeconds(1.5))));
+        var (code, @out, err) = AuditKeepingMappings(_f.Environment(_f.Options(timeout: TimeSpan.FromSeconds(1.5), attempts: 2)));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"took {clock.Elapsed}");
         Assert.Equal((2, string.Empty), (code, @out));
-        Assert.Equal($"audit: {Call("/api/2.0/permissions/jobs/42")}: no answer within 1.5 s\n", err);
+        // A timeout is retried (sdk-go httpclient/errors.go:75 "i/o timeout"), within the bounded attempts.
+        Assert.Equal($"audit: {Call("/api/2.0/permissions/jobs/42")}: no answer within 1.5 s (2 attempts)\n", err);
     }
 
     [Fact]
@@ -113,7 +166,7 @@ public sealed class RobustnessTests : IDisposable
         _f.Fake.Override("/api/2.1/jobs/list", r => r.WithStatusCode(200).WithBody("""{"jobs": "not a list"}"""));
         var (code, _, err) = AuditKeepingMappings();
         Assert.Equal(2, code);
-        Assert.StartsWith($"audit: {Call("/api/2.1/jobs/list")}?limit=2: the response is not JSON of the documented shape: ", err, StringComparison.Ordinal);
+        Assert.StartsWith($"audit: {Call("/api/2.1/jobs/list")}?name=nightly&limit=2: the response is not JSON of the documented shape: ", err, StringComparison.Ordinal);
         Assert.Single(err.TrimEnd().Split('\n'));
     }
 
@@ -172,11 +225,13 @@ public sealed class RobustnessTests : IDisposable
     }
 
     [Fact]
-    public void Without_DATABRICKS_TOKEN_the_Azure_credential_gives_the_token()
+    public void Without_an_OAuth_client_an_Entra_login_gives_both_hosts_their_token_ahead_of_DATABRICKS_TOKEN()
     {
-        var environment = _f.Environment(token: null) with { AzureTokens = () => new StaticTokenSource("from-azure") };
+        _f.Fake.EntraToken = "from-azure";
+        var environment = _f.Environment(oauth: false) with { AzureTokens = () => new StaticTokenSource("from-azure") };
         Assert.Equal(0, _f.Audit(environment: environment).Code);
         Assert.All(_f.Fake.Server.LogEntries, e => Assert.Equal("Bearer from-azure", e.RequestMessage!.Headers!["Authorization"].Single()));
+        Assert.Empty(_f.Fake.Issued);
     }
 
     [Fact]
@@ -203,21 +258,13 @@ public sealed class RobustnessTests : IDisposable
     }
 
     [Fact]
-    public void An_empty_DATABRICKS_TOKEN_falls_back_to_Azure()
-    {
-        var azure = new StaticTokenSource("a");
-        Assert.Same(azure, TokenSources.FromEnvironment(_ => "", () => azure));
-        Assert.IsType<StaticTokenSource>(TokenSources.FromEnvironment(_ => "t", () => throw new InvalidOperationException()));
-    }
-
-    [Fact]
     public void A_progress_line_goes_to_stderr_when_asked_and_is_cleared_at_the_end()
     {
         var environment = _f.Environment() with { Progress = true };
         var (code, @out, err) = _f.Audit(environment: environment);
         Assert.Equal(0, code);
         Assert.DoesNotContain("\raudit:", @out, StringComparison.Ordinal);
-        Assert.StartsWith($"\raudit: GET {_f.Fake.Url}/api/2.0/preview/scim/v2/Users?startIndex=1&count=2\u001b[K", err, StringComparison.Ordinal);
+        Assert.StartsWith($"\raudit: GET {_f.Fake.Url}/api/2.0/preview/scim/v2/Users?{UsersQuery}\u001b[K", err, StringComparison.Ordinal);
         Assert.EndsWith("\r\u001b[K", err, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', err);
     }

@@ -20,7 +20,9 @@ public class AccountLevelTests
         Assert.Equal(IdentityLevel.Account, result.Model.ServicePrincipals["conn"].Level);
         var plan = result.Plan!;
         Assert.Equal("databricks-account", plan.AccountProviderResource);
-        Assert.Contains(plan.AllResources, x => x.Resource == new PlannedResource(PulumiTypes.MwsPermissionAssignment, "group-analysts-assignment", ProviderScope.Account));
+        var assignment = plan.AllResources.Single(x => x.Resource.Name == "group-analysts-assignment").Resource;
+        Assert.Equal((PulumiTypes.MwsPermissionAssignment, ProviderScope.Account, Authority.PerPrincipal, false, false),
+            (assignment.Type, assignment.Provider, assignment.Authority, assignment.Protect, assignment.InBlastRadius));
         Assert.Contains(plan.AllResources, x => x.Resource == new PlannedResource(PulumiTypes.Group, "group-analysts-group", ProviderScope.Account));
     }
 

@@ -37,7 +37,7 @@ public sealed class CliTests : IDisposable
         Assert.Contains("group-data-scientists-member-user-bob@contoso.com", @out, StringComparison.Ordinal);
         Assert.Contains("Memberships expiring within 7 days", @out, StringComparison.Ordinal);
         Assert.Contains("│ admins │ user:oncall@contoso.com │ 2026-11-23T08:00:00Z │ on-call handover │", @out, StringComparison.Ordinal);
-        Assert.Contains("SecretScope  app-secrets                      READ                   via data-scientists until 2026-12-01T18:00:00Z", @out, StringComparison.Ordinal);
+        Assert.Contains("SecretScope  app-secrets                      WRITE                  via acting as sp:ci-deployer until 2026-12-01T18:00:00Z", @out, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -141,7 +141,7 @@ public sealed class CliTests : IDisposable
         var (code, @out, err) = Run(_dir, "diff", "--base", before, "--head", after, "--format", "markdown");
         Assert.Equal(0, code);
         OnlyWarnings(err);
-        Assert.Contains("- alice@contoso.com loses READ on app-secrets via data-scientists", @out, StringComparison.Ordinal);
+        Assert.Contains("- alice@contoso.com loses WRITE on app-secrets via acting as sp:ci-deployer", @out, StringComparison.Ordinal);
         Assert.Contains("**Losses**", @out, StringComparison.Ordinal);
         Assert.DoesNotContain("AAAB", @out, StringComparison.Ordinal);
     }
@@ -158,7 +158,7 @@ public sealed class CliTests : IDisposable
         var (code, @out, err) = Run(_dir, "diff", "--stack", "dev", "--base-ref", "HEAD");
         Assert.Equal(0, code);
         OnlyWarnings(err);
-        Assert.Contains("~ alice@contoso.com changes from READ on app-secrets to MANAGE via data-scientists", @out, StringComparison.Ordinal);
+        Assert.Contains("~ alice@contoso.com changes from WRITE on app-secrets to MANAGE via data-scientists", @out, StringComparison.Ordinal);
 
         var bad = Run(_dir, "diff", "--stack", "dev", "--base-ref", "no-such-ref");
         Assert.Equal(2, bad.Code);

@@ -29,7 +29,10 @@ public class CredentialTests
         Assert.Equal(('b', boundary), (at.Current.Slot, at.Current.Issued));
         Assert.Equal(before.A, at.A with { Current = true });      // slot a is left alone at the switch ...
         Assert.NotEqual(before.B.Keeper, at.B.Keeper);              // ... and only slot b is renewed
-        Assert.Equal(at, last);
+        Assert.Equal(at with { A = at.A with { Declared = false } }, last); // the previous slot is no longer declared once expired ...
+        Assert.True(CredentialRotation.Plan(PrincipalRef.Sp("ci"), spec, "sp-ci-token", null, at.A.Expires - TimeSpan.FromTicks(1), ProviderScope.Workspace).A.Declared);
+        Assert.False(CredentialRotation.Plan(PrincipalRef.Sp("ci"), spec, "sp-ci-token", null, at.A.Expires, ProviderScope.Workspace).A.Declared); // ... exactly from its expiry
+        Assert.Equal([at.B], last.Slots);
         Assert.Equal(boundary + TimeSpan.FromDays(16), at.NextRotation);
         Assert.Equal(boundary + TimeSpan.FromDays(20), at.B.Expires); // issued + rotation + overlap
         Assert.Equal(boundary + TimeSpan.FromDays(4), at.A.Expires);  // the previous one: valid for the overlap

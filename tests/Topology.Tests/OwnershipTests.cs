@@ -29,13 +29,20 @@ public class OwnershipTests
     {
         var result = Stack(stack);
         Assert.Equal(0, result.ExitCode);
-        Assert.Empty(result.Plan!.BlastRadius);
+        Assert.DoesNotContain(result.Plan!.BlastRadius, x => x.Resource.Authority == Authority.Authoritative);
+
+        // What is in it: every per-principal resource of a principal the stack does not create, and nothing else.
+        Assert.All(result.Plan.BlastRadius, x => Assert.Equal((Authority.PerPrincipal, true), (x.Resource.Authority, x.Resource.SharedPrincipal)));
+        Assert.Equal(
+            result.Plan.AllResources.Where(x => x.Resource.Authority == Authority.PerPrincipal && !result.Model.Owns(PrincipalRef.TryParse(x.Resource.Principal, out var p, out _) ? p : throw new InvalidOperationException(x.Resource.Principal)))
+                .Select(x => x.Resource.Name).Order(StringComparer.Ordinal),
+            result.Plan.BlastRadius.Select(x => x.Resource.Name).Order(StringComparer.Ordinal));
         Assert.Null(result.Plan.TokenUsageResource);
         Assert.DoesNotContain(result.Plan.AllResources, x => x.Resource.Type == PulumiTypes.Grants);
     }
 
     [Fact]
-    public void Catalog_grants_are_one_additive_grant_per_securable_and_principal()
+    public void Catalog_grants_are_one_per_principal_grant_per_securable_and_principal_and_the_stacks_own_principals_are_out_of_the_blast_radius()
     {
         var result = Evaluate("""
             servicePrincipals: { loader: {} }
@@ -53,7 +60,9 @@ public class OwnershipTests
         Assert.All(grants, r =>
         {
             Assert.Equal(PulumiTypes.Grant, r.Type);
-            Assert.Equal(Authority.Additive, r.Authority);
+            // catalog/resource_grant.go (v1.128.0) replacePermissionsForPrincipal: the principal's privileges become exactly the list.
+            Assert.Equal(Authority.PerPrincipal, r.Authority);
+            Assert.False(r.SharedPrincipal);
             Assert.False(r.Protect);
             Assert.True(r.DeleteBeforeReplace);
         });
@@ -176,15 +185,21 @@ public class OwnershipTests
         foreach (var key in new[] { "group-synced", "group-shared", "sp-partner" })
         {
             var entitlements = Resource(result, $"{key}-entitlements");
-            Assert.Equal((Authority.Additive, true, false), (entitlements.Authority, entitlements.RetainOnDelete, entitlements.Protect));
+            Assert.Equal((Authority.PerPrincipal, true, true), (entitlements.Authority, entitlements.RetainOnDelete, entitlements.Protect));
             var assignment = Resource(result, $"{key}-assignment");
-            Assert.Equal((Authority.Additive, true, true, true),
+            Assert.Equal((Authority.PerPrincipal, true, true, true),
                 (assignment.Authority, assignment.RetainOnDelete, assignment.Protect, assignment.DeleteBeforeReplace));
         }
 
+        static string principal(string key) => key.StartsWith("sp-", StringComparison.Ordinal) ? $"sp:{key[3..]}" : $"group:{key[6..]}";
+        Assert.Equal(
+            new[] { "group-shared", "group-synced", "sp-partner" }.SelectMany(k => new[] { ($"{k}-assignment", principal(k)), ($"{k}-entitlements", principal(k)) }),
+            result.Plan!.BlastRadius.Select(x => (x.Resource.Name, x.Resource.Principal!)).Order());
+
         var own = Resource(result, "group-own-entitlements");
-        Assert.Equal((Authority.Owned, false), (own.Authority, own.RetainOnDelete));
-        Assert.Equal((Authority.Owned, false, false), (Resource(result, "group-own-assignment").Authority, Resource(result, "group-own-assignment").RetainOnDelete, Resource(result, "group-own-assignment").Protect));
+        Assert.Equal((Authority.PerPrincipal, false, false, false), (own.Authority, own.RetainOnDelete, own.Protect, own.InBlastRadius));
+        var ownAssignment = Resource(result, "group-own-assignment");
+        Assert.Equal((Authority.PerPrincipal, false, false, false), (ownAssignment.Authority, ownAssignment.RetainOnDelete, ownAssignment.Protect, ownAssignment.InBlastRadius));
     }
 
     [Fact]
@@ -231,13 +246,17 @@ public class OwnershipTests
         Assert.Equal(
             new[]
             {
-                PulumiTypes.KeyVaultSecret, PulumiTypes.ResourceGroup, PulumiTypes.WebApp,
+                PulumiTypes.ResourceGroup, PulumiTypes.WebApp,
                 PulumiTypes.AccessControlRuleSet, PulumiTypes.Entitlements, PulumiTypes.Grant, PulumiTypes.Grants, PulumiTypes.GroupMember,
                 PulumiTypes.MwsPermissionAssignment, PulumiTypes.Permissions, PulumiTypes.Secret, PulumiTypes.SecretAcl, PulumiTypes.SecretScope,
             }.Order(StringComparer.Ordinal),
             resourceTypes.Where(ResourceTraits.DeleteBeforeReplace).Order(StringComparer.Ordinal));
         Assert.False(ResourceTraits.DeleteBeforeReplace(PulumiTypes.OboToken));
         Assert.False(ResourceTraits.DeleteBeforeReplace(PulumiTypes.ServicePrincipalSecret));
+
+        // A Key Vault secret's replacement has a new id (vault or name changed): create first; its delete is a data-plane soft delete.
+        Assert.False(ResourceTraits.DeleteBeforeReplace(PulumiTypes.KeyVaultSecret));
+        Assert.DoesNotContain("nothing remote", ResourceTraits.Of(PulumiTypes.KeyVaultSecret).Delete, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -388,7 +407,7 @@ public class OwnershipTests
             Assert.NotEmpty(resources);
             Assert.All(resources, r =>
             {
-                Assert.Contains(r.GetProperty("authority").GetString(), new[] { "owned", "additive", "authoritative" });
+                Assert.Contains(r.GetProperty("authority").GetString(), new[] { "owned", "additive", "per-principal", "authoritative" });
                 foreach (var flag in new[] { "deleteBeforeReplace", "retainOnDelete", "protect" })
                 {
                     Assert.True(r.GetProperty(flag).ValueKind is JsonValueKind.True or JsonValueKind.False, flag);
@@ -399,12 +418,12 @@ public class OwnershipTests
 
             var check = new StringWriter();
             Assert.Equal(0, Program.Run(["check", "--stack", "t"], check, new StringWriter(), new FakeTimeProvider(Now), dir));
-            Assert.Contains("catalog-grants-catalog-sandbox (databricks:index/grants:Grants, in catalog-grants) revokes every grant on catalog:sandbox", check.ToString(), StringComparison.Ordinal);
+            Assert.Contains("catalog-grants-catalog-sandbox (databricks:index/grants:Grants, authoritative, in catalog-grants) revokes every grant on catalog:sandbox", check.ToString(), StringComparison.Ordinal);
 
             var text = new StringWriter();
             Assert.Equal(0, Program.Run(["plan", "--stack", "t"], text, new StringWriter(), new FakeTimeProvider(Now), dir));
-            Assert.Contains("Blast radius (1 authoritative resource(s), each an explicit opt-in, protected):", text.ToString(), StringComparison.Ordinal);
-            Assert.Contains("  catalog-grants-catalog-sandbox (databricks:index/grants:Grants, in catalog-grants) revokes every grant on catalog:sandbox to a principal not declared here", text.ToString(), StringComparison.Ordinal);
+            Assert.Contains("Blast radius (1 resource(s): 1 authoritative (explicit opt-ins, protected), 0 per-principal of principals this stack does not create):", text.ToString(), StringComparison.Ordinal);
+            Assert.Contains("  catalog-grants-catalog-sandbox (databricks:index/grants:Grants, authoritative, in catalog-grants) revokes every grant on catalog:sandbox to a principal not declared here", text.ToString(), StringComparison.Ordinal);
         }
         finally
         {
@@ -438,5 +457,88 @@ public class OwnershipTests
         }
 
         Assert.DoesNotContain("   at ", err.ToString(), StringComparison.Ordinal);
+    }
+}
+
+public class UnsafeMigrationTests
+{
+    private const string Topology = """
+        servicePrincipals: { loader: {} }
+        catalogGrants:
+          - { on: catalog:sandbox, to: sp:loader, privileges: [USE_CATALOG] }
+          - { on: catalog:main, to: sp:loader, privileges: [USE_CATALOG] }
+        """;
+
+    [Fact]
+    public void Toggling_authoritative_grants_is_refused_with_the_two_step_procedure_unless_the_head_says_it_is_intended()
+    {
+        var grant = Evaluate(Topology, account: Account);
+        var grants = Evaluate(Topology + "\nauthoritativeGrants: [catalog:sandbox]\n", account: Account);
+        var intended = Evaluate(Topology + "\nauthoritativeGrants: [catalog:sandbox]\nintendedMigrations: [catalog:sandbox]\n", account: Account);
+        Assert.True(intended.IsValid);
+
+        var on = Assert.Single(PlanDiff.Unsafe(grant.Plan!, grants.Plan!, grants.Model, "prod"));
+        Assert.Equal("catalog:sandbox", on.Subject);
+        Assert.Contains("pulumi state delete --stack prod --yes 'urn:pulumi:prod::databricks-access::databricks-access:index:CatalogGrants$databricks:index/grant:Grant::catalog-grants-catalog-sandbox-sp-loader'", on.Text, StringComparison.Ordinal);
+        Assert.StartsWith("topology.authoritativeGrants: making catalog:sandbox authoritative in one step revokes the declared privileges", on.Text, StringComparison.Ordinal);
+
+        var off = Assert.Single(PlanDiff.Unsafe(grants.Plan!, grant.Plan!, grant.Model, "prod"));
+        Assert.Contains("pulumi state unprotect --stack prod --yes 'urn:pulumi:prod::databricks-access::databricks-access:index:CatalogGrants$databricks:index/grants:Grants::catalog-grants-catalog-sandbox' && pulumi state delete --stack prod --yes 'urn:pulumi:prod::databricks-access::databricks-access:index:CatalogGrants$databricks:index/grants:Grants::catalog-grants-catalog-sandbox'", off.Text, StringComparison.Ordinal);
+
+        Assert.Empty(PlanDiff.Unsafe(grant.Plan!, intended.Plan!, intended.Model, "prod"));
+        Assert.Empty(PlanDiff.Unsafe(grant.Plan!, grant.Plan!, grant.Model, "prod"));
+
+        // The command: the diff is printed, the refusal goes to stderr, exit 1.
+        var dir = Directory.CreateTempSubdirectory("dbx-access-unsafe-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "Pulumi.yaml"), "name: databricks-access\nruntime: dotnet\n");
+            File.WriteAllText(Path.Combine(dir, "base.yaml"), StackYaml(Topology, account: Account));
+            File.WriteAllText(Path.Combine(dir, "Pulumi.prod.yaml"), StackYaml(Topology + "\nauthoritativeGrants: [catalog:sandbox]\n", account: Account));
+            var err = new StringWriter();
+            Assert.Equal(1, Program.Run(["diff", "--base", Path.Combine(dir, "base.yaml"), "--head", Path.Combine(dir, "Pulumi.prod.yaml")], new StringWriter(), err, new FakeTimeProvider(Now), dir));
+            Assert.Contains("--stack prod --yes 'urn:pulumi:prod::", err.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
+
+public class MigrationGuardTests
+{
+    private static string Step(string op, string type, string name, bool protect = false) =>
+        $$"""{ "op": "{{op}}", "urn": "urn:pulumi:prod::databricks-access::databricks-access:index:X${{type}}::{{name}}", "oldState": { "type": "{{type}}", "protect": {{(protect ? "true" : "false")}} } }""";
+
+    private static string Preview(params string[] steps) => $"{{ \"steps\": [ {string.Join(", ", steps)} ] }}";
+
+    [Fact]
+    public void The_guard_refuses_previews_that_revoke_beyond_the_change_and_lets_safe_ones_through()
+    {
+        var prod = Topology.Evaluation.TopologyEvaluator.Evaluate(Config.StackFile.Load(Path.Combine(RepoRoot, "Pulumi.prod.yaml")).ToInput(), Now);
+        var plan = prod.Plan!;
+        var token = plan.ServicePrincipals.Single(s => s.Spec.Key == "ci-deployer").Token!;
+        var shared = plan.BlastRadius.First().Resource;
+        var refused = MigrationGuard.Check(Preview(
+            Step("replace", PulumiTypes.Grants, "catalog-grants-catalog-main"),
+            Step("delete", PulumiTypes.Permissions, "token-usage"),
+            Step("replace", PulumiTypes.SecretScope, "scope-app-secrets-scope", protect: true),
+            Step("delete", shared.Type, shared.Name),
+            Step("create-replacement", PulumiTypes.OboToken, token.A.ResourceName),
+            Step("delete-replaced", PulumiTypes.OboToken, token.B.ResourceName),
+            Step("update", PulumiTypes.Job, "job-nightly-etl-job")), plan);
+        Assert.Equal(5, refused.Count);
+        Assert.Contains(refused, f => f.StartsWith("catalog-grants-catalog-main: the preview would replace a Grants", StringComparison.Ordinal));
+        Assert.Contains(refused, f => f.StartsWith("token-usage: the preview would delete the workspace's token permissions", StringComparison.Ordinal));
+        Assert.Contains(refused, f => f.StartsWith("scope-app-secrets-scope: the preview would replace a protected resource", StringComparison.Ordinal));
+        Assert.Contains(refused, f => f.StartsWith($"{shared.Name}: the preview would delete a per-principal resource", StringComparison.Ordinal));
+        Assert.Contains(refused, f => f.StartsWith("sp:ci-deployer token: the preview would replace or delete both slots", StringComparison.Ordinal));
+
+        // A rotation replaces one slot; a job update, a secret ACL of the stack's own principal: nothing to refuse.
+        Assert.Empty(MigrationGuard.Check(Preview(
+            Step("create-replacement", PulumiTypes.OboToken, token.Current.ResourceName),
+            Step("update", PulumiTypes.Job, "job-nightly-etl-job"),
+            Step("replace", PulumiTypes.SecretAcl, "scope-app-secrets-acl-webapp-notebook-runner")), plan));
     }
 }

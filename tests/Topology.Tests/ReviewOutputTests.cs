@@ -158,7 +158,7 @@ public sealed class ReviewOutputTests : IDisposable
 
         var before = Evaluate(Jobs.Replace(", canManage: [user:ann@contoso.com]", string.Empty, StringComparison.Ordinal));
         Assert.Equal(
-            ["ann@contoso.com gains CAN_MANAGE on job Nightly (nightly-b)"],
+            ["ann@contoso.com gains CAN_MANAGE on job Nightly (nightly-b)", "ann@contoso.com can now act as user:svc@contoso.com (CAN_MANAGE on job Nightly, which runs as it)"],
             AccessDiff.Compute(before.Access, head.Access).Select(c => c.Describe()));
     }
 

@@ -189,7 +189,7 @@ public class ValidationTests
             """);
         Assert.Equal(
             [
-                "topology.groups.g.membrs: unknown key 'membrs'; allowed keys: displayName, existing, source, level, workspaceAccess, entitlements, members",
+                "topology.groups.g.membrs: unknown key 'membrs'; did you mean 'members'?; allowed keys: displayName, existing, source, level, workspaceAccess, entitlements, members",
                 "topology.jobs.j.notebook: 'relative/path' must be an absolute workspace path such as /Shared/etl/nightly (no '.' or '..' parts)",
                 "topology.jobs.j.runAs: a job runs as a user or a service principal, not a group",
                 "topology.webApps: expected a map, found a list",

@@ -16,8 +16,9 @@ public sealed class CatalogGrantsArgs
 }
 
 /// <summary>
-/// Unity Catalog grants. Additive by default: one <c>Grant</c> per (securable, principal), which replaces only that
-/// principal's privileges there and revokes only those on delete. On a securable the stack opted in with
+/// Unity Catalog grants. Per principal by default: one <c>Grant</c> per (securable, principal), which makes that
+/// principal's privileges there exactly the declared list and revokes all of them on delete
+/// (terraform-provider-databricks v1.128.0 catalog/resource_grant.go:167-263). On a securable the stack opted in with
 /// <c>topology.authoritativeGrants</c>: one protected <c>Grants</c> that makes the declared grants the whole truth.
 /// </summary>
 public sealed class CatalogGrants : ComponentResource
@@ -43,7 +44,8 @@ public sealed class CatalogGrants : ComponentResource
                     });
                 }
 
-                children.Create(securable.ResourceName, o => new Dbx.Grants(securable.ResourceName, grantsArgs, o));
+                children.Create(securable.ResourceName, securable.Grants.SelectMany(g => args.Principals.Gates(g.Principal)),
+                    o => new Dbx.Grants(securable.ResourceName, grantsArgs, o));
                 continue;
             }
 
@@ -56,7 +58,7 @@ public sealed class CatalogGrants : ComponentResource
                     Privileges = grant.Privileges.ToList(),
                 };
                 On(securable.On, children, v => grantArgs.Metastore = v, n => Set(grantArgs, securable.On.Kind, n));
-                children.Create(resourceName, o => new Dbx.Grant(resourceName, grantArgs, o));
+                children.Create(resourceName, args.Principals.Gates(grant.Principal), o => new Dbx.Grant(resourceName, grantArgs, o));
             }
         }
 

@@ -65,8 +65,9 @@ public sealed class DatabricksServicePrincipal : ComponentResource
         var assignment = Identity.AssignAndEntitle(children, plan.AssignmentResource, plan.EntitlementsResource, args.Account,
             id, spec.WorkspaceAccess, spec.Entitlements, (e, subject) => e.ServicePrincipalId = subject);
 
-        AccessName = Identity.After(applicationId, assignment);
-        Identity.GrantDeployerUse(children, plan.RuleSetResource, args.Account, args.Deployer, applicationId);
+        AccessName = applicationId;
+        var ruleSet = Identity.GrantDeployerUse(children, plan.RuleSetResource, args.Account, args.Deployer, applicationId);
+        Gates = Identity.Gates(assignment, ruleSet);
 
         OAuthSecret = Output.CreateSecret(Output.Create((string?)null));
         TokenValue = Output.CreateSecret(Output.Create((string?)null));
@@ -74,7 +75,7 @@ public sealed class DatabricksServicePrincipal : ComponentResource
         {
             var values = credential.Slots.ToDictionary(slot => slot.Slot, slot => credential.Spec.Kind == CredentialKind.OAuthSecret
                 ? OAuthSecretSlot(children, credential, slot, id)
-                : TokenSlot(children, credential, slot, spec, AccessName, args.TokenPermission));
+                : TokenSlot(children, credential, slot, spec, AccessName, Gates, args.TokenPermission));
             foreach (var (slot, value) in values)
             {
                 _slotValues[$"{credential.Spec.KindName}-{slot}"] = value;
@@ -113,8 +114,11 @@ public sealed class DatabricksServicePrincipal : ComponentResource
     [Output("tokenValue")]
     public Output<string?> TokenValue { get; private set; }
 
-    /// <summary>The application id, once the principal is in the workspace (see <see cref="IPrincipalResolver.AccessName"/>).</summary>
+    /// <summary>The application id (see <see cref="IPrincipalResolver.AccessName"/>).</summary>
     public Output<string> AccessName { get; }
+
+    /// <summary>Its workspace assignment and rule set, when planned (see <see cref="IPrincipalResolver.Gates"/>).</summary>
+    public IReadOnlyList<Resource> Gates { get; }
 
     /// <summary>Every slot's credential (secret outputs), by <c>&lt;kind&gt;-&lt;slot&gt;</c>: <c>oauth-secret-a</c>, <c>token-b</c>.</summary>
     public IReadOnlyDictionary<string, Output<string>> SlotValues => _slotValues;
@@ -122,30 +126,44 @@ public sealed class DatabricksServicePrincipal : ComponentResource
     private readonly Dictionary<string, Output<string>> _slotValues = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// One OAuth secret slot. Its keeper (the rotation instant it belongs to) is passed as <c>time_rotating</c>, which
-    /// forces a new secret exactly when this slot's rotation comes round; the other slot is untouched. Create before
-    /// delete (the secret id is handed out per create), so the new secret exists before the expired one is removed.
+    /// One OAuth secret slot. Its keeper (the rotation instant it belongs to) is the slot's <c>ReplacementTrigger</c>: the
+    /// engine replaces the slot exactly when the keeper changes (pulumi/pulumi v3.258.0 pkg/resource/deploy/step_generator.go:1805,
+    /// shouldTriggerReplace :3626). The policy inputs (<c>lifetime</c>; <c>time_rotating</c> carries the keeper for the record) are
+    /// ignored changes, so a policy change never replaces a slot: it takes effect slot by slot at the next rotations, whose
+    /// replacement is created from the program's new inputs (step_generator.go:2008-2022 re-checks goal.Properties). Create
+    /// before delete (the secret id is handed out per create), so the new secret exists before the expired one is removed.
     /// </summary>
     private static Output<string> OAuthSecretSlot(PlannedChildren children, CredentialPlan credential, CredentialSlot slot, Output<string> spId)
     {
-        var secret = children.Create(slot.ResourceName, o => new Dbx.ServicePrincipalSecret(slot.ResourceName, new Dbx.ServicePrincipalSecretArgs
+        var options = children.Options(slot.ResourceName);
+        options.ReplacementTrigger = slot.Keeper;
+        options.IgnoreChanges.AddRange(["lifetime", "timeRotating"]);
+        var secret = children.Create(slot.ResourceName, new Dbx.ServicePrincipalSecret(slot.ResourceName, new Dbx.ServicePrincipalSecretArgs
         {
             ServicePrincipalId = spId,
             // The provider takes the lifetime in seconds, formatted as "NNNNs".
             Lifetime = $"{credential.LifetimeSeconds}s",
             TimeRotating = slot.Keeper,
-        }, o));
+        }, options));
 
         // The provider marks `secret` secret; under the 3.112.1 mocks it is not, so it is wrapped here as well.
         return Output.CreateSecret(secret.Secret);
     }
 
-    /// <summary>One on-behalf-of token slot: the comment carries the keeper, and a comment change replaces the token.</summary>
+    /// <summary>
+    /// One on-behalf-of token slot. The provider has no Update: every input forces a replacement (tokens/resource_obo_token.go
+    /// defines no Update; common/resource.go:211-229 then marks every field ForceNew). The keeper is the slot's
+    /// <c>ReplacementTrigger</c>; <c>lifetime_seconds</c> and <c>comment</c> (which shows the keeper) are ignored changes, so a
+    /// policy or comment change is applied by the slot's next rotation and never replaces the current credential.
+    /// </summary>
     private static Output<string> TokenSlot(PlannedChildren children, CredentialPlan credential, CredentialSlot slot, ServicePrincipalSpec spec,
-        Output<string> accessName, Output<Resource>? tokenPermission)
+        Output<string> accessName, IReadOnlyList<Resource> gates, Output<Resource>? tokenPermission)
     {
         var options = children.Options(slot.ResourceName);
-        options.ReplaceOnChanges.Add("comment");
+        options.ReplacementTrigger = slot.Keeper;
+        options.IgnoreChanges.AddRange(["lifetimeSeconds", "comment"]);
+        // In the workspace and usable by the deployer first: the assignment and the rule set, as dependencies only.
+        options.DependsOn.AddRange(gates.ToList());
         if (tokenPermission is { } permission)
         {
             options.DependsOn.Add(permission);

@@ -72,7 +72,8 @@ public sealed class GroupAccess : ComponentResource
 
         GroupId = groupId;
         DisplayName = displayName;
-        AccessName = Identity.After(displayName, assignment);
+        AccessName = displayName;
+        Gates = Identity.Gates(assignment);
         UnmanagedMembers = plan.ReportsUnmanagedMembers && lookup is not null
             ? Output.Tuple(lookup, Output.All(declared)).Apply(t => Unmanaged(t.Item1, t.Item2))
             : Output.Create(ImmutableArray<string>.Empty);
@@ -89,8 +90,11 @@ public sealed class GroupAccess : ComponentResource
     [Output("unmanagedMembers")]
     public Output<ImmutableArray<string>> UnmanagedMembers { get; private set; }
 
-    /// <summary>The display name, once the group is in the workspace (see <see cref="IPrincipalResolver.AccessName"/>).</summary>
+    /// <summary>The display name (see <see cref="IPrincipalResolver.AccessName"/>).</summary>
     public Output<string> AccessName { get; }
+
+    /// <summary>The workspace assignment, when planned: what refers to the group waits for it (see <see cref="IPrincipalResolver.Gates"/>).</summary>
+    public IReadOnlyList<Resource> Gates { get; }
 
     private static ImmutableArray<string> Unmanaged(Dbx.GetGroupResult group, ImmutableArray<string> declared)
     {

@@ -52,8 +52,8 @@ internal static class Identity
         if (entitlementsName is { } e)
         {
             var entitlementArgs = Entitlements(entitlements);
-            subject(entitlementArgs, After(id, assignment));
-            children.Create(e, o => new Dbx.Entitlements(e, entitlementArgs, o));
+            subject(entitlementArgs, id);
+            children.Create(e, assignment is null ? [] : [assignment], o => new Dbx.Entitlements(e, entitlementArgs, o));
         }
 
         return assignment;
@@ -69,33 +69,35 @@ internal static class Identity
 
     public const string ServicePrincipalUserRole = "roles/servicePrincipal.user";
 
+    public const string ServicePrincipalManagerRole = "roles/servicePrincipal.manager";
+
     /// <summary>
     /// Lets the deployer act as a service principal the stack created (run jobs as it, mint its tokens): the principal's
-    /// account rule set, which is authoritative for that principal only, grants the deployer servicePrincipal.user.
+    /// account rule set grants the deployer servicePrincipal.user. The provider PUTs the whole rule set
+    /// (terraform-provider-databricks v1.128.0 permissions/resource_access_control_rule_set.go:109-128), which would drop the
+    /// creator's default servicePrincipal.manager: the deployer created the principal, so that rule is declared too.
+    /// Returns the rule set, which jobs running as the principal and its tokens depend on.
     /// </summary>
-    public static void GrantDeployerUse(PlannedChildren children, string? ruleSetName, AccountSpec? account, DeployerSpec? deployer, Output<string> applicationId)
+    public static Dbx.AccessControlRuleSet? GrantDeployerUse(PlannedChildren children, string? ruleSetName, AccountSpec? account, DeployerSpec? deployer, Output<string> applicationId)
     {
         if (ruleSetName is not { } name)
         {
-            return;
+            return null;
         }
 
         var accountId = (account ?? throw new InvalidOperationException($"{name}: a rule set needs databricks-access:account")).Id;
         var who = (deployer ?? throw new InvalidOperationException($"{name}: a rule set needs databricks-access:deployer")).RuleSetPrincipal;
-        children.Create(name, o => new Dbx.AccessControlRuleSet(name, new Dbx.AccessControlRuleSetArgs
+        return children.Create(name, o => new Dbx.AccessControlRuleSet(name, new Dbx.AccessControlRuleSetArgs
         {
             Name = applicationId.Apply(id => $"accounts/{accountId}/servicePrincipals/{id}/ruleSets/default"),
             GrantRules =
             {
+                new Dbx.Inputs.AccessControlRuleSetGrantRuleArgs { Principals = { who }, Role = ServicePrincipalManagerRole },
                 new Dbx.Inputs.AccessControlRuleSetGrantRuleArgs { Principals = { who }, Role = ServicePrincipalUserRole },
             },
         }, o));
     }
 
-    /// <summary><paramref name="value"/>, resolved only once <paramref name="gates"/> exist (a dependency, not a value).</summary>
-    public static Output<string> After(Output<string> value, params Resource?[] gates)
-    {
-        var ids = gates.OfType<CustomResource>().Select(g => g.Id).ToList();
-        return ids.Count == 0 ? value : Output.Tuple(value, Output.All(ids)).Apply(t => t.Item1);
-    }
+    /// <summary>The gates of an identity: its workspace assignment and rule set, when planned.</summary>
+    public static IReadOnlyList<Resource> Gates(params Resource?[] gates) => gates.OfType<Resource>().ToList();
 }

@@ -124,14 +124,15 @@ public sealed class ManagedIdentityWebApp : ComponentResource
         var assignment = Identity.AssignAndEntitle(children, plan.AssignmentResource, plan.EntitlementsResource, args.Account,
             sp.Id, spec.WorkspaceAccess, spec.Entitlements, (e, subject) => e.ServicePrincipalId = subject);
 
-        Identity.GrantDeployerUse(children, plan.RuleSetResource, args.Account, args.Deployer, sp.ApplicationId);
+        var ruleSet = Identity.GrantDeployerUse(children, plan.RuleSetResource, args.Account, args.Deployer, sp.ApplicationId);
         children.Complete();
 
         Url = Output.Format($"https://{site.DefaultHostName}");
         IdentityClientId = clientId;
         ApplicationId = sp.ApplicationId;
         ServicePrincipalId = sp.Id;
-        AccessName = Identity.After(sp.ApplicationId, assignment);
+        AccessName = sp.ApplicationId;
+        Gates = Identity.Gates(assignment, ruleSet);
         RegisterOutputs();
     }
 
@@ -147,6 +148,9 @@ public sealed class ManagedIdentityWebApp : ComponentResource
     [Output("servicePrincipalId")]
     public Output<string> ServicePrincipalId { get; private set; }
 
-    /// <summary>The application id, once the principal is in the workspace (see <see cref="IPrincipalResolver.AccessName"/>).</summary>
+    /// <summary>The application id (see <see cref="IPrincipalResolver.AccessName"/>).</summary>
     public Output<string> AccessName { get; }
+
+    /// <summary>Its workspace assignment and rule set, when planned (see <see cref="IPrincipalResolver.Gates"/>).</summary>
+    public IReadOnlyList<Resource> Gates { get; }
 }

@@ -54,7 +54,8 @@ public sealed class NotebookJob : ComponentResource
             jobArgs.Schedule = new Dbx.Inputs.JobScheduleArgs { QuartzCronExpression = schedule.Cron, TimezoneId = schedule.TimeZone };
         }
 
-        var job = children.Create(plan.JobResource, o => new Dbx.Job(plan.JobResource, jobArgs, o));
+        // Runs as a principal that must be in the workspace, and usable by the deployer (its rule set), first.
+        var job = children.Create(plan.JobResource, args.Principals.Gates(spec.RunAs), o => new Dbx.Job(plan.JobResource, jobArgs, o));
 
         if (plan.PermissionsResource is { } permissionsName)
         {
@@ -64,7 +65,8 @@ public sealed class NotebookJob : ComponentResource
                 permissions.AccessControls.Add(args.Principals.AccessControl(principal, Vocabulary.Name(level)));
             }
 
-            children.Create(permissionsName, o => new Dbx.Permissions(permissionsName, permissions, o));
+            children.Create(permissionsName, spec.Permissions.SelectMany(p => args.Principals.Gates(p.Principal)),
+                o => new Dbx.Permissions(permissionsName, permissions, o));
         }
 
         children.Complete();

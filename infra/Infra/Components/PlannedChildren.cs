@@ -72,6 +72,20 @@ public sealed class PlannedChildren
         where T : CustomResource
         => Create(name, create(Options(name)));
 
+    /// <summary>
+    /// Creates the planned resource <paramref name="name"/> after <paramref name="dependsOn"/> (the gates of the principals
+    /// it names: their workspace assignment, their rule set). A <c>DependsOn</c> orders the create and never folds an id
+    /// into an input, so replacing a gate never replaces this resource (pulumi/pulumi v3.258.0
+    /// pkg/resource/deploy/step_generator.go:3220 calculateDependentReplacements follows property dependencies only).
+    /// </summary>
+    public T Create<T>(string name, IEnumerable<Resource> dependsOn, Func<CustomResourceOptions, T> create)
+        where T : CustomResource
+    {
+        var options = Options(name);
+        options.DependsOn.AddRange(dependsOn.Distinct().ToList());
+        return Create(name, create(options));
+    }
+
     /// <summary>Records a resource created with (a copy of) <see cref="Options"/> and checks its type token.</summary>
     public T Create<T>(string name, T resource)
         where T : CustomResource

@@ -12,10 +12,14 @@ public interface IPrincipalResolver
 
     /// <summary>
     /// The name Databricks expects in secret ACLs, Unity Catalog grants, job permissions and run-as: a user's email,
-    /// a group's display name, a service principal's application id. For identities of this stack the output also
-    /// depends on the identity's workspace assignment, so nothing refers to a principal before it is in the workspace.
+    /// a group's display name, a service principal's application id. It carries no dependency on the principal's
+    /// workspace assignment: whoever names the principal waits for <see cref="Gates"/> with <c>DependsOn</c> instead, so a
+    /// replaced assignment never cascades into the ACLs, grants, entitlements and tokens that name the principal.
     /// </summary>
     Output<string> AccessName(PrincipalRef principal);
+
+    /// <summary>What must exist before anything refers to the principal: its workspace assignment and rule set (none for users).</summary>
+    IReadOnlyList<Resource> Gates(PrincipalRef principal);
 
     /// <summary>A permission entry (job or token permissions) naming the principal by its kind.</summary>
     Pulumi.Databricks.Inputs.PermissionsAccessControlArgs AccessControl(PrincipalRef principal, string level);

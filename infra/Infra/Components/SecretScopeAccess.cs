@@ -48,7 +48,7 @@ public sealed class SecretScopeAccess : ComponentResource
 
         foreach (var acl in plan.Acls)
         {
-            children.Create(acl.ResourceName, o => new Dbx.SecretAcl(acl.ResourceName, new Dbx.SecretAclArgs
+            children.Create(acl.ResourceName, args.Principals.Gates(acl.Acl.Principal), o => new Dbx.SecretAcl(acl.ResourceName, new Dbx.SecretAclArgs
             {
                 Scope = scope.Name,
                 Principal = args.Principals.AccessName(acl.Acl.Principal),

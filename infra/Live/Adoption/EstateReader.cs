@@ -205,7 +205,7 @@ public sealed class EstateReader(DatabricksClient client)
             var query = $"/api/2.1/jobs/list?limit={client.Options.JobsPageSize}" + (token is null ? string.Empty : $"&page_token={Uri.EscapeDataString(token)}");
             var list = await client.GetAsync<JobList>(ws, query, false, cancellationToken).ConfigureAwait(false);
             count += list!.Jobs?.Count ?? 0;
-            if (!list.HasMore || string.IsNullOrEmpty(list.NextPageToken))
+            if (list.HasMore == false || string.IsNullOrEmpty(list.NextPageToken))
             {
                 return count;
             }

@@ -55,7 +55,7 @@ internal sealed partial class NodeReader(Diagnostics diagnostics)
         {
             if (!allowed.Contains(key, StringComparer.Ordinal))
             {
-                Diagnostics.Error(value.Path, $"unknown key '{Shorten(key)}'; allowed keys: {string.Join(", ", allowed)}");
+                Diagnostics.Error(value.Path, $"unknown key '{Shorten(key)}'{Model.Suggest.Hint(key, allowed)}; allowed keys: {string.Join(", ", allowed)}");
             }
         }
     }
@@ -163,12 +163,13 @@ internal sealed partial class NodeReader(Diagnostics diagnostics)
             return null;
         }
 
-        if (values.TryGetValue(text.ToLowerInvariant(), out var value))
+        // Exact spelling, as the editor schema's enum has it: 'Admin' is a finding with a suggestion, not a guess.
+        if (values.TryGetValue(text, out var value))
         {
             return value;
         }
 
-        Diagnostics.Error(map.Child(key), $"'{text}' is not one of: {string.Join(", ", values.Keys)}");
+        Diagnostics.Error(map.Child(key), $"'{text}' is not one of: {string.Join(", ", values.Keys)}{Model.Suggest.Hint(text, values.Keys)}");
         return null;
     }
 

@@ -24,6 +24,9 @@ public sealed class StackFile
         Keys = keys;
     }
 
+    /// <summary>The structured keys of this project that the program reads; any other plain key draws a warning.</summary>
+    public static readonly IReadOnlyList<string> KnownKeys = ["topology", "policy", "account", "deployer"];
+
     public string FilePath { get; }
 
     public string Project { get; }
@@ -88,6 +91,13 @@ public sealed class StackFile
 
                 var key = fullKey[prefix.Length..];
                 keys[key] = secure;
+                if (!secure && !KnownKeys.Contains(key))
+                {
+                    // Not read by this program: a typo of a known key, or a secret value stored in plain text.
+                    findings.Add(new Diagnostic(Severity.Warning, value.Path,
+                        $"unknown key '{fullKey}'{Model.Suggest.Hint(key, KnownKeys)}; this program reads {string.Join(", ", KnownKeys.Select(k => prefix + k))} and secret values (pulumi config set --secret)"));
+                }
+
                 switch (key)
                 {
                     case "topology":

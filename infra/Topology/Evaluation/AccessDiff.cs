@@ -21,6 +21,11 @@ public sealed record AccessChange(ChangeKind Kind, PrincipalRef Principal, Acces
     public string Describe()
     {
         var who = Who(Principal);
+        if (Entry.Kind == AccessKind.ActAs)
+        {
+            return ActAs(who);
+        }
+
         return Kind switch
         {
             ChangeKind.Moves => $"{who} moves from {Level!.Value.From.ToString().ToLowerInvariant()} level to {Level.Value.To.ToString().ToLowerInvariant()} level",
@@ -32,6 +37,17 @@ public sealed record AccessChange(ChangeKind Kind, PrincipalRef Principal, Acces
         };
     }
 
+    /// <summary>"group:analysts can now act as sp:reporter (READ on scope app, which stores its OAuth secret)".</summary>
+    private string ActAs(string who) => Kind switch
+    {
+        ChangeKind.Gains => $"{who} can now act as {After!.Resource} ({After.Via}){Until(After)}",
+        ChangeKind.Loses => $"{who} can no longer act as {Before!.Resource} (was: {Before.Via})",
+        _ => $"{who} can still act as {After!.Resource}, now ({After.Via}){Until(After)}",
+    };
+
+    private static string Until(AccessEntry e) =>
+        e.Until is { } u ? $", until {Until(u)}{(e.Reason is { } r ? $" ({r})" : string.Empty)}" : string.Empty;
+
     public static string Who(PrincipalRef p) => p.Kind == PrincipalKind.User ? p.Key : p.ToString();
 
     public static string What(AccessEntry e) => e.Kind switch
@@ -41,6 +57,7 @@ public sealed record AccessChange(ChangeKind Kind, PrincipalRef Principal, Acces
         AccessKind.Entitlement => $"entitlement {e.Permission}",
         AccessKind.SecretScope => $"{e.Permission} on {e.ResourceLabel}",
         AccessKind.Job => $"{e.Permission} on job {e.ResourceLabel}",
+        AccessKind.ActAs => $"acting as {e.Resource}",
         _ => $"{e.Permission} on {e.Resource}",
     };
 

@@ -11,6 +11,9 @@ public enum AccessKind
     SecretScope,
     Job,
     Catalog,
+
+    /// <summary>The principal can act as another (<see cref="AccessEntry.Resource"/>), and so holds that one's access too.</summary>
+    ActAs,
 }
 
 /// <summary>
@@ -78,6 +81,11 @@ public static class EffectiveAccess
         var everyone = PrincipalRef.Group(Names.UsersGroup);
         var accountUsers = PrincipalRef.Group(Names.AccountUsersGroup);
 
+        var actingAs = new ActingAs(model);
+
+        // Full effective access (admin rights included) of the principals someone can act as, each computed once.
+        var targets = new Dictionary<PrincipalRef, List<AccessEntry>>();
+
         // One principal at a time, so its entries are keyed without it (AccessEntry.Key less the principal); the
         // table is reused across principals and an entry is only allocated when it wins.
         var best = new Dictionary<(AccessKind, string, string), (AccessEntry Entry, int Strength)>();
@@ -85,79 +93,16 @@ public static class EffectiveAccess
         {
             best.Clear();
             entries.Clear();
-
-            // Resources are keyed by config key (two jobs may share a display name); the name is what is shown.
-            void Offer(AccessKind kind, string resource, string? resourceKey, string permission, int strength, string? via, DateTimeOffset? until, string? reason)
-            {
-                var key = (kind, resourceKey ?? resource, kind is AccessKind.Catalog or AccessKind.Entitlement ? permission : string.Empty);
-                ref var current = ref CollectionsMarshal.GetValueRefOrAddDefault(best, key, out var exists);
-                if (!exists || Stronger(strength, until, via, current.Strength, current.Entry))
-                {
-                    current = (new AccessEntry(principal, kind, resource, permission, via, until, until is null ? null : reason, resourceKey), strength);
-                }
-            }
-
             var groups = graph.GroupsOf(principal);
-            var sources = new List<(PrincipalRef Source, string? Via, DateTimeOffset? Until, string? Reason)> { (principal, null, null, null) };
-            foreach (var (group, reach) in groups)
+            OwnAccess(principal, groups, best);
+
+            // Acting as: from what the principal holds itself (not from admin rights, which reach everything anyway).
+            if (actingAs.Any)
             {
-                sources.Add((PrincipalRef.Group(group), reach.Via == group ? group : $"{group} (through {reach.Via})", reach.Until, reach.Reason));
-                Offer(AccessKind.Group, group, null, "MEMBER", 1, reach.Via == group ? null : reach.Via, reach.Until, reach.Reason);
+                ActAs(principal, best);
             }
 
-            if (principal.Kind != PrincipalKind.Group || model.Groups.ContainsKey(principal.Key))
-            {
-                // Everyone in the workspace is in the built-in users group, and (for Unity Catalog) in account users.
-                sources.Add((everyone, Names.UsersGroup, null, null));
-                sources.Add((accountUsers, Names.AccountUsersGroup, null, null));
-            }
-
-            foreach (var (source, via, until, reason) in sources)
-            {
-                var own = graph.OwnAccess(source);
-                if (own != WorkspaceAccess.None)
-                {
-                    Offer(AccessKind.Workspace, "workspace", null, Vocabulary.Name(own), (int)own, via, until, reason);
-                }
-
-                foreach (var entitlement in EntitlementsOf(model, source))
-                {
-                    Offer(AccessKind.Entitlement, "workspace", null, entitlement, 1, via, until, reason);
-                }
-
-                foreach (var (scope, acl) in aclsByPrincipal.GetValueOrDefault(source) ?? [])
-                {
-                    Offer(AccessKind.SecretScope, scope.Name, scope.Key, Vocabulary.Name(acl.Permission), (int)acl.Permission, via, until, reason);
-                }
-
-                foreach (var (job, level) in jobsByPrincipal.GetValueOrDefault(source) ?? [])
-                {
-                    Offer(AccessKind.Job, job.Name, job.Key, Vocabulary.Name(level), (int)level, via, until, reason);
-                }
-
-                foreach (var (grant, on) in grantsByPrincipal.GetValueOrDefault(source) ?? [])
-                {
-                    foreach (var privilege in grant.Privileges)
-                    {
-                        Offer(AccessKind.Catalog, on, null, privilege, 1, via, until, reason);
-                    }
-                }
-            }
-
-            if (graph.AdminReach(principal, groups) is { } admin)
-            {
-                var via = admin.Via.Length == 0 ? null : admin.Via;
-                Offer(AccessKind.Workspace, "workspace", null, "ADMIN", (int)WorkspaceAccess.Admin, via, admin.Until, admin.Reason);
-                foreach (var scope in model.SecretScopes.Values)
-                {
-                    Offer(AccessKind.SecretScope, scope.Name, scope.Key, "MANAGE", (int)SecretPermission.Manage, via ?? Names.AdminsGroup, admin.Until, admin.Reason);
-                }
-
-                foreach (var job in model.Jobs.Values)
-                {
-                    Offer(AccessKind.Job, job.Name, job.Key, "CAN_MANAGE", (int)JobPermission.CanManage, via ?? Names.AdminsGroup, admin.Until, admin.Reason);
-                }
-            }
+            AdminAccess(principal, groups, best);
 
             // (Kind, resource key, Permission) is unique within one principal's entries, so an unstable sort orders
             // them exactly as a stable one would.
@@ -172,7 +117,148 @@ public static class EffectiveAccess
                 yield return entry;
             }
         }
+
+        // Resources are keyed by config key (two jobs may share a display name); the name is what is shown.
+        static void Offer(Dictionary<(AccessKind, string, string), (AccessEntry Entry, int Strength)> table, PrincipalRef principal,
+            AccessKind kind, string resource, string? resourceKey, string permission, int strength, string? via, DateTimeOffset? until, string? reason)
+        {
+            var key = (kind, resourceKey ?? resource, kind is AccessKind.Catalog or AccessKind.Entitlement ? permission : string.Empty);
+            ref var current = ref CollectionsMarshal.GetValueRefOrAddDefault(table, key, out var exists);
+            if (!exists || Stronger(strength, until, via, current.Strength, current.Entry))
+            {
+                current = (new AccessEntry(principal, kind, resource, permission, via, until, until is null ? null : reason, resourceKey), strength);
+            }
+        }
+
+        void OwnAccess(PrincipalRef principal, IReadOnlyDictionary<string, Reach> groups, Dictionary<(AccessKind, string, string), (AccessEntry Entry, int Strength)> table)
+        {
+            var sources = new List<(PrincipalRef Source, string? Via, DateTimeOffset? Until, string? Reason)> { (principal, null, null, null) };
+            foreach (var (group, reach) in groups)
+            {
+                sources.Add((PrincipalRef.Group(group), reach.Via == group ? group : $"{group} (through {reach.Via})", reach.Until, reach.Reason));
+                Offer(table, principal, AccessKind.Group, group, null, "MEMBER", 1, reach.Via == group ? null : reach.Via, reach.Until, reach.Reason);
+            }
+
+            if (principal.Kind != PrincipalKind.Group || model.Groups.ContainsKey(principal.Key))
+            {
+                // Everyone in the workspace is in the built-in users group, and (for Unity Catalog) in account users.
+                sources.Add((everyone, Names.UsersGroup, null, null));
+                sources.Add((accountUsers, Names.AccountUsersGroup, null, null));
+            }
+
+            foreach (var (source, via, until, reason) in sources)
+            {
+                var own = graph.OwnAccess(source);
+                if (own != WorkspaceAccess.None)
+                {
+                    Offer(table, principal, AccessKind.Workspace, "workspace", null, Vocabulary.Name(own), (int)own, via, until, reason);
+                }
+
+                foreach (var entitlement in EntitlementsOf(model, source))
+                {
+                    Offer(table, principal, AccessKind.Entitlement, "workspace", null, entitlement, 1, via, until, reason);
+                }
+
+                foreach (var (scope, acl) in aclsByPrincipal.GetValueOrDefault(source) ?? [])
+                {
+                    Offer(table, principal, AccessKind.SecretScope, scope.Name, scope.Key, Vocabulary.Name(acl.Permission), (int)acl.Permission, via, until, reason);
+                }
+
+                foreach (var (job, level) in jobsByPrincipal.GetValueOrDefault(source) ?? [])
+                {
+                    Offer(table, principal, AccessKind.Job, job.Name, job.Key, Vocabulary.Name(level), (int)level, via, until, reason);
+                }
+
+                foreach (var (grant, on) in grantsByPrincipal.GetValueOrDefault(source) ?? [])
+                {
+                    foreach (var privilege in grant.Privileges)
+                    {
+                        Offer(table, principal, AccessKind.Catalog, on, null, privilege, 1, via, until, reason);
+                    }
+                }
+            }
+        }
+
+        void AdminAccess(PrincipalRef principal, IReadOnlyDictionary<string, Reach> groups, Dictionary<(AccessKind, string, string), (AccessEntry Entry, int Strength)> table)
+        {
+            if (graph.AdminReach(principal, groups) is { } admin)
+            {
+                var via = admin.Via.Length == 0 ? null : admin.Via;
+                Offer(table, principal, AccessKind.Workspace, "workspace", null, "ADMIN", (int)WorkspaceAccess.Admin, via, admin.Until, admin.Reason);
+                foreach (var scope in model.SecretScopes.Values)
+                {
+                    Offer(table, principal, AccessKind.SecretScope, scope.Name, scope.Key, "MANAGE", (int)SecretPermission.Manage, via ?? Names.AdminsGroup, admin.Until, admin.Reason);
+                }
+
+                foreach (var job in model.Jobs.Values)
+                {
+                    Offer(table, principal, AccessKind.Job, job.Name, job.Key, "CAN_MANAGE", (int)JobPermission.CanManage, via ?? Names.AdminsGroup, admin.Until, admin.Reason);
+                }
+            }
+        }
+
+        // Everything a principal can act as, breadth first (acting as A that can act as B is acting as B), each
+        // with its path and the earliest end along it; and the access of each of them.
+        void ActAs(PrincipalRef principal, Dictionary<(AccessKind, string, string), (AccessEntry Entry, int Strength)> table)
+        {
+            var queue = new Queue<(ActAsEdge Edge, DateTimeOffset? Until, string? Reason, string Chain)>();
+            foreach (var (edge, through) in actingAs.From(principal, table.Values.Select(v => v.Entry).ToList()))
+            {
+                queue.Enqueue((edge, through.Until, through.Reason, edge.How));
+            }
+
+            var seen = new HashSet<PrincipalRef> { principal };
+            while (queue.Count > 0)
+            {
+                var (edge, until, reason, chain) = queue.Dequeue();
+                if (!seen.Add(edge.Target))
+                {
+                    continue;
+                }
+
+                Offer(table, principal, AccessKind.ActAs, edge.Target.ToString(), null, "ACT_AS", 1, chain, until, reason);
+                foreach (var e in TargetAccess(edge.Target))
+                {
+                    if (e.Kind == AccessKind.ActAs)
+                    {
+                        continue;
+                    }
+
+                    var (u, r) = e.Until is { } eu && (until is not { } pu || eu < pu) ? (e.Until, e.Reason) : (until, reason);
+                    Offer(table, principal, e.Kind, e.Resource, e.ResourceKey, e.Permission, Strength(e), $"acting as {edge.Target}", u, r);
+                }
+
+                foreach (var (next, through) in actingAs.From(edge.Target, TargetAccess(edge.Target)))
+                {
+                    var (u, r) = through.Until is { } tu && (until is not { } pu || tu < pu) ? (through.Until, through.Reason) : (until, reason);
+                    queue.Enqueue((next, u, r, $"{chain}; as {edge.Target}: {next.How}"));
+                }
+            }
+        }
+
+        List<AccessEntry> TargetAccess(PrincipalRef target)
+        {
+            if (!targets.TryGetValue(target, out var list))
+            {
+                var table = new Dictionary<(AccessKind, string, string), (AccessEntry Entry, int Strength)>();
+                var groups = graph.GroupsOf(target);
+                OwnAccess(target, groups, table);
+                AdminAccess(target, groups, table);
+                targets[target] = list = table.Values.Select(v => v.Entry).ToList();
+            }
+
+            return list;
+        }
     }
+
+    /// <summary>An entry's strength as <see cref="Stronger"/> compares it: the permission's rank where permissions rank.</summary>
+    private static int Strength(AccessEntry e) => e.Kind switch
+    {
+        AccessKind.Workspace => e.Permission == "ADMIN" ? (int)WorkspaceAccess.Admin : (int)WorkspaceAccess.User,
+        AccessKind.SecretScope => (int)Vocabulary.SecretPermissions[e.Permission],
+        AccessKind.Job => e.Permission switch { "CAN_MANAGE" => 3, "CAN_MANAGE_RUN" => 2, _ => 1 },
+        _ => 1,
+    };
 
     /// <summary>By kind, then resource (config key), then permission (ordinal).</summary>
     private sealed class EntryOrder : IComparer<AccessEntry>

@@ -6,13 +6,60 @@ namespace DatabricksAccess.Topology.Evaluation;
 /// <summary>A change a reviewer must see besides access: what the stack may revoke, and how credentials rotate.</summary>
 /// <param name="Subject">The resource or credential it is about (a stable name).</param>
 /// <param name="Text">Review language, one line.</param>
-public sealed record PlanChange(string Kind, string Subject, string Text);
+public sealed record PlanChange(string Kind, string Subject, string Text)
+{
+    /// <summary>A policy change that lets more through (a reviewer with the policy's owners must approve it).</summary>
+    public bool Loosens { get; init; }
+}
 
 /// <summary>Changes of authority (and of resource options that decide what a delete or replacement does) between two plans.</summary>
 public static class PlanDiff
 {
     public const string AuthorityKind = "authority";
     public const string RotationKind = "rotation";
+    public const string UnsafeKind = "unsafe";
+
+    /// <summary>
+    /// Transitions an apply cannot make without revoking declared access: toggling <c>authoritativeGrants</c> for a
+    /// securable. Grant to Grants creates the Grants, then deletes each Grant, and a Grant's delete revokes that
+    /// principal's privileges (terraform-provider-databricks v1.128.0 catalog/resource_grant.go:237-263); Grants to Grant
+    /// deletes the Grants, which revokes every grant on the securable (catalog/resource_grants.go:237). Each line gives the
+    /// safe two-step procedure; none for securables the head lists in <c>intendedMigrations</c>.
+    /// </summary>
+    public static IReadOnlyList<PlanChange> Unsafe(ResourcePlan before, ResourcePlan after, TopologyModel head, string stack)
+    {
+        static string Urn(string stack, string type, string name) =>
+            $"urn:pulumi:{stack}::databricks-access::{PulumiTypes.GrantsComponent}${type}::{name}";
+        var was = before.Grants?.Securables.ToDictionary(s => s.On) ?? [];
+        var changes = new List<PlanChange>();
+        foreach (var now in after.Grants?.Securables ?? [])
+        {
+            if (!was.TryGetValue(now.On, out var old) || old.Authoritative == now.Authoritative || head.IntendedMigrations.Contains(now.On))
+            {
+                continue;
+            }
+
+            var path = "topology.authoritativeGrants";
+            if (now.Authoritative)
+            {
+                var forget = string.Join(" && ", old.Grants.Select(g => $"pulumi state delete --stack {stack} --yes '{Urn(stack, PulumiTypes.Grant, old.PrincipalResource(g))}'"));
+                changes.Add(new(UnsafeKind, now.On.ToString(),
+                    $"{path}: making {now.On} authoritative in one step revokes the declared privileges (the new Grants is created, then each old Grant is deleted, and a Grant's delete revokes its principal's privileges there); " +
+                    $"do it in two steps: 1) before merging, forget the Grant resources without revoking: {forget}; 2) merge and run pulumi up (the protected Grants takes over); " +
+                    $"or list {now.On} in topology.intendedMigrations if the revocation is intended"));
+            }
+            else
+            {
+                var urn = Urn(stack, PulumiTypes.Grants, old.ResourceName);
+                changes.Add(new(UnsafeKind, now.On.ToString(),
+                    $"{path}: removing {now.On} deletes its protected Grants, which revokes every grant on it, the declared ones included; " +
+                    $"do it in two steps: 1) before merging, forget it without revoking: pulumi state unprotect --stack {stack} --yes '{urn}' && pulumi state delete --stack {stack} --yes '{urn}'; " +
+                    $"2) merge and run pulumi up (one Grant per principal takes over); or list {now.On} in topology.intendedMigrations if the revocation is intended"));
+            }
+        }
+
+        return changes;
+    }
 
     public static IReadOnlyList<PlanChange> Compute(ResourcePlan before, ResourcePlan after)
     {
@@ -24,6 +71,10 @@ public static class PlanDiff
             if (r.Authority == Authority.Authoritative && previous?.Authority != Authority.Authoritative)
             {
                 changes.Add(new(AuthorityKind, r.Name, $"{r.Name} becomes authoritative: an apply revokes {r.Revokes}"));
+            }
+            else if (r.InBlastRadius && previous?.InBlastRadius != true)
+            {
+                changes.Add(new(AuthorityKind, r.Name, $"{r.Name} enters the blast radius ({Name(r.Authority)}): an apply revokes {r.Revokes}"));
             }
             else if (previous is not null && previous.Authority != r.Authority)
             {
@@ -37,9 +88,11 @@ public static class PlanDiff
             }
         }
 
-        foreach (var gone in old.Values.Where(r => r.Authority == Authority.Authoritative))
+        foreach (var gone in old.Values.Where(r => r.InBlastRadius))
         {
-            changes.Add(new(AuthorityKind, gone.Name, $"{gone.Name} is no longer managed: it was authoritative, and its delete {ResourceTraits.Of(gone.Type).Delete}"));
+            changes.Add(new(AuthorityKind, gone.Name, gone.RetainOnDelete
+                ? $"{gone.Name} is no longer managed: it was {Name(gone.Authority)}, and is kept as it is (retained on delete)"
+                : $"{gone.Name} is no longer managed: it was {Name(gone.Authority)}, and its delete {ResourceTraits.Of(gone.Type).Delete}"));
         }
 
         changes.AddRange(Rotations(before, after));
@@ -84,5 +137,5 @@ public static class PlanDiff
         }
     }
 
-    private static string Name(Authority a) => a.ToString().ToLowerInvariant();
+    private static string Name(Authority a) => a.Name();
 }

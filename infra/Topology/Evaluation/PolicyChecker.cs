@@ -20,7 +20,9 @@ internal sealed class PolicyChecker(AccessGraph graph, Diagnostics d)
     {
         CheckExceptions();
         CheckMemberships();
+        CheckPending();
         CheckStandingAdmins();
+        CheckActingAsAdmins();
         CheckCredentials();
         CheckAllUsers();
     }
@@ -73,7 +75,9 @@ internal sealed class PolicyChecker(AccessGraph graph, Diagnostics d)
                         $"{m.Principal} in '{group.Key}' expires {Instants.Format(expires)}, more than maxExpiryDays ({Policy.MaxExpiryDays}) from now");
                 }
 
-                if (admin is { } a && Reach.Min(expires, a.Until) is { } until && until - _m.Now > TimeSpan.FromHours(Policy.MaxAdminHours))
+                // Measured from when it starts: a JIT entry declared ahead of time is as long as its window.
+                var from = m.Starts is { } st && st < _m.Now ? st : _m.Now;
+                if (admin is { } a && Reach.Min(expires, a.Until) is { } until && until - from > TimeSpan.FromHours(Policy.MaxAdminHours))
                 {
                     var through = a.Via == group.Key ? $"'{group.Key}'"
                         : a.Via.Length == 0 ? $"'{group.Key}' (its workspaceAccess: admin)"
@@ -81,6 +85,37 @@ internal sealed class PolicyChecker(AccessGraph graph, Diagnostics d)
                     Violation($"{m.Path}.expires", Rules.AdminDuration, m.Principal,
                         $"admin access for {m.Principal} through {through} lasts until {Instants.Format(until)}, longer than maxAdminHours ({Policy.MaxAdminHours}h)");
                 }
+            }
+        }
+    }
+
+    /// <summary>Time-bound memberships that start later are held to the same rules now; admin duration counts from starts.</summary>
+    private void CheckPending()
+    {
+        foreach (var p in _m.Pending)
+        {
+            if (!_m.Groups.TryGetValue(p.Group, out var group))
+            {
+                continue;
+            }
+
+            if (Policy.RequireReason && string.IsNullOrWhiteSpace(p.Reason))
+            {
+                Violation($"{p.Path}.reason", Rules.ReasonRequired, p.Principal,
+                    $"{p.Principal} in '{group.Key}' from {Instants.Format(p.Starts)} until {Instants.Format(p.Expires)} gives no reason (a ticket or why)");
+            }
+
+            if (p.Expires - _m.Now > TimeSpan.FromDays(Policy.MaxExpiryDays))
+            {
+                Violation($"{p.Path}.expires", Rules.ExpiryHorizon, p.Principal,
+                    $"{p.Principal} in '{group.Key}' expires {Instants.Format(p.Expires)}, more than maxExpiryDays ({Policy.MaxExpiryDays}) from now");
+            }
+
+            Reach? admin = AccessGraph.GrantsAdmin(group) ? new Reach(null, group.Key, group.Path) : graph.AdminReach(group.Ref);
+            if (admin is { } a && Reach.Min(p.Expires, a.Until) is { } until && until - p.Starts > TimeSpan.FromHours(Policy.MaxAdminHours))
+            {
+                Violation($"{p.Path}.expires", Rules.AdminDuration, p.Principal,
+                    $"admin access for {p.Principal} through '{group.Key}' from {Instants.Format(p.Starts)} lasts until {Instants.Format(until)}, longer than maxAdminHours ({Policy.MaxAdminHours}h)");
             }
         }
     }
@@ -107,6 +142,62 @@ internal sealed class PolicyChecker(AccessGraph graph, Diagnostics d)
                     : "standing admin";
                 Violation(reach.EdgePath, Rules.StandingAdmin, principal,
                     $"{principal} would be a {what} through {how} with no expiry; give the membership expires + reason, or list it in policy.standingAdmins");
+            }
+        }
+    }
+
+    /// <summary>
+    /// A human who can act as an admin-level principal (by reading its stored credential, or running a job that runs
+    /// as it) holds admin rights through that path: standing, it is a standing admin; time-bound, it is admin access
+    /// for as long as the path lasts. The same rules, the same waivers.
+    /// </summary>
+    private void CheckActingAsAdmins()
+    {
+        var exposures = new ActingAs(_m).ExposuresOf(p => graph.AdminReach(p) is not null || Policy.StandingAdmins.Contains(p));
+        if (exposures.Count == 0)
+        {
+            return;
+        }
+
+        var users = PrincipalRef.Group(Names.UsersGroup);
+        foreach (var principal in graph.Principals().Append(users))
+        {
+            var opaqueGroup = principal.Kind == PrincipalKind.Group && !(_m.Groups.TryGetValue(principal.Key, out var g) && g.IsManaged);
+            if (!(principal.IsHuman || opaqueGroup) || Policy.StandingAdmins.Contains(principal) || graph.AdminReach(principal) is { Until: null })
+            {
+                continue;
+            }
+
+            // The principal itself, every group it is in, and everyone's groups (users, account users).
+            var sources = new List<(PrincipalRef Holder, Reach? Reach)> { (principal, null) };
+            sources.AddRange(graph.GroupsOf(principal).Select(kv => (PrincipalRef.Group(kv.Key), (Reach?)kv.Value)));
+            if (principal != users)
+            {
+                sources.Add((users, null));
+                sources.Add((PrincipalRef.Group(Names.AccountUsersGroup), null));
+            }
+
+            foreach (var (holder, reach) in sources)
+            {
+                foreach (var edge in exposures.GetValueOrDefault(holder) ?? [])
+                {
+                    if (edge.Target == principal)
+                    {
+                        continue;
+                    }
+
+                    var through = holder == principal ? string.Empty : $" through {holder}";
+                    if (reach?.Until is not { } until)
+                    {
+                        Violation(edge.Path, Rules.StandingAdmin, principal,
+                            $"{principal} can act as admin-level {edge.Target}{through} ({edge.How}) with no expiry: that is standing admin access; remove the path, make it time-bound, or list {principal} in policy.standingAdmins");
+                    }
+                    else if (until - _m.Now > TimeSpan.FromHours(Policy.MaxAdminHours))
+                    {
+                        Violation(edge.Path, Rules.AdminDuration, principal,
+                            $"{principal} can act as admin-level {edge.Target}{through} ({edge.How}) until {Instants.Format(until)}, longer than maxAdminHours ({Policy.MaxAdminHours}h)");
+                    }
+                }
             }
         }
     }

@@ -33,10 +33,23 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
                 PrincipalKind.ServicePrincipal => "topology.servicePrincipals",
                 _ => "topology.webApps",
             };
-            d.Error(path, $"{use} {p} is not declared in {where}");
+            d.Error(path, $"{use} {p} is not declared in {where}{DidYouMean(p)}");
         }
 
         return ok;
+    }
+
+    /// <summary>"; did you mean 'group:analysts'?" for a principal of the same kind with a near key.</summary>
+    private string DidYouMean(PrincipalRef p)
+    {
+        IEnumerable<string> keys = p.Kind switch
+        {
+            PrincipalKind.Group => model.Groups.Keys.Concat(model.Groups.ContainsKey(Names.AdminsGroup) ? [] : [Names.AdminsGroup]),
+            PrincipalKind.ServicePrincipal => model.ServicePrincipals.Keys,
+            PrincipalKind.WebApp => model.WebApps.Keys,
+            _ => [],
+        };
+        return Suggest.Closest(p.Key, keys) is { } k ? $"; did you mean '{new PrincipalRef(p.Kind, k)}'?" : string.Empty;
     }
 
     private WorkspaceAccess AccessOf(PrincipalRef p) => model.AccessOf(p);
@@ -96,6 +109,26 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
         foreach (var e in model.Expired)
         {
             Exists(e.Principal, e.Path, "member");
+        }
+
+        // Not members yet, but they will be without another review: their references must hold now.
+        foreach (var p in model.Pending)
+        {
+            if (Exists(p.Principal, p.Path, "member") && model.Groups.TryGetValue(p.Group, out var group))
+            {
+                if (p.Principal == group.Ref)
+                {
+                    d.Error(p.Path, $"group '{group.Key}' cannot be a member of itself");
+                }
+                else if (group.Key == Names.UsersGroup || p.Principal == PrincipalRef.Group(Names.UsersGroup))
+                {
+                    d.Error(p.Path, "the built-in users group neither takes members nor can be one");
+                }
+                else if (group.Members.Any(m => m.Principal == p.Principal))
+                {
+                    d.Error(p.Path, $"{p.Principal} is already a member of '{group.Key}'");
+                }
+            }
         }
     }
 

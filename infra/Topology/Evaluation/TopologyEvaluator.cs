@@ -62,6 +62,7 @@ public static class TopologyEvaluator
 
         var graph = new AccessGraph(model);
         new PolicyChecker(graph, diagnostics).Check();
+        new ReviewWarnings(graph, diagnostics).Check();
         if (model.ImportIds.Count > 0)
         {
             // Only the planner names resources: an import id is checked against the plan (planned once, here).

@@ -83,7 +83,7 @@ public readonly record struct PrincipalRef(PrincipalKind Kind, string Key) : ICo
         };
         if (kind is null)
         {
-            error = $"'{text}' has unknown principal kind '{prefix}'; expected user, group, sp or webapp";
+            error = $"'{text}' has unknown principal kind '{prefix}'; expected user, group, sp or webapp{Suggest.Hint(prefix, ["user", "group", "sp", "webapp"])}";
             return false;
         }
 

@@ -42,7 +42,13 @@ public enum JobPermission
 public sealed record Membership(PrincipalRef Principal, DateTimeOffset? Expires, string? Reason, string Path)
 {
     public bool IsStanding => Expires is null;
+
+    /// <summary>When a time-bound membership starts (<c>starts</c>); null: when declared. Only started ones are members.</summary>
+    public DateTimeOffset? Starts { get; init; }
 }
+
+/// <summary>A time-bound membership whose <c>starts</c> is still ahead: not planned until then (the first up at or after it adds it).</summary>
+public sealed record PendingMembership(string Group, PrincipalRef Principal, DateTimeOffset Starts, DateTimeOffset Expires, string? Reason, string Path);
 
 public sealed record ExpiredMembership(string Group, PrincipalRef Principal, DateTimeOffset Expires, string? Reason, string Path);
 
@@ -299,6 +305,12 @@ public sealed record TopologyModel(
 
     /// <summary>Securables whose declared grants are the whole truth (<c>topology.authoritativeGrants</c>).</summary>
     public IReadOnlySet<Securable> AuthoritativeGrants { get; init; } = new HashSet<Securable>();
+
+    /// <summary>Securables whose authoritativeGrants toggle is intended in one step (<c>topology.intendedMigrations</c>).</summary>
+    public IReadOnlySet<Securable> IntendedMigrations { get; init; } = new HashSet<Securable>();
+
+    /// <summary>Time-bound memberships that start later (<c>starts</c> after now), soonest first: not members yet.</summary>
+    public IReadOnlyList<PendingMembership> Pending { get; init; } = [];
 
     /// <summary>
     /// <c>topology.imports</c>: the provider import id of resources that exist already (adopted), by plan resource

@@ -13,6 +13,14 @@ public sealed record CredentialSlot(char Slot, string ResourceName, long Rotatio
 {
     /// <summary>What forces a new credential in this slot: it changes exactly when the slot's rotation does.</summary>
     public string Keeper => $"slot-{Slot}-{Instants.Format(Issued)}";
+
+    /// <summary>
+    /// The program declares the slot: the current one always, the previous one only until its credential expires. The
+    /// provider's Read drops an expired token or secret (terraform-provider-databricks v1.128.0 tokens/resource_obo_token.go:87-91,
+    /// tokens/resource_service_principal_secret.go:124-133), so a slot still declared after that would be drift on every
+    /// refresh and a fresh credential on every <c>up --refresh</c>; undeclared, the expired slot is simply deleted.
+    /// </summary>
+    public bool Declared { get; init; } = true;
 }
 
 /// <summary>A credential's plan at one instant: both slots, where the current value is stored, and the next rotation.</summary>
@@ -20,7 +28,11 @@ public sealed record CredentialSlot(char Slot, string ResourceName, long Rotatio
 public sealed record CredentialPlan(PrincipalRef Principal, CredentialSpec Spec, CredentialSlot A, CredentialSlot B, string? StoreResource,
     DateTimeOffset NextRotation, ProviderScope Provider)
 {
-    public IReadOnlyList<CredentialSlot> Slots => [A, B];
+    /// <summary>The slots the program declares (the previous one only while valid, see <see cref="CredentialSlot.Declared"/>).</summary>
+    public IReadOnlyList<CredentialSlot> Slots => AllSlots.Where(s => s.Declared).ToList();
+
+    /// <summary>Both slots, declared or not (for the plan's credential listing).</summary>
+    public IReadOnlyList<CredentialSlot> AllSlots => [A, B];
 
     public CredentialSlot Current => A.Current ? A : B;
 
@@ -66,6 +78,7 @@ public static class CredentialRotation
         }
 
         var (current, previous) = (Slot(k), Slot(k - 1));
+        previous = previous with { Declared = now < previous.Expires };
         var (a, b) = current.Slot == 'a' ? (current, previous) : (previous, current);
         return new CredentialPlan(principal, spec, a, b, storeResource, At(k + 1, spec.RotationDays), provider);
     }

@@ -20,22 +20,27 @@ public static class Planner
     /// one departed user never blocks every other change.
     /// </summary>
     /// <summary>
-    /// <see cref="ResourcePlan.BlastRadius"/> without planning everything else, for <c>check</c>: only the built-in
-    /// groups' entitlements, opt-in catalog grants and token usage can be authoritative, so those alone are planned
-    /// (a check of a large estate then needs no full plan). Tests hold it equal to the full plan's.
+    /// <see cref="ResourcePlan.BlastRadius"/> without planning everything else, for <c>check</c>: only what can be in the
+    /// blast radius is planned (looked-up and built-in identities' settings without members or credentials, secret
+    /// ACLs, catalog grants and token usage), so a check of a large estate needs no full plan. Tests hold it equal to
+    /// the full plan's.
     /// </summary>
     public static IReadOnlyList<(string Component, PlannedResource Resource)> BlastRadius(TopologyModel model) =>
         Plan(model with
         {
             WebApps = new Dictionary<string, WebAppSpec>(),
-            ServicePrincipals = new Dictionary<string, ServicePrincipalSpec>(),
+            ServicePrincipals = model.ServicePrincipals.Values.Where(s => s.Source != IdentitySource.Managed)
+                .ToDictionary(s => s.Key, s => s with { OAuthSecret = null, Token = null }),
             Groups = new SortedDictionary<string, GroupSpec>(
-                model.Groups.Values.Where(g => g.IsBuiltIn).ToDictionary(g => g.Key, g => g with { Members = [] }), StringComparer.Ordinal),
-            SecretScopes = new Dictionary<string, SecretScopeSpec>(),
+                model.Groups.Values.Where(g => !g.IsManaged).ToDictionary(g => g.Key, g => g with { Members = [] }), StringComparer.Ordinal),
+            SecretScopes = model.SecretScopes.ToDictionary(kv => kv.Key, kv => kv.Value with { Secrets = [] }),
             Jobs = new SortedDictionary<string, JobSpec>(StringComparer.Ordinal),
-        }).BlastRadius.ToList();
+        }, null, owner: model).BlastRadius.ToList();
 
-    public static ResourcePlan Plan(TopologyModel model, IReadOnlySet<UserLookup>? unresolved = null)
+    public static ResourcePlan Plan(TopologyModel model, IReadOnlySet<UserLookup>? unresolved = null) => Plan(model, unresolved, model);
+
+    /// <param name="owner">The model that decides which principals the stack creates (the whole one, when planning a part).</param>
+    private static ResourcePlan Plan(TopologyModel model, IReadOnlySet<UserLookup>? unresolved, TopologyModel owner)
     {
         static ProviderScope Scope(IdentityLevel level) => level == IdentityLevel.Account ? ProviderScope.Account : ProviderScope.Workspace;
 
@@ -120,7 +125,7 @@ public static class Planner
                 s,
                 name,
                 s.Acls.Where(a => Found(a.Principal, ProviderScope.Workspace, a.Path))
-                    .Select(a => new AclPlan(a, $"{name}-acl-{a.Principal.NameFragment}")).ToList(),
+                    .Select(a => new AclPlan(a, $"{name}-acl-{a.Principal.NameFragment}", !owner.Owns(a.Principal))).ToList(),
                 s.Secrets.Where(x => x.Source != SecretSourceKind.Existing).OrderBy(x => x.Key, StringComparer.Ordinal)
                     .Select(x => new SecretPlan(x, $"{name}-secret-{x.Key}", x.Source == SecretSourceKind.Generate ? $"{name}-password-{x.Key}" : null))
                     .ToList(),
@@ -138,7 +143,8 @@ public static class Planner
                     bySecurable.GroupBy(g => g.To).OrderBy(g => g.Key)
                         .Select(byPrincipal => new GrantPrincipal(
                             byPrincipal.Key,
-                            byPrincipal.SelectMany(g => g.Privileges).Distinct().Order(StringComparer.Ordinal).ToList()))
+                            byPrincipal.SelectMany(g => g.Privileges).Distinct().Order(StringComparer.Ordinal).ToList(),
+                            !owner.Owns(byPrincipal.Key)))
                         .ToList(),
                     $"{Name}-{bySecurable.Key.NameFragment}",
                     model.AuthoritativeGrants.Contains(bySecurable.Key)))

@@ -11,16 +11,33 @@ public enum ProviderScope
 }
 
 /// <summary>
-/// What a resource may change on a live workspace (README "What the stack owns"):
+/// What a resource may change on a live workspace (README "What the stack owns"), read from what the provider's
+/// Create, Update and Delete do (terraform-provider-databricks v1.128.0):
 /// <see cref="Owned"/> acts on an object this stack creates; <see cref="Additive"/> adds exactly what is declared to
-/// an object the stack does not own and removes only that; <see cref="Authoritative"/> replaces all state of an object
-/// the stack does not own (only with an explicit opt-in, always protected, always in the blast radius).
+/// an object the stack does not own and removes only that; <see cref="PerPrincipal"/> replaces everything ONE principal
+/// holds on one object (Grant, Entitlements, workspace assignment, SecretAcl); <see cref="Authoritative"/> replaces all
+/// state of an object the stack does not own (only with an explicit opt-in, always protected, always in the blast radius).
+/// Every per-principal resource of a principal this stack does not create is in the blast radius too.
 /// </summary>
 public enum Authority
 {
     Owned,
     Additive,
+    PerPrincipal,
     Authoritative,
+}
+
+public static class AuthorityNames
+{
+    /// <summary>The one spelling of an authority in every output (JSON, text, markdown, diff, README): <c>per-principal</c>.</summary>
+    public static string Name(this Authority authority) => authority switch
+    {
+        Authority.Owned => "owned",
+        Authority.Additive => "additive",
+        Authority.PerPrincipal => "per-principal",
+        Authority.Authoritative => "authoritative",
+        _ => throw new ArgumentOutOfRangeException(nameof(authority)),
+    };
 }
 
 /// <summary>
@@ -37,38 +54,87 @@ public sealed record PlannedResource(string Type, string Name, ProviderScope Pro
     /// <summary>The provider's id survives a replacement: the old object is deleted before the new one is created.</summary>
     public bool DeleteBeforeReplace => ResourceTraits.DeleteBeforeReplace(Type);
 
-    /// <summary>For authoritative resources: what an apply revokes beyond what is declared.</summary>
-    public string? Revokes { get; init; }
+    /// <summary>
+    /// Per-principal resources: the principal (config form, <c>group:data-scientists</c>) whose whole holding on
+    /// <see cref="Object"/> an apply replaces.
+    /// </summary>
+    public string? Principal { get; init; }
 
     /// <summary>
     /// The provider's import id when the object already exists (<c>topology.imports</c>, written by <c>adopt</c>): the
     /// program passes it as Pulumi's <c>ImportId</c> option. Null for what the stack creates.
     /// </summary>
     public string? ImportId { get; init; }
+    /// <summary>Per-principal resources: the object the principal's holding is replaced on (<c>catalog:main</c>, <c>scope app-secrets</c>).</summary>
+    public string? Object { get; init; }
 
-    /// <summary>An identity's workspace entitlements (workspace provider) and workspace assignment (account provider).</summary>
-    internal static IEnumerable<PlannedResource> WorkspaceSettings(string? entitlements, string? assignment, IdentityOwnership ownership)
+    /// <summary>The principal is not created by this stack (a user, a looked-up or synced identity, a built-in group).</summary>
+    public bool SharedPrincipal { get; init; }
+
+    private readonly string? _revokes;
+
+    /// <summary>For blast-radius resources: what an apply (and a delete) revokes beyond what is declared.</summary>
+    public string? Revokes
     {
+        get => _revokes ?? (Authority == Authority.PerPrincipal && Principal is not null
+            ? $"everything {Principal} holds on {Object} beyond what is declared here, including what was granted before this stack; a delete revokes all of it"
+            : null);
+        init => _revokes = value;
+    }
+
+    /// <summary>
+    /// In the blast radius: authoritative resources, and per-principal resources of principals this stack does not
+    /// create (only the stack can hold access through those of its own principals).
+    /// </summary>
+    public bool InBlastRadius => Authority == Authority.Authoritative || (Authority == Authority.PerPrincipal && SharedPrincipal);
+
+    /// <summary>A per-principal resource of <paramref name="principal"/> on <paramref name="obj"/>.</summary>
+    internal static PlannedResource PerPrincipal(string type, string name, ProviderScope provider, PrincipalRef principal, string obj, bool shared, bool protect = false) =>
+        new(type, name, provider, protect)
+        {
+            Authority = Authority.PerPrincipal,
+            Principal = principal.ToString(),
+            Object = obj,
+            SharedPrincipal = shared,
+        };
+
+    /// <summary>The object a workspace assignment acts on.</summary>
+    public const string WorkspaceAssignmentObject = "the workspace assignment (its level)";
+
+    /// <summary>The object an Entitlements resource acts on.</summary>
+    public const string EntitlementsObject = "the workspace entitlements";
+
+    /// <summary>
+    /// An identity's workspace entitlements (workspace provider) and workspace assignment (account provider). Both are
+    /// per-principal (scim/resource_entitlement.go: SCIM PATCH "replace" of the whole list; mws/resource_mws_permission_assignment.go:
+    /// a PUT of the level). For shared principals they are protected, kept on delete and in the blast radius (the stack does
+    /// not read and merge what others set: it declares the whole value and says so).
+    /// </summary>
+    internal static IEnumerable<PlannedResource> WorkspaceSettings(string? entitlements, string? assignment, IdentityOwnership ownership, PrincipalRef principal)
+    {
+        var shared = ownership != IdentityOwnership.Owned;
         if (entitlements is not null)
         {
             yield return ownership switch
             {
-                IdentityOwnership.Owned => new(PulumiTypes.Entitlements, entitlements, ProviderScope.Workspace),
                 IdentityOwnership.BuiltIn => new(PulumiTypes.Entitlements, entitlements, ProviderScope.Workspace, Protect: true)
                 {
                     Authority = Authority.Authoritative,
                     RetainOnDelete = true,
+                    Principal = principal.ToString(),
+                    Object = EntitlementsObject,
+                    SharedPrincipal = true,
                     Revokes = "entitlements beyond those declared, for every workspace identity (all of them reach it through this built-in group)",
                 },
-                _ => new(PulumiTypes.Entitlements, entitlements, ProviderScope.Workspace) { Authority = Authority.Additive, RetainOnDelete = true },
+                _ => PerPrincipal(PulumiTypes.Entitlements, entitlements, ProviderScope.Workspace, principal, EntitlementsObject, shared, protect: shared)
+                    with { RetainOnDelete = shared },
             };
         }
 
         if (assignment is not null)
         {
-            yield return ownership == IdentityOwnership.Owned
-                ? new(PulumiTypes.MwsPermissionAssignment, assignment, ProviderScope.Account)
-                : new(PulumiTypes.MwsPermissionAssignment, assignment, ProviderScope.Account, Protect: true) { Authority = Authority.Additive, RetainOnDelete = true };
+            yield return PerPrincipal(PulumiTypes.MwsPermissionAssignment, assignment, ProviderScope.Account, principal, WorkspaceAssignmentObject, shared, protect: shared)
+                with { RetainOnDelete = shared };
         }
     }
 }
@@ -135,7 +201,7 @@ public sealed record WebAppPlan(
 
             yield return new(PulumiTypes.WebApp, SiteResource);
             yield return new(PulumiTypes.ServicePrincipal, SpResource, SpProvider, Protect);
-            foreach (var r in PlannedResource.WorkspaceSettings(EntitlementsResource, AssignmentResource, IdentityOwnership.Owned))
+            foreach (var r in PlannedResource.WorkspaceSettings(EntitlementsResource, AssignmentResource, IdentityOwnership.Owned, Spec.Ref))
             {
                 yield return r;
             }
@@ -181,7 +247,7 @@ public sealed record ServicePrincipalPlan(
                 yield return new(PulumiTypes.ServicePrincipal, SpResource, SpProvider, Protect);
             }
 
-            foreach (var r in PlannedResource.WorkspaceSettings(EntitlementsResource, AssignmentResource, Creates ? IdentityOwnership.Owned : IdentityOwnership.Shared))
+            foreach (var r in PlannedResource.WorkspaceSettings(EntitlementsResource, AssignmentResource, Creates ? IdentityOwnership.Owned : IdentityOwnership.Shared, Spec.Ref))
             {
                 yield return r;
             }
@@ -251,7 +317,7 @@ public sealed record GroupPlan(
             }
 
             var ownership = Creates ? IdentityOwnership.Owned : Spec.IsBuiltIn ? IdentityOwnership.BuiltIn : IdentityOwnership.Shared;
-            foreach (var r in PlannedResource.WorkspaceSettings(EntitlementsResource, AssignmentResource, ownership))
+            foreach (var r in PlannedResource.WorkspaceSettings(EntitlementsResource, AssignmentResource, ownership, Spec.Ref))
             {
                 yield return r;
             }
@@ -265,7 +331,8 @@ public sealed record GroupPlan(
     }
 }
 
-public sealed record AclPlan(SecretAclSpec Acl, string ResourceName);
+/// <param name="SharedPrincipal">The principal is not created by this stack: its ACL is in the blast radius.</param>
+public sealed record AclPlan(SecretAclSpec Acl, string ResourceName, bool SharedPrincipal = true);
 
 public sealed record SecretPlan(SecretSpec Secret, string ResourceName, string? PasswordResource);
 
@@ -287,7 +354,9 @@ public sealed record ScopePlan(
             yield return new(PulumiTypes.SecretScope, ScopeResource, ProviderScope.Workspace, Protect);
             foreach (var a in Acls)
             {
-                yield return new(PulumiTypes.SecretAcl, a.ResourceName, ProviderScope.Workspace);
+                // A PUT per scope and principal (secrets/resource_secret_acl.go): whatever the principal held on the scope.
+                yield return PlannedResource.PerPrincipal(PulumiTypes.SecretAcl, a.ResourceName, ProviderScope.Workspace, a.Acl.Principal,
+                    $"scope {Spec.Name}", a.SharedPrincipal);
             }
 
             foreach (var s in Secrets)
@@ -307,11 +376,12 @@ public sealed record ScopePlan(
     }
 }
 
-public sealed record GrantPrincipal(PrincipalRef Principal, IReadOnlyList<string> Privileges);
+/// <param name="SharedPrincipal">The principal is not created by this stack: its Grant is in the blast radius.</param>
+public sealed record GrantPrincipal(PrincipalRef Principal, IReadOnlyList<string> Privileges, bool SharedPrincipal = true);
 
 /// <summary>
-/// The grants on one securable. Additive by default: one <c>Grant</c> per principal (<see cref="PrincipalResources"/>),
-/// authoritative only for that principal there. With the securable in <c>topology.authoritativeGrants</c>: one
+/// The grants on one securable. Per principal by default: one <c>Grant</c> per principal (<see cref="PrincipalResource"/>),
+/// which makes that principal's privileges there exactly the declared list (catalog/resource_grant.go). With the securable in <c>topology.authoritativeGrants</c>: one
 /// protected <c>Grants</c> (<see cref="ResourceName"/>) that revokes every undeclared grant.
 /// </summary>
 public sealed record SecurableGrantPlan(Securable On, IReadOnlyList<GrantPrincipal> Grants, string ResourceName, bool Authoritative)
@@ -324,7 +394,7 @@ public sealed record SecurableGrantPlan(Securable On, IReadOnlyList<GrantPrincip
             Authority = Authority.Authoritative,
             Revokes = $"every grant on {On} to a principal not declared here (a delete revokes every grant on it)",
         }]
-        : Grants.Select(g => new PlannedResource(PulumiTypes.Grant, PrincipalResource(g), ProviderScope.Workspace) { Authority = Authority.Additive });
+        : Grants.Select(g => PlannedResource.PerPrincipal(PulumiTypes.Grant, PrincipalResource(g), ProviderScope.Workspace, g.Principal, On.ToString(), g.SharedPrincipal));
 }
 
 public sealed record CatalogGrantsPlan(string Name, IReadOnlyList<SecurableGrantPlan> Securables) : IComponentPlan
@@ -397,9 +467,12 @@ public sealed record ResourcePlan(
     public IEnumerable<PlannedResource> WithImportIds(IEnumerable<PlannedResource> resources) =>
         ImportIds.Count == 0 ? resources : resources.Select(r => ImportIds.TryGetValue(r.Name, out var id) ? r with { ImportId = id } : r);
 
-    /// <summary>Authoritative resources and what an apply revokes beyond what is declared.</summary>
+    /// <summary>
+    /// Authoritative resources and per-principal resources of principals the stack does not create, and what an apply
+    /// revokes beyond what is declared (<see cref="PlannedResource.InBlastRadius"/>).
+    /// </summary>
     public IEnumerable<(string Component, PlannedResource Resource)> BlastRadius =>
-        AllResources.Where(r => r.Resource.Authority == Authority.Authoritative);
+        AllResources.Where(r => r.Resource.InBlastRadius);
 
     public IEnumerable<IComponentPlan> Components =>
         WebApps.Cast<IComponentPlan>().Concat(ServicePrincipals).Concat(Groups).Concat(Scopes)

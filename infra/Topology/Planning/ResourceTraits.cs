@@ -32,7 +32,8 @@ public static class ResourceTraits
         [PulumiTypes.Secret] = new(true, "scope, key, string_value", "deletes the key"),
         // id "<securable type>/<name>" (catalog/resource_grants.go): authoritative for every principal.
         [PulumiTypes.Grants] = new(true, "the securable", "revokes every grant on the securable"),
-        // id "<securable type>/<name>/<principal>" (catalog/resource_grant.go): replaces that principal's privileges.
+        // id "<securable type>/<name>/<principal>" (catalog/resource_grant.go:122-125): create and update make that principal's
+        // privileges exactly the declared list (replacePermissionsForPrincipal, :70-92), delete revokes all of them (:246-263).
         [PulumiTypes.Grant] = new(true, "the securable, principal", "revokes that principal's privileges on the securable"),
         [PulumiTypes.Job] = new(false, "nothing", "deletes the job"),
         // id "/jobs/<id>" or "/authorization/tokens" (permissions/resource_permissions.go): the whole ACL of the object.
@@ -49,8 +50,12 @@ public static class ResourceTraits
         [PulumiTypes.AppServicePlan] = new(false, "auto-named: location, kind", "deletes the plan"),
         [PulumiTypes.WebApp] = new(true, "name, resourceGroupName, location", "deletes the site"),
         [PulumiTypes.UserAssignedIdentity] = new(false, "auto-named: resourceGroupName, location", "deletes the identity"),
-        // id ".../vaults/<vault>/secrets/<name>"; a value change is a new version of the same secret.
-        [PulumiTypes.KeyVaultSecret] = new(true, "vaultName, secretName, resourceGroupName", "nothing remote: ARM cannot delete Key Vault secrets"),
+        // id ".../vaults/<vault>/secrets/<name>"; a value change is a new version of the same secret (an update). What forces a
+        // replacement (vault, name, resource group) also changes the id, so the old and new secret are different objects and
+        // create-then-delete is right: no delete before replace. ARM has no DELETE for vault secrets: azure-native deletes
+        // through the Key Vault data plane (a soft delete), which needs data-plane rights on the vault.
+        [PulumiTypes.KeyVaultSecret] = new(false, "vaultName, secretName, resourceGroupName (a new id)",
+            "soft-deletes the secret through the Key Vault data plane (needs a data-plane delete right on the vault, e.g. Key Vault Secrets Officer)"),
         [PulumiTypes.RandomPassword] = new(false, "length and character rules", "nothing remote"),
     };
 

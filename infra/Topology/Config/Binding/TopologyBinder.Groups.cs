@@ -62,6 +62,7 @@ internal sealed partial class TopologyBinder
         string? principalText;
         string principalPath;
         DateTimeOffset? expires = null;
+        DateTimeOffset? starts = null;
         string? reason = null;
         if (item is ConfigScalar)
         {
@@ -76,11 +77,23 @@ internal sealed partial class TopologyBinder
                 return null;
             }
 
-            _r.AllowOnly(m, "principal", "expires", "reason");
+            _r.AllowOnly(m, "principal", "starts", "expires", "reason");
             principalText = _r.String(m, "principal", required: true);
             principalPath = m.Child("principal");
+            starts = _r.Instant(m, "starts");
             expires = _r.Instant(m, "expires");
             reason = _r.String(m, "reason");
+            if (starts is not null && m["expires"] is null)
+            {
+                _d.Error(m.Child("starts"), "a start time is for time-bound access: give expires too");
+                return null;
+            }
+
+            if (starts is { } s0 && expires is { } e0 && s0 >= e0)
+            {
+                _d.Error(m.Child("starts"), $"starts {Instants.Format(s0)} is not before expires {Instants.Format(e0)}");
+                return null;
+            }
         }
 
         if (principalText is null || Parse(principalText, principalPath) is not { } principal)
@@ -94,7 +107,14 @@ internal sealed partial class TopologyBinder
             return null;
         }
 
-        return new Membership(principal, expires, reason, item.Path);
+        if (starts is { } s && s > _now)
+        {
+            // Not a member yet: the plan leaves it out until it starts; the first up at or after then adds it.
+            _pending.Add(new PendingMembership(group, principal, s, expires!.Value, reason, item.Path));
+            return null;
+        }
+
+        return new Membership(principal, expires, reason, item.Path) { Starts = starts };
     }
 
     private SortedDictionary<string, GroupSpec> AddWebAppMemberships(SortedDictionary<string, GroupSpec> groups, IReadOnlyDictionary<string, WebAppSpec> webApps)

@@ -34,12 +34,18 @@ internal sealed partial class TopologyBinder
         {
             _r.AllowOnly(s, "cron", "timezone");
             var cron = _r.String(s, "cron", required: true);
-            if (cron is not null && cron.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length is < 6 or > 7)
+            if (cron is not null && !QuartzCron().IsMatch(cron))
             {
                 _d.Error(s.Child("cron"), $"'{cron}' is not a Quartz cron expression (6 or 7 fields, seconds first)");
             }
 
-            schedule = cron is null ? null : new JobScheduleSpec(cron, _r.String(s, "timezone") ?? "UTC");
+            var timeZone = _r.String(s, "timezone");
+            if (timeZone is not null && !TimeZoneId().IsMatch(timeZone))
+            {
+                _d.Error(s.Child("timezone"), $"'{timeZone}' is not a time zone id such as UTC or Europe/Berlin");
+            }
+
+            schedule = cron is null ? null : new JobScheduleSpec(cron, timeZone ?? "UTC");
         }
 
         var seen = new HashSet<PrincipalRef>();
@@ -74,4 +80,12 @@ internal sealed partial class TopologyBinder
 
         return new JobSpec(key, _r.DisplayName(map, "name") ?? key, notebook, runAs.Value, view, manageRun, manage, schedule, node.Path);
     }
+
+    /// <summary>6 or 7 space-separated fields of cron characters (the schema's <c>cron</c> pattern is the same).</summary>
+    [GeneratedRegex(@"^[0-9A-Za-z*?/,#L-]+( +[0-9A-Za-z*?/,#L-]+){5,6}$")]
+    private static partial Regex QuartzCron();
+
+    /// <summary>A Java/IANA zone id: UTC, Europe/Berlin, America/Argentina/Buenos_Aires, Etc/GMT+5 (the schema's pattern).</summary>
+    [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$")]
+    private static partial Regex TimeZoneId();
 }

@@ -39,10 +39,10 @@ internal sealed partial class TopologyBinder
         var result = new List<string>();
         foreach (var (value, path) in _r.Strings(map, "entitlements"))
         {
-            var e = value.ToLowerInvariant();
+            var e = value;
             if (!Vocabulary.Entitlements.Contains(e))
             {
-                _d.Error(path, $"'{value}' is not an entitlement; entitlements: {string.Join(", ", Vocabulary.Entitlements)}");
+                _d.Error(path, $"'{value}' is not an entitlement; entitlements: {string.Join(", ", Vocabulary.Entitlements)}{Suggest.Hint(value, Vocabulary.Entitlements)}");
             }
             else if (result.Contains(e))
             {

@@ -70,6 +70,24 @@ internal sealed partial class TopologyBinder
         return new TokenUsageSpec(declared, canUse, map.Path);
     }
 
+    /// <summary>
+    /// <c>intendedMigrations: [&lt;kind&gt;:&lt;name&gt;]</c>: securables whose <c>authoritativeGrants</c> toggle the head intends to
+    /// apply in one step (accepting the revocation <c>diff</c> describes) instead of the safe two-step procedure.
+    /// </summary>
+    private HashSet<Securable> BindIntendedMigrations(ConfigMap root)
+    {
+        var result = new HashSet<Securable>();
+        foreach (var (text, path) in _r.Strings(root, "intendedMigrations"))
+        {
+            if (ParseSecurable(text, path) is { } securable)
+            {
+                result.Add(securable);
+            }
+        }
+
+        return result;
+    }
+
     /// <summary><c>authoritativeGrants: [&lt;kind&gt;:&lt;name&gt;]</c>: securables whose declared grants are the whole truth.</summary>
     private HashSet<Securable> BindAuthoritativeGrants(ConfigMap root, IReadOnlyList<CatalogGrantSpec> grants)
     {

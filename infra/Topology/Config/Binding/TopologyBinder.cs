@@ -46,6 +46,7 @@ internal sealed partial class TopologyBinder
     private readonly DateTimeOffset _now;
     private readonly IConfigKeyView? _keys;
     private readonly List<ExpiredMembership> _expired = [];
+    private readonly List<PendingMembership> _pending = [];
 
     private TopologyBinder(Diagnostics diagnostics, DateTimeOffset now, IConfigKeyView? keys)
     {
@@ -67,7 +68,7 @@ internal sealed partial class TopologyBinder
         var policy = BindPolicy(input.Policy);
         var root = _r.Map(input.Topology, "topology", required: true) ?? new ConfigMap("topology", null, []);
         _r.AllowOnly(root, "resourceGroup", "protect", "webApps", "servicePrincipals", "groups", "secretScopes",
-            "catalogGrants", "jobs", "authoritativeGrants", "tokenUsage", "builtinEntitlements", "imports");
+            "catalogGrants", "jobs", "authoritativeGrants", "tokenUsage", "builtinEntitlements", "intendedMigrations", "imports");
 
         var defaultLevel = account is null ? IdentityLevel.Workspace : IdentityLevel.Account;
         var protect = _r.Bool(root, "protect") ?? false;
@@ -94,7 +95,9 @@ internal sealed partial class TopologyBinder
             Deployer = BindDeployer(input.Deployer),
             TokenUsage = BindTokenUsage(root, sps),
             AuthoritativeGrants = BindAuthoritativeGrants(root, grants),
+            IntendedMigrations = BindIntendedMigrations(root),
             BuiltInEntitlements = _r.Bool(root, "builtinEntitlements") ?? false,
+            Pending = [.. _pending.OrderBy(p => p.Starts).ThenBy(p => p.Group, StringComparer.Ordinal).ThenBy(p => p.Principal)],
             ImportIds = BindImports(root),
         };
         new ReferenceChecker(model, _d, _keys).Check();

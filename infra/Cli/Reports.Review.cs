@@ -1,0 +1,169 @@
+using DatabricksAccess.Topology.Evaluation;
+using DatabricksAccess.Topology.Model;
+using DatabricksAccess.Topology.Planning;
+
+namespace DatabricksAccess.Cli;
+
+/// <summary>
+/// The review sections every plan format carries alike (text, JSON and the Markdown PR comment): who can act as whom,
+/// pending (not yet started) memberships, expiring and expired memberships, lookups and users no lookup found.
+/// </summary>
+internal static partial class Reports
+{
+    /// <summary>Passes the access matrix through, keeping its acting-as entries for the section after it (the matrix is streamed once).</summary>
+    private static IEnumerable<AccessEntry> Tap(IEnumerable<AccessEntry> entries, List<AccessEntry> actingAs)
+    {
+        foreach (var e in entries)
+        {
+            if (e.Kind == AccessKind.ActAs)
+            {
+                actingAs.Add(e);
+            }
+
+            yield return e;
+        }
+    }
+
+    /// <summary>"group:analysts can act as sp:reporter (READ on scope app, which stores its OAuth secret)".</summary>
+    public static string ActingAsLine(AccessEntry e) =>
+        $"{e.Principal} can act as {e.Resource} ({e.Via}){(e.Until is { } u ? $", until {Stamp(u)} ({e.Reason ?? "-"})" : string.Empty)}";
+
+    private static void ActingAsText(TextWriter @out, List<AccessEntry> actingAs)
+    {
+        @out.WriteLine();
+        if (actingAs.Count == 0)
+        {
+            @out.WriteLine("Acting as: none (no one reads another principal's stored credential or runs a job as it)");
+            return;
+        }
+
+        @out.WriteLine($"Acting as ({actingAs.Count}: each holds the other principal's access too):");
+        foreach (var e in actingAs)
+        {
+            @out.WriteLine($"  {Escape.Text(ActingAsLine(e))}");
+        }
+    }
+
+    private static void ActingAsMarkdown(TextWriter @out, List<AccessEntry> actingAs)
+    {
+        @out.WriteLine();
+        @out.WriteLine($"**Acting as** ({actingAs.Count}: each holds the other principal's access too)");
+        @out.WriteLine();
+        if (actingAs.Count == 0)
+        {
+            @out.WriteLine("None.");
+        }
+
+        foreach (var e in actingAs)
+        {
+            @out.WriteLine($"- {Escape.Markdown(ActingAsLine(e))}");
+        }
+    }
+
+    private static IEnumerable<object> ActingAsDto(IEnumerable<AccessEntry> actingAs) =>
+        actingAs.Select(e => (object)new { principal = e.Principal.ToString(), actsAs = e.Resource, path = e.Via, until = e.Until is { } u ? Stamp(u) : null, e.Reason, text = ActingAsLine(e) });
+
+    private static void PendingText(TextWriter @out, IReadOnlyList<PendingMembership> pending)
+    {
+        @out.WriteLine();
+        @out.WriteLine($"Pending memberships ({pending.Count}, start later: not planned until then; the first up at or after its start adds it):");
+        foreach (var p in pending)
+        {
+            @out.WriteLine(Escape.Text($"    {Stamp(p.Starts)} -> {Stamp(p.Expires)}  {p.Group,-24} {p.Principal,-40} reason: {p.Reason ?? "-"}"));
+        }
+    }
+
+    private static void PendingMarkdown(TextWriter @out, IReadOnlyList<PendingMembership> pending)
+    {
+        @out.WriteLine();
+        @out.WriteLine($"**Pending memberships** ({pending.Count}, start later: not planned until then)");
+        @out.WriteLine();
+        if (pending.Count == 0)
+        {
+            @out.WriteLine("None.");
+            return;
+        }
+
+        @out.WriteLine("| Starts | Expires | Group | Principal | Reason |");
+        @out.WriteLine("|---|---|---|---|---|");
+        foreach (var p in pending)
+        {
+            @out.WriteLine($"| {Stamp(p.Starts)} | {Stamp(p.Expires)} | {Escape.Markdown(p.Group)} | {Escape.Code(p.Principal.ToString(), inTable: true)} | {Escape.Markdown(p.Reason ?? "-")} |");
+        }
+    }
+
+    private static IEnumerable<object> PendingDto(IReadOnlyList<PendingMembership> pending) =>
+        pending.Select(p => (object)new
+        {
+            p.Group,
+            principal = p.Principal.ToString(),
+            starts = Stamp(p.Starts),
+            expires = Stamp(p.Expires),
+            p.Reason,
+            p.Path,
+            type = PulumiTypes.GroupMember,
+            resource = Planner.MemberResourceName(p.Group, p.Principal),
+        });
+
+    private static void MembershipsMarkdown(TextWriter @out, string title, List<(string Group, PrincipalRef Principal, DateTimeOffset Expires, string? Reason)> rows)
+    {
+        @out.WriteLine();
+        @out.WriteLine($"**{title}** ({rows.Count})");
+        @out.WriteLine();
+        if (rows.Count == 0)
+        {
+            @out.WriteLine("None.");
+            return;
+        }
+
+        @out.WriteLine("| Expires | Group | Principal | Reason |");
+        @out.WriteLine("|---|---|---|---|");
+        foreach (var (group, principal, expires, reason) in rows)
+        {
+            @out.WriteLine($"| {Stamp(expires)} | {Escape.Markdown(group)} | {Escape.Code(principal.ToString(), inTable: true)} | {Escape.Markdown(reason ?? "-")} |");
+        }
+    }
+
+    private static void LookupsMarkdown(TextWriter @out, ResourcePlan plan)
+    {
+        @out.WriteLine();
+        @out.WriteLine($"**Lookups** ({plan.Lookups.Count}, read only, resolved when the program runs)");
+        @out.WriteLine();
+        foreach (var l in plan.Lookups)
+        {
+            @out.WriteLine($"- {Escape.Code(l.Token)} {Escape.Markdown(l.Subject)}{(l.Provider == ProviderScope.None ? string.Empty : $" ({l.Provider.ToString().ToLowerInvariant()})")}");
+        }
+    }
+
+    /// <summary>Users a lookup did not find: what is declared for them is left out (none offline: nothing is looked up yet).</summary>
+    private static void UnresolvedText(TextWriter @out, ResourcePlan plan)
+    {
+        @out.WriteLine();
+        @out.WriteLine(plan.Unresolved.Count == 0
+            ? "Unresolved lookups: none"
+            : $"Unresolved lookups ({plan.Unresolved.Count}: not found; what is declared for them is left out):");
+        foreach (var u in plan.Unresolved)
+        {
+            @out.WriteLine(Escape.Text($"    {u.Email} [{u.Scope.ToString().ToLowerInvariant()}] {string.Join(", ", u.Paths)}"));
+        }
+    }
+
+    private static void UnresolvedMarkdown(TextWriter @out, ResourcePlan plan)
+    {
+        @out.WriteLine();
+        @out.WriteLine($"**Unresolved lookups** ({plan.Unresolved.Count})");
+        @out.WriteLine();
+        if (plan.Unresolved.Count == 0)
+        {
+            @out.WriteLine("None.");
+        }
+
+        foreach (var u in plan.Unresolved)
+        {
+            @out.WriteLine($"- {Escape.Code(u.Email)} ({u.Scope.ToString().ToLowerInvariant()}): {Escape.Markdown(string.Join(", ", u.Paths))}");
+        }
+    }
+
+    private static IEnumerable<object> UnresolvedDto(ResourcePlan plan) =>
+        plan.Unresolved.Select(u => (object)new { u.Email, scope = u.Scope, u.Paths });
+}

@@ -1,0 +1,116 @@
+using DatabricksAccess.Topology.Model;
+
+namespace DatabricksAccess.Topology.Evaluation;
+
+/// <summary>
+/// How one principal can act as another: READ or stronger on a secret scope that stores that principal's token or
+/// OAuth secret (whoever reads the secret signs in as it), or CAN_MANAGE_RUN / CAN_MANAGE on a job that runs as it
+/// (a job is code that runs with its run-as identity; CAN_MANAGE_RUN starts it, CAN_MANAGE also edits what it runs).
+/// </summary>
+/// <param name="Target">Who the principal can act as.</param>
+/// <param name="How">Review language: "READ on scope app, which stores its OAuth secret".</param>
+/// <param name="Path">The config entry that opens the path (the ACL or the job).</param>
+public sealed record ActAsEdge(PrincipalRef Target, string How, string Path);
+
+/// <summary>The credential stores and run-as identities of one model, indexed for <see cref="EffectiveAccess"/> and the policy.</summary>
+public sealed class ActingAs
+{
+    private readonly Dictionary<string, List<(PrincipalRef Owner, SecretSourceKind Kind)>> _storesByScope = new(StringComparer.Ordinal);
+    private readonly TopologyModel _model;
+
+    public ActingAs(TopologyModel model)
+    {
+        _model = model;
+        foreach (var scope in model.SecretScopes.Values)
+        {
+            foreach (var secret in scope.Secrets)
+            {
+                if (secret.CredentialOwner is { } owner && secret.Source is SecretSourceKind.Token or SecretSourceKind.OAuthSecret)
+                {
+                    if (!_storesByScope.TryGetValue(scope.Key, out var list))
+                    {
+                        _storesByScope[scope.Key] = list = [];
+                    }
+
+                    if (!list.Contains((PrincipalRef.Sp(owner), secret.Source)))
+                    {
+                        list.Add((PrincipalRef.Sp(owner), secret.Source));
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Whether any path to act as another principal exists in the model at all (most stacks: none to look for).</summary>
+    public bool Any => _storesByScope.Count > 0 || _model.Jobs.Count > 0;
+
+    public static string CredentialName(SecretSourceKind kind) => kind == SecretSourceKind.Token ? "token" : "OAuth secret";
+
+    /// <summary>The principals one can act as through the secret-scope and job entries of its effective access.</summary>
+    public IEnumerable<(ActAsEdge Edge, AccessEntry Through)> From(PrincipalRef principal, IEnumerable<AccessEntry> entries)
+    {
+        foreach (var e in entries)
+        {
+            var via = e.Via is null ? string.Empty : $" through {e.Via}";
+            if (e.Kind == AccessKind.SecretScope && _storesByScope.TryGetValue(e.ResourceKey ?? e.Resource, out var stores))
+            {
+                // READ is the weakest secret permission: every ACL reads.
+                foreach (var (owner, kind) in stores.Where(s => s.Owner != principal))
+                {
+                    var scope = _model.SecretScopes[e.ResourceKey ?? e.Resource];
+                    yield return (new ActAsEdge(owner, $"{e.Permission} on scope {scope.Name}{via}, which stores its {CredentialName(kind)}", scope.Path), e);
+                }
+            }
+            else if (e.Kind == AccessKind.Job && e.Permission is "CAN_MANAGE_RUN" or "CAN_MANAGE"
+                && _model.Jobs.TryGetValue(e.ResourceKey ?? e.Resource, out var job) && job.RunAs != principal)
+            {
+                yield return (new ActAsEdge(job.RunAs, $"{e.Permission} on job {job.Name}{via}, which runs as it", job.Path), e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Direct grants that let their holder act as a principal that <paramref name="isAdmin"/>: by holder (the ACL's or
+    /// job permission's principal, often a group), each with its edge.
+    /// </summary>
+    public Dictionary<PrincipalRef, List<ActAsEdge>> ExposuresOf(Func<PrincipalRef, bool> isAdmin)
+    {
+        var result = new Dictionary<PrincipalRef, List<ActAsEdge>>();
+        void Add(PrincipalRef holder, ActAsEdge edge)
+        {
+            if (holder == edge.Target)
+            {
+                return;
+            }
+
+            if (!result.TryGetValue(holder, out var list))
+            {
+                result[holder] = list = [];
+            }
+
+            list.Add(edge);
+        }
+
+        foreach (var (scopeKey, stores) in _storesByScope)
+        {
+            var scope = _model.SecretScopes[scopeKey];
+            foreach (var (owner, kind) in stores.Where(s => isAdmin(s.Owner)))
+            {
+                foreach (var acl in scope.Acls)
+                {
+                    Add(acl.Principal, new ActAsEdge(owner, $"{Vocabulary.Name(acl.Permission)} on scope {scope.Name}, which stores its {CredentialName(kind)}", acl.Path));
+                }
+            }
+        }
+
+        foreach (var job in _model.Jobs.Values.Where(j => isAdmin(j.RunAs)))
+        {
+            foreach (var (p, level) in job.Permissions.Where(x => x.Level >= JobPermission.CanManageRun))
+            {
+                Add(p, new ActAsEdge(job.RunAs, $"{Vocabulary.Name(level)} on job {job.Name}, which runs as it", job.Path));
+            }
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text.Json;
+using DatabricksAccess.Topology.Planning;
+
+namespace DatabricksAccess.Topology.Evaluation;
+
+/// <summary>
+/// The deploy path's last check: reads <c>pulumi preview --json</c> and refuses a preview that deletes or replaces what
+/// revokes access beyond the change itself: a <c>Grants</c>, the workspace's token <c>Permissions</c>, a protected
+/// resource, a per-principal resource of a principal the stack does not create, or both slots of a credential at once.
+/// One finding per line; an explicit override (<c>--allow-unsafe</c>, the deploy workflow's <c>allow_unsafe_migration</c>
+/// input) lets an intended migration through.
+/// </summary>
+public static class MigrationGuard
+{
+    /// <summary>Step operations that delete what the old state holds (pulumi/pulumi v3.258.0 pkg/display/json.go step ops).</summary>
+    private static readonly HashSet<string> Removing = new(StringComparer.Ordinal)
+    {
+        "delete", "replace", "create-replacement", "delete-replaced", "discard", "discard-replaced",
+    };
+
+    public static IReadOnlyList<string> Check(string previewJson, ResourcePlan plan)
+    {
+        using var doc = JsonDocument.Parse(previewJson);
+        var removed = new Dictionary<string, (string Type, string Op, bool Protected)>(StringComparer.Ordinal);
+        if (doc.RootElement.TryGetProperty("steps", out var steps) && steps.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var step in steps.EnumerateArray())
+            {
+                var op = step.TryGetProperty("op", out var o) ? o.GetString() ?? string.Empty : string.Empty;
+                var urn = step.TryGetProperty("urn", out var u) ? u.GetString() ?? string.Empty : string.Empty;
+                if (!Removing.Contains(op) || urn.Length == 0)
+                {
+                    continue;
+                }
+
+                var name = urn[(urn.LastIndexOf("::", StringComparison.Ordinal) + 2)..];
+                var typePart = urn[..urn.LastIndexOf("::", StringComparison.Ordinal)];
+                var type = typePart[(typePart.LastIndexOf('$') + 1)..];
+                if (type.Contains("::", StringComparison.Ordinal))
+                {
+                    type = type[(type.LastIndexOf("::", StringComparison.Ordinal) + 2)..];
+                }
+                var isProtected = step.TryGetProperty("oldState", out var old) && old.ValueKind == JsonValueKind.Object
+                    && old.TryGetProperty("protect", out var p) && p.ValueKind == JsonValueKind.True;
+                removed[name] = (type, op, isProtected || (removed.TryGetValue(name, out var seen) && seen.Protected));
+            }
+        }
+
+        var findings = new List<string>();
+        var radius = plan.BlastRadius.Select(x => x.Resource.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var (name, (type, op, isProtected)) in removed.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            var why = type == PulumiTypes.Grants ? "a Grants: its delete revokes every grant on the securable"
+                : name == plan.TokenUsageResource || (type == PulumiTypes.Permissions && name == "token-usage") ? "the workspace's token permissions: a delete leaves token use to admins only"
+                : isProtected ? "a protected resource"
+                : radius.Contains(name) ? "a per-principal resource of a principal this stack does not create: its delete revokes everything that principal holds there"
+                : null;
+            if (why is not null)
+            {
+                findings.Add($"{name}: the preview would {op} {why}");
+            }
+        }
+
+        foreach (var credential in plan.ServicePrincipals.SelectMany(s => s.Credentials))
+        {
+            var slots = credential.AllSlots.Select(s => s.ResourceName).ToList();
+            if (slots.All(removed.ContainsKey))
+            {
+                findings.Add($"{credential.Principal} {credential.Spec.KindName}: the preview would replace or delete both slots ({string.Join(", ", slots)}): consumers would lose the credential they hold at once");
+            }
+        }
+
+        return findings;
+    }
+}

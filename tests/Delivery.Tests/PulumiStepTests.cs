@@ -1,0 +1,244 @@
+using System.Text.RegularExpressions;
+
+namespace DatabricksAccess.Delivery.Tests;
+
+/// <summary>
+/// Every workflow step that calls <c>pulumi</c>, run with the stand-in CLI (fake-pulumi.sh, pulumi/pulumi v3.258.0) in
+/// a folder laid out like the runner's workspace after that job's checkout steps: the CLI finds (or does not find)
+/// the project exactly as the real one would (sdk/go/common/workspace/paths.go DetectProjectPathFrom), so a stack
+/// name the CLI could not resolve fails here too.
+/// </summary>
+public sealed partial class PulumiStepTests
+{
+    private const string Sha = "5555555555555555555555555555555555555555";
+    private const string DeployedTag = "databricks-access:deployed-commit";
+    private const string LastRevocation = "databricks-access:last-revocation";
+
+    private static string Qualified(string stack) => $"{StepHarness.Org}/databricks-access/{stack}";
+
+    private static Step StepNamed(Job job, string prefix) =>
+        Assert.Single(job.Steps, s => (s.Name ?? "").StartsWith(prefix, StringComparison.Ordinal));
+
+    // ---- the stand-in itself ----
+
+    [Fact]
+    public void The_stand_in_refuses_a_two_part_stack_name_outside_a_project_and_infers_the_project_inside_one()
+    {
+        using var h = new StepHarness();
+        h.Pulumi(Qualified("prod"), (DeployedTag, Sha));
+        var job = Repo.Workflow("expire").Job("expire");
+        var read = job.Steps.Single(s => s.Id == "deployed");
+
+        // The workspace before the deployed checkout holds no Pulumi.yaml: "org/stack" cannot be resolved.
+        FakePulumi.SparseVersionCheckout(Path.Combine(h.Workspace, "ci"));
+        var twoPart = h.RunShell(job, read, new Dictionary<string, string> { ["STACK_NAME"] = "contoso/prod" });
+        Assert.Equal(1, twoPart.Code);
+        Assert.Contains("error: no current project found, pass the fully qualified stack name (org/project/stack)", twoPart.Err, StringComparison.Ordinal);
+        Assert.Contains("is 'absent', not a commit: deploy the stack with deploy.yml first", twoPart.Out, StringComparison.Ordinal);
+
+        // In a checkout, the project comes from Pulumi.yaml (pkg/backend/httpstate/backend.go ParseStackReference).
+        FakePulumi.Checkout(h.Workspace);
+        var inCheckout = h.RunShell(job, read, new Dictionary<string, string> { ["STACK_NAME"] = "contoso/prod" });
+        Assert.Equal((0, Sha), (inCheckout.Code, inCheckout.Outputs["sha"]));
+
+        // A project that contradicts Pulumi.yaml is refused (pkg/backend/backend.go CurrentProjectContradictsWorkspace).
+        var other = h.RunShell(job, read, new Dictionary<string, string> { ["STACK_NAME"] = "contoso/other/prod" });
+        Assert.Equal(1, other.Code);
+        Assert.Contains("error: provided project name \"other\" doesn't match Pulumi.yaml", other.Err, StringComparison.Ordinal);
+    }
+
+    // ---- fully qualified everywhere ----
+
+    [Fact]
+    public void Every_stack_name_is_fully_qualified_with_the_project_of_Pulumi_yaml()
+    {
+        var project = Regex.Match(Repo.Read("Pulumi.yaml"), @"^name:\s*(\S+)", RegexOptions.Multiline).Groups[1].Value;
+        Assert.Equal("databricks-access", project);
+        var jobs = Repo.AllWorkflows().SelectMany(w => w.Jobs).Where(j => j.RunsPulumi).ToList();
+        Assert.Equal(4, jobs.Count);
+        foreach (var job in jobs)
+        {
+            var stack = job.MatrixStacks.Count > 0 ? "${{ matrix.stack }}" : job.StackNames.Single();
+            Assert.Equal($"${{{{ vars.PULUMI_ORG }}}}/{project}/{stack}", job.Env["STACK_NAME"]);
+            foreach (var step in job.Steps.Where(s => s.IsAction("pulumi/actions") && s.With("stack-name") is not null))
+            {
+                Assert.Equal(job.Env["STACK_NAME"], step.With("stack-name"));
+            }
+
+            // Every CLI call in a step names the stack by $STACK_NAME, and scripts get it as their first argument.
+            foreach (var step in job.Steps.Where(s => s.RunsPulumiCli))
+            {
+                foreach (Match m in StackFlag().Matches(step.Run!))
+                {
+                    Assert.Equal("\"$STACK_NAME\"", m.Groups[1].Value);
+                }
+
+                Assert.Contains("\"$STACK_NAME\"", step.Run!, StringComparison.Ordinal);
+            }
+        }
+
+        // The scripts pass the stack name they were given, never one of their own.
+        foreach (var script in Directory.EnumerateFiles(Repo.PathOf(".github/scripts"), "*.sh").Where(f => !f.EndsWith("lib.sh", StringComparison.Ordinal)))
+        {
+            var calls = File.ReadAllLines(script).Where(l => !l.TrimStart().StartsWith('#') && l.Contains("pulumi ", StringComparison.Ordinal) && l.Contains("--stack", StringComparison.Ordinal)).ToList();
+            Assert.NotEmpty(calls);
+            foreach (Match m in calls.SelectMany(l => StackFlag().Matches(l)))
+            {
+                Assert.Equal("\"$stack_name\"", m.Groups[1].Value);
+            }
+        }
+    }
+
+    // ---- deploy.yml ----
+
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    public void Deploy_records_the_commit_from_its_checkout(string stack)
+    {
+        using var h = new StepHarness();
+        h.Pulumi(Qualified(stack));
+        var job = Repo.Workflow("deploy").Job(stack);
+        Assert.Null(Assert.Single(job.Steps, s => s.IsAction("actions/checkout")).With("path"));
+        FakePulumi.Checkout(h.Workspace); // actions/checkout without path: the workspace root
+
+        var run = h.RunShell(job, StepNamed(job, "Record the deployed commit"), new Dictionary<string, string> { ["GITHUB_SHA"] = Sha }, stack);
+
+        Assert.True(run.Code == 0, run.Err);
+        Assert.Equal(Sha, h.TagValue(DeployedTag));
+        Assert.Equal(($"stack tag set {DeployedTag} {Sha} --stack {Qualified(stack)}", h.Workspace), h.PulumiCalls().Single());
+    }
+
+    // ---- expire.yml and drift.yml: reading the tag before the deployed checkout ----
+
+    [Theory]
+    [InlineData("expire", "prod")]
+    [InlineData("drift", "dev")]
+    public void The_scheduled_jobs_read_the_deployed_commit_where_no_project_is_checked_out(string workflow, string stack)
+    {
+        var job = Repo.Workflow(workflow).Job(workflow);
+        var steps = job.Steps.ToList();
+        var read = steps.Single(s => s.Id == "deployed");
+        var checkoutsBefore = steps.Take(steps.IndexOf(read)).Where(s => s.IsAction("actions/checkout")).ToList();
+        var ci = Assert.Single(checkoutsBefore);
+        Assert.Equal(("ci", ".pulumi.version", "false"), (ci.With("path"), ci.With("sparse-checkout"), ci.With("sparse-checkout-cone-mode")));
+
+        using var h = new StepHarness();
+        FakePulumi.SparseVersionCheckout(Path.Combine(h.Workspace, "ci"));
+        h.Pulumi(Qualified(stack), (DeployedTag, Sha));
+        var good = h.RunShell(job, read, stack: stack);
+        Assert.True(good.Code == 0, good.Err);
+        Assert.Equal(Sha, good.Outputs["sha"]);
+        Assert.Equal(($"stack tag get {DeployedTag} --stack {Qualified(stack)}", h.Workspace), h.PulumiCalls().Single());
+
+        // No tag yet: the CLI exits 1 (pkg/cmd/pulumi/stack/stack_tag.go); the step still says what to do.
+        using var none = new StepHarness();
+        FakePulumi.SparseVersionCheckout(Path.Combine(none.Workspace, "ci"));
+        none.Pulumi(Qualified(stack));
+        var missing = none.RunShell(job, read, stack: stack);
+        Assert.Equal(1, missing.Code);
+        Assert.Contains($"error: stack tag '{DeployedTag}' not found for stack '{Qualified(stack)}'", missing.Err, StringComparison.Ordinal);
+        Assert.Contains($"::error::stack tag {DeployedTag} of {Qualified(stack)} is 'absent', not a commit: deploy the stack with deploy.yml first", missing.Out, StringComparison.Ordinal);
+        Assert.False(missing.Outputs.ContainsKey("sha"));
+
+        // Not a commit: refused.
+        using var bad = new StepHarness();
+        FakePulumi.SparseVersionCheckout(Path.Combine(bad.Workspace, "ci"));
+        bad.Pulumi(Qualified(stack), (DeployedTag, "main; rm -rf /"));
+        var forged = bad.RunShell(job, read, stack: stack);
+        Assert.Equal(1, forged.Code);
+        Assert.False(forged.Outputs.ContainsKey("sha"));
+    }
+
+    // ---- expire.yml: the scripts and the liveness tag, in the deployed checkout ----
+
+    [Fact]
+    public void Expire_revokes_rotates_and_records_liveness_from_the_deployed_checkout()
+    {
+        var job = Repo.Workflow("expire").Job("expire");
+        using var h = new StepHarness();
+        FakePulumi.SparseVersionCheckout(Path.Combine(h.Workspace, "ci"));
+        var deployed = Path.Combine(h.Workspace, "deployed");
+        FakePulumi.Checkout(deployed);
+        h.Pulumi(Qualified("prod"), (DeployedTag, Sha));
+        File.WriteAllText(Path.Combine(h.Dir, "fake", "state.json"), Engine.Export("prod"));
+        var work = Path.Combine(h.Dir, "temp", "expire");
+        Directory.CreateDirectory(work);
+        File.WriteAllText(Path.Combine(work, "plan.json"), """{ "resources": [], "expired": [], "credentials": [] }""");
+        var env = new Dictionary<string, string> { ["WORK_DIR"] = work, ["REPORT_FILE"] = Path.Combine(work, "report.md") };
+
+        var revoke = h.RunShell(job, job.Steps.Single(s => s.Id == "revoke"), env, "prod");
+        Assert.True(revoke.Code == 0, revoke.Err);
+        Assert.Contains("No membership has expired.", revoke.Summary, StringComparison.Ordinal);
+        Assert.Equal("deployed", job.Steps.Single(s => s.Id == "revoke").WorkingDirectory);
+        Assert.All(h.PulumiCalls(), c => Assert.Equal(deployed, c.Cwd));
+        Assert.Contains(h.PulumiCalls(), c => c.Args.StartsWith($"stack export --stack {Qualified("prod")}", StringComparison.Ordinal));
+
+        var rotate = h.RunShell(job, job.Steps.Single(s => s.Id == "rotate"), env, "prod");
+        Assert.True(rotate.Code == 0, rotate.Err);
+        Assert.Contains("The plan lists no credential slots.", rotate.Summary, StringComparison.Ordinal);
+
+        var live = StepNamed(job, "Record the successful revocation");
+        Assert.Equal("${{ !cancelled() && steps.revoke.outcome == 'success' && steps.rotate.outcome == 'success' }}", live.If);
+        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var recorded = h.RunShell(job, live, env, "prod");
+        Assert.True(recorded.Code == 0, recorded.Err);
+        var value = h.TagValue(LastRevocation);
+        Assert.Matches(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$", value);
+        Assert.InRange(DateTimeOffset.Parse(value!, System.Globalization.CultureInfo.InvariantCulture), before, DateTimeOffset.UtcNow.AddSeconds(1));
+    }
+
+    // ---- drift.yml: drift.sh in the deployed checkout ----
+
+    [Fact]
+    public void Drift_runs_its_check_from_the_deployed_checkout_with_or_without_a_plan()
+    {
+        var job = Repo.Workflow("drift").Job("drift");
+        var step = job.Steps.Single(s => s.Id == "drift");
+        Assert.Equal("deployed", step.WorkingDirectory);
+        using var h = new StepHarness();
+        FakePulumi.SparseVersionCheckout(Path.Combine(h.Workspace, "ci"));
+        var deployed = Path.Combine(h.Workspace, "deployed");
+        FakePulumi.Checkout(deployed);
+        h.Pulumi(Qualified("dev"), (DeployedTag, Sha), (LastRevocation, DateTimeOffset.UtcNow.AddMinutes(-30).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture)));
+        File.WriteAllText(Path.Combine(h.Dir, "fake", "refresh.json"), Engine.Digest("dev", [Engine.Refresh(Engine.Resource(Engine.Urn("dev", null, Engine.Group, "group-admins"), Engine.Group, "1", "2026-10-01T00:00:00Z"))]));
+        File.WriteAllText(Path.Combine(h.Dir, "fake", "outputs.json"), """{ "unmanagedMembers": {} }""");
+        var work = Path.Combine(h.Dir, "temp", "drift");
+        var env = new Dictionary<string, string> { ["WORK_DIR"] = work, ["REPORT_FILE"] = Path.Combine(work, "drift.md") };
+
+        var run = h.RunShell(job, step, env, "dev");
+
+        Assert.True(run.Code == 0, run.Err + run.Out);
+        Assert.Equal("0", run.Outputs["changes"]);
+
+        var liveness = h.RunShell(job, job.Steps.Single(s => s.Id == "liveness"), env, "dev");
+        Assert.True(liveness.Code == 0, liveness.Err + liveness.Out);
+        Assert.Equal("ok", liveness.Outputs["revocation"]);
+        Assert.Equal(["preview", "stack output", "stack tag"], h.PulumiCalls().Select(c => string.Join(' ', c.Args.Split(' ')[..(c.Args.StartsWith("stack", StringComparison.Ordinal) ? 2 : 1)])));
+        Assert.All(h.PulumiCalls(), c => Assert.Equal(deployed, c.Cwd));
+    }
+
+    [Fact]
+    public void Every_step_that_calls_pulumi_is_one_of_those_run_here()
+    {
+        var covered = new HashSet<string>(StringComparer.Ordinal)
+        {
+            "deploy#dev:Record the deployed commit",
+            "deploy#prod:Record the deployed commit",
+            "expire#expire:The commit the stack last deployed",
+            "expire#expire:Revoke expired memberships",
+            "expire#expire:Rotate due credential slots",
+            "expire#expire:Record the successful revocation (liveness)",
+            "drift#drift:The commit the stack last deployed",
+            "drift#drift:Refresh preview and unmanaged members",
+            "drift#drift:Revocation liveness (last-revocation at most 2 hours old)",
+        };
+        var calling = Repo.AllWorkflows()
+            .SelectMany(w => w.Jobs.SelectMany(j => j.Steps.Where(s => s.RunsPulumiCli).Select(s => $"{w.Name}#{j.Id}:{s.Name}")))
+            .ToHashSet(StringComparer.Ordinal);
+        Assert.Equal(covered.Order(StringComparer.Ordinal), calling.Order(StringComparer.Ordinal));
+    }
+
+    [GeneratedRegex(@"--stack\s+(""[^""]*""|\S+)")]
+    private static partial Regex StackFlag();
+}

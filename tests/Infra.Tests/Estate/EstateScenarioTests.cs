@@ -1,0 +1,181 @@
+using System.Collections.Immutable;
+using DatabricksAccess.Topology.Config;
+using DatabricksAccess.Topology.Planning;
+using Pulumi;
+
+namespace DatabricksAccess.Infra.Tests.Estate;
+
+/// <summary>
+/// What an apply does to a populated, shared estate: the program's registrations (Pulumi mocks) applied with the
+/// provider's Create/Update/Delete semantics (<see cref="Estate"/>) through a model of the engine (<see cref="Engine"/>).
+/// </summary>
+public sealed class EstateScenarioTests
+{
+    private const string Ana = "ana@contoso.com";
+
+    /// <summary>Prod, plus a grant to a user (a principal the stack does not create) on catalog:main.</summary>
+    private static StackFile Prod(Func<string, string>? edit = null) => StackRun.Load("prod", text =>
+    {
+        text = text.Replace("    catalogGrants:\n", $"    catalogGrants:\n      - on: catalog:main\n        to: user:{Ana}\n        privileges: [USE_CATALOG]\n", StringComparison.Ordinal);
+        return edit is null ? text : edit(text);
+    });
+
+    private static async Task<Deployed> RunAsync(StackFile file) =>
+        await Deployed.FromAsync(await StackRun.RunAsync("prod", file, StackRun.Now, new AccessMocks(), key => Output.Create(StackRun.ConfigValue(key))));
+
+    private static (ImmutableSortedSet<string> Facts, Estate Estate) Apply(Estate estate, Deployed old, Deployed next, int? failAfter = null,
+        Action<int, Step, Estate>? after = null)
+    {
+        var steps = Engine.Plan(old, next);
+        Engine.Apply(estate, steps, (i, s) => after?.Invoke(i, s, estate), failAfter);
+        return (estate.Facts(), estate);
+    }
+
+    private static readonly Deployed Nothing = new() { Resources = [] };
+
+    /// <summary>The access <paramref name="program"/> declares: what applying it to an empty estate yields.</summary>
+    private static ImmutableSortedSet<string> Declared(Deployed program) => Apply(new Estate(), Nothing, program).Facts;
+
+    /// <summary>
+    /// Fact prefixes an apply may revoke beyond what is declared: those of the plan's blast radius (by resource name,
+    /// read from what the program registered for it).
+    /// </summary>
+    private static List<string> RevocableBy(ResourcePlan plan, Deployed program)
+    {
+        var prefixes = new List<string>();
+        foreach (var (_, r) in plan.BlastRadius)
+        {
+            var reg = program.Resources.SingleOrDefault(x => x.Name == r.Name);
+            if (reg is null)
+            {
+                continue;
+            }
+
+            string In(string k) => reg.Inputs.TryGetValue(k, out var v) ? Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)! : string.Empty;
+            prefixes.Add(reg.Type switch
+            {
+                PulumiTypes.Grant => $"grant|{Estate.Securable(reg.Inputs)}|{In("principal")}|",
+                PulumiTypes.Grants => $"grant|{Estate.Securable(reg.Inputs)}|",
+                PulumiTypes.Entitlements => $"entitlement|{new[] { In("groupId"), In("userId"), In("servicePrincipalId") }.First(x => x.Length > 0)}|",
+                PulumiTypes.MwsPermissionAssignment => $"assignment|{In("principalId")}|",
+                PulumiTypes.SecretAcl => $"acl|{In("scope")}|{In("principal")}|",
+                PulumiTypes.Permissions => "token-use|",
+                _ => throw new InvalidOperationException(reg.Type),
+            });
+        }
+
+        return prefixes;
+    }
+
+    [Fact]
+    public async Task A_first_up_on_a_populated_shared_workspace_revokes_nothing_beyond_the_blast_radius()
+    {
+        var file = Prod();
+        var run = await StackRun.RunAsync("prod", file, StackRun.Now, new AccessMocks(), key => Output.Create(StackRun.ConfigValue(key)));
+        var program = await Deployed.FromAsync(run);
+        var engineers = AccessMocks.GroupLookupId("data-platform-engineers");
+
+        var estate = new Estate();
+        estate.Grant("catalog:main", Ana, "BROWSE");                       // granted by hand before the stack: per-principal Grant replaces it
+        estate.Grant("catalog:main", "someone-else@contoso.com", "USE_CATALOG"); // nobody the stack names
+        estate.Grant("schema:main.default", "reporting", "SELECT");
+        estate.Entitle(engineers, "allow-cluster-create");                    // set by the Entra group's owner
+        estate.Assign(engineers, "ADMIN");                                    // assigned admin by someone else
+        estate.Acl("other-scope", "group:analysts", "READ");
+        var before = estate.Facts();
+
+        var after = Apply(estate, Nothing, program).Facts;
+        var lost = before.Except(after);
+        var revocable = RevocableBy(run.Plan, program);
+        Assert.NotEmpty(lost); // the estate is populated where the stack declares per-principal access
+        Assert.All(lost, fact => Assert.True(revocable.Any(p => fact.StartsWith(p, StringComparison.Ordinal)),
+            $"{fact} was revoked, but the plan's blast radius does not name its principal and object"));
+
+        // What no resource of the stack names survives.
+        Assert.Contains("grant|catalog:main|someone-else@contoso.com|USE_CATALOG", after);
+        Assert.Contains("grant|schema:main.default|reporting|SELECT", after);
+        Assert.Contains("acl|other-scope|group:analysts|READ", after);
+    }
+
+    /// <summary>
+    /// Every declared access held before the change, and still declared after it, holds after every step; the credential
+    /// consumers read before the change stays valid throughout.
+    /// </summary>
+    private static async Task AssertNoLossAsync(Func<string, string> change) =>
+        AssertNoLoss(await RunAsync(Prod()), await RunAsync(Prod(change)));
+
+    private static void AssertNoLoss(Deployed old, Deployed next, int? failAfter = null)
+    {
+        var (baseline, estate) = Apply(new Estate(), Nothing, old);
+        var keep = baseline.Intersect(Declared(next));
+        var stored = estate.StoredCredentials.ToDictionary(k => k, k => estate.Stored(k.Scope, k.Key)!.Value);
+        Assert.NotEmpty(stored);
+
+        var steps = Engine.Plan(old, next);
+        Engine.Apply(estate, steps, (i, s) =>
+        {
+            var missing = keep.Except(estate.Facts());
+            Assert.True(missing.IsEmpty, $"after step {i} ({s.Op} {s.Resource.Name}: {s.Why}) declared access is missing: {string.Join(", ", missing)}");
+            foreach (var (key, credential) in stored)
+            {
+                Assert.True(estate.IsLive(credential), $"after step {i} ({s.Op} {s.Resource.Name}: {s.Why}) the credential consumers read from {key} was revoked");
+            }
+        }, failAfter);
+    }
+
+    [Fact]
+    public Task Changing_an_identitys_workspace_access_replaces_only_its_assignment() =>
+        // Item 4: the assignment is replaced delete-first; nothing that names the principal may follow it.
+        AssertNoLossAsync(MakeAdmin);
+
+    /// <summary>sp:ci-deployer becomes a workspace admin (a standing admin the policy allows).</summary>
+    private static string MakeAdmin(string text) => text
+        .Replace("      ci-deployer:\n        level: account\n        workspaceAccess: user\n", "      ci-deployer:\n        level: account\n        workspaceAccess: admin\n", StringComparison.Ordinal)
+        .Replace("standingAdmins: []", "standingAdmins: [sp:ci-deployer]", StringComparison.Ordinal);
+
+    [Fact]
+    public Task Changing_a_tokens_overlap_never_replaces_the_current_credential() =>
+        // Item 6: a rotation-policy change takes effect at the next rotations.
+        AssertNoLossAsync(text => text.Replace("token: { lifetimeDays: 30, rotationDays: 25,", "token: { lifetimeDays: 32, rotationDays: 25,", StringComparison.Ordinal));
+
+    [Fact]
+    public Task Changing_a_tokens_comment_never_replaces_the_current_credential() =>
+        AssertNoLossAsync(text => text.Replace("token: { lifetimeDays: 30, rotationDays: 25,", "token: { comment: ci deploys, lifetimeDays: 30, rotationDays: 25,", StringComparison.Ordinal));
+
+    [Fact]
+    public async Task A_partial_failure_half_way_through_a_change_leaves_no_declared_access_revoked()
+    {
+        var (old, next) = (await RunAsync(Prod()), await RunAsync(Prod(MakeAdmin)));
+        var steps = Engine.Plan(old, next);
+        Assert.NotEmpty(steps);
+        for (var stop = 0; stop <= steps.Count; stop++)
+        {
+            AssertNoLoss(old, next, stop);
+        }
+    }
+
+    [Fact]
+    public async Task The_engine_model_cascades_a_delete_first_replacement_through_property_dependencies()
+    {
+        // The model itself: a value folded from a replaced resource replaces the dependent delete-first
+        // (step_generator.go:3220); a DependsOn does not. Built from two runs of the real program.
+        var old = await RunAsync(Prod());
+        var assignment = old["sp-ci-deployer-assignment"];
+        var acl = old["scope-app-secrets-acl-sp-ci-deployer"];
+        var folded = acl with { PropertyDependencies = new Dictionary<string, IReadOnlySet<string>> { ["principal"] = new HashSet<string> { assignment.Name } } };
+        var oldFolded = new Deployed { Resources = old.Resources.Select(r => r.Name == acl.Name ? folded : r).ToList() };
+        var next = new Deployed
+        {
+            Resources = oldFolded.Resources.Select(r => r.Name == assignment.Name ? r with { Inputs = r.Inputs.SetItem("permissions", ImmutableArray.Create<object>("ADMIN")) } : r).ToList(),
+        };
+
+        var steps = Engine.Plan(oldFolded, next);
+        Assert.Equal(
+            [("delete", acl.Name), ("delete", assignment.Name), ("create", assignment.Name), ("create", acl.Name)],
+            steps.Select(s => (s.Op, s.Resource.Name)));
+        Assert.Equal([("delete", assignment.Name), ("create", assignment.Name)], Engine.Plan(old, new Deployed
+        {
+            Resources = old.Resources.Select(r => r.Name == assignment.Name ? r with { Inputs = r.Inputs.SetItem("permissions", ImmutableArray.Create<object>("ADMIN")) } : r).ToList(),
+        }).Select(s => (s.Op, s.Resource.Name)));
+    }
+}
