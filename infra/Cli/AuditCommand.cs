@@ -113,7 +113,7 @@ internal static class AuditCommand
     }
 
     /// <summary>The provider's <c>databricks:host</c>, which the model does not hold: read from the stack file itself.</summary>
-    private static string? WorkspaceHost(StackFile stack)
+    internal static string? WorkspaceHost(StackFile stack)
     {
         var root = YamlConfig.Parse(SourceText.Read(stack.FilePath, "the stack file"), stack.FilePath) as ConfigMap;
         return root?["config"] is ConfigMap config && config[HostKey] is ConfigScalar { Value: { Length: > 0 } host } ? host : null;

@@ -45,10 +45,15 @@ public static class Program
         var plan = new Command("plan", "The resources the program declares, expiring access and the effective access matrix") { stack, file, now, format };
         var diff = new Command("diff", "Access-level changes between two versions of a stack file, in review language") { stack, baseFile, headFile, baseRef, now, format };
         var audit = new Command("audit", "Read the live workspace and account (GET only) and report every access the stack does not declare") { stack, file, now, format };
+        var outFile = new Option<string?>("--out") { Description = "adopt: the stack file to write" };
+        var groupList = new Option<string?>("--groups") { Description = "adopt: group names, comma-separated (* all, the default)" };
+        var scopeList = new Option<string?>("--scopes") { Description = "adopt: secret scope names, comma-separated (* all, the default)" };
+        var securableList = new Option<string?>("--securables") { Description = "adopt: securables to adopt grants on, comma-separated <kind>:<name> (default none)" };
+        var adopt = new Command("adopt", "Read the live workspace and account (GET only) and write a stack file that declares them, with import ids") { stack, file, outFile, groupList, scopeList, securableList, now, format };
         var preview = new Option<string?>("--preview") { Description = "guard: the output of `pulumi preview --json`" };
         var allowUnsafe = new Option<bool>("--allow-unsafe") { Description = "guard: let an intended unsafe migration through (findings become warnings)" };
         var guard = new Command("guard", "Refuse a preview that deletes or replaces what revokes access (Grants, token permissions, protected or shared-principal resources, both credential slots)") { stack, file, now, preview, allowUnsafe };
-        var root = new RootCommand("databricks-access topology: offline check, plan and diff of a stack's Databricks access; audit of the live workspace") { check, plan, diff, audit, guard };
+        var root = new RootCommand("databricks-access topology: offline check, plan and diff of a stack's Databricks access; audit of the live workspace") { check, plan, diff, audit, guard, adopt };
 
         // No response files: an argument that starts with '@' is an argument, not a file to read more arguments from.
         var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
@@ -79,6 +84,13 @@ public static class Program
             }
 
             var stackFile = Load(parse.GetValue(stack), parse.GetValue(file), cwd);
+            if (command == adopt)
+            {
+                var adoptOptions = new AdoptOptions(parse.GetValue(outFile) ?? throw new ConfigLoadException("usage: adopt needs --out PATH"),
+                    parse.GetValue(groupList), parse.GetValue(scopeList), parse.GetValue(securableList));
+                return AdoptCommand.Run(stackFile, instant, adoptOptions, fmt, stdout, stderr, auditEnvironment, cwd);
+            }
+
             if (command == guard)
             {
                 return Guard(stackFile, parse.GetValue(preview), parse.GetValue(allowUnsafe), instant, stderr, cwd);

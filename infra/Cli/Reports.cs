@@ -367,6 +367,11 @@ internal static partial class Reports
             flags.Add("delete before replace");
         }
 
+        if (r.ImportId is { } id)
+        {
+            flags.Add($"import {Escape.Text(id)}");
+        }
+
         return string.Concat(flags.Select(f => $" [{f}]"));
     }
 
@@ -505,7 +510,7 @@ internal static partial class Reports
         @out.WriteLine("|---|---|---|---|---|---|");
         foreach (var (component, r) in plan.AllResources)
         {
-            var options = string.Join(", ", new[] { r.Protect ? "protect" : null, r.RetainOnDelete ? "retainOnDelete" : null, r.DeleteBeforeReplace ? "deleteBeforeReplace" : null }.OfType<string>());
+            var options = string.Join(", ", new[] { r.Protect ? "protect" : null, r.RetainOnDelete ? "retainOnDelete" : null, r.DeleteBeforeReplace ? "deleteBeforeReplace" : null, r.ImportId is { } id ? $"import {Escape.Code(id, inTable: true)}" : null }.OfType<string>());
             @out.WriteLine($"| {Escape.Markdown(component)} | {Escape.Code(r.Type, inTable: true)} | {Escape.Code(r.Name, inTable: true)} | {r.Provider.ToString().ToLowerInvariant()} | {Name(r.Authority)} | {options} |");
         }
 
@@ -587,6 +592,7 @@ internal static partial class Reports
                 deleteBeforeReplace = x.Resource.DeleteBeforeReplace,
                 retainOnDelete = x.Resource.RetainOnDelete,
                 protect = x.Resource.Protect,
+                importId = x.Resource.ImportId,
             }),
             blastRadius = plan.BlastRadius.Select(BlastRadiusDto),
             settings = SettingsDto(model),

@@ -77,14 +77,14 @@ public static class AccessStack
             .Distinct(StringComparer.Ordinal)
             .ToDictionary(k => k, k => Output.CreateSecret(secretConfig(k)), StringComparer.Ordinal);
 
-        var providers = ProviderSet.WorkspaceOnly;
+        var providers = new ProviderSet(null) { ImportIds = plan.ImportIds };
         if (plan.AccountProviderResource is { } providerName)
         {
             var bootstrap = new PlannedChildren(plan.StackResources.Where(r => r.Name == providerName), null,
                 ProviderSet.WorkspaceOnly, options.ResourceTransformations);
             var provider = bootstrap.Create(providerName, o => new Dbx.Provider(providerName, AccountProviderArgs(result.Model, settings), o));
             bootstrap.Complete();
-            providers = new ProviderSet(provider);
+            providers = new ProviderSet(provider) { ImportIds = plan.ImportIds };
         }
 
         var users = await UserDirectory.LookUpAsync(plan.UserLookups, providers);

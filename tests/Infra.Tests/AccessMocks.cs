@@ -8,7 +8,14 @@ namespace DatabricksAccess.Infra.Tests;
 
 /// <summary>A resource as the engine received it: type, name, inputs and provider reference.</summary>
 public sealed record MockRegistration(string Type, string Name, ImmutableDictionary<string, object> Inputs, string Provider,
-    string? Id, ImmutableDictionary<string, object> State);
+    string? Id, ImmutableDictionary<string, object> State)
+{
+    /// <summary>
+    /// The <c>ImportId</c> option the resource was registered with: the engine's mock passes it as
+    /// <see cref="MockResourceArgs.Id"/> (pulumi-dotnet v3.112.1 sdk/Pulumi/Testing/MockMonitor.cs:148).
+    /// </summary>
+    public string? ImportId { get; init; }
+}
 
 /// <summary>A data-source call as the engine received it.</summary>
 public sealed record MockCall(string Token, ImmutableDictionary<string, object> Args, string Provider);
@@ -167,7 +174,7 @@ public sealed class AccessMocks : IMocks
 
         lock (_registrations)
         {
-            _registrations.Add(new MockRegistration(type, name, inputs, args.Provider ?? string.Empty, id, result));
+            _registrations.Add(new MockRegistration(type, name, inputs, args.Provider ?? string.Empty, id, result) { ImportId = string.IsNullOrEmpty(args.Id) ? null : args.Id });
         }
 
         return Task.FromResult<(string?, object)>((id, result));

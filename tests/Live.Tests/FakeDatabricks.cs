@@ -27,7 +27,13 @@ public sealed record FakeGroup(string Id, string DisplayName, List<FakeMember> M
 
     /// <summary>Account roles (Go SDK service/iam/model.go:55 AccountGroup.roles: <c>account_admin</c>).</summary>
     public List<string> Roles { get; init; } = [];
+
+    /// <summary>Set for a group synced from Entra ID (Go SDK service/iam/model.go:838 Group.ExternalId).</summary>
+    public string? ExternalId { get; init; }
 }
+
+/// <summary>A Key Vault-backed scope's vault (Go SDK service/workspace/model.go:67 AzureKeyVaultSecretScopeMetadata).</summary>
+public sealed record FakeKeyVault(string ResourceId, string DnsName);
 
 public sealed record FakeSp(string Id, string ApplicationId, string DisplayName)
 {
@@ -101,6 +107,12 @@ public sealed class FakeDatabricks : IDisposable
     public List<FakeAssignment> Assignments { get; } = [];
 
     public Dictionary<string, List<FakeAcl>> Scopes { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Key Vault-backed scopes by name (others are Databricks-backed).</summary>
+    public Dictionary<string, FakeKeyVault> KeyVaultScopes { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Secret names by scope (values are never served: the API returns metadata only).</summary>
+    public Dictionary<string, List<string>> Secrets { get; } = new(StringComparer.Ordinal);
 
     public List<FakeJob> Jobs { get; } = [];
 
@@ -244,7 +256,22 @@ public sealed class FakeDatabricks : IDisposable
             if (path == "/api/2.0/secrets/scopes/list")
             {
                 // sdk-go v0.175.0 service/workspace/impl.go:490, model.go:917 ListScopesResponse, :1337 SecretScope.
-                return Ok(new { scopes = Scopes.Keys.Select(n => new { name = n, backend_type = "DATABRICKS" }) });
+                return Ok(new
+                {
+                    scopes = Scopes.Keys.Select(n => KeyVaultScopes.TryGetValue(n, out var kv)
+                        ? (object)new { name = n, backend_type = "AZURE_KEYVAULT", keyvault_metadata = new { resource_id = kv.ResourceId, dns_name = kv.DnsName } }
+                        : new { name = n, backend_type = "DATABRICKS" }),
+                });
+            }
+
+            if (path == "/api/2.0/secrets/list")
+            {
+                // sdk-go v0.175.0 service/workspace/impl.go:559, model.go:935 ListSecretsResponse, :1317 SecretMetadata
+                // (key, last_updated_timestamp; never a value); a scope that is gone: 404.
+                var scope = Param(req, "scope") ?? string.Empty;
+                return Scopes.ContainsKey(scope)
+                    ? Ok(new { secrets = Secrets.GetValueOrDefault(scope, []).Select(k => new { key = k, last_updated_timestamp = 1700000000000 }) })
+                    : Error(404, "RESOURCE_DOES_NOT_EXIST", $"Scope {scope} does not exist!");
             }
 
             if (path == "/api/2.0/secrets/acls/list")
@@ -408,6 +435,11 @@ public sealed class FakeDatabricks : IDisposable
             ["schemas"] = new[] { "urn:ietf:params:scim:schemas:core:2.0:Group" },
             ["meta"] = new { resourceType = account ? "Group" : "WorkspaceGroup" },
         };
+        if (g.ExternalId is { } external)
+        {
+            json["externalId"] = external; // model.go:838 Group.ExternalId, :61 AccountGroup.ExternalId
+        }
+
         if (members && g.Members.Count > 0)
         {
             // model.go:253 ComplexValue: value (SCIM id), display, $ref.

@@ -20,7 +20,7 @@ public sealed class PlannedChildren
     public PlannedChildren(IEnumerable<PlannedResource> planned, Resource? parent, ProviderSet providers,
         IReadOnlyList<ResourceTransformation>? transformations = null)
     {
-        _planned = planned.ToDictionary(r => r.Name, StringComparer.Ordinal);
+        _planned = planned.ToDictionary(r => r.Name, r => providers.ImportIds.TryGetValue(r.Name, out var id) ? r with { ImportId = id } : r, StringComparer.Ordinal);
         _parent = parent;
         _providers = providers;
         _transformations = transformations ?? [];
@@ -54,6 +54,11 @@ public sealed class PlannedChildren
             Protect = planned.Protect,
             DeleteBeforeReplace = planned.DeleteBeforeReplace,
             RetainOnDelete = planned.RetainOnDelete,
+
+            // An adopted object (topology.imports): the first up imports it, and Pulumi refuses the import when the
+            // declared inputs differ from the live object; once in the state the option is ignored
+            // (pulumi v3.258.0 pkg/resource/deploy/step_generator.go:1113, isImport only without an old state).
+            ImportId = planned.ImportId,
         };
         options.ResourceTransformations.AddRange(_transformations);
         return options;
@@ -115,6 +120,9 @@ public sealed class PlannedChildren
 public sealed class ProviderSet(Pulumi.Databricks.Provider? account)
 {
     public static ProviderSet WorkspaceOnly { get; } = new(null);
+
+    /// <summary>The plan's import ids by resource name (<see cref="ResourcePlan.ImportIds"/>), handed to every component with the providers.</summary>
+    public IReadOnlyDictionary<string, string> ImportIds { get; init; } = new Dictionary<string, string>();
 
     public Pulumi.Databricks.Provider? Account => account;
 

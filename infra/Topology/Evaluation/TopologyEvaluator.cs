@@ -63,7 +63,30 @@ public static class TopologyEvaluator
         var graph = new AccessGraph(model);
         new PolicyChecker(graph, diagnostics).Check();
         new ReviewWarnings(graph, diagnostics).Check();
+        if (model.ImportIds.Count > 0)
+        {
+            // Only the planner names resources: an import id is checked against the plan (planned once, here).
+            var plan = Planner.Plan(model);
+            CheckImports(model, plan, diagnostics);
+            return new EvaluationResult(model, Sorted(diagnostics), graph, () => plan);
+        }
+
         return new EvaluationResult(model, Sorted(diagnostics), graph, () => Planner.Plan(model));
+    }
+
+    /// <summary>
+    /// An import id for a name the plan does not register as a provider resource is a warning: it would import
+    /// nothing (a stale entry after its object left the config, or a typo that would make the first up create).
+    /// </summary>
+    private static void CheckImports(TopologyModel model, ResourcePlan plan, Diagnostics diagnostics)
+    {
+        var components = plan.Components.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        var names = plan.AllResources.Where(r => !components.Contains(r.Resource.Name) && r.Resource.Type != PulumiTypes.RandomPassword)
+            .Select(r => r.Resource.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var name in model.ImportIds.Keys.Where(n => !names.Contains(n)))
+        {
+            diagnostics.Warning($"topology.imports.{name}", "names no resource the plan registers: nothing is imported by it; remove it, or fix the name");
+        }
     }
 
     /// <summary>Errors first, then violations, then warnings; each in config order.</summary>

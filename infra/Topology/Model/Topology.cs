@@ -206,6 +206,12 @@ public enum SecretSourceKind
 
     /// <summary>The current value of a service principal's OAuth secret (<c>oauthSecret.store</c>).</summary>
     OAuthSecret,
+
+    /// <summary>
+    /// <c>{ existing: true }</c>: the secret exists and its value is not managed here (an adopted secret: values cannot
+    /// be read). No resource is registered for it, so no apply writes, replaces or deletes it; its key stays taken.
+    /// </summary>
+    Existing,
 }
 
 /// <param name="CredentialOwner">For <see cref="SecretSourceKind.Token"/> and <see cref="SecretSourceKind.OAuthSecret"/>: the service principal's key.</param>
@@ -374,6 +380,12 @@ public sealed record TopologyModel(
 
     /// <summary>Existing SQL warehouses whose permissions are managed (<c>topology.warehouses</c>).</summary>
     public IReadOnlyDictionary<string, WarehouseSpec> Warehouses { get; init; } = new SortedDictionary<string, WarehouseSpec>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// <c>topology.imports</c>: the provider import id of resources that exist already (adopted), by plan resource
+    /// name. Pulumi imports them on the first <c>up</c> instead of creating them; later runs ignore the option.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ImportIds { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Opt-in: entitlements of the built-in <c>users</c> and <c>admins</c> groups are managed (workspace-wide).</summary>
     public bool BuiltInEntitlements { get; init; }

@@ -127,7 +127,7 @@ public static class Planner
                 name,
                 s.Acls.Where(a => Found(a.Principal, ProviderScope.Workspace, a.Path))
                     .Select(a => new AclPlan(a, $"{name}-acl-{a.Principal.NameFragment}", !owner.Owns(a.Principal))).ToList(),
-                s.Secrets.OrderBy(x => x.Key, StringComparer.Ordinal)
+                s.Secrets.Where(x => x.Source != SecretSourceKind.Existing).OrderBy(x => x.Key, StringComparer.Ordinal)
                     .Select(x => new SecretPlan(x, $"{name}-secret-{x.Key}", x.Source == SecretSourceKind.Generate ? $"{name}-password-{x.Key}" : null))
                     .ToList(),
                 model.Protect);
@@ -224,6 +224,7 @@ public static class Planner
             TokenPolicyResource = model.TokenPolicy is null ? null : "token-policy",
             TokenMaxLifetimeDays = model.TokenPolicy?.MaxLifetimeDays,
             Warehouses = warehouses,
+            ImportIds = model.ImportIds,
         };
     }
 

@@ -60,6 +60,11 @@ public sealed record PlannedResource(string Type, string Name, ProviderScope Pro
     /// </summary>
     public string? Principal { get; init; }
 
+    /// <summary>
+    /// The provider's import id when the object already exists (<c>topology.imports</c>, written by <c>adopt</c>): the
+    /// program passes it as Pulumi's <c>ImportId</c> option. Null for what the stack creates.
+    /// </summary>
+    public string? ImportId { get; init; }
     /// <summary>Per-principal resources: the object the principal's holding is replaced on (<c>catalog:main</c>, <c>scope app-secrets</c>).</summary>
     public string? Object { get; init; }
 
@@ -503,6 +508,13 @@ public sealed record ResourcePlan(
     /// <summary>Existing SQL warehouses whose permissions the stack manages.</summary>
     public IReadOnlyList<WarehousePlan> Warehouses { get; init; } = [];
 
+    /// <summary>Import ids by resource name (<c>topology.imports</c>); <see cref="AllResources"/> carries them.</summary>
+    public IReadOnlyDictionary<string, string> ImportIds { get; init; } = new Dictionary<string, string>();
+
+    /// <summary><paramref name="resources"/> with the import id of each one that has one.</summary>
+    public IEnumerable<PlannedResource> WithImportIds(IEnumerable<PlannedResource> resources) =>
+        ImportIds.Count == 0 ? resources : resources.Select(r => ImportIds.TryGetValue(r.Name, out var id) ? r with { ImportId = id } : r);
+
     /// <summary>
     /// Authoritative resources, per-principal resources of principals the stack does not create, and what confers
     /// account-wide power, with what an apply revokes beyond what is declared (<see cref="PlannedResource.InBlastRadius"/>).
@@ -558,6 +570,6 @@ public sealed record ResourcePlan(
 
     /// <summary>Every registered resource, components included, as (component name, resource).</summary>
     public IEnumerable<(string Component, PlannedResource Resource)> AllResources =>
-        StackResources.Select(r => (StackComponent, r))
-            .Concat(Components.SelectMany(c => c.Resources.Prepend(new PlannedResource(c.Type, c.Name)).Select(r => (c.Name, r))));
+        WithImportIds(StackResources).Select(r => (StackComponent, r))
+            .Concat(Components.SelectMany(c => WithImportIds(c.Resources).Prepend(new PlannedResource(c.Type, c.Name)).Select(r => (c.Name, r))));
 }

@@ -97,7 +97,7 @@ internal sealed partial class TopologyBinder
             }
         }
 
-        if (backend == ScopeBackend.AzureKeyVault && secrets.Count > 0)
+        if (backend == ScopeBackend.AzureKeyVault && secrets.Any(s => s.Source != SecretSourceKind.Existing))
         {
             _d.Error(map.Child("secrets"), "secrets of an Azure Key Vault-backed scope live in Key Vault and cannot be written through Databricks");
         }
@@ -125,7 +125,24 @@ internal sealed partial class TopologyBinder
             return null;
         }
 
-        _r.AllowOnly(map, "config", "generate");
+        _r.AllowOnly(map, "config", "generate", "existing");
+        if (map["existing"] is not null)
+        {
+            if (_r.Bool(map, "existing") is not true)
+            {
+                _d.Error(map.Child("existing"), "only existing: true is meaningful (the secret exists, its value is not managed); otherwise leave it out");
+                return null;
+            }
+
+            if (map["config"] is not null || map["generate"] is not null)
+            {
+                _d.Error(node.Path, "existing: true takes no config or generate: its value is not managed here");
+                return null;
+            }
+
+            return new SecretSpec(key, SecretSourceKind.Existing, null, null, null, node.Path);
+        }
+
         var configKey = _r.String(map, "config");
         var length = map["generate"] is null ? null : _r.Int(map, "generate", 16, 128);
         if ((configKey is null) == (map["generate"] is null))

@@ -68,7 +68,7 @@ internal sealed partial class TopologyBinder
         var policy = BindPolicy(input.Policy);
         var root = _r.Map(input.Topology, "topology", required: true) ?? new ConfigMap("topology", null, []);
         _r.AllowOnly(root, "resourceGroup", "protect", "webApps", "servicePrincipals", "groups", "secretScopes",
-            "catalogGrants", "jobs", "authoritativeGrants", "tokenUsage", "builtinEntitlements", "intendedMigrations", "tokenPolicy", "warehouses");
+            "catalogGrants", "jobs", "authoritativeGrants", "tokenUsage", "builtinEntitlements", "intendedMigrations", "tokenPolicy", "warehouses", "imports");
 
         var defaultLevel = account is null ? IdentityLevel.Workspace : IdentityLevel.Account;
         var protect = _r.Bool(root, "protect") ?? false;
@@ -100,6 +100,7 @@ internal sealed partial class TopologyBinder
             Pending = [.. _pending.OrderBy(p => p.Starts).ThenBy(p => p.Group, StringComparer.Ordinal).ThenBy(p => p.Principal)],
             TokenPolicy = BindTokenPolicy(root),
             Warehouses = Dictionary(root, "warehouses", "warehouse", BindWarehouse),
+            ImportIds = BindImports(root),
         };
         new ReferenceChecker(model, _d, _keys).Check();
         new OwnershipChecker(model, _d).Check();

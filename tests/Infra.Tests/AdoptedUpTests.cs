@@ -1,0 +1,67 @@
+using DatabricksAccess.Topology.Config;
+using DatabricksAccess.Topology.Planning;
+using Pulumi;
+
+namespace DatabricksAccess.Infra.Tests;
+
+/// <summary>
+/// The first <c>up</c> of an adopted stack file (what <c>adopt</c> writes for the audit fake's planted estate; Live.Tests
+/// keeps the fixture equal to it): every adopted resource is registered with its import id, so Pulumi imports it
+/// instead of creating it, and nothing else carries one.
+/// </summary>
+public sealed class AdoptedUpTests
+{
+    /// <summary>
+    /// The adopted file after review: adopt never edits policy, so the standing admin it found (lead@contoso.com) is
+    /// decided by the reviewer, here by listing it in policy.standingAdmins; until then `up` refuses to run.
+    /// </summary>
+    private static StackFile Adopted(bool reviewed = true)
+    {
+        var path = Path.Combine(Repo.Root, "tests", "Infra.Tests", "Fixtures", "Pulumi.adopted.yaml");
+        var text = File.ReadAllText(path);
+        return StackFile.Parse(reviewed ? text + "  databricks-access:policy:\n    standingAdmins: [user:lead@contoso.com]\n" : text, path);
+    }
+
+    [Fact]
+    public async Task Before_review_the_standing_admin_adopt_found_stops_the_up()
+    {
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() =>
+            StackRun.RunAsync("adopted", Adopted(reviewed: false), StackRun.Now, new AccessMocks(), key => Output.Create(StackRun.ConfigValue(key))));
+        Assert.Contains("policy standing-admin: user:lead@contoso.com", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Every_adopted_resource_is_registered_with_its_import_id_and_nothing_else_is_imported()
+    {
+        var file = Adopted();
+        var run = await StackRun.RunAsync("adopted", file, StackRun.Now, new AccessMocks(), key => Output.Create(StackRun.ConfigValue(key)));
+
+        var imports = run.Expected.Model.ImportIds;
+        Assert.True(imports.Count >= 30, $"{imports.Count} import ids");
+        foreach (var (name, id) in imports)
+        {
+            Assert.Equal(id, run.Mocks.Registered(name).ImportId);
+        }
+
+        var others = run.Mocks.Registrations.Where(r => !imports.ContainsKey(r.Name) && r.ImportId is not null).Select(r => r.Name).ToList();
+        Assert.Empty(others);
+    }
+
+    [Fact]
+    public async Task Adopted_secrets_and_looked_up_groups_register_no_resource_so_nothing_is_created_over_them()
+    {
+        var run = await StackRun.RunAsync("adopted", Adopted(), StackRun.Now, new AccessMocks(), key => Output.Create(StackRun.ConfigValue(key)));
+
+        // Secrets declared existing: true: no Secret resource, so no apply ever writes or deletes their values.
+        Assert.DoesNotContain(run.Mocks.Registrations, r => r.Type == PulumiTypes.Secret);
+
+        // Every Databricks object the stack would create for an adopted group, principal or scope is imported.
+        var created = run.Mocks.Registrations
+            .Where(r => r.Type is PulumiTypes.Group or PulumiTypes.ServicePrincipal or PulumiTypes.SecretScope or PulumiTypes.SecretAcl or PulumiTypes.GroupMember or PulumiTypes.Grant)
+            .Where(r => r.ImportId is null)
+            .Select(r => r.Name)
+            .ToList();
+        Assert.Empty(created);
+        Assert.Contains(run.Mocks.Registrations, r => r.Type == PulumiTypes.Group && r.ImportId == "g3");
+    }
+}

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Globalization;
+using DatabricksAccess.Cli;
+using Microsoft.Extensions.Time.Testing;
+using Xunit.Abstractions;
+
+namespace DatabricksAccess.Live.Tests;
+
+/// <summary>
+/// Adopting a generated estate from the fake: one GET per SCIM page, per group read and per scope read (its ACLs and
+/// its secret names), within 60 s and 1 GB, and the adopted file audits clean. The default suite runs it at 1/50 of
+/// the size (100 users, 10 groups, 20 scopes); ADOPT_SCALE=1 runs the full 5,000 users, 500 groups and 1,000
+/// scopes (README "Adopting an existing workspace" has the figures).
+/// </summary>
+public sealed class AdoptScaleTests(ITestOutputHelper output) : IDisposable
+{
+    private const int PageSize = 100;
+    private readonly Fixture _f = new();
+    private readonly string _dir = Directory.CreateTempSubdirectory("dbx-adopt-scale-").FullName;
+
+    public void Dispose()
+    {
+        _f.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private static int Scale => Environment.GetEnvironmentVariable("ADOPT_SCALE") == "1" ? 50 : 1;
+
+    /// <summary>Users, groups of 10 users and one nested group each, service principals, scopes with 2 ACLs and 2 secrets.</summary>
+    private void Generate(int users, int groups, int sps, int scopes)
+    {
+        var fake = _f.Fake;
+        fake.Users.Clear();
+        fake.Groups.Clear();
+        fake.Sps.Clear();
+        fake.AccountGroups.Clear();
+        fake.AccountSps.Clear();
+        fake.Assignments.Clear();
+        fake.Scopes.Clear();
+        fake.Jobs.Clear();
+        fake.Grants.Clear();
+        string I(int i) => i.ToString(CultureInfo.InvariantCulture);
+        for (var i = 0; i < users; i++)
+        {
+            fake.Users.Add(new FakeUser($"u{I(i)}", $"user{I(i)}@contoso.com"));
+        }
+
+        for (var i = 0; i < sps; i++)
+        {
+            fake.Sps.Add(new FakeSp($"s{I(i)}", $"00000000-0000-4000-8000-{I(i).PadLeft(12, '0')}", $"sp {I(i)}") { Entitlements = ["workspace-access"] });
+        }
+
+        fake.Sps.Add(new FakeSp("deployer", Fixture.Deployer, "ci-deployer"));
+        fake.Groups.Add(new FakeGroup("admins", "admins", [new FakeMember("ServicePrincipals", "deployer", "ci-deployer")]));
+        fake.Groups.Add(new FakeGroup("users", "users", fake.Users.Select(FakeDatabricks.UserRef).ToList()));
+        for (var i = 0; i < groups; i++)
+        {
+            var members = Enumerable.Range(0, 10).Select(k => FakeDatabricks.UserRef(fake.Users[((i * 10) + k) % users])).ToList();
+            if (i % 10 != 0)
+            {
+                members.Add(new FakeMember("Groups", $"g{I(i - 1)}", $"team {I(i - 1)}"));
+            }
+
+            members.Add(FakeDatabricks.SpRef(fake.Sps[i % sps]));
+            fake.Groups.Add(new FakeGroup($"g{I(i)}", $"team {I(i)}", members) { Entitlements = ["workspace-access"] });
+        }
+
+        for (var i = 0; i < scopes; i++)
+        {
+            fake.Scopes[$"scope-{I(i)}"] = [new($"team {I(i % groups)}", "READ"), new(fake.Users[i % users].UserName, "MANAGE")];
+            fake.Secrets[$"scope-{I(i)}"] = ["db-password", "api-key"];
+        }
+
+        for (var i = 0; i < 3 * Scale; i++)
+        {
+            fake.Jobs.Add(new FakeJob(1000 + i, $"job-{I(i)}", []));
+        }
+
+        fake.Publish();
+    }
+
+    [Fact]
+    public void Adopting_a_generated_estate_costs_one_GET_per_page_group_and_scope_read_and_audits_clean()
+    {
+        var (users, groups, sps, scopes) = (100 * Scale, 10 * Scale, 5 * Scale, 20 * Scale);
+        Generate(users, groups, sps, scopes);
+        var input = Path.Combine(_dir, "Pulumi.input.yaml");
+        File.WriteAllText(input, $"config:\n  databricks:host: {_f.Fake.Url}\n  databricks-access:deployer:\n    applicationId: {Fixture.Deployer}\n");
+        var adopted = Path.Combine(_dir, "Pulumi.adopted.yaml");
+        var environment = _f.Environment(_f.Options() with { ScimPageSize = PageSize, JobsPageSize = 100 });
+
+        _f.Fake.Server.ResetLogEntries();
+        var clock = Stopwatch.StartNew();
+        var @out = new StringWriter();
+        var err = new StringWriter();
+        var code = Program.Run(["adopt", "--file", input, "--out", adopted, "--now", "2026-11-25T12:00:00Z"], @out, err, new FakeTimeProvider(Fixture.Now), _dir, environment);
+        clock.Stop();
+        var peak = Process.GetCurrentProcess().PeakWorkingSet64;
+        Assert.True(code is 0 or 1, $"{code}: {err}");
+        Assert.Equal(string.Empty, err.ToString());
+
+        // Token requests (POST /oidc/...) are how a host's OAuth credential is obtained, as for audit; the rest are reads.
+        var requests = _f.Fake.Requests.Where(r => !r.StartsWith("POST /oidc/", StringComparison.Ordinal)).ToList();
+        int Count(Func<string, bool> match) => requests.Count(match);
+        int Pages(int items) => (items + PageSize - 1) / PageSize;
+        Assert.Equal(Pages(users), Count(r => r.StartsWith("GET /api/2.0/preview/scim/v2/Users?", StringComparison.Ordinal)));
+        Assert.Equal(Pages(groups + 2), Count(r => r.StartsWith("GET /api/2.0/preview/scim/v2/Groups?", StringComparison.Ordinal)));
+        Assert.Equal(Pages(sps + 1), Count(r => r.StartsWith("GET /api/2.0/preview/scim/v2/ServicePrincipals?", StringComparison.Ordinal)));
+        Assert.Equal(groups + 1, Count(r => r.StartsWith("GET /api/2.0/preview/scim/v2/Groups/", StringComparison.Ordinal))); // each team and admins, once
+        Assert.Equal(1, Count(r => r.StartsWith("GET /api/2.0/secrets/scopes/list", StringComparison.Ordinal)));
+        Assert.Equal(scopes, Count(r => r.StartsWith("GET /api/2.0/secrets/acls/list?", StringComparison.Ordinal)));
+        Assert.Equal(scopes, Count(r => r.StartsWith("GET /api/2.0/secrets/list?", StringComparison.Ordinal)));
+        Assert.Equal(Pages(3 * Scale), Count(r => r.StartsWith("GET /api/2.1/jobs/list", StringComparison.Ordinal)));
+        Assert.Equal(requests.Count, Pages(users) + Pages(groups + 2) + Pages(sps + 1) + groups + 1 + 1 + (2 * scopes) + Pages(3 * Scale));
+        Assert.Contains($"  {3 * Scale} job(s) skipped", @out.ToString(), StringComparison.Ordinal);
+
+        output.WriteLine($"adopt of {users} users, {groups} groups, {sps} service principals, {scopes} scopes: {clock.Elapsed.TotalSeconds:0.0} s, {requests.Count} GETs, peak working set of the test process (fake included) {peak / (1 << 20)} MB, file {new FileInfo(adopted).Length / 1024} KB");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"{clock.Elapsed}");
+        Assert.True(peak < 1L << 30, $"{peak / (1 << 20)} MB");
+
+        var auditOut = new StringWriter();
+        var audit = Program.Run(["audit", "--file", adopted, "--now", "2026-11-25T12:00:00Z"], auditOut, new StringWriter(), new FakeTimeProvider(Fixture.Now), _dir, environment);
+        Assert.True(audit == 0, auditOut.ToString()[..Math.Min(2000, auditOut.ToString().Length)]);
+    }
+}
