@@ -205,7 +205,8 @@ public sealed class EstateReader(DatabricksClient client)
             var query = $"/api/2.1/jobs/list?limit={client.Options.JobsPageSize}" + (token is null ? string.Empty : $"&page_token={Uri.EscapeDataString(token)}");
             var list = await client.GetAsync<JobList>(ws, query, false, cancellationToken).ConfigureAwait(false);
             count += list!.Jobs?.Count ?? 0;
-            if (list.HasMore == false || string.IsNullOrEmpty(list.NextPageToken))
+            // next_page_token alone ends the list, as the SDK's iterator does (has_more may be absent).
+            if (string.IsNullOrEmpty(list.NextPageToken))
             {
                 return count;
             }
@@ -214,29 +215,9 @@ public sealed class EstateReader(DatabricksClient client)
         }
     }
 
-    private async Task<IReadOnlyList<PrivilegeAssignment>?> Grants(Uri ws, string type, string name, CancellationToken cancellationToken)
-    {
-        var path = $"/api/2.1/unity-catalog/permissions/{Uri.EscapeDataString(type)}/{Uri.EscapeDataString(name)}";
-        var result = new List<PrivilegeAssignment>();
-        string? token = null;
-        for (var page = 0; ; page++)
-        {
-            Guard(page, $"GET {path}");
-            var list = await client.GetAsync<GrantList>(ws, token is null ? path : $"{path}?page_token={Uri.EscapeDataString(token)}", true, cancellationToken).ConfigureAwait(false);
-            if (list is null)
-            {
-                return page == 0 ? null : throw new AuditException($"GET {path}: HTTP 404 on a later page");
-            }
-
-            result.AddRange(list.PrivilegeAssignments ?? []);
-            if (string.IsNullOrEmpty(list.NextPageToken))
-            {
-                return result;
-            }
-
-            token = list.NextPageToken;
-        }
-    }
+    /// <summary>The Unity Catalog permissions of one securable (null: 404): the audit's read (<see cref="LiveReader.ReadGrantsAsync"/>).</summary>
+    private Task<IReadOnlyList<PrivilegeAssignment>?> Grants(Uri ws, string type, string name, CancellationToken cancellationToken) =>
+        new LiveReader(client).ReadGrantsAsync(ws, type, name, cancellationToken);
 
     /// <summary>
     /// Every item of a SCIM list with only <paramref name="attributes"/>: pages of <c>count</c> from <c>startIndex</c> 1,
