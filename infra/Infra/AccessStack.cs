@@ -89,17 +89,29 @@ public static class AccessStack
 
         var users = await UserDirectory.LookUpAsync(plan.UserLookups, providers);
         var missing = users.Where(kv => kv.Value is null).Select(kv => kv.Key).ToHashSet();
-        if (missing.Count > 0)
+        var (missingIdentities, missingApplicationIds) = await IdentityDirectory.LookUpAsync(plan, providers);
+        if (missing.Count > 0 || missingIdentities.Count > 0)
         {
-            plan = Planner.Plan(result.Model, missing);
+            plan = Planner.Plan(result.Model, missing, missingIdentities);
             foreach (var u in plan.Unresolved)
             {
-                Log.Warn($"user {u.Email} was not found ({u.Scope.ToString().ToLowerInvariant()} level): skipped what is declared for them at {string.Join(", ", u.Paths)}");
+                var what = u.Kind switch
+                {
+                    PrincipalKind.User => $"user {u.Email}",
+                    PrincipalKind.Group => $"group '{u.Email}' ({u.Principal})",
+                    _ => $"service principal {u.Email} ({u.Principal})",
+                };
+                Log.Warn($"{what} was not found ({u.Scope.ToString().ToLowerInvariant()} level): skipped what is declared for it at {string.Join(", ", u.Paths)}");
             }
         }
 
+        foreach (var id in missingApplicationIds.Order(StringComparer.Ordinal))
+        {
+            Log.Warn($"automation identity {id} was not found (workspace level): it is left out of the admins group's declared members");
+        }
+
         var ids = users.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value!);
-        return new StackBuilder(result.Model, plan, settings, options, providers, ids, secretValues).Build();
+        return new StackBuilder(result.Model, plan, settings, options, providers, ids, secretValues, missingApplicationIds).Build();
     }
 
     private static Dbx.ProviderArgs AccountProviderArgs(TopologyModel model, StackSettings settings)
@@ -136,7 +148,8 @@ public static class AccessStack
     }
 
     private sealed class StackBuilder(TopologyModel model, ResourcePlan plan, StackSettings settings, BuildOptions options,
-        ProviderSet providers, IReadOnlyDictionary<UserLookup, string> userIds, IReadOnlyDictionary<string, Output<string>> secretValues)
+        ProviderSet providers, IReadOnlyDictionary<UserLookup, string> userIds, IReadOnlyDictionary<string, Output<string>> secretValues,
+        IReadOnlySet<string> missingApplicationIds)
         : IPrincipalResolver
     {
         private readonly Dictionary<string, DatabricksServicePrincipal> _sps = new(StringComparer.Ordinal);
@@ -197,7 +210,9 @@ public static class AccessStack
                         Providers = _providers,
                         Principals = this,
                         Account = model.Account,
-                        ImplicitMemberIds = group.ImplicitMembers.Select(ImplicitMemberId).ToList(),
+                        ImplicitMemberIds = group.ImplicitMembers
+                            .Where(m => m.ApplicationId is not { } appId || !missingApplicationIds.Contains(appId))
+                            .Select(ImplicitMemberId).ToList(),
                     }, ComponentOptions());
                 }
 
@@ -424,7 +439,7 @@ public static class AccessStack
                     .Select(s => (s.Spec.Key, _sps[s.Spec.Key].OAuthSecret)))),
                 ["unresolvedPrincipals"] = Output.Create(plan.Unresolved
                     .Select(u => ImmutableDictionary<string, object?>.Empty
-                        .Add("principal", $"user:{u.Email}")
+                        .Add("principal", u.Principal)
                         .Add("level", u.Scope.ToString().ToLowerInvariant())
                         .Add("skipped", u.Paths.ToImmutableArray()))
                     .ToImmutableArray()),

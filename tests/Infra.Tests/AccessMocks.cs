@@ -43,6 +43,18 @@ public sealed class AccessMocks : IMocks
     /// <summary>Users the directory does not know (departed): getUsers answers them with an empty list.</summary>
     public IReadOnlySet<string> MissingUsers { get; init; } = new HashSet<string>();
 
+    /// <summary>Groups (display names) the directory does not have: the group lists leave them out.</summary>
+    public IReadOnlySet<string> MissingGroups { get; init; } = new HashSet<string>();
+
+    /// <summary>Service principals (application ids) the directory does not have: getServicePrincipals leaves them out.</summary>
+    public IReadOnlySet<string> MissingServicePrincipals { get; init; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Every group the directory has (set by <see cref="StackRun"/> from the config), less <see cref="MissingGroups"/>.</summary>
+    public IReadOnlyList<string> LiveGroupNames { get; set; } = [];
+
+    /// <summary>Every service principal's application id (set by <see cref="StackRun"/>), less <see cref="MissingServicePrincipals"/>.</summary>
+    public IReadOnlyList<string> LiveApplicationIds { get; set; } = [];
+
     public IReadOnlyList<MockRegistration> Registrations
     {
         get
@@ -187,7 +199,30 @@ public sealed class AccessMocks : IMocks
         object result = token switch
         {
             PulumiTypes.GetUsers => Users(Str(a, "filter") ?? throw new ArgumentException("getUsers without filter")),
-            PulumiTypes.GetGroup => Group(Str(a, "displayName") ?? throw new ArgumentException("getGroup without displayName")),
+            // Fails like the provider when nothing matches: terraform-provider-databricks v1.128.0 scim/data_group.go:61,69
+            // read through scim/groups.go:63-65 ("cannot find group"). The program reads only groups a list proved to exist.
+            PulumiTypes.GetGroup => MissingGroups.Contains(Str(a, "displayName") ?? "")
+                ? throw new InvalidOperationException($"cannot find group: {Str(a, "displayName")}")
+                : Group(Str(a, "displayName") ?? throw new ArgumentException("getGroup without displayName")),
+            // Every group, no filter: internal/providers/pluginfw/products/workspace_iam_group_v2/data_workspace_iam_groups_v2.go:108-124
+            // (and account_iam_group_v2/data_account_iam_groups_v2.go:95-109): the listed groups, an empty list for none.
+            PulumiTypes.GetWorkspaceIamGroupsV2 or PulumiTypes.GetAccountIamGroupsV2 => new Dictionary<string, object>
+            {
+                ["groups"] = LiveGroupNames.Where(n => !MissingGroups.Contains(n)).Distinct(StringComparer.Ordinal)
+                    .Select(n => (object)ImmutableDictionary<string, object>.Empty.Add("groupName", n).Add("groupId", $"iamv2-{n}"))
+                    .ToImmutableArray(),
+            },
+            // No display_name_contains: every service principal; none only logs. terraform-provider-databricks v1.128.0
+            // scim/data_service_principals.go:43-56 (the application_ids list, sorted at :69).
+            PulumiTypes.GetServicePrincipals => new Dictionary<string, object>
+            {
+                ["id"] = "_",
+                ["applicationIds"] = LiveApplicationIds.Where(id => !MissingServicePrincipals.Contains(id)).Distinct(StringComparer.OrdinalIgnoreCase)
+                    .Order(StringComparer.Ordinal).Select(id => (object)id).ToImmutableArray(),
+            },
+            // Fails when nothing matches: scim/data_service_principal.go:68-75 ("cannot find SP with an application ID").
+            PulumiTypes.GetServicePrincipal when MissingServicePrincipals.Contains(Str(a, "applicationId") ?? "") =>
+                throw new InvalidOperationException($"cannot find SP with an application ID {Str(a, "applicationId")}"),
             PulumiTypes.GetServicePrincipal => new Dictionary<string, object>
             {
                 ["id"] = $"scim-lookup-{Str(a, "applicationId")}",

@@ -102,6 +102,46 @@ public sealed class LiveSafetyTests
     }
 
     [Fact]
+    public async Task A_missing_entra_group_existing_service_principal_and_deployer_are_reported_and_skipped_and_everything_else_is_applied()
+    {
+        const string Partner = "0d4c6b1e-7f3a-4c2b-9e8d-5a6f7b8c9d0f";
+        const string Deployer = "4f6e2d1c-0b9a-4837-a6b5-c4d3e2f1a0b9";
+        var file = StackRun.Load("prod", text => text
+            .Replace("    servicePrincipals:\n", $"    servicePrincipals:\n      partner:\n        existing: true\n        applicationId: {Partner}\n        workspaceAccess: user\n        entitlements: [workspace-access]\n", StringComparison.Ordinal)
+            .Replace("        to: sp:akto-connector\n        privileges: [USE_CATALOG]\n", "        to: sp:akto-connector\n        privileges: [USE_CATALOG]\n      - on: catalog:main\n        to: sp:partner\n        privileges: [USE_CATALOG]\n", StringComparison.Ordinal));
+        var mocks = new AccessMocks
+        {
+            MissingGroups = new HashSet<string> { "data-platform-engineers" },
+            MissingServicePrincipals = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { Partner, Deployer },
+        };
+        var run = await StackRun.RunAsync("prod", file, StackRun.Now, mocks, key => Output.Create(StackRun.ConfigValue(key)));
+
+        // Planned in full (nothing missing), the run registers all of it but what needs the two missing identities.
+        var all = run.Plan.AllResources.Select(x => x.Resource.Name).ToHashSet();
+        Assert.Contains("sp-partner-entitlements", all);
+        Assert.Contains("group-data-platform-engineers-entitlements", all);
+        var registered = mocks.Registrations.Select(r => r.Name).ToHashSet();
+        var skipped = all.Except(registered).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(
+            ["group-data-platform-engineers", "group-data-platform-engineers-assignment", "group-data-platform-engineers-entitlements",
+             "group-data-scientists-member-group-data-platform-engineers", "sp-partner", "sp-partner-assignment", "sp-partner-entitlements"],
+            skipped.Where(n => !n.StartsWith("catalog-grants", StringComparison.Ordinal)));
+        Assert.Empty(registered.Except(all));
+        Assert.Contains("group-data-scientists", registered);
+        Assert.Contains("sp-akto-connector", registered);
+        Assert.DoesNotContain(mocks.Calls, c => c.Token == PulumiTypes.GetGroup && Equals(c.Args.GetValueOrDefault("displayName"), "data-platform-engineers"));
+        Assert.DoesNotContain(mocks.Calls, c => c.Token == PulumiTypes.GetServicePrincipal && Equals(c.Args.GetValueOrDefault("applicationId"), Partner));
+
+        var unresolved = await run.OutputAsync<ImmutableArray<ImmutableDictionary<string, object?>>>("unresolvedPrincipals");
+        Assert.Equal(["group:data-platform-engineers", "sp:partner"], unresolved.Select(u => (string)u["principal"]!));
+        Assert.Equal(
+            ["topology.groups.data-platform-engineers", "topology.groups.data-scientists.members[0]"],
+            ((ImmutableArray<string>)unresolved[0]["skipped"]!).ToList());
+        Assert.Contains("topology.servicePrincipals.partner", (ImmutableArray<string>)unresolved[1]["skipped"]!);
+        Assert.Contains((ImmutableArray<string>)unresolved[1]["skipped"]!, p => p.EndsWith(".to", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_stacks_own_admins_and_the_deployer_are_not_unmanaged_members_of_admins()
     {
         var mocks = new AccessMocks

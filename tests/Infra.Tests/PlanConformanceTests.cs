@@ -121,6 +121,7 @@ public sealed class PlanConformanceTests
             PulumiTypes.GetGroup => call.Args.Str("displayName")!,
             PulumiTypes.GetServicePrincipal => call.Args.Str("applicationId")!,
             PulumiTypes.GetSqlWarehouse => call.Args.Str("name")!,
+            PulumiTypes.GetServicePrincipals or PulumiTypes.GetWorkspaceIamGroupsV2 or PulumiTypes.GetAccountIamGroupsV2 => "*",
             _ => call.Args.Str("resourceGroupName")!,
         };
         ProviderScope Scope(MockCall call) =>

@@ -27,6 +27,7 @@ public sealed class PreviewTests
         Assert.Equal("data-scientists", run.Mocks.Registered("group-data-scientists-group").Inputs.Str("displayName"));
         Assert.Equal(
             run.Plan.Lookups.Count,
-            run.Mocks.Calls.Count(c => c.Token is PulumiTypes.GetUsers or PulumiTypes.GetGroup or PulumiTypes.GetServicePrincipal or PulumiTypes.GetResourceGroup or PulumiTypes.GetSqlWarehouse));
+            run.Mocks.Calls.Count(c => c.Token is PulumiTypes.GetUsers or PulumiTypes.GetGroup or PulumiTypes.GetServicePrincipal or PulumiTypes.GetResourceGroup or PulumiTypes.GetSqlWarehouse
+                or PulumiTypes.GetServicePrincipals or PulumiTypes.GetWorkspaceIamGroupsV2 or PulumiTypes.GetAccountIamGroupsV2));
     }
 }

@@ -78,6 +78,14 @@ public sealed class StackRun
         Func<string, Output<string>> secretConfig, bool preview = false, bool revocationRun = false)
     {
         var expected = TopologyEvaluator.Evaluate(file.ToInput(), now);
+        if (mocks is AccessMocks access && expected.Model is { } declared)
+        {
+            // The directory holds what the config looks up (less what a test marks missing), plus one stranger each.
+            access.LiveGroupNames = [.. declared.Groups.Values.Select(g => g.DisplayName), "someone-elses-group"];
+            access.LiveApplicationIds = [.. declared.ServicePrincipals.Values.Select(s => s.ApplicationId).OfType<string>(),
+                .. declared.Deployer?.AdminApplicationIds ?? [], "00000000-0000-0000-0000-00000000abcd"];
+        }
+
         var observed = new List<ObservedResource>();
         var options = new BuildOptions { RevocationRun = revocationRun };
         options.ResourceTransformations.Add(args =>

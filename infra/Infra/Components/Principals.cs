@@ -1,6 +1,7 @@
 using DatabricksAccess.Topology.Model;
 using DatabricksAccess.Topology.Planning;
 using Pulumi;
+using Dbx = Pulumi.Databricks;
 
 namespace DatabricksAccess.Infra.Components;
 
@@ -49,5 +50,58 @@ public static class UserDirectory
         }).ToList();
         var results = await Task.WhenAll(pending);
         return results.ToDictionary(r => r.lookup, r => r.Id);
+    }
+}
+
+/// <summary>
+/// Looked-up groups (<c>existing</c>, <c>source: entra</c>) and service principals (existing, Entra, the deployer's
+/// automation identities) are proven to exist first, with list invokes that answer an empty list for no match, where
+/// <c>getGroup</c> and <c>getServicePrincipal</c> fail the whole run (terraform-provider-databricks v1.128.0
+/// scim/data_group.go:61,69 through scim/groups.go:63-65 "cannot find group"; scim/data_service_principal.go:68-75 "cannot find SP"). One list per kind
+/// and provider scope, matched exactly here: groups by display name with <c>getWorkspaceIamGroupsV2</c> /
+/// <c>getAccountIamGroupsV2</c> (internal/providers/pluginfw/products/workspace_iam_group_v2/data_workspace_iam_groups_v2.go:108-124:
+/// the listed groups, no error for none), service principals by application id with <c>getServicePrincipals</c>
+/// (scim/data_service_principals.go:47-53: no display-name filter lists all; none only logs). Neither list is
+/// filtered server-side: the V2 filter's syntax is not documented upstream, and getServicePrincipals filters by
+/// display name only. A found group is then read with <c>getGroup</c> (its SCIM id and members), a found service
+/// principal with <c>getServicePrincipal</c>: both succeed once the principal is known to exist.
+/// </summary>
+public static class IdentityDirectory
+{
+    /// <summary>The declared groups and service principals that were not found, and the deployer's application ids not found.</summary>
+    public static async Task<(HashSet<PrincipalRef> Missing, HashSet<string> MissingApplicationIds)> LookUpAsync(ResourcePlan plan, ProviderSet providers)
+    {
+        var groups = plan.Groups.Where(g => !g.Creates).ToList();
+        var sps = plan.ServicePrincipals.Where(s => !s.Creates).ToList();
+        var implicitIds = plan.Groups.SelectMany(g => g.ImplicitMembers).Select(m => m.ApplicationId).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);
+
+        var groupNames = new Dictionary<ProviderScope, HashSet<string>>();
+        foreach (var scope in groups.Select(g => g.GroupProvider).Distinct())
+        {
+            var options = new InvokeOptions { Provider = providers.For(scope) };
+            IEnumerable<string> names = scope == ProviderScope.Account
+                ? (await Dbx.GetAccountIamGroupsV2.InvokeAsync(new Dbx.GetAccountIamGroupsV2Args(), options)).Groups.Select(g => g.GroupName)
+                : (await Dbx.GetWorkspaceIamGroupsV2.InvokeAsync(new Dbx.GetWorkspaceIamGroupsV2Args(), options)).Groups.Select(g => g.GroupName);
+            groupNames[scope] = names.ToHashSet(StringComparer.Ordinal);
+        }
+
+        var appIds = new Dictionary<ProviderScope, HashSet<string>>();
+        var spScopes = sps.Select(s => s.SpProvider).ToHashSet();
+        if (implicitIds.Count > 0)
+        {
+            spScopes.Add(ProviderScope.Workspace);
+        }
+
+        foreach (var scope in spScopes.Order())
+        {
+            var found = await Dbx.GetServicePrincipals.InvokeAsync(new Dbx.GetServicePrincipalsArgs(), new InvokeOptions { Provider = providers.For(scope) });
+            appIds[scope] = (found.ApplicationIds.IsDefault ? [] : found.ApplicationIds).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        }
+
+        var missing = groups.Where(g => !groupNames[g.GroupProvider].Contains(g.Spec.DisplayName)).Select(g => g.Spec.Ref)
+            .Concat(sps.Where(s => !appIds[s.SpProvider].Contains(s.Spec.ApplicationId!)).Select(s => s.Spec.Ref))
+            .ToHashSet();
+        var missingApplicationIds = implicitIds.Where(id => !appIds[ProviderScope.Workspace].Contains(id)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return (missing, missingApplicationIds);
     }
 }

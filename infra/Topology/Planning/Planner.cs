@@ -38,17 +38,39 @@ public static class Planner
             Jobs = new SortedDictionary<string, JobSpec>(StringComparer.Ordinal),
         }, null, owner: model).BlastRadius.ToList();
 
-    public static ResourcePlan Plan(TopologyModel model, IReadOnlySet<UserLookup>? unresolved = null) => Plan(model, unresolved, model);
+    /// <param name="missingIdentities">Looked-up groups and service principals (existing, Entra) that were not found:
+    /// they are left out with everything that refers to them, and reported like users.</param>
+    public static ResourcePlan Plan(TopologyModel model, IReadOnlySet<UserLookup>? unresolved = null, IReadOnlySet<PrincipalRef>? missingIdentities = null) =>
+        Plan(model, unresolved, model, missingIdentities);
 
     /// <param name="owner">The model that decides which principals the stack creates (the whole one, when planning a part).</param>
-    private static ResourcePlan Plan(TopologyModel model, IReadOnlySet<UserLookup>? unresolved, TopologyModel owner)
+    private static ResourcePlan Plan(TopologyModel model, IReadOnlySet<UserLookup>? unresolved, TopologyModel owner,
+        IReadOnlySet<PrincipalRef>? missingIdentities = null)
     {
         static ProviderScope Scope(IdentityLevel level) => level == IdentityLevel.Account ? ProviderScope.Account : ProviderScope.Workspace;
 
         var missing = unresolved ?? new HashSet<UserLookup>();
+        var missingIds = missingIdentities ?? new HashSet<PrincipalRef>();
         var skipped = new Dictionary<UserLookup, List<string>>();
+        var skippedIds = new Dictionary<PrincipalRef, (ProviderScope Scope, List<string> Paths)>();
+        void SkipIdentity(PrincipalRef p, ProviderScope scope, string path)
+        {
+            if (!skippedIds.TryGetValue(p, out var entry))
+            {
+                skippedIds[p] = entry = (scope, []);
+            }
+
+            entry.Paths.Add(path);
+        }
+
         bool Found(PrincipalRef p, ProviderScope scope, string path)
         {
+            if (missingIds.Contains(p))
+            {
+                SkipIdentity(p, scope, path);
+                return false;
+            }
+
             if (p.Kind != PrincipalKind.User || !missing.Contains(new UserLookup(p.Key, scope)))
             {
                 return true;
@@ -62,6 +84,31 @@ public static class Planner
 
             paths.Add(path);
             return false;
+        }
+
+        // A looked-up identity that was not found is left out first, so nothing below plans anything for it.
+        var missingGroups = model.Groups.Values.Where(g => !g.IsManaged && missingIds.Contains(g.Ref)).ToList();
+        var missingSps = model.ServicePrincipals.Values.Where(s => s.Source != IdentitySource.Managed && missingIds.Contains(s.Ref)).ToList();
+        missingGroups.ForEach(g => SkipIdentity(g.Ref, Scope(g.Level), g.Path));
+        missingSps.ForEach(s => SkipIdentity(s.Ref, Scope(s.Level), s.Path));
+        var displayNames = model.Groups.Values.ToDictionary(g => g.Ref, g => g.DisplayName);
+        var applicationIds = model.ServicePrincipals.Values.ToDictionary(s => s.Ref, s => s.ApplicationId);
+        if (missingGroups.Count + missingSps.Count > 0)
+        {
+            model = model with
+            {
+                Groups = new SortedDictionary<string, GroupSpec>(
+                    model.Groups.Values.Except(missingGroups).ToDictionary(g => g.Key, g => g), StringComparer.Ordinal),
+                ServicePrincipals = new SortedDictionary<string, ServicePrincipalSpec>(
+                    model.ServicePrincipals.Values.Except(missingSps).ToDictionary(s => s.Key, s =>
+                    {
+                        var kept = s.Managers.Zip(s.ManagerPaths).Where(m => !missingIds.Contains(m.First) || Found(m.First, Scope(s.Level), m.Second)).ToList();
+                        return s with { Managers = kept.Select(m => m.First).ToList(), ManagerPaths = kept.Select(m => m.Second).ToList() };
+                    }), StringComparer.Ordinal),
+                Jobs = new SortedDictionary<string, JobSpec>(
+                    model.Jobs.Values.Where(j => Found(j.RunAs, ProviderScope.Workspace, $"{j.Path}.runAs")).ToDictionary(j => j.Key, j => j),
+                    StringComparer.Ordinal),
+            };
         }
 
         var ruleSets = RuleSetOwners(model);
@@ -127,7 +174,10 @@ public static class Planner
                 name,
                 s.Acls.Where(a => Found(a.Principal, ProviderScope.Workspace, a.Path))
                     .Select(a => new AclPlan(a, $"{name}-acl-{a.Principal.NameFragment}", !owner.Owns(a.Principal))).ToList(),
-                s.Secrets.Where(x => x.Source != SecretSourceKind.Existing).OrderBy(x => x.Key, StringComparer.Ordinal)
+                s.Secrets.Where(x => x.Source != SecretSourceKind.Existing)
+                    .Where(x => x.CredentialOwner is not { } owner || missingSps.Find(m => m.Key == owner) is not { } gone
+                        || Found(gone.Ref, Scope(gone.Level), x.Path))
+                    .OrderBy(x => x.Key, StringComparer.Ordinal)
                     .Select(x => new SecretPlan(x, $"{name}-secret-{x.Key}", x.Source == SecretSourceKind.Generate ? $"{name}-password-{x.Key}" : null))
                     .ToList(),
                 model.Protect);
@@ -178,6 +228,15 @@ public static class Planner
             lookups.Add(new PlannedLookup(PulumiTypes.GetServicePrincipal, s.Spec.ApplicationId!, s.SpProvider));
         }
 
+        // Looked-up groups and service principals are first proven to exist with one unfiltered list per kind and
+        // provider scope (empty, not an error, for no match): the program leaves out what needs one not found.
+        lookups.AddRange(groups.Where(g => !g.Creates).Select(g => g.GroupProvider).Distinct().Order()
+            .Select(scope => new PlannedLookup(scope == ProviderScope.Account ? PulumiTypes.GetAccountIamGroupsV2 : PulumiTypes.GetWorkspaceIamGroupsV2, "*", scope)));
+        lookups.AddRange(sps.Where(s => !s.Creates).Select(s => s.SpProvider)
+            .Concat(groups.SelectMany(g => g.ImplicitMembers).Any(m => m.ApplicationId is not null) ? [ProviderScope.Workspace] : [])
+            .Distinct().Order()
+            .Select(scope => new PlannedLookup(PulumiTypes.GetServicePrincipals, "*", scope)));
+
         // Built-in groups used as members without being declared are looked up by name.
         lookups.AddRange(groups
             .SelectMany(g => g.Members.Select(m => m.Membership.Principal))
@@ -219,7 +278,12 @@ public static class Planner
             TimeBound = timeBound,
             UserLookups = userLookups,
             Unresolved = skipped.OrderBy(kv => kv.Key.Email, StringComparer.Ordinal).ThenBy(kv => kv.Key.Scope)
-                .Select(kv => new UnresolvedPrincipal(kv.Key.Email, kv.Key.Scope, kv.Value)).ToList(),
+                .Select(kv => new UnresolvedPrincipal(kv.Key.Email, kv.Key.Scope, kv.Value))
+                .Concat(skippedIds.OrderBy(kv => kv.Key)
+                    .Select(kv => new UnresolvedPrincipal(
+                        kv.Key.Kind == PrincipalKind.Group ? displayNames[kv.Key] : applicationIds[kv.Key] ?? kv.Key.Key,
+                        kv.Value.Scope, kv.Value.Paths) { Ref = kv.Key }))
+                .ToList(),
             TokenUsers = tokenUsers,
             TokenPolicyResource = model.TokenPolicy is null ? null : "token-policy",
             TokenMaxLifetimeDays = model.TokenPolicy?.MaxLifetimeDays,

@@ -33,6 +33,9 @@ public static class PulumiTypes
     public const string GetUser = "databricks:index/getUser:getUser";
     public const string GetUsers = "databricks:index/getUsers:getUsers";
     public const string GetServicePrincipal = "databricks:index/getServicePrincipal:getServicePrincipal";
+    public const string GetServicePrincipals = "databricks:index/getServicePrincipals:getServicePrincipals";
+    public const string GetWorkspaceIamGroupsV2 = "databricks:index/getWorkspaceIamGroupsV2:getWorkspaceIamGroupsV2";
+    public const string GetAccountIamGroupsV2 = "databricks:index/getAccountIamGroupsV2:getAccountIamGroupsV2";
     public const string GetSqlWarehouse = "databricks:index/getSqlWarehouse:getSqlWarehouse";
     public const string GetCurrentMetastore = "databricks:index/getCurrentMetastore:getCurrentMetastore";
     public const string GetResourceGroup = "azure-native:resources:getResourceGroup";

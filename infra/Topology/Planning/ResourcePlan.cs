@@ -304,8 +304,21 @@ public sealed record ImplicitMember(PrincipalRef? Principal, string? Application
 /// <summary>A user lookup: users come from Entra ID sync and are never created here.</summary>
 public sealed record UserLookup(string Email, ProviderScope Scope);
 
-/// <summary>A declared user the lookup did not find: everything declared for them is skipped, and reported.</summary>
-public sealed record UnresolvedPrincipal(string Email, ProviderScope Scope, IReadOnlyList<string> Paths);
+/// <summary>
+/// A declared user, or looked-up group or service principal, the lookup did not find: everything declared for it is
+/// skipped, and reported.
+/// </summary>
+/// <param name="Email">What was looked up: a user's email, a group's display name or a service principal's application id (see <see cref="Ref"/>).</param>
+public sealed record UnresolvedPrincipal(string Email, ProviderScope Scope, IReadOnlyList<string> Paths)
+{
+    /// <summary>The declared group or service principal; null for a user.</summary>
+    public PrincipalRef? Ref { get; init; }
+
+    public PrincipalKind Kind => Ref?.Kind ?? PrincipalKind.User;
+
+    /// <summary>How reports name it: <c>user:&lt;email&gt;</c>, or the declared principal (<c>group:&lt;key&gt;</c>, ...).</summary>
+    public string Principal => Ref?.ToString() ?? $"user:{Email}";
+}
 
 public sealed record GroupPlan(
     GroupSpec Spec,
