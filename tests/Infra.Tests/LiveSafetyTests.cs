@@ -130,7 +130,8 @@ public sealed class LiveSafetyTests
         Assert.Contains("group-data-scientists", registered);
         Assert.Contains("sp-akto-connector", registered);
         Assert.DoesNotContain(mocks.Calls, c => c.Token == PulumiTypes.GetGroup && Equals(c.Args.GetValueOrDefault("displayName"), "data-platform-engineers"));
-        Assert.DoesNotContain(mocks.Calls, c => c.Token == PulumiTypes.GetServicePrincipal && Equals(c.Args.GetValueOrDefault("applicationId"), Partner));
+        Assert.DoesNotContain(mocks.Calls, c => c.Token == PulumiTypes.GetServicePrincipal && c.Args.Str("applicationId") is Partner or Deployer);
+        Assert.Contains(mocks.Calls, c => c.Token == PulumiTypes.GetGroup && c.Args.Str("displayName") == "admins");
 
         var unresolved = await run.OutputAsync<ImmutableArray<ImmutableDictionary<string, object?>>>("unresolvedPrincipals");
         Assert.Equal(["group:data-platform-engineers", "sp:partner"], unresolved.Select(u => (string)u["principal"]!));

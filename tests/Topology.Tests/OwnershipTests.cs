@@ -301,6 +301,34 @@ public class OwnershipTests
     }
 
     [Fact]
+    public void A_looked_up_group_or_service_principal_not_found_is_left_out_with_everything_that_names_it()
+    {
+        var result = Evaluate("""
+            groups:
+              synced: { source: entra, entitlements: [workspace-access] }
+              own: { level: account, members: [group:synced, sp:partner] }
+            servicePrincipals:
+              partner: { existing: true, applicationId: 0d4c6b1e-7f3a-4c2b-9e8d-5a6f7b8c9d0f, entitlements: [workspace-access] }
+            jobs:
+              sync: { notebook: /Shared/sync, runAs: sp:partner, canView: [group:synced] }
+            """, account: Account);
+        Assert.True(result.ExitCode == 0, string.Join('\n', Lines(result)));
+        var full = result.Plan!.AllResources.Select(x => x.Resource.Name).ToHashSet();
+        Assert.Contains(result.Plan.Lookups, l => l.Token == PulumiTypes.GetAccountIamGroupsV2 && l.Subject == "*");
+        Assert.Contains(result.Plan.Lookups, l => l.Token == PulumiTypes.GetServicePrincipals && l.Provider == ProviderScope.Account);
+
+        var plan = Planner.Plan(result.Model!, null, new HashSet<PrincipalRef> { PrincipalRef.Group("synced"), PrincipalRef.Sp("partner") });
+        var left = full.Except(plan.AllResources.Select(x => x.Resource.Name)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(["group-own-member-group-synced", "group-own-member-sp-partner", "group-synced", "group-synced-assignment", "group-synced-entitlements",
+            "job-sync", "job-sync-job", "job-sync-permissions", "sp-partner", "sp-partner-assignment", "sp-partner-entitlements"], left);
+        Assert.Contains("group-own-group", plan.AllResources.Select(x => x.Resource.Name));
+        Assert.Equal(["group:synced", "sp:partner"], plan.Unresolved.Select(u => u.Principal));
+        Assert.Equal(["topology.groups.synced", "topology.groups.own.members[0]"], plan.Unresolved[0].Paths); // job sync goes with its runAs
+        Assert.Equal("0d4c6b1e-7f3a-4c2b-9e8d-5a6f7b8c9d0f", plan.Unresolved[1].Email);
+        Assert.Contains("topology.jobs.sync.runAs", plan.Unresolved[1].Paths);
+    }
+
+    [Fact]
     public void The_deployer_may_act_as_the_service_principals_the_stack_creates_for_jobs_and_tokens()
     {
         const string Topology = """
