@@ -611,7 +611,18 @@ internal static partial class Reports
                 type = PulumiTypes.GroupMember,
                 resource = Planner.MemberResourceName(e.Group, e.Principal),
             }),
-            timeBound = plan.TimeBound.Select(e => new { e.Group, principal = e.Principal.ToString(), expires = Stamp(e.Expires), e.Reason, e.Path }),
+            // starts + type + resource: the GroupMember of a started membership, for the hourly job that adds it (.github/scripts/add-started.sh).
+            timeBound = plan.TimeBound.Select(e => new
+            {
+                e.Group,
+                principal = e.Principal.ToString(),
+                expires = Stamp(e.Expires),
+                e.Reason,
+                e.Path,
+                starts = e.Starts is { } s ? Stamp(s) : null,
+                type = PulumiTypes.GroupMember,
+                resource = Planner.MemberResourceName(e.Group, e.Principal),
+            }),
             pending = PendingDto(model.Pending),
             unresolved = UnresolvedDto(plan),
             access = Tap(result.EnumerateAccess(), actingAs).Select(e => new

@@ -185,7 +185,7 @@ public sealed partial class PulumiStepTests
         File.WriteAllText(Path.Combine(h.Dir, "fake", "state.json"), Engine.Export("prod"));
         var work = Path.Combine(h.Dir, "temp", "expire");
         Directory.CreateDirectory(work);
-        File.WriteAllText(Path.Combine(work, "plan.json"), """{ "resources": [], "expired": [], "credentials": [] }""");
+        File.WriteAllText(Path.Combine(work, "plan.json"), """{ "resources": [], "expired": [], "timeBound": [], "credentials": [] }""");
         var env = new Dictionary<string, string> { ["WORK_DIR"] = work, ["REPORT_FILE"] = Path.Combine(work, "report.md") };
 
         var revoke = h.RunShell(job, job.Steps.Single(s => s.Id == "revoke"), env, "prod");
@@ -195,12 +195,18 @@ public sealed partial class PulumiStepTests
         Assert.All(h.PulumiCalls(), c => Assert.Equal(deployed, c.Cwd));
         Assert.Contains(h.PulumiCalls(), c => c.Args.StartsWith($"stack export --stack {Qualified("prod")}", StringComparison.Ordinal));
 
+        var add = h.RunShell(job, job.Steps.Single(s => s.Id == "add"), env, "prod");
+        Assert.True(add.Code == 0, add.Err);
+        Assert.Contains("No time-bound membership with `starts` has started.", add.Summary, StringComparison.Ordinal);
+        Assert.Equal("deployed", job.Steps.Single(s => s.Id == "add").WorkingDirectory);
+        Assert.All(h.PulumiCalls(), c => Assert.Equal(deployed, c.Cwd));
+
         var rotate = h.RunShell(job, job.Steps.Single(s => s.Id == "rotate"), env, "prod");
         Assert.True(rotate.Code == 0, rotate.Err);
         Assert.Contains("The plan lists no credential slots.", rotate.Summary, StringComparison.Ordinal);
 
         var live = StepNamed(job, "Record the successful revocation");
-        Assert.Equal("${{ !cancelled() && steps.revoke.outcome == 'success' && steps.rotate.outcome == 'success' }}", live.If);
+        Assert.Equal("${{ !cancelled() && steps.revoke.outcome == 'success' && steps.add.outcome == 'success' && steps.rotate.outcome == 'success' }}", live.If);
         var before = DateTimeOffset.UtcNow.AddSeconds(-1);
         var recorded = h.RunShell(job, live, env, "prod");
         Assert.True(recorded.Code == 0, recorded.Err);
@@ -250,6 +256,7 @@ public sealed partial class PulumiStepTests
             "deploy#prod:Migration guard (refuses a preview that revokes beyond the change)",
             "expire#expire:The commit the stack last deployed",
             "expire#expire:Revoke expired memberships",
+            "expire#expire:Add started memberships",
             "expire#expire:Rotate due credential slots",
             "expire#expire:Record the successful revocation (liveness)",
             "drift#drift:The commit the stack last deployed",

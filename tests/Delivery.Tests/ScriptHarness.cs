@@ -57,7 +57,7 @@ internal sealed class ScriptHarness : IDisposable
 
     public Result Run(string script, IDictionary<string, string> env, params string[] args)
     {
-        foreach (var stale in new[] { "fake/calls.log", "fake/applied", "output.txt", "summary.md" })
+        foreach (var stale in new[] { "fake/calls.log", "fake/applied", "fake/state-applied.json", "output.txt", "summary.md" })
         {
             File.Delete(Path.Combine(_dir, stale));
         }

@@ -15,18 +15,22 @@ public class WorkflowBehaviourTests
         int Index(string id) => steps.FindIndex(s => s.Id == id);
         var plan = Index("plan");
         var revoke = Index("revoke");
+        var add = Index("add");
         var rotate = Index("rotate");
-        Assert.True(plan >= 0 && plan < revoke && revoke < rotate, "plan, then revoke, then rotate");
+        Assert.True(plan >= 0 && plan < revoke && revoke < add && add < rotate, "plan, then revoke, then add, then rotate");
 
         Assert.Contains("dotnet run --no-build -c Release --project infra/Cli -- plan --stack \"$STACK\" --format json > \"$WORK_DIR/plan.json\"", steps[plan].Run, StringComparison.Ordinal);
         Assert.Equal("bash .github/scripts/revoke-expired.sh \"$STACK_NAME\" \"$WORK_DIR/plan.json\"", steps[revoke].Run?.Trim());
+        Assert.Equal("bash .github/scripts/add-started.sh \"$STACK_NAME\" \"$WORK_DIR/plan.json\"", steps[add].Run?.Trim());
         Assert.Equal("bash .github/scripts/rotate-due.sh \"$STACK_NAME\" \"$WORK_DIR/plan.json\"", steps[rotate].Run?.Trim());
+        Assert.Equal("true", steps[add].Node.Str("continue-on-error"));
         Assert.Equal("true", steps[revoke].Node.Str("continue-on-error"));
         Assert.Equal("true", steps[rotate].Node.Str("continue-on-error"));
 
         // A failed revocation does not stop the rotation, nor the other way round; only a missing plan does.
         Assert.Null(steps[revoke].If);
         Assert.Equal("${{ !cancelled() && steps.plan.outcome == 'success' }}", steps[rotate].If);
+        Assert.Equal("${{ !cancelled() && steps.plan.outcome == 'success' }}", steps[add].If);
 
         // Nothing in the workflow applies changes itself: only the scripts do, with their checks.
         Assert.DoesNotContain(steps, s => s.IsAction("pulumi/actions") && s.With("command") is not null);
@@ -56,12 +60,15 @@ public class WorkflowBehaviourTests
     }
 
     [Fact]
-    public void The_revocation_run_mode_is_set_only_by_the_rotation_for_its_own_program_runs()
+    public void The_revocation_run_mode_is_set_only_by_the_rotation_and_the_started_memberships_for_their_own_program_runs()
     {
         Assert.All(Repo.AllWorkflows(), w => Assert.DoesNotContain("DATABRICKS_ACCESS_RUN", w.Text, StringComparison.Ordinal));
-        var rotate = Repo.Read(".github/scripts/rotate-due.sh");
-        Assert.Contains("program() { DATABRICKS_ACCESS_RUN=revocation pulumi \"$@\"; }", rotate, StringComparison.Ordinal);
-        Assert.DoesNotContain("export DATABRICKS_ACCESS_RUN", rotate, StringComparison.Ordinal);
+        foreach (var script in new[] { "rotate-due.sh", "add-started.sh" })
+        {
+            var text = Repo.Read($".github/scripts/{script}");
+            Assert.Contains("program() { DATABRICKS_ACCESS_RUN=revocation pulumi \"$@\"; }", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("export DATABRICKS_ACCESS_RUN", text, StringComparison.Ordinal);
+        }
 
         // Revocation never runs the program at all.
         var revoke = Repo.Read(".github/scripts/revoke-expired.sh");
@@ -82,6 +89,7 @@ public class WorkflowBehaviourTests
         Assert.Contains("failure()", step.If ?? "", StringComparison.Ordinal);
         Assert.Contains("steps.revoke.outcome == 'failure'", step.If ?? "", StringComparison.Ordinal);
         Assert.Contains("steps.rotate.outcome == 'failure'", step.If ?? "", StringComparison.Ordinal);
+        Assert.Contains("steps.add.outcome == 'failure'", step.If ?? "", StringComparison.Ordinal);
 
         using var h = new StepHarness();
         var dir = Path.Combine(h.Dir, "reports");
@@ -115,7 +123,7 @@ public class WorkflowBehaviourTests
     {
         var job = ExpireJob();
         var step = job.Steps.Single(s => (s.With("script") ?? "").Contains("state: 'closed'", StringComparison.Ordinal));
-        Assert.Equal("${{ success() && steps.revoke.outcome == 'success' && steps.rotate.outcome == 'success' }}", step.If);
+        Assert.Equal("${{ success() && steps.revoke.outcome == 'success' && steps.add.outcome == 'success' && steps.rotate.outcome == 'success' }}", step.If);
 
         using var h = new StepHarness();
         var open = new JsonArray(
@@ -130,7 +138,7 @@ public class WorkflowBehaviourTests
     public void Expire_ends_red_when_it_could_not_revoke_or_rotate()
     {
         var last = ExpireJob().Steps[^1];
-        Assert.Equal("${{ !cancelled() && (steps.revoke.outcome == 'failure' || steps.rotate.outcome == 'failure') }}", last.If);
+        Assert.Equal("${{ !cancelled() && (steps.revoke.outcome == 'failure' || steps.add.outcome == 'failure' || steps.rotate.outcome == 'failure') }}", last.If);
         Assert.Contains("exit 1", last.Run ?? "", StringComparison.Ordinal);
     }
 

@@ -5,6 +5,7 @@
 # It knows ONE stack in Pulumi Cloud, $FAKE_DIR/stack (fully qualified: org/project/stack), and answers from files
 # in $FAKE_DIR that the test puts there (the JSON documents are built by Engine.cs in the CLI's own shapes):
 #   state.json / state-after.json     `stack export` (before / after a destroy or up)
+#   state-applied.json                 written by a targeted `up` (see there), answered after it
 #   outputs.json                       `stack output --json`
 #   refresh.json, preview.json, targeted.json, destroy-preview.json   the preview digests
 #   tags/<name>                        stack tags (`stack tag get|set`)
@@ -104,7 +105,9 @@ case "${1:-}" in
         resolve_stack
         file=""
         for ((i = 0; i < ${#args[@]}; i++)); do [ "${args[i]}" = --file ] && file=${args[i + 1]}; done
-        if [ -f "$d/applied" ] && [ -f "$d/state-after.json" ]; then cp "$d/state-after.json" "$file"; else cp "$d/state.json" "$file"; fi ;;
+        if [ -f "$d/applied" ] && [ -f "$d/state-applied.json" ]; then cp "$d/state-applied.json" "$file"
+        elif [ -f "$d/applied" ] && [ -f "$d/state-after.json" ]; then cp "$d/state-after.json" "$file"
+        else cp "$d/state.json" "$file"; fi ;;
       output)
         # pkg/cmd/pulumi/stack/stack_output.go stackOutputCmd.Run: RequireStack, then jsonStackOutputWriter.WriteMany
         # -> ui.FprintJSON (pkg/cmd/pulumi/ui/json.go: two-space indentation, trailing newline); secrets are
@@ -147,6 +150,23 @@ case "${1:-}" in
     resolve_stack
     [ -n "$project" ] || no_project
     maybe_conflict
-    touch "$d/applied"; exit "$(code up.exit)" ;;
+    code_up=$(code up.exit)
+    # `up --target <urn>...` with no state-after.json given: the stand-in applies the targeted preview's creates
+    # (targeted.json) whose URN is a target to state.json, and nothing else, into state-applied.json. pkg/cmd/pulumi/operations/up.go:798
+    # (--target, repeatable; a value with '*' is a glob, pkg/resource/deploy/deployment.go:160 NewUrnTargets, which
+    # the stand-in does not implement: it refuses one); pkg/resource/deploy/step_generator.go:1778
+    # continueStepsFromImport: a create that is not targeted becomes a skipped create and is not recorded in the
+    # state. A resource already in the state is not created again (a create step exists only for a new URN).
+    if [ "$code_up" -eq 0 ] && [[ " $* " == *" --target "* ]] && [ ! -f "$d/state-after.json" ]; then
+      targets=()
+      for ((i = 0; i < ${#args[@]}; i++)); do [ "${args[i]}" = --target ] && targets+=("${args[i + 1]}"); done
+      for t in "${targets[@]}"; do [[ $t != *'*'* ]] || die "fake pulumi: glob targets are not implemented" 99; done
+      jq --slurpfile preview "$d/targeted.json" --args '
+        [.deployment.resources[].urn] as $have
+        | .deployment.resources += [$preview[0].steps[]? | select(.op == "create" and (.urn | IN($ARGS.positional[]))
+                                     and (.urn | IN($have[]) | not)) | .newState]
+      ' "${targets[@]}" < "$d/state.json" > "$d/state-applied.json"
+    fi
+    touch "$d/applied"; exit "$code_up" ;;
   *) die "fake pulumi: unexpected $*" 99 ;;
 esac

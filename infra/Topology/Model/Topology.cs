@@ -47,7 +47,7 @@ public sealed record Membership(PrincipalRef Principal, DateTimeOffset? Expires,
     public DateTimeOffset? Starts { get; init; }
 }
 
-/// <summary>A time-bound membership whose <c>starts</c> is still ahead: not planned until then (the first up at or after it adds it).</summary>
+/// <summary>A time-bound membership whose <c>starts</c> is still ahead: not planned until then (then the hourly expire.yml adds it, .github/scripts/add-started.sh, or an earlier deploy).</summary>
 public sealed record PendingMembership(string Group, PrincipalRef Principal, DateTimeOffset Starts, DateTimeOffset Expires, string? Reason, string Path);
 
 public sealed record ExpiredMembership(string Group, PrincipalRef Principal, DateTimeOffset Expires, string? Reason, string Path);

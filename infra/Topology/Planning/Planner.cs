@@ -263,7 +263,7 @@ public static class Planner
 
         var timeBound = model.Groups.Values
             .SelectMany(g => g.Members.Where(m => m.Expires is not null)
-                .Select(m => new ExpiringMembership(g.Key, m.Principal, m.Expires!.Value, m.Reason, m.Path)))
+                .Select(m => new ExpiringMembership(g.Key, m.Principal, m.Expires!.Value, m.Reason, m.Path) { Starts = m.Starts }))
             .OrderBy(e => e.Expires).ThenBy(e => e.Group, StringComparer.Ordinal).ThenBy(e => e.Principal)
             .ToList();
         var expiring = timeBound.Where(e => e.Expires - model.Now <= ExpiringWindow).ToList();

@@ -478,7 +478,11 @@ public sealed record WarehousePlan(WarehouseSpec Spec, string PermissionsResourc
     };
 }
 
-public sealed record ExpiringMembership(string Group, PrincipalRef Principal, DateTimeOffset Expires, string? Reason, string Path);
+public sealed record ExpiringMembership(string Group, PrincipalRef Principal, DateTimeOffset Expires, string? Reason, string Path)
+{
+    /// <summary>The membership's <c>starts</c>, when it has one: the hourly job adds such a membership once it has started.</summary>
+    public DateTimeOffset? Starts { get; init; }
+}
 
 /// <summary>
 /// Everything the Pulumi program will declare, with every name decided here. The program only materializes it,
