@@ -326,7 +326,7 @@ public sealed class LiveReader(DatabricksClient client)
     /// page starting after the last item received, until a page is empty (Go SDK service/iam/impl.go:176) or
     /// <c>totalResults</c> is reached.
     /// </summary>
-    private async Task<IReadOnlyList<T>> ScimListAsync<T>(Uri host, string path, string attributes, CancellationToken cancellationToken)
+    internal async Task<IReadOnlyList<T>> ScimListAsync<T>(Uri host, string path, string attributes, CancellationToken cancellationToken)
         where T : class
     {
         var items = new List<T>();

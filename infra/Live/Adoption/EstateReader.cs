@@ -219,29 +219,10 @@ public sealed class EstateReader(DatabricksClient client)
     private Task<IReadOnlyList<PrivilegeAssignment>?> Grants(Uri ws, string type, string name, CancellationToken cancellationToken) =>
         new LiveReader(client).ReadGrantsAsync(ws, type, name, cancellationToken);
 
-    /// <summary>
-    /// Every item of a SCIM list with only <paramref name="attributes"/>: pages of <c>count</c> from <c>startIndex</c> 1,
-    /// each next page after the last item received, until a page is empty or <c>totalResults</c> is reached (as the Go
-    /// SDK's iterators, service/iam/impl.go:163-189), so one GET per page.
-    /// </summary>
-    private async Task<IReadOnlyList<T>> Scim<T>(Uri host, string path, string attributes, CancellationToken cancellationToken)
-        where T : class
-    {
-        var items = new List<T>();
-        long start = 1;
-        for (var page = 0; ; page++)
-        {
-            Guard(page, $"GET {path}");
-            var list = await client.GetAsync<EstateScimList<T>>(host, $"{path}?attributes={Uri.EscapeDataString(attributes)}&startIndex={start}&count={client.Options.ScimPageSize}", false, cancellationToken).ConfigureAwait(false);
-            var resources = list!.Resources ?? [];
-            items.AddRange(resources);
-            start = (list.StartIndex ?? start) + resources.Count;
-            if (resources.Count == 0 || (list.TotalResults is { } total && start > total))
-            {
-                return items;
-            }
-        }
-    }
+    /// <summary>Every item of a SCIM list with only <paramref name="attributes"/>, one GET per page: the audit's paging (<see cref="LiveReader.ScimListAsync{T}"/>).</summary>
+    private Task<IReadOnlyList<T>> Scim<T>(Uri host, string path, string attributes, CancellationToken cancellationToken)
+        where T : class =>
+        new LiveReader(client).ScimListAsync<T>(host, path, attributes, cancellationToken);
 
     private static void Guard(int page, string call)
     {

@@ -6,12 +6,6 @@ namespace DatabricksAccess.Live.Adoption;
 // follow the generated models of the official Go SDK, github.com/databricks/databricks-sdk-go v0.175.0; the file,
 // type and line each record mirrors is named on it.
 
-/// <summary>SCIM list response (service/iam/model.go: ListGroupsResponse, ListServicePrincipalResponse, ListUsersResponse).</summary>
-public sealed record EstateScimList<T>(
-    [property: JsonPropertyName("Resources")] IReadOnlyList<T>? Resources,
-    [property: JsonPropertyName("totalResults")] long? TotalResults,
-    [property: JsonPropertyName("startIndex")] long? StartIndex);
-
 /// <summary>service/iam/model.go:253 ComplexValue (<c>value</c>, <c>display</c>, <c>$ref</c>).</summary>
 public sealed record EstateValue(
     [property: JsonPropertyName("value")] string? Value,
