@@ -2,6 +2,7 @@ using System.CommandLine;
 using DatabricksAccess.Topology.Config;
 using DatabricksAccess.Topology.Evaluation;
 using DatabricksAccess.Topology.Model;
+using DatabricksAccess.Topology.Planning;
 
 namespace DatabricksAccess.Cli;
 
@@ -41,8 +42,12 @@ public static class Program
         var headFile = new Option<string?>("--head") { Description = "diff: the stack file after the change" };
         var baseRef = new Option<string?>("--base-ref") { Description = "diff: compare --stack's file with its version at this git revision" };
 
-        var check = new Command("check", "Validate the topology and its policy") { stack, file, now, format };
-        var plan = new Command("plan", "The resources the program declares, expiring access and the effective access matrix") { stack, file, now, format };
+        var outputs = new Option<string?>("--outputs")
+        {
+            Description = "The stack's outputs (`pulumi stack output --json`): credential slots continue the last deployment's schedule (its credentialSchedule) instead of the fixed grid",
+        };
+        var check = new Command("check", "Validate the topology and its policy") { stack, file, now, format, outputs };
+        var plan = new Command("plan", "The resources the program declares, expiring access and the effective access matrix") { stack, file, now, format, outputs };
         var diff = new Command("diff", "Access-level changes between two versions of a stack file, in review language") { stack, baseFile, headFile, baseRef, now, format };
         var audit = new Command("audit", "Read the live workspace and account (GET only) and report every access the stack does not declare") { stack, file, now, format };
         var outFile = new Option<string?>("--out") { Description = "adopt: the stack file to write" };
@@ -52,7 +57,7 @@ public static class Program
         var adopt = new Command("adopt", "Read the live workspace and account (GET only) and write a stack file that declares them, with import ids") { stack, file, outFile, groupList, scopeList, securableList, now, format };
         var preview = new Option<string?>("--preview") { Description = "guard: the output of `pulumi preview --json`" };
         var allowUnsafe = new Option<bool>("--allow-unsafe") { Description = "guard: let an intended unsafe migration through (findings become warnings)" };
-        var guard = new Command("guard", "Refuse a preview that deletes or replaces what revokes access (Grants, token permissions, protected or shared-principal resources, both credential slots)") { stack, file, now, preview, allowUnsafe };
+        var guard = new Command("guard", "Refuse a preview that deletes or replaces what revokes access (Grants, token permissions, protected or shared-principal resources, both credential slots)") { stack, file, now, preview, allowUnsafe, outputs };
         var root = new RootCommand("databricks-access topology: offline check, plan and diff of a stack's Databricks access; audit of the live workspace") { check, plan, diff, audit, guard, adopt };
 
         // No response files: an argument that starts with '@' is an argument, not a file to read more arguments from.
@@ -84,6 +89,7 @@ public static class Program
             }
 
             var stackFile = Load(parse.GetValue(stack), parse.GetValue(file), cwd);
+            var schedule = ReadSchedule(parse.GetValue(outputs), cwd, stderr);
             if (command == adopt)
             {
                 var adoptOptions = new AdoptOptions(parse.GetValue(outFile) ?? throw new ConfigLoadException("usage: adopt needs --out PATH"),
@@ -93,7 +99,7 @@ public static class Program
 
             if (command == guard)
             {
-                return Guard(stackFile, parse.GetValue(preview), parse.GetValue(allowUnsafe), instant, stderr, cwd);
+                return Guard(stackFile, schedule, parse.GetValue(preview), parse.GetValue(allowUnsafe), instant, stderr, cwd);
             }
 
             if (command == audit)
@@ -101,7 +107,7 @@ public static class Program
                 return AuditCommand.Run(stackFile, TopologyEvaluator.Evaluate(stackFile.ToInput(), instant, stackFile.Findings), fmt, stdout, stderr, auditEnvironment);
             }
 
-            var (source, result) = Evaluate(stackFile, instant);
+            var (source, result) = Evaluate(stackFile, instant, schedule);
             Reports.Diagnostics(stderr, result);
             if (command == plan && result.IsValid)
             {
@@ -154,8 +160,39 @@ public static class Program
     };
 
     /// <summary>Evaluates a stack file and lets go of its config tree: only the model and the result stay in memory.</summary>
-    private static (string Source, EvaluationResult Result) Evaluate(StackFile stackFile, DateTimeOffset now) =>
-        (stackFile.FilePath, TopologyEvaluator.Evaluate(stackFile.ToInput(), now, stackFile.Findings));
+    private static (string Source, EvaluationResult Result) Evaluate(StackFile stackFile, DateTimeOffset now, CredentialSchedule? schedule = null) =>
+        (stackFile.FilePath, TopologyEvaluator.Evaluate(stackFile.ToInput() with { CredentialSchedule = schedule }, now, stackFile.Findings));
+
+    /// <summary>
+    /// <c>--outputs PATH</c>: the credential schedule the last deployment recorded. An unreadable file is an input error;
+    /// an unreadable entry is one warning line, and that credential falls back to the fixed grid.
+    /// </summary>
+    private static CredentialSchedule? ReadSchedule(string? path, string cwd, TextWriter stderr)
+    {
+        if (path is null)
+        {
+            return null;
+        }
+
+        string json;
+        try
+        {
+            json = File.ReadAllText(Path.GetFullPath(path, cwd));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigLoadException($"--outputs: {path}: {ex.Message}");
+        }
+
+        var problems = new List<string>();
+        var schedule = CredentialSchedule.FromStackOutputs(json, problems);
+        foreach (var problem in problems)
+        {
+            stderr.WriteLine(Escape.Text($"warning: --outputs {path}: {problem}"));
+        }
+
+        return schedule;
+    }
 
     private static StackFile Load(string? stack, string? file, string cwd)
     {
@@ -188,14 +225,14 @@ public static class Program
     }
 
     /// <summary>The deploy workflow's migration guard over <c>pulumi preview --json</c> (exit 0 safe or allowed, 1 refused, 2 unreadable).</summary>
-    private static int Guard(StackFile stackFile, string? previewPath, bool allowUnsafe, DateTimeOffset now, TextWriter stderr, string cwd)
+    private static int Guard(StackFile stackFile, CredentialSchedule? schedule, string? previewPath, bool allowUnsafe, DateTimeOffset now, TextWriter stderr, string cwd)
     {
         if (previewPath is null)
         {
             throw new ConfigLoadException("usage: guard needs --preview PATH (the output of pulumi preview --json)");
         }
 
-        var (_, result) = Evaluate(stackFile, now);
+        var (_, result) = Evaluate(stackFile, now, schedule);
         if (result.Plan is null)
         {
             Reports.Diagnostics(stderr, result);

@@ -390,7 +390,7 @@ internal static partial class Reports
         foreach (var c in credentials)
         {
             var store = c.Spec.Store is { } s ? $"{Escape.Text(s.ToString())}{FormatNote(c.Spec)}" : $"stack output oauthSecrets.{Escape.Text(c.Principal.Key)}";
-            @out.WriteLine($"  {Escape.Text(c.Principal.ToString())} {c.Spec.KindName}: every {c.Spec.RotationDays} days, {c.Spec.OverlapDays} days of overlap; next rotation {Stamp(c.NextRotation)} renews slot {c.Previous.Slot}; store {store}");
+            @out.WriteLine($"  {Escape.Text(c.Principal.ToString())} {c.Spec.KindName}: every {c.Spec.RotationDays} days, {c.Spec.OverlapDays} days of overlap; next rotation {Stamp(c.NextRotation)} renews slot {c.Previous.Slot}; store {store}{(c.Continued ? "; schedule continued from --outputs" : string.Empty)}");
             foreach (var slot in c.AllSlots)
             {
                 @out.WriteLine($"    slot {slot.Slot}  {(slot.Current ? "current " : "previous")}  issued {Stamp(slot.Issued)}  expires {Stamp(slot.Expires)}  {slot.ResourceName}{(slot.Declared ? string.Empty : "  (expired: not declared, deleted)")}");
@@ -415,6 +415,7 @@ internal static partial class Reports
             rotationDays = c.Spec.RotationDays,
             overlapDays = c.Spec.OverlapDays,
             nextRotation = Stamp(c.NextRotation),
+            schedule = c.Continued ? "continued" : "grid",
         }));
 
     /// <summary>One blast-radius entry in JSON: <c>authority</c>, and for per-principal resources <c>principal</c> and <c>object</c>.</summary>

@@ -67,15 +67,21 @@ public static class AccessStack
     public static async Task<IDictionary<string, object?>> Build(EvaluationResult result, Func<string, Output<string>> secretConfig,
         StackSettings settings, BuildOptions? options = null)
     {
-        var plan = result.Plan ?? throw new ArgumentException("an invalid topology has no plan", nameof(result));
+        var planned = result.Plan ?? throw new ArgumentException("an invalid topology has no plan", nameof(result));
         options ??= new BuildOptions();
 
         // Secret config first: a missing key fails the run before anything is registered.
-        var secretValues = plan.Scopes.SelectMany(s => s.Secrets)
+        var secretValues = planned.Scopes.SelectMany(s => s.Secrets)
             .Where(s => s.Secret.Source == SecretSourceKind.Config)
             .Select(s => s.Secret.ConfigKey!)
             .Distinct(StringComparer.Ordinal)
             .ToDictionary(k => k, k => Output.CreateSecret(secretConfig(k)), StringComparer.Ordinal);
+
+        // The credential slots continue the last deployment's schedule, so a rotation-policy change replaces no
+        // credential (read only once the config is valid and its secrets are there: nothing is registered otherwise).
+        var schedule = await ReadPreviousScheduleAsync();
+        var model = result.Model with { CredentialSchedule = schedule };
+        var plan = schedule.Credentials.Count == 0 && result.Model.CredentialSchedule.Credentials.Count == 0 ? planned : Planner.Plan(model);
 
         var providers = new ProviderSet(null) { ImportIds = plan.ImportIds };
         if (plan.AccountProviderResource is { } providerName)
@@ -92,7 +98,7 @@ public static class AccessStack
         var (missingIdentities, missingApplicationIds) = await IdentityDirectory.LookUpAsync(plan, providers);
         if (missing.Count > 0 || missingIdentities.Count > 0)
         {
-            plan = Planner.Plan(result.Model, missing, missingIdentities);
+            plan = Planner.Plan(model, missing, missingIdentities);
             foreach (var u in plan.Unresolved)
             {
                 var what = u.Kind switch
@@ -111,7 +117,40 @@ public static class AccessStack
         }
 
         var ids = users.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value!);
-        return new StackBuilder(result.Model, plan, settings, options, providers, ids, secretValues, missingApplicationIds).Build();
+        return new StackBuilder(model, plan, settings, options, providers, ids, secretValues, missingApplicationIds).Build();
+    }
+
+    /// <summary>The name of the program's read of its own stack's outputs (<c>pulumi:pulumi:StackReference</c>).</summary>
+    public const string PreviousDeployment = "previous-deployment";
+
+    /// <summary>
+    /// The credential schedule the last deployment recorded (its <see cref="CredentialSchedule.OutputName"/> output),
+    /// read from this very stack. The engine answers a stack reference with the latest checkpoint's root-stack
+    /// outputs, and an empty map for a stack that has none yet (pulumi/pulumi v3.258.0 pkg/resource/deploy/builtins.go
+    /// readStackReference :370, pkg/backend/backend.go GetStackOutputs :399, pkg/resource/stack/deployment.go
+    /// DeserializeStackOutputs :519). The cloud backend wants <c>org/project/stack</c> (pkg/backend/httpstate/backend.go
+    /// :2841); the language host passes the organization as PULUMI_ORGANIZATION (pulumi-dotnet
+    /// pulumi-language-dotnet/main.go:900, read in sdk/Pulumi/Deployment/Deployment.cs:126). Unreadable entries are
+    /// warnings: those credentials fall back to the fixed grid, which the migration guard then checks.
+    /// </summary>
+    public static async Task<CredentialSchedule> ReadPreviousScheduleAsync()
+    {
+        var self = $"{Deployment.Instance.OrganizationName}/{Deployment.Instance.ProjectName}/{Deployment.Instance.StackName}";
+        var previous = new StackReference(PreviousDeployment, new StackReferenceArgs { Name = self });
+        var value = await previous.GetValueAsync(CredentialSchedule.OutputName);
+        if (value is null)
+        {
+            return CredentialSchedule.Empty;
+        }
+
+        var problems = new List<string>();
+        var schedule = CredentialSchedule.Parse(System.Text.Json.JsonSerializer.Serialize(value), problems);
+        foreach (var problem in problems)
+        {
+            Log.Warn($"the last deployment's {problem}: that credential follows the fixed grid of rotation instants");
+        }
+
+        return schedule;
     }
 
     private static Dbx.ProviderArgs AccountProviderArgs(TopologyModel model, StackSettings settings)
@@ -437,6 +476,8 @@ public static class AccessStack
                 // OAuth secrets with no store: consumers read the current one here (a secret output; `check` warns).
                 ["oauthSecrets"] = Output.CreateSecret(MapOf(plan.ServicePrincipals.Where(s => s.OAuthSecret is { Spec.Store: null })
                     .Select(s => (s.Spec.Key, _sps[s.Spec.Key].OAuthSecret)))),
+                // The slots as this run leaves them: the next run continues from here (ReadPreviousScheduleAsync).
+                [CredentialSchedule.OutputName] = Output.Create(CredentialSchedule.FromPlan(plan).ToOutputValue()),
                 ["unresolvedPrincipals"] = Output.Create(plan.Unresolved
                     .Select(u => ImmutableDictionary<string, object?>.Empty
                         .Add("principal", u.Principal)

@@ -37,6 +37,9 @@ public sealed class AccessMocks : IMocks
     public Func<string, ImmutableArray<string>> LiveMembers { get; init; } =
         displayName => [UserId("platform-lead@contoso.com"), UnmanagedMemberPrefix + displayName];
 
+    /// <summary>The stack the test runs (set by <see cref="StackRun"/>): a stack reference to it reads <see cref="PreviousOutputs"/>.</summary>
+    public string SelfStack { get; set; } = "stack";
+
     /// <summary>Answer as a preview does for resources that do not exist yet: no id and no computed outputs.</summary>
     public bool Unknown { get; init; }
 
@@ -96,11 +99,50 @@ public sealed class AccessMocks : IMocks
 
     public static string Password(string name) => $"pw-{Guid("password:" + name)}";
 
+    /// <summary>
+    /// The outputs of this stack's last deployment, which the program reads back through a stack reference to itself
+    /// (its <c>credentialSchedule</c>). Empty by default: a stack's first run.
+    /// </summary>
+    public ImmutableDictionary<string, object> PreviousOutputs { get; set; } = ImmutableDictionary<string, object>.Empty;
+
+    /// <summary>The stack references the program read (their names): reads, not registrations of managed resources.</summary>
+    public IReadOnlyList<string> StackReferences
+    {
+        get
+        {
+            lock (_stackReferences)
+            {
+                return [.. _stackReferences];
+            }
+        }
+    }
+
+    private readonly List<string> _stackReferences = [];
+
     public Task<(string? id, object state)> NewResourceAsync(MockResourceArgs args)
     {
         var type = args.Type ?? throw new ArgumentException("no type");
         var name = args.Name ?? throw new ArgumentException("no name");
         var inputs = args.Inputs;
+        if (type == "pulumi:pulumi:StackReference")
+        {
+            // A read of a stack's outputs, answered even in a preview (reads run then): the builtin provider's state is
+            // { name, outputs, secretOutputNames } (pulumi/pulumi v3.258.0 pkg/resource/deploy/builtins.go
+            // readStackReference :370-419), with the id the SDK passes, the stack's name (pulumi-dotnet v3.112.1
+            // sdk/Pulumi/Resources/StackReference.cs:41-46). Only this stack's own outputs are known here.
+            var referenced = args.Id ?? throw new ArgumentException("a stack reference without an id");
+            lock (_stackReferences)
+            {
+                _stackReferences.Add(referenced);
+            }
+
+            var outputs = referenced == $"organization/{Topology.Config.StackFile.DefaultProject}/{SelfStack}" ? PreviousOutputs : ImmutableDictionary<string, object>.Empty;
+            return Task.FromResult<(string?, object)>((referenced, ImmutableDictionary<string, object>.Empty
+                .Add("name", referenced)
+                .Add("outputs", outputs)
+                .Add("secretOutputNames", ImmutableArray<object>.Empty)));
+        }
+
         var state = inputs.ToBuilder();
         string? id;
         switch (type)

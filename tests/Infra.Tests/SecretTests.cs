@@ -80,7 +80,7 @@ public sealed class SecretTests
             .ToList();
 
         Assert.Equal(
-            ["expiringMemberships", "jobIds", "oauthSecrets", "secretScopes", "servicePrincipalApplicationIds", "unmanagedMembers", "unresolvedPrincipals", "webAppIdentityClientIds", "webAppUrls"],
+            ["credentialSchedule", "expiringMemberships", "jobIds", "oauthSecrets", "secretScopes", "servicePrincipalApplicationIds", "unmanagedMembers", "unresolvedPrincipals", "webAppIdentityClientIds", "webAppUrls"],
             run.Outputs.Keys.Order(StringComparer.Ordinal));
         foreach (var (key, value) in run.Outputs.Where(kv => kv.Key != "oauthSecrets"))
         {
@@ -161,6 +161,7 @@ public sealed class SecretTests
         Output<ImmutableArray<string>> o => string.Join(';', await OutputUtilities.GetValueAsync(o)),
         Output<ImmutableDictionary<string, ImmutableArray<string>>> o => "map:" + string.Join(';', (await OutputUtilities.GetValueAsync(o)).Select(kv => $"{kv.Key}={string.Join(',', kv.Value)}")),
         Output<ImmutableArray<ImmutableDictionary<string, object?>>> o => "list:" + string.Join(';', (await OutputUtilities.GetValueAsync(o)).SelectMany(d => d.Select(kv => $"{kv.Key}={kv.Value}"))),
+        Output<ImmutableDictionary<string, object>> o => "object:" + System.Text.Json.JsonSerializer.Serialize(await OutputUtilities.GetValueAsync(o)),
         _ => throw new Xunit.Sdk.XunitException($"unexpected stack output type {value?.GetType()}"),
     };
 }

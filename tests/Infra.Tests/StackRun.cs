@@ -77,9 +77,13 @@ public sealed class StackRun
     public static async Task<StackRun> RunAsync(string stack, StackFile file, DateTimeOffset now, IMocks mocks,
         Func<string, Output<string>> secretConfig, bool preview = false, bool revocationRun = false)
     {
-        var expected = TopologyEvaluator.Evaluate(file.ToInput(), now);
+        var schedule = mocks is AccessMocks { PreviousOutputs: var previous } && previous.TryGetValue(CredentialSchedule.OutputName, out var recorded)
+            ? CredentialSchedule.Parse(System.Text.Json.JsonSerializer.Serialize(recorded), [])
+            : null;
+        var expected = TopologyEvaluator.Evaluate(file.ToInput() with { CredentialSchedule = schedule }, now);
         if (mocks is AccessMocks access && expected.Model is { } declared)
         {
+            access.SelfStack = stack;
             // The directory holds what the config looks up (less what a test marks missing), plus one stranger each.
             access.LiveGroupNames = [.. declared.Groups.Values.Select(g => g.DisplayName), "someone-elses-group"];
             access.LiveApplicationIds = [.. declared.ServicePrincipals.Values.Select(s => s.ApplicationId).OfType<string>(),

@@ -29,7 +29,7 @@ public class CredentialTests
         Assert.Equal(('b', boundary), (at.Current.Slot, at.Current.Issued));
         Assert.Equal(before.A, at.A with { Current = true });      // slot a is left alone at the switch ...
         Assert.NotEqual(before.B.Keeper, at.B.Keeper);              // ... and only slot b is renewed
-        Assert.Equal(at with { A = at.A with { Declared = false } }, last); // the previous slot is no longer declared once expired ...
+        Assert.Equal(at with { A = at.A with { Declared = false }, Now = last.Now }, last); // the previous slot is no longer declared once expired ...
         Assert.True(CredentialRotation.Plan(PrincipalRef.Sp("ci"), spec, "sp-ci-token", null, at.A.Expires - TimeSpan.FromTicks(1), ProviderScope.Workspace).A.Declared);
         Assert.False(CredentialRotation.Plan(PrincipalRef.Sp("ci"), spec, "sp-ci-token", null, at.A.Expires, ProviderScope.Workspace).A.Declared); // ... exactly from its expiry
         Assert.Equal([at.B], last.Slots);
@@ -44,7 +44,7 @@ public class CredentialTests
     public void Rotation_works_before_the_epoch_and_at_both_ends_of_the_calendar()
     {
         var early = CredentialRotation.Plan(PrincipalRef.Sp("ci"), Spec(30, 7), "r", null, new DateTimeOffset(1969, 12, 31, 23, 0, 0, TimeSpan.Zero), ProviderScope.Workspace);
-        Assert.Equal((-1L, 'b'), (early.Current.Rotation, early.Current.Slot));
+        Assert.Equal('b', early.Current.Slot); // rotation -1: odd
         Assert.Equal(DateTimeOffset.UnixEpoch - TimeSpan.FromDays(30), early.Current.Issued);
 
         foreach (var now in new[] { DateTimeOffset.MinValue, DateTimeOffset.MaxValue })
@@ -117,6 +117,162 @@ public class CredentialTests
         Gen.Select(Gen.Int[2, 120], Gen.Int[0, 10_000])
             .Select((r, o) => (Rotation: r, Overlap: 1 + (o % (r - 1)), Offset: o))
             .Sample(x => Walk(x.Rotation, x.Overlap, new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero) + TimeSpan.FromMinutes(x.Offset), TimeSpan.FromDays(1), 3 * 365), iter: 40);
+    }
+
+    /// <summary>
+    /// Like <see cref="Walk"/>, but each step continues the schedule the step before it recorded (as the program does with
+    /// its credentialSchedule output) while the policy may change at any step. At every step: one slot is current; the
+    /// slot that was current before the step keeps its credential (no step, policy change or not, replaces the credential
+    /// consumers hold); at most one slot is renewed; the stored credential has the current overlap left; at a switch the
+    /// previous credential outlives the new slot's issue by the overlap.
+    /// </summary>
+    private static void WalkContinued(Func<DateTimeOffset, CredentialSpec> specAt, DateTimeOffset start, TimeSpan step, int steps)
+    {
+        var live = new Dictionary<char, (string Keeper, DateTimeOffset Expires, int Id)>();
+        var nextId = 0;
+        IssuedCredential? record = null;
+        CredentialSlot? held = null;
+        CredentialSpec? heldSpec = null;
+        for (var i = 0; i < steps; i++)
+        {
+            var t = start + (step * i);
+            var spec = specAt(t);
+            var plan = CredentialRotation.Plan(PrincipalRef.Sp("ci"), spec, "r", "store", t, ProviderScope.Workspace, record);
+            Assert.True(plan.A.Current ^ plan.B.Current, $"{t:O}: exactly one slot is current");
+            Assert.Equal(record is not null, plan.Continued);
+            var before = live.ToDictionary(kv => kv.Key, kv => kv.Value.Id);
+            var renewed = new List<char>();
+            foreach (var slot in plan.Slots)
+            {
+                if (!live.TryGetValue(slot.Slot, out var cred) || cred.Keeper != slot.Keeper)
+                {
+                    live[slot.Slot] = (slot.Keeper, t + TimeSpan.FromDays(spec.LifetimeDays), nextId++);
+                    renewed.Add(slot.Slot);
+                }
+            }
+
+            if (held is { } h)
+            {
+                Assert.True(renewed.Count <= 1, $"{t:O}: one slot at most is renewed ({string.Join(", ", renewed)})");
+                Assert.True(before[h.Slot] == live[h.Slot].Id, $"{t:O}: slot {h.Slot}, current before this step, was replaced");
+                if (plan.Current.Slot != h.Slot)
+                {
+                    // The credential consumers held outlives the switch by the overlap; after a policy change that asks
+                    // for more overlap than it has life left, by all the life it has left (the rotation comes at once).
+                    var overlapEnd = plan.Current.Issued + TimeSpan.FromDays(spec.OverlapDays);
+                    Assert.True(live[h.Slot].Expires > t, $"{t:O}: the previous credential is valid at the switch");
+                    Assert.True(live[h.Slot].Expires >= (heldSpec == spec || overlapEnd < h.Expires ? overlapEnd : h.Expires),
+                        $"{t:O}: the previous credential outlives the switch by the overlap");
+                }
+            }
+
+            Assert.True(live[plan.Current.Slot].Expires - t >= TimeSpan.FromDays(spec.OverlapDays), $"{t:O}: the stored credential has the overlap left");
+            if (held is null || held.Slot != plan.Current.Slot)
+            {
+                heldSpec = spec;
+            }
+
+            held = plan.Current;
+            record = new IssuedCredential(plan.Current.Slot, plan.AllSlots.ToDictionary(x => x.Slot, x => new IssuedSlot(x.Issued, x.Expires)));
+        }
+    }
+
+    [Fact]
+    public void A_continued_schedule_with_an_unchanged_policy_is_the_fixed_grid()
+    {
+        var spec = Spec(16, 4);
+        var start = new DateTimeOffset(2026, 1, 1, 0, 30, 0, TimeSpan.Zero);
+        IssuedCredential? record = null;
+        for (var t = start; t < start + TimeSpan.FromDays(400); t += TimeSpan.FromHours(5))
+        {
+            var grid = CredentialRotation.Plan(PrincipalRef.Sp("ci"), spec, "r", null, t, ProviderScope.Workspace);
+            var continued = CredentialRotation.Plan(PrincipalRef.Sp("ci"), spec, "r", null, t, ProviderScope.Workspace, record);
+            Assert.Equal((grid.A, grid.B, grid.NextRotation), (continued.A, continued.B, continued.NextRotation));
+            record = new IssuedCredential(continued.Current.Slot, continued.AllSlots.ToDictionary(x => x.Slot, x => new IssuedSlot(x.Issued, x.Expires)));
+        }
+    }
+
+    [Theory]
+    [InlineData(25, 5, 55, 5)]   // a longer period: due 55 days after the current slot, but no later than 5 days before it expires
+    [InlineData(25, 5, 10, 5)]   // a shorter one: due at once when 10 days have passed
+    [InlineData(30, 7, 30, 20)]  // a longer overlap: due 20 days before the current credential expires
+    [InlineData(90, 7, 2, 1)]    // from the longest to the shortest
+    public void A_policy_change_replaces_no_credential_and_applies_from_the_next_rotation(int rotation, int overlap, int newRotation, int newOverlap)
+    {
+        var change = new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+        var (old, @new) = (Spec(rotation, overlap), Spec(newRotation, newOverlap));
+        var before = CredentialRotation.Plan(PrincipalRef.Sp("ci"), old, "r", null, change - TimeSpan.FromHours(1), ProviderScope.Workspace);
+        var record = new IssuedCredential(before.Current.Slot, before.AllSlots.ToDictionary(x => x.Slot, x => new IssuedSlot(x.Issued, x.Expires)));
+        var after = CredentialRotation.Plan(PrincipalRef.Sp("ci"), @new, "r", null, change, ProviderScope.Workspace, record);
+
+        Assert.Equal(before.Current with { Current = after.Current.Slot == before.Current.Slot }, after.AllSlots.Single(s => s.Slot == before.Current.Slot));
+        var due = Max(before.Current.Issued, Min(before.Current.Issued + TimeSpan.FromDays(newRotation), before.Current.Expires - TimeSpan.FromDays(newOverlap)));
+        if (change < due)
+        {
+            Assert.Equal((before.Current.Slot, before.Previous.Keeper, due), (after.Current.Slot, after.Previous.Keeper, after.NextRotation));
+        }
+        else
+        {
+            Assert.Equal(before.Previous.Slot, after.Current.Slot);
+            Assert.True(after.Current.Issued <= change && after.Current.Issued >= due && after.Current.Issued > change - TimeSpan.FromDays(newRotation)); // the latest due instant
+            Assert.Equal(after.Current.Issued + TimeSpan.FromDays(newRotation + newOverlap), after.Current.Expires);
+        }
+
+        WalkContinued(t => t < change ? old : @new, change - TimeSpan.FromDays(100), TimeSpan.FromHours(1), 400 * 24);
+
+        static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+        static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+    }
+
+    [Fact]
+    public void Any_sequence_of_policy_changes_keeps_the_held_credential_and_the_overlap()
+    {
+        var start = new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero);
+        var policy = Gen.Int[2, 120].SelectMany(r => Gen.Int[1, r - 1].Select(o => (R: r, O: o)));
+        Gen.Select(policy.Array[2, 5], Gen.Int[1, 200].Array[4])
+            .Sample((policies, gaps) =>
+            {
+                var changes = gaps.Take(policies.Length - 1).Select((g, i) => start + TimeSpan.FromDays(gaps.Take(i + 1).Sum())).ToArray();
+                WalkContinued(t =>
+                {
+                    var i = changes.Count(c => c <= t);
+                    return Spec(policies[i].R, policies[i].O);
+                }, start, TimeSpan.FromHours(6), 4 * 365 * 2);
+            }, iter: 30);
+    }
+
+    [Fact]
+    public void The_schedule_round_trips_through_its_output_and_unreadable_entries_fall_back_to_the_grid()
+    {
+        var result = Evaluate("servicePrincipals: { loader: { token: { rotationDays: 16, overlapDays: 4 }, oauthSecret: { rotationDays: 30 } } }");
+        var schedule = CredentialSchedule.FromPlan(result.Plan!);
+        Assert.Equal(["sp-loader-oauth-secret", "sp-loader-token"], schedule.Credentials.Keys);
+        var problems = new List<string>();
+        var json = JsonSerializer.Serialize(schedule.ToOutputValue());
+        var back = CredentialSchedule.Parse(json, problems);
+        Assert.Empty(problems);
+        Assert.Equal(schedule.Credentials.Keys, back.Credentials.Keys);
+        foreach (var (key, c) in schedule.Credentials)
+        {
+            Assert.Equal(c.Current, back.Credentials[key].Current);
+            Assert.Equal(c.Slots.OrderBy(s => s.Key), back.Credentials[key].Slots.OrderBy(s => s.Key));
+        }
+
+        // From `pulumi stack output --json`: numbers as the engine hands them back (doubles), one entry broken.
+        var outputs = $$"""
+            { "jobIds": {}, "credentialSchedule": { "version": 1.0, "credentials": {
+                "sp-loader-token": { "current": "b", "a": { "issued": "2026-11-11T00:00:00Z", "expires": "2026-12-01T00:00:00Z" }, "b": { "issued": "2026-11-27T00:00:00Z", "expires": "2026-12-17T00:00:00Z" } },
+                "sp-loader-oauth-secret": { "current": "c" } } } }
+            """;
+        var read = CredentialSchedule.FromStackOutputs(outputs, problems);
+        Assert.Equal(["credentialSchedule.credentials.sp-loader-oauth-secret: expected current 'a' or 'b'"], problems);
+        Assert.Equal(["sp-loader-token"], read.Credentials.Keys);
+        Assert.Equal(new IssuedSlot(new DateTimeOffset(2026, 11, 27, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 12, 17, 0, 0, 0, TimeSpan.Zero)), read.Credentials["sp-loader-token"].CurrentSlot);
+
+        problems.Clear();
+        Assert.Empty(CredentialSchedule.FromStackOutputs("""{ "credentialSchedule": { "version": 2, "credentials": {} } }""", problems).Credentials);
+        Assert.Single(problems);
+        Assert.Empty(CredentialSchedule.FromStackOutputs("{}", problems).Credentials); // a stack deployed before the output existed
     }
 
     [Theory]
@@ -262,7 +418,7 @@ public class CredentialTests
         Assert.Equal(
             [
                 "sp:ci token is new: two slots, rotated every 20 days with 7 days of overlap (each lives 27 days), no store (the stack output only)",
-                "sp:loader oauth-secret rotation changes from every 60 days with 30 days of overlap (each lives 90 days) to every 30 days with 7 days of overlap (each lives 37 days); the next rotation is 2026-12-03T00:00:00Z",
+                "sp:loader oauth-secret rotation changes from every 60 days with 30 days of overlap (each lives 90 days) to every 30 days with 7 days of overlap (each lives 37 days); no credential is replaced by this change: the current slot a (issued 2026-11-03T00:00:00Z, expires 2027-02-01T00:00:00Z) is kept, and the next rotation, at 2026-12-03T00:00:00Z, renews slot b under the new policy",
                 "sp:loader oauth-secret moves from no store (the stack output only) to store app/oauth",
             ],
             PlanDiff.Compute(before.Plan!, after.Plan!).Where(c => c.Kind == PlanDiff.RotationKind).Select(c => c.Text));

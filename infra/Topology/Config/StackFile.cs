@@ -145,6 +145,9 @@ public sealed record StackConfigInput(ConfigNode? Topology, ConfigNode? Policy, 
 {
     /// <summary><c>databricks-access:deployer</c>, the CI identity; null when not configured.</summary>
     public ConfigNode? Deployer { get; init; }
+
+    /// <summary>The last deployment's credential slots (its <c>credentialSchedule</c> output); null offline or on a first run.</summary>
+    public DatabricksAccess.Topology.Planning.CredentialSchedule? CredentialSchedule { get; init; }
 }
 
 /// <summary>What Topology may know about other config keys: whether they are set and secure, never their values.</summary>

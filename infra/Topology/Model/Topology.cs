@@ -390,6 +390,12 @@ public sealed record TopologyModel(
     /// <summary>Opt-in: entitlements of the built-in <c>users</c> and <c>admins</c> groups are managed (workspace-wide).</summary>
     public bool BuiltInEntitlements { get; init; }
 
+    /// <summary>
+    /// The credential slots as the last deployment left them (the stack output <c>credentialSchedule</c>): rotation
+    /// continues from it, so a policy change replaces no credential. Empty offline and on a stack's first run.
+    /// </summary>
+    public DatabricksAccess.Topology.Planning.CredentialSchedule CredentialSchedule { get; init; } = DatabricksAccess.Topology.Planning.CredentialSchedule.Empty;
+
     /// <summary>Whether the principal is declared here (users always are; the built-in groups may go undeclared).</summary>
     public bool Declares(PrincipalRef principal) => principal.Kind switch
     {

@@ -7,9 +7,9 @@ namespace DatabricksAccess.Topology.Planning;
 /// even rotations, slot <c>b</c> the odd ones, so each rotation renews one slot and leaves the other alone.
 /// </summary>
 /// <param name="Issued">The rotation instant this slot's credential belongs to (its keeper: a new instant replaces it).</param>
-/// <param name="Expires"><paramref name="Issued"/> + rotationDays + overlapDays.</param>
+/// <param name="Expires"><paramref name="Issued"/> + the lifetime (rotationDays + overlapDays) in force when it was issued.</param>
 /// <param name="Current">The newer slot: its value is the one stored where consumers read.</param>
-public sealed record CredentialSlot(char Slot, string ResourceName, long Rotation, DateTimeOffset Issued, DateTimeOffset Expires, bool Current)
+public sealed record CredentialSlot(char Slot, string ResourceName, DateTimeOffset Issued, DateTimeOffset Expires, bool Current)
 {
     /// <summary>What forces a new credential in this slot: it changes exactly when the slot's rotation does.</summary>
     public string Keeper => $"slot-{Slot}-{Instants.Format(Issued)}";
@@ -40,6 +40,15 @@ public sealed record CredentialPlan(PrincipalRef Principal, CredentialSpec Spec,
 
     public string Type => Spec.Kind == CredentialKind.OAuthSecret ? PulumiTypes.ServicePrincipalSecret : PulumiTypes.OboToken;
 
+    /// <summary>The slots' resource-name prefix (<c>sp-&lt;key&gt;-token</c>): the credential's key in <see cref="CredentialSchedule"/>.</summary>
+    public string Key => A.ResourceName[..^2];
+
+    /// <summary>Whether the slots continue the last deployment's schedule (<see cref="CredentialSchedule"/>) rather than the fixed grid.</summary>
+    public bool Continued { get; init; }
+
+    /// <summary>The instant this plan is for.</summary>
+    public DateTimeOffset Now { get; init; }
+
     public int LifetimeSeconds => Spec.LifetimeDays * 86_400;
 }
 
@@ -65,23 +74,64 @@ public static class CredentialRotation
 
     public static char SlotOf(long k) => (k % 2 + 2) % 2 == 0 ? 'a' : 'b';
 
+    /// <summary>
+    /// The credential's slots at <paramref name="now"/>. Without <paramref name="issued"/> (the last deployment's record of
+    /// this credential) they sit on the fixed grid. With it, the recorded slots are kept, so a policy change
+    /// (<c>rotationDays</c>, <c>overlapDays</c>, lifetime) replaces no credential: it takes effect slot by slot. The next
+    /// rotation is due <c>rotationDays</c> (the new policy) after the current slot was issued, and no later than
+    /// <c>overlapDays</c> (the new policy) before the current credential expires (its lifetime is the one it was issued
+    /// with), so consumers always get the new overlap. A due rotation renews the other slot only, issued at the latest
+    /// due instant at or before <paramref name="now"/>; the current slot becomes the previous one, declared until it
+    /// expires. One run never renews both slots.
+    /// </summary>
     public static CredentialPlan Plan(PrincipalRef principal, CredentialSpec spec, string resourcePrefix, string? storeResource,
-        DateTimeOffset now, ProviderScope provider)
+        DateTimeOffset now, ProviderScope provider, IssuedCredential? issued = null)
     {
-        var k = Index(now, spec.RotationDays);
-        CredentialSlot Slot(long rotation)
+        var lifetime = TimeSpan.FromDays(spec.LifetimeDays);
+        CredentialSlot Make(char slot, DateTimeOffset at, DateTimeOffset expires, bool current) =>
+            new(slot, $"{resourcePrefix}-{slot}", at, expires, current) { Declared = current || now < expires };
+
+        CredentialPlan Of(CredentialSlot current, CredentialSlot previous, DateTimeOffset next, bool continued)
         {
-            var issued = At(rotation, spec.RotationDays);
-            var slot = SlotOf(rotation);
-            return new CredentialSlot(slot, $"{resourcePrefix}-{slot}", rotation, issued,
-                Clamp(issued.UtcTicks + (Int128)TimeSpan.FromDays(spec.LifetimeDays).Ticks), rotation == k);
+            var (a, b) = current.Slot == 'a' ? (current, previous) : (previous, current);
+            return new CredentialPlan(principal, spec, a, b, storeResource, next, provider) { Continued = continued, Now = now };
         }
 
-        var (current, previous) = (Slot(k), Slot(k - 1));
-        previous = previous with { Declared = now < previous.Expires };
-        var (a, b) = current.Slot == 'a' ? (current, previous) : (previous, current);
-        return new CredentialPlan(principal, spec, a, b, storeResource, At(k + 1, spec.RotationDays), provider);
+        if (issued is null)
+        {
+            var k = Index(now, spec.RotationDays);
+            CredentialSlot Slot(long rotation)
+            {
+                var at = At(rotation, spec.RotationDays);
+                return Make(SlotOf(rotation), at, Clamp(at.UtcTicks + (Int128)lifetime.Ticks), rotation == k);
+            }
+
+            return Of(Slot(k), Slot(k - 1), At(k + 1, spec.RotationDays), continued: false);
+        }
+
+        var (held, other) = (issued.CurrentSlot, issued.PreviousLetter);
+        var due = Max(held.Issued, Min(Add(held.Issued, TimeSpan.FromDays(spec.RotationDays)), Add(held.Expires, -TimeSpan.FromDays(spec.OverlapDays))));
+        var kept = Make(issued.Current, held.Issued, held.Expires, current: now < due);
+        if (now < due)
+        {
+            var previous = issued.PreviousSlot is { } p
+                ? Make(other, p.Issued, p.Expires, current: false)
+                : Make(other, held.Issued, held.Issued, current: false) with { Declared = false }; // never issued: not declared until its first rotation
+            return Of(kept, previous, due, continued: true);
+        }
+
+        // Due: the other slot is renewed at the latest due instant (due + n × rotationDays) at or before now.
+        var period = TimeSpan.FromDays(spec.RotationDays).Ticks;
+        var renewedAt = Clamp(due.UtcTicks + (Int128)((now.UtcTicks - due.UtcTicks) / period * period));
+        var renewed = Make(other, renewedAt, Add(renewedAt, lifetime), current: true);
+        return Of(renewed, kept, Add(renewedAt, TimeSpan.FromDays(spec.RotationDays)), continued: true);
     }
+
+    private static DateTimeOffset Add(DateTimeOffset t, TimeSpan d) => Clamp(t.UtcTicks + (Int128)d.Ticks);
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     private static DateTimeOffset Clamp(Int128 ticks) =>
         ticks > DateTimeOffset.MaxValue.UtcTicks ? DateTimeOffset.MaxValue

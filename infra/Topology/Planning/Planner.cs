@@ -149,7 +149,8 @@ public static class Planner
                 $"sp-{s.Key}-{c.KindName}",
                 c.Store is { } store ? $"scope-{store.Scope}-secret-{store.Key.ToLowerInvariant()}" : null,
                 model.Now,
-                c.Kind == CredentialKind.OAuthSecret ? Scope(s.Level) : ProviderScope.Workspace)).ToList(),
+                c.Kind == CredentialKind.OAuthSecret ? Scope(s.Level) : ProviderScope.Workspace,
+                model.CredentialSchedule.Find($"sp-{s.Key}-{c.KindName}"))).ToList(),
             model.Protect && s.Source == IdentitySource.Managed)
         {
             RuleSetResource = ruleSets.Contains(s.Ref) || (s.Managers.Count > 0 && model.Account is not null) ? $"sp-{s.Key}-rule-set" : null,

@@ -146,6 +146,44 @@ public sealed class EstateScenarioTests
         // Item 6: a rotation-policy change takes effect at the next rotations.
         AssertNoLossAsync(text => text.Replace("token: { lifetimeDays: 30, rotationDays: 25,", "token: { lifetimeDays: 32, rotationDays: 25,", StringComparison.Ordinal));
 
+    /// <summary>
+    /// Item 6, the rotation period: the program continues the schedule the last deployment recorded (its
+    /// credentialSchedule output, read back through a stack reference to itself), so a new rotationDays replaces no
+    /// slot when it is made; the new period applies from the next rotation on.
+    /// </summary>
+    [Theory]
+    [InlineData("token: { lifetimeDays: 60, rotationDays: 55,")] // longer: the next rotation comes 55 days after the current slot's, but no later than 5 days before it expires
+    [InlineData("token: { lifetimeDays: 20, rotationDays: 15,")] // shorter
+    public async Task Changing_a_tokens_rotation_period_replaces_no_slot_when_the_last_schedule_is_read_back(string changed)
+    {
+        var oldRun = await StackRun.RunAsync("prod", Prod(), StackRun.Now, new AccessMocks(), key => Output.Create(StackRun.ConfigValue(key)));
+        var recorded = await oldRun.OutputAsync<ImmutableDictionary<string, object>>(CredentialSchedule.OutputName);
+        var mocks = new AccessMocks { PreviousOutputs = ImmutableDictionary<string, object>.Empty.Add(CredentialSchedule.OutputName, recorded) };
+        var nextRun = await StackRun.RunAsync("prod", Prod(Period(changed)), StackRun.Now, mocks, key => Output.Create(StackRun.ConfigValue(key)));
+        Assert.Contains($"organization/{StackFile.DefaultProject}/prod", mocks.StackReferences);
+
+        var (old, next) = (await Deployed.FromAsync(oldRun), await Deployed.FromAsync(nextRun));
+        Assert.DoesNotContain(Engine.Plan(old, next), s => s.Resource.Type == PulumiTypes.OboToken);
+        AssertNoLoss(old, next);
+    }
+
+    /// <summary>Without the recorded schedule (the program before this fix), the new period re-keys both slots at once.</summary>
+    [Fact]
+    public async Task Without_the_recorded_schedule_a_new_rotation_period_would_replace_both_slots()
+    {
+        var oldRun = await StackRun.RunAsync("prod", Prod(), StackRun.Now, new AccessMocks(), key => Output.Create(StackRun.ConfigValue(key)));
+        var held = oldRun.Plan.ServicePrincipals.Single(s => s.Spec.Key == "ci-deployer").Token!.Current.ResourceName;
+        var (old, next) = (await Deployed.FromAsync(oldRun), await RunAsync(Prod(Period("token: { lifetimeDays: 60, rotationDays: 55,"))));
+        Assert.Contains(Engine.Plan(old, next), s => s.Resource.Name == held && s.Op == "create"); // the credential consumers hold is replaced
+        Assert.ThrowsAny<Exception>(() => AssertNoLoss(old, next));
+    }
+
+    private static Func<string, string> Period(string changed) => text =>
+    {
+        Assert.Contains("token: { lifetimeDays: 30, rotationDays: 25,", text, StringComparison.Ordinal);
+        return text.Replace("token: { lifetimeDays: 30, rotationDays: 25,", changed, StringComparison.Ordinal);
+    };
+
     [Fact]
     public Task Changing_a_tokens_comment_never_replaces_the_current_credential() =>
         AssertNoLossAsync(text => text.Replace("token: { lifetimeDays: 30, rotationDays: 25,", "token: { comment: ci deploys, lifetimeDays: 30, rotationDays: 25,", StringComparison.Ordinal));

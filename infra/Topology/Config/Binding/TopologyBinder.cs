@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using DatabricksAccess.Topology.Evaluation;
 using DatabricksAccess.Topology.Model;
+using DatabricksAccess.Topology.Planning;
 
 namespace DatabricksAccess.Topology.Config;
 
@@ -101,6 +102,7 @@ internal sealed partial class TopologyBinder
             TokenPolicy = BindTokenPolicy(root),
             Warehouses = Dictionary(root, "warehouses", "warehouse", BindWarehouse),
             ImportIds = BindImports(root),
+            CredentialSchedule = input.CredentialSchedule ?? CredentialSchedule.Empty,
         };
         new ReferenceChecker(model, _d, _keys).Check();
         new OwnershipChecker(model, _d).Check();
