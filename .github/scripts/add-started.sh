@@ -114,8 +114,9 @@ program() { DATABRICKS_ACCESS_RUN=revocation pulumi "$@"; }
 # The targeted preview must create exactly the selected memberships and change nothing else.
 program preview --json --non-interactive --stack "$stack_name" "${args[@]}" > "$work/add-preview.json" \
   || fail "the targeted preview failed (see the log: invalid config, a provider error, or a dependency not deployed)"
-jq --argjson targets "$targets_json" '
-  [(.steps // [])[] | select(.op != "same")] as $changes
+jq "${jqlib[@]}" --argjson targets "$targets_json" '
+  include "lib";
+  [(.steps // [])[] | select(is_change)] as $changes
   | {creates: [$changes[] | select(.op == "create" and (.urn | IN($targets[]))) | .urn] | unique,
      others: [$changes[] | select(.op != "create" or (.urn | IN($targets[]) | not)) | "\(.op) \(.urn)"]}
 ' "$work/add-preview.json" > "$work/add-check.json"

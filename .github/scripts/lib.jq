@@ -9,6 +9,11 @@
 #     op `refresh` unless the command is `pulumi refresh`), and a looked-up resource is a `read` step;
 #   - the offline plan: `dotnet run --project infra/Cli -- plan --format json` (infra/Cli/Reports.cs).
 
+# Whether a preview step changes anything: `same` does not, nor does `read` (a resource the program reads, such as
+# its own stack's outputs through the `previous-deployment` stack reference, read on every run and with every
+# --target: pulumi/pulumi v3.258.0 pkg/resource/deploy/step_generator.go GenerateReadSteps :290, step.go ReadStep).
+def is_change: .op | IN("same", "read") | not;
+
 # The resource name of a URN: urn:pulumi:<stack>::<project>::<qualified type>::<name>.
 def urn_name: split("::") | .[3:] | join("::");
 

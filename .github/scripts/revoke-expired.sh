@@ -93,7 +93,7 @@ pulumi destroy --run-program=false --preview-only --json --non-interactive --sta
   || fail "the destroy preview failed"
 jq "${jqlib[@]}" --argjson targets "$(printf '%s\n' "${targets[@]}" | jq -R . | jq -s .)" '
   include "lib";
-  [(.steps // [])[] | select(.op != "same")] as $changes
+  [(.steps // [])[] | select(is_change)] as $changes
   | {deletes: [$changes[] | select(.op == "delete") | .urn] | unique,
      others: [$changes[] | select(.op != "delete" or (.urn | IN($targets[]) | not)) | "\(.op) \(.urn)"]}
 ' "$work/preview.json" > "$work/check.json"

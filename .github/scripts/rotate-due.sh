@@ -108,7 +108,7 @@ program preview --json --non-interactive --stack "$stack_name" "${args[@]}" > "$
   || fail "the targeted preview failed"
 jq -r "${jqlib[@]}" --argjson selected "$(printf '%s\n' "${selected[@]}" | jq -R . | jq -s .)" --argjson stores "$stores" '
   include "lib";
-  (.steps // [])[] | select(.op != "same")
+  (.steps // [])[] | select(is_change)
   | select(((.urn | IN($selected[])) and (.op == "replace" or .op == "create")
             or ((step_type | IN(store_types[])) and (.urn | urn_name | IN($stores[])) and (.op == "update" or .op == "replace"))) | not)
   | "\(.op) \(.urn)"

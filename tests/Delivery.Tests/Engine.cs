@@ -193,11 +193,42 @@ internal static class Engine
         ["detailedDiff"] = null,
     };
 
-    /// <summary>A preview digest: the root stack's `same` step first, then the given steps.</summary>
-    public static string Digest(string stack, IEnumerable<JsonObject> steps, JsonArray? diagnostics = null)
+    /// <summary>
+    /// The program's read of its own stack's outputs (infra/Infra AccessStack.ReadPreviousScheduleAsync): a
+    /// <c>pulumi:pulumi:StackReference</c> named <c>previous-deployment</c>, read through the default <c>pulumi</c>
+    /// provider (pkg/resource/deploy/default_providers.go :266). The engine generates a read step for it on every run
+    /// of the program, targeted or not (pkg/resource/deploy/step_generator.go GenerateReadSteps :290-395 checks no
+    /// target; step.go ReadStep.Op :1290 is <c>read</c>), and the JSON digest shows it (display.go shouldShow :308).
+    /// </summary>
+    public static JsonObject SelfRead(string stack)
+    {
+        var urn = Urn(stack, null, "pulumi:pulumi:StackReference", "previous-deployment");
+        var state = new JsonObject
+        {
+            ["urn"] = urn,
+            ["custom"] = true,
+            ["external"] = true,
+            ["id"] = $"org/{Project}/{stack}",
+            ["type"] = "pulumi:pulumi:StackReference",
+            ["inputs"] = new JsonObject { ["name"] = $"org/{Project}/{stack}" },
+            ["provider"] = $"urn:pulumi:{stack}::{Project}::pulumi:providers:pulumi::default::2c9b3e52-3f7e-4f0c-9b56-1f1c3e5d0a11",
+        };
+        return Read(state);
+    }
+
+    /// <summary>
+    /// A preview digest: the root stack's `same` step first, then, when the program ran (a preview or up, not a
+    /// <c>destroy --run-program=false</c>), its read of its own outputs (<see cref="SelfRead"/>), then the given steps.
+    /// </summary>
+    public static string Digest(string stack, IEnumerable<JsonObject> steps, JsonArray? diagnostics = null, bool programRan = true)
     {
         var root = new JsonObject { ["urn"] = StackUrn(stack), ["custom"] = false, ["type"] = "pulumi:pulumi:Stack" };
         var list = new JsonArray { new JsonObject { ["op"] = "same", ["urn"] = StackUrn(stack), ["oldState"] = root.DeepClone(), ["newState"] = root.DeepClone(), ["detailedDiff"] = null } };
+        if (programRan)
+        {
+            steps = steps.Prepend(SelfRead(stack));
+        }
+
         var summary = new JsonObject { ["same"] = 40 };
         foreach (var s in steps)
         {

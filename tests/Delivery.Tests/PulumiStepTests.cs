@@ -215,6 +215,56 @@ public sealed partial class PulumiStepTests
         Assert.InRange(DateTimeOffset.Parse(value!, System.Globalization.CultureInfo.InvariantCulture), before, DateTimeOffset.UtcNow.AddSeconds(1));
     }
 
+    // ---- expire.yml and drift.yml: the plan continues the last deployment's credential schedule ----
+
+    [Theory]
+    [InlineData("expire", "prod", true)]
+    [InlineData("drift", "dev", true)]
+    [InlineData("expire", "prod", false)] // a deployed commit from before plan --outputs
+    public void The_scheduled_plan_continues_the_credential_schedule_of_the_last_deployment(string workflow, string stack, bool cliKnowsOutputs)
+    {
+        var job = Repo.Workflow(workflow).Job(workflow);
+        var steps = job.Steps.ToList();
+        var outputs = steps.Single(s => s.Id == "outputs");
+        var plan = steps.Single(s => s.Id == "plan");
+        Assert.True(steps.IndexOf(outputs) < steps.IndexOf(plan));
+        Assert.Equal(("deployed", "true"), (outputs.WorkingDirectory, outputs.Node.Str("continue-on-error")));
+
+        using var h = new StepHarness();
+        FakePulumi.SparseVersionCheckout(Path.Combine(h.Workspace, "ci"));
+        var deployed = Path.Combine(h.Workspace, "deployed");
+        FakePulumi.Checkout(deployed);
+        h.Pulumi(Qualified(stack), (DeployedTag, Sha));
+        const string recorded = """{ "credentialSchedule": { "version": 1, "credentials": {} }, "oauthSecrets": "[secret]" }""";
+        File.WriteAllText(Path.Combine(h.Dir, "fake", "outputs.json"), recorded);
+        var work = Path.Combine(h.Dir, "temp", workflow);
+        var env = new Dictionary<string, string> { ["WORK_DIR"] = work, ["STACK"] = stack };
+
+        var read = h.RunShell(job, outputs, env, stack);
+        Assert.True(read.Code == 0, read.Err + read.Out);
+        Assert.Equal(($"stack output --json --stack {Qualified(stack)}", deployed), h.PulumiCalls().Single());
+        Assert.Equal(recorded, File.ReadAllText(Path.Combine(work, "outputs.json")).TrimEnd('\n'));
+
+        // The offline CLI of the deployed commit, faked: its plan --help names --outputs or not; the plan's arguments are kept.
+        var args = Path.Combine(h.Dir, "plan-args");
+        h.Fake("dotnet", $$"""
+            case "$1" in
+              build) exit 0 ;;
+              run)
+                case " $* " in
+                  *" --help "*) {{(cliKnowsOutputs ? "echo '  --outputs  The stack outputs'" : "echo '  --format'")}}; exit 0 ;;
+                esac
+                printf '%s\n' "$*" > '{{args}}'; echo '{ "credentials": [] }'; exit 0 ;;
+            esac
+            exit 99
+            """);
+        var planned = h.RunShell(job, plan, env, stack);
+        Assert.True(planned.Code == 0, planned.Err + planned.Out);
+        var given = File.ReadAllText(args);
+        Assert.Contains($"plan --stack {stack} --format json", given, StringComparison.Ordinal);
+        Assert.Equal(cliKnowsOutputs, given.Contains($"--outputs {Path.Combine(work, "outputs.json")}", StringComparison.Ordinal));
+    }
+
     // ---- drift.yml: drift.sh in the deployed checkout ----
 
     [Fact]
@@ -259,7 +309,9 @@ public sealed partial class PulumiStepTests
             "expire#expire:Add started memberships",
             "expire#expire:Rotate due credential slots",
             "expire#expire:Record the successful revocation (liveness)",
+            "expire#expire:Outputs of the last deployment (the credential schedule the plan continues)",
             "drift#drift:The commit the stack last deployed",
+            "drift#drift:Outputs of the last deployment (the credential schedule the plan continues)",
             "drift#drift:Refresh preview and unmanaged members",
             "drift#drift:Revocation liveness (last-revocation at most 2 hours old)",
         };

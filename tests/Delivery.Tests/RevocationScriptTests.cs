@@ -32,7 +32,7 @@ public sealed class RevocationScriptTests : IDisposable
     {
         var plan = Plan(BothExpired);
         _h.With("state.json", State(Bob, Alice, Refactored)) // oncall@ was revoked by an earlier run
-            .With("destroy-preview.json", Digest(Stack, [Step("delete", Member(Bob), null)]))
+            .With("destroy-preview.json", Digest(Stack, [Step("delete", Member(Bob), null)], programRan: false))
             .With("state-after.json", State(Alice, Refactored));
 
         var run = _h.Run("revoke-expired.sh", StackName, plan);
@@ -63,7 +63,7 @@ public sealed class RevocationScriptTests : IDisposable
     {
         var plan = Plan(BothExpired);
         _h.With("state.json", State(Bob, Alice, Oncall))
-            .With("destroy-preview.json", Digest(Stack, [Step("delete", Member(Oncall), null), Step("delete", Member(Bob), null)]))
+            .With("destroy-preview.json", Digest(Stack, [Step("delete", Member(Oncall), null), Step("delete", Member(Bob), null)], programRan: false))
             .With("state-after.json", State(Alice));
 
         var run = _h.Run("revoke-expired.sh", StackName, plan);
@@ -90,7 +90,7 @@ public sealed class RevocationScriptTests : IDisposable
     public void At_the_expiry_instant_the_membership_is_revoked_and_one_second_before_it_is_not()
     {
         _h.With("state.json", State(Bob, Alice, Oncall))
-            .With("destroy-preview.json", Digest(Stack, [Step("delete", Member(Oncall), null)]))
+            .With("destroy-preview.json", Digest(Stack, [Step("delete", Member(Oncall), null)], programRan: false))
             .With("state-after.json", State(Bob, Alice));
 
         var before = _h.Run("revoke-expired.sh", StackName, Plan("2026-11-23T07:59:59Z"));
@@ -107,7 +107,7 @@ public sealed class RevocationScriptTests : IDisposable
     {
         var group = Resource(Urn(Stack, GroupComponent, Group, "group-data-scientists-group"), Group, "1234", "2026-09-01T10:00:00Z");
         _h.With("state.json", State(Bob, Alice))
-            .With("destroy-preview.json", Digest(Stack, [Step("delete", Member(Bob), null), Step("delete", group, null)]));
+            .With("destroy-preview.json", Digest(Stack, [Step("delete", Member(Bob), null), Step("delete", group, null)], programRan: false));
 
         var run = _h.Run("revoke-expired.sh", StackName, Plan(BothExpired));
 
@@ -121,7 +121,7 @@ public sealed class RevocationScriptTests : IDisposable
     public void A_destroy_that_would_delete_fewer_than_the_plan_lists_stops_before_anything_changes()
     {
         _h.With("state.json", State(Bob, Alice, Oncall))
-            .With("destroy-preview.json", Digest(Stack, [Step("delete", Member(Bob), null)]));
+            .With("destroy-preview.json", Digest(Stack, [Step("delete", Member(Bob), null)], programRan: false));
 
         var run = _h.Run("revoke-expired.sh", StackName, Plan(BothExpired));
 
@@ -134,7 +134,7 @@ public sealed class RevocationScriptTests : IDisposable
     public void An_expired_membership_still_deployed_afterwards_fails_the_run()
     {
         _h.With("state.json", State(Bob, Alice))
-            .With("destroy-preview.json", Digest(Stack, [Step("delete", Member(Bob), null)]))
+            .With("destroy-preview.json", Digest(Stack, [Step("delete", Member(Bob), null)], programRan: false))
             .With("state-after.json", State(Bob, Alice));
 
         var run = _h.Run("revoke-expired.sh", StackName, Plan(BothExpired));
@@ -148,7 +148,7 @@ public sealed class RevocationScriptTests : IDisposable
     public void A_failed_destroy_fails_the_run()
     {
         _h.With("state.json", State(Bob, Alice))
-            .With("destroy-preview.json", Digest(Stack, [Step("delete", Member(Bob), null)]))
+            .With("destroy-preview.json", Digest(Stack, [Step("delete", Member(Bob), null)], programRan: false))
             .With("destroy.exit", "255");
 
         var run = _h.Run("revoke-expired.sh", StackName, Plan(BothExpired));
@@ -191,7 +191,7 @@ public sealed class RevocationScriptTests : IDisposable
     {
         var elsewhere = Urn(Stack, "databricks-access:index:Other", GroupMember, "group-data-scientists-member-user-bob@contoso.com");
         _h.With("state.json", State(Bob, elsewhere, Oncall, Alice))
-            .With("destroy-preview.json", Digest(Stack, [Step("delete", Member(Oncall), null)]))
+            .With("destroy-preview.json", Digest(Stack, [Step("delete", Member(Oncall), null)], programRan: false))
             .With("state-after.json", State(Bob, elsewhere, Alice));
 
         var run = _h.Run("revoke-expired.sh", StackName, Plan(BothExpired));

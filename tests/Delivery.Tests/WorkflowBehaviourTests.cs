@@ -19,7 +19,7 @@ public class WorkflowBehaviourTests
         var rotate = Index("rotate");
         Assert.True(plan >= 0 && plan < revoke && revoke < add && add < rotate, "plan, then revoke, then add, then rotate");
 
-        Assert.Contains("dotnet run --no-build -c Release --project infra/Cli -- plan --stack \"$STACK\" --format json > \"$WORK_DIR/plan.json\"", steps[plan].Run, StringComparison.Ordinal);
+        Assert.Contains("dotnet run --no-build -c Release --project infra/Cli -- plan --stack \"$STACK\" --format json \"${outputs[@]}\" > \"$WORK_DIR/plan.json\"", steps[plan].Run, StringComparison.Ordinal);
         Assert.Equal("bash .github/scripts/revoke-expired.sh \"$STACK_NAME\" \"$WORK_DIR/plan.json\"", steps[revoke].Run?.Trim());
         Assert.Equal("bash .github/scripts/add-started.sh \"$STACK_NAME\" \"$WORK_DIR/plan.json\"", steps[add].Run?.Trim());
         Assert.Equal("bash .github/scripts/rotate-due.sh \"$STACK_NAME\" \"$WORK_DIR/plan.json\"", steps[rotate].Run?.Trim());
