@@ -408,6 +408,57 @@ public class CredentialTests
     }
 
     [Fact]
+    public void Plan_with_the_stack_outputs_continues_the_deployed_schedule_after_a_period_change()
+    {
+        var dir = Directory.CreateTempSubdirectory("dbx-access-cred-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "Pulumi.yaml"), "name: databricks-access\nruntime: dotnet\n");
+            // Deployed with rotationDays 16 (slot b issued 2026-11-27); the file now says 40.
+            File.WriteAllText(Path.Combine(dir, "Pulumi.t.yaml"), StackYaml("""
+                secretScopes: { app: {} }
+                servicePrincipals:
+                  loader: { token: { rotationDays: 40, overlapDays: 4, store: app/tok } }
+                """));
+            File.WriteAllText(Path.Combine(dir, "outputs.json"), """
+                { "credentialSchedule": { "version": 1, "credentials": { "sp-loader-token": { "current": "b",
+                  "a": { "issued": "2026-11-11T00:00:00Z", "expires": "2026-12-01T00:00:00Z" },
+                  "b": { "issued": "2026-11-27T00:00:00Z", "expires": "2026-12-17T00:00:00Z" } } } },
+                  "oauthSecrets": "[secret]" }
+                """);
+            var now = new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.Zero);
+            string[] Slots(params string[] extra)
+            {
+                var @out = new StringWriter();
+                Assert.Equal(0, Program.Run(["plan", "--stack", "t", "--format", "json", .. extra], @out, new StringWriter(), new FakeTimeProvider(now), dir));
+                using var json = JsonDocument.Parse(@out.ToString());
+                return json.RootElement.GetProperty("credentials").EnumerateArray()
+                    .Select(c => string.Join(' ', "slot issued expires current nextRotation schedule".Split(' ').Select(k => c.GetProperty(k).ToString())))
+                    .ToArray();
+            }
+
+            // Continued: both slots as deployed; the next rotation is due 40 days after slot b, but no later than 4 days before it expires.
+            Assert.Equal(
+                [
+                    "a 2026-11-11T00:00:00Z 2026-12-01T00:00:00Z False 2026-12-13T00:00:00Z continued",
+                    "b 2026-11-27T00:00:00Z 2026-12-17T00:00:00Z True 2026-12-13T00:00:00Z continued",
+                ],
+                Slots("--outputs", "outputs.json"));
+            // The fixed grid of a 40-day period would put both slots elsewhere (both would be replaced).
+            Assert.DoesNotContain(Slots(), s => s.Contains("2026-11-27T00:00:00Z", StringComparison.Ordinal));
+
+            var err = new StringWriter();
+            Assert.Equal(2, Program.Run(["plan", "--stack", "t", "--outputs", "missing.json"], new StringWriter(), err, new FakeTimeProvider(now), dir));
+            Assert.Single(err.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith("--outputs: missing.json:", err.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void The_diff_reports_a_rotation_policy_change_in_review_language()
     {
         var before = Evaluate("servicePrincipals: { loader: { oauthSecret: { rotationDays: 60, lifetimeDays: 90 } } }");

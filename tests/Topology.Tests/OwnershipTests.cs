@@ -558,8 +558,10 @@ public class MigrationGuardTests
             Step("delete", PulumiTypes.Permissions, "token-usage"),
             Step("replace", PulumiTypes.SecretScope, "scope-app-secrets-scope", protect: true),
             Step("delete", shared.Type, shared.Name),
-            Step("create-replacement", PulumiTypes.OboToken, token.A.ResourceName),
-            Step("delete-replaced", PulumiTypes.OboToken, token.B.ResourceName),
+            // A replacement is one logical `replace` step in `preview --json` (pkg/backend/display/display.go
+            // shouldShow :318-323 leaves out the create-replacement / delete-replaced halves in JSON output).
+            Step("replace", PulumiTypes.OboToken, token.A.ResourceName),
+            Step("replace", PulumiTypes.OboToken, token.B.ResourceName),
             Step("update", PulumiTypes.Job, "job-nightly-etl-job")), plan);
         Assert.Equal(5, refused.Count);
         Assert.Contains(refused, f => f.StartsWith("catalog-grants-catalog-main: the preview would replace a Grants", StringComparison.Ordinal));
@@ -568,9 +570,17 @@ public class MigrationGuardTests
         Assert.Contains(refused, f => f.StartsWith($"{shared.Name}: the preview would delete a per-principal resource", StringComparison.Ordinal));
         Assert.Contains(refused, f => f.StartsWith("sp:ci-deployer token: the preview would replace or delete both slots", StringComparison.Ordinal));
 
-        // A rotation replaces one slot; a job update, a secret ACL of the stack's own principal: nothing to refuse.
+        // The halves, as a digest printed with replacement steps shows them, are read the same.
+        Assert.Contains(MigrationGuard.Check(Preview(
+            Step("create-replacement", PulumiTypes.OboToken, token.A.ResourceName),
+            Step("delete-replaced", PulumiTypes.OboToken, token.B.ResourceName)), plan),
+            f => f.StartsWith("sp:ci-deployer token: the preview would replace or delete both slots", StringComparison.Ordinal));
+
+        // A rotation replaces one slot; a job update, a secret ACL of the stack's own principal, the program's read of
+        // its own outputs (a `read` step on every run): nothing to refuse.
         Assert.Empty(MigrationGuard.Check(Preview(
-            Step("create-replacement", PulumiTypes.OboToken, token.Current.ResourceName),
+            """{ "op": "read", "urn": "urn:pulumi:prod::databricks-access::pulumi:pulumi:StackReference::previous-deployment", "oldState": { "type": "pulumi:pulumi:StackReference", "protect": false } }""",
+            Step("replace", PulumiTypes.OboToken, token.Current.ResourceName),
             Step("update", PulumiTypes.Job, "job-nightly-etl-job"),
             Step("replace", PulumiTypes.SecretAcl, "scope-app-secrets-acl-webapp-notebook-runner")), plan));
     }

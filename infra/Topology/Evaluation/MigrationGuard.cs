@@ -12,10 +12,17 @@ namespace DatabricksAccess.Topology.Evaluation;
 /// </summary>
 public static class MigrationGuard
 {
-    /// <summary>Step operations that delete what the old state holds (pulumi/pulumi v3.258.0 pkg/display/json.go step ops).</summary>
+    /// <summary>
+    /// Step operations that delete what the old state holds (pulumi/pulumi v3.258.0 pkg/resource/deploy/step.go
+    /// :2235-2251, the StepOp constants). <c>pulumi preview --json</c> shows a replacement as its one logical
+    /// <c>replace</c> step: the non-logical <c>create-replacement</c> / <c>delete-replaced</c> halves are left out of JSON
+    /// output (pkg/backend/display/display.go shouldShow :318-323, ShowReplacementSteps is off). They, the read
+    /// replacements and <c>import-replacement</c> are listed too, so a digest printed with replacement steps is read
+    /// the same. <c>read</c> (the program's own stack reference), <c>refresh</c> and <c>same</c> change nothing.
+    /// </summary>
     private static readonly HashSet<string> Removing = new(StringComparer.Ordinal)
     {
-        "delete", "replace", "create-replacement", "delete-replaced", "discard", "discard-replaced",
+        "delete", "replace", "create-replacement", "delete-replaced", "discard", "discard-replaced", "read-replacement", "import-replacement",
     };
 
     public static IReadOnlyList<string> Check(string previewJson, ResourcePlan plan)
