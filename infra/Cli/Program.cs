@@ -143,9 +143,10 @@ public static class Program
     /// <summary><c>--format text|json|markdown</c>: an unknown value names the formats, never a .NET type.</summary>
     private static Option<OutputFormat> FormatOption() => new("--format")
     {
-        Description = "Output format: text, json or markdown",
+        // No DefaultValueFactory: its help would print the enum member ("[default: Text]"); an absent option is
+        // default(OutputFormat), Text.
+        Description = "Output format: text (the default), json or markdown",
         HelpName = "text|json|markdown",
-        DefaultValueFactory = _ => OutputFormat.Text,
         CustomParser = result =>
         {
             var text = result.Tokens.Count == 0 ? string.Empty : result.Tokens[^1].Value;

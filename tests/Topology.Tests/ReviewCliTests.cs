@@ -35,6 +35,7 @@ public sealed class ReviewCliTests : IDisposable
         Assert.Equal(string.Empty, err);
         Assert.Contains(option, @out, StringComparison.Ordinal);
         Assert.Contains("--format <text|json|markdown>", @out, StringComparison.Ordinal);
+        Assert.DoesNotContain("[default: Text]", @out, StringComparison.Ordinal); // a .NET enum member, not a value one can type
         Assert.Contains($" {verb} [options]", @out, StringComparison.Ordinal);
     }
 
