@@ -167,6 +167,33 @@ public sealed class EstateScenarioTests
         AssertNoLoss(old, next);
     }
 
+    /// <summary>
+    /// The scheduled rotation as the hourly run applies it, one run to the next with the recorded schedule read back:
+    /// exactly one token slot is renewed (create before delete) and the credential consumers held stays valid at every
+    /// step, also when the run stops half-way.
+    /// </summary>
+    [Fact]
+    public async Task A_due_rotation_renews_one_slot_and_never_the_held_credential_even_when_the_run_stops_half_way()
+    {
+        var oldRun = await StackRun.RunAsync("prod", Prod(), StackRun.Now, new AccessMocks(), key => Output.Create(StackRun.ConfigValue(key)));
+        var token = oldRun.Plan.ServicePrincipals.Single(s => s.Spec.Key == "ci-deployer").Token!;
+        var recorded = await oldRun.OutputAsync<ImmutableDictionary<string, object>>(CredentialSchedule.OutputName);
+        var mocks = new AccessMocks { PreviousOutputs = ImmutableDictionary<string, object>.Empty.Add(CredentialSchedule.OutputName, recorded) };
+        var later = token.NextRotation + TimeSpan.FromMinutes(30); // the first hourly run after the rotation instant
+        var nextRun = await StackRun.RunAsync("prod", Prod(), later, mocks, key => Output.Create(StackRun.ConfigValue(key)), revocationRun: true);
+        Assert.Equal(token.Previous.Slot, nextRun.Plan.ServicePrincipals.Single(s => s.Spec.Key == "ci-deployer").Token!.Current.Slot);
+
+        var (old, next) = (await Deployed.FromAsync(oldRun), await Deployed.FromAsync(nextRun));
+        var steps = Engine.Plan(old, next);
+        Assert.Equal([("create", token.Previous.ResourceName)],
+            steps.Where(s => s.Resource.Type == PulumiTypes.OboToken && s.Op == "create").Select(s => (s.Op, s.Resource.Name)));
+        Assert.DoesNotContain(steps, s => s.Resource.Name == token.Current.ResourceName);
+        for (var stop = 0; stop <= steps.Count; stop++)
+        {
+            AssertNoLoss(old, next, stop);
+        }
+    }
+
     /// <summary>Without the recorded schedule (the program before this fix), the new period re-keys both slots at once.</summary>
     [Fact]
     public async Task Without_the_recorded_schedule_a_new_rotation_period_would_replace_both_slots()
