@@ -541,6 +541,23 @@ public class UnsafeMigrationTests
 
 public class MigrationGuardTests
 {
+    [Fact]
+    public void The_diff_says_a_workspace_access_level_change_leaves_a_moment_without_access()
+    {
+        var path = Path.Combine(RepoRoot, "Pulumi.prod.yaml");
+        var text = File.ReadAllText(path);
+        const string user = "      ci-deployer:\n        level: account\n        workspaceAccess: user\n";
+        Assert.Contains(user, text, StringComparison.Ordinal);
+        var before = TopologyEvaluator.Evaluate(StackFile.Parse(text, path).ToInput(), Now);
+        var after = TopologyEvaluator.Evaluate(StackFile.Parse(text.Replace(user, user.Replace("user", "admin", StringComparison.Ordinal), StringComparison.Ordinal), path).ToInput(), Now);
+
+        var lines = PlanDiff.Compute(before.Plan!, after.Plan!).Where(c => c.Subject == "sp-ci-deployer-assignment").Select(c => c.Text).ToList();
+        Assert.Equal(
+            ["sp-ci-deployer-assignment: sp:ci-deployer's workspace access changes from USER to ADMIN by a delete-first replacement (the assignment has no update): sp:ci-deployer has no workspace access for the seconds between the two calls during the up"],
+            lines);
+        Assert.DoesNotContain(PlanDiff.Compute(before.Plan!, before.Plan!), c => c.Subject == "sp-ci-deployer-assignment");
+    }
+
     private static string Step(string op, string type, string name, bool protect = false) =>
         $$"""{ "op": "{{op}}", "urn": "urn:pulumi:prod::databricks-access::databricks-access:index:X${{type}}::{{name}}", "oldState": { "type": "{{type}}", "protect": {{(protect ? "true" : "false")}} } }""";
 

@@ -96,7 +96,34 @@ public static class PlanDiff
         }
 
         changes.AddRange(Rotations(before, after));
+        changes.AddRange(AssignmentLevels(before, after));
         return changes.OrderBy(c => c.Kind, StringComparer.Ordinal).ThenBy(c => c.Subject, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
+    /// A workspace assignment whose level changes (user and admin) is replaced delete-first: the account-level
+    /// resource has no Update, so every field forces a replacement (terraform-provider-databricks v1.128.0
+    /// mws/resource_mws_permission_assignment.go:44-94 defines Create, Read and Delete only; common/resource.go:211-229),
+    /// and create-first would delete the new assignment (same id, workspace|principal). Between the DELETE and the PUT the
+    /// principal has no workspace access: seconds, during the up. Said here so a reviewer can time the change.
+    /// </summary>
+    private static IEnumerable<PlanChange> AssignmentLevels(ResourcePlan before, ResourcePlan after)
+    {
+        static Dictionary<string, (PrincipalRef Principal, WorkspaceAccess Level)> Assignments(ResourcePlan plan) =>
+            plan.ServicePrincipals.Where(s => s.AssignmentResource is not null).Select(s => (s.AssignmentResource!, s.Spec.Ref, s.Spec.WorkspaceAccess))
+                .Concat(plan.Groups.Where(g => g.AssignmentResource is not null).Select(g => (g.AssignmentResource!, g.Spec.Ref, g.Spec.WorkspaceAccess)))
+                .Concat(plan.WebApps.Where(w => w.AssignmentResource is not null).Select(w => (w.AssignmentResource!, w.Spec.Ref, w.Spec.WorkspaceAccess)))
+                .ToDictionary(x => x.Item1, x => (x.Item2, x.Item3), StringComparer.Ordinal);
+
+        var was = Assignments(before);
+        foreach (var (name, (principal, level)) in Assignments(after).OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            if (was.TryGetValue(name, out var old) && old.Level != level)
+            {
+                yield return new(AuthorityKind, name,
+                    $"{name}: {principal}'s workspace access changes from {Vocabulary.Name(old.Level)} to {Vocabulary.Name(level)} by a delete-first replacement (the assignment has no update): {principal} has no workspace access for the seconds between the two calls during the up");
+            }
+        }
     }
 
     /// <summary>Rotation-policy changes: a credential added or removed, its period, overlap or store changed.</summary>

@@ -126,6 +126,28 @@ public sealed class EstateScenarioTests
         }, failAfter);
     }
 
+    /// <summary>
+    /// What the diff says of a level change, on the estate: the principal has no assignment between the assignment's
+    /// delete and its create, and only then (the account-level assignment has no Update).
+    /// </summary>
+    [Fact]
+    public async Task A_workspace_access_level_change_leaves_the_principal_unassigned_only_between_the_delete_and_the_create()
+    {
+        var (old, next) = (await RunAsync(Prod()), await RunAsync(Prod(MakeAdmin)));
+        var principal = Convert.ToString(old["sp-ci-deployer-assignment"].Inputs["principalId"], System.Globalization.CultureInfo.InvariantCulture)!;
+        var (_, estate) = Apply(new Estate(), Nothing, old);
+        var unassigned = new List<string>();
+        Engine.Apply(estate, Engine.Plan(old, next), (i, s) =>
+        {
+            if (!estate.Facts().Any(f => f.StartsWith($"assignment|{principal}|", StringComparison.Ordinal)))
+            {
+                unassigned.Add($"{s.Op} {s.Resource.Name}");
+            }
+        });
+        Assert.Equal(["delete sp-ci-deployer-assignment"], unassigned);
+        Assert.Contains($"assignment|{principal}|ADMIN", estate.Facts());
+    }
+
     [Fact]
     public Task Changing_an_identitys_workspace_access_replaces_only_its_assignment() =>
         // Item 4: the assignment is replaced delete-first; nothing that names the principal may follow it.
