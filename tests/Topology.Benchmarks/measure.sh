@@ -2,8 +2,8 @@
 # End-to-end timing of the real Topology CLI on generated topologies (scale 1 and 10).
 #
 # Builds Release once, generates the stack files into a temp dir outside the repo, then runs
-#   dotnet DatabricksAccess.Topology.dll check --file F --now NOW > /dev/null
-#   dotnet DatabricksAccess.Topology.dll plan  --file F --now NOW > /dev/null
+#   dotnet DatabricksAccess.Cli.dll check --file F --now NOW > /dev/null
+#   dotnet DatabricksAccess.Cli.dll plan  --file F --now NOW > /dev/null
 # under /usr/bin/time -v, REPEAT times each (default 3), and prints the median wall time and median peak RSS.
 # Targets: check and plan of scale 1 under 3 s and 500 MB; 10x the topology in under 12x the time; the plan of
 # scale 10 under 1 GB (the access matrix is streamed).

@@ -95,6 +95,7 @@ public static class EffectiveAccess
 
         // Full effective access (admin rights included) of the principals someone can act as, each computed once.
         var targets = new Dictionary<PrincipalRef, List<AccessEntry>>();
+        var targetEdges = new Dictionary<PrincipalRef, List<(ActAsEdge Edge, AccessEntry Through)>>();
 
         // One principal at a time, so its entries are keyed without it (AccessEntry.Key less the principal); the
         // table is reused across principals and an entry is only allocated when it wins.
@@ -248,12 +249,23 @@ public static class EffectiveAccess
                     Offer(table, principal, e.Kind, e.Resource, e.ResourceKey, e.Permission, Strength(e), $"acting as {edge.Target}", u, r);
                 }
 
-                foreach (var (next, through) in actingAs.From(edge.Target, TargetAccess(edge.Target)))
+                foreach (var (next, through) in TargetEdges(edge.Target))
                 {
                     var (u, r) = through.Until is { } tu && (until is not { } pu || tu < pu) ? (through.Until, through.Reason) : (until, reason);
                     queue.Enqueue((next, u, r, $"{chain}; as {edge.Target}: {next.How}"));
                 }
             }
+        }
+
+        // What a target can act as depends only on its own access: found once per target, not once per principal reaching it.
+        List<(ActAsEdge Edge, AccessEntry Through)> TargetEdges(PrincipalRef target)
+        {
+            if (!targetEdges.TryGetValue(target, out var edges))
+            {
+                targetEdges[target] = edges = actingAs.From(target, TargetAccess(target)).ToList();
+            }
+
+            return edges;
         }
 
         List<AccessEntry> TargetAccess(PrincipalRef target)
