@@ -23,19 +23,20 @@ public sealed class ActingAs
         _model = model;
         foreach (var scope in model.SecretScopes.Values)
         {
+            // A set beside the list: a scope may store the credentials of hundreds of thousands of principals, and a
+            // List.Contains per secret made that quadratic (the hostile token-stores input took minutes).
+            var seen = new HashSet<(PrincipalRef, SecretSourceKind)>();
             foreach (var secret in scope.Secrets)
             {
-                if (secret.CredentialOwner is { } owner && secret.Source is SecretSourceKind.Token or SecretSourceKind.OAuthSecret)
+                if (secret.CredentialOwner is { } owner && secret.Source is SecretSourceKind.Token or SecretSourceKind.OAuthSecret
+                    && seen.Add((PrincipalRef.Sp(owner), secret.Source)))
                 {
                     if (!_storesByScope.TryGetValue(scope.Key, out var list))
                     {
                         _storesByScope[scope.Key] = list = [];
                     }
 
-                    if (!list.Contains((PrincipalRef.Sp(owner), secret.Source)))
-                    {
-                        list.Add((PrincipalRef.Sp(owner), secret.Source));
-                    }
+                    list.Add((PrincipalRef.Sp(owner), secret.Source));
                 }
             }
         }
