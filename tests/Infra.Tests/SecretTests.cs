@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json;
 using DatabricksAccess.Infra.Components;
 using DatabricksAccess.Topology.Planning;
 using Pulumi;
@@ -94,6 +95,43 @@ public sealed class SecretTests
         Assert.True(await Output.IsSecretAsync(oauthSecrets));
         Assert.False((await OutputUtilities.GetValueAsync(oauthSecrets)).ContainsKey("akto-connector"));
     }
+    /// <summary>
+    /// The program reads the last deployment's credentialSchedule back through a stack reference to itself and keys each
+    /// slot by the instant recorded for it; an unreadable entry leaves that credential on the fixed grid (and the run goes on).
+    /// </summary>
+    [Fact]
+    public async Task Slots_are_keyed_by_the_recorded_schedule_and_an_unreadable_entry_falls_back_to_the_grid()
+    {
+        ImmutableDictionary<string, object> Slot(string issued, string expires) =>
+            ImmutableDictionary<string, object>.Empty.Add("issued", issued).Add("expires", expires);
+        var recorded = ImmutableDictionary<string, object>.Empty
+            .Add("version", 1)
+            .Add("credentials", ImmutableDictionary<string, object>.Empty
+                .Add("sp-ci-deployer-token", ImmutableDictionary<string, object>.Empty
+                    .Add("current", "a")
+                    .Add("a", Slot("2026-11-20T00:00:00Z", "2026-12-20T00:00:00Z"))
+                    .Add("b", Slot("2026-10-26T00:00:00Z", "2026-11-25T18:00:00Z")))
+                .Add("sp-akto-connector-oauth-secret", ImmutableDictionary<string, object>.Empty.Add("current", "c")));
+        var mocks = new AccessMocks { PreviousOutputs = ImmutableDictionary<string, object>.Empty.Add(CredentialSchedule.OutputName, recorded) };
+        var run = await StackRun.RunAsync("prod", StackRun.Load("prod"), StackRun.Now, mocks, key => Output.Create(StackRun.ConfigValue(key)));
+
+        Assert.Equal(["organization/databricks-access/prod"], mocks.StackReferences);
+        var token = run.Plan.ServicePrincipals.Single(s => s.Spec.Key == "ci-deployer").Token!;
+        Assert.True(token.Continued);
+        Assert.Equal(["slot-a-2026-11-20T00:00:00Z", "slot-b-2026-10-26T00:00:00Z"],
+            await Task.WhenAll(token.Slots.Select(async s => (string)(await OutputUtilities.GetValueAsync(run.ObservedNamed(s.ResourceName).Options.ReplacementTrigger!.ToOutput()))!)));
+
+        var akto = run.Plan.ServicePrincipals.Single(s => s.Spec.Key == "akto-connector").OAuthSecret!;
+        var grid = CredentialRotation.Plan(akto.Principal, akto.Spec, akto.Key, akto.StoreResource, StackRun.Now, akto.Provider);
+        Assert.False(akto.Continued);
+        Assert.Equal(grid.Current.Keeper, await OutputUtilities.GetValueAsync(run.ObservedNamed(akto.Current.ResourceName).Options.ReplacementTrigger!.ToOutput()));
+
+        // What this run records: the continued token as read, the fallback credential on the grid.
+        var written = CredentialSchedule.Parse(JsonSerializer.Serialize(await run.OutputAsync<ImmutableDictionary<string, object>>(CredentialSchedule.OutputName)), []);
+        Assert.Equal(new IssuedSlot(new DateTimeOffset(2026, 11, 20, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 12, 20, 0, 0, 0, TimeSpan.Zero)), written.Credentials["sp-ci-deployer-token"].CurrentSlot);
+        Assert.Equal(grid.Current.Issued, written.Credentials["sp-akto-connector-oauth-secret"].CurrentSlot.Issued);
+    }
+
 
     [Theory]
     [MemberData(nameof(Stacks))]
