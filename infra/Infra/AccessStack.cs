@@ -137,14 +137,8 @@ public static class AccessStack
     {
         var self = $"{Deployment.Instance.OrganizationName}/{Deployment.Instance.ProjectName}/{Deployment.Instance.StackName}";
         var previous = new StackReference(PreviousDeployment, new StackReferenceArgs { Name = self });
-        var value = await previous.GetValueAsync(CredentialSchedule.OutputName);
-        if (value is null)
-        {
-            return CredentialSchedule.Empty;
-        }
-
         var problems = new List<string>();
-        var schedule = CredentialSchedule.Parse(System.Text.Json.JsonSerializer.Serialize(value), problems);
+        var schedule = CredentialSchedule.FromOutputValue(await previous.GetValueAsync(CredentialSchedule.OutputName), problems);
         foreach (var problem in problems)
         {
             Log.Warn($"the last deployment's {problem}: that credential follows the fixed grid of rotation instants");

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Text.Json;
 using DatabricksAccess.Infra.Components;
 using DatabricksAccess.Topology.Planning;
 using Pulumi;
@@ -127,7 +126,7 @@ public sealed class SecretTests
         Assert.Equal(grid.Current.Keeper, await OutputUtilities.GetValueAsync(run.ObservedNamed(akto.Current.ResourceName).Options.ReplacementTrigger!.ToOutput()));
 
         // What this run records: the continued token as read, the fallback credential on the grid.
-        var written = CredentialSchedule.Parse(JsonSerializer.Serialize(await run.OutputAsync<ImmutableDictionary<string, object>>(CredentialSchedule.OutputName)), []);
+        var written = CredentialSchedule.FromOutputValue(await run.OutputAsync<ImmutableDictionary<string, object>>(CredentialSchedule.OutputName), []);
         Assert.Equal(new IssuedSlot(new DateTimeOffset(2026, 11, 20, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 12, 20, 0, 0, 0, TimeSpan.Zero)), written.Credentials["sp-ci-deployer-token"].CurrentSlot);
         Assert.Equal(grid.Current.Issued, written.Credentials["sp-akto-connector-oauth-secret"].CurrentSlot.Issued);
     }

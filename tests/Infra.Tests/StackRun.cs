@@ -78,7 +78,7 @@ public sealed class StackRun
         Func<string, Output<string>> secretConfig, bool preview = false, bool revocationRun = false)
     {
         var schedule = mocks is AccessMocks { PreviousOutputs: var previous } && previous.TryGetValue(CredentialSchedule.OutputName, out var recorded)
-            ? CredentialSchedule.Parse(System.Text.Json.JsonSerializer.Serialize(recorded), [])
+            ? CredentialSchedule.FromOutputValue(recorded, [])
             : null;
         var expected = TopologyEvaluator.Evaluate(file.ToInput() with { CredentialSchedule = schedule }, now);
         if (mocks is AccessMocks access && expected.Model is { } declared)

@@ -10,8 +10,19 @@ using static DatabricksAccess.Topology.Tests.TestSupport;
 namespace DatabricksAccess.Topology.Tests;
 
 /// <summary>Two-slot credential rotation: config rules, fixed rotation instants, overlap at every instant, plan and diff.</summary>
-public class CredentialTests
+public sealed class CredentialTests : IDisposable
 {
+    private readonly string _dir = Directory.CreateTempSubdirectory("dbx-access-cred-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>A project folder holding stack <c>t</c> with this topology, as the CLI finds it.</summary>
+    private void Project(string topology)
+    {
+        File.WriteAllText(Path.Combine(_dir, "Pulumi.yaml"), "name: databricks-access\nruntime: dotnet\n");
+        File.WriteAllText(Path.Combine(_dir, "Pulumi.t.yaml"), StackYaml(topology));
+    }
+
     private static CredentialSpec Spec(int rotation, int overlap) =>
         new(CredentialKind.Token, rotation, overlap, new SecretLocation("app", "tok"), null, "p", "p");
 
@@ -173,7 +184,7 @@ public class CredentialTests
             }
 
             held = plan.Current;
-            record = new IssuedCredential(plan.Current.Slot, plan.AllSlots.ToDictionary(x => x.Slot, x => new IssuedSlot(x.Issued, x.Expires)));
+            record = IssuedCredential.Of(plan);
         }
     }
 
@@ -188,7 +199,7 @@ public class CredentialTests
             var grid = CredentialRotation.Plan(PrincipalRef.Sp("ci"), spec, "r", null, t, ProviderScope.Workspace);
             var continued = CredentialRotation.Plan(PrincipalRef.Sp("ci"), spec, "r", null, t, ProviderScope.Workspace, record);
             Assert.Equal((grid.A, grid.B, grid.NextRotation), (continued.A, continued.B, continued.NextRotation));
-            record = new IssuedCredential(continued.Current.Slot, continued.AllSlots.ToDictionary(x => x.Slot, x => new IssuedSlot(x.Issued, x.Expires)));
+            record = IssuedCredential.Of(continued);
         }
     }
 
@@ -202,7 +213,7 @@ public class CredentialTests
         var change = new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
         var (old, @new) = (Spec(rotation, overlap), Spec(newRotation, newOverlap));
         var before = CredentialRotation.Plan(PrincipalRef.Sp("ci"), old, "r", null, change - TimeSpan.FromHours(1), ProviderScope.Workspace);
-        var record = new IssuedCredential(before.Current.Slot, before.AllSlots.ToDictionary(x => x.Slot, x => new IssuedSlot(x.Issued, x.Expires)));
+        var record = IssuedCredential.Of(before);
         var after = CredentialRotation.Plan(PrincipalRef.Sp("ci"), @new, "r", null, change, ProviderScope.Workspace, record);
 
         Assert.Equal(before.Current with { Current = after.Current.Slot == before.Current.Slot }, after.AllSlots.Single(s => s.Slot == before.Current.Slot));
@@ -248,8 +259,7 @@ public class CredentialTests
         var schedule = CredentialSchedule.FromPlan(result.Plan!);
         Assert.Equal(["sp-loader-oauth-secret", "sp-loader-token"], schedule.Credentials.Keys);
         var problems = new List<string>();
-        var json = JsonSerializer.Serialize(schedule.ToOutputValue());
-        var back = CredentialSchedule.Parse(json, problems);
+        var back = CredentialSchedule.FromOutputValue(schedule.ToOutputValue(), problems);
         Assert.Empty(problems);
         Assert.Equal(schedule.Credentials.Keys, back.Credentials.Keys);
         foreach (var (key, c) in schedule.Credentials)
@@ -369,93 +379,75 @@ public class CredentialTests
     [Fact]
     public void Plan_json_lists_both_slots_of_every_credential()
     {
-        var dir = Directory.CreateTempSubdirectory("dbx-access-cred-").FullName;
-        try
-        {
-            File.WriteAllText(Path.Combine(dir, "Pulumi.yaml"), "name: databricks-access\nruntime: dotnet\n");
-            File.WriteAllText(Path.Combine(dir, "Pulumi.t.yaml"), StackYaml("""
-                secretScopes: { app: {} }
-                servicePrincipals:
-                  loader: { token: { rotationDays: 16, overlapDays: 4, store: app/tok } }
-                """));
-            var @out = new StringWriter();
-            var now = new DateTimeOffset(2026, 11, 27, 0, 0, 0, TimeSpan.Zero);
-            Assert.Equal(0, Program.Run(["plan", "--stack", "t", "--format", "json"], @out, new StringWriter(), new FakeTimeProvider(now), dir));
-            using var json = JsonDocument.Parse(@out.ToString());
-            var slots = json.RootElement.GetProperty("credentials").EnumerateArray()
-                .Select(c => string.Join(' ', "principal kind slot issued expires current store resource".Split(' ').Select(k => c.TryGetProperty(k, out var v) ? v.ToString() : "-")))
-                .ToList();
-            Assert.Equal(
-                [
-                    "sp:loader token a 2026-11-11T00:00:00Z 2026-12-01T00:00:00Z False - sp-loader-token-a",
-                    "sp:loader token b 2026-11-27T00:00:00Z 2026-12-17T00:00:00Z True app/tok sp-loader-token-b",
-                ],
-                slots);
+        Project("""
+            secretScopes: { app: {} }
+            servicePrincipals:
+              loader: { token: { rotationDays: 16, overlapDays: 4, store: app/tok } }
+            """);
+        var @out = new StringWriter();
+        var now = new DateTimeOffset(2026, 11, 27, 0, 0, 0, TimeSpan.Zero);
+        Assert.Equal(0, Program.Run(["plan", "--stack", "t", "--format", "json"], @out, new StringWriter(), new FakeTimeProvider(now), _dir));
+        using var json = JsonDocument.Parse(@out.ToString());
+        var slots = json.RootElement.GetProperty("credentials").EnumerateArray()
+            .Select(c => string.Join(' ', "principal kind slot issued expires current store resource".Split(' ').Select(k => c.TryGetProperty(k, out var v) ? v.ToString() : "-")))
+            .ToList();
+        Assert.Equal(
+            [
+                "sp:loader token a 2026-11-11T00:00:00Z 2026-12-01T00:00:00Z False - sp-loader-token-a",
+                "sp:loader token b 2026-11-27T00:00:00Z 2026-12-17T00:00:00Z True app/tok sp-loader-token-b",
+            ],
+            slots);
 
-            var text = new StringWriter();
-            Assert.Equal(0, Program.Run(["plan", "--stack", "t"], text, new StringWriter(), new FakeTimeProvider(now), dir));
-            Assert.Contains("""
-                Credentials (1, two slots each; the store holds the current slot's value):
-                  sp:loader token: every 16 days, 4 days of overlap; next rotation 2026-12-13T00:00:00Z renews slot a; store app/tok
-                    slot a  previous  issued 2026-11-11T00:00:00Z  expires 2026-12-01T00:00:00Z  sp-loader-token-a
-                    slot b  current   issued 2026-11-27T00:00:00Z  expires 2026-12-17T00:00:00Z  sp-loader-token-b
-                """.ReplaceLineEndings("\n"), text.ToString().ReplaceLineEndings("\n"), StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        var text = new StringWriter();
+        Assert.Equal(0, Program.Run(["plan", "--stack", "t"], text, new StringWriter(), new FakeTimeProvider(now), _dir));
+        Assert.Contains("""
+            Credentials (1, two slots each; the store holds the current slot's value):
+              sp:loader token: every 16 days, 4 days of overlap; next rotation 2026-12-13T00:00:00Z renews slot a; store app/tok
+                slot a  previous  issued 2026-11-11T00:00:00Z  expires 2026-12-01T00:00:00Z  sp-loader-token-a
+                slot b  current   issued 2026-11-27T00:00:00Z  expires 2026-12-17T00:00:00Z  sp-loader-token-b
+            """.ReplaceLineEndings("\n"), text.ToString().ReplaceLineEndings("\n"), StringComparison.Ordinal);
     }
 
     [Fact]
     public void Plan_with_the_stack_outputs_continues_the_deployed_schedule_after_a_period_change()
     {
-        var dir = Directory.CreateTempSubdirectory("dbx-access-cred-").FullName;
-        try
+        // Deployed with rotationDays 16 (slot b issued 2026-11-27); the file now says 40.
+        Project("""
+            secretScopes: { app: {} }
+            servicePrincipals:
+              loader: { token: { rotationDays: 40, overlapDays: 4, store: app/tok } }
+            """);
+        File.WriteAllText(Path.Combine(_dir, "outputs.json"), """
+            { "credentialSchedule": { "version": 1, "credentials": { "sp-loader-token": { "current": "b",
+              "a": { "issued": "2026-11-11T00:00:00Z", "expires": "2026-12-01T00:00:00Z" },
+              "b": { "issued": "2026-11-27T00:00:00Z", "expires": "2026-12-17T00:00:00Z" } } } },
+              "oauthSecrets": "[secret]" }
+            """);
+        var now = new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.Zero);
+        string[] Slots(params string[] extra)
         {
-            File.WriteAllText(Path.Combine(dir, "Pulumi.yaml"), "name: databricks-access\nruntime: dotnet\n");
-            // Deployed with rotationDays 16 (slot b issued 2026-11-27); the file now says 40.
-            File.WriteAllText(Path.Combine(dir, "Pulumi.t.yaml"), StackYaml("""
-                secretScopes: { app: {} }
-                servicePrincipals:
-                  loader: { token: { rotationDays: 40, overlapDays: 4, store: app/tok } }
-                """));
-            File.WriteAllText(Path.Combine(dir, "outputs.json"), """
-                { "credentialSchedule": { "version": 1, "credentials": { "sp-loader-token": { "current": "b",
-                  "a": { "issued": "2026-11-11T00:00:00Z", "expires": "2026-12-01T00:00:00Z" },
-                  "b": { "issued": "2026-11-27T00:00:00Z", "expires": "2026-12-17T00:00:00Z" } } } },
-                  "oauthSecrets": "[secret]" }
-                """);
-            var now = new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.Zero);
-            string[] Slots(params string[] extra)
-            {
-                var @out = new StringWriter();
-                Assert.Equal(0, Program.Run(["plan", "--stack", "t", "--format", "json", .. extra], @out, new StringWriter(), new FakeTimeProvider(now), dir));
-                using var json = JsonDocument.Parse(@out.ToString());
-                return json.RootElement.GetProperty("credentials").EnumerateArray()
-                    .Select(c => string.Join(' ', "slot issued expires current nextRotation schedule".Split(' ').Select(k => c.GetProperty(k).ToString())))
-                    .ToArray();
-            }
-
-            // Continued: both slots as deployed; the next rotation is due 40 days after slot b, but no later than 4 days before it expires.
-            Assert.Equal(
-                [
-                    "a 2026-11-11T00:00:00Z 2026-12-01T00:00:00Z False 2026-12-13T00:00:00Z continued",
-                    "b 2026-11-27T00:00:00Z 2026-12-17T00:00:00Z True 2026-12-13T00:00:00Z continued",
-                ],
-                Slots("--outputs", "outputs.json"));
-            // The fixed grid of a 40-day period would put both slots elsewhere (both would be replaced).
-            Assert.DoesNotContain(Slots(), s => s.Contains("2026-11-27T00:00:00Z", StringComparison.Ordinal));
-
-            var err = new StringWriter();
-            Assert.Equal(2, Program.Run(["plan", "--stack", "t", "--outputs", "missing.json"], new StringWriter(), err, new FakeTimeProvider(now), dir));
-            Assert.Single(err.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
-            Assert.StartsWith("--outputs: missing.json:", err.ToString(), StringComparison.Ordinal);
+            var @out = new StringWriter();
+            Assert.Equal(0, Program.Run(["plan", "--stack", "t", "--format", "json", .. extra], @out, new StringWriter(), new FakeTimeProvider(now), _dir));
+            using var json = JsonDocument.Parse(@out.ToString());
+            return json.RootElement.GetProperty("credentials").EnumerateArray()
+                .Select(c => string.Join(' ', "slot issued expires current nextRotation schedule".Split(' ').Select(k => c.GetProperty(k).ToString())))
+                .ToArray();
         }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+
+        // Continued: both slots as deployed; the next rotation is due 40 days after slot b, but no later than 4 days before it expires.
+        Assert.Equal(
+            [
+                "a 2026-11-11T00:00:00Z 2026-12-01T00:00:00Z False 2026-12-13T00:00:00Z continued",
+                "b 2026-11-27T00:00:00Z 2026-12-17T00:00:00Z True 2026-12-13T00:00:00Z continued",
+            ],
+            Slots("--outputs", "outputs.json"));
+        // The fixed grid of a 40-day period would put both slots elsewhere (both would be replaced).
+        Assert.DoesNotContain(Slots(), s => s.Contains("2026-11-27T00:00:00Z", StringComparison.Ordinal));
+
+        var err = new StringWriter();
+        Assert.Equal(2, Program.Run(["plan", "--stack", "t", "--outputs", "missing.json"], new StringWriter(), err, new FakeTimeProvider(now), _dir));
+        Assert.Single(err.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("--outputs: missing.json:", err.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

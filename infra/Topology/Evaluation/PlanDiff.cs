@@ -150,8 +150,7 @@ public static class PlanDiff
             if (was.Spec.RotationDays != c.Spec.RotationDays || was.Spec.OverlapDays != c.Spec.OverlapDays)
             {
                 // What the program does with the deployed schedule read back: the base's slots continue under the new policy.
-                var record = new IssuedCredential(was.Current.Slot, was.AllSlots.ToDictionary(s => s.Slot, s => new IssuedSlot(s.Issued, s.Expires)));
-                var next = CredentialRotation.Plan(c.Principal, c.Spec, c.Key, c.StoreResource, c.Now, c.Provider, record);
+                var next = CredentialRotation.Plan(c.Principal, c.Spec, c.Key, c.StoreResource, c.Now, c.Provider, IssuedCredential.Of(was));
                 var effect = next.Current.Slot == was.Current.Slot
                     ? $"no credential is replaced by this change: the current slot {was.Current.Slot} (issued {Instants.Format(was.Current.Issued)}, expires {Instants.Format(was.Current.Expires)}) is kept, and the next rotation, at {Instants.Format(next.NextRotation)}, renews slot {next.Previous.Slot} under the new policy"
                     : $"the new policy makes a rotation due now: slot {next.Current.Slot} is renewed, and the current slot {was.Current.Slot} (expires {Instants.Format(was.Current.Expires)}) is kept as the previous one";

@@ -11,6 +11,10 @@ public sealed record IssuedSlot(DateTimeOffset Issued, DateTimeOffset Expires);
 /// <summary>A credential as the last deployment left it: which slot is current, and each slot's instants.</summary>
 public sealed record IssuedCredential(char Current, IReadOnlyDictionary<char, IssuedSlot> Slots)
 {
+    /// <summary>What a credential's plan leaves behind once applied: the record the next run continues from.</summary>
+    public static IssuedCredential Of(CredentialPlan plan) =>
+        new(plan.Current.Slot, plan.AllSlots.ToDictionary(s => s.Slot, s => new IssuedSlot(s.Issued, s.Expires)));
+
     public IssuedSlot CurrentSlot => Slots[Current];
 
     public char PreviousLetter => Current == 'a' ? 'b' : 'a';
@@ -39,7 +43,7 @@ public sealed record CredentialSchedule(IReadOnlyDictionary<string, IssuedCreden
     /// <summary>What a plan leaves behind once applied: the schedule the next run continues from.</summary>
     public static CredentialSchedule FromPlan(ResourcePlan plan) => new(plan.ServicePrincipals
         .SelectMany(s => s.Credentials)
-        .ToImmutableSortedDictionary(c => c.Key, c => new IssuedCredential(c.Current.Slot, c.AllSlots.ToDictionary(s => s.Slot, s => new IssuedSlot(s.Issued, s.Expires))), StringComparer.Ordinal));
+        .ToImmutableSortedDictionary(c => c.Key, IssuedCredential.Of, StringComparer.Ordinal));
 
     /// <summary>
     /// The stack output's value: <c>{ version, credentials: { &lt;slot resource prefix&gt;: { current, a: { issued, expires }, b: … } } }</c>,
@@ -76,6 +80,13 @@ public sealed record CredentialSchedule(IReadOnlyDictionary<string, IssuedCreden
             return Parse(doc.RootElement, problems);
         }
     }
+
+    /// <summary>
+    /// Reads the output's value as a Pulumi program gets it back (nested maps, strings and doubles, or null when the
+    /// output does not exist): through its JSON form, so it is read exactly as <c>pulumi stack output --json</c> is.
+    /// </summary>
+    public static CredentialSchedule FromOutputValue(object? value, List<string> problems) =>
+        value is null ? Empty : Parse(JsonSerializer.Serialize(value), problems);
 
     public static CredentialSchedule Parse(JsonElement root, List<string> problems)
     {

@@ -179,8 +179,7 @@ public sealed class EstateScenarioTests
     public async Task Changing_a_tokens_rotation_period_replaces_no_slot_when_the_last_schedule_is_read_back(string changed)
     {
         var oldRun = await StackRun.RunAsync("prod", Prod(), StackRun.Now, new AccessMocks(), key => Output.Create(StackRun.ConfigValue(key)));
-        var recorded = await oldRun.OutputAsync<ImmutableDictionary<string, object>>(CredentialSchedule.OutputName);
-        var mocks = new AccessMocks { PreviousOutputs = ImmutableDictionary<string, object>.Empty.Add(CredentialSchedule.OutputName, recorded) };
+        var mocks = await ContinuingAsync(oldRun);
         var nextRun = await StackRun.RunAsync("prod", Prod(Period(changed)), StackRun.Now, mocks, key => Output.Create(StackRun.ConfigValue(key)));
         Assert.Contains($"organization/{StackFile.DefaultProject}/prod", mocks.StackReferences);
 
@@ -199,8 +198,7 @@ public sealed class EstateScenarioTests
     {
         var oldRun = await StackRun.RunAsync("prod", Prod(), StackRun.Now, new AccessMocks(), key => Output.Create(StackRun.ConfigValue(key)));
         var token = oldRun.Plan.ServicePrincipals.Single(s => s.Spec.Key == "ci-deployer").Token!;
-        var recorded = await oldRun.OutputAsync<ImmutableDictionary<string, object>>(CredentialSchedule.OutputName);
-        var mocks = new AccessMocks { PreviousOutputs = ImmutableDictionary<string, object>.Empty.Add(CredentialSchedule.OutputName, recorded) };
+        var mocks = await ContinuingAsync(oldRun);
         var later = token.NextRotation + TimeSpan.FromMinutes(30); // the first hourly run after the rotation instant
         var nextRun = await StackRun.RunAsync("prod", Prod(), later, mocks, key => Output.Create(StackRun.ConfigValue(key)), revocationRun: true);
         Assert.Equal(token.Previous.Slot, nextRun.Plan.ServicePrincipals.Single(s => s.Spec.Key == "ci-deployer").Token!.Current.Slot);
@@ -215,6 +213,13 @@ public sealed class EstateScenarioTests
             AssertNoLoss(old, next, stop);
         }
     }
+
+    /// <summary>Mocks for the run after <paramref name="previous"/>: its credentialSchedule output is what the program reads back.</summary>
+    private static async Task<AccessMocks> ContinuingAsync(StackRun previous) => new()
+    {
+        PreviousOutputs = ImmutableDictionary<string, object>.Empty.Add(CredentialSchedule.OutputName,
+            await previous.OutputAsync<ImmutableDictionary<string, object>>(CredentialSchedule.OutputName)),
+    };
 
     /// <summary>Without the recorded schedule (the program before this fix), the new period re-keys both slots at once.</summary>
     [Fact]
