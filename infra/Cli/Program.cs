@@ -267,7 +267,7 @@ public static class Program
 
         if (findings.Count > 0 && !allowUnsafe)
         {
-            stderr.WriteLine("refused: resolve the migration safely (README, What the stack owns) or rerun the deploy with allow_unsafe_migration: true");
+            stderr.WriteLine("refused: resolve the migration safely (docs/ownership.md) or rerun the deploy with allow_unsafe_migration: true");
             return 1;
         }
 

@@ -82,7 +82,7 @@ public static class AuditOutput
         }
 
         @out.WriteLine();
-        @out.WriteLine("<sub>How to answer each kind of finding: README, \"Audit (shadow access)\".</sub>");
+        @out.WriteLine("<sub>How to answer each kind of finding: docs/audit.md.</sub>");
     }
 
     private static void WriteJson(TextWriter @out, AuditHeader header, AuditReport report)

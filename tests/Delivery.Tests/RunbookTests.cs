@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace DatabricksAccess.Delivery.Tests;
 
 /// <summary>
-/// README "Bootstrap a new environment from an empty subscription", walked offline as a new team would: every shell
+/// docs/delivery.md "Bootstrap a new environment from an empty subscription", walked offline as a new team would: every shell
 /// block parses, every environment and variable the workflows use is created, every identity trusts exactly the
 /// (environment, workflow file) pairs that use it, and nothing is granted on what the stack creates before the first
 /// deploy created it.
@@ -15,9 +15,9 @@ public sealed partial class RunbookTests
     {
         get
         {
-            var readme = Repo.Read("README.md");
+            var readme = Repo.Read("docs/delivery.md");
             var start = readme.IndexOf("### Bootstrap a new environment from an empty subscription", StringComparison.Ordinal);
-            Assert.True(start >= 0, "README has no bootstrap runbook");
+            Assert.True(start >= 0, "docs/delivery.md has no bootstrap runbook");
             var end = readme.IndexOf("\n### ", start + 10, StringComparison.Ordinal);
             return readme[start..end];
         }

@@ -10,7 +10,7 @@ namespace DatabricksAccess.Live.Tests;
 /// Adopting a generated estate from the fake: one GET per SCIM page, per group read and per scope read (its ACLs and
 /// its secret names), within 60 s and 1 GB, and the adopted file audits clean. The default suite runs it at 1/50 of
 /// the size (100 users, 10 groups, 20 scopes); ADOPT_SCALE=1 runs the full 5,000 users, 500 groups and 1,000
-/// scopes (README "Adopting an existing workspace" has the figures).
+/// scopes (docs/adoption.md has the figures).
 /// </summary>
 public sealed class AdoptScaleTests(ITestOutputHelper output) : IDisposable
 {

@@ -7,7 +7,7 @@ namespace DatabricksAccess.Live.Tests;
 
 /// <summary>
 /// The audit of a generated estate against the fake, counting calls and wall time. The normal suite runs a small
-/// estate (the call count is exact); <c>AUDIT_SCALE_USERS=5000 AUDIT_SCALE_GROUPS=500</c> runs the README's figures.
+/// estate (the call count is exact); <c>AUDIT_SCALE_USERS=5000 AUDIT_SCALE_GROUPS=500</c> runs the figures in docs/audit.md.
 /// </summary>
 [Trait("Category", "Scale")]
 public sealed class ScaleTests(ITestOutputHelper output) : IDisposable

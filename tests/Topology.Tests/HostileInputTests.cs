@@ -222,8 +222,8 @@ public sealed class HostileInputTests : IDisposable
         Assert.Equal(2, code);
         Assert.Equal(
             [
-                "config[\"databricks:token\"]: a provider credential in plain text: store it with `pulumi config set --secret databricks:token`, or better, let CI sign in with OIDC (README: Deploy with Pulumi)",
-                "config[\"azure-native:clientSecret\"]: a provider credential in plain text: store it with `pulumi config set --secret azure-native:clientSecret`, or better, let CI sign in with OIDC (README: Deploy with Pulumi)",
+                "config[\"databricks:token\"]: a provider credential in plain text: store it with `pulumi config set --secret databricks:token`, or better, let CI sign in with OIDC (docs/delivery.md: Deploy with Pulumi)",
+                "config[\"azure-native:clientSecret\"]: a provider credential in plain text: store it with `pulumi config set --secret azure-native:clientSecret`, or better, let CI sign in with OIDC (docs/delivery.md: Deploy with Pulumi)",
             ],
             err.TrimEnd('\n').Split('\n'));
     }

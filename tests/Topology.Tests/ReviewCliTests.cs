@@ -119,11 +119,11 @@ public sealed class ReviewCliTests : IDisposable
     }
 
     [Fact]
-    public void The_readme_shows_the_diff_the_command_prints_for_the_example_pair()
+    public void The_review_reference_shows_the_diff_the_command_prints_for_the_example_pair()
     {
-        var readme = File.ReadAllText(Path.Combine(RepoRoot, "README.md"));
+        var readme = File.ReadAllText(Path.Combine(RepoRoot, "docs", "review.md"));
         var start = readme.IndexOf("```\nAccess changes from examples/review/base.yaml", StringComparison.Ordinal);
-        Assert.True(start >= 0, "the README's review section lost its diff");
+        Assert.True(start >= 0, "docs/review.md lost the review section's diff");
         var block = readme[(start + 4)..readme.IndexOf("\n```", start + 4, StringComparison.Ordinal)];
         var (code, @out, err) = Run(RepoRoot, "diff", "--base", Example("base.yaml"), "--head", Example("head.yaml"), "--now", "2026-11-25T12:00:00Z");
         Assert.True(code == 0, err);

@@ -433,7 +433,7 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
         {
             if (input.Deployer?.AdminApplicationIds.Contains(acl.Principal!, StringComparer.OrdinalIgnoreCase) == true)
             {
-                continue; // the deployer's MANAGE is declared without a line (README: Audit)
+                continue; // the deployer's MANAGE is declared without a line (docs/audit.md)
             }
 
             if (Principal(acl.Principal!, $"scope {name}") is { } r && principals.TryAdd(r, acl.Principal!))

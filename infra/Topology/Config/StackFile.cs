@@ -81,7 +81,7 @@ public sealed class StackFile
                 if (!secure && !fullKey.StartsWith(prefix, StringComparison.Ordinal) && PlainCredential(fullKey, value))
                 {
                     findings.Add(new Diagnostic(Severity.Error, value.Path,
-                        $"a provider credential in plain text: store it with `pulumi config set --secret {fullKey}`, or better, let CI sign in with OIDC (README: Deploy with Pulumi)"));
+                        $"a provider credential in plain text: store it with `pulumi config set --secret {fullKey}`, or better, let CI sign in with OIDC (docs/delivery.md: Deploy with Pulumi)"));
                 }
 
                 if (!fullKey.StartsWith(prefix, StringComparison.Ordinal))

@@ -11,7 +11,7 @@ public enum ProviderScope
 }
 
 /// <summary>
-/// What a resource may change on a live workspace (README "What the stack owns"), read from what the provider's
+/// What a resource may change on a live workspace (docs/ownership.md), read from what the provider's
 /// Create, Update and Delete do (terraform-provider-databricks v1.128.0):
 /// <see cref="Owned"/> acts on an object this stack creates; <see cref="Additive"/> adds exactly what is declared to
 /// an object the stack does not own and removes only that; <see cref="PerPrincipal"/> replaces everything ONE principal
@@ -29,7 +29,7 @@ public enum Authority
 
 public static class AuthorityNames
 {
-    /// <summary>The one spelling of an authority in every output (JSON, text, markdown, diff, README): <c>per-principal</c>.</summary>
+    /// <summary>The one spelling of an authority in every output (JSON, text, markdown, diff, docs): <c>per-principal</c>.</summary>
     public static string Name(this Authority authority) => authority switch
     {
         Authority.Owned => "owned",

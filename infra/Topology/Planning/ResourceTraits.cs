@@ -5,7 +5,7 @@ namespace DatabricksAccess.Topology.Planning;
 /// which pulumi-databricks 1.106 wraps; pulumi-azure-native 3.28; pulumi-random 4.21). The one decision taken from
 /// the type alone is delete-before-replace: it is needed wherever the provider derives the resource id from its
 /// inputs, so that a replacement yields the same id and Pulumi's default create-then-delete would delete what the
-/// create just wrote (pulumi/pulumi-databricks#642). README "What the stack owns" has the same table.
+/// create just wrote (pulumi/pulumi-databricks#642). docs/ownership.md has the same table.
 /// </summary>
 public static class ResourceTraits
 {
