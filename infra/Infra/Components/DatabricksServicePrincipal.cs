@@ -49,7 +49,7 @@ public sealed class DatabricksServicePrincipal : ComponentResource
             var spArgs = new Dbx.ServicePrincipalArgs { DisplayName = spec.DisplayName };
             if (plan.CarriesEntitlements)
             {
-                (spArgs.WorkspaceAccess, spArgs.DatabricksSqlAccess, spArgs.AllowClusterCreate, spArgs.AllowInstancePoolCreate) = Identity.Flags(spec.Entitlements);
+                (spArgs.WorkspaceAccess, spArgs.DatabricksSqlAccess, spArgs.AllowClusterCreate, spArgs.AllowInstancePoolCreate, spArgs.WorkspaceConsume) = Identity.Flags(spec.Entitlements);
             }
 
             if (spec.ApplicationId is { } given)

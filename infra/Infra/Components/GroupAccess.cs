@@ -42,7 +42,7 @@ public sealed class GroupAccess : ComponentResource
             var groupArgs = new Dbx.GroupArgs { DisplayName = spec.DisplayName };
             if (plan.CarriesEntitlements)
             {
-                (groupArgs.WorkspaceAccess, groupArgs.DatabricksSqlAccess, groupArgs.AllowClusterCreate, groupArgs.AllowInstancePoolCreate) = Identity.Flags(spec.Entitlements);
+                (groupArgs.WorkspaceAccess, groupArgs.DatabricksSqlAccess, groupArgs.AllowClusterCreate, groupArgs.AllowInstancePoolCreate, groupArgs.WorkspaceConsume) = Identity.Flags(spec.Entitlements);
             }
 
             var group = children.Create(plan.GroupResource, o => new Dbx.Group(plan.GroupResource, groupArgs, o));

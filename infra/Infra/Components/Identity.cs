@@ -11,11 +11,7 @@ internal static class Identity
     public static Dbx.EntitlementsArgs Entitlements(IReadOnlyList<string> entitlements)
     {
         var args = new Dbx.EntitlementsArgs();
-        var (workspace, sql, cluster, pool) = Flags(entitlements);
-        args.WorkspaceAccess = workspace;
-        args.DatabricksSqlAccess = sql;
-        args.AllowClusterCreate = cluster;
-        args.AllowInstancePoolCreate = pool;
+        (args.WorkspaceAccess, args.DatabricksSqlAccess, args.AllowClusterCreate, args.AllowInstancePoolCreate, args.WorkspaceConsume) = Flags(entitlements);
         return args;
     }
 
@@ -24,9 +20,9 @@ internal static class Identity
     /// entitlements (every other one false): the principal's Read fills them and its Update PUTs them
     /// (terraform-provider-databricks v1.128.0 scim/resource_group.go Read/Update, scim/groups.go UpdateNameAndEntitlements).
     /// </summary>
-    public static (bool? Workspace, bool? Sql, bool? Cluster, bool? Pool) Flags(IReadOnlyList<string> entitlements)
+    public static (bool? Workspace, bool? Sql, bool? Cluster, bool? Pool, bool? Consume) Flags(IReadOnlyList<string> entitlements)
     {
-        bool? workspace = null, sql = null, cluster = null, pool = null;
+        bool? workspace = null, sql = null, cluster = null, pool = null, consume = null;
         foreach (var e in entitlements)
         {
             switch (e)
@@ -43,12 +39,15 @@ internal static class Identity
                 case "allow-instance-pool-create":
                     pool = true;
                     break;
+                case "workspace-consume":
+                    consume = true;
+                    break;
                 default:
                     throw new InvalidOperationException($"unknown entitlement '{e}'");
             }
         }
 
-        return (workspace, sql, cluster, pool);
+        return (workspace, sql, cluster, pool, consume);
     }
 
     /// <summary>

@@ -119,7 +119,7 @@ public sealed class ManagedIdentityWebApp : ComponentResource
         var spArgs = new Dbx.ServicePrincipalArgs { ApplicationId = clientId, DisplayName = spec.SiteName };
         if (plan.CarriesEntitlements)
         {
-            (spArgs.WorkspaceAccess, spArgs.DatabricksSqlAccess, spArgs.AllowClusterCreate, spArgs.AllowInstancePoolCreate) = Identity.Flags(spec.Entitlements);
+            (spArgs.WorkspaceAccess, spArgs.DatabricksSqlAccess, spArgs.AllowClusterCreate, spArgs.AllowInstancePoolCreate, spArgs.WorkspaceConsume) = Identity.Flags(spec.Entitlements);
         }
 
         var sp = children.Create(plan.SpResource, o => new Dbx.ServicePrincipal(plan.SpResource, spArgs, o));
