@@ -313,6 +313,9 @@ public static class AccessStack
                         args.AccessControls.Add(AccessControl(principal, Vocabulary.Name(level)));
                     }
 
+                    // The owner the plan declares, as IS_OWNER: the provider adds the caller as IS_OWNER to a list without one.
+                    args.AccessControls.Add(AccessControl(warehouse.Spec.Owner ?? throw new InvalidOperationException($"{warehouse.Spec.Path}: no owner"), "IS_OWNER"));
+
                     stack.Create(warehouse.PermissionsResource, o => new Dbx.Permissions(warehouse.PermissionsResource, args, o));
                 }
 

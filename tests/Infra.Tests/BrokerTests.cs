@@ -153,7 +153,7 @@ public sealed class BrokerTests
         var acl = permissions.Inputs.Maps("accessControls")
             .Select(c => $"{c.GetValueOrDefault("servicePrincipalName") ?? c.GetValueOrDefault("groupName") ?? c.GetValueOrDefault("userName")} {c["permissionLevel"]}")
             .Order(StringComparer.Ordinal);
-        Assert.Equal([$"{akto} CAN_USE", "data-scientists CAN_USE", "platform-admins CAN_MANAGE"], acl);
+        Assert.Equal([$"{akto} CAN_USE", "data-scientists CAN_USE", "platform-admins CAN_MANAGE", "platform-lead@contoso.com IS_OWNER"], acl);
         var options = (CustomResourceOptions)run.ObservedNamed("warehouse-shared-sql-permissions").Options;
         Assert.Equal((true, true), (options.Protect, options.RetainOnDelete));
         Assert.Contains(run.Mocks.Calls, c => c.Token == PulumiTypes.GetSqlWarehouse && c.Args.Str("name") == "Shared SQL warehouse");

@@ -199,14 +199,16 @@ public class BrokerTests
             servicePrincipals: { akto: {} }
             groups: { analysts: {} }
             warehouses:
-              shared: { id: 0123456789abcdef, canUse: [sp:akto], canManage: [group:analysts] }
-              bi: { name: BI warehouse, canUse: [user:ann@contoso.com] }
+              shared: { id: 0123456789abcdef, owner: user:owner@contoso.com, canUse: [sp:akto], canManage: [group:analysts] }
+              bi: { name: BI warehouse, owner: sp:akto, canUse: [user:ann@contoso.com] }
             """);
         Assert.Equal(0, result.ExitCode);
         var plan = result.Plan!;
         var shared = plan.StackResources.Single(r => r.Name == "warehouse-shared-permissions");
         Assert.Equal((PulumiTypes.Permissions, Authority.Authoritative, true, true), (shared.Type, shared.Authority, shared.Protect, shared.RetainOnDelete));
         Assert.Contains("every permission on warehouse 0123456789abcdef", shared.Revokes, StringComparison.Ordinal);
+        // The owner is declared, with where it came from: the provider would otherwise make the deployer the owner.
+        Assert.Equal(new PlannedOwner("user:owner@contoso.com", "config topology.warehouses.shared.owner"), shared.Owner);
         Assert.Equal(["warehouse-bi-permissions", "warehouse-shared-permissions"], plan.BlastRadius.Where(x => x.Resource.Type == PulumiTypes.Permissions).Select(x => x.Resource.Name).Order());
         Assert.Contains(plan.Lookups, l => l.Token == PulumiTypes.GetSqlWarehouse && l.Subject == "BI warehouse");
         Assert.Contains(plan.UserLookups, u => u.Email == "ann@contoso.com");
@@ -217,16 +219,22 @@ public class BrokerTests
 
         var bad = Evaluate("""
             warehouses:
-              none: { id: abc }
-              both: { id: abc, name: x, canUse: [user:a@contoso.com] }
-              twice: { name: y, canUse: [user:a@contoso.com], canManage: [user:a@contoso.com] }
-              nobody: { name: z, canUse: [sp:missing] }
+              none: { id: abc, owner: user:o@contoso.com }
+              both: { id: abc, name: x, owner: user:o@contoso.com, canUse: [user:a@contoso.com] }
+              twice: { name: y, owner: user:o@contoso.com, canUse: [user:a@contoso.com], canManage: [user:a@contoso.com] }
+              nobody: { name: z, owner: user:o@contoso.com, canUse: [sp:missing] }
+              ownerless: { name: w, canUse: [user:a@contoso.com] }
+              grouped: { name: v, owner: group:users, canUse: [user:a@contoso.com] }
+              owner-twice: { name: u, owner: user:a@contoso.com, canUse: [user:a@contoso.com] }
             """);
         var errors = Lines(bad, Severity.Error);
         Assert.Contains(errors, l => l.StartsWith("topology.warehouses.none: declares nobody", StringComparison.Ordinal));
         Assert.Contains(errors, l => l.StartsWith("topology.warehouses.both: give exactly one of id or name", StringComparison.Ordinal));
         Assert.Contains(errors, l => l.StartsWith("topology.warehouses.twice.canManage[0]: user:a@contoso.com is already listed", StringComparison.Ordinal));
         Assert.Contains(errors, l => l.StartsWith("topology.warehouses.nobody.canUse[0]: warehouse permission principal sp:missing is not declared", StringComparison.Ordinal));
+        Assert.Contains(errors, l => l.StartsWith("topology.warehouses.ownerless: declares no owner", StringComparison.Ordinal));
+        Assert.Contains(errors, l => l.StartsWith("topology.warehouses.grouped.owner: group:users cannot own a warehouse", StringComparison.Ordinal));
+        Assert.Contains(errors, l => l.StartsWith("topology.warehouses.owner-twice.canUse[0]: user:a@contoso.com is already listed", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -262,7 +270,7 @@ public class BrokerTests
             File.WriteAllText(Path.Combine(dir, "Pulumi.t.yaml"), StackYaml(Apono + "\n" + """
                 tokenPolicy: { maxLifetimeDays: 60 }
                 warehouses:
-                  shared: { id: abc123, canUse: [sp:apono] }
+                  shared: { id: abc123, owner: user:owner@contoso.com, canUse: [sp:apono] }
                 resourceGroup: rg
                 webApps:
                   portal: { runtime: PYTHON|3.12 }

@@ -37,7 +37,7 @@ public partial class SchemaTests
     [InlineData("webApps:\n  a: { runtime: \"RUBY|2.7\" }\n", "/config/databricks-access:topology/webApps/a/runtime")]
     [InlineData("servicePrincipals:\n  a: { accountRoles: [metastore_admin] }\n", "/config/databricks-access:topology/servicePrincipals/a/accountRoles/0")]
     [InlineData("tokenPolicy: { maxLifetimeDays: 0 }\n", "/config/databricks-access:topology/tokenPolicy/maxLifetimeDays")]
-    [InlineData("warehouses:\n  w: { id: abc, name: x, canUse: [user:a@contoso.com] }\n", "/config/databricks-access:topology/warehouses/w/name")]
+    [InlineData("warehouses:\n  w: { id: abc, name: x, owner: user:o@contoso.com, canUse: [user:a@contoso.com] }\n", "/config/databricks-access:topology/warehouses/w/name")]
     public void The_schema_rejects_what_the_binder_rejects(string topology, string location)
     {
         var errors = Validate(StackYaml(topology));

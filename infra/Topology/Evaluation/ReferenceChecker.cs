@@ -357,6 +357,11 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
     {
         foreach (var warehouse in model.Warehouses.Values)
         {
+            if (warehouse.Owner is { } owner && Exists(owner, $"{warehouse.Path}.owner", "warehouse owner"))
+            {
+                RequireWorkspacePresence(owner, $"{warehouse.Path}.owner", "a warehouse owner");
+            }
+
             foreach (var (list, name) in new[] { (warehouse.CanUse, "canUse"), (warehouse.CanManage, "canManage") })
             {
                 for (var i = 0; i < list.Count; i++)

@@ -340,6 +340,13 @@ public sealed record WarehouseSpec(string Key, string? Id, string? Name, IReadOn
     /// <summary>The id, or the name when only that is declared.</summary>
     public string Label => Id ?? Name ?? Key;
 
+    /// <summary>
+    /// The warehouse's owner (<c>owner</c>, required): declared as IS_OWNER, since the provider makes the deployer the
+    /// owner whenever the list has none (terraform-provider-databricks v1.128.0 permissions/permission_definitions.go
+    /// addOwnerPermissionIfNeeded). Null only in an invalid model.
+    /// </summary>
+    public PrincipalRef? Owner { get; init; }
+
     public IEnumerable<(PrincipalRef Principal, WarehousePermission Level)> Permissions =>
         CanUse.Select(p => (p, WarehousePermission.CanUse)).Concat(CanManage.Select(p => (p, WarehousePermission.CanManage)));
 }

@@ -575,11 +575,13 @@ public sealed record WarehousePlan(WarehouseSpec Spec, string PermissionsResourc
 {
     public PlannedResource Resource => new(PulumiTypes.Permissions, PermissionsResource, ProviderScope.Workspace, Protect: true)
     {
-        // A PUT of the warehouse's whole ACL, the caller kept as CAN_MANAGE and the owner as IS_OWNER
-        // (terraform-provider-databricks v1.128.0 permissions/resource_permissions.go:41, permission_definitions.go:561-577).
+        // A PUT of the warehouse's whole ACL: the declared owner as IS_OWNER (without one the provider adds the caller as
+        // IS_OWNER, permission_definitions.go:256-273), the caller kept as CAN_MANAGE (update/customizers.go:66-88)
+        // (terraform-provider-databricks v1.128.0 permissions/resource_permissions.go:33-87).
         Authority = Authority.Authoritative,
         RetainOnDelete = true,
-        Revokes = $"every permission on warehouse {Spec.Label} of a principal not declared here (the deployer is kept as CAN_MANAGE, the owner as IS_OWNER); a removal from config leaves the ACL as it is",
+        Owner = Spec.Owner is { } owner ? new PlannedOwner(owner.ToString(), $"config {Spec.Path}.owner") : null,
+        Revokes = $"every permission on warehouse {Spec.Label} of a principal not declared here (the deployer is kept as CAN_MANAGE; the owner stays {Spec.Owner?.ToString() ?? "undeclared"}, declared as IS_OWNER); a removal from config leaves the ACL as it is",
     };
 }
 

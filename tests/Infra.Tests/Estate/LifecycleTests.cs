@@ -116,4 +116,39 @@ public sealed class LifecycleTests
         Engine.Apply(lost, Engine.Plan(legacy, second, lost));
         Assert.DoesNotContain(lost.Facts(), f => f.StartsWith("entitlement|", StringComparison.Ordinal));
     }
+
+    /// <summary>
+    /// Prod's shared warehouse, owned by platform-lead@contoso.com and created by someone else: the first up, a refresh
+    /// and the next up leave its owner as it is (the program declares the owner as IS_OWNER). Without that entry the
+    /// provider makes the deployer the owner (permission_definitions.go addOwnerPermissionIfNeeded), which the same
+    /// simulator shows.
+    /// </summary>
+    [Fact]
+    public async Task A_warehouse_owned_by_someone_else_keeps_its_owner()
+    {
+        var program = await ProgramAsync("prod");
+        var permissions = program["warehouse-shared-sql-permissions"];
+        var warehouse = Convert.ToString(permissions.Inputs["sqlEndpointId"], System.Globalization.CultureInfo.InvariantCulture)!;
+        var estate = new Estate { Caller = "4f6e2d1c-0b9a-4837-a6b5-c4d3e2f1a0b9" };
+        estate.Warehouse(warehouse, "creator@contoso.com", ("userName", "platform-lead@contoso.com", "IS_OWNER"), ("groupName", "analysts", "CAN_USE"));
+
+        var state = Deploy(estate, program);
+        Assert.Equal("platform-lead@contoso.com", estate.WarehouseOwner(warehouse));
+        Assert.Empty(Engine.Plan(Engine.Refresh(state, estate), program, estate));
+        Assert.Equal("platform-lead@contoso.com", estate.WarehouseOwner(warehouse));
+
+        // The program without the owner entry (what it registered before): the deployer becomes the owner.
+        var ownerless = new Deployed
+        {
+            Resources = program.Resources.Select(r => r.Name != permissions.Name ? r : r with
+            {
+                Inputs = r.Inputs.SetItem("accessControls", ((IEnumerable<object>)r.Inputs["accessControls"]).OfType<IReadOnlyDictionary<string, object?>>()
+                    .Where(c => !Equals(c["permissionLevel"], "IS_OWNER")).Cast<object>().ToImmutableArray()),
+            }).ToList(),
+        };
+        var taken = new Estate { Caller = estate.Caller };
+        taken.Warehouse(warehouse, "creator@contoso.com", ("userName", "platform-lead@contoso.com", "IS_OWNER"));
+        Deploy(taken, ownerless);
+        Assert.Equal(estate.Caller, taken.WarehouseOwner(warehouse));
+    }
 }

@@ -18,7 +18,7 @@ internal sealed partial class TopologyBinder
             return null;
         }
 
-        _r.AllowOnly(map, "id", "name", "canUse", "canManage");
+        _r.AllowOnly(map, "id", "name", "owner", "canUse", "canManage");
         var id = _r.String(map, "id");
         var name = _r.String(map, "name");
         if ((id is null) == (name is null))
@@ -62,6 +62,28 @@ internal sealed partial class TopologyBinder
             return result;
         }
 
+        // The owner first: the provider makes the deployer the owner of a warehouse whose declared list has no IS_OWNER
+        // (terraform-provider-databricks v1.128.0 permissions/permission_definitions.go:256-273 addOwnerPermissionIfNeeded,
+        // permissions/resource_permissions.go:33-55 safePutWithOwner), so the current owner is declared, never guessed.
+        PrincipalRef? owner = null;
+        var ownerText = _r.String(map, "owner");
+        if (ownerText is null)
+        {
+            _d.Error(map.Path, "declares no owner: give the warehouse's current owner (owner: user:<email> or sp:<key>), or the provider makes the deployer its owner on every apply");
+        }
+        else if (Parse(ownerText, map.Child("owner")) is { } o)
+        {
+            if (o.Kind == PrincipalKind.Group)
+            {
+                _d.Error(map.Child("owner"), $"{o} cannot own a warehouse: an owner is a user or a service principal");
+            }
+            else
+            {
+                owner = o;
+                seen[o] = map.Child("owner");
+            }
+        }
+
         var canUse = Principals("canUse");
         var canManage = Principals("canManage");
         if (canUse.Count + canManage.Count == 0)
@@ -69,6 +91,6 @@ internal sealed partial class TopologyBinder
             _d.Error(map.Path, "declares nobody: the warehouse's permissions are replaced as a whole, so an empty list would take it from everyone but its owner and admins");
         }
 
-        return new WarehouseSpec(key, id, name, canUse, canManage, node.Path);
+        return new WarehouseSpec(key, id, name, canUse, canManage, node.Path) { Owner = owner };
     }
 }
