@@ -171,7 +171,7 @@ public static class Program
 
     /// <summary>Evaluates a stack file and lets go of its config tree: only the model and the result stay in memory.</summary>
     private static (string Source, EvaluationResult Result) Evaluate(StackFile stackFile, DateTimeOffset now, CredentialSchedule? schedule = null) =>
-        (stackFile.FilePath, TopologyEvaluator.Evaluate(stackFile.ToInput() with { CredentialSchedule = schedule }, now, stackFile.Findings));
+        (stackFile.FilePath, TopologyEvaluator.Evaluate(stackFile.ToInput() with { CredentialSchedule = schedule }, now, [.. stackFile.Findings, .. AccountGate.Warnings(stackFile)]));
 
     /// <summary>
     /// <c>--outputs PATH</c>: the credential schedule the last deployment recorded. An unreadable file is an input error;
