@@ -137,7 +137,9 @@ public partial class HygieneTests
             {
                 // The SDK of the code that is built: the checkout, or the deployed commit in the scheduled jobs.
                 var setup = Assert.Single(setups);
-                var expected = job.Steps.Any(s => s.IsAction("actions/checkout") && s.With("path") == "deployed") ? "deployed/global.json" : "global.json";
+                // preview.yml's offline job builds the base commit's CLI (checked out into base/).
+                var expected = job.Steps.Any(s => s.IsAction("actions/checkout") && s.With("path") == "deployed") ? "deployed/global.json"
+                    : job.Steps.Any(s => s.IsAction("actions/checkout") && s.With("path") == "base") ? "base/global.json" : "global.json";
                 Assert.Equal(expected, setup.With("global-json-file"));
                 Assert.Null(setup.With("dotnet-version"));
             }
