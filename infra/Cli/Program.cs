@@ -57,7 +57,7 @@ public static class Program
         var adopt = new Command("adopt", "Read the live workspace and account (GET only) and write a stack file that declares them, with import ids") { stack, file, outFile, groupList, scopeList, securableList, now, format };
         var preview = new Option<string?>("--preview") { Description = "guard: the output of `pulumi preview --json`" };
         var allowUnsafe = new Option<bool>("--allow-unsafe") { Description = "guard: let an intended unsafe migration through (findings become warnings)" };
-        var guard = new Command("guard", "Refuse a preview that deletes or replaces what revokes access (Grants, token permissions, protected or shared-principal resources, both credential slots)") { stack, file, now, preview, allowUnsafe, outputs };
+        var guard = new Command("guard", "Refuse a preview that deletes or replaces what revokes access (Grants, token permissions, protected or shared-principal resources, both credential slots), or that does more than import what it imports") { stack, file, now, preview, allowUnsafe, outputs };
         var root = new RootCommand("databricks-access topology: offline check, plan and diff of a stack's Databricks access; audit of the live workspace") { check, plan, diff, audit, guard, adopt };
 
         // No response files: an argument that starts with '@' is an argument, not a file to read more arguments from.
@@ -267,7 +267,7 @@ public static class Program
 
         if (findings.Count > 0 && !allowUnsafe)
         {
-            stderr.WriteLine("refused: resolve the migration safely (docs/ownership.md) or rerun the deploy with allow_unsafe_migration: true");
+            stderr.WriteLine("refused: resolve the migration safely (docs/ownership.md; an import that is not import-only: docs/adoption.md) or rerun the deploy with allow_unsafe_migration: true");
             return 1;
         }
 

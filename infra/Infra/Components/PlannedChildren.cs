@@ -55,9 +55,9 @@ public sealed class PlannedChildren
             DeleteBeforeReplace = planned.DeleteBeforeReplace,
             RetainOnDelete = planned.RetainOnDelete,
 
-            // An adopted object (topology.imports): the first up imports it, and Pulumi refuses the import when the
-            // declared inputs differ from the live object; once in the state the option is ignored
-            // (pulumi v3.258.0 pkg/resource/deploy/step_generator.go:1113, isImport only without an old state).
+            // An adopted object (topology.imports): the first up imports it. Pulumi does not refuse an import whose
+            // declared inputs differ from the live object: it imports and then updates it (pulumi v3.258.0
+            // step_generator.go continueStepsFromImport), which the deploy's migration guard refuses.
             ImportId = planned.ImportId,
         };
         options.ResourceTransformations.AddRange(_transformations);
