@@ -79,9 +79,16 @@ public static class AccessStack
 
         // The credential slots continue the last deployment's schedule, so a rotation-policy change replaces no
         // credential (read only once the config is valid and its secrets are there: nothing is registered otherwise).
-        var schedule = await ReadPreviousScheduleAsync();
-        var model = result.Model with { CredentialSchedule = schedule };
-        var plan = schedule.Credentials.Count == 0 && result.Model.CredentialSchedule.Credentials.Count == 0 ? planned : Planner.Plan(model);
+        var (schedule, imported) = await ReadPreviousDeploymentAsync();
+        var model = result.Model with
+        {
+            CredentialSchedule = schedule,
+            ImportedResources = imported,
+            ImportIds = ImportedResources.Pending(result.Model.ImportIds, imported),
+        };
+        var plan = schedule.Credentials.Count == 0 && result.Model.CredentialSchedule.Credentials.Count == 0 && model.ImportIds.Count == result.Model.ImportIds.Count
+            ? planned
+            : Planner.Plan(model);
 
         var providers = new ProviderSet(null) { ImportIds = plan.ImportIds };
         if (plan.AccountProviderResource is { } providerName)
@@ -133,7 +140,7 @@ public static class AccessStack
     /// pulumi-language-dotnet/main.go:900, read in sdk/Pulumi/Deployment/Deployment.cs:126). Unreadable entries are
     /// warnings: those credentials fall back to the fixed grid, which the migration guard then checks.
     /// </summary>
-    public static async Task<CredentialSchedule> ReadPreviousScheduleAsync()
+    public static async Task<(CredentialSchedule Schedule, IReadOnlySet<string> Imported)> ReadPreviousDeploymentAsync()
     {
         var self = $"{Deployment.Instance.OrganizationName}/{Deployment.Instance.ProjectName}/{Deployment.Instance.StackName}";
         var previous = new StackReference(PreviousDeployment, new StackReferenceArgs { Name = self });
@@ -144,7 +151,15 @@ public static class AccessStack
             Log.Warn($"the last deployment's {problem}: that credential follows the fixed grid of rotation instants");
         }
 
-        return schedule;
+        // The resources the last deployment imported: their import ids are retired (ImportedResources).
+        problems.Clear();
+        var imported = ImportedResources.FromOutputValue(await previous.GetValueAsync(ImportedResources.OutputName), problems);
+        foreach (var problem in problems)
+        {
+            Log.Warn($"the last deployment's {problem}");
+        }
+
+        return (schedule, imported);
     }
 
     private static Dbx.ProviderArgs AccountProviderArgs(TopologyModel model, StackSettings settings)
@@ -470,8 +485,12 @@ public static class AccessStack
                 // OAuth secrets with no store: consumers read the current one here (a secret output; `check` warns).
                 ["oauthSecrets"] = Output.CreateSecret(MapOf(plan.ServicePrincipals.Where(s => s.OAuthSecret is { Spec.Store: null })
                     .Select(s => (s.Spec.Key, _sps[s.Spec.Key].OAuthSecret)))),
-                // The slots as this run leaves them: the next run continues from here (ReadPreviousScheduleAsync).
+                // The slots as this run leaves them: the next run continues from here (ReadPreviousDeploymentAsync).
                 [CredentialSchedule.OutputName] = Output.Create(CredentialSchedule.FromPlan(plan).ToOutputValue()),
+                // The resources the state holds through an import id: the next run passes none for them (ImportedResources).
+                // One imported by this run counts once its id resolved, i.e. once its import is in the state.
+                [ImportedResources.OutputName] = Output.All(_providers.Imported.Select(e => e.Id.Apply(_ => e.Name)))
+                    .Apply(now => ImportedResources.Record(model.ImportedResources, now, plan.AllResources.Select(r => r.Resource.Name).ToHashSet(StringComparer.Ordinal))),
                 ["unresolvedPrincipals"] = Output.Create(plan.Unresolved
                     .Select(u => ImmutableDictionary<string, object?>.Empty
                         .Add("principal", u.Principal)

@@ -80,7 +80,10 @@ public sealed class StackRun
         var schedule = mocks is AccessMocks { PreviousOutputs: var previous } && previous.TryGetValue(CredentialSchedule.OutputName, out var recorded)
             ? CredentialSchedule.FromOutputValue(recorded, [])
             : null;
-        var expected = TopologyEvaluator.Evaluate(file.ToInput() with { CredentialSchedule = schedule }, now);
+        var imported = mocks is AccessMocks { PreviousOutputs: var last } && last.TryGetValue(ImportedResources.OutputName, out var record)
+            ? ImportedResources.FromOutputValue(record, [])
+            : null;
+        var expected = TopologyEvaluator.Evaluate(file.ToInput() with { CredentialSchedule = schedule, ImportedResources = imported }, now);
         if (mocks is AccessMocks access && expected.Model is { } declared)
         {
             access.SelfStack = stack;

@@ -246,3 +246,47 @@ public sealed class ImportGuardTests
         Assert.Equal(["scope-app-acl-group-analysts: still names an import id and the preview would replace it: the up would fail (previously-imported resources that still specify an ID may not be replaced); the program retires import ids once deployed (docs/adoption.md)"], findings);
     }
 }
+
+/// <summary>The offline CLI reads the record of retired import ids from <c>pulumi stack output --json</c> as the program does.</summary>
+public sealed class RetiredImportTests
+{
+    private const string Topology = """
+        groups:
+          analysts:
+            displayName: Analysts
+            members: [user:alice@contoso.com]
+        imports:
+          group-analysts-group: "g3"
+          group-analysts-member-user-alice@contoso.com: "g3|u1"
+        """;
+
+    [Fact]
+    public void Plan_with_the_last_outputs_shows_no_import_id_for_what_the_last_deployment_imported()
+    {
+        var dir = Directory.CreateTempSubdirectory("retired-imports").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "Pulumi.yaml"), "name: databricks-access\nruntime: dotnet\n");
+            File.WriteAllText(Path.Combine(dir, "Pulumi.dev.yaml"), StackYaml(Topology));
+            // `pulumi stack output --json`: two-space indentation (pkg/cmd/pulumi/ui/json.go FprintJSON).
+            File.WriteAllText(Path.Combine(dir, "outputs.json"), "{\n  \"importedResources\": [\n    \"group-analysts-group\"\n  ],\n  \"secretScopes\": []\n}\n");
+
+            string Plan(params string[] extra)
+            {
+                var stdout = new StringWriter();
+                Assert.Equal(0, Program.Run(["plan", "--stack", "dev", "--format", "json", .. extra], stdout, new StringWriter(), new FakeTimeProvider(Now), dir));
+                using var doc = JsonDocument.Parse(stdout.ToString());
+                return string.Join(",", doc.RootElement.GetProperty("resources").EnumerateArray()
+                    .Where(r => r.TryGetProperty("importId", out var id) && id.ValueKind == JsonValueKind.String)
+                    .Select(r => r.GetProperty("name").GetString()));
+            }
+
+            Assert.Equal("group-analysts-group,group-analysts-member-user-alice@contoso.com", Plan());
+            Assert.Equal("group-analysts-member-user-alice@contoso.com", Plan("--outputs", "outputs.json"));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}

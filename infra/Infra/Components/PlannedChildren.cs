@@ -102,6 +102,11 @@ public sealed class PlannedChildren
             throw new InvalidOperationException($"'{name}' is registered twice");
         }
 
+        if (planned.ImportId is not null)
+        {
+            _providers.Imported.Add((name, resource.Id));
+        }
+
         return resource;
     }
 
@@ -123,6 +128,9 @@ public sealed class ProviderSet(Pulumi.Databricks.Provider? account)
 
     /// <summary>The plan's import ids by resource name (<see cref="ResourcePlan.ImportIds"/>), handed to every component with the providers.</summary>
     public IReadOnlyDictionary<string, string> ImportIds { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The resources registered with an import id in this run, with their ids (the <c>importedResources</c> output).</summary>
+    public List<(string Name, Output<string> Id)> Imported { get; } = [];
 
     public Pulumi.Databricks.Provider? Account => account;
 

@@ -148,6 +148,9 @@ public sealed record StackConfigInput(ConfigNode? Topology, ConfigNode? Policy, 
 
     /// <summary>The last deployment's credential slots (its <c>credentialSchedule</c> output); null offline or on a first run.</summary>
     public DatabricksAccess.Topology.Planning.CredentialSchedule? CredentialSchedule { get; init; }
+
+    /// <summary>The last deployment's <c>importedResources</c> output: their import ids are retired; null offline or on a first run.</summary>
+    public IReadOnlySet<string>? ImportedResources { get; init; }
 }
 
 /// <summary>What Topology may know about other config keys: whether they are set and secure, never their values.</summary>
