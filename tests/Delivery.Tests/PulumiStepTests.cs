@@ -126,7 +126,7 @@ public sealed partial class PulumiStepTests
         var run = h.RunShell(job, StepNamed(job, "Migration guard"), new Dictionary<string, string> { ["ALLOW_UNSAFE"] = "false", ["DATABRICKS_ACCESS_NOW"] = "2026-12-07T12:00:00Z" }, stack);
 
         Assert.True(run.Code == 0, run.Err);
-        Assert.Equal(($"preview --stack {Qualified(stack)} --json --save-plan {Path.Combine(h.Dir, "temp", "plan.json")}", h.Workspace), h.PulumiCalls().Single());
+        Assert.Equal(($"preview --stack {Qualified(stack)} --json --show-replacement-steps --save-plan {Path.Combine(h.Dir, "temp", "plan.json")}", h.Workspace), h.PulumiCalls().Single());
         Assert.Equal(Engine.Digest(stack, []), File.ReadAllText(Path.Combine(h.Dir, "temp", "preview.json")).TrimEnd('\n'));
     }
 
