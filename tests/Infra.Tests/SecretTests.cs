@@ -80,7 +80,11 @@ public sealed class SecretTests
             .ToList();
 
         Assert.Equal(
+<<<<<<< HEAD
             ["credentialSchedule", "expiringMemberships", "importedResources", "jobIds", "oauthSecrets", "secretScopes", "servicePrincipalApplicationIds", "unmanagedMembers", "unresolvedPrincipals", "webAppIdentityClientIds", "webAppUrls"],
+=======
+            ["credentialSchedule", "expiringMemberships", "jobIds", "oauthSecrets", "retiredEntitlements", "secretScopes", "servicePrincipalApplicationIds", "unmanagedMembers", "unresolvedPrincipals", "webAppIdentityClientIds", "webAppUrls"],
+>>>>>>> main
             run.Outputs.Keys.Order(StringComparer.Ordinal));
         foreach (var (key, value) in run.Outputs.Where(kv => kv.Key != "oauthSecrets"))
         {

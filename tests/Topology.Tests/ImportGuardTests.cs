@@ -213,6 +213,27 @@ public sealed class ImportGuardTests
     }
 
     [Fact]
+    public void With_replacement_steps_shown_an_import_then_replace_is_refused_once_naming_its_halves()
+    {
+        // deploy.yml previews with --show-replacement-steps: the non-logical halves appear too (display.go shouldShow),
+        // and an import over a URN the state holds is its own import-replacement step (step.go ImportStep.Op).
+        var declared = new JsonObject { ["scope"] = "app", ["principal"] = "Analysts", ["permission"] = "WRITE" };
+        var old = State(AclUrn, "app|||Analysts", AclLive, "app|||Analysts");
+        var findings = MigrationGuard.Check(Digest([
+            Import(AclUrn, "app|||Analysts", AclLive),
+            Step("replace", AclUrn, old, State(AclUrn, "", declared, "app|||Analysts"), diffs: ["permission"], replaces: ["permission"]),
+            Step("create-replacement", AclUrn, old, State(AclUrn, "", declared, "app|||Analysts"), diffs: ["permission"], replaces: ["permission"]),
+            Step("delete-replaced", AclUrn, old, null),
+            Step("import-replacement", ScopeUrn, State(ScopeUrn, "other", new JsonObject { ["name"] = "app" }), State(ScopeUrn, "app", new JsonObject { ["name"] = "app" }, "app")),
+        ]), Evaluate(Topology).Plan!);
+        Assert.Contains("scope-app-acl-group-analysts: imported by this run, and the preview also has replace (permission); create-replacement (permission); delete-replaced: the first up of an adopted object must be import-only; declare what the live object has (docs/adoption.md)", findings);
+        Assert.Single(findings, f => f.StartsWith("scope-app-acl-group-analysts: imported", StringComparison.Ordinal));
+        // An import over a resource the state holds replaces it: the old object is deleted afterwards (ImportStep.Apply
+        // "If we were asked to replace an existing, non-External resource, pend the deletion here").
+        Assert.Contains(findings, f => f.StartsWith("scope-app-scope: imported by this run, and the preview also has import-replacement:", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void An_import_over_a_resource_the_state_holds_is_seen_through_its_logical_replace_step()
     {
         // import-replacement is not a logical step and JSON output hides it; its replace step's new state carries the

@@ -104,6 +104,7 @@ internal sealed partial class TopologyBinder
             ImportIds = Planning.ImportedResources.Pending(BindImports(root), input.ImportedResources ?? Planning.ImportedResources.None),
             ImportedResources = input.ImportedResources ?? Planning.ImportedResources.None,
             CredentialSchedule = input.CredentialSchedule ?? CredentialSchedule.Empty,
+            EntitlementsHandover = input.EntitlementsHandover ?? EntitlementsHandover.Unknown,
         };
         new ReferenceChecker(model, _d, _keys).Check();
         new OwnershipChecker(model, _d).Check();
