@@ -93,16 +93,12 @@ public static class Program
             }
 
             var stackFile = Load(parse.GetValue(stack), parse.GetValue(file), cwd);
-<<<<<<< HEAD
-            var schedule = ReadOutputs(parse.GetValue(outputs), cwd, stderr);
-=======
             if (parse.GetValue(allowHost) is { } allowed)
             {
                 auditEnvironment = auditEnvironment with { AllowedHosts = allowed.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
             }
 
-            var schedule = ReadSchedule(parse.GetValue(outputs), cwd, stderr);
->>>>>>> main
+            var schedule = ReadOutputs(parse.GetValue(outputs), cwd, stderr);
             if (command == adopt)
             {
                 var adoptOptions = new AdoptOptions(parse.GetValue(outFile) ?? throw new ConfigLoadException("usage: adopt needs --out PATH"),
@@ -174,16 +170,11 @@ public static class Program
     };
 
     /// <summary>Evaluates a stack file and lets go of its config tree: only the model and the result stay in memory.</summary>
-<<<<<<< HEAD
     private static (string Source, EvaluationResult Result) Evaluate(StackFile stackFile, DateTimeOffset now, LastDeployment? last = null) =>
-        (stackFile.FilePath, TopologyEvaluator.Evaluate(stackFile.ToInput() with { CredentialSchedule = last?.Schedule, ImportedResources = last?.Imported }, now, stackFile.Findings));
+        (stackFile.FilePath, TopologyEvaluator.Evaluate(stackFile.ToInput() with { CredentialSchedule = last?.Schedule, ImportedResources = last?.Imported }, now, [.. stackFile.Findings, .. AccountGate.Warnings(stackFile)]));
 
     /// <summary>What <c>--outputs</c> carries over from the last deployment: its credential schedule and the resources it imported.</summary>
     private sealed record LastDeployment(CredentialSchedule Schedule, IReadOnlySet<string> Imported);
-=======
-    private static (string Source, EvaluationResult Result) Evaluate(StackFile stackFile, DateTimeOffset now, CredentialSchedule? schedule = null) =>
-        (stackFile.FilePath, TopologyEvaluator.Evaluate(stackFile.ToInput() with { CredentialSchedule = schedule }, now, [.. stackFile.Findings, .. AccountGate.Warnings(stackFile)]));
->>>>>>> main
 
     /// <summary>
     /// <c>--outputs PATH</c>: the credential schedule the last deployment recorded, and the resources it imported (their
