@@ -44,7 +44,7 @@ public static class Program
 
         var outputs = new Option<string?>("--outputs")
         {
-            Description = "The stack's outputs (`pulumi stack output --json`): credential slots continue the last deployment's schedule (its credentialSchedule) instead of the fixed grid",
+            Description = "The stack's outputs (`pulumi stack output --json`): credential slots continue the last deployment's schedule (its credentialSchedule) instead of the fixed grid, and the resources it imported (importedResources) are not imported again",
         };
         var check = new Command("check", "Validate the topology and its policy") { stack, file, now, format, outputs };
         var plan = new Command("plan", "The resources the program declares, expiring access and the effective access matrix") { stack, file, now, format, outputs };
@@ -61,7 +61,7 @@ public static class Program
         var adopt = new Command("adopt", "Read the live workspace and account (GET only) and write a stack file that declares them, with import ids") { stack, file, outFile, groupList, scopeList, securableList, now, format, allowHost };
         var preview = new Option<string?>("--preview") { Description = "guard: the output of `pulumi preview --json` (with --show-replacement-steps, each replacement's order)" };
         var allowUnsafe = new Option<bool>("--allow-unsafe") { Description = "guard: let an intended unsafe migration through (findings become warnings)" };
-        var guard = new Command("guard", "Refuse a preview that deletes or replaces what revokes access (Grants, token permissions, protected or shared-principal resources, both credential slots) or replaces a same-id resource create-first without retainOnDelete") { stack, file, now, preview, allowUnsafe, outputs };
+        var guard = new Command("guard", "Refuse a preview that deletes or replaces what revokes access (Grants, token permissions, protected or shared-principal resources, both credential slots) or replaces a same-id resource create-first without retainOnDelete, or that does more than import what it imports") { stack, file, now, preview, allowUnsafe, outputs };
         var root = new RootCommand("databricks-access topology: offline check, plan and diff of a stack's Databricks access; audit of the live workspace") { check, plan, diff, audit, guard, adopt };
 
         // No response files: an argument that starts with '@' is an argument, not a file to read more arguments from.
@@ -98,7 +98,7 @@ public static class Program
                 auditEnvironment = auditEnvironment with { AllowedHosts = allowed.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
             }
 
-            var schedule = ReadSchedule(parse.GetValue(outputs), cwd, stderr);
+            var schedule = ReadOutputs(parse.GetValue(outputs), cwd, stderr);
             if (command == adopt)
             {
                 var adoptOptions = new AdoptOptions(parse.GetValue(outFile) ?? throw new ConfigLoadException("usage: adopt needs --out PATH"),
@@ -170,14 +170,18 @@ public static class Program
     };
 
     /// <summary>Evaluates a stack file and lets go of its config tree: only the model and the result stay in memory.</summary>
-    private static (string Source, EvaluationResult Result) Evaluate(StackFile stackFile, DateTimeOffset now, CredentialSchedule? schedule = null) =>
-        (stackFile.FilePath, TopologyEvaluator.Evaluate(stackFile.ToInput() with { CredentialSchedule = schedule }, now, [.. stackFile.Findings, .. AccountGate.Warnings(stackFile)]));
+    private static (string Source, EvaluationResult Result) Evaluate(StackFile stackFile, DateTimeOffset now, LastDeployment? last = null) =>
+        (stackFile.FilePath, TopologyEvaluator.Evaluate(stackFile.ToInput() with { CredentialSchedule = last?.Schedule, ImportedResources = last?.Imported }, now, [.. stackFile.Findings, .. AccountGate.Warnings(stackFile)]));
+
+    /// <summary>What <c>--outputs</c> carries over from the last deployment: its credential schedule and the resources it imported.</summary>
+    private sealed record LastDeployment(CredentialSchedule Schedule, IReadOnlySet<string> Imported);
 
     /// <summary>
-    /// <c>--outputs PATH</c>: the credential schedule the last deployment recorded. An unreadable file is an input error;
-    /// an unreadable entry is one warning line, and that credential falls back to the fixed grid.
+    /// <c>--outputs PATH</c>: the credential schedule the last deployment recorded, and the resources it imported (their
+    /// import ids are retired, <see cref="ImportedResources"/>). An unreadable file is an input error; an unreadable entry
+    /// is one warning line, and that credential falls back to the fixed grid.
     /// </summary>
-    private static CredentialSchedule? ReadSchedule(string? path, string cwd, TextWriter stderr)
+    private static LastDeployment? ReadOutputs(string? path, string cwd, TextWriter stderr)
     {
         if (path is null)
         {
@@ -196,12 +200,13 @@ public static class Program
 
         var problems = new List<string>();
         var schedule = CredentialSchedule.FromStackOutputs(json, problems);
+        var imported = ImportedResources.FromStackOutputs(json, problems);
         foreach (var problem in problems)
         {
             stderr.WriteLine(Escape.Text($"warning: --outputs {path}: {problem}"));
         }
 
-        return schedule;
+        return new LastDeployment(schedule, imported);
     }
 
     private static StackFile Load(string? stack, string? file, string cwd)
@@ -235,7 +240,7 @@ public static class Program
     }
 
     /// <summary>The deploy workflow's migration guard over <c>pulumi preview --json</c> (exit 0 safe or allowed, 1 refused, 2 unreadable).</summary>
-    private static int Guard(StackFile stackFile, CredentialSchedule? schedule, string? previewPath, bool allowUnsafe, DateTimeOffset now, TextWriter stderr, string cwd)
+    private static int Guard(StackFile stackFile, LastDeployment? schedule, string? previewPath, bool allowUnsafe, DateTimeOffset now, TextWriter stderr, string cwd)
     {
         if (previewPath is null)
         {
@@ -276,7 +281,7 @@ public static class Program
 
         if (findings.Count > 0 && !allowUnsafe)
         {
-            stderr.WriteLine("refused: resolve the migration safely (docs/ownership.md) or rerun the deploy with allow_unsafe_migration: true");
+            stderr.WriteLine("refused: resolve the migration safely (docs/ownership.md; an import that is not import-only: docs/adoption.md) or rerun the deploy with allow_unsafe_migration: true");
             return 1;
         }
 

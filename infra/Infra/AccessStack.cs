@@ -79,9 +79,16 @@ public static class AccessStack
 
         // The credential slots continue the last deployment's schedule, so a rotation-policy change replaces no
         // credential (read only once the config is valid and its secrets are there: nothing is registered otherwise).
-        var (schedule, handover) = await ReadPreviousDeploymentAsync();
-        var model = result.Model with { CredentialSchedule = schedule, EntitlementsHandover = handover };
+        var (schedule, handover, imported) = await ReadPreviousDeploymentAsync();
+        var model = result.Model with
+        {
+            CredentialSchedule = schedule,
+            EntitlementsHandover = handover,
+            ImportedResources = imported,
+            ImportIds = ImportedResources.Pending(result.Model.ImportIds, imported),
+        };
         var plan = schedule.Credentials.Count == 0 && result.Model.CredentialSchedule.Credentials.Count == 0 && handover == EntitlementsHandover.Unknown
+            && model.ImportIds.Count == result.Model.ImportIds.Count
             ? planned
             : Planner.Plan(model);
 
@@ -135,7 +142,7 @@ public static class AccessStack
     /// pulumi-language-dotnet/main.go:900, read in sdk/Pulumi/Deployment/Deployment.cs:126). Unreadable entries are
     /// warnings: those credentials fall back to the fixed grid, which the migration guard then checks.
     /// </summary>
-    public static async Task<(CredentialSchedule Schedule, EntitlementsHandover Handover)> ReadPreviousDeploymentAsync()
+    public static async Task<(CredentialSchedule Schedule, EntitlementsHandover Handover, IReadOnlySet<string> Imported)> ReadPreviousDeploymentAsync()
     {
         var self = $"{Deployment.Instance.OrganizationName}/{Deployment.Instance.ProjectName}/{Deployment.Instance.StackName}";
         var previous = new StackReference(PreviousDeployment, new StackReferenceArgs { Name = self });
@@ -154,7 +161,16 @@ public static class AccessStack
         }
 
         var handover = EntitlementsHandover.FromOutputs(key => read.GetValueOrDefault(key));
-        return (schedule, handover);
+
+        // The resources the last deployment imported: their import ids are retired (ImportedResources).
+        problems.Clear();
+        var imported = ImportedResources.FromOutputValue(await previous.GetValueAsync(ImportedResources.OutputName), problems);
+        foreach (var problem in problems)
+        {
+            Log.Warn($"the last deployment's {problem}");
+        }
+
+        return (schedule, handover, imported);
     }
 
     private static Dbx.ProviderArgs AccountProviderArgs(TopologyModel model, StackSettings settings)
@@ -485,6 +501,10 @@ public static class AccessStack
                     .Select(s => (s.Spec.Key, _sps[s.Spec.Key].OAuthSecret)))),
                 // The slots as this run leaves them: the next run continues from here (ReadPreviousDeploymentAsync).
                 [CredentialSchedule.OutputName] = Output.Create(CredentialSchedule.FromPlan(plan).ToOutputValue()),
+                // The resources the state holds through an import id: the next run passes none for them (ImportedResources).
+                // One imported by this run counts once its id resolved, i.e. once its import is in the state.
+                [ImportedResources.OutputName] = Output.All(_providers.Imported.Select(e => e.Id.Apply(_ => e.Name)))
+                    .Apply(now => ImportedResources.Record(model.ImportedResources, now, plan.AllResources.Select(r => r.Resource.Name).ToHashSet(StringComparer.Ordinal))),
                 // The principals that carry their own entitlements: their old Entitlements resources are registered
                 // retained on delete by this run (or were before, or never existed), so the next run leaves them out.
                 [EntitlementsHandover.OutputName] = Output.Create(RetiredEntitlements().ToImmutableArray()),

@@ -19,7 +19,9 @@ return await Deployment.RunAsync(async () =>
     };
     var settings = StackSettings.FromConfig(new Config("databricks"));
     var options = new BuildOptions { RevocationRun = Environment.GetEnvironmentVariable("DATABRICKS_ACCESS_RUN") == "revocation" };
-    return await AccessStack.Run(input, TimeProvider.System, key => config.RequireSecret(key), settings, options);
+    // One evaluation instant per deploy (DATABRICKS_ACCESS_NOW, set by deploy.yml for the guard's preview and the up).
+    var clock = EvaluationInstant.Clock(Environment.GetEnvironmentVariable(EvaluationInstant.Variable), TimeProvider.System);
+    return await AccessStack.Run(input, clock, key => config.RequireSecret(key), settings, options);
 });
 
 // Structured config reaches the program as JSON text.

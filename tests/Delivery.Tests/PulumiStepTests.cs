@@ -123,11 +123,57 @@ public sealed partial class PulumiStepTests
         Directory.CreateDirectory(Path.Combine(h.Dir, "temp"));
         var job = Repo.Workflow("deploy").Job(stack);
 
-        var run = h.RunShell(job, StepNamed(job, "Migration guard"), new Dictionary<string, string> { ["ALLOW_UNSAFE"] = "false" }, stack);
+        var run = h.RunShell(job, StepNamed(job, "Migration guard"), new Dictionary<string, string> { ["ALLOW_UNSAFE"] = "false", ["DATABRICKS_ACCESS_NOW"] = "2026-12-07T12:00:00Z" }, stack);
 
         Assert.True(run.Code == 0, run.Err);
-        Assert.Equal(($"preview --stack {Qualified(stack)} --json --show-replacement-steps", h.Workspace), h.PulumiCalls().Single());
+        Assert.Equal(($"preview --stack {Qualified(stack)} --json --show-replacement-steps --save-plan {Path.Combine(h.Dir, "temp", "plan.json")}", h.Workspace), h.PulumiCalls().Single());
         Assert.Equal(Engine.Digest(stack, []), File.ReadAllText(Path.Combine(h.Dir, "temp", "preview.json")).TrimEnd('\n'));
+    }
+
+    /// <summary>
+    /// The deploy applies what the guard checked: one evaluation instant, fixed once per job (GITHUB_ENV, which the runner
+    /// passes to every later step, the pulumi/actions up included), for the guard's preview, the guard's offline
+    /// evaluation (--now) and the up; and the up is constrained to the update plan that preview saved (pulumi/actions
+    /// v7 input `plan` -> Automation API up --plan, sdk/nodejs/automation/stack.ts; the engine refuses any step or goal
+    /// outside it, pkg/resource/deploy/step_generator.go "is not allowed by the plan" :434-456, "violates plan" :1386-1398).
+    /// </summary>
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    public void Deploy_evaluates_the_guard_and_the_up_at_one_instant_and_constrains_the_up_to_the_checked_plan(string stack)
+    {
+        using var h = new StepHarness();
+        h.Pulumi(Qualified(stack));
+        FakePulumi.Checkout(h.Workspace);
+        File.WriteAllText(Path.Combine(h.Dir, "fake", "preview.json"), Engine.Digest(stack, []));
+        h.Fake("dotnet", "printf '%s\\n' \"$*\" > \"$RUNNER_TEMP/dotnet.args\"");
+        Directory.CreateDirectory(Path.Combine(h.Dir, "temp"));
+        var job = Repo.Workflow("deploy").Job(stack);
+        var steps = job.Steps.ToList();
+
+        // The instant: one step, before the guard, writes it to the job's environment.
+        var instantStep = steps.FindIndex(s => (s.Run ?? "").Contains("DATABRICKS_ACCESS_NOW=", StringComparison.Ordinal));
+        var guardStep = steps.FindIndex(s => (s.Name ?? "").StartsWith("Migration guard", StringComparison.Ordinal));
+        var upStep = steps.FindIndex(s => s.IsAction("pulumi/actions") && s.With("command") == "up");
+        Assert.True(instantStep >= 0 && instantStep < guardStep && guardStep < upStep, $"{job}: instant, guard, up");
+        Assert.Single(steps, s => (s.Run ?? "").Contains(">> \"$GITHUB_ENV\"", StringComparison.Ordinal));
+        Assert.Equal(0, h.RunShell(job, steps[instantStep], null, stack).Code);
+        var instant = h.JobEnv()["DATABRICKS_ACCESS_NOW"];
+        Assert.Matches(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$", instant);
+
+        // No step or job env overrides it: the preview, the guard and the up read the same value.
+        Assert.DoesNotContain(job.Env.Keys, k => k == "DATABRICKS_ACCESS_NOW");
+        Assert.All(steps, s => Assert.Null(s.EnvValue("DATABRICKS_ACCESS_NOW")));
+        var run = h.RunShell(job, steps[guardStep], new Dictionary<string, string> { ["ALLOW_UNSAFE"] = "false", ["DATABRICKS_ACCESS_NOW"] = instant }, stack);
+        Assert.True(run.Code == 0, run.Err);
+        Assert.Equal(instant, File.ReadAllText(Path.Combine(h.Dir, "fake", "now.log")).Trim());
+        Assert.Contains($"guard --stack {stack} --now {instant} --preview", File.ReadAllText(Path.Combine(h.Dir, "temp", "dotnet.args")), StringComparison.Ordinal);
+
+        // The plan the preview saved is the one the up reads.
+        var saved = Path.Combine(h.Dir, "temp", "plan.json");
+        Assert.True(File.Exists(saved), "the guard's preview saved no plan");
+        Assert.Equal("${{ runner.temp }}/plan.json", steps[upStep].With("plan"));
+        Assert.Contains("--save-plan \"$RUNNER_TEMP/plan.json\"", steps[guardStep].Run!, StringComparison.Ordinal);
     }
 
     // ---- expire.yml and drift.yml: reading the tag before the deployed checkout ----

@@ -11,8 +11,11 @@ public class StackSafetyTests
     /// <summary>Where deploy.yml records the commit a stack runs; the scheduled jobs act on that commit.</summary>
     private const string DeployedCommitTag = "databricks-access:deployed-commit";
 
+    /// <summary>The one concurrency group of everything that runs Pulumi on a stack.</summary>
+    private static string StackGroup(string stack) => $"stack-{stack}";
+
     [Fact]
-    public void Every_job_that_runs_pulumi_holds_its_workflows_group_for_the_stack_and_never_cancels_a_running_one()
+    public void Every_job_that_runs_pulumi_holds_the_stacks_one_group_and_never_cancels_a_running_one()
     {
         foreach (var job in StackWorkflows.Select(Repo.Workflow).SelectMany(w => w.Jobs).Where(j => j.RunsPulumi && !j.OnlyReadsStackTags))
         {
@@ -24,40 +27,63 @@ public class StackSafetyTests
             Assert.NotEmpty(job.StackNames);
             foreach (var stack in job.StackNames)
             {
-                Assert.Equal($"{job.Workflow.Name}-{stack}", Repo.ExpandStack(group, stack));
+                Assert.Equal(StackGroup(stack), Repo.ExpandStack(group, stack));
             }
         }
     }
 
+    /// <summary>
+    /// No lost markers. Every Pulumi operation on a stack writes the stack's tags: <c>pulumi stack tag set</c> writes back
+    /// the whole set it read (pulumi/pulumi v3.258.0 pkg/cmd/pulumi/stack/stack_tag.go, backend.UpdateStackTags "replacing
+    /// all existing tags"), and every preview, up and destroy sends the tags it loaded at start
+    /// (pkg/backend/stack.go GetMergedStackTags; pkg/backend/httpstate/client/client.go StartUpdate "Replaces the stack's
+    /// tags with the updated set"). So every job that runs Pulumi on a stack is a tag writer, and each must hold the one
+    /// group of that stack, which no job of another stack holds. GitHub runs at most one job of a concurrency group at
+    /// a time, and with cancel-in-progress false never cancels the running one: no two writers of a stack's tags run at
+    /// once, whatever the schedule, so none can roll back deployed-commit or last-revocation written by another.
+    /// </summary>
     [Fact]
-    public void No_concurrency_group_is_shared_across_workflows_so_no_queued_run_cancels_another_workflows()
+    public void No_two_jobs_that_write_a_stacks_tags_can_run_at_once()
     {
-        // GitHub keeps one running and one pending run per group and cancels the older pending one: a shared group
-        // would let a queued expire cancel a queued deploy (and the other way round). `queue: max` would keep more
-        // pending runs, but actionlint 1.7.7 rejects it (.ci/lint-workflows).
-        var owners = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var workflow in Repo.AllWorkflows())
-        {
-            foreach (var job in workflow.Jobs)
-            {
-                var group = job.Node.Map("concurrency")?.Str("group");
-                if (group is null)
-                {
-                    continue;
-                }
+        var writers = Repo.AllWorkflows().SelectMany(w => w.Jobs)
+            .Where(j => j.RunsPulumi || j.AllScalars.Any(v => v.Contains("pulumi stack tag set", StringComparison.Ordinal)))
+            .ToList();
+        Assert.Equal(["deploy#dev", "deploy#prod", "drift#drift", "expire#expire"], writers.Select(j => $"{j.Workflow.Name}#{j.Id}").Order(StringComparer.Ordinal));
 
-                Assert.Null(job.Node.Map("concurrency")!.Get("queue"));
-                foreach (var stack in job.StackNames.DefaultIfEmpty(""))
-                {
-                    var expanded = Repo.ExpandStack(group, stack);
-                    Assert.True(!owners.TryGetValue(expanded, out var owner) || owner == workflow.Name, $"group {expanded} is shared by {owner} and {workflow.Name}");
-                    owners[expanded] = workflow.Name;
-                }
+        var groupsByStack = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var job in writers)
+        {
+            var concurrency = job.Node.Map("concurrency");
+            Assert.True(concurrency is not null, $"{job}: a tag writer without a concurrency group");
+            Assert.Equal("false", concurrency.Str("cancel-in-progress"));
+            Assert.Null(concurrency.Get("queue"));
+            Assert.NotEmpty(job.StackNames);
+            foreach (var stack in job.StackNames)
+            {
+                var group = Repo.ExpandStack(concurrency.Str("group")!, stack);
+                Assert.DoesNotContain("${{", group, StringComparison.Ordinal); // a fixed name per stack, never per run
+                (groupsByStack.TryGetValue(stack, out var set) ? set : groupsByStack[stack] = new HashSet<string>(StringComparer.Ordinal)).Add(group);
             }
         }
 
-        Assert.Equal(["audit-dev", "audit-prod", "deploy-dev", "deploy-prod", "drift-dev", "drift-prod", "expire-dev", "expire-prod"],
-            owners.Keys.Where(k => !k.StartsWith("preview-", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        Assert.Equal(Repo.Stacks, groupsByStack.Keys.Order(StringComparer.Ordinal));
+        foreach (var (stack, groups) in groupsByStack)
+        {
+            Assert.Equal([StackGroup(stack)], groups);
+        }
+
+        // No job of another kind (the audit, the pull-request checks) holds a stack's group: it would only wait there.
+        var writerIds = writers.Select(j => j.ToString()).ToHashSet(StringComparer.Ordinal);
+        foreach (var job in Repo.AllWorkflows().SelectMany(w => w.Jobs).Where(j => !writerIds.Contains(j.ToString())))
+        {
+            if (job.Node.Map("concurrency")?.Str("group") is { } group)
+            {
+                foreach (var stack in job.StackNames.DefaultIfEmpty(""))
+                {
+                    Assert.DoesNotContain(Repo.ExpandStack(group, stack), Repo.Stacks.Select(StackGroup));
+                }
+            }
+        }
 
         // The stack lock keeps concurrent updates apart; the scripts wait for it instead of failing.
         Assert.Contains("common-issues/update-conflicts/", Repo.Read(".github/scripts/lib.sh"), StringComparison.Ordinal);

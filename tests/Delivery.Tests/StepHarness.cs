@@ -98,6 +98,12 @@ internal sealed class StepHarness : IDisposable
 
     public string Dir => _dir;
 
+    /// <summary>What steps wrote to GITHUB_ENV (NAME=value lines; the runner sets them for every later step of the job).</summary>
+    public IReadOnlyDictionary<string, string> JobEnv() =>
+        (File.Exists(Path.Combine(_dir, "env.txt")) ? File.ReadAllLines(Path.Combine(_dir, "env.txt")) : [])
+            .Select(l => l.Split('=', 2)).Where(p => p.Length == 2)
+            .GroupBy(p => p[0]).ToDictionary(g => g.Key, g => g.Last()[1], StringComparer.Ordinal);
+
     /// <summary>A fake command on the PATH: its bash body.</summary>
     public StepHarness Fake(string command, string body)
     {
@@ -162,6 +168,7 @@ internal sealed class StepHarness : IDisposable
 
         info.Environment["PATH"] = Path.Combine(_dir, "bin") + ":" + System.Environment.GetEnvironmentVariable("PATH");
         info.Environment["GITHUB_OUTPUT"] = Path.Combine(_dir, "output.txt");
+        info.Environment["GITHUB_ENV"] = Path.Combine(_dir, "env.txt");
         info.Environment["GITHUB_STEP_SUMMARY"] = Path.Combine(_dir, "summary.md");
         info.Environment["RUNNER_TEMP"] = Path.Combine(_dir, "temp");
         File.Delete(Path.Combine(_dir, "output.txt"));

@@ -146,6 +146,17 @@ case "${1:-}" in
     maybe_conflict
     if [[ " $* " == *" --target "* ]]; then answer targeted.json; exit "$(code targeted.exit)"; fi
     if [[ " $* " == *" --refresh "* ]]; then answer refresh.json; exit "$(code refresh.exit)"; fi
+    # --save-plan PATH (preview.go; hidden unless PULUMI_EXPERIMENTAL, parsed always): after a successful preview,
+    # pkg/cmd/pulumi/plan/plan.go Write encodes the apitype.DeploymentPlanV1 (manifest, config, resourcePlans) to PATH
+    # with four-space indentation. The stand-in writes plan.json, or an empty plan. DATABRICKS_ACCESS_NOW, which the
+    # program reads, is recorded in now.log.
+    printf '%s\n' "${DATABRICKS_ACCESS_NOW:-}" >> "$d/now.log"
+    for ((i = 0; i < ${#args[@]}; i++)); do
+      if [ "${args[i]}" = --save-plan ] && [ "$(code preview.exit)" -eq 0 ]; then
+        if [ -f "$d/plan.json" ]; then cp "$d/plan.json" "${args[i + 1]}"
+        else printf '{\n    "manifest": {\n        "time": "2026-12-07T12:00:00Z",\n        "magic": "",\n        "version": "v3.258.0"\n    }\n}\n' > "${args[i + 1]}"; fi
+      fi
+    done
     answer preview.json; exit "$(code preview.exit)" ;;
   up)
     # pkg/cmd/pulumi/operations/up.go: RequireStack, then readProjectForUpdate.

@@ -1,4 +1,5 @@
 using DatabricksAccess.Topology.Config;
+using System.Collections.Immutable;
 using DatabricksAccess.Topology.Planning;
 using Pulumi;
 
@@ -45,6 +46,45 @@ public sealed class AdoptedUpTests
 
         var others = run.Mocks.Registrations.Where(r => !imports.ContainsKey(r.Name) && r.ImportId is not null).Select(r => r.Name).ToList();
         Assert.Empty(others);
+    }
+
+    /// <summary>
+    /// No stale import ids: the first up records what it imported (stack output importedResources); the next run reads it
+    /// back through its stack reference to itself and registers those resources without ImportId, so the engine's
+    /// refusal to replace "previously-imported resources that still specify an ID" (pulumi v3.258.0
+    /// pkg/resource/deploy/step_generator.go :1978-1999, which tests goal.ID, the ImportId option) can no longer apply.
+    /// </summary>
+    [Fact]
+    public async Task After_the_first_up_the_import_ids_are_retired_without_editing_the_stack_file()
+    {
+        var file = Adopted();
+        var first = await StackRun.RunAsync("adopted", file, StackRun.Now, new AccessMocks(), key => Output.Create(StackRun.ConfigValue(key)));
+        var recorded = await first.OutputAsync<ImmutableArray<string>>(ImportedResources.OutputName);
+        Assert.Equal(first.Expected.Model.ImportIds.Keys.Order(StringComparer.Ordinal), recorded);
+
+        // The next run: the engine answers the self reference with the last checkpoint's outputs (a list comes back as
+        // a list of objects, pkg/resource/deploy/builtins.go readStackReference).
+        var mocks = new AccessMocks
+        {
+            PreviousOutputs = ImmutableDictionary<string, object>.Empty
+                .Add(ImportedResources.OutputName, recorded.Cast<object>().ToImmutableArray()),
+        };
+        var second = await StackRun.RunAsync("adopted", file, StackRun.Now, mocks, key => Output.Create(StackRun.ConfigValue(key)));
+        Assert.Empty(second.Mocks.Registrations.Where(r => r.ImportId is not null).Select(r => r.Name));
+        Assert.Empty(second.Expected.Model.ImportIds);
+        var secondRecord = await second.OutputAsync<ImmutableArray<string>>(ImportedResources.OutputName);
+        Assert.Equal<string>(recorded, secondRecord);
+
+        // A recorded resource that left the plan leaves the record (its up deletes it; adding it back imports it again);
+        // one the record misses (a stack deployed before the record existed) keeps its import id until its next up.
+        var partial = recorded.Where(n => n != "group-local-analysts-group").Append("group-gone-group").Cast<object>().ToImmutableArray();
+        var third = await StackRun.RunAsync("adopted", file, StackRun.Now,
+            new AccessMocks { PreviousOutputs = ImmutableDictionary<string, object>.Empty.Add(ImportedResources.OutputName, partial) },
+            key => Output.Create(StackRun.ConfigValue(key)));
+        Assert.Equal(["group-local-analysts-group"], third.Mocks.Registrations.Where(r => r.ImportId is not null).Select(r => r.Name));
+        var thirdRecord = await third.OutputAsync<ImmutableArray<string>>(ImportedResources.OutputName);
+        Assert.Equal<string>(recorded, thirdRecord);
+        Assert.DoesNotContain("group-gone-group", thirdRecord);
     }
 
     [Fact]

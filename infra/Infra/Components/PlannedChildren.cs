@@ -55,9 +55,9 @@ public sealed class PlannedChildren
             DeleteBeforeReplace = planned.DeleteBeforeReplace,
             RetainOnDelete = planned.RetainOnDelete,
 
-            // An adopted object (topology.imports): the first up imports it, and Pulumi refuses the import when the
-            // declared inputs differ from the live object; once in the state the option is ignored
-            // (pulumi v3.258.0 pkg/resource/deploy/step_generator.go:1113, isImport only without an old state).
+            // An adopted object (topology.imports): the first up imports it. Pulumi does not refuse an import whose
+            // declared inputs differ from the live object: it imports and then updates it (pulumi v3.258.0
+            // step_generator.go continueStepsFromImport), which the deploy's migration guard refuses.
             ImportId = planned.ImportId,
         };
         options.ResourceTransformations.AddRange(_transformations);
@@ -102,6 +102,11 @@ public sealed class PlannedChildren
             throw new InvalidOperationException($"'{name}' is registered twice");
         }
 
+        if (planned.ImportId is not null)
+        {
+            _providers.Imported.Add((name, resource.Id));
+        }
+
         return resource;
     }
 
@@ -123,6 +128,9 @@ public sealed class ProviderSet(Pulumi.Databricks.Provider? account)
 
     /// <summary>The plan's import ids by resource name (<see cref="ResourcePlan.ImportIds"/>), handed to every component with the providers.</summary>
     public IReadOnlyDictionary<string, string> ImportIds { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The resources registered with an import id in this run, with their ids (the <c>importedResources</c> output).</summary>
+    public List<(string Name, Output<string> Id)> Imported { get; } = [];
 
     public Pulumi.Databricks.Provider? Account => account;
 

@@ -149,6 +149,9 @@ public sealed record StackConfigInput(ConfigNode? Topology, ConfigNode? Policy, 
     /// <summary>The last deployment's credential slots (its <c>credentialSchedule</c> output); null offline or on a first run.</summary>
     public DatabricksAccess.Topology.Planning.CredentialSchedule? CredentialSchedule { get; init; }
 
+    /// <summary>The last deployment's <c>importedResources</c> output: their import ids are retired; null offline or on a first run.</summary>
+    public IReadOnlySet<string>? ImportedResources { get; init; }
+
     /// <summary>What the last deployment says of the retired Entitlements resources; null offline (every one may be in the state).</summary>
     public DatabricksAccess.Topology.Planning.EntitlementsHandover? EntitlementsHandover { get; init; }
 }

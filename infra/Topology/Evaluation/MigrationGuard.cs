@@ -31,6 +31,7 @@ public static class MigrationGuard
     public static IReadOnlyList<string> Check(string previewJson, ResourcePlan plan)
     {
         using var doc = JsonDocument.Parse(previewJson);
+        var findings = ImportFindings(doc.RootElement);
         var removed = new Dictionary<string, (string Type, string Op, bool Protected)>(StringComparer.Ordinal);
         var replacements = new Dictionary<string, Replacement>(StringComparer.Ordinal);
         if (doc.RootElement.TryGetProperty("steps", out var steps) && steps.ValueKind == JsonValueKind.Array)
@@ -71,7 +72,6 @@ public static class MigrationGuard
             }
         }
 
-        var findings = new List<string>();
         var radius = plan.BlastRadius.Select(x => x.Resource.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var (name, (type, op, isProtected)) in removed.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
@@ -116,6 +116,148 @@ public static class MigrationGuard
 
         return findings;
     }
+
+    /// <summary>The engine's warning when a resource that still names an import id would be replaced (step_generator.go :1993).</summary>
+    public const string StaleImportIdMessage = "previously-imported resources that still specify an ID may not be replaced";
+
+    /// <summary>
+    /// The first <c>up</c> of an adopted object is import-only. Since Pulumi 3.174.0 an import whose declared inputs differ
+    /// from the live object is imported AND then updated in the same run (CHANGELOG.md 3.174.0 "import and then update a
+    /// resource in a single deployment"): pkg/resource/deploy/step.go <c>ImportStep.Apply</c> reads the object
+    /// (<c>prov.Read</c> with the import id, also in a preview) and makes it the old state without checking the inputs;
+    /// step_generator.go <c>continueStepsFromImport</c> then diffs the program's inputs against it and emits an
+    /// <c>update</c> of the same URN, or a replacement, which is a warning in a preview and an error in <c>up</c>
+    /// ("previously-imported resources that still specify an ID may not be replaced", step_generator.go :1978-1999).
+    /// In <c>pulumi preview --json</c> (pkg/backend/display/json.go <c>ShowPreviewDigest</c>, <c>display.PreviewStep</c> in
+    /// pkg/display/json.go) the import is a step with op <c>import</c> and the follow-up a second step of the same URN
+    /// (<c>update</c> with <c>diffReasons</c>/<c>detailedDiff</c>, or the logical <c>replace</c> with
+    /// <c>replaceReasons</c>); an import over a URN the state already holds is <c>import-replacement</c>, shown with
+    /// <c>--show-replacement-steps</c> (deploy.yml) and otherwise hidden behind its logical <c>replace</c> step (display.go
+    /// <c>shouldShow</c>), then recognised by the new state's <c>importID</c>. Diagnostics carry the URN they are about (<c>display.PreviewDiagnostic</c>), severity
+    /// <c>warning</c> or <c>error</c> (sdk/go/common/diag/sink.go).
+    /// So: a resource this run imports with any other step than the import (update, replace, its halves, a delete), or
+    /// with a warning or error about it, is one finding naming what would change. A preview that warns a resource
+    /// still naming an import id cannot be replaced is refused too: the <c>up</c> would fail half-way.
+    /// </summary>
+    private static List<string> ImportFindings(JsonElement root)
+    {
+        var imported = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var other = new List<(string Urn, string Op, List<string> Keys)>();
+        if (root.TryGetProperty("steps", out var steps) && steps.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var step in steps.EnumerateArray())
+            {
+                var op = Str(step, "op");
+                var urn = Str(step, "urn");
+                if (urn.Length == 0)
+                {
+                    continue;
+                }
+
+                var importsHere = op is "import" or "import-replacement"
+                    || (op == "replace" && Str(step, "newState", "importID") is { Length: > 0 } id && id != Str(step, "oldState", "importID"));
+                if (importsHere && !imported.ContainsKey(urn))
+                {
+                    imported[urn] = [];
+                }
+
+                if (op is not ("import" or "same" or "read" or "refresh"))
+                {
+                    other.Add((urn, op, Keys(step)));
+                }
+            }
+        }
+
+        foreach (var (urn, op, keys) in other)
+        {
+            if (imported.TryGetValue(urn, out var changes))
+            {
+                changes.Add(keys.Count == 0 ? op : $"{op} ({string.Join(", ", keys)})");
+            }
+        }
+
+        var findings = new List<string>();
+        var stale = new SortedSet<string>(StringComparer.Ordinal);
+        if (root.TryGetProperty("diagnostics", out var diagnostics) && diagnostics.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var d in diagnostics.EnumerateArray())
+            {
+                var urn = Str(d, "urn");
+                var severity = Str(d, "severity");
+                var message = Str(d, "message");
+                // The message is the diagnostic's prefix and text (json.go: p.Prefix + p.Message): one line, prefix off.
+                var firstLine = message.Split('\n', 2)[0].Trim();
+                if (firstLine.StartsWith(severity + ": ", StringComparison.Ordinal))
+                {
+                    firstLine = firstLine[(severity.Length + 2)..];
+                }
+
+                if (message.Contains(StaleImportIdMessage, StringComparison.Ordinal))
+                {
+                    if (!imported.ContainsKey(urn))
+                    {
+                        stale.Add(urn);
+                    }
+                }
+
+                if (severity is "warning" or "error" && imported.TryGetValue(urn, out var changes))
+                {
+                    changes.Add($"{severity}: {firstLine}");
+                }
+            }
+        }
+
+        foreach (var (urn, changes) in imported.OrderBy(kv => NameOf(kv.Key), StringComparer.Ordinal))
+        {
+            if (changes.Count > 0)
+            {
+                findings.Add($"{NameOf(urn)}: imported by this run, and the preview also has {string.Join("; ", changes.Distinct(StringComparer.Ordinal))}: the first up of an adopted object must be import-only; declare what the live object has (docs/adoption.md)");
+            }
+        }
+
+        foreach (var urn in stale)
+        {
+            findings.Add($"{(urn.Length == 0 ? "(no resource)" : NameOf(urn))}: still names an import id and the preview would replace it: the up would fail ({StaleImportIdMessage}); the program retires import ids once deployed (docs/adoption.md)");
+        }
+
+        return findings;
+    }
+
+    /// <summary>The keys a step would change: <c>replaceReasons</c>, <c>diffReasons</c> and the keys of <c>detailedDiff</c>, in that order, once each.</summary>
+    private static List<string> Keys(JsonElement step)
+    {
+        var keys = new List<string>();
+        foreach (var list in new[] { "replaceReasons", "diffReasons" })
+        {
+            if (step.TryGetProperty(list, out var a) && a.ValueKind == JsonValueKind.Array)
+            {
+                keys.AddRange(a.EnumerateArray().Where(k => k.ValueKind == JsonValueKind.String).Select(k => k.GetString()!));
+            }
+        }
+
+        if (step.TryGetProperty("detailedDiff", out var dd) && dd.ValueKind == JsonValueKind.Object)
+        {
+            keys.AddRange(dd.EnumerateObject().Select(p => p.Name));
+        }
+
+        return keys.Distinct(StringComparer.Ordinal).ToList();
+    }
+
+    private static string Str(JsonElement e, params string[] path)
+    {
+        foreach (var p in path)
+        {
+            if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty(p, out e))
+            {
+                return string.Empty;
+            }
+        }
+
+        return e.ValueKind == JsonValueKind.String ? e.GetString() ?? string.Empty : string.Empty;
+    }
+
+    /// <summary>The resource name of a URN (after its last <c>::</c>).</summary>
+    private static string NameOf(string urn) => urn[(urn.LastIndexOf("::", StringComparison.Ordinal) is var i and >= 0 ? i + 2 : 0)..];
 
     /// <summary>
     /// One resource's replacement in the preview: its type, whether its OLD state has <c>retainOnDelete</c> (the replace,

@@ -390,9 +390,13 @@ public sealed record TopologyModel(
 
     /// <summary>
     /// <c>topology.imports</c>: the provider import id of resources that exist already (adopted), by plan resource
-    /// name. Pulumi imports them on the first <c>up</c> instead of creating them; later runs ignore the option.
+    /// name. Pulumi imports them on the first <c>up</c> instead of creating them. Without those the last deployment
+    /// recorded as imported (<see cref="ImportedResources"/>): their import ids are retired.
     /// </summary>
     public IReadOnlyDictionary<string, string> ImportIds { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The resources the last deployment recorded as imported (its <c>importedResources</c> output).</summary>
+    public IReadOnlySet<string> ImportedResources { get; init; } = DatabricksAccess.Topology.Planning.ImportedResources.None;
 
     /// <summary>Opt-in: entitlements of the built-in <c>users</c> and <c>admins</c> groups are managed (workspace-wide).</summary>
     public bool BuiltInEntitlements { get; init; }

@@ -101,7 +101,8 @@ internal sealed partial class TopologyBinder
             Pending = [.. _pending.OrderBy(p => p.Starts).ThenBy(p => p.Group, StringComparer.Ordinal).ThenBy(p => p.Principal)],
             TokenPolicy = BindTokenPolicy(root),
             Warehouses = Dictionary(root, "warehouses", "warehouse", BindWarehouse),
-            ImportIds = BindImports(root),
+            ImportIds = Planning.ImportedResources.Pending(BindImports(root), input.ImportedResources ?? Planning.ImportedResources.None),
+            ImportedResources = input.ImportedResources ?? Planning.ImportedResources.None,
             CredentialSchedule = input.CredentialSchedule ?? CredentialSchedule.Empty,
             EntitlementsHandover = input.EntitlementsHandover ?? EntitlementsHandover.Unknown,
         };
