@@ -44,8 +44,12 @@ public sealed record HostCredentials(ITokenSource Workspace, ITokenSource? Accou
 {
     public const string AccountApiPrefix = "/api/2.0/accounts/";
 
+    /// <summary>The account's access-control API (service/iam/impl.go:52); the workspace proxy has no account id (:94).</summary>
+    public const string AccountPreviewPrefix = "/api/2.0/preview/accounts/";
+
     public ITokenSource For(string pathAndQuery) =>
         pathAndQuery.StartsWith(AccountApiPrefix, StringComparison.Ordinal)
+            || (pathAndQuery.StartsWith(AccountPreviewPrefix, StringComparison.Ordinal) && !pathAndQuery.StartsWith(AccountPreviewPrefix + "access-control", StringComparison.Ordinal))
             ? Account ?? throw new AuditException($"no credential for the account API ({pathAndQuery.Split('?')[0]})")
             : Workspace;
 }

@@ -55,8 +55,8 @@ public sealed class Fixture : IDisposable
                 new(null, null, Deployer, "IS_OWNER"),
                 new(null, "Analysts", null, "CAN_MANAGE_RUN"),
                 new(null, "admins", null, "CAN_MANAGE", Inherited: true),
-            ]),
-            new FakeJob(9, "unrelated-2", [new("mallory@contoso.com", null, null, "IS_OWNER")]),
+            ]) { RunAs = EtlApp, Notebook = "/Shared/nightly" },
+            new FakeJob(9, "unrelated-2", [new("mallory@contoso.com", null, null, "IS_OWNER")]) { Creator = "mallory@contoso.com" },
         ]);
 
         Fake.Grants["schema/main.sales"] = [new("Analysts", ["USE_SCHEMA", "SELECT"])];

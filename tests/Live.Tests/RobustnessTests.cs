@@ -163,10 +163,10 @@ public sealed class RobustnessTests : IDisposable
     public void A_body_that_is_not_the_documented_shape_is_exit_2()
     {
         _f.Fake.Publish();
-        _f.Fake.Override("/api/2.1/jobs/list", r => r.WithStatusCode(200).WithBody("""{"jobs": "not a list"}"""));
+        _f.Fake.Override("/api/2.2/jobs/list", r => r.WithStatusCode(200).WithBody("""{"jobs": "not a list"}"""));
         var (code, _, err) = AuditKeepingMappings();
         Assert.Equal(2, code);
-        Assert.StartsWith($"audit: {Call("/api/2.1/jobs/list")}?name=nightly&limit=2: the response is not JSON of the documented shape: ", err, StringComparison.Ordinal);
+        Assert.StartsWith($"audit: {Call("/api/2.2/jobs/list")}?name=nightly&limit=2: the response is not JSON of the documented shape: ", err, StringComparison.Ordinal);
         Assert.Single(err.TrimEnd().Split('\n'));
     }
 
