@@ -86,6 +86,9 @@ public sealed class Fixture : IDisposable
 
     public List<TimeSpan> Waits { get; } = [];
 
+    /// <summary>The clients' clock: only recorded waits move it.</summary>
+    public FakeTimeProvider Clock { get; } = new(Now);
+
     public string StackYaml(string? extraTopology = null) => $$"""
         config:
           databricks:host: {{Fake.Url}}
@@ -163,6 +166,8 @@ public sealed class Fixture : IDisposable
         MaxAttempts = attempts,
         BaseDelay = TimeSpan.FromMilliseconds(250),
         MaxDelay = TimeSpan.FromSeconds(30),
+        Jitter = () => TimeSpan.Zero,
+        Time = Clock,
         ScimPageSize = 2,
         JobsPageSize = 2,
         Delay = (wait, _) =>
@@ -170,6 +175,7 @@ public sealed class Fixture : IDisposable
             lock (Waits)
             {
                 Waits.Add(wait);
+                Clock.Advance(wait); // the retry window is measured on this clock: a recorded wait is time spent
             }
 
             return Task.CompletedTask;
