@@ -46,7 +46,7 @@ internal static class AdoptCommand
 
         var errors = new List<string>();
         var host = AuditCommand.WorkspaceHost(stack);
-        if (!LiveTarget.TryParseHost(host, out var workspace, out var hostError))
+        if (!LiveTarget.TryParseHost(host, environment.AllowedHosts, out var workspace, out var hostError))
         {
             errors.Add(host is null
                 ? $"{stack.FilePath}: {AuditCommand.HostKey} is not set; adopt reads the workspace there"
@@ -56,7 +56,7 @@ internal static class AdoptCommand
         AccountTarget? account = null;
         if (result.Model.Account is { } a)
         {
-            if (!LiveTarget.TryParseHost(a.Host, out var accountHost, out var accountError))
+            if (!LiveTarget.TryParseHost(a.Host, environment.AllowedHosts, out var accountHost, out var accountError))
             {
                 errors.Add($"{stack.FilePath}: databricks-access:account.host: '{LiveEscape.Line(a.Host)}' {accountError}");
             }

@@ -332,10 +332,18 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
         {
             foreach (var e in _entries.Where(e => e.Key is not null && !e.Dropped))
             {
-                var prefix = $"topology.{e.Section}.{e.Key}";
-                if (path == prefix || path.StartsWith(prefix + ".", StringComparison.Ordinal) || path.StartsWith(prefix + "[", StringComparison.Ordinal))
+                // A key is written .key, or ["key"] when it holds a '.' or other characters (the config path's quoting).
+                foreach (var prefix in new[] { $"topology.{e.Section}.{e.Key}", $"topology.{e.Section}[{System.Text.Json.JsonSerializer.Serialize(e.Key)}]", $"topology.{e.Section}[\"{e.Key}\"]" })
                 {
-                    entry = e;
+                    if (path == prefix || path.StartsWith(prefix + ".", StringComparison.Ordinal) || path.StartsWith(prefix + "[", StringComparison.Ordinal))
+                    {
+                        entry = e;
+                        break;
+                    }
+                }
+
+                if (entry is not null)
+                {
                     break;
                 }
             }
