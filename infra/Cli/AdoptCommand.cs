@@ -11,13 +11,14 @@ using Severity = DatabricksAccess.Topology.Evaluation.Severity;
 namespace DatabricksAccess.Cli;
 
 /// <summary>The options of <c>adopt</c> beyond those it shares with <c>audit</c>.</summary>
-internal sealed record AdoptOptions(string Out, string? Groups, string? Scopes, string? Securables);
+internal sealed record AdoptOptions(string Out, string? Groups, string? Scopes, string? Securables, bool Deep = false);
 
 /// <summary>
 /// <c>adopt</c>: reads the live workspace (and account) with GET only, as <c>audit</c> does, and writes a complete
-/// stack file: the input as it was, plus the adopted groups, service principals, secret scopes and grants in the
+/// stack file: the input as it was, plus the adopted groups, service principals, secret scopes, grants and jobs in the
 /// model's own keys, and <c>topology.imports</c> with each adopted resource's provider import id. Policy is never
-/// edited. Exit codes: 0 written and clean, 1 written with policy violations to decide on, 2 cannot adopt.
+/// edited. Exit codes: 0 written and clean, 1 written with policy violations to decide on, 2 cannot adopt (nothing
+/// written), 3 written, with objects skipped that the model cannot hold (each named with its reason).
 /// </summary>
 internal static class AdoptCommand
 {
@@ -65,6 +66,13 @@ internal static class AdoptCommand
             }
         }
 
+        // --out is checked before any call: a path that cannot be written fails now, not after the whole live read.
+        var outPath = Path.GetFullPath(adopt.Out, cwd);
+        if (OutProblem(outPath) is { } outError)
+        {
+            errors.Add($"usage: --out: '{LiveEscape.Line(adopt.Out)}' {outError}");
+        }
+
         var groups = List(adopt.Groups, "--groups", errors, all: true);
         var scopes = List(adopt.Scopes, "--scopes", errors, all: true);
         var securables = Securables(adopt.Securables, errors);
@@ -84,7 +92,7 @@ internal static class AdoptCommand
             var (credentials, _, _) = TokenSources.ResolveAsync(environment.Variables, environment.AzureTokens, http, environment.Client,
                 environment.Clock, target, CancellationToken.None).GetAwaiter().GetResult();
             var client = new DatabricksClient(http, credentials, environment.Client);
-            var selection = new EstateSelection(groups, scopes, securables.Select(s => (Live(s.Kind), s.Name)).ToList());
+            var selection = new EstateSelection(groups, scopes, securables.Select(s => (Live(s.Kind), s.Name)).ToList(), adopt.Deep);
             estate = new EstateReader(client).ReadAsync(target, selection, CancellationToken.None).GetAwaiter().GetResult();
         }
         catch (AuditException ex)
@@ -95,12 +103,38 @@ internal static class AdoptCommand
 
         var now = result.Model.Now;
         var stamp = AuditOutput.Stamp(now);
-        var outPath = Path.GetFullPath(adopt.Out, cwd);
         var adopter = new Adopter(result.Model, estate, account?.WorkspaceId ?? "0", stamp);
-        var merged = StackText.Merge(text, stack.FilePath, adopter.Build(securables.Select(s => (s, Live(s.Kind), s.Name)).ToList()));
+        adopter.Build(securables.Select(s => (Live(s.Kind), s.Name)).ToHashSet());
+
+        // An adopted object the model still refuses (a rule the adopter does not foresee) is dropped with the error as
+        // its reason, and the rest is planned again; the input's own errors were refused above.
+        var firstAdoptedGrant = CountItems(stack, "catalogGrants");
+        string merged;
+        EvaluationResult first;
+        for (var round = 0; ; round++)
+        {
+            merged = StackText.Merge(text, stack.FilePath, adopter.Sections());
+            first = TopologyEvaluator.Evaluate(StackFile.Parse(merged, outPath).ToInput(), now);
+            var errorsNow = first.Errors.Where(d => d.Severity == Severity.Error).ToList();
+            if (errorsNow.Count == 0)
+            {
+                break;
+            }
+
+            var dropped = round < 10 && errorsNow.Select(d => adopter.Drop(d.Path, d.Message, firstAdoptedGrant)).ToList().Any(x => x);
+            if (!dropped)
+            {
+                foreach (var d in errorsNow)
+                {
+                    stderr.WriteLine(Escape.Text($"{outPath}: {d}"));
+                }
+
+                stderr.WriteLine("adopt: the adopted file would not be valid; nothing written");
+                return 2;
+            }
+        }
 
         // Import ids are keyed by the plan's resource names: plan the merged file, then add them.
-        var first = TopologyEvaluator.Evaluate(StackFile.Parse(merged, outPath).ToInput(), now);
         if (first.Plan is { } plan)
         {
             var imports = adopter.Imports(plan);
@@ -113,36 +147,61 @@ internal static class AdoptCommand
             merged = StackText.Merge(merged, stack.FilePath, [new StackText.Section("imports", imports.Count == 0 ? [] : lines)]);
         }
 
-        File.WriteAllText(outPath, merged);
-
-        // The summary counts what the written file declares, read back: what any reader of it will act on.
-        var final = TopologyEvaluator.Evaluate(StackFile.Parse(File.ReadAllText(outPath), outPath).ToInput(), now);
-        var report = adopter.Report;
-        Count(report, result.Model, final.Model);
-        Write(stdout, format, outPath, workspace, stamp, report, final);
-        foreach (var d in final.Errors.Where(d => d.Severity == Severity.Error))
+        var final = TopologyEvaluator.Evaluate(StackFile.Parse(merged, outPath).ToInput(), now);
+        if (!final.IsValid)
         {
-            stderr.WriteLine(Escape.Text($"{outPath}: {d}"));
+            foreach (var d in final.Errors.Where(d => d.Severity == Severity.Error))
+            {
+                stderr.WriteLine(Escape.Text($"{outPath}: {d}"));
+            }
+
+            stderr.WriteLine("adopt: the adopted file would not be valid; nothing written");
+            return 2;
         }
 
-        return final.ExitCode;
+        File.WriteAllText(outPath, merged);
+        var code = adopter.Report.NotAdopted.Count > 0 ? 3 : final.ExitCode;
+        Write(stdout, format, outPath, workspace, stamp, adopter.Report, final, code);
+        return code;
     }
 
-    /// <summary>The adopted counts as the written file declares them: what it declares beyond the input.</summary>
-    internal static void Count(AdoptionReport r, TopologyModel before, TopologyModel after)
+    /// <summary>Why <paramref name="path"/> cannot be written, or null: its folder must exist and it must not be a folder.</summary>
+    private static string? OutProblem(string path)
     {
-        var groups = after.Groups.Values.Where(g => !before.Groups.ContainsKey(g.Key)).ToList();
-        var sps = after.ServicePrincipals.Keys.Count(k => !before.ServicePrincipals.ContainsKey(k));
-        var scopes = after.SecretScopes.Values.Where(s => !before.SecretScopes.ContainsKey(s.Key)).ToList();
-        r.Groups = groups.Count(g => !g.IsBuiltIn);
-        r.EntraGroups = groups.Count(g => g.Source == IdentitySource.Entra);
-        r.Members = groups.Sum(g => g.Members.Count);
-        r.ServicePrincipals = sps;
-        r.Scopes = scopes.Count;
-        r.Acls = scopes.Sum(s => s.Acls.Count);
-        r.Grants = after.CatalogGrants.Count - before.CatalogGrants.Count;
-        r.Imports = after.ImportIds.Count - before.ImportIds.Count;
+        if (Directory.Exists(path))
+        {
+            return "is a folder; give a file path";
+        }
+
+        var folder = Path.GetDirectoryName(path);
+        if (folder is null || !Directory.Exists(folder))
+        {
+            return $"cannot be written: the folder {LiveEscape.Line(folder ?? path)} does not exist";
+        }
+
+        var existed = File.Exists(path);
+        try
+        {
+            using (new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite))
+            {
+            }
+
+            if (!existed)
+            {
+                File.Delete(path);
+            }
+
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return $"cannot be written: {LiveEscape.Line(ex.Message)}";
+        }
     }
+
+    /// <summary>How many items the input's <c>topology.{section}</c> list holds (adopted items follow them).</summary>
+    private static int CountItems(StackFile stack, string section) =>
+        section == "catalogGrants" ? TopologyEvaluator.Evaluate(stack.ToInput(), DateTimeOffset.UnixEpoch).Model.CatalogGrants.Count : 0;
 
     private static string Live(SecurableKind kind) => Securable.Prefix(kind);
 
@@ -188,7 +247,7 @@ internal static class AdoptCommand
         return result;
     }
 
-    private static void Write(TextWriter @out, OutputFormat format, string outPath, Uri workspace, string stamp, AdoptionReport r, EvaluationResult final)
+    private static void Write(TextWriter @out, OutputFormat format, string outPath, Uri workspace, string stamp, AdoptionReport r, EvaluationResult final, int code)
     {
         var violations = final.Diagnostics.Where(d => d.Severity == Severity.Violation).ToList();
         if (format == OutputFormat.Json)
@@ -198,31 +257,46 @@ internal static class AdoptCommand
                 @out = outPath,
                 workspace = workspace.ToString(),
                 now = stamp,
-                exitCode = final.ExitCode,
-                adopted = new { groups = r.Groups, entraGroups = r.EntraGroups, members = r.Members, servicePrincipals = r.ServicePrincipals, secretScopes = r.Scopes, acls = r.Acls, grants = r.Grants },
+                exitCode = code,
+                adopted = new { groups = r.Groups, entraGroups = r.EntraGroups, members = r.Members, servicePrincipals = r.ServicePrincipals, secretScopes = r.Scopes, acls = r.Acls, grants = r.Grants, jobs = r.Jobs, jobPermissions = r.JobPermissions },
                 imports = r.Imports,
                 alreadyDeclared = r.AlreadyDeclared,
-                jobsSkipped = r.Jobs,
+                grantsRead = r.GrantsRead,
                 secrets = r.Secrets,
                 notAdopted = r.NotAdopted,
+                notes = r.Notes,
                 violations = violations.Select(v => new { path = v.Path, rule = v.Rule, message = v.Message }),
             }));
             return;
         }
 
         @out.WriteLine($"Adopted {Escape.Text(workspace.ToString())} into {Escape.Text(outPath)} at {stamp}");
-        @out.WriteLine($"  {r.Groups} group(s) ({r.EntraGroups} synced from Entra ID), {r.Members} membership(s), {r.ServicePrincipals} service principal(s), {r.Scopes} secret scope(s) with {r.Acls} ACL(s), {r.Grants} grant(s); {r.Imports} import id(s)");
+        @out.WriteLine($"  {r.Groups} group(s) ({r.EntraGroups} synced from Entra ID), {r.Members} membership(s), {r.ServicePrincipals} service principal(s), {r.Scopes} secret scope(s) with {r.Acls} ACL(s), {r.Grants} grant(s), {r.Jobs} job(s) with {r.JobPermissions} permission(s); {r.Imports} import id(s)");
         @out.WriteLine($"  {r.AlreadyDeclared} object(s) already declared in the input, kept as written");
-        @out.WriteLine($"  {r.Jobs} job(s) skipped: jobs are not adopted (the stack creates its own)");
+        @out.WriteLine("Grants read:");
+        foreach (var line in r.GrantsRead)
+        {
+            @out.WriteLine($"  {Escape.Text(line)}");
+        }
+
         @out.WriteLine($"Secrets declared existing: true ({r.Secrets.Count}; values are not readable, the stack never writes or deletes them):");
         foreach (var s in r.Secrets)
         {
             @out.WriteLine($"  {Escape.Text(s)}");
         }
 
+        if (r.Notes.Count > 0)
+        {
+            @out.WriteLine($"To review ({r.Notes.Count}):");
+            foreach (var n in r.Notes)
+            {
+                @out.WriteLine($"  {Escape.Text(n)}");
+            }
+        }
+
         if (r.NotAdopted.Count > 0)
         {
-            @out.WriteLine($"Not adopted ({r.NotAdopted.Count}; the audit of the adopted file reports these):");
+            @out.WriteLine($"Not adopted ({r.NotAdopted.Count}; everything else was, and the audit of the adopted file reports these; exit code 3):");
             foreach (var n in r.NotAdopted)
             {
                 @out.WriteLine($"  {Escape.Text(n)}");

@@ -57,8 +57,9 @@ public static class Program
         var outFile = new Option<string?>("--out") { Description = "adopt: the stack file to write" };
         var groupList = new Option<string?>("--groups") { Description = "adopt: group names, comma-separated (* all, the default)" };
         var scopeList = new Option<string?>("--scopes") { Description = "adopt: secret scope names, comma-separated (* all, the default)" };
-        var securableList = new Option<string?>("--securables") { Description = "adopt: securables to adopt grants on, comma-separated <kind>:<name> (default none)" };
-        var adopt = new Command("adopt", "Read the live workspace and account (GET only) and write a stack file that declares them, with import ids") { stack, file, outFile, groupList, scopeList, securableList, now, format, allowHost };
+        var securableList = new Option<string?>("--securables") { Description = "adopt: more securables to adopt grants on, comma-separated <kind>:<name> (the metastore, catalogs and schemas are always read)" };
+        var deep = new Option<bool>("--deep") { Description = "adopt: also read the grants of every table, volume and function" };
+        var adopt = new Command("adopt", "Read the live workspace and account (GET only) and write a stack file that declares them, with import ids") { stack, file, outFile, groupList, scopeList, securableList, deep, now, format, allowHost };
         var preview = new Option<string?>("--preview") { Description = "guard: the output of `pulumi preview --json` (with --show-replacement-steps, each replacement's order)" };
         var allowUnsafe = new Option<bool>("--allow-unsafe") { Description = "guard: let an intended unsafe migration through (findings become warnings)" };
         var guard = new Command("guard", "Refuse a preview that deletes or replaces what revokes access (Grants, token permissions, protected or shared-principal resources, both credential slots) or replaces a same-id resource create-first without retainOnDelete, or that does more than import what it imports") { stack, file, now, preview, allowUnsafe, outputs };
@@ -102,7 +103,7 @@ public static class Program
             if (command == adopt)
             {
                 var adoptOptions = new AdoptOptions(parse.GetValue(outFile) ?? throw new ConfigLoadException("usage: adopt needs --out PATH"),
-                    parse.GetValue(groupList), parse.GetValue(scopeList), parse.GetValue(securableList));
+                    parse.GetValue(groupList), parse.GetValue(scopeList), parse.GetValue(securableList), parse.GetValue(deep));
                 return AdoptCommand.Run(stackFile, instant, adoptOptions, fmt, stdout, stderr, auditEnvironment, cwd);
             }
 

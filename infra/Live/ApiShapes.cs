@@ -71,9 +71,9 @@ public sealed record AclItem(
     [property: JsonPropertyName("principal")] string? Principal,
     [property: JsonPropertyName("permission")] string? Permission);
 
-/// <summary>GET /api/2.1/jobs/list. Go SDK service/jobs/model.go:2974 ListJobsResponse (<c>jobs</c>, <c>has_more</c>
-/// omitempty, <c>next_page_token</c>), BaseJob (<c>job_id</c>, <c>settings.name</c>). Paging follows
-/// <c>next_page_token</c> alone, as service/jobs/impl.go:181 does.</summary>
+/// <summary>GET /api/2.2/jobs/list (Go SDK v0.175.0 service/jobs/impl.go:204). model.go:2974 ListJobsResponse (<c>jobs</c>,
+/// <c>has_more</c> omitempty, <c>next_page_token</c>), :229 BaseJob (<c>job_id</c>, <c>creator_user_name</c>,
+/// <c>settings.name</c>). Paging follows <c>next_page_token</c> alone, as service/jobs/impl.go:181 does.</summary>
 public sealed record JobList(
     [property: JsonPropertyName("jobs")] IReadOnlyList<JobItem>? Jobs,
     [property: JsonPropertyName("has_more")] bool? HasMore,
@@ -81,7 +81,8 @@ public sealed record JobList(
 
 public sealed record JobItem(
     [property: JsonPropertyName("job_id")] long JobId,
-    [property: JsonPropertyName("settings")] JobSettings? Settings);
+    [property: JsonPropertyName("settings")] JobSettings? Settings,
+    [property: JsonPropertyName("creator_user_name")] string? CreatorUserName = null);
 
 public sealed record JobSettings([property: JsonPropertyName("name")] string? Name);
 
@@ -171,3 +172,106 @@ public sealed record OAuthToken(
     [property: JsonPropertyName("access_token")] string? AccessToken,
     [property: JsonPropertyName("token_type")] string? TokenType,
     [property: JsonPropertyName("expires_in")] long? ExpiresIn);
+
+/// <summary>GET /api/2.2/jobs/get (Go SDK v0.175.0 service/jobs/impl.go:101 jobsImpl.Get; model.go:2061 Job:
+/// <c>job_id</c>, <c>creator_user_name</c>, <c>run_as_user_name</c> (the email or application id the job runs as,
+/// explicit or implicit; <c>settings.run_as</c> is only the explicit request), <c>settings</c>).</summary>
+public sealed record JobDetail(
+    [property: JsonPropertyName("job_id")] long JobId,
+    [property: JsonPropertyName("creator_user_name")] string? CreatorUserName,
+    [property: JsonPropertyName("run_as_user_name")] string? RunAsUserName,
+    [property: JsonPropertyName("settings")] JobDetailSettings? Settings);
+
+/// <summary>model.go:2561 JobSettings, the fields adoption reads; every other field is kept in <see cref="Other"/> so
+/// that a setting the model cannot express is named, never dropped.</summary>
+public sealed class JobDetailSettings
+{
+    [JsonPropertyName("name")]
+    public string? Name { get; init; }
+
+    [JsonPropertyName("tasks")]
+    public IReadOnlyList<JobTaskDetail>? Tasks { get; init; }
+
+    [JsonPropertyName("schedule")]
+    public JobCron? Schedule { get; init; }
+
+    /// <summary>model.go:2561 <c>max_concurrent_runs</c> (default 1).</summary>
+    [JsonPropertyName("max_concurrent_runs")]
+    public int? MaxConcurrentRuns { get; init; }
+
+    /// <summary>Every other setting (job_clusters, continuous, trigger, git_source, tags, parameters, ...).</summary>
+    [JsonExtensionData]
+    public Dictionary<string, System.Text.Json.JsonElement>? Other { get; init; }
+}
+
+/// <summary>model.go:6284 Task; the task type is the one <c>*_task</c> field set (notebook_task, spark_python_task...).</summary>
+public sealed class JobTaskDetail
+{
+    [JsonPropertyName("task_key")]
+    public string? TaskKey { get; init; }
+
+    /// <summary>model.go:3176 NotebookTask (<c>notebook_path</c>, <c>source</c>, <c>base_parameters</c>, <c>warehouse_id</c>).</summary>
+    [JsonPropertyName("notebook_task")]
+    public JobNotebookTask? NotebookTask { get; init; }
+
+    [JsonExtensionData]
+    public Dictionary<string, System.Text.Json.JsonElement>? Other { get; init; }
+}
+
+public sealed record JobNotebookTask(
+    [property: JsonPropertyName("notebook_path")] string? NotebookPath,
+    [property: JsonPropertyName("source")] string? Source,
+    [property: JsonPropertyName("base_parameters")] IReadOnlyDictionary<string, string>? BaseParameters,
+    [property: JsonPropertyName("warehouse_id")] string? WarehouseId);
+
+/// <summary>model.go:1117 CronSchedule (<c>quartz_cron_expression</c>, <c>timezone_id</c>, <c>pause_status</c>).</summary>
+public sealed record JobCron(
+    [property: JsonPropertyName("quartz_cron_expression")] string? Cron,
+    [property: JsonPropertyName("timezone_id")] string? TimeZone,
+    [property: JsonPropertyName("pause_status")] string? PauseStatus);
+
+/// <summary>A Unity Catalog list page (service/catalog/model.go:5013 ListCatalogsResponse <c>catalogs</c>, :5959
+/// ListSchemasResponse <c>schemas</c>, :6206 ListTablesResponse <c>tables</c>, :6261 ListVolumesResponseContent
+/// <c>volumes</c>, :5363 ListFunctionsResponse <c>functions</c>; each with <c>next_page_token</c>).</summary>
+public sealed record UcList(
+    [property: JsonPropertyName("catalogs")] IReadOnlyList<UcItem>? Catalogs,
+    [property: JsonPropertyName("schemas")] IReadOnlyList<UcItem>? Schemas,
+    [property: JsonPropertyName("tables")] IReadOnlyList<UcItem>? Tables,
+    [property: JsonPropertyName("volumes")] IReadOnlyList<UcItem>? Volumes,
+    [property: JsonPropertyName("functions")] IReadOnlyList<UcItem>? Functions,
+    [property: JsonPropertyName("next_page_token")] string? NextPageToken);
+
+/// <summary>CatalogInfo (model.go:632), SchemaInfo, TableInfo, VolumeInfo, FunctionInfo: <c>name</c>, <c>full_name</c>.</summary>
+public sealed record UcItem(
+    [property: JsonPropertyName("name")] string? Name,
+    [property: JsonPropertyName("full_name")] string? FullName,
+    [property: JsonPropertyName("catalog_type")] string? CatalogType = null);
+
+/// <summary>GET /api/2.0/sql/warehouses (Go SDK v0.175.0 service/sql/impl.go:1227 warehousesImpl.internalList, paged by
+/// <c>next_page_token</c> (:1207); model.go ListWarehousesResponse <c>warehouses</c>, EndpointInfo <c>id</c>, <c>name</c>,
+/// <c>creator_name</c>).</summary>
+public sealed record WarehouseList(
+    [property: JsonPropertyName("warehouses")] IReadOnlyList<WarehouseItem>? Warehouses,
+    [property: JsonPropertyName("next_page_token")] string? NextPageToken);
+
+public sealed record WarehouseItem(
+    [property: JsonPropertyName("id")] string? Id,
+    [property: JsonPropertyName("name")] string? Name,
+    [property: JsonPropertyName("creator_name")] string? CreatorName);
+
+/// <summary>GET /api/2.0/workspace-conf?keys=... (Go SDK v0.175.0 service/settings/impl.go:1787 workspaceConfImpl.GetStatus;
+/// model.go:5887 WorkspaceConf map[string]string).</summary>
+public sealed class WorkspaceConf : Dictionary<string, string?>
+{
+}
+
+/// <summary>GET /api/2.0/preview/accounts/{account_id}/access-control/rule-sets?name=&amp;etag= on the account host (Go SDK
+/// v0.175.0 service/iam/impl.go:50 accountAccessControlImpl.GetRuleSet; model.go GetRuleSetRequest, RuleSetResponse <c>name</c>, <c>etag</c>, <c>grant_rules</c>,
+/// GrantRule <c>principals</c> (<c>users/{email}</c>, <c>groups/{name}</c>, <c>servicePrincipals/{applicationId}</c>), <c>role</c>).</summary>
+public sealed record RuleSet(
+    [property: JsonPropertyName("name")] string? Name,
+    [property: JsonPropertyName("grant_rules")] IReadOnlyList<GrantRule>? GrantRules);
+
+public sealed record GrantRule(
+    [property: JsonPropertyName("principals")] IReadOnlyList<string>? Principals,
+    [property: JsonPropertyName("role")] string? Role);

@@ -292,6 +292,12 @@ public static class Comparison
                     continue;
                 }
 
+                // Names that differ only in case (FINANCE beside finance) are different groups: the exact name decides.
+                if (liveGroups.Where(lg => lg.DisplayName == name).ToList() is { Count: > 0 } exact)
+                {
+                    liveGroups = exact;
+                }
+
                 var declared = g.Members.Select(KeyOf).OfType<LiveKey>().ToHashSet();
                 if (isAdmins && _deployer is { } deployer)
                 {
@@ -519,8 +525,12 @@ public static class Comparison
                         continue;
                     }
 
+                    // The creator's IS_OWNER is the provider's to keep, never declared (terraform-provider-databricks
+                    // v1.128.0 permissions/permission_definitions.go:407-419 fetchObjectCreator: jobs.Get creator_user_name).
+                    var creator = liveJob.Creator?.Trim().ToLowerInvariant();
                     var entries = Direct(liveJob.Acl)
-                        .Select(e => (e.Principal, Level: e.Levels.OrderByDescending(l => Array.IndexOf(JobLevels, l)).First()));
+                        .Select(e => (e.Principal, Level: e.Levels.OrderByDescending(l => Array.IndexOf(JobLevels, l)).First()))
+                        .Where(e => !(e.Level == "IS_OWNER" && creator is not null && e.Principal.Key.Name == creator));
                     Levels(FindingKinds.UndeclaredJobPermission, obj, "the job", JobLevels,
                         DeclaredKeys(job.Permissions.Select(p => (p.Principal, p.Permission))), job.Permissions, entries,
                         p => p.Key == _deployer || p.Key == admins, suffix);
@@ -670,7 +680,8 @@ public static class Comparison
                 {
                     // Entitlements are the workspace's, for account groups too (the workspace's view of them).
                     var name = spec?.Name ?? e.Principal["group:".Length..];
-                    live = (_workspace.GroupsByName.GetValueOrDefault(name.ToLowerInvariant()) ?? []).SelectMany(g => g.Entitlements ?? []);
+                    var named = _workspace.GroupsByName.GetValueOrDefault(name.ToLowerInvariant()) ?? [];
+                    live = (named.Any(g => g.DisplayName == name) ? named.Where(g => g.DisplayName == name) : named).SelectMany(g => g.Entitlements ?? []);
                 }
                 else if (spec?.Type == PrincipalType.ServicePrincipal && KeyOf(e.Principal) is { } key && _workspace.SpsByAppId.TryGetValue(key.Name, out var sp))
                 {

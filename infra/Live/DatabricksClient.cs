@@ -14,14 +14,30 @@ public sealed record ClientOptions
     /// <summary>Each call (one attempt: request and body) must finish within this.</summary>
     public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Attempts per call when the answer is 429, 503 or 504, the connection drops or the call times out.</summary>
-    public int MaxAttempts { get; init; } = 5;
+    /// <summary>
+    /// A cap on attempts per call, besides the window (the SDK has none: retries/retries.go:197-240 runs until the
+    /// timeout). The default leaves the window alone to decide.
+    /// </summary>
+    public int MaxAttempts { get; init; } = int.MaxValue;
 
-    /// <summary>First wait between attempts without Retry-After; doubled each time.</summary>
+    /// <summary>How long one call may keep retrying: sdk-go v0.175.0 httpclient/api_client.go:109 defaultRetryTimeout (5 minutes).</summary>
+    public TimeSpan RetryWindow { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The linear step between attempts without Retry-After: attempt n waits n steps (retries/retries.go:74-84 backoff: n seconds).</summary>
     public TimeSpan BaseDelay { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>No wait is longer: a Retry-After asking more stops the audit at once (no attempt is spent early).</summary>
+    /// <summary>The longest backoff step (retries/retries.go:70 maxWait, 10 s).</summary>
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Random jitter added to each backoff (retries/retries.go:71-72: 50 to 750 ms); tests give none.</summary>
+    public Func<TimeSpan> Jitter { get; init; } = () => TimeSpan.FromMilliseconds(Random.Shared.Next(50, 751));
+
+    /// <summary>No wait is longer: a Retry-After asking more stops the audit at once (no attempt is spent early).
+    /// Retry-After is the project's own addition (the SDK does not read it).</summary>
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The clock that measures the retry window (tests advance a fake one in <see cref="Delay"/>).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>SCIM <c>count</c>: items per page.</summary>
     public int ScimPageSize { get; init; } = 100;
@@ -44,18 +60,28 @@ public sealed record HostCredentials(ITokenSource Workspace, ITokenSource? Accou
 {
     public const string AccountApiPrefix = "/api/2.0/accounts/";
 
+    /// <summary>The account's access-control API (service/iam/impl.go:52); the workspace proxy has no account id (:94).</summary>
+    public const string AccountPreviewPrefix = "/api/2.0/preview/accounts/";
+
     public ITokenSource For(string pathAndQuery) =>
         pathAndQuery.StartsWith(AccountApiPrefix, StringComparison.Ordinal)
+            || (pathAndQuery.StartsWith(AccountPreviewPrefix, StringComparison.Ordinal) && !pathAndQuery.StartsWith(AccountPreviewPrefix + "access-control", StringComparison.Ordinal))
             ? Account ?? throw new AuditException($"no credential for the account API ({pathAndQuery.Split('?')[0]})")
             : Workspace;
 }
 
 /// <summary>
 /// A read-only client of the Databricks REST API: <see cref="GetAsync{T}"/> is the only way it sends anything, and
-/// it sends GET (the token POSTs of OAuth are the token sources' own). Retries what the Go SDK retries
-/// (httpclient/errors.go:58-77: 429, 504, connection reset and timeouts; apierr/errors.go:95-104: 503) with
-/// bounded attempts and backoff, honouring Retry-After up to <see cref="ClientOptions.MaxDelay"/>; any other
-/// failure becomes one <see cref="AuditException"/> line naming the call and the HTTP status.
+/// it sends GET (the token POSTs of OAuth are the token sources' own). Retries what databricks-sdk-go v0.175.0
+/// retries: 429 and 503 (apierr/errors.go:95-104 IsRetriable), the error codes REQUEST_LIMIT_EXCEEDED and
+/// RESOURCE_EXHAUSTED with any status (apierr/error_mapping.go:53-54 map them to ErrTooManyRequests), an error whose
+/// message holds REQUEST_LIMIT_EXCEEDED (config/api_client.go:102-106 TransientErrors, SCIM's 500), dropped
+/// connections and timeouts (httpclient/errors.go:69-85); with linear backoff (retries/retries.go:70-84: attempt n
+/// waits n seconds, at most 10, plus jitter) within a 5-minute window per call (httpclient/api_client.go:109).
+/// The project's own additions: 504 by status (the SDK's configured client retries it only by error code:
+/// config/api_client.go:108-115 replaces httpclient's DefaultErrorRetriable), Retry-After honoured up to
+/// <see cref="ClientOptions.MaxDelay"/>, and an optional attempt cap. Any other failure becomes one
+/// <see cref="AuditException"/> line naming the call and the HTTP status.
 /// </summary>
 public sealed class DatabricksClient(HttpClient http, HostCredentials credentials, ClientOptions options)
 {
@@ -101,6 +127,7 @@ public sealed class DatabricksClient(HttpClient http, HostCredentials credential
         Func<CancellationToken, Task<HttpRequestMessage>> build, bool notFoundIsNull, CancellationToken cancellationToken)
         where T : class
     {
+        var started = options.Time.GetTimestamp();
         for (var attempt = 1; ; attempt++)
         {
             string transient;
@@ -113,15 +140,25 @@ public sealed class DatabricksClient(HttpClient http, HostCredentials credential
                     using var request = await build(timeout.Token).ConfigureAwait(false);
                     using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
                     var status = response.StatusCode;
-                    if (status is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout)
+                    var throttled = status is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
+                    string? code = null;
+                    if (!throttled && !response.IsSuccessStatusCode && status != HttpStatusCode.NotFound)
                     {
-                        var asked = Asked(response.Headers.RetryAfter);
+                        // The body tells: an error code the SDK maps to 429, or SCIM's message.
+                        await response.Content.LoadIntoBufferAsync(timeout.Token).ConfigureAwait(false);
+                        code = await RetriableCode(response, timeout.Token).ConfigureAwait(false);
+                        throttled = code is not null;
+                    }
+
+                    if (throttled)
+                    {
+                        var asked = Asked(response.Headers.RetryAfter, options.Time);
                         if (asked > options.MaxDelay)
                         {
                             throw new AuditException($"{call}: HTTP {Status(status)} asking to retry after {Seconds(asked.Value)} s, longer than the {Seconds(options.MaxDelay)} s the audit waits");
                         }
 
-                        transient = $"HTTP {Status(status)}";
+                        transient = code is null ? $"HTTP {Status(status)}" : $"HTTP {Status(status)} {code}";
                         wait = asked ?? Backoff(options, attempt);
                     }
                     else
@@ -131,7 +168,7 @@ public sealed class DatabricksClient(HttpClient http, HostCredentials credential
                 }
                 catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
                 {
-                    if (attempt >= options.MaxAttempts)
+                    if (attempt >= options.MaxAttempts || Spent(options, started, TimeSpan.Zero))
                     {
                         throw new AuditException($"{call}: no answer within {Seconds(options.CallTimeout)} s" + (attempt > 1 ? $" ({attempt} attempts)" : string.Empty), ex);
                     }
@@ -142,7 +179,7 @@ public sealed class DatabricksClient(HttpClient http, HostCredentials credential
                 catch (Exception ex) when (ex is HttpRequestException or IOException)
                 {
                     // A reset or dropped connection (httpclient/errors.go:71-77: "connection reset by peer", ...).
-                    if (attempt >= options.MaxAttempts)
+                    if (attempt >= options.MaxAttempts || Spent(options, started, TimeSpan.Zero))
                     {
                         throw new AuditException($"{call}: {OneLine(ex.Message)}" + (attempt > 1 ? $" ({attempt} attempts)" : string.Empty), ex);
                     }
@@ -157,7 +194,41 @@ public sealed class DatabricksClient(HttpClient http, HostCredentials credential
                 throw new AuditException($"{call}: {transient} after {attempt} attempts");
             }
 
+            if (Spent(options, started, wait))
+            {
+                throw new AuditException($"{call}: {transient} after {attempt} attempts within the {Seconds(options.RetryWindow)} s retry window");
+            }
+
             await options.Delay(wait < TimeSpan.Zero ? TimeSpan.Zero : wait, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Whether waiting <paramref name="wait"/> more would pass the call's retry window.</summary>
+    private static bool Spent(ClientOptions options, long started, TimeSpan wait) =>
+        options.Time.GetElapsedTime(started) + wait > options.RetryWindow;
+
+    /// <summary>
+    /// The error code that makes a non-throttling status retriable, or null: REQUEST_LIMIT_EXCEEDED or
+    /// RESOURCE_EXHAUSTED as <c>error_code</c> (apierr/error_mapping.go:53-54), or REQUEST_LIMIT_EXCEEDED anywhere in
+    /// the message (config/api_client.go:102-106; SCIM answers 500 with it in <c>detail</c>).
+    /// </summary>
+    private static async Task<string?> RetriableCode(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            var error = JsonSerializer.Deserialize<ApiError>(body, Json);
+            if (error?.ErrorCode is "REQUEST_LIMIT_EXCEEDED" or "RESOURCE_EXHAUSTED")
+            {
+                return error.ErrorCode;
+            }
+
+            var message = error?.Message ?? error?.ScimDetail ?? string.Empty;
+            return message.Contains("REQUEST_LIMIT_EXCEEDED", StringComparison.Ordinal) ? "REQUEST_LIMIT_EXCEEDED" : null;
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 
@@ -192,16 +263,17 @@ public sealed class DatabricksClient(HttpClient http, HostCredentials credential
 
     private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
 
+    /// <summary>Linear: attempt n waits n steps, at most <see cref="ClientOptions.MaxBackoff"/>, plus jitter (retries/retries.go:74-84).</summary>
     private static TimeSpan Backoff(ClientOptions options, int attempt)
     {
-        var wait = options.BaseDelay * Math.Pow(2, attempt - 1);
-        return wait > options.MaxDelay ? options.MaxDelay : wait;
+        var wait = options.BaseDelay * attempt;
+        return (wait > options.MaxBackoff ? options.MaxBackoff : wait) + options.Jitter();
     }
 
     /// <summary>What Retry-After asks (seconds or a date), or null.</summary>
-    private static TimeSpan? Asked(RetryConditionHeaderValue? retryAfter) =>
+    private static TimeSpan? Asked(RetryConditionHeaderValue? retryAfter, TimeProvider time) =>
         retryAfter?.Delta is { } delta ? delta
-        : retryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow
+        : retryAfter?.Date is { } date ? date - time.GetUtcNow()
         : null;
 
     private static string Status(HttpStatusCode status) =>

@@ -75,7 +75,12 @@ public sealed record LiveDirectory(
     IReadOnlyList<ScimServicePrincipal> ServicePrincipals);
 
 /// <summary>A job found by its declared name, and its permissions (null: 404).</summary>
-public sealed record LiveJob(long JobId, string Name, IReadOnlyList<AccessControl>? Acl);
+public sealed record LiveJob(long JobId, string Name, IReadOnlyList<AccessControl>? Acl)
+{
+    /// <summary>BaseJob.creator_user_name (service/jobs/model.go:235): its IS_OWNER is the provider's to keep
+    /// (terraform-provider-databricks v1.128.0 permissions/permission_definitions.go:407-419 fetchObjectCreator).</summary>
+    public string? Creator { get; init; }
+}
 
 /// <summary>
 /// What the audit read, only what the declaration needs: the API's own shapes. Keyed by declared names: jobs by
@@ -312,8 +317,8 @@ public sealed class LiveReader(DatabricksClient client)
 
     /// <summary>
     /// The jobs named exactly <paramref name="name"/> (the list's <c>name=</c> filter is case-insensitive: Go SDK
-    /// service/jobs/model.go:2952) and each one's permissions. Pages follow <c>next_page_token</c> alone
-    /// (service/jobs/impl.go:181), whatever <c>has_more</c> says or whether it is there.
+    /// service/jobs/model.go:2952) and each one's permissions. <c>GET /api/2.2/jobs/list</c> (service/jobs/impl.go:204);
+    /// pages follow <c>next_page_token</c> alone (impl.go:181), whatever <c>has_more</c> says or whether it is there.
     /// </summary>
     public async Task<IReadOnlyList<LiveJob>> ReadJobsNamedAsync(Uri ws, string name, CancellationToken cancellationToken)
     {
@@ -321,8 +326,8 @@ public sealed class LiveReader(DatabricksClient client)
         string? token = null;
         for (var page = 0; ; page++)
         {
-            Guard(page, "GET /api/2.1/jobs/list");
-            var query = $"/api/2.1/jobs/list?name={Uri.EscapeDataString(name)}&limit={client.Options.JobsPageSize}" + (token is null ? string.Empty : $"&page_token={Uri.EscapeDataString(token)}");
+            Guard(page, "GET /api/2.2/jobs/list");
+            var query = $"/api/2.2/jobs/list?name={Uri.EscapeDataString(name)}&limit={client.Options.JobsPageSize}" + (token is null ? string.Empty : $"&page_token={Uri.EscapeDataString(token)}");
             var list = await client.GetAsync<JobList>(ws, query, false, cancellationToken).ConfigureAwait(false);
             found.AddRange((list!.Jobs ?? []).Where(j => j.Settings?.Name == name));
             if (string.IsNullOrEmpty(list.NextPageToken))
@@ -337,11 +342,86 @@ public sealed class LiveReader(DatabricksClient client)
         foreach (var item in found.DistinctBy(j => j.JobId).OrderBy(j => j.JobId))
         {
             var acl = await client.GetAsync<ObjectPermissions>(ws, $"/api/2.0/permissions/jobs/{item.JobId}", true, cancellationToken).ConfigureAwait(false);
-            live.Add(new LiveJob(item.JobId, name, acl is null ? null : acl.AccessControlList ?? []));
+            live.Add(new LiveJob(item.JobId, name, acl is null ? null : acl.AccessControlList ?? []) { Creator = item.CreatorUserName });
         }
 
         return live;
     }
+
+    /// <summary>
+    /// Every job of the workspace in full, with its permissions: <c>GET /api/2.2/jobs/list</c> for the ids (service/jobs/impl.go:204,
+    /// paged by <c>next_page_token</c>, impl.go:181), then <c>GET /api/2.2/jobs/get?job_id=</c> of each (impl.go:103: the
+    /// list's settings carry no <c>run_as_user_name</c>, model.go:2094) and <c>GET /api/2.0/permissions/jobs/{id}</c>
+    /// (service/iam/impl.go:614 permissionsImpl.Get). A job deleted between the list and its GET is left out.
+    /// </summary>
+    public async Task<IReadOnlyList<(JobDetail Job, IReadOnlyList<AccessControl>? Acl)>> ReadAllJobsAsync(Uri ws, CancellationToken cancellationToken)
+    {
+        var ids = new List<long>();
+        string? token = null;
+        for (var page = 0; ; page++)
+        {
+            Guard(page, "GET /api/2.2/jobs/list");
+            var query = $"/api/2.2/jobs/list?limit={client.Options.JobsPageSize}" + (token is null ? string.Empty : $"&page_token={Uri.EscapeDataString(token)}");
+            var list = await client.GetAsync<JobList>(ws, query, false, cancellationToken).ConfigureAwait(false);
+            ids.AddRange((list!.Jobs ?? []).Select(j => j.JobId));
+            if (string.IsNullOrEmpty(list.NextPageToken))
+            {
+                break;
+            }
+
+            token = list.NextPageToken;
+        }
+
+        var read = await Concurrent.Map(ids.Distinct().Order().ToList(), async id =>
+        {
+            var job = await client.GetAsync<JobDetail>(ws, $"/api/2.2/jobs/get?job_id={id}", true, cancellationToken).ConfigureAwait(false);
+            if (job is null)
+            {
+                return ((JobDetail, IReadOnlyList<AccessControl>?)?)null;
+            }
+
+            var acl = await client.GetAsync<ObjectPermissions>(ws, $"/api/2.0/permissions/jobs/{id}", true, cancellationToken).ConfigureAwait(false);
+            return (job, acl is null ? null : acl.AccessControlList ?? []);
+        }).ConfigureAwait(false);
+        return read.OfType<(JobDetail, IReadOnlyList<AccessControl>?)>().ToList();
+    }
+
+    /// <summary>
+    /// Every item of a Unity Catalog list (catalogs, schemas, tables, volumes, functions: service/catalog/impl.go:826,
+    /// :2930, :3491, :3747, :1716), with <c>max_results=0</c> as the SDK sends it (impl.go:784 ForceSendFields
+    /// MaxResults: the server pages), following <c>next_page_token</c> until it is absent; a page may be empty and
+    /// still carry a token (impl.go:816-819).
+    /// </summary>
+    public async Task<IReadOnlyList<UcItem>> UcListAsync(Uri ws, string kind, string query, CancellationToken cancellationToken)
+    {
+        var path = $"/api/2.1/unity-catalog/{kind}";
+        var items = new List<UcItem>();
+        string? token = null;
+        for (var page = 0; ; page++)
+        {
+            Guard(page, $"GET {path}");
+            var q = $"{path}?{(query.Length == 0 ? string.Empty : query + "&")}max_results=0" + (token is null ? string.Empty : $"&page_token={Uri.EscapeDataString(token)}");
+            var list = await client.GetAsync<UcList>(ws, q, false, cancellationToken).ConfigureAwait(false);
+            items.AddRange((kind switch
+            {
+                "catalogs" => list!.Catalogs,
+                "schemas" => list!.Schemas,
+                "tables" => list!.Tables,
+                "volumes" => list!.Volumes,
+                _ => list!.Functions,
+            }) ?? []);
+            if (string.IsNullOrEmpty(list.NextPageToken))
+            {
+                return items;
+            }
+
+            token = list.NextPageToken;
+        }
+    }
+
+    /// <summary>The workspace's metastore id (service/catalog/impl.go:1921 current-metastore-assignment); null: none assigned.</summary>
+    public async Task<string?> ReadMetastoreIdAsync(Uri ws, CancellationToken cancellationToken) =>
+        (await client.GetAsync<MetastoreAssignment>(ws, "/api/2.1/unity-catalog/current-metastore-assignment", true, cancellationToken).ConfigureAwait(false))?.MetastoreId is { Length: > 0 } id ? id : null;
 
     /// <summary>The Unity Catalog permissions of one securable (null: 404), following <c>next_page_token</c>.</summary>
     public async Task<IReadOnlyList<PrivilegeAssignment>?> ReadGrantsAsync(Uri ws, string securableType, string fullName, CancellationToken cancellationToken)

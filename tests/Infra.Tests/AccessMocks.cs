@@ -241,6 +241,9 @@ public sealed class AccessMocks : IMocks
         return Task.FromResult<(string?, object)>((id, result));
     }
 
+    /// <summary>The metastore assigned to the workspace (getCurrentMetastore).</summary>
+    public string MetastoreId { get; set; } = "11111111-2222-3333-4444-555555555555";
+
     public Task<object> CallAsync(MockCallArgs args)
     {
         var token = args.Token ?? throw new ArgumentException("no token");
@@ -283,6 +286,12 @@ public sealed class AccessMocks : IMocks
             {
                 ["id"] = WarehouseId(Str(a, "name") ?? throw new ArgumentException("getSqlWarehouse without name")),
                 ["name"] = Str(a, "name")!,
+            },
+            // The workspace's metastore: terraform-provider-databricks v1.128.0 catalog/data_current_metastore.go:23-29
+            // (id: the summary's metastore_id; "no_metastore" when none is assigned).
+            "databricks:index/getCurrentMetastore:getCurrentMetastore" => new Dictionary<string, object>
+            {
+                ["id"] = MetastoreId,
             },
             PulumiTypes.GetResourceGroup => new Dictionary<string, object>
             {

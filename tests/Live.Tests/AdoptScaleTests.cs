@@ -7,10 +7,11 @@ using Xunit.Abstractions;
 namespace DatabricksAccess.Live.Tests;
 
 /// <summary>
-/// Adopting a generated estate from the fake: one GET per SCIM page, per group read and per scope read (its ACLs and
-/// its secret names), within 60 s and 1 GB, and the adopted file audits clean. The default suite runs it at 1/50 of
-/// the size (100 users, 10 groups, 20 scopes); ADOPT_SCALE=1 runs the full 5,000 users, 500 groups and 1,000
-/// scopes (docs/adoption.md has the figures).
+/// Adopting a generated estate from the fake: one GET per SCIM page, per group read, per scope read (its ACLs and
+/// its secret names), per job (get and permissions) and per securable's grants, within 60 s and 1 GB, and the adopted
+/// file audits clean within the same bounds. The default suite runs it at 1/50 of the size (100 users, 10
+/// groups, 20 scopes, 4 jobs, 1 catalog); ADOPT_SCALE=1 runs the full 5,000 users, 500 groups, 1,000 scopes, 200 jobs
+/// and 50 catalogs (docs/adoption.md and docs/audit.md have the figures).
 /// </summary>
 public sealed class AdoptScaleTests(ITestOutputHelper output) : IDisposable
 {
@@ -27,7 +28,7 @@ public sealed class AdoptScaleTests(ITestOutputHelper output) : IDisposable
     private static int Scale => Environment.GetEnvironmentVariable("ADOPT_SCALE") == "1" ? 50 : 1;
 
     /// <summary>Users, groups of 10 users and one nested group each, service principals, scopes with 2 ACLs and 2 secrets.</summary>
-    private void Generate(int users, int groups, int sps, int scopes)
+    private void Generate(int users, int groups, int sps, int scopes, int jobs, int catalogs)
     {
         var fake = _f.Fake;
         fake.Users.Clear();
@@ -71,9 +72,20 @@ public sealed class AdoptScaleTests(ITestOutputHelper output) : IDisposable
             fake.Secrets[$"scope-{I(i)}"] = ["db-password", "api-key"];
         }
 
-        for (var i = 0; i < 3 * Scale; i++)
+        for (var i = 0; i < jobs; i++)
         {
-            fake.Jobs.Add(new FakeJob(1000 + i, $"job-{I(i)}", []));
+            // Runs as a service principal; a team may run it, a user manage it (both act as that principal).
+            fake.Jobs.Add(new FakeJob(1000 + i, $"job-{I(i)}", [
+                new(null, $"team {I(i % groups)}", null, "CAN_MANAGE_RUN"),
+                new(fake.Users[i % users].UserName, null, null, "CAN_MANAGE"),
+            ]) { RunAs = fake.Sps[i % sps].ApplicationId, Notebook = $"/Shared/jobs/job-{I(i)}", Cron = "0 0 2 * * ?" });
+        }
+
+        fake.UcPageSize = 100;
+        for (var i = 0; i < catalogs; i++)
+        {
+            fake.Grants[$"catalog/cat{I(i)}"] = [new(fake.Users[i % users].UserName, ["USE_CATALOG"])];
+            fake.Grants[$"schema/cat{I(i)}.sales"] = [new(fake.Users[(i + 1) % users].UserName, ["USE_SCHEMA", "SELECT"])];
         }
 
         fake.Publish();
@@ -82,8 +94,8 @@ public sealed class AdoptScaleTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void Adopting_a_generated_estate_costs_one_GET_per_page_group_and_scope_read_and_audits_clean()
     {
-        var (users, groups, sps, scopes) = (100 * Scale, 10 * Scale, 5 * Scale, 20 * Scale);
-        Generate(users, groups, sps, scopes);
+        var (users, groups, sps, scopes, jobs, catalogs) = (100 * Scale, 10 * Scale, 5 * Scale, 20 * Scale, 4 * Scale, 1 * Scale);
+        Generate(users, groups, sps, scopes, jobs, catalogs);
         var input = Path.Combine(_dir, "Pulumi.input.yaml");
         File.WriteAllText(input, $"config:\n  databricks:host: {_f.Fake.Url}\n  databricks-access:deployer:\n    applicationId: {Fixture.Deployer}\n");
         var adopted = Path.Combine(_dir, "Pulumi.adopted.yaml");
@@ -110,16 +122,28 @@ public sealed class AdoptScaleTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(1, Count(r => r.StartsWith("GET /api/2.0/secrets/scopes/list", StringComparison.Ordinal)));
         Assert.Equal(scopes, Count(r => r.StartsWith("GET /api/2.0/secrets/acls/list?", StringComparison.Ordinal)));
         Assert.Equal(scopes, Count(r => r.StartsWith("GET /api/2.0/secrets/list?", StringComparison.Ordinal)));
-        Assert.Equal(Pages(3 * Scale), Count(r => r.StartsWith("GET /api/2.1/jobs/list", StringComparison.Ordinal)));
-        Assert.Equal(requests.Count, Pages(users) + Pages(groups + 2) + Pages(sps + 1) + groups + 1 + 1 + (2 * scopes) + Pages(3 * Scale));
-        Assert.Contains($"  {3 * Scale} job(s) skipped", @out.ToString(), StringComparison.Ordinal);
+        Assert.Equal(Pages(jobs), Count(r => r.StartsWith("GET /api/2.2/jobs/list", StringComparison.Ordinal)));
+        Assert.Equal(jobs, Count(r => r.StartsWith("GET /api/2.2/jobs/get?", StringComparison.Ordinal)));
+        Assert.Equal(jobs, Count(r => r.StartsWith("GET /api/2.0/permissions/jobs/", StringComparison.Ordinal)));
+        Assert.Equal(1 + 1 + catalogs, Count(r => r.StartsWith("GET /api/2.1/unity-catalog/c", StringComparison.Ordinal) || r.StartsWith("GET /api/2.1/unity-catalog/schemas?", StringComparison.Ordinal)));
+        Assert.Equal(2 * catalogs, Count(r => r.StartsWith("GET /api/2.1/unity-catalog/permissions/", StringComparison.Ordinal)));
+        Assert.Equal(requests.Count, Pages(users) + Pages(groups + 2) + Pages(sps + 1) + groups + 1 + 1 + (2 * scopes) + Pages(jobs) + (2 * jobs) + 2 + catalogs + (2 * catalogs));
+        Assert.Contains($", {jobs} job(s) with {2 * jobs} permission(s); ", @out.ToString(), StringComparison.Ordinal);
+        Assert.Contains($", {2 * catalogs} grant(s), ", @out.ToString(), StringComparison.Ordinal);
 
-        output.WriteLine($"adopt of {users} users, {groups} groups, {sps} service principals, {scopes} scopes: {clock.Elapsed.TotalSeconds:0.0} s, {requests.Count} GETs, peak working set of the test process (fake included) {peak / (1 << 20)} MB, file {new FileInfo(adopted).Length / 1024} KB");
+        output.WriteLine($"adopt of {users} users, {groups} groups, {sps} service principals, {scopes} scopes, {jobs} jobs, {catalogs} catalogs: {clock.Elapsed.TotalSeconds:0.0} s, {requests.Count} GETs, peak working set of the test process (fake included) {peak / (1 << 20)} MB, file {new FileInfo(adopted).Length / 1024} KB");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"{clock.Elapsed}");
         Assert.True(peak < 1L << 30, $"{peak / (1 << 20)} MB");
 
+        _f.Fake.Server.ResetLogEntries();
         var auditOut = new StringWriter();
+        var auditClock = Stopwatch.StartNew();
         var audit = Program.Run(["audit", "--file", adopted, "--now", "2026-11-25T12:00:00Z"], auditOut, new StringWriter(), new FakeTimeProvider(Fixture.Now), _dir, environment);
+        auditClock.Stop();
+        var auditPeak = Process.GetCurrentProcess().PeakWorkingSet64;
+        output.WriteLine($"audit of the adopted file: {auditClock.Elapsed.TotalSeconds:0.0} s, {_f.Fake.Requests.Count} requests, peak working set {auditPeak / (1 << 20)} MB");
         Assert.True(audit == 0, auditOut.ToString()[..Math.Min(2000, auditOut.ToString().Length)]);
+        Assert.True(auditClock.Elapsed < TimeSpan.FromSeconds(60), $"{auditClock.Elapsed}");
+        Assert.True(auditPeak < 1L << 30, $"{auditPeak / (1 << 20)} MB");
     }
 }

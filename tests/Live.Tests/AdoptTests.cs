@@ -54,7 +54,31 @@ public sealed class AdoptTests : IDisposable
         fake.KeyVaultScopes["kv-scope"] = new FakeKeyVault("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv1", "https://kv1.vault.azure.net/");
         fake.Grants["schema/main.sales"].Add(new FakeGrant("alice@contoso.com", ["SELECT"]));
         fake.Grants["schema/main.sales"].Add(new FakeGrant(Fixture.EtlApp, ["MODIFY", "SELECT"]));
+
+        // Found without flags: the metastore's grants, and a catalog only the list names.
+        fake.MetastoreId = "11111111-2222-3333-4444-555555555555";
+        fake.Grants[$"metastore/{fake.MetastoreId}"] = [new FakeGrant("Analysts", ["CREATE_CATALOG"])];
+        fake.Grants["catalog/finance"] = [new FakeGrant("Entra Engineers", ["USE_CATALOG"])];
+
+        // A job that runs as loader: bob may manage it, Local Analysts run it (acting as loader).
+        var loader = new FakeSp("s4", LoaderApp, "loader");
+        fake.Sps.Add(loader);
+        fake.Jobs.Add(new FakeJob(61, "Nightly load", [
+            new("bob@contoso.com", null, null, "CAN_MANAGE"),
+            new(null, "Local Analysts", null, "CAN_MANAGE_RUN"),
+            new("someone@contoso.com", null, null, "IS_OWNER"),
+        ]) { RunAs = LoaderApp, Notebook = "/Shared/etl/load", Cron = "0 0 2 * * ?", TimeZone = "Europe/Berlin" });
+
+        // What the model cannot hold: a Python wheel job.
+        fake.Jobs.Add(new FakeJob(62, "wheel", []) { RunAs = LoaderApp, TaskType = "python_wheel_task" });
+
+        // A scope name the provider accepts ('@'), and two groups whose names differ only in case.
+        fake.Scopes["dave@contoso.com"] = [new("dave@contoso.com", "MANAGE")];
+        fake.Groups.Add(new FakeGroup("g5", "FINANCE", [FakeDatabricks.UserRef(carol)]));
+        fake.Groups.Add(new FakeGroup("g6", "finance", [FakeDatabricks.UserRef(dave)]));
     }
+
+    private const string LoaderApp = "44444444-0000-4000-8000-000000000004";
 
     /// <summary>The input: hosts, account and deployer only, as a team starts.</summary>
     private string Skeleton(string? topology = null)
@@ -87,15 +111,21 @@ public sealed class AdoptTests : IDisposable
     private (int Code, string Out, string Err, string Adopted) Adopt(string input, params string[] extra)
     {
         var outPath = Path.Combine(_dir, "Pulumi.adopted.yaml");
-        var (code, @out, err) = Run(["adopt", "--file", input, "--out", outPath, "--securables", "schema:main.sales", .. extra]);
-        return (code, @out, err, File.Exists(outPath) ? File.ReadAllText(outPath) : string.Empty);
+        var (code, @out, err) = Run(["adopt", "--file", input, "--out", outPath, .. extra]);
+        var adopted = File.Exists(outPath) ? File.ReadAllText(outPath) : string.Empty;
+        if (System.Environment.GetEnvironmentVariable("DEBUG_ADOPT") is { Length: > 0 } debug)
+        {
+            File.WriteAllText(debug, $"{code}\n{@out}\n{err}\n{adopted}");
+        }
+
+        return (code, @out, err, adopted);
     }
 
     [Fact]
     public void The_adopted_file_audits_clean_against_the_same_estate()
     {
         var (code, @out, err, adopted) = Adopt(Skeleton());
-        Assert.True(code is 0 or 1, $"{code}\n{@out}\n{err}\n{adopted}");
+        Assert.True(code == 3, $"{code}\n{@out}\n{err}\n{adopted}"); // the wheel job is skipped
         Assert.Equal(string.Empty, err);
 
         var (auditCode, auditOut, auditErr) = Run("audit", "--file", Path.Combine(_dir, "Pulumi.adopted.yaml"));
@@ -134,14 +164,21 @@ public sealed class AdoptTests : IDisposable
     }
 
     [Fact]
-    public void Text_output_lists_the_secrets_the_skipped_jobs_and_ends_with_the_violations()
+    public void Text_output_counts_what_is_written_names_what_was_skipped_and_ends_with_the_violations()
     {
-        var (code, @out, _, _) = Adopt(Skeleton());
-        Assert.Equal(1, code); // lead@contoso.com is a standing human admin: the reviewer decides
+        var (code, @out, _, adopted) = Adopt(Skeleton());
+        Assert.Equal(3, code); // written; something skipped (the wheel job); the standing admin is listed too
         var lines = @out.TrimEnd().Split('\n');
-        Assert.Contains("  3 job(s) skipped: jobs are not adopted (the stack creates its own)", lines);
+
+        // Counts from what is written: groups are the entries (admins is looked up, not counted).
+        var groups = adopted.Split('\n').Count(l => l.StartsWith("      # adopted ", StringComparison.Ordinal) && l.Contains(" group '", StringComparison.Ordinal)) - 1;
+        Assert.Contains(lines, l => l.StartsWith($"  {groups} group(s) (1 synced from Entra ID), ", StringComparison.Ordinal) && l.Contains(", 4 job(s) with 3 permission(s); ", StringComparison.Ordinal));
+        Assert.Contains("  the metastore", lines);
+        Assert.Contains(lines, l => l.StartsWith("  2 catalog(s) and 1 schema(s), all", StringComparison.Ordinal));
+        Assert.Contains("  tables, volumes and functions: not read (--deep reads them all)", lines);
         Assert.Contains("  app-secrets/api-key", lines);
-        Assert.Contains("  app-secrets/db-password", lines);
+        Assert.Contains(lines, l => l.StartsWith("  job 'wheel' (job_id 62): its task is a python_wheel_task; the model's job runs a notebook", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("  group 'finance' differs only in case from group:finance", StringComparison.Ordinal) || l.StartsWith("  group 'FINANCE' differs only in case", StringComparison.Ordinal));
         var violations = Array.FindIndex(lines, l => l.StartsWith("Policy violations to decide on (", StringComparison.Ordinal));
         Assert.True(violations > 0, @out);
         Assert.All(lines[(violations + 1)..], l => Assert.Contains(": policy ", l, StringComparison.Ordinal));
@@ -149,6 +186,44 @@ public sealed class AdoptTests : IDisposable
 
         var (checkCode, _, _) = Run("check", "--file", Path.Combine(_dir, "Pulumi.adopted.yaml"));
         Assert.Equal(1, checkCode);
+    }
+
+    [Fact]
+    public void Jobs_are_adopted_with_run_as_schedule_notebook_and_permissions_and_both_import_ids()
+    {
+        var (_, _, _, adopted) = Adopt(Skeleton());
+        Assert.Contains("      nightly-load:\n        name: \"Nightly load\"\n        notebook: \"/Shared/etl/load\"\n        runAs: sp:loader\n        schedule:\n          cron: \"0 0 2 * * ?\"\n          timezone: Europe/Berlin\n        canManageRun: [group:local-analysts]\n        canManage: [user:bob@contoso.com]\n", adopted, StringComparison.Ordinal);
+        Assert.Contains("      job-nightly-load-job: \"61\"\n", adopted, StringComparison.Ordinal);
+        Assert.Contains("      job-nightly-load-permissions: \"/jobs/61\"\n", adopted, StringComparison.Ordinal);
+        Assert.DoesNotContain("wheel", adopted.Split("imports:")[0].Replace("# adopted", "", StringComparison.Ordinal), StringComparison.Ordinal);
+
+        // The plan shows who can act as loader through the adopted job.
+        var (_, plan, _) = Run("plan", "--file", Path.Combine(_dir, "Pulumi.adopted.yaml"));
+        Assert.Contains("user:bob@contoso.com can act as sp:loader", plan, StringComparison.Ordinal);
+        Assert.Contains("group:local-analysts can act as sp:loader", plan, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Grants_are_found_without_flags_and_names_the_provider_accepts_are_adopted()
+    {
+        var (_, _, _, adopted) = Adopt(Skeleton());
+        Assert.Contains("      - on: metastore\n        to: group:analysts\n        privileges: [CREATE_CATALOG]\n", adopted, StringComparison.Ordinal);
+        Assert.Contains("      - on: catalog:finance\n        to: group:entra-engineers\n        privileges: [USE_CATALOG]\n", adopted, StringComparison.Ordinal);
+        Assert.Contains("catalog-grants-metastore-group-analysts: metastore/11111111-2222-3333-4444-555555555555/Analysts\n", adopted, StringComparison.Ordinal);
+        Assert.Contains("        name: dave@contoso.com\n", adopted, StringComparison.Ordinal);
+        Assert.Contains("scope-dave-contoso.com-scope: dave@contoso.com\n", adopted, StringComparison.Ordinal);
+        Assert.Contains("        displayName: FINANCE\n", adopted, StringComparison.Ordinal);
+        Assert.Contains("        displayName: finance\n", adopted, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_bad_out_path_is_refused_before_any_call()
+    {
+        var (code, _, err) = Run("adopt", "--file", Skeleton(), "--out", Path.Combine(_dir, "no-such-folder", "x.yaml"));
+        Assert.Equal(2, code);
+        Assert.StartsWith("usage: --out: ", err, StringComparison.Ordinal);
+        Assert.Contains("does not exist", err, StringComparison.Ordinal);
+        Assert.Empty(_f.Fake.Requests);
     }
 
     /// <summary>

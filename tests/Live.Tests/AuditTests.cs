@@ -99,7 +99,7 @@ public sealed class AuditTests : IDisposable
         _f.Fake.Jobs.Add(new FakeJob(44, "nightly", [.. acl, new FakePermission("mallory@contoso.com", null, null, "CAN_VIEW")]));
         var (code, json, _) = _f.Audit("json");
         Assert.Equal(1, code);
-        Assert.Contains("GET /api/2.1/jobs/list?name=nightly&limit=2&page_token=page-2", _f.Fake.Requests);
+        Assert.Contains("GET /api/2.2/jobs/list?name=nightly&limit=2&page_token=page-2", _f.Fake.Requests);
         Assert.DoesNotContain("GET /api/2.0/permissions/jobs/43", _f.Fake.Requests);
         Assert.Equal(
             [("undeclared-job-permission", "user:mallory@contoso.com", "job:nightly", "CAN_VIEW on the job without a declaration (job_id 44, one of 2 jobs with this name)")],
@@ -253,7 +253,7 @@ public sealed class AuditTests : IDisposable
                 // The keys of the Databricks-backed scope the stack creates (names only), for keys it no longer declares.
                 "GET /api/2.0/secrets/list?scope=app-secrets",
                 // Each declared job by name (exact match kept client-side), paged by next_page_token alone.
-                "GET /api/2.1/jobs/list?name=nightly&limit=2",
+                "GET /api/2.2/jobs/list?name=nightly&limit=2",
                 "GET /api/2.0/permissions/jobs/42",
                 "GET /api/2.1/unity-catalog/permissions/schema/main.sales",
             ],

@@ -49,7 +49,36 @@ public sealed record FakeAcl(string Principal, string Permission);
 /// <summary>One entry of a permissions API access control list.</summary>
 public sealed record FakePermission(string? User, string? Group, string? Sp, string Level, bool Inherited = false);
 
-public sealed record FakeJob(long Id, string Name, List<FakePermission> Acl);
+/// <summary>
+/// A job as jobs/get returns it (sdk-go v0.175.0 service/jobs/model.go:2061 Job, :2561 JobSettings, :6284 Task): by
+/// default one notebook task keyed <c>main</c> on serverless compute. <see cref="RunAs"/> is <c>run_as_user_name</c>
+/// (an email or an application id, model.go:2094); <see cref="TaskType"/> another <c>*_task</c> field instead of
+/// <c>notebook_task</c>; <see cref="Extra"/> more JobSettings fields as JSON values.
+/// </summary>
+public sealed record FakeJob(long Id, string Name, List<FakePermission> Acl)
+{
+    public string RunAs { get; init; } = "mallory@contoso.com";
+
+    public string Creator { get; init; } = "someone@contoso.com";
+
+    public string Notebook { get; init; } = "/Shared/jobs/notebook";
+
+    public string TaskKey { get; init; } = "main";
+
+    public string TaskType { get; init; } = "notebook_task";
+
+    public string? Cron { get; init; }
+
+    public string TimeZone { get; init; } = "UTC";
+
+    public Dictionary<string, object> Extra { get; init; } = [];
+}
+
+/// <summary>A SQL warehouse (sdk-go service/sql/model.go EndpointInfo: id, name, creator_name) and its ACL.</summary>
+public sealed record FakeWarehouse(string Id, string Name, string Creator, List<FakePermission> Acl);
+
+/// <summary>A grant rule of an account rule set (sdk-go service/iam/model.go GrantRule: principals, role).</summary>
+public sealed record FakeRule(string Role, params string[] Principals);
 
 /// <summary>A Unity Catalog privilege assignment; a deleted principal has an empty name and a principal id.</summary>
 public sealed record FakeGrant(string Principal, string[] Privileges, string? PrincipalId = null);
@@ -115,6 +144,22 @@ public sealed class FakeDatabricks : IDisposable
     public Dictionary<string, List<string>> Secrets { get; } = new(StringComparer.Ordinal);
 
     public List<FakeJob> Jobs { get; } = [];
+
+    /// <summary>Unity Catalog objects beyond those the grants name (catalogs, schemas, tables... by full name).</summary>
+    public HashSet<string> Catalogs { get; } = new(StringComparer.Ordinal);
+
+    public HashSet<string> Schemas { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Items per Unity Catalog list page (the server's choice when max_results=0).</summary>
+    public int UcPageSize { get; set; } = 2;
+
+    public List<FakeWarehouse> Warehouses { get; } = [];
+
+    /// <summary>Workspace conf values by key (sdk-go service/settings/model.go:5887 WorkspaceConf map[string]string).</summary>
+    public Dictionary<string, string> WorkspaceConf { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Account rule sets by name (accounts/{id}/servicePrincipals/{applicationId}/ruleSets/default).</summary>
+    public Dictionary<string, List<FakeRule>> RuleSets { get; } = new(StringComparer.Ordinal);
 
     public List<FakePermission>? TokenAcl { get; set; }
 
@@ -187,7 +232,7 @@ public sealed class FakeDatabricks : IDisposable
                 return Error(405, "METHOD_NOT_ALLOWED", $"{req.Method} is not allowed");
             }
 
-            var isAccount = path.StartsWith("/api/2.0/accounts/", StringComparison.Ordinal);
+            var isAccount = path.StartsWith("/api/2.0/accounts/", StringComparison.Ordinal) || path.StartsWith($"/api/2.0/preview/accounts/{AccountId}/", StringComparison.Ordinal);
             var bearer = req.Headers?.TryGetValue("Authorization", out var h) == true ? h.FirstOrDefault() ?? string.Empty : string.Empty;
             var token = bearer.StartsWith("Bearer ", StringComparison.Ordinal) ? bearer[7..] : string.Empty;
             if (!(token == EntraToken && EntraToken is not null) && !(isAccount ? _accountTokens : _workspaceTokens).Contains(token))
@@ -283,14 +328,20 @@ public sealed class FakeDatabricks : IDisposable
                     : Error(404, "RESOURCE_DOES_NOT_EXIST", $"Scope {scope} does not exist!");
             }
 
-            if (path == "/api/2.1/jobs/list")
+            if (path == "/api/2.2/jobs/list")
             {
                 return JobsList(req);
             }
 
+            if (path == "/api/2.2/jobs/get")
+            {
+                return JobGet(Param(req, "job_id"));
+            }
+
             if (Match(path, @"^/api/2\.0/permissions/jobs/(\d+)$") is { } jobId)
             {
-                // sdk-go v0.175.0 service/iam/impl.go:644 (path), model.go:1386 ObjectPermissions (object_id, object_type, access_control_list).
+                // sdk-go v0.175.0 service/iam/impl.go:614 permissionsImpl.Get (and service/jobs/impl.go:129 GetPermissions),
+                // model.go:1386 ObjectPermissions (object_id, object_type, access_control_list).
                 return Jobs.FirstOrDefault(j => j.Id.ToString(CultureInfo.InvariantCulture) == jobId) is { } job
                     ? Ok(new { object_id = $"/jobs/{job.Id}", object_type = "job", access_control_list = Acl(job.Acl) })
                     : Error(404, "RESOURCE_DOES_NOT_EXIST", $"Job {jobId} does not exist.");
@@ -326,6 +377,43 @@ public sealed class FakeDatabricks : IDisposable
                 return MetastoreId is { } id
                     ? Ok(new { metastore_id = id, workspace_id = long.Parse(WorkspaceId, CultureInfo.InvariantCulture), default_catalog_name = "main" })
                     : Error(404, "METASTORE_DOES_NOT_EXIST", "No metastore assigned for the current workspace.");
+            }
+
+            if (path is "/api/2.1/unity-catalog/catalogs" or "/api/2.1/unity-catalog/schemas" or "/api/2.1/unity-catalog/tables"
+                or "/api/2.1/unity-catalog/volumes" or "/api/2.1/unity-catalog/functions")
+            {
+                return UcList(req, path[(path.LastIndexOf('/') + 1)..]);
+            }
+
+            if (path == "/api/2.0/sql/warehouses")
+            {
+                // sdk-go v0.175.0 service/sql/impl.go:1227 (path), model.go ListWarehousesResponse, EndpointInfo (id, name, creator_name): one page.
+                return Ok(new { warehouses = Warehouses.Select(w => new { id = w.Id, name = w.Name, creator_name = w.Creator, state = "RUNNING" }) });
+            }
+
+            if (Match(path, @"^/api/2\.0/permissions/sql/warehouses/([^/]+)$") is { } warehouseId)
+            {
+                // service/iam/impl.go:614 permissionsImpl.Get with request object type sql/warehouses
+                // (terraform-provider-databricks v1.128.0 permissions/permission_definitions.go:561-563); object_type "warehouses".
+                return Warehouses.FirstOrDefault(w => w.Id == warehouseId) is { } w
+                    ? Ok(new { object_id = $"/sql/warehouses/{w.Id}", object_type = "warehouses", access_control_list = Acl(w.Acl) })
+                    : Error(404, "RESOURCE_DOES_NOT_EXIST", $"Warehouse {warehouseId} does not exist.");
+            }
+
+            if (path == "/api/2.0/workspace-conf")
+            {
+                // service/settings/impl.go:1787 GetStatus (keys=...), model.go:5887 WorkspaceConf: each asked key, null when unset.
+                var keys = (Param(req, "keys") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries);
+                return Ok(keys.ToDictionary(k => k, k => WorkspaceConf.GetValueOrDefault(k)));
+            }
+
+            if (path == $"/api/2.0/preview/accounts/{AccountId}/access-control/rule-sets")
+            {
+                // service/iam/impl.go:50 GetRuleSet (name, etag), model.go RuleSetResponse (name, etag, grant_rules), GrantRule.
+                var name = Param(req, "name") ?? string.Empty;
+                return RuleSets.TryGetValue(name, out var rules)
+                    ? Ok(new { name, etag = "RENUAAABBB=", grant_rules = rules.Select(r => new { principals = r.Principals, role = r.Role }) })
+                    : Error(404, "RESOURCE_DOES_NOT_EXIST", $"Rule set {name} does not exist.");
             }
 
             if (Match(path, @"^/api/2\.1/unity-catalog/permissions/(.+)$") is { } securable)
@@ -371,7 +459,7 @@ public sealed class FakeDatabricks : IDisposable
     }
 
     /// <summary>
-    /// GET /api/2.1/jobs/list (sdk-go v0.175.0 service/jobs/impl.go:202; model.go:2944 ListJobsRequest <c>name</c>: exact, case
+    /// GET /api/2.2/jobs/list (sdk-go v0.175.0 service/jobs/impl.go:204 internalList; model.go:2944 ListJobsRequest <c>name</c>: exact, case
     /// insensitive; <c>limit</c> default 20). <c>has_more</c> and <c>next_page_token</c> are omitempty
     /// (model.go:2977-2982): absent on the last page; the SDK pages by <c>next_page_token</c> alone (impl.go:181).
     /// </summary>
@@ -386,7 +474,8 @@ public sealed class FakeDatabricks : IDisposable
         var more = start + page.Count < all.Count;
         var body = new Dictionary<string, object>
         {
-            ["jobs"] = page.Select(j => new { job_id = j.Id, creator_user_name = "someone@contoso.com", settings = new { name = j.Name, max_concurrent_runs = 1 }, created_time = 1700000000000 }),
+            // model.go:229 BaseJob: no run_as_user_name (that is Job's, from jobs/get); tasks only with expand_tasks.
+            ["jobs"] = page.Select(j => new { job_id = j.Id, creator_user_name = j.Creator, settings = new { name = j.Name, max_concurrent_runs = 1 }, created_time = 1700000000000 }),
         };
         if (more)
         {
@@ -404,6 +493,78 @@ public sealed class FakeDatabricks : IDisposable
         }
 
         return Ok(body);
+    }
+
+    /// <summary>GET /api/2.2/jobs/get?job_id= (service/jobs/impl.go:101; model.go:2061 Job with run_as_user_name, settings).</summary>
+    private ResponseMessage JobGet(string? id)
+    {
+        if (Jobs.FirstOrDefault(j => j.Id.ToString(CultureInfo.InvariantCulture) == id) is not { } j)
+        {
+            return Error(400, "INVALID_PARAMETER_VALUE", $"Job {id} does not exist.");
+        }
+
+        var task = new Dictionary<string, object> { ["task_key"] = j.TaskKey };
+        task[j.TaskType] = j.TaskType == "notebook_task" ? new { notebook_path = j.Notebook, source = "WORKSPACE" } : new { };
+        var settings = new Dictionary<string, object>
+        {
+            ["name"] = j.Name,
+            ["max_concurrent_runs"] = 1,
+            ["format"] = "MULTI_TASK",
+            ["email_notifications"] = new { },
+            ["timeout_seconds"] = 0,
+            ["tasks"] = new[] { task },
+        };
+        if (j.Cron is { } cron)
+        {
+            settings["schedule"] = new { quartz_cron_expression = cron, timezone_id = j.TimeZone, pause_status = "UNPAUSED" };
+        }
+
+        foreach (var (k, v) in j.Extra)
+        {
+            settings[k] = v;
+        }
+
+        return Ok(new { job_id = j.Id, creator_user_name = j.Creator, run_as_user_name = j.RunAs, settings, created_time = 1700000000000 });
+    }
+
+    /// <summary>
+    /// A Unity Catalog list (service/catalog/impl.go:826 catalogs, :2930 schemas (catalog_name), :3491 tables, :3747
+    /// volumes, :1716 functions (catalog_name, schema_name)): <see cref="UcPageSize"/> items a page, then
+    /// <c>next_page_token</c>; the objects are the explicit ones and those the grants name.
+    /// </summary>
+    private ResponseMessage UcList(IRequestMessage req, string kind)
+    {
+        var type = kind switch { "catalogs" => "catalog", "schemas" => "schema", "tables" => "table", "volumes" => "volume", _ => "function" };
+        var names = Grants.Keys.Select(k => k.Split('/', 2)).Where(p => p.Length == 2).SelectMany(p => Prefixes(p[0], p[1]))
+            .Concat(Catalogs.Select(c => ("catalog", c))).Concat(Schemas.Select(x => ("schema", x)))
+            .Where(x => x.Item1 == type).Select(x => x.Item2).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var parent = kind == "catalogs" ? null : kind == "schemas" ? Param(req, "catalog_name") : $"{Param(req, "catalog_name")}.{Param(req, "schema_name")}";
+        var items = names.Where(n => parent is null || n.StartsWith(parent + ".", StringComparison.Ordinal) && n.Count(c => c == '.') == parent.Count(c => c == '.') + 1).ToList();
+        var start = Param(req, "page_token") is { } token ? int.Parse(token.AsSpan(5), CultureInfo.InvariantCulture) : 0;
+        var page = items.Skip(start).Take(UcPageSize).ToList();
+        var body = new Dictionary<string, object> { [kind] = page.Select(n => new { name = n[(n.LastIndexOf('.') + 1)..], full_name = n }) };
+        if (start + page.Count < items.Count)
+        {
+            body["next_page_token"] = $"page-{start + page.Count}";
+        }
+
+        return Ok(body);
+    }
+
+    /// <summary>A securable and the catalog and schema it sits in.</summary>
+    private static IEnumerable<(string, string)> Prefixes(string type, string name)
+    {
+        yield return (type, name);
+        var parts = name.Split('.');
+        if (type is "schema" or "table" or "volume" or "function")
+        {
+            yield return ("catalog", parts[0]);
+        }
+
+        if (type is "table" or "volume" or "function" && parts.Length > 1)
+        {
+            yield return ("schema", $"{parts[0]}.{parts[1]}");
+        }
     }
 
     private static Dictionary<string, object?> UserJson(FakeUser u, bool account)

@@ -55,8 +55,8 @@ public sealed class Fixture : IDisposable
                 new(null, null, Deployer, "IS_OWNER"),
                 new(null, "Analysts", null, "CAN_MANAGE_RUN"),
                 new(null, "admins", null, "CAN_MANAGE", Inherited: true),
-            ]),
-            new FakeJob(9, "unrelated-2", [new("mallory@contoso.com", null, null, "IS_OWNER")]),
+            ]) { RunAs = EtlApp, Notebook = "/Shared/nightly" },
+            new FakeJob(9, "unrelated-2", [new("mallory@contoso.com", null, null, "IS_OWNER")]) { Creator = "mallory@contoso.com" },
         ]);
 
         Fake.Grants["schema/main.sales"] = [new("Analysts", ["USE_SCHEMA", "SELECT"])];
@@ -85,6 +85,9 @@ public sealed class Fixture : IDisposable
     public FakeGroup Contractors { get; }
 
     public List<TimeSpan> Waits { get; } = [];
+
+    /// <summary>The clients' clock: only recorded waits move it.</summary>
+    public FakeTimeProvider Clock { get; } = new(Now);
 
     public string StackYaml(string? extraTopology = null) => $$"""
         config:
@@ -163,6 +166,8 @@ public sealed class Fixture : IDisposable
         MaxAttempts = attempts,
         BaseDelay = TimeSpan.FromMilliseconds(250),
         MaxDelay = TimeSpan.FromSeconds(30),
+        Jitter = () => TimeSpan.Zero,
+        Time = Clock,
         ScimPageSize = 2,
         JobsPageSize = 2,
         Delay = (wait, _) =>
@@ -170,6 +175,7 @@ public sealed class Fixture : IDisposable
             lock (Waits)
             {
                 Waits.Add(wait);
+                Clock.Advance(wait); // the retry window is measured on this clock: a recorded wait is time spent
             }
 
             return Task.CompletedTask;

@@ -29,7 +29,7 @@ public sealed class RobustnessTests : IDisposable
     }
 
     [Fact]
-    public void A_503_without_Retry_After_backs_off_exponentially()
+    public void A_503_without_Retry_After_backs_off_linearly()
     {
         _f.Fake.Publish();
         var response = WireMock.ResponseBuilders.Response.Create().WithStatusCode(503);
@@ -51,6 +51,65 @@ public sealed class RobustnessTests : IDisposable
         Assert.Equal((2, string.Empty), (code, @out));
         Assert.Equal($"audit: {Call(Users)}?{UsersQuery}: HTTP 429 Too Many Requests after 3 attempts\n", err);
         Assert.Equal([TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30)], _f.Waits);
+    }
+
+    /// <summary>sdk-go v0.175.0 apierr/error_mapping.go:53-54: these error codes are ErrTooManyRequests whatever the status.</summary>
+    [Theory]
+    [InlineData(400, "REQUEST_LIMIT_EXCEEDED")]
+    [InlineData(400, "RESOURCE_EXHAUSTED")]
+    [InlineData(500, "RESOURCE_EXHAUSTED")]
+    public void A_throttling_error_code_is_retried_whatever_the_status(int status, string errorCode)
+    {
+        _f.Fake.Publish();
+        _f.Fake.Server.Given(WireMock.RequestBuilders.Request.Create().WithPath(Users).UsingGet())
+            .InScenario("code").WillSetStateTo("served").AtPriority(1)
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithStatusCode(status)
+                .WithBody($$"""{"error_code": "{{errorCode}}", "message": "slow down"}"""));
+        var (code, _, err) = AuditKeepingMappings();
+        Assert.Equal((0, string.Empty), (code, err));
+        Assert.Equal([TimeSpan.FromMilliseconds(250)], _f.Waits);
+    }
+
+    /// <summary>config/api_client.go:102-106: SCIM answers 500 with REQUEST_LIMIT_EXCEEDED in its message (detail).</summary>
+    [Fact]
+    public void A_scim_500_naming_the_request_limit_is_retried_and_another_500_is_not()
+    {
+        _f.Fake.Publish();
+        _f.Fake.Server.Given(WireMock.RequestBuilders.Request.Create().WithPath(Users).UsingGet())
+            .InScenario("scim").WillSetStateTo("served").AtPriority(1)
+            .RespondWith(WireMock.ResponseBuilders.Response.Create().WithStatusCode(500)
+                .WithBody("""{"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "detail": "REQUEST_LIMIT_EXCEEDED: too many requests", "status": "500"}"""));
+        var (code, _, err) = AuditKeepingMappings();
+        Assert.Equal((0, string.Empty), (code, err));
+        Assert.Single(_f.Waits);
+
+        _f.Waits.Clear();
+        _f.Fake.Publish();
+        _f.Fake.Override(Users, r => r.WithStatusCode(500).WithBody("""{"detail": "internal error", "status": "500"}"""));
+        (code, _, err) = AuditKeepingMappings();
+        Assert.Equal(2, code);
+        Assert.Equal($"audit: {Call(Users)}?{UsersQuery}: HTTP 500 Internal Server Error: SCIM_500: internal error\n", err);
+        Assert.Empty(_f.Waits);
+    }
+
+    /// <summary>
+    /// The default cap is the SDK's window: linear backoff of 1, 2, ... 10 s then 10 s (retries/retries.go:70-84, here
+    /// without jitter) within 5 minutes (httpclient/api_client.go:109): 34 waits (295 s), the 35th attempt is the last.
+    /// </summary>
+    [Fact]
+    public void Throttling_that_does_not_end_gives_up_when_the_five_minute_window_is_spent()
+    {
+        _f.Fake.Publish();
+        _f.Fake.Override(Users, r => r.WithStatusCode(429));
+        var options = _f.Options() with { MaxAttempts = int.MaxValue, BaseDelay = TimeSpan.FromSeconds(1) };
+        var (code, _, err) = AuditKeepingMappings(_f.Environment(options));
+        Assert.Equal(2, code);
+        Assert.Equal($"audit: {Call(Users)}?{UsersQuery}: HTTP 429 Too Many Requests after 35 attempts within the 300 s retry window\n", err);
+        Assert.Equal(34, _f.Waits.Count);
+        Assert.Equal(Enumerable.Range(1, 10).Select(s => TimeSpan.FromSeconds(s)), _f.Waits.Take(10));
+        Assert.All(_f.Waits.Skip(10), w => Assert.Equal(TimeSpan.FromSeconds(10), w));
+        Assert.Equal(TimeSpan.FromSeconds(295), _f.Waits.Aggregate(TimeSpan.Zero, (a, b) => a + b));
+        Assert.Equal(35, _f.Fake.Requests.Count(r => r.StartsWith($"GET {Users}", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -163,10 +222,10 @@ public sealed class RobustnessTests : IDisposable
     public void A_body_that_is_not_the_documented_shape_is_exit_2()
     {
         _f.Fake.Publish();
-        _f.Fake.Override("/api/2.1/jobs/list", r => r.WithStatusCode(200).WithBody("""{"jobs": "not a list"}"""));
+        _f.Fake.Override("/api/2.2/jobs/list", r => r.WithStatusCode(200).WithBody("""{"jobs": "not a list"}"""));
         var (code, _, err) = AuditKeepingMappings();
         Assert.Equal(2, code);
-        Assert.StartsWith($"audit: {Call("/api/2.1/jobs/list")}?name=nightly&limit=2: the response is not JSON of the documented shape: ", err, StringComparison.Ordinal);
+        Assert.StartsWith($"audit: {Call("/api/2.2/jobs/list")}?name=nightly&limit=2: the response is not JSON of the documented shape: ", err, StringComparison.Ordinal);
         Assert.Single(err.TrimEnd().Split('\n'));
     }
 

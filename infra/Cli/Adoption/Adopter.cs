@@ -8,7 +8,7 @@ using static DatabricksAccess.Cli.Adoption.StackText;
 
 namespace DatabricksAccess.Cli.Adoption;
 
-/// <summary>What adoption did, for the report: counts, secrets declared existing, what it could not declare.</summary>
+/// <summary>What adoption did, for the report: counts of what is written, secrets declared existing, what it skipped and why.</summary>
 internal sealed class AdoptionReport
 {
     public int Groups { get; set; }
@@ -27,11 +27,20 @@ internal sealed class AdoptionReport
 
     public int Jobs { get; set; }
 
+    public int JobPermissions { get; set; }
+
     public int AlreadyDeclared { get; set; }
 
     public List<string> Secrets { get; } = [];
 
+    /// <summary>One line per object (or part of one) not adopted, naming it and why.</summary>
     public List<string> NotAdopted { get; } = [];
+
+    /// <summary>What a reviewer should know that is not a skip (names that differ only in case...).</summary>
+    public List<string> Notes { get; } = [];
+
+    /// <summary>What Unity Catalog grants were read, and what not.</summary>
+    public IReadOnlyList<string> GrantsRead { get; set; } = [];
 
     public int Imports { get; set; }
 }
@@ -53,15 +62,57 @@ internal sealed record AdoptedIds
 
     /// <summary>(securable, principal ref) → the principal as the grants API names it.</summary>
     public Dictionary<(string On, string To), string> Grants { get; } = [];
+
+    /// <summary>job key → job id.</summary>
+    public Dictionary<string, long> Jobs { get; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>One adopted object as written: its section, its key (null in a list section), its lines and what it counts.</summary>
+internal sealed class AdoptedEntry(string section, string? key, string what)
+{
+    public string Section { get; } = section;
+
+    public string? Key { get; } = key;
+
+    /// <summary>How the skip line names it.</summary>
+    public string What { get; } = what;
+
+    public List<string> Lines { get; } = [];
+
+    public int Members { get; set; }
+
+    public int Acls { get; set; }
+
+    public int Permissions { get; set; }
+
+    public bool Entra { get; set; }
+
+    public bool Counted { get; set; } = true;
+
+    public List<string> Secrets { get; } = [];
+
+    public bool Dropped { get; set; }
 }
 
 /// <summary>
 /// Turns a live <see cref="Estate"/> into stack-file entries in the model's own keys, beside what the input declares
-/// already (kept as written, never changed). Jobs are never adopted; secrets are declared <c>existing: true</c>.
+/// already (kept as written, never changed). Secrets are declared <c>existing: true</c>. What the model cannot hold is
+/// skipped with one line naming it and why; everything else is still adopted.
 /// </summary>
 internal sealed partial class Adopter(TopologyModel input, Estate estate, string workspaceId, string stamp)
 {
-    private readonly AdoptionReport _report = new() { Jobs = estate.Jobs };
+    private static readonly HashSet<string> JobLevels = new(StringComparer.Ordinal) { "CAN_VIEW", "CAN_MANAGE_RUN", "CAN_MANAGE" };
+
+    /// <summary>Job settings the model does not hold but that are harmless at these values (absent, empty, or the default).</summary>
+    private static readonly HashSet<string> JobSettingsIgnored = new(StringComparer.Ordinal) { "format", "edit_mode", "run_as", "queue", "deployment", "performance_target" };
+
+    private static readonly string[] ClusterKeys = ["existing_cluster_id", "new_cluster", "job_cluster_key"];
+    private static readonly (string Level, string Field)[] JobFields = [("CAN_VIEW", "canView"), ("CAN_MANAGE_RUN", "canManageRun"), ("CAN_MANAGE", "canManage")];
+
+    private readonly AdoptionReport _report = new() { GrantsRead = estate.GrantsRead };
+    private readonly List<AdoptedEntry> _entries = [];
+    private readonly HashSet<string> _jobKeys = new(input.Jobs.Keys, StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _adoptedGroupByName = new(StringComparer.Ordinal);
     private readonly AdoptedIds _ids = new();
     private readonly HashSet<string> _groupKeys = new(input.Groups.Keys, StringComparer.Ordinal);
     private readonly HashSet<string> _spKeys = new(input.ServicePrincipals.Keys.Concat(input.WebApps.Keys), StringComparer.Ordinal);
@@ -71,10 +122,6 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
     private readonly Dictionary<string, string> _spRefByAppId = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, string> _userById = new(StringComparer.Ordinal);
     private readonly HashSet<string> _userNames = new(StringComparer.OrdinalIgnoreCase);
-    private readonly List<string> _groups = [];
-    private readonly List<string> _sps = [];
-    private readonly List<string> _scopes = [];
-    private readonly List<string> _grants = [];
     private readonly bool _account = input.Account is not null;
 
     public AdoptionReport Report => _report;
@@ -82,7 +129,7 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
     public AdoptedIds Ids => _ids;
 
     /// <summary>The sections to merge into the stack file (imports come later, from the plan).</summary>
-    public List<Section> Build(IReadOnlyList<(Securable On, string Type, string Name)> securables)
+    public void Build(IReadOnlySet<(string Type, string Name)> named)
     {
         foreach (var u in estate.Users.Where(u => u.Id is not null && u.UserName is not null))
         {
@@ -130,7 +177,13 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
                 continue;
             }
 
-            if (_groupRefByName.TryGetValue(name, out var known))
+            if (_adoptedGroupByName.TryGetValue(name, out var same))
+            {
+                _groupRefById[g.Id!] = same; // the same name at both levels: one group
+                continue;
+            }
+
+            if (_groupRefByName.TryGetValue(name, out var known) && input.Groups.Values.Any(d => d.DisplayName == name))
             {
                 _groupRefById[g.Id!] = known;
                 _report.AlreadyDeclared++;
@@ -138,8 +191,15 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
             }
 
             var key = NewKey(name, _groupKeys, "group");
+            if (_groupRefByName.TryGetValue(name, out var twin))
+            {
+                // FINANCE beside finance: both are adopted, each under its own key; names are matched exactly.
+                _report.Notes.Add($"group '{Comment(name)}' differs only in case from {twin}: adopted as group:{key}; ACLs and grants are matched to the exact name, and the audit compares names without case: review both");
+            }
+
             _groupRefById[g.Id!] = $"group:{key}";
-            _groupRefByName[name] = $"group:{key}";
+            _adoptedGroupByName[name] = $"group:{key}";
+            _groupRefByName.TryAdd(name, $"group:{key}");
             adoptGroups.Add((g, isAccount, key));
         }
 
@@ -188,18 +248,122 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
             AdoptScope(scope);
         }
 
-        foreach (var (on, type, name) in securables)
+        foreach (var read in estate.Grants.OrderBy(g => g.Type == "metastore" ? 0 : 1).ThenBy(g => g.Type, StringComparer.Ordinal).ThenBy(g => g.FullName, StringComparer.Ordinal))
         {
-            AdoptGrants(on, estate.Grants.FirstOrDefault(g => g.Type == type && g.FullName == name));
+            if (On(read) is { } on)
+            {
+                AdoptGrants(on, read, named.Contains((read.Type, read.FullName)));
+            }
         }
 
+        foreach (var job in estate.Jobs.OrderBy(j => j.Job.JobId))
+        {
+            AdoptJob(job);
+        }
+
+        foreach (var a in assignments.Where(a => a.Principal!.UserName is { Length: > 0 }))
+        {
+            // The model declares workspace access through groups and identities it knows, not per user.
+            Skip($"user {Comment(a.Principal!.UserName!)}: assigned to the workspace directly ({string.Join(", ", a.Permissions ?? [])}); the model grants workspace access through groups: add the user to an adopted group (audit reports the assignment as undeclared-assignment)");
+        }
+    }
+
+    /// <summary>The sections to merge: every entry not dropped, counted into the report.</summary>
+    public List<Section> Sections()
+    {
+        var r = _report;
+        r.Groups = r.EntraGroups = r.Members = r.ServicePrincipals = r.Scopes = r.Acls = r.Grants = r.Jobs = r.JobPermissions = 0;
+        r.Secrets.Clear();
+        var kept = _entries.Where(e => !e.Dropped).ToList();
+        foreach (var e in kept)
+        {
+            switch (e.Section)
+            {
+                case "groups":
+                    r.Groups += e.Counted ? 1 : 0;
+                    r.EntraGroups += e.Entra ? 1 : 0;
+                    r.Members += e.Members;
+                    break;
+                case "servicePrincipals":
+                    r.ServicePrincipals++;
+                    break;
+                case "secretScopes":
+                    r.Scopes++;
+                    r.Acls += e.Acls;
+                    r.Secrets.AddRange(e.Secrets);
+                    break;
+                case "catalogGrants":
+                    r.Grants++;
+                    break;
+                case "jobs":
+                    r.Jobs++;
+                    r.JobPermissions += e.Permissions;
+                    break;
+            }
+        }
+
+        List<string> Lines(string section) => kept.Where(e => e.Section == section).SelectMany(e => e.Lines).ToList();
         return
         [
-            new Section("servicePrincipals", _sps),
-            new Section("groups", _groups),
-            new Section("secretScopes", _scopes),
-            new Section("catalogGrants", _grants),
+            new Section("servicePrincipals", Lines("servicePrincipals")),
+            new Section("groups", Lines("groups")),
+            new Section("secretScopes", Lines("secretScopes")),
+            new Section("catalogGrants", Lines("catalogGrants")),
+            new Section("jobs", Lines("jobs")),
         ];
+    }
+
+    /// <summary>
+    /// Drops the adopted entry a config path names (<c>topology.groups.key...</c>, <c>topology.catalogGrants[i]...</c>
+    /// counted from <paramref name="firstAdoptedItem"/>), with the reason; false when the path names none.
+    /// </summary>
+    public bool Drop(string path, string why, int firstAdoptedItem)
+    {
+        AdoptedEntry? entry = null;
+        if (path.StartsWith("topology.catalogGrants[", StringComparison.Ordinal))
+        {
+            var close = path.IndexOf(']', StringComparison.Ordinal);
+            if (close > 0 && int.TryParse(path["topology.catalogGrants[".Length..close], NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+            {
+                entry = _entries.Where(e => e.Section == "catalogGrants" && !e.Dropped).ElementAtOrDefault(index - firstAdoptedItem);
+            }
+        }
+        else
+        {
+            foreach (var e in _entries.Where(e => e.Key is not null && !e.Dropped))
+            {
+                // A key is written .key, or ["key"] when it holds a '.' or other characters (the config path's quoting).
+                foreach (var prefix in new[] { $"topology.{e.Section}.{e.Key}", $"topology.{e.Section}[{System.Text.Json.JsonSerializer.Serialize(e.Key)}]", $"topology.{e.Section}[\"{e.Key}\"]" })
+                {
+                    if (path == prefix || path.StartsWith(prefix + ".", StringComparison.Ordinal) || path.StartsWith(prefix + "[", StringComparison.Ordinal))
+                    {
+                        entry = e;
+                        break;
+                    }
+                }
+
+                if (entry is not null)
+                {
+                    break;
+                }
+            }
+        }
+
+        if (entry is null)
+        {
+            return false;
+        }
+
+        entry.Dropped = true;
+        Skip($"{entry.What}: {why}");
+        return true;
+    }
+
+    private AdoptedEntry Entry(string section, string? key, string what)
+    {
+        var e = new AdoptedEntry(section, key, what);
+        _entries.Add(e);
+        return e;
     }
 
     private static string? Access(AssignmentItem? a) =>
@@ -211,28 +375,30 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
         var builtIn = Names.IsBuiltInGroup(key) && !isAccount;
         var entra = !builtIn && !string.IsNullOrEmpty(g.ExternalId);
         var where = isAccount ? "account" : "workspace";
-        _groups.Add($"# adopted {stamp} from the {where} group '{Comment(name)}' (SCIM id {Comment(g.Id!)}){(entra ? $", synced from Entra ID (externalId {Comment(g.ExternalId!)})" : string.Empty)}");
-        _groups.Add($"{Scalar(key)}:");
+        var e = Entry("groups", key, $"group '{Comment(name)}' (SCIM id {Comment(g.Id!)})");
+        e.Counted = !builtIn;
+        e.Entra = entra;
+        e.Lines.Add($"# adopted {stamp} from the {where} group '{Comment(name)}' (SCIM id {Comment(g.Id!)}){(entra ? $", synced from Entra ID (externalId {Comment(g.ExternalId!)})" : string.Empty)}");
+        e.Lines.Add($"{Scalar(key)}:");
         if (builtIn)
         {
-            _groups.Add("  existing: true");
+            e.Lines.Add("  existing: true");
         }
         else
         {
             if (name != key)
             {
-                _groups.Add($"  displayName: {Scalar(name)}");
+                e.Lines.Add($"  displayName: {Scalar(name)}");
             }
 
             if (entra)
             {
-                _groups.Add("  source: entra");
-                _report.EntraGroups++;
+                e.Lines.Add("  source: entra");
             }
 
             if (_account && !isAccount)
             {
-                _groups.Add("  level: workspace");
+                e.Lines.Add("  level: workspace");
             }
         }
 
@@ -244,7 +410,7 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
             var access = Access(assignment) ?? "none";
             if (access != "user")
             {
-                _groups.Add($"  workspaceAccess: {access}");
+                e.Lines.Add($"  workspaceAccess: {access}");
             }
         }
 
@@ -252,14 +418,10 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
         var entitlements = builtIn ? [] : Entitlements(g.Entitlements);
         if (entitlements.Count > 0)
         {
-            _groups.Add($"  entitlements: [{string.Join(", ", entitlements)}]");
+            e.Lines.Add($"  entitlements: [{string.Join(", ", entitlements)}]");
         }
 
         _ids.Groups[key] = (g.Id!, !isAccount && entitlements.Count > 0 ? g.Id : null, assignmentId);
-        if (!builtIn)
-        {
-            _report.Groups++;
-        }
 
         if (entra || key == Names.UsersGroup)
         {
@@ -280,12 +442,12 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
             return;
         }
 
-        _groups.Add("  members:");
+        e.Lines.Add("  members:");
         foreach (var (r, id) in members.DistinctBy(m => m.Ref).OrderBy(m => m.Ref, StringComparer.Ordinal))
         {
-            _groups.Add($"    - {Scalar(r)}");
+            e.Lines.Add($"    - {Scalar(r)}");
             _ids.Members[(key, r)] = id;
-            _report.Members++;
+            e.Members++;
         }
     }
 
@@ -341,38 +503,38 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
     {
         var name = s.DisplayName ?? s.ApplicationId!;
         var entra = !string.IsNullOrEmpty(s.ExternalId);
-        _sps.Add($"# adopted {stamp} from the {(isAccount ? "account" : "workspace")} service principal '{Comment(name)}' (SCIM id {Comment(s.Id!)})");
-        _sps.Add($"{Scalar(key)}:");
+        var e = Entry("servicePrincipals", key, $"service principal '{Comment(name)}' ({Comment(s.ApplicationId!)})");
+        e.Lines.Add($"# adopted {stamp} from the {(isAccount ? "account" : "workspace")} service principal '{Comment(name)}' (SCIM id {Comment(s.Id!)})");
+        e.Lines.Add($"{Scalar(key)}:");
         if (name != key)
         {
-            _sps.Add($"  displayName: {Scalar(name)}");
+            e.Lines.Add($"  displayName: {Scalar(name)}");
         }
 
-        _sps.Add($"  applicationId: {Scalar(s.ApplicationId!)}");
+        e.Lines.Add($"  applicationId: {Scalar(s.ApplicationId!)}");
         if (entra)
         {
-            _sps.Add("  source: entra");
+            e.Lines.Add("  source: entra");
         }
 
         if (_account && !isAccount)
         {
-            _sps.Add("  level: workspace");
+            e.Lines.Add("  level: workspace");
         }
         else if (isAccount && (access ?? "none") != "user")
         {
-            _sps.Add($"  workspaceAccess: {access ?? "none"}");
+            e.Lines.Add($"  workspaceAccess: {access ?? "none"}");
         }
 
         var wsSp = estate.WorkspaceSps.FirstOrDefault(w => string.Equals(w.ApplicationId, s.ApplicationId, StringComparison.OrdinalIgnoreCase));
         var entitlements = Entitlements(wsSp?.Entitlements);
         if (entitlements.Count > 0)
         {
-            _sps.Add($"  entitlements: [{string.Join(", ", entitlements)}]");
+            e.Lines.Add($"  entitlements: [{string.Join(", ", entitlements)}]");
         }
 
         var accountId = isAccount && accountSps.TryGetValue(s.ApplicationId!, out var a) ? a.Id! : s.Id!;
         _ids.Sps[key] = (accountId, entitlements.Count > 0 ? wsSp?.Id : null, assignmentId, !entra);
-        _report.ServicePrincipals++;
     }
 
     /// <summary>A principal as secret ACLs and grants name it (email, group name, application id), in the model's terms.</summary>
@@ -383,9 +545,9 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
             return sp;
         }
 
-        if (_groupRefByName.TryGetValue(live, out var g))
+        if (_adoptedGroupByName.TryGetValue(live, out var exact) || _groupRefByName.TryGetValue(live, out exact))
         {
-            return g;
+            return exact;
         }
 
         if (live.Equals("users", StringComparison.OrdinalIgnoreCase) || live.Equals("admins", StringComparison.OrdinalIgnoreCase) || live.Equals(Names.AccountUsersGroup, StringComparison.OrdinalIgnoreCase))
@@ -412,19 +574,20 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
 
         var key = NewKey(name, _scopeKeys, "scope");
         var kv = string.Equals(read.Scope.BackendType, "AZURE_KEYVAULT", StringComparison.OrdinalIgnoreCase);
-        _scopes.Add($"# adopted {stamp} from the secret scope '{Comment(name)}' ({(kv ? "Azure Key Vault-backed" : "Databricks-backed")})");
-        _scopes.Add($"{Scalar(key)}:");
+        var e = Entry("secretScopes", key, $"secret scope '{Comment(name)}'");
+        e.Lines.Add($"# adopted {stamp} from the secret scope '{Comment(name)}' ({(kv ? "Azure Key Vault-backed" : "Databricks-backed")})");
+        e.Lines.Add($"{Scalar(key)}:");
         if (name != key)
         {
-            _scopes.Add($"  name: {Scalar(name)}");
+            e.Lines.Add($"  name: {Scalar(name)}");
         }
 
         if (kv)
         {
-            _scopes.Add("  backend: azure-keyvault");
-            _scopes.Add("  keyVault:");
-            _scopes.Add($"    resourceId: {Scalar(read.Scope.KeyVault?.ResourceId ?? string.Empty)}");
-            _scopes.Add($"    dnsName: {Scalar(read.Scope.KeyVault?.DnsName ?? string.Empty)}");
+            e.Lines.Add("  backend: azure-keyvault");
+            e.Lines.Add("  keyVault:");
+            e.Lines.Add($"    resourceId: {Scalar(read.Scope.KeyVault?.ResourceId ?? string.Empty)}");
+            e.Lines.Add($"    dnsName: {Scalar(read.Scope.KeyVault?.DnsName ?? string.Empty)}");
         }
 
         var principals = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -444,11 +607,11 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
 
         if (acls.Count > 0)
         {
-            _scopes.Add("  acls:");
+            e.Lines.Add("  acls:");
             foreach (var (r, permission) in acls.OrderBy(a => a.Ref, StringComparer.Ordinal))
             {
-                _scopes.Add($"    {Scalar(r)}: {permission}");
-                _report.Acls++;
+                e.Lines.Add($"    {Scalar(r)}: {permission}");
+                e.Acls++;
             }
         }
 
@@ -460,25 +623,52 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
 
         if (secrets.Count > 0)
         {
-            _scopes.Add("  # values are not readable: existing: true declares the secret without managing (or ever writing) its value");
-            _scopes.Add("  secrets:");
+            e.Lines.Add("  # values are not readable: existing: true declares the secret without managing (or ever writing) its value");
+            e.Lines.Add("  secrets:");
             foreach (var k in secrets.DistinctBy(k => k.ToLowerInvariant()))
             {
-                _scopes.Add($"    {Scalar(k)}: {{ existing: true }}");
-                _report.Secrets.Add($"{name}/{k}");
+                e.Lines.Add($"    {Scalar(k)}: {{ existing: true }}");
+                e.Secrets.Add($"{name}/{k}");
             }
         }
 
         _ids.Scopes[key] = (name, principals);
-        _report.Scopes++;
     }
 
-    private void AdoptGrants(Securable on, EstateGrants? grants)
+    /// <summary>The model's securable for one read, or null (and a skip line) when the model cannot name it.</summary>
+    private Securable? On(EstateGrants read)
     {
-        if (grants?.Assignments is not { } assignments)
+        if (!Vocabulary.SecurableKinds.TryGetValue(read.Type, out var kind))
         {
-            Skip($"{on}: the securable does not exist (HTTP 404)");
-            return;
+            Skip($"{Comment(read.Type)}:{Comment(read.FullName)}: not a securable the model grants on");
+            return null;
+        }
+
+        if (kind == SecurableKind.Metastore)
+        {
+            return new Securable(kind, string.Empty);
+        }
+
+        var parts = read.FullName.Split('.');
+        if (parts.Length != Vocabulary.NameParts(kind) || !parts.All(Names.IsCatalogNamePart))
+        {
+            Skip($"{Comment(read.Type)}:{Comment(read.FullName)}: not a name the model accepts for a {read.Type} (Unity Catalog names without spaces, '/', ':', '<', '>' or backticks)");
+            return null;
+        }
+
+        return new Securable(kind, kind is SecurableKind.ExternalLocation or SecurableKind.StorageCredential ? read.FullName : read.FullName.ToLowerInvariant());
+    }
+
+    private void AdoptGrants(Securable on, EstateGrants grants, bool named)
+    {
+        if (grants.Assignments is not { } assignments)
+        {
+            if (named)
+            {
+                Skip($"{on}: the securable does not exist (HTTP 404)");
+            }
+
+            return; // a listed securable deleted before its grants were read
         }
 
         var declared = input.CatalogGrants.Where(g => g.On == on).Select(g => g.To.ToString()).ToHashSet(StringComparer.Ordinal);
@@ -507,14 +697,224 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
                 continue;
             }
 
-            _grants.Add($"# adopted {stamp} from the grants on {Comment(on.ToString())}");
-            _grants.Add($"- on: {Scalar(on.ToString())}");
-            _grants.Add($"  to: {Scalar(to)}");
-            _grants.Add($"  privileges: [{string.Join(", ", known)}]");
+            var e = Entry("catalogGrants", null, $"the grant on {on} to {to}");
+            e.Lines.Add($"# adopted {stamp} from the grants on {Comment(on.ToString())}");
+            e.Lines.Add($"- on: {Scalar(on.ToString())}");
+            e.Lines.Add($"  to: {Scalar(to)}");
+            e.Lines.Add($"  privileges: [{string.Join(", ", known)}]");
             _ids.Grants[(on.ToString(), to)] = a.Key;
-            _report.Grants++;
         }
     }
+
+    /// <summary>
+    /// A job the model can express (one notebook task keyed <c>main</c> on serverless compute, a schedule, run-as and
+    /// CAN_VIEW / CAN_MANAGE_RUN / CAN_MANAGE): adopted with its permissions; any other job is skipped naming every
+    /// reason. Shapes: Go SDK v0.175.0 service/jobs/model.go:2061 Job, :2561 JobSettings, :6284 Task, :3176 NotebookTask,
+    /// :1117 CronSchedule.
+    /// </summary>
+    private void AdoptJob(EstateJob read)
+    {
+        var job = read.Job;
+        var settings = job.Settings;
+        var name = settings?.Name is { Length: > 0 } n ? n : $"job {job.JobId}";
+        var what = $"job '{Comment(name)}' (job_id {job.JobId})";
+        if (input.Jobs.Values.Any(j => j.Name == name))
+        {
+            _report.AlreadyDeclared++;
+            return;
+        }
+
+        var why = new List<string>();
+        var tasks = settings?.Tasks ?? [];
+        JobNotebookTask? notebook = null;
+        if (tasks.Count != 1)
+        {
+            why.Add($"it has {tasks.Count} tasks; the model's job has one notebook task");
+        }
+        else
+        {
+            var task = tasks[0];
+            var other = task.Other ?? [];
+            notebook = task.NotebookTask;
+            if (notebook is null)
+            {
+                var type = other.Keys.FirstOrDefault(k => k.EndsWith("_task", StringComparison.Ordinal)) ?? "task of no known type";
+                why.Add($"its task is a {type}; the model's job runs a notebook");
+            }
+            else
+            {
+                if (notebook.NotebookPath is not { } path || !Names.IsWorkspacePath(path))
+                {
+                    why.Add($"its notebook '{Comment(notebook.NotebookPath ?? string.Empty)}' is not a workspace path the model accepts");
+                }
+
+                if (string.Equals(notebook.Source, "GIT", StringComparison.OrdinalIgnoreCase) || notebook.BaseParameters is { Count: > 0 } || !string.IsNullOrEmpty(notebook.WarehouseId))
+                {
+                    why.Add("its notebook task has a Git source, parameters or a SQL warehouse, which the model does not hold");
+                }
+            }
+
+            if (task.TaskKey != "main")
+            {
+                why.Add($"its task key is '{Comment(task.TaskKey ?? string.Empty)}'; the model names its one task 'main'");
+            }
+
+            var cluster = ClusterKeys.Where(k => Set(other.GetValueOrDefault(k))).ToList();
+            if (cluster.Count > 0)
+            {
+                why.Add($"it runs on a cluster ({string.Join(", ", cluster)}); the model's job runs on serverless compute");
+            }
+
+            var extra = other.Where(kv => !kv.Key.EndsWith("_task", StringComparison.Ordinal) && !cluster.Contains(kv.Key) && kv.Key != "run_if" && Set(kv.Value)).Select(kv => kv.Key).Order(StringComparer.Ordinal).ToList();
+            if (extra.Count > 0)
+            {
+                why.Add($"its task has settings the model does not hold ({string.Join(", ", extra)})");
+            }
+        }
+
+        var unheld = (settings?.Other ?? []).Where(kv => !JobSettingsIgnored.Contains(kv.Key) && Set(kv.Value)).Select(kv => kv.Key).Order(StringComparer.Ordinal).ToList();
+        if (settings?.MaxConcurrentRuns is { } runs && runs != 1)
+        {
+            unheld.Add($"max_concurrent_runs {runs}");
+        }
+
+        if (unheld.Count > 0)
+        {
+            why.Add($"it has settings the model does not hold ({string.Join(", ", unheld)})");
+        }
+
+        if (settings?.Schedule is { } cron && string.Equals(cron.PauseStatus, "PAUSED", StringComparison.OrdinalIgnoreCase))
+        {
+            why.Add("its schedule is paused; the model's schedule always runs");
+        }
+
+        string? runAs = null;
+        if (job.RunAsUserName is not { Length: > 0 } runAsName)
+        {
+            why.Add("it names no run-as principal (run_as_user_name)");
+        }
+        else if (input.Deployer?.AdminApplicationIds.Contains(runAsName, StringComparer.OrdinalIgnoreCase) == true)
+        {
+            why.Add($"it runs as the deployer or an automation identity ({Comment(runAsName)}), which the model does not declare as a service principal");
+        }
+        else if (_spRefByAppId.TryGetValue(runAsName, out var sp))
+        {
+            runAs = sp;
+        }
+        else if (Names.IsEmail(runAsName.ToLowerInvariant()))
+        {
+            runAs = $"user:{runAsName.ToLowerInvariant()}";
+        }
+        else
+        {
+            why.Add($"it runs as '{Comment(runAsName)}', no user or adopted service principal");
+        }
+
+        // Its permissions: the Permissions resource is authoritative, so one the model cannot name would be revoked.
+        var levels = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        if (read.Acl is null)
+        {
+            why.Add("its permissions could not be read (HTTP 404)");
+        }
+
+        foreach (var entry in read.Acl ?? [])
+        {
+            var direct = (entry.AllPermissions ?? []).Where(l => !l.Inherited && l.Level is { Length: > 0 }).Select(l => l.Level!.ToUpperInvariant()).ToList();
+            if (direct.Count == 0)
+            {
+                continue;
+            }
+
+            var live = entry.UserName ?? entry.GroupName ?? entry.ServicePrincipalName ?? string.Empty;
+            if (entry.GroupName == "admins" || input.Deployer?.AdminApplicationIds.Contains(live, StringComparer.OrdinalIgnoreCase) == true)
+            {
+                continue; // admins hold CAN_MANAGE on every job; the deployer is declared without a line
+            }
+
+            var level = direct.Contains("IS_OWNER") ? "IS_OWNER" : direct.Contains("CAN_MANAGE") ? "CAN_MANAGE" : direct.Contains("CAN_MANAGE_RUN") ? "CAN_MANAGE_RUN" : direct[0];
+            if (level == "IS_OWNER")
+            {
+                // The creator's ownership is the provider's to keep (permissions/permission_definitions.go:407-419).
+                if (!string.Equals(live, job.CreatorUserName, StringComparison.OrdinalIgnoreCase))
+                {
+                    _report.Notes.Add($"{what}: IS_OWNER is held by {Comment(live)}, not by its creator {Comment(job.CreatorUserName ?? "?")}: the model does not declare an owner");
+                }
+
+                continue;
+            }
+
+            if (!JobLevels.Contains(level))
+            {
+                why.Add($"{Comment(live)} holds {Comment(level)}, a level the model does not know");
+                continue;
+            }
+
+            var r = entry.UserName is { Length: > 0 } user
+                ? (Names.IsEmail(user.ToLowerInvariant()) ? $"user:{user.ToLowerInvariant()}" : null)
+                : entry.GroupName is { Length: > 0 } group
+                    ? (group == "users" ? "group:users" : _adoptedGroupByName.GetValueOrDefault(group) ?? _groupRefByName.GetValueOrDefault(group))
+                    : entry.ServicePrincipalName is { Length: > 0 } app ? _spRefByAppId.GetValueOrDefault(app) : null;
+            if (r is null)
+            {
+                why.Add($"{Comment(live)} holds {level} on it and is no user, adopted group or service principal (declaring its permissions would revoke that)");
+                continue;
+            }
+
+            if (!levels.TryGetValue(level, out var list))
+            {
+                levels[level] = list = [];
+            }
+
+            list.Add(r);
+        }
+
+        if (why.Count > 0)
+        {
+            Skip($"{what}: {string.Join("; ", why)}");
+            return;
+        }
+
+        var key = NewKey(name, _jobKeys, "job");
+        var e = Entry("jobs", key, what);
+        e.Lines.Add($"# adopted {stamp} from the {what}");
+        e.Lines.Add($"{Scalar(key)}:");
+        if (name != key)
+        {
+            e.Lines.Add($"  name: {Scalar(name)}");
+        }
+
+        e.Lines.Add($"  notebook: {Scalar(notebook!.NotebookPath!)}");
+        e.Lines.Add($"  runAs: {Scalar(runAs!)}");
+        if (settings?.Schedule is { Cron: { Length: > 0 } expression } schedule)
+        {
+            e.Lines.Add("  schedule:");
+            e.Lines.Add($"    cron: {Scalar(expression)}");
+            e.Lines.Add($"    timezone: {Scalar(schedule.TimeZone is { Length: > 0 } tz ? tz : "UTC")}");
+        }
+
+        foreach (var (level, field) in JobFields)
+        {
+            if (levels.TryGetValue(level, out var refs))
+            {
+                var distinct = refs.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+                e.Lines.Add($"  {field}: [{string.Join(", ", distinct.Select(Scalar))}]");
+                e.Permissions += distinct.Count;
+            }
+        }
+
+        _ids.Jobs[key] = job.JobId;
+    }
+
+    /// <summary>A JSON value that says something: not null, false, 0, "" or an empty object or array.</summary>
+    private static bool Set(System.Text.Json.JsonElement? value) => value is { } v && v.ValueKind switch
+    {
+        System.Text.Json.JsonValueKind.Null or System.Text.Json.JsonValueKind.Undefined or System.Text.Json.JsonValueKind.False => false,
+        System.Text.Json.JsonValueKind.Number => v.GetRawText() is not ("0" or "0.0"),
+        System.Text.Json.JsonValueKind.String => v.GetString()!.Length > 0,
+        System.Text.Json.JsonValueKind.Object => v.EnumerateObject().Any(p => Set(p.Value)),
+        System.Text.Json.JsonValueKind.Array => v.GetArrayLength() > 0,
+        _ => true,
+    };
 
     /// <summary>A model key from a live name: lower case, runs of other characters as '-', unique in its section.</summary>
     private static string NewKey(string name, HashSet<string> taken, string fallback)
@@ -546,7 +946,9 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
     /// <c>&lt;workspaceId&gt;|&lt;principalId&gt;</c> (mws/resource_mws_permission_assignment.go:40); SecretScope
     /// <c>&lt;name&gt;</c> (secrets/resource_secret_scope.go:98); SecretAcl <c>&lt;scope&gt;|||&lt;principal&gt;</c>
     /// (secrets/resource_secret_acl.go:20); Grant <c>&lt;type&gt;/&lt;name&gt;/&lt;principal&gt;</c>
-    /// (catalog/resource_grant.go:128, the securable part from catalog/permissions/permissions.go:120).
+    /// (catalog/resource_grant.go:122 toSecurableId, the securable part from catalog/permissions/permissions.go:120); Job
+    /// <c>&lt;job id&gt;</c> (jobs/resource_job.go:1142 d.SetId of the numeric id, read back at :1159); Permissions of a job <c>/jobs/&lt;job id&gt;</c>
+    /// (permissions/resource_permissions.go:310, permission_definitions.go:398-400).
     /// </summary>
     public SortedDictionary<string, string> Imports(ResourcePlan plan)
     {
@@ -628,7 +1030,25 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
             {
                 if (_ids.Grants.TryGetValue((securable.On.ToString(), g.Principal.ToString()), out var live))
                 {
-                    imports[securable.PrincipalResource(g)] = $"{Securable.Prefix(securable.On.Kind)}/{securable.On.Name}/{live}";
+                    // The metastore is named by its id (catalog/permissions/permissions.go:120 Mappings.Id: "metastore/<id>").
+                    var name = securable.On.Kind == SecurableKind.Metastore ? estate.MetastoreId : securable.On.Name;
+                    if (name is not null)
+                    {
+                        imports[securable.PrincipalResource(g)] = $"{Securable.Prefix(securable.On.Kind)}/{name}/{live}";
+                    }
+                }
+            }
+        }
+
+        foreach (var job in plan.Jobs)
+        {
+            if (_ids.Jobs.TryGetValue(job.Spec.Key, out var id))
+            {
+                imports[job.JobResource] = id.ToString(CultureInfo.InvariantCulture);
+                if (job.PermissionsResource is { } permissions)
+                {
+                    // permissions/resource_permissions.go:310 d.SetId(objectID): "/jobs/<id>" (permission_definitions.go:398-400).
+                    imports[permissions] = $"/jobs/{id.ToString(CultureInfo.InvariantCulture)}";
                 }
             }
         }

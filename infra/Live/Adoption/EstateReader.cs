@@ -4,7 +4,11 @@ namespace DatabricksAccess.Live.Adoption;
 
 /// <summary>What to adopt: group and scope names (null: all), and the Unity Catalog securables to read grants on.</summary>
 /// <param name="Securables">As (REST securable type, full name): <c>("schema", "main.sales")</c>.</param>
-public sealed record EstateSelection(IReadOnlySet<string>? Groups, IReadOnlySet<string>? Scopes, IReadOnlyList<(string Type, string FullName)> Securables);
+/// <param name="Deep">Also list every schema's tables, volumes and functions and read their grants.</param>
+public sealed record EstateSelection(IReadOnlySet<string>? Groups, IReadOnlySet<string>? Scopes, IReadOnlyList<(string Type, string FullName)> Securables, bool Deep = false);
+
+/// <summary>A job as read: <c>jobs/get</c> and its permissions (null: 404).</summary>
+public sealed record EstateJob(JobDetail Job, IReadOnlyList<AccessControl>? Acl);
 
 /// <summary>A secret scope as read: its ACLs and (for a Databricks-backed scope) its secret names; never a value.</summary>
 public sealed record EstateScopeRead(EstateScope Scope, IReadOnlyList<AclItem> Acls, IReadOnlyList<string> SecretKeys);
@@ -15,7 +19,8 @@ public sealed record EstateGrants(string Type, string FullName, IReadOnlyList<Pr
 /// <summary>
 /// A live estate as adoption reads it. Groups are full reads (members, entitlements) of the selected groups and the
 /// groups nested in them; <see cref="WorkspaceGroupNames"/> and <see cref="AccountGroupNames"/> are every group's
-/// summary. <see cref="Jobs"/> is how many jobs exist (jobs are never adopted).
+/// summary. <see cref="Grants"/> holds every securable read (the metastore, catalogs, schemas found by listing, the named
+/// ones, and with <c>--deep</c> tables, volumes and functions); <see cref="GrantsRead"/> says what was and was not read.
 /// </summary>
 public sealed record Estate(
     IReadOnlyList<EstateUser> Users,
@@ -28,7 +33,14 @@ public sealed record Estate(
     IReadOnlyList<AssignmentItem>? Assignments,
     IReadOnlyList<EstateScopeRead> Scopes,
     IReadOnlyList<EstateGrants> Grants,
-    int Jobs);
+    IReadOnlyList<EstateJob> Jobs)
+{
+    /// <summary>The workspace's metastore id; null: no metastore assigned (no metastore grants read).</summary>
+    public string? MetastoreId { get; init; }
+
+    /// <summary>One line per kind of securable: how many were read, or why not.</summary>
+    public IReadOnlyList<string> GrantsRead { get; init; } = [];
+}
 
 /// <summary>
 /// Reads an estate for <c>adopt</c>, with GET only (through <see cref="DatabricksClient"/>): one GET per SCIM page,
@@ -43,17 +55,15 @@ public sealed record Estate(
 /// accountGroupsV2Impl.Get); account service principals (impl.go:307); the workspace's permission assignments
 /// (impl.go:1033);</item>
 /// <item>secrets: scopes (service/workspace/impl.go:488), ACLs (:428) and secret names (:559) of each selected scope;</item>
-/// <item>grants: <c>/api/2.1/unity-catalog/permissions/{type}/{name}</c> (service/catalog/impl.go:1752), paged by
-/// <c>page_token</c>; jobs: <c>/api/2.1/jobs/list</c>, counted only.</item>
+/// <item>grants: the metastore's (current-metastore-assignment, service/catalog/impl.go:1921), every catalog's and every
+/// schema's, found through the Unity Catalog lists (impl.go:826 catalogs, :2930 schemas), and with <c>--deep</c> every
+/// table's, volume's and function's (:3491, :3747, :1716); each <c>/api/2.1/unity-catalog/permissions/{type}/{name}</c>
+/// (impl.go:1752), paged by <c>page_token</c>;</item>
+/// <item>jobs: <c>/api/2.2/jobs/list</c>, then each job's <c>jobs/get</c> and permissions (<see cref="LiveReader.ReadAllJobsAsync"/>).</item>
 /// </list>
 /// </summary>
 public sealed class EstateReader(DatabricksClient client)
 {
-    private const int MaxPages = 100_000;
-
-    /// <summary>Group and scope reads in flight at once (each still one GET; 429s are retried by the client).</summary>
-    private const int Concurrency = 8;
-
     private const string WorkspaceScim = "/api/2.0/preview/scim/v2";
 
     public async Task<Estate> ReadAsync(LiveTarget target, EstateSelection selection, CancellationToken cancellationToken)
@@ -113,7 +123,7 @@ public sealed class EstateReader(DatabricksClient client)
                 }
             }
 
-            var results = await Parallel(wave, next =>
+            var results = await Concurrent.Map(wave, next =>
             {
                 var host = next.Account ? target.Account!.Host : ws;
                 var path = next.Account ? $"{accountScim}/Groups/{Uri.EscapeDataString(next.Id)}" : $"{WorkspaceScim}/Groups/{Uri.EscapeDataString(next.Id)}";
@@ -151,7 +161,7 @@ public sealed class EstateReader(DatabricksClient client)
 
         var scopeList = await client.GetAsync<EstateScopeList>(ws, "/api/2.0/secrets/scopes/list", false, cancellationToken).ConfigureAwait(false);
         var selected = (scopeList!.Scopes ?? []).Where(s => s.Name is not null && (selection.Scopes is null || selection.Scopes.Contains(s.Name))).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
-        var scopes = await Parallel(selected, async scope =>
+        var scopes = await Concurrent.Map(selected, async scope =>
         {
             var q = Uri.EscapeDataString(scope.Name!);
             var acls = await client.GetAsync<AclList>(ws, $"/api/2.0/secrets/acls/list?scope={q}", true, cancellationToken).ConfigureAwait(false);
@@ -165,70 +175,73 @@ public sealed class EstateReader(DatabricksClient client)
             return new EstateScopeRead(scope, acls?.Items ?? [], keys);
         }).ConfigureAwait(false);
 
-        var grants = new List<EstateGrants>();
-        foreach (var (type, name) in selection.Securables)
+        var (grants, grantsRead, metastore) = await ReadGrants(ws, selection, cancellationToken).ConfigureAwait(false);
+        var jobs = await new LiveReader(client).ReadAllJobsAsync(ws, cancellationToken).ConfigureAwait(false);
+        return new Estate(users, wsGroups, accountGroups, wsGroupNames, accountGroupNames, wsSps, accountSps, assignments, scopes, grants,
+            jobs.Select(j => new EstateJob(j.Job, j.Acl)).ToList())
         {
-            grants.Add(new EstateGrants(type, name, await Grants(ws, type, name, cancellationToken).ConfigureAwait(false)));
+            MetastoreId = metastore,
+            GrantsRead = grantsRead,
+        };
+    }
+
+    /// <summary>
+    /// The grants of the metastore, of every catalog and schema (listed), of the named securables, and with
+    /// <see cref="EstateSelection.Deep"/> of every table, volume and function; a securable is read once.
+    /// </summary>
+    private async Task<(List<EstateGrants> Grants, List<string> Read, string? Metastore)> ReadGrants(Uri ws, EstateSelection selection, CancellationToken cancellationToken)
+    {
+        var reader = new LiveReader(client);
+        var read = new List<string>();
+        var targets = new List<(string Type, string Name)>();
+        var metastore = await reader.ReadMetastoreIdAsync(ws, cancellationToken).ConfigureAwait(false);
+        if (metastore is not null)
+        {
+            targets.Add(("metastore", metastore));
+            read.Add("the metastore");
+        }
+        else
+        {
+            read.Add("the metastore: not read (no metastore is assigned to the workspace)");
         }
 
-        var jobs = await CountJobs(ws, cancellationToken).ConfigureAwait(false);
-        return new Estate(users, wsGroups, accountGroups, wsGroupNames, accountGroupNames, wsSps, accountSps, assignments, scopes, grants, jobs);
-    }
+        var catalogs = await reader.UcListAsync(ws, "catalogs", string.Empty, cancellationToken).ConfigureAwait(false);
+        var catalogNames = catalogs.Select(c => c.Name).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        targets.AddRange(catalogNames.Select(c => ("catalog", c)));
+        var schemaLists = await Concurrent.Map(catalogNames, c => reader.UcListAsync(ws, "schemas", $"catalog_name={Uri.EscapeDataString(c)}", cancellationToken)).ConfigureAwait(false);
+        var schemas = schemaLists.SelectMany(l => l).Select(x => x.FullName).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        targets.AddRange(schemas.Select(x => ("schema", x)));
+        read.Add($"{catalogNames.Count} catalog(s) and {schemas.Count} schema(s), all");
 
-    /// <summary>Reads of independent objects, at most <see cref="Concurrency"/> in flight; results in input order.</summary>
-    private static async Task<T[]> Parallel<TIn, T>(IReadOnlyList<TIn> items, Func<TIn, Task<T>> read)
-    {
-        var results = new T[items.Count];
-        using var gate = new SemaphoreSlim(Concurrency);
-        await Task.WhenAll(items.Select(async (item, i) =>
+        if (selection.Deep)
         {
-            await gate.WaitAsync().ConfigureAwait(false);
-            try
+            foreach (var (kind, type) in new[] { ("tables", "table"), ("volumes", "volume"), ("functions", "function") })
             {
-                results[i] = await read(item).ConfigureAwait(false);
+                var lists = await Concurrent.Map(schemas, x =>
+                {
+                    var dot = x.IndexOf('.', StringComparison.Ordinal);
+                    return reader.UcListAsync(ws, kind, $"catalog_name={Uri.EscapeDataString(x[..dot])}&schema_name={Uri.EscapeDataString(x[(dot + 1)..])}", cancellationToken);
+                }).ConfigureAwait(false);
+                var names = lists.SelectMany(l => l).Select(x => x.FullName).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+                targets.AddRange(names.Select(n => (type, n)));
+                read.Add($"{names.Count} {kind}, all (--deep)");
             }
-            finally
-            {
-                gate.Release();
-            }
-        })).ConfigureAwait(false);
-        return results;
-    }
-
-    private async Task<int> CountJobs(Uri ws, CancellationToken cancellationToken)
-    {
-        var count = 0;
-        string? token = null;
-        for (var page = 0; ; page++)
-        {
-            Guard(page, "GET /api/2.1/jobs/list");
-            var query = $"/api/2.1/jobs/list?limit={client.Options.JobsPageSize}" + (token is null ? string.Empty : $"&page_token={Uri.EscapeDataString(token)}");
-            var list = await client.GetAsync<JobList>(ws, query, false, cancellationToken).ConfigureAwait(false);
-            count += list!.Jobs?.Count ?? 0;
-            // next_page_token alone ends the list, as the SDK's iterator does (has_more may be absent).
-            if (string.IsNullOrEmpty(list.NextPageToken))
-            {
-                return count;
-            }
-
-            token = list.NextPageToken;
         }
-    }
+        else
+        {
+            var named = selection.Securables.Count(s => s.Type is "table" or "volume" or "function");
+            read.Add($"tables, volumes and functions: {(named == 0 ? "not read" : $"only the {named} named in --securables")} (--deep reads them all)");
+        }
 
-    /// <summary>The Unity Catalog permissions of one securable (null: 404): the audit's read (<see cref="LiveReader.ReadGrantsAsync"/>).</summary>
-    private Task<IReadOnlyList<PrivilegeAssignment>?> Grants(Uri ws, string type, string name, CancellationToken cancellationToken) =>
-        new LiveReader(client).ReadGrantsAsync(ws, type, name, cancellationToken);
+        targets.AddRange(selection.Securables);
+        var distinct = targets.Distinct().ToList();
+        var results = await Concurrent.Map(distinct, t => reader.ReadGrantsAsync(ws, t.Type, t.Name, cancellationToken)).ConfigureAwait(false);
+        var grants = distinct.Select((t, i) => new EstateGrants(t.Type, t.Name, results[i])).ToList();
+        return (grants, read, metastore);
+    }
 
     /// <summary>Every item of a SCIM list with only <paramref name="attributes"/>, one GET per page: the audit's paging (<see cref="LiveReader.ScimListAsync{T}"/>).</summary>
     private Task<IReadOnlyList<T>> Scim<T>(Uri host, string path, string attributes, CancellationToken cancellationToken)
         where T : class =>
         new LiveReader(client).ScimListAsync<T>(host, path, attributes, cancellationToken);
-
-    private static void Guard(int page, string call)
-    {
-        if (page >= MaxPages)
-        {
-            throw new AuditException($"{call}: more than {MaxPages} pages; the paging does not end");
-        }
-    }
 }
