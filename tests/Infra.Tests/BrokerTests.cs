@@ -33,7 +33,7 @@ public sealed class BrokerTests
                         level: account
                         workspaceAccess: user
                         accountRoles: [account_admin]
-                        managers: [user:owner@contoso.com, group:platform-admins]
+                        managers: [sp:apono, user:owner@contoso.com, group:platform-admins, sp:reporter]
                         oauthSecret: { rotationDays: 30, store: { secret: connectors/apono-credentials, format: json } }
                       reporter:
                         level: account
@@ -82,7 +82,12 @@ public sealed class BrokerTests
         var rules = ruleSet.Inputs.Maps("grantRules").ToDictionary(r => (string)r["role"]!, r => ((ImmutableArray<object?>)r["principals"]!).Cast<string>().ToList());
         Assert.Equal([$"servicePrincipals/{ProdDeployer}"], rules["roles/servicePrincipal.user"]);
         // One manager rule: the creator's default (the deployer, which the PUT would otherwise drop) and the declared managers.
-        Assert.Equal([$"servicePrincipals/{ProdDeployer}", "users/owner@contoso.com", "groups/platform-admins"], rules["roles/servicePrincipal.manager"]);
+        // Apono manages itself, and another principal the stack creates (built after it) manages it: both are named by the
+        // application id their creation returned, as the rule set's own name is (issue 26).
+        var reporterAppId = run.Mocks.Registered("sp-reporter-sp").State["applicationId"];
+        Assert.NotEqual(appId, reporterAppId);
+        Assert.Equal([$"servicePrincipals/{ProdDeployer}", $"servicePrincipals/{appId}", "users/owner@contoso.com", "groups/platform-admins", $"servicePrincipals/{reporterAppId}"],
+            rules["roles/servicePrincipal.manager"]);
     }
 
     [Fact]

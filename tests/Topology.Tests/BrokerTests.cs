@@ -108,7 +108,36 @@ public class BrokerTests
         Assert.Contains(errors, l => l.StartsWith("topology.servicePrincipals.shared.managers: applies only to a service principal this stack creates", StringComparison.Ordinal));
         Assert.Contains(errors, l => l.StartsWith("topology.servicePrincipals.mine.managers[0]: group:users is everyone", StringComparison.Ordinal));
         Assert.Contains(errors, l => l.StartsWith("topology.servicePrincipals.mine.managers[1]: group:local is a workspace-local group", StringComparison.Ordinal));
-        Assert.Contains(errors, l => l.StartsWith("topology.servicePrincipals.mine.managers[2]: sp:other has no applicationId", StringComparison.Ordinal));
+        // sp:other is created by the stack: the rule set names it by the application id its creation returns.
+        Assert.DoesNotContain(errors, l => l.Contains("managers[2]", StringComparison.Ordinal));
+        Assert.Equal(3, errors.Length);
+    }
+
+    [Fact]
+    public void A_broker_the_stack_creates_may_manage_itself_and_be_managed_by_another_created_principal()
+    {
+        // Apono's setup: "Service Principal: Manager" on its own principal, which has no applicationId until created.
+        var self = Evaluate("""
+            servicePrincipals:
+              apono: { level: account, managers: [sp:apono, sp:helper, user:owner@contoso.com] }
+              helper: { level: account }
+            """, account: Account);
+        Assert.Equal(0, self.ExitCode);
+        Assert.Empty(Lines(self, Severity.Error));
+        var sp = self.Plan!.ServicePrincipals.Single(s => s.Spec.Key == "apono");
+        Assert.Equal("sp-apono-rule-set", sp.RuleSetResource);
+        Assert.Equal([PrincipalRef.Sp("apono"), PrincipalRef.Sp("helper"), PrincipalRef.User("owner@contoso.com")], sp.Spec.Managers);
+
+        // A principal the stack only looks up is named by the applicationId in config, which a lookup requires anyway.
+        var lookedUp = Evaluate("""
+            servicePrincipals:
+              mine: { managers: [sp:shared] }
+              shared: { existing: true }
+            """, account: Account);
+        Assert.Equal(2, lookedUp.ExitCode);
+        Assert.Equal(["topology.servicePrincipals.shared.applicationId: is required for a service principal that is looked up (existing or source: entra)",
+                "topology.servicePrincipals.mine.managers[0]: sp:shared has no applicationId in config: a rule set names a service principal by its application id"],
+            Lines(lookedUp, Severity.Error));
     }
 
     [Fact]

@@ -377,7 +377,10 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
 
     /// <summary>
     /// Managers of a service principal are named in its account rule set: users by email, groups by display name
-    /// (account groups only), service principals by application id, which must be known offline.
+    /// (account groups only), service principals by application id. A service principal the stack looks up needs its
+    /// applicationId in config; one the stack creates (the managed principal itself included, as Apono's broker
+    /// manages itself) is named by the application id its creation returns, the same output its own rule set's name
+    /// is built from.
     /// </summary>
     private void CheckManagers()
     {
@@ -401,7 +404,7 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
                 {
                     d.Error(path, $"{p} is a workspace-local group; account rule sets name account groups only");
                 }
-                else if (p.Kind == PrincipalKind.ServicePrincipal && model.ServicePrincipals[p.Key].ApplicationId is null)
+                else if (p.Kind == PrincipalKind.ServicePrincipal && model.ServicePrincipals[p.Key] is { ApplicationId: null } named && !model.Owns(named.Ref))
                 {
                     d.Error(path, $"{p} has no applicationId in config: a rule set names a service principal by its application id");
                 }
