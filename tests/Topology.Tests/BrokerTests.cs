@@ -221,6 +221,48 @@ public class BrokerTests
         Assert.Contains(Lines(Evaluate("tokenPolicy: {}\n"), Severity.Error), l => l.StartsWith("topology.tokenPolicy.maxLifetimeDays:", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("rotationDays: 30, overlapDays: 10", 35, "topology.servicePrincipals.bot.token.overlapDays", 40, 30, 10)]
+    [InlineData("rotationDays: 30, lifetimeDays: 36", 35, "topology.servicePrincipals.bot.token.lifetimeDays", 36, 30, 6)]
+    [InlineData("rotationDays: 29", 35, "topology.servicePrincipals.bot.token.rotationDays", 36, 29, 7)]
+    public void A_token_longer_than_the_stacks_own_token_policy_is_an_error_naming_both_values_and_paths(
+        string token, int max, string tokenPath, int lifetime, int rotation, int overlap)
+    {
+        var result = Evaluate($$"""
+            tokenPolicy: { maxLifetimeDays: {{max}} }
+            servicePrincipals:
+              bot: { token: { {{token}} } }
+            """);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Null(result.Plan);
+        Assert.Equal([$"{tokenPath}: token lifetime {lifetime} days (rotationDays {rotation} + overlapDays {overlap}) exceeds topology.tokenPolicy.maxLifetimeDays {max}: "
+                + "the workspace would refuse the token the stack asks for; shorten topology.servicePrincipals.bot.token or raise topology.tokenPolicy.maxLifetimeDays"],
+            Lines(result, Severity.Error));
+
+        // One day shorter is exactly the limit: allowed.
+        var atLimit = Evaluate($$"""
+            tokenPolicy: { maxLifetimeDays: {{lifetime}} }
+            servicePrincipals:
+              bot: { token: { {{token}} } }
+            """);
+        Assert.Empty(Lines(atLimit, Severity.Error));
+        Assert.Equal(lifetime * 86_400, atLimit.Plan!.ServicePrincipals.Single().Token!.LifetimeSeconds);
+    }
+
+    [Fact]
+    public void An_oauth_secret_is_no_workspace_token_and_the_token_policy_does_not_limit_it()
+    {
+        // OAuth secrets are account-level service principal secrets; the workspace conf maxTokenLifetimeDays limits
+        // tokens the workspace issues (personal access and on-behalf-of tokens), so only the token is an error here.
+        var result = Evaluate("""
+            tokenPolicy: { maxLifetimeDays: 35 }
+            servicePrincipals:
+              bot: { oauthSecret: { rotationDays: 30, overlapDays: 10 }, token: { rotationDays: 30, overlapDays: 5 } }
+            """);
+        Assert.Empty(Lines(result, Severity.Error));
+        Assert.Equal(40 * 86_400, result.Plan!.ServicePrincipals.Single().OAuthSecret!.LifetimeSeconds);
+    }
+
     [Fact]
     public void Warehouse_permissions_are_authoritative_protected_and_guarded()
     {

@@ -16,6 +16,30 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
         CheckJobs();
         CheckWarehouses();
         CheckManagers();
+        CheckTokenPolicy();
+    }
+
+    /// <summary>
+    /// A token the stack asks for must fit the limit the stack itself sets on the workspace (<c>tokenPolicy</c>): the
+    /// token API refuses a lifetime above <c>maxTokenLifetimeDays</c>, so the token's rotation would fail at apply.
+    /// On-behalf-of tokens are workspace tokens and are subject; OAuth secrets are account-level service principal
+    /// secrets, not workspace tokens, and are not (their own limit is checked where they are bound). Equal is allowed.
+    /// </summary>
+    private void CheckTokenPolicy()
+    {
+        if (model.TokenPolicy is not { } policy)
+        {
+            return;
+        }
+
+        foreach (var sp in model.ServicePrincipals.Values)
+        {
+            if (sp.Token is { } token && token.LifetimeDays > policy.MaxLifetimeDays)
+            {
+                d.Error(token.LifetimePath,
+                    $"token lifetime {token.LifetimeDays} days (rotationDays {token.RotationDays} + overlapDays {token.OverlapDays}) exceeds {policy.Path}.maxLifetimeDays {policy.MaxLifetimeDays}: the workspace would refuse the token the stack asks for; shorten {token.Path} or raise {policy.Path}.maxLifetimeDays");
+            }
+        }
     }
 
     private bool Exists(PrincipalRef p, string path, string use)
