@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rotates the credential slots that are due, in one stack, and nothing else (expire.yml, hourly).
+# Rotates the credential slots that are due, in one stack, and nothing else (expire.yml, every 5 minutes).
 #
 #   rotate-due.sh STACK_NAME PLAN_JSON
 #

@@ -104,7 +104,7 @@ public partial class HygieneTests
         Assert.Matches(@"^3\.\d+\.\d+$", version);
 
         var jobs = Repo.AllWorkflows().SelectMany(w => w.Jobs).Where(j => j.RunsPulumi).ToList();
-        Assert.Equal(4, jobs.Count);
+        Assert.Equal(5, jobs.Count); // deploy dev and prod, drift, expire's revoke and expire
         foreach (var job in jobs)
         {
             var installs = job.Steps.Where(s => s.IsAction("pulumi/actions")).ToList();

@@ -94,7 +94,7 @@ public partial class IdentityTests
     public void Providers_authenticate_with_OIDC_and_fetch_fresh_assertions_themselves()
     {
         var jobs = Repo.AllWorkflows().SelectMany(w => w.Jobs).Where(j => j.RunsPulumi).ToList();
-        Assert.Equal(4, jobs.Count); // deploy dev and prod, drift, expire (a matrix job counts once)
+        Assert.Equal(5, jobs.Count); // deploy dev and prod, drift, expire's revoke and expire (a matrix job counts once)
         foreach (var job in jobs)
         {
             var env = job.Env;

@@ -55,7 +55,7 @@ public sealed partial class PulumiStepTests
         var project = Regex.Match(Repo.Read("Pulumi.yaml"), @"^name:\s*(\S+)", RegexOptions.Multiline).Groups[1].Value;
         Assert.Equal("databricks-access", project);
         var jobs = Repo.AllWorkflows().SelectMany(w => w.Jobs).Where(j => j.RunsPulumi).ToList();
-        Assert.Equal(4, jobs.Count);
+        Assert.Equal(5, jobs.Count);
         foreach (var job in jobs)
         {
             var stack = job.MatrixStacks.Count > 0 ? "${{ matrix.stack }}" : job.StackNames.Single();
@@ -188,10 +188,11 @@ public sealed partial class PulumiStepTests
         File.WriteAllText(Path.Combine(work, "plan.json"), """{ "resources": [], "expired": [], "timeBound": [], "credentials": [] }""");
         var env = new Dictionary<string, string> { ["WORK_DIR"] = work, ["REPORT_FILE"] = Path.Combine(work, "report.md") };
 
-        var revoke = h.RunShell(job, job.Steps.Single(s => s.Id == "revoke"), env, "prod");
+        var revokeJob = Repo.Workflow("expire").Job("revoke");
+        var revoke = h.RunShell(revokeJob, revokeJob.Steps.Single(s => s.Id == "revoke"), env, "prod");
         Assert.True(revoke.Code == 0, revoke.Err);
         Assert.Contains("No membership has expired.", revoke.Summary, StringComparison.Ordinal);
-        Assert.Equal("deployed", job.Steps.Single(s => s.Id == "revoke").WorkingDirectory);
+        Assert.Equal("deployed", revokeJob.Steps.Single(s => s.Id == "revoke").WorkingDirectory);
         Assert.All(h.PulumiCalls(), c => Assert.Equal(deployed, c.Cwd));
         Assert.Contains(h.PulumiCalls(), c => c.Args.StartsWith($"stack export --stack {Qualified("prod")}", StringComparison.Ordinal));
 
@@ -206,7 +207,7 @@ public sealed partial class PulumiStepTests
         Assert.Contains("The plan lists no credential slots.", rotate.Summary, StringComparison.Ordinal);
 
         var live = StepNamed(job, "Record the successful revocation");
-        Assert.Equal("${{ !cancelled() && steps.revoke.outcome == 'success' && steps.add.outcome == 'success' && steps.rotate.outcome == 'success' }}", live.If);
+        Assert.Equal("${{ !cancelled() && needs.revoke.result == 'success' && steps.add.outcome == 'success' && steps.rotate.outcome == 'success' }}", live.If);
         var before = DateTimeOffset.UtcNow.AddSeconds(-1);
         var recorded = h.RunShell(job, live, env, "prod");
         Assert.True(recorded.Code == 0, recorded.Err);
@@ -305,7 +306,8 @@ public sealed partial class PulumiStepTests
             "deploy#dev:Migration guard (refuses a preview that revokes beyond the change)",
             "deploy#prod:Migration guard (refuses a preview that revokes beyond the change)",
             "expire#expire:The commit the stack last deployed",
-            "expire#expire:Revoke expired memberships",
+            "expire#revoke:The commit the stack last deployed",
+            "expire#revoke:Revoke expired memberships",
             "expire#expire:Add started memberships",
             "expire#expire:Rotate due credential slots",
             "expire#expire:Record the successful revocation (liveness)",
@@ -319,6 +321,10 @@ public sealed partial class PulumiStepTests
             .SelectMany(w => w.Jobs.SelectMany(j => j.Steps.Where(s => s.RunsPulumiCli).Select(s => $"{w.Name}#{j.Id}:{s.Name}")))
             .ToHashSet(StringComparer.Ordinal);
         Assert.Equal(covered.Order(StringComparer.Ordinal), calling.Order(StringComparer.Ordinal));
+
+        // The revoke job reads the tag with exactly the step the expire job's tests run.
+        var expire = Repo.Workflow("expire");
+        Assert.Equal(expire.Job("expire").Steps.Single(s => s.Id == "deployed").Run, expire.Job("revoke").Steps.Single(s => s.Id == "deployed").Run);
     }
 
     [GeneratedRegex(@"--stack\s+(""[^""]*""|\S+)")]

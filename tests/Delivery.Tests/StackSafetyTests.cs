@@ -24,7 +24,9 @@ public class StackSafetyTests
             Assert.NotEmpty(job.StackNames);
             foreach (var stack in job.StackNames)
             {
-                Assert.Equal($"{job.Workflow.Name}-{stack}", Repo.ExpandStack(group, stack));
+                // expire.yml's revocation has its own group (docs/delivery.md, Revocation latency).
+                var name = job.Workflow.Name == "expire" && job.Id == "revoke" ? "revoke" : job.Workflow.Name;
+                Assert.Equal($"{name}-{stack}", Repo.ExpandStack(group, stack));
             }
         }
     }
@@ -56,7 +58,7 @@ public class StackSafetyTests
             }
         }
 
-        Assert.Equal(["audit-dev", "audit-prod", "deploy-dev", "deploy-prod", "drift-dev", "drift-prod", "expire-dev", "expire-prod"],
+        Assert.Equal(["audit-dev", "audit-prod", "deploy-dev", "deploy-prod", "drift-dev", "drift-prod", "expire-dev", "expire-prod", "revoke-dev", "revoke-prod"],
             owners.Keys.Where(k => !k.StartsWith("preview-", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
 
         // The stack lock keeps concurrent updates apart; the scripts wait for it instead of failing.
@@ -217,14 +219,11 @@ public class StackSafetyTests
     }
 
     [Fact]
-    public void Expire_runs_hourly_and_on_demand()
+    public void Expire_runs_every_5_minutes_and_on_demand()
     {
+        // The latency this gives is replayed in RevocationLatencyTests.
         var expire = Repo.Workflow("expire");
-        var cron = Assert.Single(Crons(expire));
-        var f = cron.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(5, f.Length);
-        Assert.True(int.TryParse(f[0], out var minute) && minute is >= 0 and < 60, $"minute '{f[0]}' must be one fixed minute");
-        Assert.Equal(["*", "*", "*", "*"], f[1..]);
+        Assert.Equal(["*/5 * * * *"], Crons(expire));
         Assert.NotNull(expire.Triggers?.Get("workflow_dispatch"));
     }
 
@@ -250,8 +249,9 @@ public class StackSafetyTests
         {
             Assert.Equal(["schedule", "workflow_dispatch"], workflow.Triggers.Entries().Select(e => e.Key).Order(StringComparer.Ordinal));
             // The jobs that run Pulumi; drift.yml's read-only audit job has its own `<stack>-audit` environment.
-            var job = Assert.Single(workflow.Jobs, j => j.RunsPulumi);
-            Assert.Equal("${{ matrix.stack }}-scheduled", job.Environment);
+            var jobs = workflow.Jobs.Where(j => j.RunsPulumi).ToList();
+            Assert.Equal(workflow.Name == "expire" ? ["revoke", "expire"] : ["drift"], jobs.Select(j => j.Id));
+            Assert.All(jobs, job => Assert.Equal("${{ matrix.stack }}-scheduled", job.Environment));
             Assert.All(workflow.Jobs, j => Assert.Contains("github.ref == 'refs/heads/main'", j.If ?? "", StringComparison.Ordinal));
         }
     }

@@ -10,31 +10,42 @@ public class WorkflowBehaviourTests
     [Fact]
     public void Expire_plans_the_deployed_commit_then_revokes_then_rotates_then_reports()
     {
+        // Job revoke: plan, then revoke. Job expire, after it: plan (with the credential schedule), add, rotate.
+        var revokeJob = RevokeJob();
+        var revokeSteps = revokeJob.Steps.ToList();
+        var revokePlan = revokeSteps.FindIndex(s => s.Id == "plan");
+        var revoke = revokeSteps.FindIndex(s => s.Id == "revoke");
+        Assert.True(revokePlan >= 0 && revokePlan < revoke, "plan, then revoke");
+        Assert.Contains("dotnet run --no-build -c Release --project infra/Cli -- plan --stack \"$STACK\" --format json > \"$WORK_DIR/plan.json\"", revokeSteps[revokePlan].Run, StringComparison.Ordinal);
+        Assert.Equal("bash .github/scripts/revoke-expired.sh \"$STACK_NAME\" \"$WORK_DIR/plan.json\"", revokeSteps[revoke].Run?.Trim());
+        Assert.Equal("true", revokeSteps[revoke].Node.Str("continue-on-error"));
+        Assert.Null(revokeSteps[revoke].If);
+
         var job = ExpireJob();
+        Assert.Equal(["revoke"], job.Needs);
+        Assert.Equal("${{ !cancelled() && github.ref == 'refs/heads/main' }}", job.If);
         var steps = job.Steps.ToList();
         int Index(string id) => steps.FindIndex(s => s.Id == id);
         var plan = Index("plan");
-        var revoke = Index("revoke");
         var add = Index("add");
         var rotate = Index("rotate");
-        Assert.True(plan >= 0 && plan < revoke && revoke < add && add < rotate, "plan, then revoke, then add, then rotate");
+        Assert.Equal(-1, Index("revoke"));
+        Assert.True(plan >= 0 && plan < add && add < rotate, "plan, then add, then rotate");
 
         Assert.Contains("dotnet run --no-build -c Release --project infra/Cli -- plan --stack \"$STACK\" --format json \"${outputs[@]}\" > \"$WORK_DIR/plan.json\"", steps[plan].Run, StringComparison.Ordinal);
-        Assert.Equal("bash .github/scripts/revoke-expired.sh \"$STACK_NAME\" \"$WORK_DIR/plan.json\"", steps[revoke].Run?.Trim());
         Assert.Equal("bash .github/scripts/add-started.sh \"$STACK_NAME\" \"$WORK_DIR/plan.json\"", steps[add].Run?.Trim());
         Assert.Equal("bash .github/scripts/rotate-due.sh \"$STACK_NAME\" \"$WORK_DIR/plan.json\"", steps[rotate].Run?.Trim());
         Assert.Equal("true", steps[add].Node.Str("continue-on-error"));
-        Assert.Equal("true", steps[revoke].Node.Str("continue-on-error"));
         Assert.Equal("true", steps[rotate].Node.Str("continue-on-error"));
 
-        // A failed revocation does not stop the rotation, nor the other way round; only a missing plan does.
-        Assert.Null(steps[revoke].If);
+        // A failed revocation does not stop the rotation (the job runs unless cancelled), nor the other way round
+        // (another job); only a missing plan does.
         Assert.Equal("${{ !cancelled() && steps.plan.outcome == 'success' }}", steps[rotate].If);
         Assert.Equal("${{ !cancelled() && steps.plan.outcome == 'success' }}", steps[add].If);
 
         // Nothing in the workflow applies changes itself: only the scripts do, with their checks.
-        Assert.DoesNotContain(steps, s => s.IsAction("pulumi/actions") && s.With("command") is not null);
-        Assert.DoesNotContain(steps, s => (s.Run ?? "").Contains("pulumi up", StringComparison.Ordinal) || (s.Run ?? "").Contains("pulumi destroy", StringComparison.Ordinal));
+        Assert.DoesNotContain(steps.Concat(revokeSteps), s => s.IsAction("pulumi/actions") && s.With("command") is not null);
+        Assert.DoesNotContain(steps.Concat(revokeSteps), s => (s.Run ?? "").Contains("pulumi up", StringComparison.Ordinal) || (s.Run ?? "").Contains("pulumi destroy", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -84,12 +95,13 @@ public class WorkflowBehaviourTests
     [Fact]
     public void A_failed_revocation_opens_one_issue_per_stack_and_comments_on_it_afterwards()
     {
-        var job = ExpireJob();
+        var job = RevokeJob();
         var step = job.Steps.Single(s => (s.With("script") ?? "").Contains("issues.create(", StringComparison.Ordinal));
-        Assert.Contains("failure()", step.If ?? "", StringComparison.Ordinal);
-        Assert.Contains("steps.revoke.outcome == 'failure'", step.If ?? "", StringComparison.Ordinal);
-        Assert.Contains("steps.rotate.outcome == 'failure'", step.If ?? "", StringComparison.Ordinal);
-        Assert.Contains("steps.add.outcome == 'failure'", step.If ?? "", StringComparison.Ordinal);
+        Assert.Equal("${{ !cancelled() && (failure() || steps.revoke.outcome == 'failure') }}", step.If);
+        // The other job reports its own failures to the same issue.
+        var other = ExpireJob().Steps.Single(s => (s.With("script") ?? "").Contains("issues.create(", StringComparison.Ordinal));
+        Assert.Equal("${{ !cancelled() && (failure() || steps.add.outcome == 'failure' || steps.rotate.outcome == 'failure') }}", other.If);
+        Assert.Contains("const title = `Revocation failed in stack ${stack}`;", other.With("script"), StringComparison.Ordinal);
 
         using var h = new StepHarness();
         var dir = Path.Combine(h.Dir, "reports");
@@ -123,7 +135,7 @@ public class WorkflowBehaviourTests
     {
         var job = ExpireJob();
         var step = job.Steps.Single(s => (s.With("script") ?? "").Contains("state: 'closed'", StringComparison.Ordinal));
-        Assert.Equal("${{ success() && steps.revoke.outcome == 'success' && steps.add.outcome == 'success' && steps.rotate.outcome == 'success' }}", step.If);
+        Assert.Equal("${{ success() && needs.revoke.result == 'success' && steps.add.outcome == 'success' && steps.rotate.outcome == 'success' }}", step.If);
 
         using var h = new StepHarness();
         var open = new JsonArray(
@@ -138,8 +150,11 @@ public class WorkflowBehaviourTests
     public void Expire_ends_red_when_it_could_not_revoke_or_rotate()
     {
         var last = ExpireJob().Steps[^1];
-        Assert.Equal("${{ !cancelled() && (steps.revoke.outcome == 'failure' || steps.add.outcome == 'failure' || steps.rotate.outcome == 'failure') }}", last.If);
+        Assert.Equal("${{ !cancelled() && (steps.add.outcome == 'failure' || steps.rotate.outcome == 'failure') }}", last.If);
         Assert.Contains("exit 1", last.Run ?? "", StringComparison.Ordinal);
+        var revoke = RevokeJob().Steps[^1];
+        Assert.Equal("${{ !cancelled() && steps.revoke.outcome == 'failure' }}", revoke.If);
+        Assert.Contains("exit 1", revoke.Run ?? "", StringComparison.Ordinal);
     }
 
     // ---- drift.yml ----
@@ -300,7 +315,16 @@ public class WorkflowBehaviourTests
 
     private static Job ExpireJob()
     {
-        var job = Assert.Single(Repo.Workflow("expire").Jobs);
+        var workflow = Repo.Workflow("expire");
+        Assert.Equal(["revoke", "expire"], workflow.Jobs.Select(j => j.Id));
+        var job = workflow.Job("expire");
+        Assert.Equal(Repo.Stacks, job.MatrixStacks);
+        return job;
+    }
+
+    private static Job RevokeJob()
+    {
+        var job = Repo.Workflow("expire").Job("revoke");
         Assert.Equal(Repo.Stacks, job.MatrixStacks);
         return job;
     }
