@@ -19,14 +19,14 @@ public sealed class BrokerTests
     private static Task<StackRun> RunWithApono(AccessMocks? mocks = null, bool preview = false)
     {
         var file = StackRun.Load("prod", text => text
-            .Replace("  databricks-access:policy:\n    standingAdmins: []\n", """
+            .Edit("  databricks-access:policy:\n    standingAdmins: []\n", """
                   databricks-access:policy:
                     standingAdmins: []
                     exceptions:
                       - { rule: standing-admin, principal: sp:apono, reason: "Apono JIT integration, SEC-812", expires: 2026-12-20T00:00:00Z }
 
-                """, StringComparison.Ordinal)
-            .Replace("    servicePrincipals:\n", """
+                """)
+            .Edit("    servicePrincipals:\n", """
                     servicePrincipals:
                       apono:
                         displayName: Apono integration
@@ -39,8 +39,8 @@ public sealed class BrokerTests
                         level: account
                         oauthSecret: { rotationDays: 30 }
 
-                """, StringComparison.Ordinal)
-            .Replace("    groups:\n", """
+                """)
+            .Edit("    groups:\n", """
                     groups:
                       analysts-jit:
                         level: account
@@ -50,7 +50,7 @@ public sealed class BrokerTests
                         existing: true
                         members: { managedBy: apono }
 
-                """, StringComparison.Ordinal));
+                """));
         return StackRun.RunAsync("prod", file, StackRun.Now, mocks ?? new AccessMocks(), key => Output.Create(StackRun.ConfigValue(key)), preview);
     }
 
@@ -179,8 +179,8 @@ public sealed class BrokerTests
     [InlineData("PYTHON|3.12", "PYTHON|3.12")]
     public async Task The_site_runs_the_declared_runtime(string? runtime, string expected)
     {
-        var file = StackRun.Load("dev", text => runtime is null ? text : text.Replace(
-            "        sku: B1\n", $"        sku: B1\n        runtime: \"{runtime}\"\n", StringComparison.Ordinal));
+        var file = StackRun.Load("dev", runtime is null ? null : text => text.Edit(
+            "        sku: B1\n", $"        sku: B1\n        runtime: \"{runtime}\"\n"));
         var run = await StackRun.RunAsync("dev", file, StackRun.Now, new AccessMocks(), key => Output.Create(StackRun.ConfigValue(key)));
         Assert.Equal(expected, run.Mocks.Registered("webapp-notebook-runner-site").Inputs.Str("siteConfig", "linuxFxVersion"));
     }
