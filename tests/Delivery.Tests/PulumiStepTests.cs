@@ -55,7 +55,7 @@ public sealed partial class PulumiStepTests
         var project = Regex.Match(Repo.Read("Pulumi.yaml"), @"^name:\s*(\S+)", RegexOptions.Multiline).Groups[1].Value;
         Assert.Equal("databricks-access", project);
         var jobs = Repo.AllWorkflows().SelectMany(w => w.Jobs).Where(j => j.RunsPulumi).ToList();
-        Assert.Equal(5, jobs.Count);
+        Assert.Equal(7, jobs.Count); // deploy dev and prod, expire's revoke and expire, drift, drift's deployed-dev and deployed-prod
         foreach (var job in jobs)
         {
             var stack = job.MatrixStacks.Count > 0 ? "${{ matrix.stack }}" : job.StackNames.Single();
@@ -316,6 +316,9 @@ public sealed partial class PulumiStepTests
             "drift#drift:Outputs of the last deployment (the credential schedule the plan continues)",
             "drift#drift:Refresh preview and unmanaged members",
             "drift#drift:Revocation liveness (last-revocation at most 2 hours old)",
+            // Run in AuditWorkflowTests (the tag the audit job acts on).
+            "drift#deployed-dev:The commit the stack last deployed",
+            "drift#deployed-prod:The commit the stack last deployed",
         };
         var calling = Repo.AllWorkflows()
             .SelectMany(w => w.Jobs.SelectMany(j => j.Steps.Where(s => s.RunsPulumiCli).Select(s => $"{w.Name}#{j.Id}:{s.Name}")))
