@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Adds the time-bound memberships that have started, in one stack, and nothing else (expire.yml, hourly).
+# Adds the time-bound memberships that have started, in one stack, and nothing else (expire.yml, every 5 minutes).
 #
 #   add-started.sh STACK_NAME PLAN_JSON
 #

@@ -231,6 +231,14 @@ public static class AccessStack
             // left pending, so the run ends with the error instead of waiting for outputs that never come.
             var tokenGate = plan.TokenUsageResource is null ? null : new Deferred<Resource>();
             var jobIds = plan.WebApps.ToDictionary(w => w.Spec.Key, _ => new Deferred<ImmutableArray<string>>(), StringComparer.Ordinal);
+            //  - a service principal's rule set may name a principal the stack creates (itself included) by the
+            //    application id that principal's creation returns.
+            var createdApplicationIds = plan.ServicePrincipals.Where(s => s.Creates && s.Spec.ApplicationId is null)
+                .ToDictionary(s => s.Spec.Key, _ => new Deferred<string>(), StringComparer.Ordinal);
+            RuleSetManager Manager(PrincipalRef m) =>
+                m.Kind == PrincipalKind.ServicePrincipal && createdApplicationIds.TryGetValue(m.Key, out var created)
+                    ? RuleSetManager.OfCreated(created.Output)
+                    : new RuleSetManager(Identity.RuleSetPrincipal(model, m));
             try
             {
                 foreach (var sp in plan.ServicePrincipals)
@@ -242,8 +250,12 @@ public static class AccessStack
                         Account = model.Account,
                         Deployer = model.Deployer,
                         TokenPermission = tokenGate?.Output,
-                        Managers = sp.Spec.Managers.Select(m => Identity.RuleSetPrincipal(model, m)).ToList(),
+                        Managers = sp.Spec.Managers.Select(Manager).ToList(),
                     }, ComponentOptions());
+                    if (createdApplicationIds.TryGetValue(sp.Spec.Key, out var appId))
+                    {
+                        appId.Resolve(_sps[sp.Spec.Key].ApplicationId);
+                    }
                 }
 
                 foreach (var app in plan.WebApps)
@@ -357,6 +369,11 @@ public static class AccessStack
             catch (Exception ex)
             {
                 tokenGate?.Fail(ex);
+                foreach (var appId in createdApplicationIds.Values)
+                {
+                    appId.Fail(ex);
+                }
+
                 foreach (var pending in jobIds.Values)
                 {
                     pending.Fail(ex);

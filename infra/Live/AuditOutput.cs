@@ -39,7 +39,8 @@ public static class AuditOutput
         }
     }
 
-    public static string Stamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    /// <summary>As Topology's Instants.Format: to the second, with the fraction when there is one.</summary>
+    public static string Stamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
 
     private static string Count(AuditReport report) => report.Findings.Count == 0 ? "no findings" : $"{report.Findings.Count} finding(s)";
 

@@ -337,7 +337,7 @@ public static class Comparison
                     if (expired.TryGetValue(m.Key, out var e))
                     {
                         Add(FindingKinds.ExpiredStillPresent, isAdmins ? Severity.Critical : g.MemberSeverity, Name(m), g.Ref,
-                            $"membership expired at {e.Expires.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'} and is still live");
+                            $"membership expired at {AuditOutput.Stamp(e.Expires)} and is still live");
                     }
                     else if (g.ReportUndeclaredMembers)
                     {

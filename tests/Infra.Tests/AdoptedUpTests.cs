@@ -26,7 +26,7 @@ public sealed class AdoptedUpTests
     [Fact]
     public async Task Before_review_the_standing_admin_adopt_found_stops_the_up()
     {
-        var ex = await Assert.ThrowsAnyAsync<Exception>(() =>
+        var ex = await Assert.ThrowsAsync<RunException>(() =>
             StackRun.RunAsync("adopted", Adopted(reviewed: false), StackRun.Now, new AccessMocks(), key => Output.Create(StackRun.ConfigValue(key))));
         Assert.Contains("policy standing-admin: user:lead@contoso.com", ex.Message, StringComparison.Ordinal);
     }

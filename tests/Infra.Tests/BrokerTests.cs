@@ -19,28 +19,28 @@ public sealed class BrokerTests
     private static Task<StackRun> RunWithApono(AccessMocks? mocks = null, bool preview = false)
     {
         var file = StackRun.Load("prod", text => text
-            .Replace("  databricks-access:policy:\n    standingAdmins: []\n", """
+            .Edit("  databricks-access:policy:\n    standingAdmins: []\n", """
                   databricks-access:policy:
                     standingAdmins: []
                     exceptions:
                       - { rule: standing-admin, principal: sp:apono, reason: "Apono JIT integration, SEC-812", expires: 2026-12-20T00:00:00Z }
 
-                """, StringComparison.Ordinal)
-            .Replace("    servicePrincipals:\n", """
+                """)
+            .Edit("    servicePrincipals:\n", """
                     servicePrincipals:
                       apono:
                         displayName: Apono integration
                         level: account
                         workspaceAccess: user
                         accountRoles: [account_admin]
-                        managers: [user:owner@contoso.com, group:platform-admins]
+                        managers: [sp:apono, user:owner@contoso.com, group:platform-admins, sp:reporter]
                         oauthSecret: { rotationDays: 30, store: { secret: connectors/apono-credentials, format: json } }
                       reporter:
                         level: account
                         oauthSecret: { rotationDays: 30 }
 
-                """, StringComparison.Ordinal)
-            .Replace("    groups:\n", """
+                """)
+            .Edit("    groups:\n", """
                     groups:
                       analysts-jit:
                         level: account
@@ -50,7 +50,7 @@ public sealed class BrokerTests
                         existing: true
                         members: { managedBy: apono }
 
-                """, StringComparison.Ordinal));
+                """));
         return StackRun.RunAsync("prod", file, StackRun.Now, mocks ?? new AccessMocks(), key => Output.Create(StackRun.ConfigValue(key)), preview);
     }
 
@@ -82,7 +82,12 @@ public sealed class BrokerTests
         var rules = ruleSet.Inputs.Maps("grantRules").ToDictionary(r => (string)r["role"]!, r => ((ImmutableArray<object?>)r["principals"]!).Cast<string>().ToList());
         Assert.Equal([$"servicePrincipals/{ProdDeployer}"], rules["roles/servicePrincipal.user"]);
         // One manager rule: the creator's default (the deployer, which the PUT would otherwise drop) and the declared managers.
-        Assert.Equal([$"servicePrincipals/{ProdDeployer}", "users/owner@contoso.com", "groups/platform-admins"], rules["roles/servicePrincipal.manager"]);
+        // Apono manages itself, and another principal the stack creates (built after it) manages it: both are named by the
+        // application id their creation returned, as the rule set's own name is (issue 26).
+        var reporterAppId = run.Mocks.Registered("sp-reporter-sp").State["applicationId"];
+        Assert.NotEqual(appId, reporterAppId);
+        Assert.Equal([$"servicePrincipals/{ProdDeployer}", $"servicePrincipals/{appId}", "users/owner@contoso.com", "groups/platform-admins", $"servicePrincipals/{reporterAppId}"],
+            rules["roles/servicePrincipal.manager"]);
     }
 
     [Fact]
@@ -174,8 +179,8 @@ public sealed class BrokerTests
     [InlineData("PYTHON|3.12", "PYTHON|3.12")]
     public async Task The_site_runs_the_declared_runtime(string? runtime, string expected)
     {
-        var file = StackRun.Load("dev", text => runtime is null ? text : text.Replace(
-            "        sku: B1\n", $"        sku: B1\n        runtime: \"{runtime}\"\n", StringComparison.Ordinal));
+        var file = StackRun.Load("dev", runtime is null ? null : text => text.Edit(
+            "        sku: B1\n", $"        sku: B1\n        runtime: \"{runtime}\"\n"));
         var run = await StackRun.RunAsync("dev", file, StackRun.Now, new AccessMocks(), key => Output.Create(StackRun.ConfigValue(key)));
         Assert.Equal(expected, run.Mocks.Registered("webapp-notebook-runner-site").Inputs.Str("siteConfig", "linuxFxVersion"));
     }

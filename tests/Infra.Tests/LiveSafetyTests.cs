@@ -17,8 +17,8 @@ public sealed class LiveSafetyTests
 
     /// <summary>Prod with every opt-in: authoritative grants, token usage, the built-in users group's entitlements.</summary>
     private static StackFile ProdWithOptIns() => StackRun.Load("prod", text => text
-        .Replace("    protect: true\n", "    protect: true\n    authoritativeGrants: [catalog:main]\n    tokenUsage: { canUse: [group:data-scientists] }\n    builtinEntitlements: true\n", StringComparison.Ordinal)
-        .Replace("      admins:\n        existing: true\n", "      admins:\n        existing: true\n      users:\n        existing: true\n        entitlements: [workspace-access]\n", StringComparison.Ordinal));
+        .Edit("    protect: true\n", "    protect: true\n    authoritativeGrants: [catalog:main]\n    tokenUsage: { canUse: [group:data-scientists] }\n    builtinEntitlements: true\n")
+        .Edit("      admins:\n        existing: true\n", "      admins:\n        existing: true\n      users:\n        existing: true\n        entitlements: [workspace-access]\n"));
 
     public static readonly TheoryData<string> Variants = ["dev", "prod", "prod-opt-ins"];
 
@@ -107,8 +107,8 @@ public sealed class LiveSafetyTests
         const string Partner = "0d4c6b1e-7f3a-4c2b-9e8d-5a6f7b8c9d0f";
         const string Deployer = "4f6e2d1c-0b9a-4837-a6b5-c4d3e2f1a0b9";
         var file = StackRun.Load("prod", text => text
-            .Replace("    servicePrincipals:\n", $"    servicePrincipals:\n      partner:\n        existing: true\n        applicationId: {Partner}\n        workspaceAccess: user\n        entitlements: [workspace-access]\n", StringComparison.Ordinal)
-            .Replace("        to: sp:akto-connector\n        privileges: [USE_CATALOG]\n", "        to: sp:akto-connector\n        privileges: [USE_CATALOG]\n      - on: catalog:main\n        to: sp:partner\n        privileges: [USE_CATALOG]\n", StringComparison.Ordinal));
+            .Edit("    servicePrincipals:\n", $"    servicePrincipals:\n      partner:\n        existing: true\n        applicationId: {Partner}\n        workspaceAccess: user\n        entitlements: [workspace-access]\n")
+            .Edit("        to: sp:akto-connector\n        privileges: [USE_CATALOG]\n", "        to: sp:akto-connector\n        privileges: [USE_CATALOG]\n      - on: catalog:main\n        to: sp:partner\n        privileges: [USE_CATALOG]\n"));
         var mocks = new AccessMocks
         {
             MissingGroups = new HashSet<string> { "data-platform-engineers" },
@@ -230,8 +230,8 @@ public sealed class LiveSafetyTests
     public async Task A_credential_stored_in_a_key_vault_backed_scope_goes_into_the_vault_as_a_secret()
     {
         var file = StackRun.Load("dev", text => text
-            .Replace("        oauthSecret: { rotationDays: 90, store: { secret: connectors/akto-oauth, format: json } }\n", "        oauthSecret: { rotationDays: 90, store: vault/akto-oauth-secret }\n", StringComparison.Ordinal)
-            .Replace("    secretScopes:\n", "    secretScopes:\n      vault:\n        backend: azure-keyvault\n        keyVault: { resourceId: /subscriptions/0000/resourceGroups/rg-kv/providers/Microsoft.KeyVault/vaults/kv-dbx, dnsName: https://kv-dbx.vault.azure.net/ }\n", StringComparison.Ordinal));
+            .Edit("        oauthSecret: { rotationDays: 90, store: { secret: connectors/akto-oauth, format: json } }\n", "        oauthSecret: { rotationDays: 90, store: vault/akto-oauth-secret }\n")
+            .Edit("    secretScopes:\n", "    secretScopes:\n      vault:\n        backend: azure-keyvault\n        keyVault: { resourceId: /subscriptions/0000/resourceGroups/rg-kv/providers/Microsoft.KeyVault/vaults/kv-dbx, dnsName: https://kv-dbx.vault.azure.net/ }\n"));
         var run = await StackRun.RunAsync("dev", file, StackRun.Now, new AccessMocks(), key => Output.Create(StackRun.ConfigValue(key)));
 
         var stored = run.Mocks.Registered("scope-vault-secret-akto-oauth-secret");

@@ -39,8 +39,8 @@ public sealed class SecretStoreOptionsTests
     public async Task A_key_vault_secret_is_neither_retained_nor_replaced_delete_first()
     {
         var file = StackRun.Load("dev", text => text
-            .Replace("        oauthSecret: { rotationDays: 90, store: { secret: connectors/akto-oauth, format: json } }\n", "        oauthSecret: { rotationDays: 90, store: vault/akto-oauth-secret }\n", StringComparison.Ordinal)
-            .Replace("    secretScopes:\n", "    secretScopes:\n      vault:\n        backend: azure-keyvault\n        keyVault: { resourceId: /subscriptions/0000/resourceGroups/rg-kv/providers/Microsoft.KeyVault/vaults/kv-dbx, dnsName: https://kv-dbx.vault.azure.net/ }\n", StringComparison.Ordinal));
+            .Edit("        oauthSecret: { rotationDays: 90, store: { secret: connectors/akto-oauth, format: json } }\n", "        oauthSecret: { rotationDays: 90, store: vault/akto-oauth-secret }\n")
+            .Edit("    secretScopes:\n", "    secretScopes:\n      vault:\n        backend: azure-keyvault\n        keyVault: { resourceId: /subscriptions/0000/resourceGroups/rg-kv/providers/Microsoft.KeyVault/vaults/kv-dbx, dnsName: https://kv-dbx.vault.azure.net/ }\n"));
         var run = await StackRun.RunAsync("dev", file, StackRun.Now, new AccessMocks(), key => Output.Create(StackRun.ConfigValue(key)));
 
         var options = (CustomResourceOptions)run.ObservedNamed("scope-vault-secret-akto-oauth-secret").Options;

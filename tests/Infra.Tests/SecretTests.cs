@@ -173,10 +173,9 @@ public sealed class SecretTests
     [Fact]
     public async Task Token_usage_when_opted_in_is_one_protected_permission_that_tokens_wait_for()
     {
-        var file = StackRun.Load("dev", text => text.Replace(
+        var file = StackRun.Load("dev", text => text.Edit(
             "    resourceGroup: rg-dbx-access-dev\n",
-            "    resourceGroup: rg-dbx-access-dev\n    tokenUsage: { canUse: [group:data-engineers] }\n",
-            StringComparison.Ordinal));
+            "    resourceGroup: rg-dbx-access-dev\n    tokenUsage: { canUse: [group:data-engineers] }\n"));
         var run = await StackRun.RunAsync("dev", file, StackRun.Now, new AccessMocks(), key => Output.Create(StackRun.ConfigValue(key)));
 
         var usage = run.Mocks.Registered("token-usage");

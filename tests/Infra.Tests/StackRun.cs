@@ -68,7 +68,15 @@ public sealed class StackRun
     {
         var path = Path.Combine(Repo.Root, $"Pulumi.{stack}.yaml");
         var text = File.ReadAllText(path);
-        return edit is null ? StackFile.Load(path) : StackFile.Parse(edit(text), path);
+        if (edit is null)
+        {
+            return StackFile.Load(path);
+        }
+
+        // An edit that changes nothing would compare the fixture with itself (issue 33): edits go through FixtureEdit.Edit.
+        var edited = edit(text);
+        Assert.True(!string.Equals(edited, text, StringComparison.Ordinal), $"the edit of Pulumi.{stack}.yaml changed nothing");
+        return StackFile.Parse(edited, path);
     }
 
     public static Task<StackRun> RunAsync(string stack, DateTimeOffset? now = null, AccessMocks? mocks = null, bool preview = false) =>

@@ -10,7 +10,7 @@ public sealed class ValidationTests
     [Fact]
     public async Task An_invalid_topology_registers_nothing_and_names_the_config_path()
     {
-        var file = StackRun.Load("dev", text => Edit(text, "          - group:data-scientists\n", "          - group:data-scientists\n          - group:nope\n"));
+        var file = StackRun.Load("dev", text => text.Edit("          - group:data-scientists\n", "          - group:data-scientists\n          - group:nope\n"));
 
         var (mocks, error) = await RunExpectingFailure("dev", file, StackRun.Now);
 
@@ -47,9 +47,9 @@ public sealed class ValidationTests
     [Fact]
     public async Task A_revocation_run_still_stops_on_invalid_config()
     {
-        var file = StackRun.Load("dev", text => Edit(text, "          - group:data-scientists\n", "          - group:data-scientists\n          - group:nope\n"));
+        var file = StackRun.Load("dev", text => text.Edit("          - group:data-scientists\n", "          - group:data-scientists\n          - group:nope\n"));
         var mocks = new Mock<IMocks>();
-        var error = await Assert.ThrowsAnyAsync<Exception>(() =>
+        var error = await Assert.ThrowsAsync<RunException>(() =>
             StackRun.RunAsync("dev", file, StackRun.Now, mocks.Object, key => Output.CreateSecret(StackRun.ConfigValue(key)), revocationRun: true));
 
         Assert.Contains("topology.groups.data-engineers.members[2]: member group:nope is not declared in topology.groups", Flatten(error), StringComparison.Ordinal);
@@ -59,9 +59,9 @@ public sealed class ValidationTests
     [Fact]
     public async Task Every_error_is_reported_one_per_line()
     {
-        var file = StackRun.Load("dev", text => Edit(
-            Edit(text, "          - group:data-scientists\n", "          - group:data-scientists\n          - group:nope\n"),
-            "        runAs: webapp:notebook-runner\n", "        runAs: sp:ghost\n"));
+        var file = StackRun.Load("dev", text => text
+            .Edit("          - group:data-scientists\n", "          - group:data-scientists\n          - group:nope\n")
+            .Edit("        runAs: webapp:notebook-runner\n", "        runAs: sp:ghost\n"));
 
         var (_, error) = await RunExpectingFailure("dev", file, StackRun.Now);
 
@@ -74,10 +74,11 @@ public sealed class ValidationTests
     public async Task A_missing_secret_config_key_registers_nothing()
     {
         var mocks = new Mock<IMocks>();
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => StackRun.RunAsync("dev", StackRun.Load("dev"), StackRun.Now, mocks.Object,
+        var error = await Assert.ThrowsAsync<RunException>(() => StackRun.RunAsync("dev", StackRun.Load("dev"), StackRun.Now, mocks.Object,
             key => throw new InvalidOperationException($"Missing required configuration variable 'databricks-access:{key}'")));
 
-        Assert.Contains("databricks-access:publishingApiToken", Flatten(error), StringComparison.Ordinal);
+        // The program's unhandled exception, named by type and message, as the engine reports it.
+        Assert.Contains("System.InvalidOperationException: Missing required configuration variable 'databricks-access:publishingApiToken'", Flatten(error), StringComparison.Ordinal);
         mocks.Verify(m => m.NewResourceAsync(It.IsAny<MockResourceArgs>()), Times.Never);
         mocks.Verify(m => m.CallAsync(It.IsAny<MockCallArgs>()), Times.Never);
     }
@@ -85,7 +86,7 @@ public sealed class ValidationTests
     private static async Task<(Mock<IMocks> Mocks, string Error)> RunExpectingFailure(string stack, Topology.Config.StackFile file, DateTimeOffset now)
     {
         var mocks = new Mock<IMocks>();
-        var error = await Assert.ThrowsAnyAsync<Exception>(() =>
+        var error = await Assert.ThrowsAsync<RunException>(() =>
             StackRun.RunAsync(stack, file, now, mocks.Object, key => Output.CreateSecret(StackRun.ConfigValue(key))));
         return (mocks, Flatten(error));
     }
@@ -93,10 +94,4 @@ public sealed class ValidationTests
     private static string Flatten(Exception error) => error is AggregateException all
         ? string.Join('\n', all.InnerExceptions.Select(e => e.Message))
         : error.Message;
-
-    private static string Edit(string text, string find, string replace)
-    {
-        Assert.Contains(find, text, StringComparison.Ordinal);
-        return text.Replace(find, replace, StringComparison.Ordinal);
-    }
 }

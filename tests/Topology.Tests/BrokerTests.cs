@@ -108,7 +108,36 @@ public class BrokerTests
         Assert.Contains(errors, l => l.StartsWith("topology.servicePrincipals.shared.managers: applies only to a service principal this stack creates", StringComparison.Ordinal));
         Assert.Contains(errors, l => l.StartsWith("topology.servicePrincipals.mine.managers[0]: group:users is everyone", StringComparison.Ordinal));
         Assert.Contains(errors, l => l.StartsWith("topology.servicePrincipals.mine.managers[1]: group:local is a workspace-local group", StringComparison.Ordinal));
-        Assert.Contains(errors, l => l.StartsWith("topology.servicePrincipals.mine.managers[2]: sp:other has no applicationId", StringComparison.Ordinal));
+        // sp:other is created by the stack: the rule set names it by the application id its creation returns.
+        Assert.DoesNotContain(errors, l => l.Contains("managers[2]", StringComparison.Ordinal));
+        Assert.Equal(3, errors.Length);
+    }
+
+    [Fact]
+    public void A_broker_the_stack_creates_may_manage_itself_and_be_managed_by_another_created_principal()
+    {
+        // Apono's setup: "Service Principal: Manager" on its own principal, which has no applicationId until created.
+        var self = Evaluate("""
+            servicePrincipals:
+              apono: { level: account, managers: [sp:apono, sp:helper, user:owner@contoso.com] }
+              helper: { level: account }
+            """, account: Account);
+        Assert.Equal(0, self.ExitCode);
+        Assert.Empty(Lines(self, Severity.Error));
+        var sp = self.Plan!.ServicePrincipals.Single(s => s.Spec.Key == "apono");
+        Assert.Equal("sp-apono-rule-set", sp.RuleSetResource);
+        Assert.Equal([PrincipalRef.Sp("apono"), PrincipalRef.Sp("helper"), PrincipalRef.User("owner@contoso.com")], sp.Spec.Managers);
+
+        // A principal the stack only looks up is named by the applicationId in config, which a lookup requires anyway.
+        var lookedUp = Evaluate("""
+            servicePrincipals:
+              mine: { managers: [sp:shared] }
+              shared: { existing: true }
+            """, account: Account);
+        Assert.Equal(2, lookedUp.ExitCode);
+        Assert.Equal(["topology.servicePrincipals.shared.applicationId: is required for a service principal that is looked up (existing or source: entra)",
+                "topology.servicePrincipals.mine.managers[0]: sp:shared has no applicationId in config: a rule set names a service principal by its application id"],
+            Lines(lookedUp, Severity.Error));
     }
 
     [Fact]
@@ -190,6 +219,48 @@ public class BrokerTests
 
         Assert.Contains(Lines(Evaluate("tokenPolicy: { maxLifetimeDays: 0 }\n"), Severity.Error), l => l.StartsWith("topology.tokenPolicy.maxLifetimeDays:", StringComparison.Ordinal));
         Assert.Contains(Lines(Evaluate("tokenPolicy: {}\n"), Severity.Error), l => l.StartsWith("topology.tokenPolicy.maxLifetimeDays:", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("rotationDays: 30, overlapDays: 10", 35, "topology.servicePrincipals.bot.token.overlapDays", 40, 30, 10)]
+    [InlineData("rotationDays: 30, lifetimeDays: 36", 35, "topology.servicePrincipals.bot.token.lifetimeDays", 36, 30, 6)]
+    [InlineData("rotationDays: 29", 35, "topology.servicePrincipals.bot.token.rotationDays", 36, 29, 7)]
+    public void A_token_longer_than_the_stacks_own_token_policy_is_an_error_naming_both_values_and_paths(
+        string token, int max, string tokenPath, int lifetime, int rotation, int overlap)
+    {
+        var result = Evaluate($$"""
+            tokenPolicy: { maxLifetimeDays: {{max}} }
+            servicePrincipals:
+              bot: { token: { {{token}} } }
+            """);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Null(result.Plan);
+        Assert.Equal([$"{tokenPath}: token lifetime {lifetime} days (rotationDays {rotation} + overlapDays {overlap}) exceeds topology.tokenPolicy.maxLifetimeDays {max}: "
+                + "the workspace would refuse the token the stack asks for; shorten topology.servicePrincipals.bot.token or raise topology.tokenPolicy.maxLifetimeDays"],
+            Lines(result, Severity.Error));
+
+        // One day shorter is exactly the limit: allowed.
+        var atLimit = Evaluate($$"""
+            tokenPolicy: { maxLifetimeDays: {{lifetime}} }
+            servicePrincipals:
+              bot: { token: { {{token}} } }
+            """);
+        Assert.Empty(Lines(atLimit, Severity.Error));
+        Assert.Equal(lifetime * 86_400, atLimit.Plan!.ServicePrincipals.Single().Token!.LifetimeSeconds);
+    }
+
+    [Fact]
+    public void An_oauth_secret_is_no_workspace_token_and_the_token_policy_does_not_limit_it()
+    {
+        // OAuth secrets are account-level service principal secrets; the workspace conf maxTokenLifetimeDays limits
+        // tokens the workspace issues (personal access and on-behalf-of tokens), so only the token is an error here.
+        var result = Evaluate("""
+            tokenPolicy: { maxLifetimeDays: 35 }
+            servicePrincipals:
+              bot: { oauthSecret: { rotationDays: 30, overlapDays: 10 }, token: { rotationDays: 30, overlapDays: 5 } }
+            """);
+        Assert.Empty(Lines(result, Severity.Error));
+        Assert.Equal(40 * 86_400, result.Plan!.ServicePrincipals.Single().OAuthSecret!.LifetimeSeconds);
     }
 
     [Fact]

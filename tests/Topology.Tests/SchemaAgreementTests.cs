@@ -48,15 +48,25 @@ public partial class SchemaTests
             text = File.ReadAllText(Fixture(name));
             YamlConfig.Parse(text, name);
         }
-        catch (ConfigLoadException)
+        catch (ConfigLoadException ex)
         {
-            return; // not YAML: neither reads it
+            // Not YAML: check refuses the file in one line that names it, and there is nothing for the schema to read.
+            Assert.Contains(name, ex.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain('\n', ex.Message.Trim());
+            return;
         }
 
         var check = TopologyEvaluator.Evaluate(StackFile.Parse(text, name).ToInput(), Now);
-        if (check.Diagnostics.All(d => d.Severity != Severity.Error))
+        var errors = check.Diagnostics.Where(d => d.Severity == Severity.Error).ToList();
+        if (errors.Count == 0)
         {
             Assert.Equal([], Validate(text));
+        }
+        else
+        {
+            // Out of the claim: check rejects the file, exit 2, each finding at its config path (issue 33: every row asserts).
+            Assert.Equal(2, check.ExitCode);
+            Assert.All(errors, e => Assert.False(string.IsNullOrWhiteSpace(e.Path), $"{name}: '{e}' names no config path"));
         }
     }
 }

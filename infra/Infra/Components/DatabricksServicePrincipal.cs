@@ -22,8 +22,11 @@ public sealed class DatabricksServicePrincipalArgs
     /// </summary>
     public Output<Resource>? TokenPermission { get; init; }
 
-    /// <summary>The declared managers as the rule set names them (<see cref="Identity.RuleSetPrincipal"/>).</summary>
-    public IReadOnlyList<string> Managers { get; init; } = [];
+    /// <summary>
+    /// The declared managers as the rule set names them (<see cref="Identity.RuleSetPrincipal"/>, or the created
+    /// application id of a principal this stack creates).
+    /// </summary>
+    public IReadOnlyList<RuleSetManager> Managers { get; init; } = [];
 }
 
 /// <summary>

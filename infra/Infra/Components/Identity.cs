@@ -104,7 +104,7 @@ internal static class Identity
     /// Returns the rule set, which jobs running as the principal and its tokens depend on.
     /// </summary>
     public static Dbx.AccessControlRuleSet? GrantDeployerUse(PlannedChildren children, string? ruleSetName, AccountSpec? account, DeployerSpec? deployer, Output<string> applicationId,
-        IReadOnlyList<string>? managers = null)
+        IReadOnlyList<RuleSetManager>? managers = null)
     {
         if (ruleSetName is not { } name)
         {
@@ -124,11 +124,17 @@ internal static class Identity
         };
         var manager = new Dbx.Inputs.AccessControlRuleSetGrantRuleArgs { Role = ServicePrincipalManagerRole };
         var named = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var who in (deployer is null ? [] : new[] { deployer.RuleSetPrincipal }).Concat(managers))
+        foreach (var who in (deployer is null ? [] : new[] { new RuleSetManager(deployer.RuleSetPrincipal) }).Concat(managers))
         {
-            if (named.Add(who))
+            if (who.Created is { } created)
             {
-                manager.Principals.Add(who);
+                // A principal this stack creates: named by the application id its creation returns (never one known
+                // before, so it cannot repeat a name above).
+                manager.Principals.Add(created);
+            }
+            else if (named.Add(who.Known!))
+            {
+                manager.Principals.Add(who.Known!);
             }
         }
 
@@ -152,4 +158,14 @@ internal static class Identity
 
     /// <summary>The gates of an identity: its workspace assignment and rule set, when planned.</summary>
     public static IReadOnlyList<Resource> Gates(params Resource?[] gates) => gates.OfType<Resource>().ToList();
+}
+
+/// <summary>
+/// How a rule set names a principal it grants: <see cref="Known"/> offline (<see cref="Identity.RuleSetPrincipal"/>), or
+/// <see cref="Created"/> from a service principal this stack creates without an applicationId in config:
+/// <c>servicePrincipals/&lt;the application id its creation returned&gt;</c>.
+/// </summary>
+public readonly record struct RuleSetManager(string? Known, Output<string>? Created = null)
+{
+    public static RuleSetManager OfCreated(Output<string> applicationId) => new(null, applicationId.Apply(id => $"servicePrincipals/{id}"));
 }

@@ -59,6 +59,7 @@ public sealed record AccessChange(ChangeKind Kind, PrincipalRef Principal, Acces
         AccessKind.Job => $"{e.Permission} on job {e.ResourceLabel}",
         AccessKind.ActAs => $"acting as {e.Resource}",
         AccessKind.Warehouse => $"{e.Permission} on warehouse {e.ResourceLabel}",
+        AccessKind.Tokens => $"{e.Permission} on the workspace's tokens",
         _ => $"{e.Permission} on {e.Resource}",
     };
 

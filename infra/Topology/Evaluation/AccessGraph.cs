@@ -81,6 +81,12 @@ public sealed class AccessGraph
             set.UnionWith(job.Permissions.Select(p => p.Principal));
         }
 
+        foreach (var warehouse in _model.Warehouses.Values)
+        {
+            set.UnionWith(warehouse.Permissions.Select(p => p.Principal));
+        }
+
+        set.UnionWith(_model.TokenUsage?.CanUse ?? []);
         set.Remove(PrincipalRef.Group(Names.UsersGroup));
         var list = set.ToList();
         list.Sort();

@@ -15,6 +15,12 @@ public enum AccessKind
     /// <summary>The principal can act as another (<see cref="AccessEntry.Resource"/>), and so holds that one's access too.</summary>
     ActAs,
     Warehouse,
+
+    /// <summary>
+    /// Token use (<c>CAN_USE</c>, admins <c>CAN_MANAGE</c>) on the workspace's <c>tokens</c> permission, shown only when
+    /// the stack declares it (<c>topology.tokenUsage</c>): otherwise who may use tokens is not the stack's to say.
+    /// </summary>
+    Tokens,
 }
 
 /// <summary>
@@ -44,6 +50,9 @@ public sealed record AccessEntry(
 /// <summary>The effective access of every principal: MANAGE &gt; WRITE &gt; READ, strongest wins, admins manage everything.</summary>
 public static class EffectiveAccess
 {
+    /// <summary>The resource name of token use entries: the workspace's <c>tokens</c> permission object.</summary>
+    public const string TokensResource = "tokens";
+
     public static IReadOnlyList<AccessEntry> Compute(AccessGraph graph) => Enumerate(graph).ToList();
 
     /// <summary>
@@ -87,6 +96,9 @@ public static class EffectiveAccess
         {
             Add(grantsByPrincipal, grant.To, (grant, grant.On.ToString()));
         }
+
+        // The declared token users (tokenUsage.canUse, service principals holding a token among them).
+        var tokenUsers = model.TokenUsage is { } usage ? usage.CanUse.ToHashSet() : [];
 
         var everyone = PrincipalRef.Group(Names.UsersGroup);
         var accountUsers = PrincipalRef.Group(Names.AccountUsersGroup);
@@ -185,6 +197,11 @@ public static class EffectiveAccess
                     Offer(table, principal, AccessKind.Warehouse, warehouse.Label, warehouse.Key, Vocabulary.Name(level), (int)level, via, until, reason);
                 }
 
+                if (tokenUsers.Contains(source))
+                {
+                    Offer(table, principal, AccessKind.Tokens, TokensResource, null, "CAN_USE", 1, via, until, reason);
+                }
+
                 foreach (var (grant, on) in grantsByPrincipal.GetValueOrDefault(source) ?? [])
                 {
                     foreach (var privilege in grant.Privileges)
@@ -214,6 +231,14 @@ public static class EffectiveAccess
                 foreach (var warehouse in model.Warehouses.Values)
                 {
                     Offer(table, principal, AccessKind.Warehouse, warehouse.Label, warehouse.Key, "CAN_MANAGE", (int)WarehousePermission.CanManage, via ?? Names.AdminsGroup, admin.Until, admin.Reason);
+                }
+
+                if (model.TokenUsage is not null)
+                {
+                    // The provider keeps admins at CAN_MANAGE on the tokens permission whatever the config lists
+                    // (terraform-provider-databricks v1.128.0 permissions/permission_definitions.go "tokens":
+                    // update.AddAdmin, permissions/update/customizers.go AddAdmin).
+                    Offer(table, principal, AccessKind.Tokens, TokensResource, null, "CAN_MANAGE", 2, via ?? Names.AdminsGroup, admin.Until, admin.Reason);
                 }
             }
         }
@@ -289,6 +314,7 @@ public static class EffectiveAccess
         AccessKind.Workspace => e.Permission == "ADMIN" ? (int)WorkspaceAccess.Admin : (int)WorkspaceAccess.User,
         AccessKind.SecretScope => (int)Vocabulary.SecretPermissions[e.Permission],
         AccessKind.Job => e.Permission switch { "CAN_MANAGE" => 3, "CAN_MANAGE_RUN" => 2, _ => 1 },
+        AccessKind.Tokens => e.Permission == "CAN_MANAGE" ? 2 : 1,
         _ => 1,
     };
 

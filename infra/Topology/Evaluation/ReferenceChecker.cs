@@ -16,6 +16,30 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
         CheckJobs();
         CheckWarehouses();
         CheckManagers();
+        CheckTokenPolicy();
+    }
+
+    /// <summary>
+    /// A token the stack asks for must fit the limit the stack itself sets on the workspace (<c>tokenPolicy</c>): the
+    /// token API refuses a lifetime above <c>maxTokenLifetimeDays</c>, so the token's rotation would fail at apply.
+    /// On-behalf-of tokens are workspace tokens and are subject; OAuth secrets are account-level service principal
+    /// secrets, not workspace tokens, and are not (their own limit is checked where they are bound). Equal is allowed.
+    /// </summary>
+    private void CheckTokenPolicy()
+    {
+        if (model.TokenPolicy is not { } policy)
+        {
+            return;
+        }
+
+        foreach (var sp in model.ServicePrincipals.Values)
+        {
+            if (sp.Token is { } token && token.LifetimeDays > policy.MaxLifetimeDays)
+            {
+                d.Error(token.LifetimePath,
+                    $"token lifetime {token.LifetimeDays} days (rotationDays {token.RotationDays} + overlapDays {token.OverlapDays}) exceeds {policy.Path}.maxLifetimeDays {policy.MaxLifetimeDays}: the workspace would refuse the token the stack asks for; shorten {token.Path} or raise {policy.Path}.maxLifetimeDays");
+            }
+        }
     }
 
     private bool Exists(PrincipalRef p, string path, string use)
@@ -382,7 +406,10 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
 
     /// <summary>
     /// Managers of a service principal are named in its account rule set: users by email, groups by display name
-    /// (account groups only), service principals by application id, which must be known offline.
+    /// (account groups only), service principals by application id. A service principal the stack looks up needs its
+    /// applicationId in config; one the stack creates (the managed principal itself included, as Apono's broker
+    /// manages itself) is named by the application id its creation returns, the same output its own rule set's name
+    /// is built from.
     /// </summary>
     private void CheckManagers()
     {
@@ -406,7 +433,7 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
                 {
                     d.Error(path, $"{p} is a workspace-local group; account rule sets name account groups only");
                 }
-                else if (p.Kind == PrincipalKind.ServicePrincipal && model.ServicePrincipals[p.Key].ApplicationId is null)
+                else if (p.Kind == PrincipalKind.ServicePrincipal && model.ServicePrincipals[p.Key] is { ApplicationId: null } named && !model.Owns(named.Ref))
                 {
                     d.Error(path, $"{p} has no applicationId in config: a rule set names a service principal by its application id");
                 }

@@ -3,7 +3,11 @@ using System.Text.RegularExpressions;
 
 namespace DatabricksAccess.Topology.Model;
 
-/// <summary>How instants are written everywhere: ISO-8601, UTC, to the second.</summary>
+/// <summary>
+/// How instants are written everywhere: ISO-8601, UTC, to the second, with the fraction of a second when there is
+/// one (<c>2026-12-01T18:00:00.001Z</c>): an entry that expires a millisecond after now must not read as expiring
+/// at now. Instants keep their full precision (ticks) from parsing through comparison to output.
+/// </summary>
 public static partial class Instants
 {
     /// <summary>Instants are accepted from 1970 up to (not including) the year 9000: date arithmetic never overflows.</summary>
@@ -11,7 +15,14 @@ public static partial class Instants
 
     public static readonly DateTimeOffset Latest = new(9000, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    public static string Format(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'");
+    /// <summary>The instant in UTC; the fraction only when it is not zero (trailing zeros dropped, <c>.FFFFFFF</c>).</summary>
+    public static string Format(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// To the second, as credential keepers were always written: a keeper is a replacement trigger, so its text must
+    /// never change for a slot already deployed.
+    /// </summary>
+    public static string FormatToSecond(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>
     /// An ISO-8601 timestamp with an explicit time zone (<c>2026-12-01T18:00:00Z</c> or <c>+02:00</c>), in UTC; the error

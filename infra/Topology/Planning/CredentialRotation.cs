@@ -12,7 +12,7 @@ namespace DatabricksAccess.Topology.Planning;
 public sealed record CredentialSlot(char Slot, string ResourceName, DateTimeOffset Issued, DateTimeOffset Expires, bool Current)
 {
     /// <summary>What forces a new credential in this slot: it changes exactly when the slot's rotation does.</summary>
-    public string Keeper => $"slot-{Slot}-{Instants.Format(Issued)}";
+    public string Keeper => $"slot-{Slot}-{Instants.FormatToSecond(Issued)}";
 
     /// <summary>
     /// The program declares the slot: the current one always, the previous one only until its credential expires. The

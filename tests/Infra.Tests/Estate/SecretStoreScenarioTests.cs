@@ -118,7 +118,7 @@ public sealed class SecretStoreScenarioTests
         static string Longer(string text)
         {
             Assert.Contains("db-password: { generate: 48 }", text, StringComparison.Ordinal);
-            return text.Replace("db-password: { generate: 48 }", "db-password: { generate: 64 }", StringComparison.Ordinal);
+            return text.Edit("db-password: { generate: 48 }", "db-password: { generate: 64 }");
         }
 
         var first = await RunAsync(Prod(), StackRun.Now, new AccessMocks());
@@ -141,8 +141,8 @@ public sealed class SecretStoreScenarioTests
         static string Remove(string text)
         {
             var edited = text
-                .Replace("          publishing-api: { config: publishingApiToken }\n", string.Empty, StringComparison.Ordinal)
-                .Replace("token: { lifetimeDays: 30, rotationDays: 25, store: app-secrets/ci-token }", "token: { lifetimeDays: 30, rotationDays: 25 }", StringComparison.Ordinal);
+                .Edit("          publishing-api: { config: publishingApiToken }\n", string.Empty)
+                .Edit("token: { lifetimeDays: 30, rotationDays: 25, store: app-secrets/ci-token }", "token: { lifetimeDays: 30, rotationDays: 25 }");
             Assert.NotEqual(text.Length, edited.Length);
             return edited;
         }
