@@ -166,6 +166,9 @@ public sealed class AccessClosure
         var groups = _graph.GroupsOf(principal);
         var hops = new List<Hop>();
         Own(principal, groups, table, _actingAs.Any ? hops : null);
+
+        // Its own admin rights before what acting as copies: at equal strength and end, its own path is the one shown.
+        Admin(principal, groups, table, null);
         foreach (var reach in Reach(principal, hops))
         {
             Offer(table, principal, AccessKind.ActAs, reach.Target.ToString(), null, "ACT_AS", 1, reach.Chain, reach.Until, reach.Reason,
@@ -184,7 +187,6 @@ public sealed class AccessClosure
             }
         }
 
-        Admin(principal, groups, table, null);
         var list = table.Values.Where(v => filter is null || filter(v.Entry)).ToList();
         list.Sort((x, y) => EntryOrder.Instance.Compare(x.Entry, y.Entry));
         return list.Select(v => new ClosureEntry(v.Entry, v.Origin?.Path ?? NoSteps)).ToList();
