@@ -197,7 +197,14 @@ public sealed class AccessClosure
     {
         var candidates = Candidates(obj);
         var result = new List<ClosureEntry>();
-        foreach (var principal in _graph.Principals())
+        var principals = _graph.Principals();
+        if (_model.TokenUsage is { } usage && usage.CanUse.Except(principals).Any())
+        {
+            // Token use may name principals nothing else does.
+            principals = principals.Union(usage.CanUse).Where(p => p != Everyone).Order().ToList();
+        }
+
+        foreach (var principal in principals)
         {
             if (candidates is not null && !candidates.Contains(principal))
             {
