@@ -91,7 +91,10 @@ internal static class AuditDeclarations
             .ToList();
 
         var scopes = model.SecretScopes.Values
-            .Select(s => new DeclaredScope(s.Name, s.Acls.Select(a => new DeclaredPermission(a.Principal.ToString(), Vocabulary.Name(a.Permission))).ToList()))
+            .Select(s => new DeclaredScope(s.Name, s.Acls.Select(a => new DeclaredPermission(a.Principal.ToString(), Vocabulary.Name(a.Permission))).ToList())
+            {
+                Keys = s.Backend == ScopeBackend.Databricks ? s.Secrets.Select(x => x.Key).Order(StringComparer.Ordinal).ToList() : null,
+            })
             .ToList();
 
         var securables = model.CatalogGrants.GroupBy(g => g.On).OrderBy(g => g.Key)

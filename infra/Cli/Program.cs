@@ -55,9 +55,9 @@ public static class Program
         var scopeList = new Option<string?>("--scopes") { Description = "adopt: secret scope names, comma-separated (* all, the default)" };
         var securableList = new Option<string?>("--securables") { Description = "adopt: securables to adopt grants on, comma-separated <kind>:<name> (default none)" };
         var adopt = new Command("adopt", "Read the live workspace and account (GET only) and write a stack file that declares them, with import ids") { stack, file, outFile, groupList, scopeList, securableList, now, format };
-        var preview = new Option<string?>("--preview") { Description = "guard: the output of `pulumi preview --json`" };
+        var preview = new Option<string?>("--preview") { Description = "guard: the output of `pulumi preview --json` (with --show-replacement-steps, each replacement's order)" };
         var allowUnsafe = new Option<bool>("--allow-unsafe") { Description = "guard: let an intended unsafe migration through (findings become warnings)" };
-        var guard = new Command("guard", "Refuse a preview that deletes or replaces what revokes access (Grants, token permissions, protected or shared-principal resources, both credential slots)") { stack, file, now, preview, allowUnsafe, outputs };
+        var guard = new Command("guard", "Refuse a preview that deletes or replaces what revokes access (Grants, token permissions, protected or shared-principal resources, both credential slots) or replaces a same-id resource create-first without retainOnDelete") { stack, file, now, preview, allowUnsafe, outputs };
         var principalOption = new Option<string?>("--principal") { Description = "access: everything this principal holds (user:EMAIL, group:KEY, sp:KEY, webapp:KEY)" };
         var objectOption = new Option<string?>("--object") { Description = $"access: every principal with access to this object ({AccessObject.Forms})" };
         var access = new Command("access", "Who can reach an object, or what a principal reaches, with every path (groups, nested groups, acting as) and its expiry; offline") { stack, file, principalOption, objectOption, now, format };

@@ -31,10 +31,13 @@ internal static partial class StackLocator
                 throw new ConfigLoadException("usage: --file needs a path");
             }
 
+            // A relative path is relative to the command's folder (the process's own when run from a shell; the
+            // folder a caller gives when it runs the command in-process).
             string project;
             try
             {
-                project = FindProject(Path.GetDirectoryName(Path.GetFullPath(file)) ?? cwd).Project;
+                file = Path.GetFullPath(file, cwd);
+                project = FindProject(Path.GetDirectoryName(file) ?? cwd).Project;
             }
             catch (ArgumentException ex)
             {

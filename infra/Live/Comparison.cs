@@ -421,6 +421,17 @@ public static class Comparison
                     .Select(a => (Principal: Classify(a.Principal!), Level: (a.Permission ?? string.Empty).ToUpperInvariant()));
                 Levels(FindingKinds.UndeclaredAcl, obj, "the scope", SecretLevels, DeclaredKeys(scope.Acls.Select(a => (a.Principal, a.Permission))),
                     scope.Acls, entries, p => p.Key == _deployer, string.Empty);
+
+                // A key the stack no longer declares is left in place with its last value (its Secret is retained on
+                // delete, so no run deletes it): reported here until someone deletes it or declares it again.
+                if (scope.Keys is { } declaredKeys && live.ScopeKeys.GetValueOrDefault(scope.Name) is { } liveKeys)
+                {
+                    foreach (var key in liveKeys.Except(declaredKeys, StringComparer.Ordinal).Order(StringComparer.Ordinal))
+                    {
+                        Add(FindingKinds.UndeclaredSecret, Severity.Medium, null, $"secret:{scope.Name}/{key}",
+                            $"a key the stack does not declare (a secret or store removed from config is kept with its last value); delete it once no consumer reads it (databricks secrets delete-secret {scope.Name} {key}), or declare it");
+                    }
+                }
             }
 
             // A scope the stack does not declare is none of its business, unless every workspace user can read it.

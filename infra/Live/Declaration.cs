@@ -57,7 +57,15 @@ public sealed record DeclaredExpiredMembership(string Group, string Principal, D
 public sealed record DeclaredPermission(string Principal, string Permission);
 
 /// <summary>A secret scope the stack creates, with its ACLs.</summary>
-public sealed record DeclaredScope(string Name, IReadOnlyList<DeclaredPermission> Acls);
+public sealed record DeclaredScope(string Name, IReadOnlyList<DeclaredPermission> Acls)
+{
+    /// <summary>
+    /// A Databricks-backed scope: every key the stack declares in it (what it writes, and <c>existing</c> keys). A key
+    /// removed from config is left in place (its Secret is retained on delete), so the audit lists the live keys and
+    /// reports those not declared. Null: not audited (a Key Vault-backed scope's keys live in a vault the stack does not own).
+    /// </summary>
+    public IReadOnlyList<string>? Keys { get; init; }
+}
 
 /// <summary>One principal's Unity Catalog privileges on a securable.</summary>
 public sealed record DeclaredPrivileges(string Principal, IReadOnlyList<string> Privileges);

@@ -43,6 +43,12 @@ public static class FindingKinds
     /// <summary>Can use tokens while the stack manages token usage and does not list the principal.</summary>
     public const string TokenUser = "token-user";
 
+    /// <summary>
+    /// A key in a Databricks-backed scope the stack creates that the stack does not declare: typically a secret or a
+    /// credential's store removed from config, which is kept with its last value (its Secret is retained on delete).
+    /// </summary>
+    public const string UndeclaredSecret = "undeclared-secret";
+
     /// <summary>A membership whose declared expiry has passed and that is still live.</summary>
     public const string ExpiredStillPresent = "expired-still-present";
 
@@ -55,7 +61,7 @@ public static class FindingKinds
     public static readonly IReadOnlyList<string> All =
     [
         UndeclaredMember, UndeclaredAdmin, UndeclaredAcl, UndeclaredGrant, UndeclaredJobPermission, UndeclaredAssignment,
-        UndeclaredEntitlement, TokenUser, TokenPolicy, ExpiredStillPresent, Missing, Unresolved,
+        UndeclaredEntitlement, UndeclaredSecret, TokenUser, TokenPolicy, ExpiredStillPresent, Missing, Unresolved,
     ];
 }
 

@@ -70,6 +70,9 @@ public sealed record LiveState(
 
     /// <summary>Every personal access token of the workspace, when the stack declares a token policy.</summary>
     public IReadOnlyList<TokenInfo>? Tokens { get; init; }
+
+    /// <summary>The keys of each declared Databricks-backed scope (<see cref="DeclaredScope.Keys"/>); null: a 404.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>?> ScopeKeys { get; init; } = new Dictionary<string, IReadOnlyList<string>?>();
 }
 
 /// <summary>Where a SCIM API lives: the workspace's or the account's.</summary>
@@ -156,6 +159,13 @@ public sealed class LiveReader(DatabricksClient client)
 
         var (scopes, acls) = await ReadScopesWithAclsAsync(ws, cancellationToken).ConfigureAwait(false);
 
+        // The keys of the Databricks-backed scopes the stack creates (names only: the list never carries a value).
+        var scopeKeys = new Dictionary<string, IReadOnlyList<string>?>(StringComparer.Ordinal);
+        foreach (var scope in declaration.Scopes.Where(s => s.Keys is not null && scopes.Contains(s.Name)))
+        {
+            scopeKeys[scope.Name] = await ReadSecretKeysAsync(ws, scope.Name, cancellationToken).ConfigureAwait(false);
+        }
+
         var jobs = new Dictionary<string, IReadOnlyList<LiveJob>>(StringComparer.Ordinal);
         foreach (var job in declaration.Jobs)
         {
@@ -197,7 +207,7 @@ public sealed class LiveReader(DatabricksClient client)
             grants[securable.ToString()] = await ReadGrantsAsync(ws, type, name, cancellationToken).ConfigureAwait(false);
         }
 
-        return new LiveState(workspace, account, assignments, scopes, acls, jobs, tokenAcl, grants) { MetastoreId = metastore, Tokens = tokens };
+        return new LiveState(workspace, account, assignments, scopes, acls, jobs, tokenAcl, grants) { MetastoreId = metastore, Tokens = tokens, ScopeKeys = scopeKeys };
     }
 
     /// <summary>Every user, with <see cref="UserAttributes"/> only.</summary>
@@ -245,6 +255,16 @@ public sealed class LiveReader(DatabricksClient client)
         var path = $"/api/2.0/accounts/{Uri.EscapeDataString(account.AccountId)}/workspaces/{Uri.EscapeDataString(account.WorkspaceId)}/permissionassignments";
         var list = await client.GetAsync<AssignmentList>(account.Host, path, false, cancellationToken).ConfigureAwait(false);
         return list!.PermissionAssignments ?? [];
+    }
+
+    /// <summary>
+    /// The keys of one scope: GET /api/2.0/secrets/list?scope= (Go SDK v0.175.0 service/workspace/impl.go:561, one page;
+    /// model.go:935 ListSecretsResponse, SecretMetadata: a key and its timestamp, never a value). Null: a 404.
+    /// </summary>
+    public async Task<IReadOnlyList<string>?> ReadSecretKeysAsync(Uri ws, string scope, CancellationToken cancellationToken)
+    {
+        var list = await client.GetAsync<Adoption.EstateSecretList>(ws, $"/api/2.0/secrets/list?scope={Uri.EscapeDataString(scope)}", true, cancellationToken).ConfigureAwait(false);
+        return list is null ? null : (list.Secrets ?? []).Select(s => s.Key).OfType<string>().ToList();
     }
 
     /// <summary>Every secret scope and each one's ACLs (null: the scope went away between the two calls).</summary>

@@ -126,7 +126,7 @@ public sealed partial class PulumiStepTests
         var run = h.RunShell(job, StepNamed(job, "Migration guard"), new Dictionary<string, string> { ["ALLOW_UNSAFE"] = "false" }, stack);
 
         Assert.True(run.Code == 0, run.Err);
-        Assert.Equal(($"preview --stack {Qualified(stack)} --json", h.Workspace), h.PulumiCalls().Single());
+        Assert.Equal(($"preview --stack {Qualified(stack)} --json --show-replacement-steps", h.Workspace), h.PulumiCalls().Single());
         Assert.Equal(Engine.Digest(stack, []), File.ReadAllText(Path.Combine(h.Dir, "temp", "preview.json")).TrimEnd('\n'));
     }
 

@@ -138,7 +138,9 @@ case "${1:-}" in
     touch "$d/applied"; exit "$(code destroy.exit)" ;;
   preview)
     # pkg/cmd/pulumi/operations/preview.go: readProjectForUpdate (operations/io.go) before RequireStack, so a
-    # missing project fails first. --json prints ShowPreviewDigest (pkg/backend/display/json.go).
+    # missing project fails first. --json prints ShowPreviewDigest (pkg/backend/display/json.go); with
+    # --show-replacement-steps it also lists create-replacement / delete-replaced (display.go shouldShow): the
+    # stand-in answers the digest it is given either way.
     [ -n "$project" ] || no_project
     resolve_stack
     maybe_conflict

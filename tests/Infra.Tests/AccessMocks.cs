@@ -100,6 +100,13 @@ public sealed class AccessMocks : IMocks
     public static string Password(string name) => $"pw-{Guid("password:" + name)}";
 
     /// <summary>
+    /// A RandomPassword's result in a run that replaces it: random's Create draws a new value, while an unchanged one keeps
+    /// its result from the state. The mocks cannot tell the two apart, so a test that replaces a password (its length
+    /// changed) says so: 0, the default, answers <see cref="Password"/>; n answers the n-th fresh draw.
+    /// </summary>
+    public int PasswordDraw { get; init; }
+
+    /// <summary>
     /// The outputs of this stack's last deployment, which the program reads back through a stack reference to itself
     /// (its <c>credentialSchedule</c>). Empty by default: a stack's first run.
     /// </summary>
@@ -196,7 +203,7 @@ public sealed class AccessMocks : IMocks
                 break;
             case PulumiTypes.RandomPassword:
                 id = "none";
-                state["result"] = Password(name);
+                state["result"] = PasswordDraw == 0 ? Password(name) : Password($"{name}#{PasswordDraw}");
                 break;
             case PulumiTypes.SecretScope or PulumiTypes.SecretAcl or PulumiTypes.Secret or PulumiTypes.Entitlements
                 or PulumiTypes.GroupMember or PulumiTypes.MwsPermissionAssignment or PulumiTypes.Grants or PulumiTypes.Grant

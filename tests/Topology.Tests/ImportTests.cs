@@ -65,16 +65,31 @@ public sealed class ImportTests
     }
 
     [Fact]
-    public void An_import_id_for_a_name_the_plan_does_not_register_is_a_warning_naming_it()
+    public void An_import_id_for_a_name_the_plan_does_not_register_is_an_error_naming_it()
     {
         var result = Evaluate(Topology + "\n  group-gone-group: g9\n  stack: x\n");
-        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(2, result.ExitCode);
         Assert.Equal(
             [
-                "topology.imports.group-gone-group: warning: names no resource the plan registers: nothing is imported by it; remove it, or fix the name",
-                "topology.imports.stack: warning: names no resource the plan registers: nothing is imported by it; remove it, or fix the name",
+                "topology.imports.group-gone-group: names no resource the plan registers: the object it imports would be created again beside the live one (rename the entry with its key: docs/adoption.md, renaming)",
+                "topology.imports.stack: names no resource the plan registers: the object it imports would be created again beside the live one (rename the entry with its key: docs/adoption.md, renaming)",
             ],
-            Lines(result, Severity.Warning).Where(l => l.StartsWith("topology.imports", StringComparison.Ordinal)));
+            Lines(result, Severity.Error).Where(l => l.StartsWith("topology.imports", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void A_key_renamed_without_its_import_entry_is_an_error_suggesting_the_new_name()
+    {
+        // analysts renamed to analysts-eu in the groups section only: its imports would orphan, and up would create it.
+        var renamed = Topology.Replace("  analysts:\n    displayName", "  analysts-eu:\n    displayName", StringComparison.Ordinal)
+            .Replace("group:analysts: READ", "group:analysts-eu: READ", StringComparison.Ordinal)
+            .Replace("scope-app-acl-group-analysts: \"app|||Analysts\"", "scope-app-acl-group-analysts-eu: \"app|||Analysts\"", StringComparison.Ordinal);
+        var result = Evaluate(renamed);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(Lines(result, Severity.Error), l => l.StartsWith("topology.imports.group-analysts-group: names no resource the plan registers", StringComparison.Ordinal)
+            && l.Contains("did you mean 'group-analysts-eu-group'?", StringComparison.Ordinal));
+        Assert.Contains(Lines(result, Severity.Error), l => l.StartsWith("topology.imports.group-analysts-member-user-alice@contoso.com: names no resource", StringComparison.Ordinal)
+            && l.Contains("did you mean 'group-analysts-eu-member-user-alice@contoso.com'?", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -27,6 +27,9 @@ internal static class Identity
                 case "allow-instance-pool-create":
                     args.AllowInstancePoolCreate = true;
                     break;
+                case "workspace-consume":
+                    args.WorkspaceConsume = true;
+                    break;
                 default:
                     throw new InvalidOperationException($"unknown entitlement '{e}'");
             }

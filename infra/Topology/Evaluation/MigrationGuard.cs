@@ -6,7 +6,10 @@ namespace DatabricksAccess.Topology.Evaluation;
 /// <summary>
 /// The deploy path's last check: reads <c>pulumi preview --json</c> and refuses a preview that deletes or replaces what
 /// revokes access beyond the change itself: a <c>Grants</c>, the workspace's token <c>Permissions</c>, a protected
-/// resource, a per-principal resource of a principal the stack does not create, or both slots of a credential at once.
+/// resource, a per-principal resource of a principal the stack does not create, or both slots of a credential at once;
+/// and a create-first replacement of a resource whose id survives the replacement (a Databricks <c>Secret</c>) while its
+/// old state has no <c>retainOnDelete</c>: the engine skips the replaced resource's Delete only when the OLD state has the
+/// flag (pulumi v3.258.0 pkg/resource/deploy/step.go:626-662 DeleteStep.Apply), so the delete would remove the new value.
 /// One finding per line; an explicit override (<c>--allow-unsafe</c>, the deploy workflow's <c>allow_unsafe_migration</c>
 /// input) lets an intended migration through.
 /// </summary>
@@ -29,10 +32,13 @@ public static class MigrationGuard
     {
         using var doc = JsonDocument.Parse(previewJson);
         var removed = new Dictionary<string, (string Type, string Op, bool Protected)>(StringComparer.Ordinal);
+        var replacements = new Dictionary<string, Replacement>(StringComparer.Ordinal);
         if (doc.RootElement.TryGetProperty("steps", out var steps) && steps.ValueKind == JsonValueKind.Array)
         {
+            var index = 0;
             foreach (var step in steps.EnumerateArray())
             {
+                index++;
                 var op = step.TryGetProperty("op", out var o) ? o.GetString() ?? string.Empty : string.Empty;
                 var urn = step.TryGetProperty("urn", out var u) ? u.GetString() ?? string.Empty : string.Empty;
                 if (!Removing.Contains(op) || urn.Length == 0)
@@ -50,6 +56,18 @@ public static class MigrationGuard
                 var isProtected = step.TryGetProperty("oldState", out var old) && old.ValueKind == JsonValueKind.Object
                     && old.TryGetProperty("protect", out var p) && p.ValueKind == JsonValueKind.True;
                 removed[name] = (type, op, isProtected || (removed.TryGetValue(name, out var seen) && seen.Protected));
+                if (op is "replace" or "create-replacement" or "delete-replaced")
+                {
+                    var retained = step.TryGetProperty("oldState", out var state) && state.ValueKind == JsonValueKind.Object
+                        && state.TryGetProperty("retainOnDelete", out var r) && r.ValueKind == JsonValueKind.True;
+                    var seenReplacement = replacements.GetValueOrDefault(name) ?? new Replacement(type);
+                    replacements[name] = seenReplacement with
+                    {
+                        Retained = seenReplacement.Retained || retained,
+                        Created = op == "create-replacement" && seenReplacement.Created == 0 ? index : seenReplacement.Created,
+                        Deleted = op == "delete-replaced" && seenReplacement.Deleted == 0 ? index : seenReplacement.Deleted,
+                    };
+                }
             }
         }
 
@@ -68,6 +86,25 @@ public static class MigrationGuard
             }
         }
 
+        var planned = plan.AllResources.Select(x => x.Resource).GroupBy(r => r.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        foreach (var (name, replacement) in replacements.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            if (replacement.Retained || !ResourceTraits.ByType.TryGetValue(replacement.Type, out var traits) || !traits.IdFromInputs)
+            {
+                continue;
+            }
+
+            // The order: from the replacement steps when the preview shows them (--show-replacement-steps), else as the
+            // program registers it (the plan's deleteBeforeReplace decides it, over the provider's default).
+            var createFirst = replacement is { Created: > 0, Deleted: > 0 }
+                ? replacement.Created < replacement.Deleted
+                : planned.TryGetValue(name, out var r) && !r.DeleteBeforeReplace;
+            if (createFirst)
+            {
+                findings.Add($"{name}: the preview would replace it create-first while its state has no retainOnDelete: the new object has the same id ({traits.Replaces} force a replacement), so the delete that follows removes what the create wrote (pulumi/pulumi-databricks#642); replace it delete-first, or let a run that replaces nothing record retainOnDelete first");
+            }
+        }
+
         foreach (var credential in plan.ServicePrincipals.SelectMany(s => s.Credentials))
         {
             var slots = credential.AllSlots.Select(s => s.ResourceName).ToList();
@@ -79,4 +116,12 @@ public static class MigrationGuard
 
         return findings;
     }
+
+    /// <summary>
+    /// One resource's replacement in the preview: its type, whether its OLD state has <c>retainOnDelete</c> (the replace,
+    /// create-replacement and delete-replaced steps carry the old state: pkg/backend/display/json.go getPreviewMetadataStep,
+    /// sdk/go/common/apitype/core.go ResourceV3 <c>retainOnDelete</c>), and the positions of its create-replacement and
+    /// delete-replaced steps (0: not shown).
+    /// </summary>
+    private sealed record Replacement(string Type, bool Retained = false, int Created = 0, int Deleted = 0);
 }

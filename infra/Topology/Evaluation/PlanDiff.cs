@@ -18,6 +18,7 @@ public static class PlanDiff
     public const string AuthorityKind = "authority";
     public const string RotationKind = "rotation";
     public const string UnsafeKind = "unsafe";
+    public const string KeptKind = "kept";
 
     /// <summary>
     /// Transitions an apply cannot make without revoking declared access: toggling <c>authoritativeGrants</c> for a
@@ -95,6 +96,7 @@ public static class PlanDiff
                 : $"{gone.Name} is no longer managed: it was {Name(gone.Authority)}, and its delete {ResourceTraits.Of(gone.Type).Delete}"));
         }
 
+        changes.AddRange(KeptSecrets(before, after));
         changes.AddRange(Rotations(before, after));
         changes.AddRange(AssignmentLevels(before, after));
         return changes.OrderBy(c => c.Kind, StringComparer.Ordinal).ThenBy(c => c.Subject, StringComparer.Ordinal).ToList();
@@ -122,6 +124,29 @@ public static class PlanDiff
             {
                 yield return new(AuthorityKind, name,
                     $"{name}: {principal}'s workspace access changes from {Vocabulary.Name(old.Level)} to {Vocabulary.Name(level)} by a delete-first replacement (the assignment has no update): {principal} has no workspace access for the seconds between the two calls during the up");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Keys of a Databricks-backed scope the head no longer declares (a secret, or a credential's store, removed or
+    /// renamed): their Secret is retained on delete (ScopePlan.DatabricksSecret), so the up forgets it and the key stays
+    /// with its last value; no later run deletes it, and the audit reports it (undeclared-secret) until it is deleted
+    /// by hand. A key whose whole scope goes is deleted with the scope (secrets/resource_secret_scope.go Delete).
+    /// </summary>
+    private static IEnumerable<PlanChange> KeptSecrets(ResourcePlan before, ResourcePlan after)
+    {
+        var scopes = after.Scopes.Select(s => s.Spec.Name).ToHashSet(StringComparer.Ordinal);
+        var kept = after.Scopes.SelectMany(s => s.Secrets.Select(x => (s.Spec.Name, x.Secret.Key))).ToHashSet();
+        foreach (var scope in before.Scopes.Where(s => s.Spec.Backend == ScopeBackend.Databricks).OrderBy(s => s.Spec.Name, StringComparer.Ordinal))
+        {
+            foreach (var secret in scope.Secrets.Where(x => !kept.Contains((scope.Spec.Name, x.Secret.Key))).OrderBy(x => x.Secret.Key, StringComparer.Ordinal))
+            {
+                var (name, key) = (scope.Spec.Name, secret.Secret.Key);
+                yield return scopes.Contains(name)
+                    ? new(KeptKind, secret.ResourceName,
+                        $"{name}/{key} is no longer declared: the key stays in the workspace with its last value (retained on delete), and no run deletes it; the audit reports it until you delete it (databricks secrets delete-secret {name} {key}) once no consumer reads it")
+                    : new(KeptKind, secret.ResourceName, $"{name}/{key} is deleted with its scope {name} (the scope is no longer declared)");
             }
         }
     }

@@ -23,6 +23,7 @@ public static class ReviewDiff
         PendingKind => "Pending (time-bound access that starts later)",
         PlanDiff.AuthorityKind => "Authority changes",
         PlanDiff.RotationKind => "Credential rotation changes",
+        PlanDiff.KeptKind => "Secrets no longer declared (kept in the workspace unless their scope goes)",
         _ => kind,
     };
 

@@ -85,17 +85,22 @@ public static class TopologyEvaluator
     }
 
     /// <summary>
-    /// An import id for a name the plan does not register as a provider resource is a warning: it would import
-    /// nothing (a stale entry after its object left the config, or a typo that would make the first up create).
+    /// An import id for a name the plan does not register as a provider resource is an error: it would import nothing,
+    /// and the object it names would be created beside the live one (a key renamed without its import entry, a typo,
+    /// a stale entry after its object left the config). The nearest planned name that has no import id yet is
+    /// suggested (a rename changes the key part of the name only).
     /// </summary>
     private static void CheckImports(TopologyModel model, ResourcePlan plan, Diagnostics diagnostics)
     {
         var components = plan.Components.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
         var names = plan.AllResources.Where(r => !components.Contains(r.Resource.Name) && r.Resource.Type != PulumiTypes.RandomPassword)
             .Select(r => r.Resource.Name).ToHashSet(StringComparer.Ordinal);
+        var unimported = names.Where(n => !model.ImportIds.ContainsKey(n)).ToList();
         foreach (var name in model.ImportIds.Keys.Where(n => !names.Contains(n)))
         {
-            diagnostics.Warning($"topology.imports.{name}", "names no resource the plan registers: nothing is imported by it; remove it, or fix the name");
+            var hint = Suggest.Closest(name, unimported, Math.Max(3, name.Length / 3)) is { } near ? $"; did you mean '{near}'?" : string.Empty;
+            diagnostics.Error($"topology.imports.{name}",
+                $"names no resource the plan registers: the object it imports would be created again beside the live one{hint} (rename the entry with its key: docs/adoption.md, renaming)");
         }
     }
 

@@ -4,15 +4,17 @@ namespace DatabricksAccess.Topology.Model;
 public static class Suggest
 {
     /// <summary>The candidate nearest <paramref name="text"/> (case-insensitive edit distance, adjacent swaps count once), or null.</summary>
-    public static string? Closest(string text, IEnumerable<string> candidates)
+    public static string? Closest(string text, IEnumerable<string> candidates) =>
+        Closest(text, candidates, Math.Min(3, Math.Max(1, text.Length / 3))); // a typo: at most a third of the name, and at most 3 edits
+
+    /// <summary>The candidate nearest <paramref name="text"/> within <paramref name="limit"/> edits, or null.</summary>
+    public static string? Closest(string text, IEnumerable<string> candidates, int limit)
     {
         if (text.Length > 200)
         {
             return null;
         }
 
-        // A typo: at most a third of the name, and at most 3 edits.
-        var limit = Math.Min(3, Math.Max(1, text.Length / 3));
         string? best = null;
         var bestDistance = int.MaxValue;
         foreach (var c in candidates)

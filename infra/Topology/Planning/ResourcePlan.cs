@@ -386,6 +386,24 @@ public sealed record ScopePlan(
 
     public string ScopeResource => $"{Name}-scope";
 
+    /// <summary>
+    /// A key in a Databricks-backed scope, written in place: never empty, also while its value changes.
+    /// <c>string_value</c> forces a replacement and the id is <c>&lt;scope&gt;|||&lt;key&gt;</c>, the same before and after
+    /// (terraform-provider-databricks v1.128.0 secrets/resource_secret.go:40-60); Create is PutSecret, which overwrites an
+    /// existing key (:77-90; databricks-sdk-go v0.175.0 service/workspace/interface.go:326-328), Delete is DeleteSecret
+    /// (:107-120). Retained on delete, the replacement's delete-replaced step does not call Delete: the engine skips the
+    /// provider's Delete when the OLD state has <c>retainOnDelete</c> (pulumi v3.258.0 pkg/resource/deploy/step.go:626-662
+    /// DeleteStep.Apply, the step of both <c>delete</c> and <c>delete-replaced</c>, NewDeleteReplacementStep :551;
+    /// step_generator.go:2145 and :2421 pass the old state). So a replacement is a no-op delete, then a PutSecret over the
+    /// old value. It stays delete-first: were the old state still without the flag (the first deploy of this option, or a
+    /// state written by a targeted up that skipped the key, step_generator.go:1734 keeps an untargeted resource's old
+    /// state), create-first would put the new value and then delete the key (pulumi/pulumi-databricks#642), while
+    /// delete-first only leaves the key empty between the two calls, as before. A secret removed from config is left
+    /// in the workspace with its last value: <c>diff</c> lists it and the audit reports the key (docs/rotation.md).
+    /// </summary>
+    public static PlannedResource DatabricksSecret(string name) =>
+        new(PulumiTypes.Secret, name, ProviderScope.Workspace) { RetainOnDelete = true };
+
     public IEnumerable<PlannedResource> Resources
     {
         get
@@ -406,10 +424,10 @@ public sealed record ScopePlan(
                 }
 
                 // Databricks cannot write into a Key Vault-backed scope: the secret goes into the vault itself, which
-                // the stack does not own (it adds that one secret).
+                // the stack does not own (it adds that one secret); a new value is a new version in place.
                 yield return Spec.Backend == ScopeBackend.AzureKeyVault
                     ? new(PulumiTypes.KeyVaultSecret, s.ResourceName) { Authority = Authority.Additive }
-                    : new(PulumiTypes.Secret, s.ResourceName, ProviderScope.Workspace);
+                    : DatabricksSecret(s.ResourceName);
             }
         }
     }

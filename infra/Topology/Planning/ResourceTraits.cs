@@ -28,7 +28,8 @@ public static class ResourceTraits
         [PulumiTypes.SecretScope] = new(true, "name, backend, keyvault_metadata", "deletes the scope and every secret in it"),
         // id "<scope>|||<principal>" (secrets/resource_secret_acl.go).
         [PulumiTypes.SecretAcl] = new(true, "scope, principal, permission", "removes that principal's ACL"),
-        // id "<scope>|||<key>" (secrets/resource_secret.go); string_value forces a new resource.
+        // id "<scope>|||<key>" (secrets/resource_secret.go); string_value forces a new resource. Registered retained on
+        // delete, so a replacement is a no-op delete and a PutSecret over the old value (ScopePlan.DatabricksSecret).
         [PulumiTypes.Secret] = new(true, "scope, key, string_value", "deletes the key"),
         // id "<securable type>/<name>" (catalog/resource_grants.go): authoritative for every principal.
         [PulumiTypes.Grants] = new(true, "the securable", "revokes every grant on the securable"),

@@ -185,11 +185,11 @@ public static class Engine
 
                     if (deleted.Add(dependent.Name))
                     {
-                        steps.Add(new Step("delete", dependent, $"dependent replacement of {r.Name}"));
+                        steps.Add(DeleteReplaced(dependent, $"dependent replacement of {r.Name}"));
                     }
                 }
 
-                steps.Add(new Step("delete", was, "delete-before-replace"));
+                steps.Add(DeleteReplaced(was, "delete-before-replace"));
                 deleted.Add(r.Name);
                 steps.Add(new Step("create", r, "replacement"));
             }
@@ -216,6 +216,14 @@ public static class Engine
         steps.AddRange(deleteAtEnd.Select(s => s.Resource.Options.RetainOnDelete ? s with { Op = "forget" } : s));
         return steps;
     }
+
+    /// <summary>
+    /// The delete-replaced step of a delete-before-replace, built from the OLD state (step_generator.go:2125, :2145). Its
+    /// Apply skips the provider's Delete when that old state has retainOnDelete (pkg/resource/deploy/step.go:626-662
+    /// DeleteStep.Apply, "Deleting a 'drop on delete' is a no-op"; the same step serves delete and delete-replaced).
+    /// </summary>
+    private static Step DeleteReplaced(Registered old, string why) =>
+        old.Options.RetainOnDelete ? new Step("forget", old, $"{why}: retained, no Delete call") : new Step("delete", old, why);
 
     /// <summary>Old resources replaced with <paramref name="root"/>: through property dependencies on ForceNew inputs, transitively.</summary>
     private static List<Registered> Dependents(Deployed old, string root, IReadOnlyDictionary<string, Registered> state)

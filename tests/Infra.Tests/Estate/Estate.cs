@@ -12,7 +12,7 @@ namespace DatabricksAccess.Infra.Tests.Estate;
 /// (groups, service principals, scopes, jobs, Azure resources) are tracked as objects.
 /// Access is observed as <see cref="Facts"/>: one string per unit of access (<c>grant|catalog:main|&lt;principal&gt;|SELECT</c>).
 /// </summary>
-public sealed class Estate
+public sealed partial class Estate
 {
     // securable -> principal -> privileges
     private readonly Dictionary<string, Dictionary<string, SortedSet<string>>> _grants = new(StringComparer.Ordinal);
@@ -57,6 +57,7 @@ public sealed class Estate
         copy._liveCredentials.UnionWith(_liveCredentials);
         foreach (var (k, v) in _generation) copy._generation[k] = v;
         foreach (var (k, v) in CredentialSlotByValue) copy.CredentialSlotByValue[k] = v;
+        CopySecretValuesTo(copy);
         return copy;
     }
 
@@ -197,10 +198,12 @@ public sealed class Estate
                 if (op == "delete")
                 {
                     _secrets.Remove(key);
+                    DeleteSecretValue(key);
                 }
                 else
                 {
                     _secrets[key] = CredentialSlotByValue.TryGetValue(Str(inputs, "stringValue"), out var slot) ? (slot, _generation.GetValueOrDefault(slot)) : null;
+                    PutSecretValue(key, Str(inputs, "stringValue"));
                 }
 
                 break;

@@ -17,9 +17,9 @@ internal sealed partial class TopologyBinder
 
         _r.AllowOnly(map, "name", "backend", "keyVault", "acls", "secrets");
         var name = _r.String(map, "name") ?? key;
-        if (name.Length > 128 || !ScopeName().IsMatch(name) || name.Contains("..", StringComparison.Ordinal))
+        if (!ScopeName().IsMatch(name))
         {
-            _d.Error(map.Child("name"), $"'{name}' is not a valid secret scope name (letters, digits, '-', '_', '.', no '..', at most 128)");
+            _d.Error(map.Child("name"), $"'{name}' is not a valid secret scope name (1 to 128 of letters, digits, '-', '_', '.', '@', '/': the provider's rule)");
         }
 
         var backend = _r.Enum(map, "backend", Backends) ?? ScopeBackend.Databricks;

@@ -98,7 +98,9 @@ internal sealed partial class TopologyBinder
 
         _r.AllowOnly(map, "maxLifetimeDays");
         // A whole number of days, in the range the other policy keys accept.
-        return _r.Int(map, "maxLifetimeDays", 1, 3650, required: true) is { } days ? new TokenPolicySpec(days, map.Path) : null;
+        // The workspace conf maxTokenLifetimeDays takes 1 to 730 days (terraform-provider-databricks v1.128.0
+        // docs/resources/workspace_conf.md: "maxTokenLifetimeDays ... between 1 and 730").
+        return _r.Int(map, "maxLifetimeDays", 1, 730, required: true) is { } days ? new TokenPolicySpec(days, map.Path) : null;
     }
 
     /// <summary><c>authoritativeGrants: [&lt;kind&gt;:&lt;name&gt;]</c>: securables whose declared grants are the whole truth.</summary>

@@ -142,7 +142,9 @@ internal sealed partial class TopologyBinder
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]$")]
     private static partial Regex SiteName();
 
-    [GeneratedRegex(@"^[A-Za-z0-9_.\-]+$")]
+    /// <summary>terraform-provider-databricks v1.128.0 secrets/resource_secret_scope.go:60 validScope
+    /// <c>^[\w\.@_/-]{1,128}$</c> (Go's <c>\w</c> is ASCII: letters, digits, '_').</summary>
+    [GeneratedRegex(@"^[A-Za-z0-9_.@/-]{1,128}$")]
     private static partial Regex ScopeName();
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")]
