@@ -45,7 +45,7 @@ internal static class AdoptCommand
 
         var errors = new List<string>();
         var host = AuditCommand.WorkspaceHost(stack);
-        if (!LiveTarget.TryParseHost(host, out var workspace, out var hostError))
+        if (!LiveTarget.TryParseHost(host, environment.AllowedHosts, out var workspace, out var hostError))
         {
             errors.Add(host is null
                 ? $"{stack.FilePath}: {AuditCommand.HostKey} is not set; adopt reads the workspace there"
@@ -55,7 +55,7 @@ internal static class AdoptCommand
         AccountTarget? account = null;
         if (result.Model.Account is { } a)
         {
-            if (!LiveTarget.TryParseHost(a.Host, out var accountHost, out var accountError))
+            if (!LiveTarget.TryParseHost(a.Host, environment.AllowedHosts, out var accountHost, out var accountError))
             {
                 errors.Add($"{stack.FilePath}: databricks-access:account.host: '{LiveEscape.Line(a.Host)}' {accountError}");
             }
@@ -114,14 +114,34 @@ internal static class AdoptCommand
         }
 
         File.WriteAllText(outPath, merged);
-        var final = TopologyEvaluator.Evaluate(StackFile.Parse(merged, outPath).ToInput(), now);
-        Write(stdout, format, outPath, workspace, stamp, adopter.Report, final);
+
+        // The summary counts what the written file declares, read back: what any reader of it will act on.
+        var final = TopologyEvaluator.Evaluate(StackFile.Parse(File.ReadAllText(outPath), outPath).ToInput(), now);
+        var report = adopter.Report;
+        Count(report, result.Model, final.Model);
+        Write(stdout, format, outPath, workspace, stamp, report, final);
         foreach (var d in final.Errors.Where(d => d.Severity == Severity.Error))
         {
             stderr.WriteLine(Escape.Text($"{outPath}: {d}"));
         }
 
         return final.ExitCode;
+    }
+
+    /// <summary>The adopted counts as the written file declares them: what it declares beyond the input.</summary>
+    internal static void Count(AdoptionReport r, TopologyModel before, TopologyModel after)
+    {
+        var groups = after.Groups.Values.Where(g => !before.Groups.ContainsKey(g.Key)).ToList();
+        var sps = after.ServicePrincipals.Keys.Count(k => !before.ServicePrincipals.ContainsKey(k));
+        var scopes = after.SecretScopes.Values.Where(s => !before.SecretScopes.ContainsKey(s.Key)).ToList();
+        r.Groups = groups.Count(g => !g.IsBuiltIn);
+        r.EntraGroups = groups.Count(g => g.Source == IdentitySource.Entra);
+        r.Members = groups.Sum(g => g.Members.Count);
+        r.ServicePrincipals = sps;
+        r.Scopes = scopes.Count;
+        r.Acls = scopes.Sum(s => s.Acls.Count);
+        r.Grants = after.CatalogGrants.Count - before.CatalogGrants.Count;
+        r.Imports = after.ImportIds.Count - before.ImportIds.Count;
     }
 
     private static string Live(SecurableKind kind) => Securable.Prefix(kind);

@@ -25,6 +25,12 @@ public sealed record AuditEnvironment
 
     /// <summary>The clock OAuth tokens expire by.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Hosts beyond Azure Databricks' own (and loopback) that may receive the credential (<c>--allow-host</c>); empty:
+    /// none (<see cref="LiveTarget.TryParseHost(string?, IReadOnlyCollection{string}, out Uri, out string)"/>).
+    /// </summary>
+    public IReadOnlyCollection<string> AllowedHosts { get; init; } = [];
 }
 
 /// <summary>
@@ -48,7 +54,7 @@ internal static class AuditCommand
         }
 
         var host = WorkspaceHost(stack);
-        if (!LiveTarget.TryParseHost(host, out var workspace, out var hostError))
+        if (!LiveTarget.TryParseHost(host, environment.AllowedHosts, out var workspace, out var hostError))
         {
             stderr.WriteLine(host is null
                 ? $"{stack.FilePath}: {HostKey} is not set; the audit reads the workspace there"
@@ -59,7 +65,7 @@ internal static class AuditCommand
         AccountTarget? account = null;
         if (result.Model.Account is { } a)
         {
-            if (!LiveTarget.TryParseHost(a.Host, out var accountHost, out var accountError))
+            if (!LiveTarget.TryParseHost(a.Host, environment.AllowedHosts, out var accountHost, out var accountError))
             {
                 stderr.WriteLine($"{stack.FilePath}: databricks-access:account.host: '{Live.Escape.Line(a.Host)}' {accountError}");
                 return 2;

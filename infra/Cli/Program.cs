@@ -49,12 +49,16 @@ public static class Program
         var check = new Command("check", "Validate the topology and its policy") { stack, file, now, format, outputs };
         var plan = new Command("plan", "The resources the program declares, expiring access and the effective access matrix") { stack, file, now, format, outputs };
         var diff = new Command("diff", "Access-level changes between two versions of a stack file, in review language") { stack, baseFile, headFile, baseRef, now, format };
-        var audit = new Command("audit", "Read the live workspace and account (GET only) and report every access the stack does not declare") { stack, file, now, format };
+        var allowHost = new Option<string?>("--allow-host")
+        {
+            Description = "audit, adopt: host names, comma-separated, that may receive the credential besides Azure Databricks' own (*.azuredatabricks.net, *.databricks.azure.us, *.databricks.azure.cn) and loopback",
+        };
+        var audit = new Command("audit", "Read the live workspace and account (GET only) and report every access the stack does not declare") { stack, file, now, format, allowHost };
         var outFile = new Option<string?>("--out") { Description = "adopt: the stack file to write" };
         var groupList = new Option<string?>("--groups") { Description = "adopt: group names, comma-separated (* all, the default)" };
         var scopeList = new Option<string?>("--scopes") { Description = "adopt: secret scope names, comma-separated (* all, the default)" };
         var securableList = new Option<string?>("--securables") { Description = "adopt: securables to adopt grants on, comma-separated <kind>:<name> (default none)" };
-        var adopt = new Command("adopt", "Read the live workspace and account (GET only) and write a stack file that declares them, with import ids") { stack, file, outFile, groupList, scopeList, securableList, now, format };
+        var adopt = new Command("adopt", "Read the live workspace and account (GET only) and write a stack file that declares them, with import ids") { stack, file, outFile, groupList, scopeList, securableList, now, format, allowHost };
         var preview = new Option<string?>("--preview") { Description = "guard: the output of `pulumi preview --json` (with --show-replacement-steps, each replacement's order)" };
         var allowUnsafe = new Option<bool>("--allow-unsafe") { Description = "guard: let an intended unsafe migration through (findings become warnings)" };
         var guard = new Command("guard", "Refuse a preview that deletes or replaces what revokes access (Grants, token permissions, protected or shared-principal resources, both credential slots) or replaces a same-id resource create-first without retainOnDelete") { stack, file, now, preview, allowUnsafe, outputs };
@@ -92,6 +96,11 @@ public static class Program
             }
 
             var stackFile = Load(parse.GetValue(stack), parse.GetValue(file), cwd);
+            if (parse.GetValue(allowHost) is { } allowed)
+            {
+                auditEnvironment = auditEnvironment with { AllowedHosts = allowed.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
+            }
+
             var schedule = ReadSchedule(parse.GetValue(outputs), cwd, stderr);
             if (command == adopt)
             {
@@ -170,7 +179,7 @@ public static class Program
 
     /// <summary>Evaluates a stack file and lets go of its config tree: only the model and the result stay in memory.</summary>
     private static (string Source, EvaluationResult Result) Evaluate(StackFile stackFile, DateTimeOffset now, CredentialSchedule? schedule = null) =>
-        (stackFile.FilePath, TopologyEvaluator.Evaluate(stackFile.ToInput() with { CredentialSchedule = schedule }, now, stackFile.Findings));
+        (stackFile.FilePath, TopologyEvaluator.Evaluate(stackFile.ToInput() with { CredentialSchedule = schedule }, now, [.. stackFile.Findings, .. AccountGate.Warnings(stackFile)]));
 
     /// <summary>
     /// <c>--outputs PATH</c>: the credential schedule the last deployment recorded. An unreadable file is an input error;

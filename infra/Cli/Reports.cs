@@ -372,6 +372,21 @@ internal static partial class Reports
             flags.Add($"import {Escape.Text(id)}");
         }
 
+        if (r.Entitlements is { } entitlements)
+        {
+            flags.Add($"own entitlement fields: {(entitlements.Length == 0 ? "none" : entitlements)}");
+        }
+
+        if (r.Retiring)
+        {
+            flags.Add("retiring: registered unchanged, then forgotten by the next deploy");
+        }
+
+        if (r.Owner is { } owner)
+        {
+            flags.Add($"owner {Escape.Text(owner.Principal)} ({Escape.Text(owner.Source)})");
+        }
+
         return string.Concat(flags.Select(f => $" [{f}]"));
     }
 
@@ -594,6 +609,9 @@ internal static partial class Reports
                 retainOnDelete = x.Resource.RetainOnDelete,
                 protect = x.Resource.Protect,
                 importId = x.Resource.ImportId,
+                entitlements = x.Resource.Entitlements,
+                retiring = x.Resource.Retiring ? true : (bool?)null,
+                owner = x.Resource.Owner is { } o ? new { principal = o.Principal, source = o.Source } : null,
             }),
             blastRadius = plan.BlastRadius.Select(BlastRadiusDto),
             settings = SettingsDto(model),

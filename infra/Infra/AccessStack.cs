@@ -79,9 +79,11 @@ public static class AccessStack
 
         // The credential slots continue the last deployment's schedule, so a rotation-policy change replaces no
         // credential (read only once the config is valid and its secrets are there: nothing is registered otherwise).
-        var schedule = await ReadPreviousScheduleAsync();
-        var model = result.Model with { CredentialSchedule = schedule };
-        var plan = schedule.Credentials.Count == 0 && result.Model.CredentialSchedule.Credentials.Count == 0 ? planned : Planner.Plan(model);
+        var (schedule, handover) = await ReadPreviousDeploymentAsync();
+        var model = result.Model with { CredentialSchedule = schedule, EntitlementsHandover = handover };
+        var plan = schedule.Credentials.Count == 0 && result.Model.CredentialSchedule.Credentials.Count == 0 && handover == EntitlementsHandover.Unknown
+            ? planned
+            : Planner.Plan(model);
 
         var providers = new ProviderSet(null) { ImportIds = plan.ImportIds };
         if (plan.AccountProviderResource is { } providerName)
@@ -133,18 +135,26 @@ public static class AccessStack
     /// pulumi-language-dotnet/main.go:900, read in sdk/Pulumi/Deployment/Deployment.cs:126). Unreadable entries are
     /// warnings: those credentials fall back to the fixed grid, which the migration guard then checks.
     /// </summary>
-    public static async Task<CredentialSchedule> ReadPreviousScheduleAsync()
+    public static async Task<(CredentialSchedule Schedule, EntitlementsHandover Handover)> ReadPreviousDeploymentAsync()
     {
         var self = $"{Deployment.Instance.OrganizationName}/{Deployment.Instance.ProjectName}/{Deployment.Instance.StackName}";
         var previous = new StackReference(PreviousDeployment, new StackReferenceArgs { Name = self });
         var problems = new List<string>();
-        var schedule = CredentialSchedule.FromOutputValue(await previous.GetValueAsync(CredentialSchedule.OutputName), problems);
+        var recorded = await previous.GetValueAsync(CredentialSchedule.OutputName);
+        var schedule = CredentialSchedule.FromOutputValue(recorded, problems);
         foreach (var problem in problems)
         {
             Log.Warn($"the last deployment's {problem}: that credential follows the fixed grid of rotation instants");
         }
 
-        return schedule;
+        var read = new Dictionary<string, object?>(StringComparer.Ordinal) { [CredentialSchedule.OutputName] = recorded };
+        foreach (var key in new[] { "servicePrincipalApplicationIds", "secretScopes", EntitlementsHandover.OutputName })
+        {
+            read[key] = await previous.GetValueAsync(key);
+        }
+
+        var handover = EntitlementsHandover.FromOutputs(key => read.GetValueOrDefault(key));
+        return (schedule, handover);
     }
 
     private static Dbx.ProviderArgs AccountProviderArgs(TopologyModel model, StackSettings settings)
@@ -470,8 +480,11 @@ public static class AccessStack
                 // OAuth secrets with no store: consumers read the current one here (a secret output; `check` warns).
                 ["oauthSecrets"] = Output.CreateSecret(MapOf(plan.ServicePrincipals.Where(s => s.OAuthSecret is { Spec.Store: null })
                     .Select(s => (s.Spec.Key, _sps[s.Spec.Key].OAuthSecret)))),
-                // The slots as this run leaves them: the next run continues from here (ReadPreviousScheduleAsync).
+                // The slots as this run leaves them: the next run continues from here (ReadPreviousDeploymentAsync).
                 [CredentialSchedule.OutputName] = Output.Create(CredentialSchedule.FromPlan(plan).ToOutputValue()),
+                // The principals that carry their own entitlements: their old Entitlements resources are registered
+                // retained on delete by this run (or were before, or never existed), so the next run leaves them out.
+                [EntitlementsHandover.OutputName] = Output.Create(RetiredEntitlements().ToImmutableArray()),
                 ["unresolvedPrincipals"] = Output.Create(plan.Unresolved
                     .Select(u => ImmutableDictionary<string, object?>.Empty
                         .Add("principal", u.Principal)
@@ -479,6 +492,14 @@ public static class AccessStack
                         .Add("skipped", u.Paths.ToImmutableArray()))
                     .ToImmutableArray()),
             };
+        }
+
+        private List<string> RetiredEntitlements()
+        {
+            var carrying = plan.Groups.Where(g => g.CarriesEntitlements && g.Spec.Entitlements.Count > 0).Select(g => $"{g.Name}-entitlements")
+                .Concat(plan.ServicePrincipals.Where(s => s.CarriesEntitlements && s.Spec.Entitlements.Count > 0).Select(s => $"{s.Name}-entitlements"))
+                .Concat(plan.WebApps.Where(w => w.CarriesEntitlements && w.Spec.Entitlements.Count > 0).Select(w => $"{w.Name}-entitlements"));
+            return carrying.Order(StringComparer.Ordinal).ToList();
         }
 
         private static Output<ImmutableDictionary<string, T>> MapOf<T>(IEnumerable<(string Key, Output<T> Value)> entries)

@@ -6,9 +6,22 @@ namespace DatabricksAccess.Live;
 public sealed record LiveTarget(Uri Workspace, AccountTarget? Account)
 {
     /// <summary>
-    /// The scheme and authority of a configured host. https only; plain http only for a loopback address (tests).
+    /// The DNS zones of Azure Databricks, whose workspace (<c>adb-…</c>) and account (<c>accounts.…</c>) hosts are the
+    /// only ones a credential is sent to: databricks-sdk-go v0.175.0 common/environment/environments.go <c>envs</c>, the
+    /// Azure entries (public <c>.azuredatabricks.net</c>, its dev and staging zones below it; US Government
+    /// <c>.databricks.azure.us</c>; China <c>.databricks.azure.cn</c>), matched by suffix as GetEnvironmentForHostname does.
     /// </summary>
-    public static bool TryParseHost(string? text, out Uri host, out string error)
+    public static readonly IReadOnlyList<string> AzureDnsZones = [".azuredatabricks.net", ".databricks.azure.us", ".databricks.azure.cn"];
+
+    /// <summary>
+    /// The scheme and authority of a configured host. https only; plain http only for a loopback address (tests). The
+    /// host is an Azure Databricks workspace or account host (<see cref="AzureDnsZones"/>), a loopback address, or one
+    /// of <paramref name="allowedHosts"/> (<c>--allow-host</c>): the OAuth secret or token goes to no other host.
+    /// </summary>
+    public static bool TryParseHost(string? text, out Uri host, out string error) => TryParseHost(text, [], out host, out error);
+
+    /// <inheritdoc cref="TryParseHost(string?, out Uri, out string)"/>
+    public static bool TryParseHost(string? text, IReadOnlyCollection<string> allowedHosts, out Uri host, out string error)
     {
         host = null!;
         if (string.IsNullOrWhiteSpace(text) || !Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri))
@@ -29,9 +42,23 @@ public sealed record LiveTarget(Uri Workspace, AccountTarget? Account)
             return false;
         }
 
+        if (!uri.IsLoopback && !IsAzureDatabricks(uri) && !allowedHosts.Any(a => string.Equals(a.Trim().TrimEnd('.'), uri.IdnHost.TrimEnd('.'), StringComparison.OrdinalIgnoreCase)))
+        {
+            error = $"is not an Azure Databricks workspace or account host (*{string.Join(", *", AzureDnsZones)}); credentials are sent to no other host unless --allow-host names it";
+            return false;
+        }
+
         host = new Uri(uri.GetLeftPart(UriPartial.Authority) + "/");
         error = string.Empty;
         return true;
+    }
+
+    /// <summary>A host name with at least one label before an Azure Databricks zone (compared as IDNA ASCII, trailing dot ignored).</summary>
+    private static bool IsAzureDatabricks(Uri uri)
+    {
+        var name = uri.IdnHost.TrimEnd('.').ToLowerInvariant();
+        return uri.HostNameType == UriHostNameType.Dns
+            && AzureDnsZones.Any(zone => name.EndsWith(zone, StringComparison.Ordinal) && name.Length > zone.Length);
     }
 }
 

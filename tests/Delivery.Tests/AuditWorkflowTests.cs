@@ -45,31 +45,89 @@ public sealed class AuditWorkflowTests : IDisposable
     }
 
     [Fact]
-    public void Audit_finds_the_deployed_commit_as_the_stacks_last_successful_deployment_and_only_on_main()
+    public void Audit_takes_the_deployed_commit_from_the_stack_tag_and_a_hand_made_deployment_changes_nothing()
     {
+        var drift = Repo.Workflow("drift");
         var step = Assert.Single(AuditJob.Steps, s => s.Id == "deployed");
-        Assert.Equal("read", AuditJob.Permission("deployments"));
+        Assert.Null(AuditJob.Permission("deployments"));
+        Assert.Equal("${{ needs[format('deployed-{0}', matrix.stack)].outputs.sha }}", step.EnvValue("SHA"));
+        Assert.Equal(Repo.Stacks.Select(s => $"deployed-{s}"), AuditJob.Needs);
+
+        // deployed-<stack>: the scheduled identity reads the stack's own tag (only deploy.yml writes it).
+        const string Tagged = "2222222222222222222222222222222222222222";
+        foreach (var stack in Repo.Stacks)
+        {
+            var job = drift.Job($"deployed-{stack}");
+            Assert.Equal($"{stack}-scheduled", job.Environment);
+            Assert.Equal("${{ steps.deployed.outputs.sha }}", job.Node.Map("outputs")?.Str("sha"));
+            using var tag = new StepHarness().Pulumi($"{StepHarness.Org}/databricks-access/{stack}", ("databricks-access:deployed-commit", Tagged));
+            var read = Assert.Single(job.Steps, s => s.Id == "deployed");
+            var (code, _, err, outputs, _) = tag.RunShell(job, read);
+            Assert.True(code == 0, err);
+            Assert.Equal(Tagged, outputs["sha"]);
+        }
+
+        // A deployment made by hand (newer, success, another commit) is never read: the tag's commit is the one run.
         using var h = new StepHarness();
-        const string Old = "1111111111111111111111111111111111111111";
-        const string Good = "2222222222222222222222222222222222222222";
+        const string HandMade = "1111111111111111111111111111111111111111";
         var scenario = new System.Text.Json.Nodes.JsonObject
         {
-            ["env"] = new System.Text.Json.Nodes.JsonObject { ["STACK"] = "prod" },
-            ["deployments"] = System.Text.Json.Nodes.JsonNode.Parse($$"""[{ "id": 3, "sha": "{{Old}}" }, { "id": 2, "sha": "{{Good}}" }]"""),
-            ["statuses"] = System.Text.Json.Nodes.JsonNode.Parse("""{ "3": [{ "state": "failure" }], "2": [{ "state": "success" }] }"""),
+            ["env"] = new System.Text.Json.Nodes.JsonObject { ["STACK"] = "prod", ["SHA"] = Tagged },
+            ["deployments"] = System.Text.Json.Nodes.JsonNode.Parse($$"""[{ "id": 3, "sha": "{{HandMade}}" }, { "id": 2, "sha": "{{Tagged}}" }]"""),
+            ["statuses"] = System.Text.Json.Nodes.JsonNode.Parse("""{ "3": [{ "state": "success" }], "2": [{ "state": "success" }] }"""),
             ["compare"] = new System.Text.Json.Nodes.JsonObject { ["status"] = "ahead" },
         };
         var found = h.RunScript(step, scenario);
         Assert.Null(found.Failed);
-        Assert.Equal("prod", Assert.Single(found.Named("repos.listDeployments")).Arg("environment"));
-        Assert.Equal(Good, found.Outputs["sha"]);
-        Assert.Equal(Good, Assert.Single(found.Named("repos.compareCommits")).Arg("base"));
+        Assert.Empty(found.Named("repos.listDeployments"));
+        Assert.Empty(found.Named("repos.listDeploymentStatuses"));
+        Assert.Equal(Tagged, found.Outputs["sha"]);
+        var compare = Assert.Single(found.Named("repos.compareCommits"));
+        Assert.Equal((Tagged, "refs/heads/main"), (compare.Arg("base"), compare.Arg("head")));
 
         scenario["compare"] = new System.Text.Json.Nodes.JsonObject { ["status"] = "diverged" };
-        Assert.Equal($"the deployed commit {Good} is not on main (diverged): refusing to run it", h.RunScript(step, scenario).Failed);
+        Assert.Equal($"the deployed commit {Tagged} is not on main (diverged): refusing to run it", h.RunScript(step, scenario).Failed);
 
-        scenario["deployments"] = new System.Text.Json.Nodes.JsonArray();
-        Assert.Equal("no successful deployment of prod found: deploy the stack with deploy.yml first", h.RunScript(step, scenario).Failed);
+        scenario["env"]!["SHA"] = "";
+        Assert.Equal("the stack tag databricks-access:deployed-commit of prod is 'absent', not a commit: deploy the stack with deploy.yml first", h.RunScript(step, scenario).Failed);
+    }
+
+    [Fact]
+    public void Every_scheduled_job_runs_the_commit_of_the_stack_tag_checked_against_refs_heads_main()
+    {
+        foreach (var workflow in Repo.AllWorkflows().Where(w => w.Triggers?.Get("schedule") is not null))
+        {
+            Assert.DoesNotContain("listDeployments", workflow.Text, StringComparison.Ordinal);
+            Assert.DoesNotContain("deployments:", workflow.Text, StringComparison.Ordinal);
+            foreach (var job in workflow.Jobs)
+            {
+                foreach (var checkout in job.Steps.Where(s => s.IsAction("actions/checkout") && s.With("ref") is not null))
+                {
+                    Assert.Equal("${{ steps.deployed.outputs.sha }}", checkout.With("ref"));
+                    var deployed = Assert.Single(job.Steps, s => s.Id == "deployed");
+                    var source = deployed.Run ?? string.Empty;
+                    if (deployed.EnvValue("SHA") is { } fromNeeds)
+                    {
+                        Assert.Contains("needs[format('deployed-{0}', matrix.stack)].outputs.sha", fromNeeds, StringComparison.Ordinal);
+                        source = workflow.Job("deployed-dev").Steps.Single(s => s.Id == "deployed").Run ?? string.Empty;
+                    }
+
+                    Assert.Contains("pulumi stack tag get databricks-access:deployed-commit", source, StringComparison.Ordinal);
+                }
+            }
+        }
+
+        // Only deploy.yml writes the tag (after a successful up); no scheduled workflow or script does.
+        var writers = Repo.AllWorkflows().Where(w => w.Text.Contains("tag set databricks-access:deployed-commit", StringComparison.Ordinal)).Select(w => w.Name)
+            .Concat(Directory.EnumerateFiles(Repo.PathOf(".github/scripts")).Where(f => File.ReadAllText(f).Contains("databricks-access:deployed-commit", StringComparison.Ordinal)).Select(Path.GetFileName));
+        Assert.Equal(["deploy"], writers);
+
+        // Every comparison with main names the branch ref, never the bare name a tag could shadow.
+        foreach (var workflow in Repo.AllWorkflows())
+        {
+            var compares = System.Text.RegularExpressions.Regex.Matches(workflow.Text, @"compareCommits\(\{[^}]*\}\)");
+            Assert.All(compares, m => Assert.Contains("head: 'refs/heads/main'", m.Value, StringComparison.Ordinal));
+        }
     }
 
     private sealed record Call(string Method, JsonElement Args);

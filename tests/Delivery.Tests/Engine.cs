@@ -194,7 +194,7 @@ internal static class Engine
     };
 
     /// <summary>
-    /// The program's read of its own stack's outputs (infra/Infra AccessStack.ReadPreviousScheduleAsync): a
+    /// The program's read of its own stack's outputs (infra/Infra AccessStack.ReadPreviousDeploymentAsync): a
     /// <c>pulumi:pulumi:StackReference</c> named <c>previous-deployment</c>, read through the default <c>pulumi</c>
     /// provider (pkg/resource/deploy/default_providers.go :266). The engine generates a read step for it on every run
     /// of the program, targeted or not (pkg/resource/deploy/step_generator.go GenerateReadSteps :290-395 checks no

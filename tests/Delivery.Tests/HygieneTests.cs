@@ -104,7 +104,7 @@ public partial class HygieneTests
         Assert.Matches(@"^3\.\d+\.\d+$", version);
 
         var jobs = Repo.AllWorkflows().SelectMany(w => w.Jobs).Where(j => j.RunsPulumi).ToList();
-        Assert.Equal(4, jobs.Count);
+        Assert.Equal(6, jobs.Count); // deploy (dev, prod), expire, drift, and drift's two tag readers (deployed-<stack>)
         foreach (var job in jobs)
         {
             var installs = job.Steps.Where(s => s.IsAction("pulumi/actions")).ToList();
@@ -131,13 +131,15 @@ public partial class HygieneTests
     {
         foreach (var job in Repo.AllWorkflows().SelectMany(w => w.Jobs))
         {
-            var builds = job.RunsPulumi || job.Steps.Any(s => (s.Run ?? "").Contains("dotnet ", StringComparison.Ordinal) || (s.Run ?? "").Contains(".ci/run", StringComparison.Ordinal));
+            var builds = (job.RunsPulumi && !job.OnlyReadsStackTags) || job.Steps.Any(s => (s.Run ?? "").Contains("dotnet ", StringComparison.Ordinal) || (s.Run ?? "").Contains(".ci/run", StringComparison.Ordinal));
             var setups = job.Steps.Where(s => s.IsAction("actions/setup-dotnet")).ToList();
             if (builds)
             {
                 // The SDK of the code that is built: the checkout, or the deployed commit in the scheduled jobs.
                 var setup = Assert.Single(setups);
-                var expected = job.Steps.Any(s => s.IsAction("actions/checkout") && s.With("path") == "deployed") ? "deployed/global.json" : "global.json";
+                // preview.yml's offline job builds the base commit's CLI (checked out into base/).
+                var expected = job.Steps.Any(s => s.IsAction("actions/checkout") && s.With("path") == "deployed") ? "deployed/global.json"
+                    : job.Steps.Any(s => s.IsAction("actions/checkout") && s.With("path") == "base") ? "base/global.json" : "global.json";
                 Assert.Equal(expected, setup.With("global-json-file"));
                 Assert.Null(setup.With("dotnet-version"));
             }

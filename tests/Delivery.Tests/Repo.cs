@@ -163,7 +163,7 @@ internal sealed class Job(Workflow workflow, string id, YamlMappingNode node)
     public IReadOnlyList<string> MatrixStacks =>
         Node.Map("strategy")?.Map("matrix")?.Get("stack").Scalars() ?? [];
 
-    /// <summary>The stacks this job works on: its matrix, or the stack-name of its pulumi/actions steps.</summary>
+    /// <summary>The stacks this job works on: its matrix, the stack-name of its pulumi/actions steps, or its env STACK.</summary>
     public IReadOnlyList<string> StackNames
     {
         get
@@ -171,6 +171,11 @@ internal sealed class Job(Workflow workflow, string id, YamlMappingNode node)
             if (MatrixStacks.Count > 0)
             {
                 return MatrixStacks;
+            }
+
+            if (!Steps.Any(s => s.IsAction("pulumi/actions") && s.With("stack-name") is not null) && Node.Map("env")?.Str("STACK") is { Length: > 0 } stack && !stack.Contains("${{", StringComparison.Ordinal))
+            {
+                return [stack];
             }
 
             return Steps.Where(s => s.IsAction("pulumi/actions"))
@@ -211,6 +216,15 @@ internal sealed class Job(Workflow workflow, string id, YamlMappingNode node)
 
     /// <summary>Runs the Pulumi CLI: through pulumi/actions with a command, or in a shell step.</summary>
     public bool RunsPulumi => Steps.Any(s => (s.IsAction("pulumi/actions") && s.With("command") is not null) || s.RunsPulumiCli);
+
+    /// <summary>
+    /// Its only Pulumi command reads a stack tag (drift.yml's <c>deployed-&lt;stack&gt;</c>): it changes nothing, so it
+    /// needs no concurrency group against updates, and builds no program.
+    /// </summary>
+    public bool OnlyReadsStackTags => RunsPulumi && Steps.Where(s => s.RunsPulumiCli).All(s =>
+        s.Run!.Split('\n').Where(l => l.Contains("pulumi ", StringComparison.Ordinal) && !l.TrimStart().StartsWith('#'))
+            .All(l => l.Contains("pulumi stack tag get ", StringComparison.Ordinal)))
+        && !Steps.Any(s => s.IsAction("pulumi/actions") && s.With("command") is not null);
 
     public override string ToString() => $"{Workflow.RelativePath}#{Id}";
 }

@@ -14,7 +14,7 @@ public class StackSafetyTests
     [Fact]
     public void Every_job_that_runs_pulumi_holds_its_workflows_group_for_the_stack_and_never_cancels_a_running_one()
     {
-        foreach (var job in StackWorkflows.Select(Repo.Workflow).SelectMany(w => w.Jobs).Where(j => j.RunsPulumi))
+        foreach (var job in StackWorkflows.Select(Repo.Workflow).SelectMany(w => w.Jobs).Where(j => j.RunsPulumi && !j.OnlyReadsStackTags))
         {
             var concurrency = job.Node.Map("concurrency");
             Assert.True(concurrency is not null, $"{job}: no job-level concurrency block");
@@ -134,7 +134,7 @@ public class StackSafetyTests
         var same = h.RunScript(guard, Compare("identical"));
         Assert.Null(same.Failed);
         var compare = Assert.Single(same.Named("repos.compareCommits"));
-        Assert.Equal((Mine, "main"), (compare.Arg("base"), compare.Arg("head")));
+        Assert.Equal((Mine, "refs/heads/main"), (compare.Arg("base"), compare.Arg("head")));
 
         // A docs-only merge after this commit does not block it (it did not trigger a deploy either).
         Assert.Null(h.RunScript(guard, Compare("ahead", "README.md", "docs/runbook/x.md", "infra/Cli/NOTES.md")).Failed);
@@ -201,7 +201,7 @@ public class StackSafetyTests
         {
             var result = h.RunScript(steps[onMain], new JsonObject { ["compare"] = new JsonObject { ["status"] = status }, ["env"] = new JsonObject { ["SHA"] = Deployed } });
             var compare = Assert.Single(result.Named("repos.compareCommits"));
-            Assert.Equal((Deployed, "main"), (compare.Arg("base"), compare.Arg("head")));
+            Assert.Equal((Deployed, "refs/heads/main"), (compare.Arg("base"), compare.Arg("head")));
             Assert.True(ok == (result.Failed is null), $"status {status}: {result.Failed}");
         }
 
@@ -250,7 +250,7 @@ public class StackSafetyTests
         {
             Assert.Equal(["schedule", "workflow_dispatch"], workflow.Triggers.Entries().Select(e => e.Key).Order(StringComparer.Ordinal));
             // The jobs that run Pulumi; drift.yml's read-only audit job has its own `<stack>-audit` environment.
-            var job = Assert.Single(workflow.Jobs, j => j.RunsPulumi);
+            var job = Assert.Single(workflow.Jobs, j => j.RunsPulumi && !j.OnlyReadsStackTags);
             Assert.Equal("${{ matrix.stack }}-scheduled", job.Environment);
             Assert.All(workflow.Jobs, j => Assert.Contains("github.ref == 'refs/heads/main'", j.If ?? "", StringComparison.Ordinal));
         }

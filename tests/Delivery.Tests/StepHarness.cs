@@ -28,9 +28,11 @@ internal sealed class StepHarness : IDisposable
           updateComment: api('issues.updateComment', {}),
           update: api('issues.update', {}),
         };
+        const pulls = { listFiles: api('pulls.listFiles', s.files || []) };
         const github = {
           rest: {
             issues,
+            pulls,
             repos: {
               getBranch: api('repos.getBranch', s.branch),
               compareCommits: api('repos.compareCommits', s.compare),
@@ -39,9 +41,9 @@ internal sealed class StepHarness : IDisposable
             },
           },
           paginate: async (fn, args) => {
-            const which = fn === issues.listComments ? 'comments' : fn === issues.listForRepo ? 'issues' : 'other';
+            const which = fn === issues.listComments ? 'comments' : fn === issues.listForRepo ? 'issues' : fn === pulls.listFiles ? 'files' : 'other';
             calls.push({ name: 'paginate:' + which, args });
-            return (which === 'comments' ? s.comments : s.issues) || [];
+            return (which === 'comments' ? s.comments : which === 'files' ? s.files : s.issues) || [];
           },
         };
         const outputs = {};

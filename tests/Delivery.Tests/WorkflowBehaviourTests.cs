@@ -202,12 +202,35 @@ public class WorkflowBehaviourTests
 
         var job = workflow.Job("offline");
         Assert.Equal(Repo.Stacks, job.MatrixStacks);
-        Assert.Equal("0", job.Steps.Single(s => s.IsAction("actions/checkout")).With("fetch-depth"));
         var step = job.Steps.Single(s => s.Id == "offline");
         Assert.Null(step.If); // forks get the job summary too
-        Assert.Contains("topology diff --stack \"$STACK\" --base-ref \"origin/${BASE_REF}\" --format markdown", step.Run, StringComparison.Ordinal);
-        Assert.Contains("topology plan --stack \"$STACK\" --format markdown", step.Run, StringComparison.Ordinal);
-        Assert.Equal("${{ github.base_ref }}", job.Env["BASE_REF"]);
+        Assert.Contains("topology diff --base \"$base_file\" --head \"$head_file\" --format markdown", step.Run, StringComparison.Ordinal);
+        Assert.Contains("topology plan --file \"$head_file\" --format markdown", step.Run, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_review_and_the_required_check_are_computed_by_the_base_commits_CLI_on_the_heads_stack_files_only()
+    {
+        var job = Repo.Workflow("preview").Job("offline");
+        var checkouts = job.Steps.Where(s => s.IsAction("actions/checkout")).ToList();
+        Assert.Equal(2, checkouts.Count);
+        var @base = Assert.Single(checkouts, c => c.With("path") == "base");
+        Assert.Equal("${{ github.event.pull_request.base.sha }}", @base.With("ref"));
+        var head = Assert.Single(checkouts, c => c.With("path") == "head");
+        Assert.Equal("${{ github.event.pull_request.head.sha }}", head.With("ref"));
+        Assert.Equal("false", head.With("sparse-checkout-cone-mode"));
+        Assert.Equal(["/Pulumi.yaml", "/Pulumi.${{ matrix.stack }}.yaml"], head.With("sparse-checkout")!.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+        // Nothing of the head is built or run: every build and run names base/, no script or .ci of the head runs.
+        Assert.Equal("base/global.json", job.Steps.Single(s => s.IsAction("actions/setup-dotnet")).With("global-json-file"));
+        var runs = string.Join("\n", job.Steps.Select(s => s.Run ?? string.Empty));
+        Assert.Contains("dotnet build base/infra/Cli", runs, StringComparison.Ordinal);
+        Assert.Contains("--project base/infra/Cli", runs, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"dotnet (build|run|test)(?![^\n]*base/infra/Cli)", runs);
+        Assert.DoesNotContain("head/", runs.Replace("$GITHUB_WORKSPACE/head/Pulumi.$STACK.yaml", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.DoesNotContain(".ci/", runs, StringComparison.Ordinal);
+        Assert.DoesNotContain(".github/scripts", runs, StringComparison.Ordinal);
+        Assert.All(job.Steps.Where(s => s.Uses is not null), s => Assert.DoesNotContain("./", s.Uses!, StringComparison.Ordinal)); // no local action
     }
 
     [Theory]
@@ -228,17 +251,56 @@ public class WorkflowBehaviourTests
             exit 99
             """);
         var outDir = Path.Combine(h.Dir, "temp", "offline");
-        var run = h.RunShell(job, step, new Dictionary<string, string> { ["STACK"] = "prod", ["BASE_REF"] = "main", ["OUT"] = outDir, ["HEAD_SHA"] = "6666666666666666666666666666666666666666" });
+        Directory.CreateDirectory(outDir);
+        if (planExit == 1)
+        {
+            File.WriteAllText(Path.Combine(outDir, "code-changed.txt"), "infra/Cli/Program.cs\n");
+        }
+
+        var run = h.RunShell(job, step, new Dictionary<string, string> { ["STACK"] = "prod", ["OUT"] = outDir, ["HEAD_SHA"] = "6666666666666666666666666666666666666666", ["BASE_SHA"] = "5555555555555555555555555555555555555555" });
 
         // The step itself succeeds so the results are kept and posted; a later step fails the check.
         Assert.True(run.Code == 0, run.Err);
         Assert.Equal(planExit.ToString(System.Globalization.CultureInfo.InvariantCulture), run.Outputs["result"]);
         Assert.Contains("No Pulumi preview runs for pull requests", run.Summary, StringComparison.Ordinal);
+        Assert.Contains("Computed by the CLI of the base commit 5555555555555555555555555555555555555555 on the stack file of 6666666666666666666666666666666666666666.", run.Summary, StringComparison.Ordinal);
+        Assert.Equal(planExit == 1, run.Summary.Contains("this plan was made with the base commit's code", StringComparison.Ordinal));
         Assert.Contains("- bob@contoso.com gains READ on app-secrets", run.Summary, StringComparison.Ordinal);
         Assert.Contains("topology.groups.x: policy standing-admin: ` ` ` ` escape", run.Summary, StringComparison.Ordinal);
         Assert.Equal(["````text", "````"], run.Summary.Split('\n').Where(l => l.StartsWith("````", StringComparison.Ordinal)));
         Assert.Equal(planExit.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n", File.ReadAllText(Path.Combine(outDir, "plan-exit")));
         Assert.Equal("6666666666666666666666666666666666666666\n", File.ReadAllText(Path.Combine(outDir, "head-sha")));
+        Assert.Equal("5555555555555555555555555555555555555555\n", File.ReadAllText(Path.Combine(outDir, "base-sha")));
+    }
+
+    [Fact]
+    public void The_changed_code_step_lists_every_path_but_stack_files_and_docs()
+    {
+        var step = Repo.Workflow("preview").Job("offline").Steps.Single(s => s.Id == "changed");
+        using var h = new StepHarness();
+        var outDir = Path.Combine(h.Dir, "changed");
+        var files = new JsonArray(
+            new JsonObject { ["filename"] = "Pulumi.prod.yaml" },
+            new JsonObject { ["filename"] = "docs/review.md" },
+            new JsonObject { ["filename"] = "README.md" },
+            new JsonObject { ["filename"] = "infra/Topology/Planning/Planner.cs" },
+            new JsonObject { ["filename"] = "Directory.Build.props" },
+            new JsonObject { ["filename"] = ".github/workflows/preview.yml" },
+            new JsonObject { ["filename"] = "docs/moved.md", ["previous_filename"] = "infra/Cli/Reports.cs" });
+        var scenario = new JsonObject
+        {
+            ["env"] = new JsonObject { ["OUT"] = outDir },
+            ["payload"] = new JsonObject { ["pull_request"] = new JsonObject { ["number"] = 12 } },
+            ["files"] = files,
+        };
+        var result = h.RunScript(step, scenario);
+        Assert.Null(result.Failed);
+        Assert.Equal("4", result.Outputs["count"]);
+        Assert.Equal(".github/workflows/preview.yml\nDirectory.Build.props\ninfra/Cli/Reports.cs\ninfra/Topology/Planning/Planner.cs\n", File.ReadAllText(Path.Combine(outDir, "code-changed.txt")));
+
+        scenario["files"] = new JsonArray(new JsonObject { ["filename"] = "Pulumi.dev.yaml" });
+        Assert.Equal("0", h.RunScript(step, scenario).Outputs["count"]);
+        Assert.Equal(string.Empty, File.ReadAllText(Path.Combine(outDir, "code-changed.txt")));
     }
 
     [Fact]
@@ -274,6 +336,7 @@ public class WorkflowBehaviourTests
         File.WriteAllText(Path.Combine(dir, "plan-exit"), "1\n");
         File.WriteAllText(Path.Combine(dir, "findings.txt"), "topology.x: policy standing-admin: ````` end\n");
         File.WriteAllText(Path.Combine(dir, "head-sha"), "7777777777777777777777777777777777777777\n");
+        File.WriteAllText(Path.Combine(dir, "base-sha"), "8888888888888888888888888888888888888888\n");
         var scenario = new JsonObject
         {
             ["env"] = new JsonObject { ["STACK"] = "prod", ["DIR"] = dir },
@@ -285,11 +348,20 @@ public class WorkflowBehaviourTests
         var created = Assert.Single(first.Named("issues.createComment"));
         var body = created.Arg("body")!;
         Assert.Equal("12", created.Arg("issue_number"));
-        Assert.StartsWith("<!-- databricks-access:offline:prod -->\n### `prod`: offline plan and access diff (**policy violations**)", body, StringComparison.Ordinal);
+        Assert.StartsWith("<!-- databricks-access:offline:prod -->\n### `prod`: offline plan and access diff (**policy violations**)\nComputed by the CLI of the base commit 8888888888888888888888888888888888888888 (built from a checkout of the base) on the stack file of 7777777777777777777777777777777777777777.", body, StringComparison.Ordinal);
         Assert.Contains("> No Pulumi preview runs for pull requests", body, StringComparison.Ordinal);
         Assert.Contains("- bob@contoso.com gains READ on app-secrets", body, StringComparison.Ordinal);
         Assert.Contains("``````text\ntopology.x: policy standing-admin: ````` end\n``````", body, StringComparison.Ordinal);
-        Assert.Contains("<sub>commit 7777777777777777777777777777777777777777</sub>", body, StringComparison.Ordinal);
+        Assert.Contains("<sub>commit 7777777777777777777777777777777777777777, computed by 8888888888888888888888888888888888888888</sub>", body, StringComparison.Ordinal);
+
+        // A pull request that changes code: its first lines say the plan was made with the base commit's code.
+        File.WriteAllText(Path.Combine(dir, "code-changed.txt"), "infra/Cli/Reports.cs\ninfra/Topology/Planning/Planner.cs\n");
+        var warned = Assert.Single(h.RunScript(step, scenario).Named("issues.createComment")).Arg("body")!.Split('\n');
+        Assert.Equal("<!-- databricks-access:offline:prod -->", warned[0]);
+        Assert.Equal("> [!WARNING]", warned[1]);
+        Assert.StartsWith("> **This pull request changes code that decides access, or how it is deployed or reviewed** (2 file(s): `infra/Cli/Reports.cs`, `infra/Topology/Planning/Planner.cs`).", warned[2], StringComparison.Ordinal);
+        Assert.Contains("computed by the base commit's code, not the pull request's", warned[3], StringComparison.Ordinal);
+        File.Delete(Path.Combine(dir, "code-changed.txt"));
 
         scenario["comments"]!.AsArray().Add(new JsonObject { ["id"] = 2, ["user"] = new JsonObject { ["type"] = "Bot" }, ["body"] = "<!-- databricks-access:offline:prod -->\nold" });
         scenario["comments"]!.AsArray().Add(new JsonObject { ["id"] = 3, ["user"] = new JsonObject { ["type"] = "Bot" }, ["body"] = "<!-- databricks-access:offline:dev -->\nold" });

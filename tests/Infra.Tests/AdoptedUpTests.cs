@@ -37,7 +37,7 @@ public sealed class AdoptedUpTests
         var run = await StackRun.RunAsync("adopted", file, StackRun.Now, new AccessMocks(), key => Output.Create(StackRun.ConfigValue(key)));
 
         var imports = run.Expected.Model.ImportIds;
-        Assert.True(imports.Count >= 30, $"{imports.Count} import ids");
+        Assert.True(imports.Count >= 28, $"{imports.Count} import ids");
         foreach (var (name, id) in imports)
         {
             Assert.Equal(id, run.Mocks.Registered(name).ImportId);

@@ -80,7 +80,10 @@ public sealed class StackRun
         var schedule = mocks is AccessMocks { PreviousOutputs: var previous } && previous.TryGetValue(CredentialSchedule.OutputName, out var recorded)
             ? CredentialSchedule.FromOutputValue(recorded, [])
             : null;
-        var expected = TopologyEvaluator.Evaluate(file.ToInput() with { CredentialSchedule = schedule }, now);
+        // What the program reads back from its last deployment (AccessStack.ReadPreviousDeploymentAsync), so the offline
+        // evaluation plans what the program registers.
+        var handover = mocks is AccessMocks { PreviousOutputs: var recordedOutputs } ? EntitlementsHandover.FromOutputs(key => recordedOutputs.GetValueOrDefault(key)) : null;
+        var expected = TopologyEvaluator.Evaluate(file.ToInput() with { CredentialSchedule = schedule, EntitlementsHandover = handover }, now);
         if (mocks is AccessMocks access && expected.Model is { } declared)
         {
             access.SelfStack = stack;

@@ -195,6 +195,66 @@ public sealed class RobustnessTests : IDisposable
         Assert.Equal(error, why);
     }
 
+    [Theory]
+    [InlineData("https://adb-1234567890123456.7.azuredatabricks.net")]
+    [InlineData("https://accounts.azuredatabricks.net")]
+    [InlineData("https://ADB-1.7.AzureDatabricks.NET.")]
+    [InlineData("https://adb-1.2.databricks.azure.us")]
+    [InlineData("https://accounts.databricks.azure.us")]
+    [InlineData("https://adb-1.2.databricks.azure.cn")]
+    [InlineData("https://accounts.azuredatabricks.net:443")]
+    public void Azure_Databricks_workspace_account_and_sovereign_hosts_receive_the_credential(string text) =>
+        Assert.True(LiveTarget.TryParseHost(text, out _, out var why), why);
+
+    [Theory]
+    [InlineData("https://attacker.example")]
+    [InlineData("https://azuredatabricks.net")]
+    [InlineData("https://adb-1.7.azuredatabricks.net.attacker.example")]
+    [InlineData("https://adb-1.7.azuredatabricks.network")]
+    [InlineData("https://adb-1azuredatabricks.net")]
+    [InlineData("https://accounts.cloud.databricks.com")]
+    [InlineData("https://10.0.0.1")]
+    [InlineData("https://xn--adb-azuredatabricks-net.example")]
+    public void Hosts_outside_Azure_Databricks_are_refused_unless_allowed_by_name(string text)
+    {
+        Assert.False(LiveTarget.TryParseHost(text, out _, out var why));
+        Assert.StartsWith("is not an Azure Databricks workspace or account host (*.azuredatabricks.net, *.databricks.azure.us, *.databricks.azure.cn)", why, StringComparison.Ordinal);
+        var name = new Uri(text).IdnHost;
+        Assert.True(LiveTarget.TryParseHost(text, [name.ToUpperInvariant()], out var host, out _));
+        Assert.Equal(new Uri(text).GetLeftPart(UriPartial.Authority) + "/", host.ToString());
+        Assert.False(LiveTarget.TryParseHost(text, ["other.example"], out _, out _));
+    }
+
+    [Fact]
+    public void Audit_refuses_a_host_outside_Azure_Databricks_before_any_call_and_allow_host_lets_it_through()
+    {
+        var yaml = _f.StackYaml().Replace("databricks:host: " + _f.Fake.Url, "databricks:host: https://attacker.example", StringComparison.Ordinal);
+        Assert.Contains("https://attacker.example", yaml, StringComparison.Ordinal);
+        var stack = _f.WriteStack(yaml);
+        var @out = new StringWriter();
+        var err = new StringWriter();
+        var code = DatabricksAccess.Cli.Program.Run(["audit", "--file", stack, "--now", "2026-11-25T12:00:00Z"], @out, err,
+            new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Fixture.Now), Path.GetTempPath(), _f.Environment());
+        Assert.Equal(2, code);
+        Assert.Contains("databricks:host: 'https://attacker.example' is not an Azure Databricks workspace or account host", err.ToString(), StringComparison.Ordinal);
+        Assert.Empty(_f.Fake.Requests);
+
+        // Named with --allow-host, the same host is read (it does not answer here: the call fails, after the check).
+        err = new StringWriter();
+        code = DatabricksAccess.Cli.Program.Run(["audit", "--file", stack, "--now", "2026-11-25T12:00:00Z", "--allow-host", "attacker.example"], @out, err,
+            new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Fixture.Now), Path.GetTempPath(), _f.Environment() with { Handler = new RefusingHandler() });
+        Assert.Equal(2, code);
+        Assert.DoesNotContain("is not an Azure Databricks", err.ToString(), StringComparison.Ordinal);
+        Assert.Contains("attacker.example", err.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Answers every request with a refused connection, as an unreachable host does.</summary>
+    private sealed class RefusingHandler : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            throw new HttpRequestException("connection refused");
+    }
+
     [Fact]
     public void A_plain_http_workspace_host_that_is_not_loopback_is_refused_before_any_call()
     {

@@ -31,7 +31,7 @@ public class ValidationTests
         Assert.Equal(2, result.ExitCode);
         Assert.Equal(
             [
-                "topology.groups.data-scientists.entitlements[1]: 'fly-to-the-moon' is not an entitlement; entitlements: workspace-access, databricks-sql-access, allow-cluster-create, allow-instance-pool-create",
+                "topology.groups.data-scientists.entitlements[1]: 'fly-to-the-moon' is not an entitlement; entitlements: workspace-access, databricks-sql-access, allow-cluster-create, allow-instance-pool-create, workspace-consume",
                 "topology.groups.data-scientists.members[1]: 'root:bob' has unknown principal kind 'root'; expected user, group, sp or webapp",
                 "topology.groups.data-scientists.members[3].expires: '2026-12-01' must be an ISO-8601 timestamp with a time zone, such as 2026-12-01T18:00:00Z",
                 "topology.groups.Data-Scientists: duplicate group key 'Data-Scientists' (same as 'data-scientists' after normalisation)",

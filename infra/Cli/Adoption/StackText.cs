@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using DatabricksAccess.Topology.Config;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 
 namespace DatabricksAccess.Cli.Adoption;
 
@@ -180,51 +182,98 @@ internal static partial class StackText
 
     private static string Spaces(int n) => new(' ', Math.Max(0, n));
 
-    /// <summary>A YAML scalar: plain when that cannot be misread, otherwise double-quoted with every control character escaped.</summary>
-    public static string Scalar(string value)
+    /// <summary>
+    /// A YAML scalar on one line: plain only for a letter-led run of <c>[A-Za-z0-9_./@+:-]</c> that no YAML 1.1 or 1.2
+    /// reader resolves to anything but a string; otherwise YamlDotNet's emitter writes it double-quoted (every YAML line
+    /// break, LF, CR, NEL U+0085, U+2028, U+2029, escaped as <c>\n \r \N \L \P</c>, every non-printable character as
+    /// <c>\x</c>/<c>\u</c>, <see cref="Quoted"/>), and what YAML counts printable but a reader cannot see (bidi controls,
+    /// zero-width and other format characters) is escaped as <c>\uXXXX</c> too. The value read back is the value given.
+    /// </summary>
+    public static string Scalar(string value) => Plain().IsMatch(value) && !Reserved().IsMatch(value) ? value : Quoted(value);
+
+    /// <summary>
+    /// <paramref name="value"/> as one double-quoted YAML scalar, written by YamlDotNet's <see cref="Emitter"/> (no line
+    /// folding), then with each raw format or private-use character swapped for its <c>\uXXXX</c> escape (the same
+    /// value inside a double-quoted scalar, YAML 1.2 §5.7). A lone surrogate cannot be written as YAML: it becomes
+    /// U+FFFD, so the value read back differs and a declared name shows the replacement character.
+    /// </summary>
+    public static string Quoted(string value)
     {
-        if (Plain().IsMatch(value) && !Reserved().IsMatch(value))
+        using var writer = new StringWriter(CultureInfo.InvariantCulture);
+        var emitter = new Emitter(writer, new EmitterSettings(2, int.MaxValue, false, int.MaxValue, newLine: "\n"));
+        emitter.Emit(new StreamStart());
+        emitter.Emit(new DocumentStart(null, null, isImplicit: true));
+        emitter.Emit(new YamlDotNet.Core.Events.Scalar(null, null, WellFormed(value), ScalarStyle.DoubleQuoted, isPlainImplicit: false, isQuotedImplicit: true));
+        emitter.Emit(new DocumentEnd(isImplicit: true));
+        emitter.Emit(new StreamEnd());
+        var emitted = writer.ToString().TrimEnd('\n');
+        var text = new StringBuilder(emitted.Length + 8);
+        foreach (var c in emitted)
+        {
+            if (Hidden(c))
+            {
+                text.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                text.Append(c);
+            }
+        }
+
+        var quoted = text.ToString();
+        if (quoted.Length < 2 || quoted[0] != '"' || quoted[^1] != '"' || quoted.Any(IsYamlBreak))
+        {
+            throw new InvalidOperationException("YamlDotNet did not write one double-quoted scalar on one line");
+        }
+
+        return quoted;
+    }
+
+    /// <summary>
+    /// Text for a comment: a comment cannot escape, so the live text is shown as its double-quoted form's inside
+    /// (<see cref="Quoted"/>): one line whatever it holds, every break, control, bidi or format character visible as an escape.
+    /// </summary>
+    public static string Comment(string text) => Quoted(text)[1..^1];
+
+    /// <summary>Every character a YAML 1.1 or 1.2 reader ends a line at (YAML 1.1 §4.2.3 b-char, which YamlDotNet and go-yaml follow).</summary>
+    public static bool IsYamlBreak(char c) => c is '\n' or '\r' or '\u0085' or '\u2028' or '\u2029';
+
+    /// <summary>A character shown as an escape though YAML counts it printable: format (bidi controls, zero-width, BOM), private use, unassigned.</summary>
+    private static bool Hidden(char c) =>
+        char.IsControl(c) || char.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.PrivateUse or UnicodeCategory.OtherNotAssigned
+            or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator;
+
+    private static string WellFormed(string value)
+    {
+        if (!value.Any(char.IsSurrogate))
         {
             return value;
         }
 
-        var text = new StringBuilder(value.Length + 2).Append('"');
-        foreach (var c in value)
+        var text = new StringBuilder(value.Length);
+        for (var i = 0; i < value.Length; i++)
         {
-            switch (c)
+            if (char.IsHighSurrogate(value[i]) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
             {
-                case '"':
-                    text.Append("\\\"");
-                    break;
-                case '\\':
-                    text.Append("\\\\");
-                    break;
-                default:
-                    if (char.IsControl(c) || char.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator)
-                    {
-                        text.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
-                    }
-                    else
-                    {
-                        text.Append(c);
-                    }
-
-                    break;
+                text.Append(value, i++, 2);
+            }
+            else
+            {
+                text.Append(char.IsSurrogate(value[i]) ? '\uFFFD' : value[i]);
             }
         }
 
-        return text.Append('"').ToString();
+        return text.ToString();
     }
-
-    /// <summary>Text for a comment: one line, no control characters.</summary>
-    public static string Comment(string text) => new(text.Select(c => char.IsControl(c) ? ' ' : c).ToArray());
 
     [GeneratedRegex("^config:[ \t]*(#.*)?$")]
     private static partial Regex ConfigLine();
 
-    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_./@+:-]*(?<!:)$")]
+    /// <summary>Letter-led: no YAML 1.1 number, timestamp or sexagesimal, and no indicator (<c>- ? : , [ ] { } # &amp; * ! | &gt; ' " % @ `</c>) first.</summary>
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_./@+:-]*(?<!:)\\z")]
     private static partial Regex Plain();
 
-    [GeneratedRegex("^(?i:true|false|yes|no|on|off|null|y|n|~|[-+]?[0-9][0-9_.:eE+-]*|0x[0-9a-f]+|0o[0-7]+|\\.inf|\\.nan)$")]
+    /// <summary>The letter-led words YAML 1.1 (bool, null) or 1.2 (core schema) resolve to something other than a string.</summary>
+    [GeneratedRegex("^(?i:true|false|yes|no|on|off|null|y|n)\\z")]
     private static partial Regex Reserved();
 }

@@ -47,6 +47,11 @@ public sealed class DatabricksServicePrincipal : ComponentResource
         if (plan.Creates)
         {
             var spArgs = new Dbx.ServicePrincipalArgs { DisplayName = spec.DisplayName };
+            if (plan.CarriesEntitlements)
+            {
+                (spArgs.WorkspaceAccess, spArgs.DatabricksSqlAccess, spArgs.AllowClusterCreate, spArgs.AllowInstancePoolCreate, spArgs.WorkspaceConsume) = Identity.Flags(spec.Entitlements);
+            }
+
             if (spec.ApplicationId is { } given)
             {
                 spArgs.ApplicationId = given;
@@ -66,7 +71,7 @@ public sealed class DatabricksServicePrincipal : ComponentResource
         }
 
         var assignment = Identity.AssignAndEntitle(children, plan.AssignmentResource, plan.EntitlementsResource, args.Account,
-            id, spec.WorkspaceAccess, spec.Entitlements, (e, subject) => e.ServicePrincipalId = subject);
+            id, spec.WorkspaceAccess, spec.Entitlements, (e, subject) => e.ServicePrincipalId = subject, plan.RetiringEntitlementsResource);
 
         AccessName = applicationId;
         var ruleSet = Identity.GrantDeployerUse(children, plan.RuleSetResource, args.Account, args.Deployer, applicationId, args.Managers);

@@ -39,10 +39,13 @@ public sealed class GroupAccess : ComponentResource
         Output<Dbx.GetGroupResult>? lookup = null;
         if (plan.Creates)
         {
-            var group = children.Create(plan.GroupResource, o => new Dbx.Group(plan.GroupResource, new Dbx.GroupArgs
+            var groupArgs = new Dbx.GroupArgs { DisplayName = spec.DisplayName };
+            if (plan.CarriesEntitlements)
             {
-                DisplayName = spec.DisplayName,
-            }, o));
+                (groupArgs.WorkspaceAccess, groupArgs.DatabricksSqlAccess, groupArgs.AllowClusterCreate, groupArgs.AllowInstancePoolCreate, groupArgs.WorkspaceConsume) = Identity.Flags(spec.Entitlements);
+            }
+
+            var group = children.Create(plan.GroupResource, o => new Dbx.Group(plan.GroupResource, groupArgs, o));
             groupId = group.Id;
             displayName = group.DisplayName;
         }
@@ -54,7 +57,7 @@ public sealed class GroupAccess : ComponentResource
         }
 
         var assignment = Identity.AssignAndEntitle(children, plan.AssignmentResource, plan.EntitlementsResource, args.Account,
-            groupId, spec.WorkspaceAccess, spec.Entitlements, (e, subject) => e.GroupId = subject);
+            groupId, spec.WorkspaceAccess, spec.Entitlements, (e, subject) => e.GroupId = subject, plan.RetiringEntitlementsResource);
 
         var declared = new List<Output<string>>(args.ImplicitMemberIds);
         foreach (var member in plan.Members)

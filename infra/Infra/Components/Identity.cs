@@ -11,41 +11,62 @@ internal static class Identity
     public static Dbx.EntitlementsArgs Entitlements(IReadOnlyList<string> entitlements)
     {
         var args = new Dbx.EntitlementsArgs();
+        (args.WorkspaceAccess, args.DatabricksSqlAccess, args.AllowClusterCreate, args.AllowInstancePoolCreate, args.WorkspaceConsume) = Flags(entitlements);
+        return args;
+    }
+
+    /// <summary>
+    /// The entitlement fields of a group or service principal the stack creates at workspace level, set to the declared
+    /// entitlements (every other one false): the principal's Read fills them and its Update PUTs them
+    /// (terraform-provider-databricks v1.128.0 scim/resource_group.go Read/Update, scim/groups.go UpdateNameAndEntitlements).
+    /// </summary>
+    public static (bool? Workspace, bool? Sql, bool? Cluster, bool? Pool, bool? Consume) Flags(IReadOnlyList<string> entitlements)
+    {
+        bool? workspace = null, sql = null, cluster = null, pool = null, consume = null;
         foreach (var e in entitlements)
         {
             switch (e)
             {
                 case "workspace-access":
-                    args.WorkspaceAccess = true;
+                    workspace = true;
                     break;
                 case "databricks-sql-access":
-                    args.DatabricksSqlAccess = true;
+                    sql = true;
                     break;
                 case "allow-cluster-create":
-                    args.AllowClusterCreate = true;
+                    cluster = true;
                     break;
                 case "allow-instance-pool-create":
-                    args.AllowInstancePoolCreate = true;
+                    pool = true;
                     break;
                 case "workspace-consume":
-                    args.WorkspaceConsume = true;
+                    consume = true;
                     break;
                 default:
                     throw new InvalidOperationException($"unknown entitlement '{e}'");
             }
         }
 
-        return args;
+        return (workspace, sql, cluster, pool, consume);
     }
 
     /// <summary>
     /// The planned workspace assignment of an account identity, then its planned workspace entitlements: those only
     /// take once the identity is in the workspace, so they wait for the assignment.
     /// </summary>
+    /// <param name="retiringName">The principal's old Entitlements resource, registered once more unchanged (the plan keeps it on
+    /// delete) while the principal takes its entitlements over (<see cref="Topology.Planning.EntitlementsHandover"/>).</param>
     public static Dbx.MwsPermissionAssignment? AssignAndEntitle(PlannedChildren children, string? assignmentName, string? entitlementsName,
         AccountSpec? account, Output<string> id, WorkspaceAccess access, IReadOnlyList<string> entitlements,
-        Action<Dbx.EntitlementsArgs, Input<string>> subject)
+        Action<Dbx.EntitlementsArgs, Input<string>> subject, string? retiringName = null)
     {
+        if (retiringName is { } r)
+        {
+            var retiring = Entitlements(entitlements);
+            subject(retiring, id);
+            children.Create(r, o => new Dbx.Entitlements(r, retiring, o));
+        }
+
         Dbx.MwsPermissionAssignment? assignment = null;
         if (assignmentName is { } a)
         {

@@ -116,14 +116,16 @@ public sealed class ManagedIdentityWebApp : ComponentResource
             },
         }, o));
 
-        var sp = children.Create(plan.SpResource, o => new Dbx.ServicePrincipal(plan.SpResource, new Dbx.ServicePrincipalArgs
+        var spArgs = new Dbx.ServicePrincipalArgs { ApplicationId = clientId, DisplayName = spec.SiteName };
+        if (plan.CarriesEntitlements)
         {
-            ApplicationId = clientId,
-            DisplayName = spec.SiteName,
-        }, o));
+            (spArgs.WorkspaceAccess, spArgs.DatabricksSqlAccess, spArgs.AllowClusterCreate, spArgs.AllowInstancePoolCreate, spArgs.WorkspaceConsume) = Identity.Flags(spec.Entitlements);
+        }
+
+        var sp = children.Create(plan.SpResource, o => new Dbx.ServicePrincipal(plan.SpResource, spArgs, o));
 
         var assignment = Identity.AssignAndEntitle(children, plan.AssignmentResource, plan.EntitlementsResource, args.Account,
-            sp.Id, spec.WorkspaceAccess, spec.Entitlements, (e, subject) => e.ServicePrincipalId = subject);
+            sp.Id, spec.WorkspaceAccess, spec.Entitlements, (e, subject) => e.ServicePrincipalId = subject, plan.RetiringEntitlementsResource);
 
         var ruleSet = Identity.GrantDeployerUse(children, plan.RuleSetResource, args.Account, args.Deployer, sp.ApplicationId);
         children.Complete();

@@ -148,6 +148,9 @@ public sealed record StackConfigInput(ConfigNode? Topology, ConfigNode? Policy, 
 
     /// <summary>The last deployment's credential slots (its <c>credentialSchedule</c> output); null offline or on a first run.</summary>
     public DatabricksAccess.Topology.Planning.CredentialSchedule? CredentialSchedule { get; init; }
+
+    /// <summary>What the last deployment says of the retired Entitlements resources; null offline (every one may be in the state).</summary>
+    public DatabricksAccess.Topology.Planning.EntitlementsHandover? EntitlementsHandover { get; init; }
 }
 
 /// <summary>What Topology may know about other config keys: whether they are set and secure, never their values.</summary>

@@ -396,6 +396,13 @@ public sealed record TopologyModel(
     /// </summary>
     public DatabricksAccess.Topology.Planning.CredentialSchedule CredentialSchedule { get; init; } = DatabricksAccess.Topology.Planning.CredentialSchedule.Empty;
 
+    /// <summary>
+    /// What the last deployment says of the <c>Entitlements</c> resources this version retires (workspace-level principals
+    /// the stack creates now carry their own entitlement fields): offline and for a deployment that predates the
+    /// handover, every one is still in the state.
+    /// </summary>
+    public DatabricksAccess.Topology.Planning.EntitlementsHandover EntitlementsHandover { get; init; } = DatabricksAccess.Topology.Planning.EntitlementsHandover.Unknown;
+
     /// <summary>Whether the principal is declared here (users always are; the built-in groups may go undeclared).</summary>
     public bool Declares(PrincipalRef principal) => principal.Kind switch
     {

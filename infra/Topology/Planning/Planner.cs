@@ -137,6 +137,7 @@ public static class Planner
             model.Protect)
         {
             RuleSetResource = ruleSets.Contains(w.Ref) ? $"webapp-{w.Key}-rule-set" : null,
+            RetiringEntitlementsResource = Retiring(model, w.Level == IdentityLevel.Workspace && w.Entitlements.Count > 0, $"webapp-{w.Key}-entitlements"),
         }).ToList();
 
         var sps = model.ServicePrincipals.Values.Select(s => new ServicePrincipalPlan(
@@ -154,6 +155,8 @@ public static class Planner
             model.Protect && s.Source == IdentitySource.Managed)
         {
             RuleSetResource = ruleSets.Contains(s.Ref) || (s.Managers.Count > 0 && model.Account is not null) ? $"sp-{s.Key}-rule-set" : null,
+            RetiringEntitlementsResource = Retiring(model, s.Source == IdentitySource.Managed && s.Level == IdentityLevel.Workspace && s.Entitlements.Count > 0,
+                $"sp-{s.Key}-entitlements"),
         }).ToList();
 
         var groups = model.Groups.Values.Select(g =>
@@ -164,6 +167,7 @@ public static class Planner
             return new GroupPlan(g, name, Scope(g.Level), members, model.Protect && g.IsManaged)
             {
                 ImplicitMembers = g.Key == Names.AdminsGroup ? AdminsImplicitMembers(model) : [],
+                RetiringEntitlementsResource = Retiring(model, g.IsManaged && g.Level == IdentityLevel.Workspace && g.Entitlements.Count > 0, $"{name}-entitlements"),
             };
         }).ToList();
 
@@ -292,6 +296,10 @@ public static class Planner
             ImportIds = model.ImportIds,
         };
     }
+
+    /// <summary>The old Entitlements resource of a principal that now carries its entitlements, while it must still be registered.</summary>
+    private static string? Retiring(TopologyModel model, bool carries, string resource) =>
+        carries && model.EntitlementsHandover.Retiring(resource) ? resource : null;
 
     /// <summary>Users named in memberships (by the group's provider) and in ACLs, grants and job permissions (workspace).</summary>
     public static IReadOnlyList<UserLookup> UserLookupsOf(TopologyModel model)

@@ -72,6 +72,14 @@ public sealed record PlannedResource(string Type, string Name, ProviderScope Pro
     public bool SharedPrincipal { get; init; }
 
     /// <summary>
+    /// A workspace-level group or service principal the stack creates: the entitlements (config names, comma-separated,
+    /// empty for none) its own entitlement fields are set to, every other one false. Null for everything else.
+    /// </summary>
+    public string? Entitlements { get; init; }
+
+    internal static string? EntitlementsOf(bool carries, IReadOnlyList<string> entitlements) => carries ? string.Join(", ", entitlements) : null;
+
+    /// <summary>
     /// For resources that are neither authoritative nor per-principal but confer power over far more than they name (an
     /// account role): what they grant. Such resources are in the blast radius too.
     /// </summary>
@@ -93,6 +101,15 @@ public sealed record PlannedResource(string Type, string Name, ProviderScope Pro
     /// (only the stack can hold access through those of its own principals), and resources that confer account-wide power.
     /// </summary>
     public bool InBlastRadius => Authority == Authority.Authoritative || (Authority == Authority.PerPrincipal && SharedPrincipal) || Confers is not null;
+
+    /// <summary>
+    /// The owner a <c>Permissions</c> on an object the stack does not create declares as IS_OWNER, and where that came
+    /// from; the provider makes the deployer the owner of such an object when the list has none.
+    /// </summary>
+    public PlannedOwner? Owner { get; init; }
+
+    /// <summary>Registered one last time, retained on delete, so the next run only forgets it (<see cref="EntitlementsHandover"/>).</summary>
+    public bool Retiring { get; init; }
 
     /// <summary>A per-principal resource of <paramref name="principal"/> on <paramref name="obj"/>.</summary>
     internal static PlannedResource PerPrincipal(string type, string name, ProviderScope provider, PrincipalRef principal, string obj, bool shared, bool protect = false) =>
@@ -116,8 +133,15 @@ public sealed record PlannedResource(string Type, string Name, ProviderScope Pro
     /// a PUT of the level). For shared principals they are protected, kept on delete and in the blast radius (the stack does
     /// not read and merge what others set: it declares the whole value and says so).
     /// </summary>
-    internal static IEnumerable<PlannedResource> WorkspaceSettings(string? entitlements, string? assignment, IdentityOwnership ownership, PrincipalRef principal)
+    internal static IEnumerable<PlannedResource> WorkspaceSettings(string? entitlements, string? assignment, IdentityOwnership ownership, PrincipalRef principal,
+        string? retiring = null)
     {
+        if (retiring is not null)
+        {
+            // The old Entitlements resource, once more and unchanged, retained on delete (EntitlementsHandover).
+            yield return new(PulumiTypes.Entitlements, retiring, ProviderScope.Workspace) { RetainOnDelete = true, Retiring = true };
+        }
+
         var shared = ownership != IdentityOwnership.Owned;
         if (entitlements is not null)
         {
@@ -144,6 +168,50 @@ public sealed record PlannedResource(string Type, string Name, ProviderScope Pro
         }
     }
 }
+
+/// <summary>
+/// The handover of a workspace-level principal's entitlements from its old <c>Entitlements</c> resource to the
+/// principal's own entitlement fields. The principal resource reads and writes those fields itself
+/// (terraform-provider-databricks v1.128.0 scim/scim.go addEntitlementsToSchema: Optional, Default false; scim/resource_group.go
+/// Read and scim/groups.go UpdateNameAndEntitlements), so a second resource owning them would be undone on every refresh.
+/// The old resource cannot simply go: its delete PATCHes "remove" of its entitlements after the principal's update
+/// (scim/resource_entitlement.go Delete), and the principal's Read never notices (readIntoData only sets true). So it
+/// is registered once more, unchanged and retained on delete (<see cref="Retiring"/>), and the run records it in the
+/// stack output <see cref="OutputName"/>; the next run leaves it out, and the engine only forgets it (its state says
+/// retainOnDelete; pulumi/pulumi v3.258.0 pkg/resource/deploy/step.go DeleteStep.Apply).
+/// </summary>
+/// <param name="FirstDeployment">The stack has no deployment yet: there is nothing to hand over.</param>
+/// <param name="Retired">Resources the last deployment already registered retained on delete (its <see cref="OutputName"/>).</param>
+public sealed record EntitlementsHandover(bool FirstDeployment, IReadOnlySet<string> Retired)
+{
+    public const string OutputName = "retiredEntitlements";
+
+    /// <summary>Offline, or a deployment that predates the handover: every old resource may still be in the state.</summary>
+    public static EntitlementsHandover Unknown { get; } = new(false, new HashSet<string>(StringComparer.Ordinal));
+
+    /// <summary>
+    /// Read from the last deployment's outputs (null for an output it does not have): a stack with none of the outputs
+    /// every deployment writes (<c>credentialSchedule</c>, <c>servicePrincipalApplicationIds</c>, <c>secretScopes</c>) was
+    /// never deployed; one without <see cref="OutputName"/> predates the handover.
+    /// </summary>
+    public static EntitlementsHandover FromOutputs(Func<string, object?> output)
+    {
+        if (output(CredentialSchedule.OutputName) is null && output("servicePrincipalApplicationIds") is null && output("secretScopes") is null)
+        {
+            return new(true, new HashSet<string>(StringComparer.Ordinal));
+        }
+
+        return output(OutputName) is System.Collections.IEnumerable names and not string
+            ? new(false, names.Cast<object?>().OfType<string>().ToHashSet(StringComparer.Ordinal))
+            : Unknown;
+    }
+
+    /// <summary>Whether <paramref name="resource"/> is still registered this run (retained on delete).</summary>
+    public bool Retiring(string resource) => !FirstDeployment && !Retired.Contains(resource);
+}
+
+/// <summary>An object's owner as the plan declares it (<c>user:ana@contoso.com</c>) and where that came from.</summary>
+public sealed record PlannedOwner(string Principal, string Source);
 
 /// <summary>Who owns an identity whose workspace settings the stack manages.</summary>
 public enum IdentityOwnership
@@ -188,7 +256,13 @@ public sealed record WebAppPlan(
 
     public string SpResource => $"{Name}-sp";
 
-    public string? EntitlementsResource => Spec.Entitlements.Count > 0 ? $"{Name}-entitlements" : null;
+    /// <summary>At workspace level the principal carries its entitlements itself (<see cref="EntitlementsHandover"/>).</summary>
+    public bool CarriesEntitlements => SpProvider == ProviderScope.Workspace;
+
+    public string? EntitlementsResource => Spec.Entitlements.Count > 0 && !CarriesEntitlements ? $"{Name}-entitlements" : null;
+
+    /// <summary>The old Entitlements resource, registered retained on delete this run (<see cref="EntitlementsHandover"/>).</summary>
+    public string? RetiringEntitlementsResource { get; init; }
 
     public string? AssignmentResource => Spec.HasWorkspaceAssignment ? $"{Name}-assignment" : null;
 
@@ -206,8 +280,8 @@ public sealed record WebAppPlan(
             }
 
             yield return new(PulumiTypes.WebApp, SiteResource);
-            yield return new(PulumiTypes.ServicePrincipal, SpResource, SpProvider, Protect);
-            foreach (var r in PlannedResource.WorkspaceSettings(EntitlementsResource, AssignmentResource, IdentityOwnership.Owned, Spec.Ref))
+            yield return new(PulumiTypes.ServicePrincipal, SpResource, SpProvider, Protect) { Entitlements = PlannedResource.EntitlementsOf(CarriesEntitlements, Spec.Entitlements) };
+            foreach (var r in PlannedResource.WorkspaceSettings(EntitlementsResource, AssignmentResource, IdentityOwnership.Owned, Spec.Ref, RetiringEntitlementsResource))
             {
                 yield return r;
             }
@@ -233,7 +307,13 @@ public sealed record ServicePrincipalPlan(
 
     public string SpResource => $"{Name}-sp";
 
-    public string? EntitlementsResource => Spec.Entitlements.Count > 0 ? $"{Name}-entitlements" : null;
+    /// <summary>Created at workspace level: the principal carries its entitlements itself (<see cref="EntitlementsHandover"/>).</summary>
+    public bool CarriesEntitlements => Creates && SpProvider == ProviderScope.Workspace;
+
+    public string? EntitlementsResource => Spec.Entitlements.Count > 0 && !CarriesEntitlements ? $"{Name}-entitlements" : null;
+
+    /// <summary>The old Entitlements resource, registered retained on delete this run (<see cref="EntitlementsHandover"/>).</summary>
+    public string? RetiringEntitlementsResource { get; init; }
 
     public string? AssignmentResource => Spec.HasWorkspaceAssignment ? $"{Name}-assignment" : null;
 
@@ -257,7 +337,7 @@ public sealed record ServicePrincipalPlan(
         {
             if (Creates)
             {
-                yield return new(PulumiTypes.ServicePrincipal, SpResource, SpProvider, Protect);
+                yield return new(PulumiTypes.ServicePrincipal, SpResource, SpProvider, Protect) { Entitlements = PlannedResource.EntitlementsOf(CarriesEntitlements, Spec.Entitlements) };
             }
 
             foreach (var (role, resource) in AccountRoles)
@@ -273,7 +353,8 @@ public sealed record ServicePrincipalPlan(
                 };
             }
 
-            foreach (var r in PlannedResource.WorkspaceSettings(EntitlementsResource, AssignmentResource, Creates ? IdentityOwnership.Owned : IdentityOwnership.Shared, Spec.Ref))
+            foreach (var r in PlannedResource.WorkspaceSettings(EntitlementsResource, AssignmentResource, Creates ? IdentityOwnership.Owned : IdentityOwnership.Shared, Spec.Ref,
+                RetiringEntitlementsResource))
             {
                 yield return r;
             }
@@ -342,7 +423,13 @@ public sealed record GroupPlan(
 
     public string GroupResource => $"{Name}-group";
 
-    public string? EntitlementsResource => Spec.Entitlements.Count > 0 ? $"{Name}-entitlements" : null;
+    /// <summary>Created at workspace level: the group carries its entitlements itself (<see cref="EntitlementsHandover"/>).</summary>
+    public bool CarriesEntitlements => Creates && GroupProvider == ProviderScope.Workspace;
+
+    public string? EntitlementsResource => Spec.Entitlements.Count > 0 && !CarriesEntitlements ? $"{Name}-entitlements" : null;
+
+    /// <summary>The old Entitlements resource, registered retained on delete this run (<see cref="EntitlementsHandover"/>).</summary>
+    public string? RetiringEntitlementsResource { get; init; }
 
     public string? AssignmentResource => Spec.HasWorkspaceAssignment ? $"{Name}-assignment" : null;
 
@@ -352,11 +439,11 @@ public sealed record GroupPlan(
         {
             if (Creates)
             {
-                yield return new(PulumiTypes.Group, GroupResource, GroupProvider, Protect);
+                yield return new(PulumiTypes.Group, GroupResource, GroupProvider, Protect) { Entitlements = PlannedResource.EntitlementsOf(CarriesEntitlements, Spec.Entitlements) };
             }
 
             var ownership = Creates ? IdentityOwnership.Owned : Spec.IsBuiltIn ? IdentityOwnership.BuiltIn : IdentityOwnership.Shared;
-            foreach (var r in PlannedResource.WorkspaceSettings(EntitlementsResource, AssignmentResource, ownership, Spec.Ref))
+            foreach (var r in PlannedResource.WorkspaceSettings(EntitlementsResource, AssignmentResource, ownership, Spec.Ref, RetiringEntitlementsResource))
             {
                 yield return r;
             }

@@ -15,10 +15,24 @@ public sealed record EngineOptions(bool Protect, bool RetainOnDelete, bool Delet
 /// One resource as the program registered it under the mocks: inputs on the wire, the mocks' outputs, options, and the
 /// resources each input property depends on (the property dependencies the engine records in the state).
 /// </summary>
+/// <remarks>
+/// <see cref="Outputs"/> is the provider's state of the resource: what the mocks answered (inputs and computed outputs),
+/// with every schema Default the program left unset (what Create writes), or what Read filled after an import or a
+/// refresh. <c>__name</c> and <c>__id</c> carry the logical name and the provider id.
+/// </remarks>
 public sealed record Registered(string Type, string Name, ImmutableDictionary<string, object> Inputs, ImmutableDictionary<string, object> Outputs,
-    EngineOptions Options, IReadOnlyDictionary<string, IReadOnlySet<string>> PropertyDependencies);
+    EngineOptions Options, IReadOnlyDictionary<string, IReadOnlySet<string>> PropertyDependencies)
+{
+    /// <summary>The <c>ImportId</c> option the program registered it with.</summary>
+    public string? ImportId { get; init; }
 
-/// <summary>A step of an update: <c>create</c>, <c>update</c>, <c>delete</c> (also of a replacement), in execution order.</summary>
+    /// <summary>Registered with the account provider (account-level SCIM, assignments, rule sets).</summary>
+    public bool AccountLevel { get; init; }
+
+    public string Id => Outputs.TryGetValue("__id", out var id) ? Convert.ToString(id, System.Globalization.CultureInfo.InvariantCulture)! : string.Empty;
+}
+
+/// <summary>A step of an update: <c>import</c>, <c>create</c>, <c>update</c>, <c>delete</c> (also of a replacement), <c>forget</c>, in execution order.</summary>
 public sealed record Step(string Op, Registered Resource, string Why);
 
 /// <summary>What one program run registers, in registration order.</summary>
@@ -38,8 +52,13 @@ public sealed class Deployed
             var o = (CustomResourceOptions)observed.Options;
             var trigger = o.ReplacementTrigger is { } t ? Convert.ToString(await OutputUtilities.GetValueAsync(t.ToOutput()), System.Globalization.CultureInfo.InvariantCulture) : null;
             var options = new EngineOptions(o.Protect ?? false, o.RetainOnDelete ?? false, o.DeleteBeforeReplace ?? false, [.. o.IgnoreChanges], trigger);
-            var outputs = registration.State.SetItem("__name", registration.Name);
-            list.Add(new Registered(registration.Type, registration.Name, registration.Inputs, outputs, options, await DependenciesAsync(observed.Args)));
+            var outputs = registration.State.SetItem("__name", registration.Name).SetItem("__id", registration.Id ?? string.Empty);
+            list.Add(new Registered(registration.Type, registration.Name, registration.Inputs, Engine.WithDefaults(registration.Type, registration.Inputs, outputs),
+                options, await DependenciesAsync(observed.Args))
+            {
+                ImportId = registration.ImportId,
+                AccountLevel = registration.Provider.Contains("databricks-account", StringComparison.Ordinal),
+            });
         }
 
         return new Deployed { Resources = list };
@@ -89,47 +108,91 @@ public sealed class Deployed
 
 /// <summary>
 /// A small model of the Pulumi engine (pulumi/pulumi v3.258.0 pkg/resource/deploy/step_generator.go): same, update or
-/// replace from the ForceNew fields of the provider schema (read from terraform-provider-databricks v1.128.0, not from
-/// ResourceTraits) and the replacement trigger; create-before-delete by default, delete-before-replace with the option;
-/// dependent replacement through property dependencies; retainOnDelete and protect.
+/// replace from the provider schema (<see cref="ProviderSchema"/>: Defaults, Computed and ForceNew fields read from
+/// terraform-provider-databricks v1.128.0, not from ResourceTraits) and the replacement trigger; create-before-delete by
+/// default, delete-before-replace with the option; dependent replacement through property dependencies; retainOnDelete
+/// and protect; an import (Read, then a diff against what was read) and a refresh (Read of every resource in the state).
 /// </summary>
 public static class Engine
 {
-    /// <summary>Input properties (wire names) whose change forces a replacement, per type, from the provider source.</summary>
-    public static readonly IReadOnlyDictionary<string, IReadOnlySet<string>> ForceNew = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal)
+    /// <summary>Input properties (wire names) whose change forces a replacement, per type, from the provider schema.</summary>
+    public static IReadOnlySet<string> ForceNew(string type) => ProviderSchema.Of(type).ForceNew.ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// What Create writes to the state: the provider's answer with every unset field that has a Default at that Default
+    /// (the planned value the SDK applies, terraform-plugin-sdk v2 schema.Default).
+    /// </summary>
+    public static ImmutableDictionary<string, object> WithDefaults(string type, ImmutableDictionary<string, object> inputs, ImmutableDictionary<string, object> state)
     {
-        // catalog/resource_grant.go:142 principal SetForceNew; :153-160 every securable field ForceNew: true.
-        [PulumiTypes.Grant] = Set("principal", "metastore", "catalog", "schema", "table", "volume", "function", "externalLocation", "storageCredential"),
-        // catalog/resource_grants.go:153-160 every securable field ForceNew: true.
-        [PulumiTypes.Grants] = Set("metastore", "catalog", "schema", "table", "volume", "function", "externalLocation", "storageCredential"),
-        // scim/resource_entitlement.go:15-17 group_id, user_id, service_principal_id tf:"force_new".
-        [PulumiTypes.Entitlements] = Set("groupId", "userId", "servicePrincipalId"),
-        // mws/resource_mws_permission_assignment.go defines no Update, so common/resource.go:211-229 makes every field ForceNew.
-        [PulumiTypes.MwsPermissionAssignment] = Set("workspaceId", "principalId", "permissions"),
-        // secrets/resource_secret_acl.go:26, :31, :36.
-        [PulumiTypes.SecretAcl] = Set("scope", "principal", "permission"),
-        // secrets/resource_secret.go:46, :53, :59.
-        [PulumiTypes.Secret] = Set("scope", "key", "stringValue"),
-        // tokens/resource_obo_token.go defines no Update: every field ForceNew (common/resource.go:211-229).
-        [PulumiTypes.OboToken] = Set("applicationId", "lifetimeSeconds", "comment"),
-        // tokens/resource_service_principal_secret.go:19-20 (service_principal_id, lifetime tf:"force_new"), :34 time_rotating.
-        [PulumiTypes.ServicePrincipalSecret] = Set("servicePrincipalId", "lifetime", "timeRotating"),
-        // permissions/resource_access_control_rule_set.go:23 name ForceNew.
-        [PulumiTypes.AccessControlRuleSet] = Set("name"),
-        // permissions/resource_permissions.go:178 the object id fields ForceNew.
-        [PulumiTypes.Permissions] = Set("jobId", "authorization", "sqlEndpointId"),
-        // workspace/resource_workspace_conf.go:218-257: custom_config updates in place (no ForceNew field).
-        [PulumiTypes.WorkspaceConf] = Set(),
-        // aws/resource_service_principal_role.go:15 service_principal_id and role, both ForceNew (no Update).
-        [PulumiTypes.ServicePrincipalRole] = Set("servicePrincipalId", "role"),
-        // scim/resource_group_member.go: a pair id of group_id and member_id (common.NewPairID), both ForceNew.
-        [PulumiTypes.GroupMember] = Set("groupId", "memberId"),
-    };
+        if (!ProviderSchema.ByType.TryGetValue(type, out var schema))
+        {
+            return state;
+        }
 
-    private static HashSet<string> Set(params string[] keys) => new HashSet<string>(keys, StringComparer.Ordinal);
+        foreach (var f in schema.Fields.Where(f => f.Default is not null && !inputs.ContainsKey(f.Name)))
+        {
+            state = state.SetItem(f.Name, f.Default!);
+        }
 
-    /// <summary>The steps of an update from the state <paramref name="old"/> to the program <paramref name="next"/>.</summary>
-    public static List<Step> Plan(Deployed old, Deployed next)
+        return state;
+    }
+
+    /// <summary>
+    /// The fields whose planned value differs from the state, and whether one of them forces a replacement: a field the
+    /// program sets is planned at that value; an unset one at its Default; an unset Computed or suppress_diff field keeps
+    /// the state's value; any other unset field is planned empty. An input the schema does not classify fails.
+    /// </summary>
+    public static (List<string> Changed, bool Replace) Diff(Registered goal, ImmutableDictionary<string, object> state, IReadOnlyCollection<string>? ignore = null)
+    {
+        var schema = ProviderSchema.Of(goal.Type);
+        foreach (var key in goal.Inputs.Keys.Where(k => schema[k] is null))
+        {
+            throw new UnclassifiedException($"{goal.Type} '{goal.Name}': input {key} is not classified in Estate/ProviderSchema.cs");
+        }
+
+        var changed = new List<string>();
+        foreach (var f in schema.Fields)
+        {
+            if (ignore?.Contains(f.Name) == true)
+            {
+                continue;
+            }
+
+            object? planned;
+            if (goal.Inputs.TryGetValue(f.Name, out var set))
+            {
+                planned = set;
+            }
+            else if (f.Default is not null)
+            {
+                planned = f.Default;
+            }
+            else if (f.Computed || f.SuppressDiff)
+            {
+                continue;
+            }
+            else
+            {
+                planned = null;
+            }
+
+            if (Canon(planned, f.Set) != Canon(state.GetValueOrDefault(f.Name), f.Set))
+            {
+                changed.Add(f.Name);
+            }
+        }
+
+        return (changed, changed.Any(c => schema[c]!.ForceNew));
+    }
+
+    /// <summary>
+    /// The steps of an update from the state <paramref name="old"/> to the program <paramref name="next"/>. A resource with
+    /// an <c>ImportId</c> and no state is imported from <paramref name="live"/> first: the provider's Read of that id
+    /// becomes the old state and the program is diffed against it (step_generator.go from ~1244 continueStepsFromImport; the
+    /// import step, step.go ImportStep.Apply, checks no inputs), giving an update or a replacement of the imported object.
+    /// A replacement of an imported resource fails an <c>up</c> and is a warning in a preview (step_generator.go ~1978-1999).
+    /// </summary>
+    public static List<Step> Plan(Deployed old, Deployed next, Estate? live = null, bool preview = false, List<string>? warnings = null)
     {
         var state = old.Resources.ToDictionary(r => r.Name, StringComparer.Ordinal);
         var steps = new List<Step>();
@@ -137,6 +200,17 @@ public static class Engine
         var deleted = new HashSet<string>(StringComparer.Ordinal);
         foreach (var r in next.Resources)
         {
+            var imported = false;
+            if (!deleted.Contains(r.Name) && !state.ContainsKey(r.Name) && r.ImportId is { } importId && live is not null)
+            {
+                var read = live.Read(r.Type, importId, null, r.AccountLevel)
+                    ?? throw new EngineException($"resource '{importId}' does not exist (import of {r.Name})");
+                var was0 = r with { Outputs = read.SetItem("__name", r.Name).SetItem("__id", importId), Options = r.Options };
+                steps.Add(new Step("import", was0, importId));
+                state[r.Name] = was0;
+                imported = true;
+            }
+
             if (deleted.Contains(r.Name) || !state.TryGetValue(r.Name, out var was))
             {
                 steps.Add(new Step("create", r, deleted.Contains(r.Name) ? "recreated after a delete-before-replace" : "new"));
@@ -144,24 +218,28 @@ public static class Engine
             }
 
             // step_generator.go:1267 processIgnoreChanges: ignored properties keep their old values for the diff.
-            var inputs = r.Inputs;
-            foreach (var key in r.Options.IgnoreChanges)
-            {
-                inputs = was.Inputs.TryGetValue(key, out var v) ? inputs.SetItem(key, v) : inputs.Remove(key);
-            }
-
             // step_generator.go:1805 and :3626 shouldTriggerReplace: a trigger replaces when both are set and differ.
-            var triggered = r.Options.ReplacementTrigger is { } t && was.Options.ReplacementTrigger is { } u && t != u;
-            var changed = inputs.Keys.Union(was.Inputs.Keys).Where(k => Canon(inputs.GetValueOrDefault(k)) != Canon(was.Inputs.GetValueOrDefault(k))).ToList();
-            var forceNew = ForceNew.GetValueOrDefault(r.Type) ?? new HashSet<string>();
-            if (!triggered && !changed.Any(forceNew.Contains))
+            var triggered = r.Options.ReplacementTrigger is { } t && was.Options.ReplacementTrigger is { } u && t != u && !imported;
+            var (changed, replace) = Diff(r, was.Outputs, r.Options.IgnoreChanges);
+            if (!triggered && !replace)
             {
                 if (changed.Count > 0)
                 {
-                    steps.Add(new Step("update", r, string.Join(",", changed)));
+                    steps.Add(new Step("update", r with { Outputs = r.Outputs.SetItem("__id", was.Id) }, string.Join(",", changed)));
                 }
 
                 continue;
+            }
+
+            if (imported)
+            {
+                var message = $"inputs to import do not match the existing resource; importing this resource will fail: {r.Name} ({string.Join(",", changed)})";
+                if (!preview)
+                {
+                    throw new EngineException(message);
+                }
+
+                warnings?.Add(message);
             }
 
             // step_generator.go:1955-1972: a protected resource cannot be replaced.
@@ -175,7 +253,7 @@ public static class Engine
                 // step_generator.go:2044-2120: delete first, and first every dependent whose ForceNew input depends on it
                 // (calculateDependentReplacements :3220-3330: inputs depending on the replace set become unknown, and the
                 // provider's diff replaces on a ForceNew one); a protected dependent stops the update (:2099-2110).
-                var chain = Dependents(old, r.Name, state);
+                var chain = Dependents(old, r.Name);
                 foreach (var dependent in chain.AsEnumerable().Reverse())
                 {
                     if (dependent.Options.Protect)
@@ -218,6 +296,43 @@ public static class Engine
     }
 
     /// <summary>
+    /// The state a successful update leaves: an imported resource holds what Read filled; a created or updated one what
+    /// the program declared (with Defaults); an unchanged one its old state (step.go SameStep keeps the old outputs).
+    /// </summary>
+    public static Deployed StateAfter(Deployed old, Deployed next, IReadOnlyList<Step> steps)
+    {
+        var byName = old.Resources.ToDictionary(r => r.Name, StringComparer.Ordinal);
+        foreach (var s in steps.Where(s => s.Op == "import"))
+        {
+            byName[s.Resource.Name] = s.Resource;
+        }
+
+        var updated = steps.Where(s => s.Op == "update").Select(s => s.Resource.Name).ToHashSet(StringComparer.Ordinal);
+        var created = steps.Where(s => s.Op == "create").Select(s => s.Resource.Name).ToHashSet(StringComparer.Ordinal);
+        return new Deployed
+        {
+            Resources = next.Resources.Select(r =>
+                created.Contains(r.Name) || !byName.TryGetValue(r.Name, out var was) ? r
+                : updated.Contains(r.Name) ? r with { Outputs = r.Outputs.SetItem("__id", was.Id) }
+                : was with { Inputs = r.Inputs, Options = r.Options, PropertyDependencies = r.PropertyDependencies, ImportId = r.ImportId }).ToList(),
+        };
+    }
+
+    /// <summary>
+    /// <c>pulumi refresh</c> (or <c>preview --refresh</c>): every resource's state becomes what its provider's Read returns
+    /// from the live estate (pkg/resource/deploy/step.go RefreshStep.Apply calls Read with the old state); a resource Read
+    /// finds gone is dropped from the state.
+    /// </summary>
+    public static Deployed Refresh(Deployed state, Estate live) => new()
+    {
+        Resources = state.Resources
+            .Select(r => live.Read(r.Type, r.Id, r.Outputs, r.AccountLevel) is { } read
+                ? r with { Outputs = read.SetItem("__name", r.Name).SetItem("__id", r.Id) }
+                : null)
+            .OfType<Registered>().ToList(),
+    };
+
+    /// <summary>
     /// The delete-replaced step of a delete-before-replace, built from the OLD state (step_generator.go:2125, :2145). Its
     /// Apply skips the provider's Delete when that old state has retainOnDelete (pkg/resource/deploy/step.go:626-662
     /// DeleteStep.Apply, "Deleting a 'drop on delete' is a no-op"; the same step serves delete and delete-replaced).
@@ -226,13 +341,13 @@ public static class Engine
         old.Options.RetainOnDelete ? new Step("forget", old, $"{why}: retained, no Delete call") : new Step("delete", old, why);
 
     /// <summary>Old resources replaced with <paramref name="root"/>: through property dependencies on ForceNew inputs, transitively.</summary>
-    private static List<Registered> Dependents(Deployed old, string root, IReadOnlyDictionary<string, Registered> state)
+    private static List<Registered> Dependents(Deployed old, string root)
     {
         var replace = new HashSet<string>(StringComparer.Ordinal) { root };
         var order = new List<Registered>();
         foreach (var r in old.Resources)
         {
-            var forceNew = ForceNew.GetValueOrDefault(r.Type) ?? new HashSet<string>();
+            var forceNew = ForceNew(r.Type);
             if (r.Name != root && r.PropertyDependencies.Any(kv => forceNew.Contains(kv.Key) && kv.Value.Overlaps(replace)))
             {
                 replace.Add(r.Name);
@@ -249,40 +364,46 @@ public static class Engine
         for (var i = 0; i < steps.Count && (failAfter is null || i < failAfter); i++)
         {
             var s = steps[i];
-            if (s.Op != "forget")
+            if (s.Op is not ("forget" or "import"))
             {
-                estate.Apply(s.Op == "update" ? "update" : s.Op, s.Resource.Type, s.Resource.Inputs, s.Resource.Outputs);
+                estate.Apply(s.Op, s.Resource.Type, s.Resource.Inputs, s.Resource.Outputs, s.Resource.AccountLevel);
             }
 
             after?.Invoke(i, s);
         }
     }
 
-    private static string Canon(object? value)
+    /// <summary>A canonical text of a value: maps by key (empty entries dropped), sets sorted.</summary>
+    public static string Canon(object? value, bool set = false)
     {
-        var sb = new StringBuilder();
-        void Write(object? v)
+        string Write(object? v, bool isSet)
         {
             switch (v)
             {
-                case null: sb.Append("null"); break;
-                case string s: sb.Append('"').Append(s).Append('"'); break;
+                case null: return "null";
+                case string s: return s.Length == 0 ? "null" : $"\"{s}\"";
+                case bool b: return b ? "true" : "false";
                 case IReadOnlyDictionary<string, object?> d:
-                    sb.Append('{');
-                    foreach (var kv in d.OrderBy(kv => kv.Key, StringComparer.Ordinal)) { sb.Append(kv.Key).Append(':'); Write(kv.Value); sb.Append(','); }
-                    sb.Append('}');
-                    break;
+                    return "{" + string.Join(",", d.Where(kv => kv.Value is not null && kv.Value is not "")
+                        .OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}:{Write(kv.Value, true)}")) + "}";
                 case IEnumerable e:
-                    sb.Append('[');
-                    foreach (var x in e) { Write(x); sb.Append(','); }
-                    sb.Append(']');
-                    break;
-                default: sb.Append(Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)); break;
+                    var items = e.Cast<object?>().Select(x => Write(x, true)).ToList();
+                    if (items.Count == 0)
+                    {
+                        return "null";
+                    }
+
+                    if (isSet)
+                    {
+                        items.Sort(StringComparer.Ordinal);
+                    }
+
+                    return "[" + string.Join(",", items) + "]";
+                default: return Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)!;
             }
         }
 
-        Write(value);
-        return sb.ToString();
+        return Write(value, set);
     }
 }
 

@@ -23,7 +23,9 @@ public sealed partial class Estate
     private readonly Dictionary<string, List<(string Principal, string Role)>> _ruleSets = new(StringComparer.Ordinal);
     private readonly HashSet<(string Group, string Member)> _members = [];
     private readonly Dictionary<string, string> _tokenPermissions = new(StringComparer.Ordinal);
-    private readonly Dictionary<(string Warehouse, string Principal), string> _warehouseAcls = [];
+    private readonly Dictionary<(string Warehouse, string Principal), (string Kind, string Level)> _warehouseAcls = [];
+    private readonly Dictionary<string, string> _warehouseCreators = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Type, string Id), ImmutableDictionary<string, object>> _objects = [];
     private readonly Dictionary<string, string> _workspaceConf = new(StringComparer.Ordinal);
     private readonly HashSet<(string Principal, string Role)> _accountRoles = [];
     private readonly HashSet<(string Slot, int Generation)> _liveCredentials = [];
@@ -51,7 +53,11 @@ public sealed partial class Estate
         foreach (var (k, v) in _ruleSets) copy._ruleSets[k] = [.. v];
         copy._members.UnionWith(_members);
         foreach (var (k, v) in _tokenPermissions) copy._tokenPermissions[k] = v;
+        foreach (var (k, v) in TokenKinds) copy.TokenKinds[k] = v;
         foreach (var (k, v) in _warehouseAcls) copy._warehouseAcls[k] = v;
+        foreach (var (k, v) in _warehouseCreators) copy._warehouseCreators[k] = v;
+        foreach (var (k, v) in _objects) copy._objects[k] = v;
+        copy.Caller = Caller;
         foreach (var (k, v) in _workspaceConf) copy._workspaceConf[k] = v;
         copy._accountRoles.UnionWith(_accountRoles);
         copy._liveCredentials.UnionWith(_liveCredentials);
@@ -70,6 +76,35 @@ public sealed partial class Estate
     public void Assign(string principalId, string level) => _assignments[principalId] = level;
 
     public void Acl(string scope, string principal, string permission) => _acls[(scope, principal)] = permission;
+
+    public void Member(string group, string member) => _members.Add((group, member));
+
+    /// <summary>
+    /// Who runs the provider (the deployer): the current user of permissions/resource_permissions.go getCurrentUser
+    /// (:58-68, <c>me.UserName</c>; a service principal's is its application id).
+    /// </summary>
+    public string Caller { get; set; } = "deployer";
+
+    /// <summary>An object someone created before (or beside) the stack, with the provider fields Read returns for it.</summary>
+    public void Plant(string type, string id, ImmutableDictionary<string, object> fields) => _objects[(type, id)] = fields;
+
+    /// <summary>
+    /// An existing SQL warehouse: its creator (what Delete hands ownership back to, resource_permissions.go:96-120,
+    /// permission_definitions.go:555-580 fetchObjectCreator) and its ACL as (kind, name, level), kind one of userName,
+    /// groupName, servicePrincipalName.
+    /// </summary>
+    public void Warehouse(string id, string creator, params (string Kind, string Who, string Level)[] acl)
+    {
+        _warehouseCreators[id] = creator;
+        foreach (var (kind, who, level) in acl)
+        {
+            _warehouseAcls[(id, who)] = (kind, level);
+        }
+    }
+
+    /// <summary>The principal holding IS_OWNER on the warehouse, or null.</summary>
+    public string? WarehouseOwner(string id) =>
+        _warehouseAcls.Where(kv => kv.Key.Warehouse == id && kv.Value.Level == "IS_OWNER").Select(kv => kv.Key.Principal).SingleOrDefault();
 
     /// <summary>Every unit of access, as comparable strings.</summary>
     public ImmutableSortedSet<string> Facts()
@@ -93,7 +128,7 @@ public sealed partial class Estate
         facts.UnionWith(_ruleSets.SelectMany(kv => kv.Value.Select(r => $"rule|{kv.Key}|{r.Principal}|{r.Role}")));
         facts.UnionWith(_members.Select(m => $"member|{m.Group}|{m.Member}"));
         facts.UnionWith(_tokenPermissions.Select(kv => $"token-use|{kv.Key}|{kv.Value}"));
-        facts.UnionWith(_warehouseAcls.Select(kv => $"warehouse|{kv.Key.Warehouse}|{kv.Key.Principal}|{kv.Value}"));
+        facts.UnionWith(_warehouseAcls.Select(kv => $"warehouse|{kv.Key.Warehouse}|{kv.Key.Principal}|{kv.Value.Level}"));
         facts.UnionWith(_workspaceConf.Where(kv => kv.Value.Length > 0).Select(kv => $"workspace-conf|{kv.Key}|{kv.Value}"));
         facts.UnionWith(_accountRoles.Select(r => $"account-role|{r.Principal}|{r.Role}"));
         return facts.ToImmutable();
@@ -107,10 +142,46 @@ public sealed partial class Estate
     public IEnumerable<(string Scope, string Key)> StoredCredentials => _secrets.Where(kv => kv.Value is not null).Select(kv => kv.Key);
 
     /// <summary>Applies one provider operation.</summary>
-    public void Apply(string op, string type, ImmutableDictionary<string, object> inputs, ImmutableDictionary<string, object> outputs)
+    public void Apply(string op, string type, ImmutableDictionary<string, object> inputs, ImmutableDictionary<string, object> outputs, bool accountLevel = false)
     {
+        var id = outputs.TryGetValue("__id", out var oid) ? Convert.ToString(oid, CultureInfo.InvariantCulture) ?? string.Empty : string.Empty;
+        if (op == "delete")
+        {
+            _objects.Remove((type, id));
+        }
+        else
+        {
+            _objects[(type, id)] = outputs;
+        }
+
         switch (type)
         {
+            case PulumiTypes.Group or PulumiTypes.ServicePrincipal:
+            {
+                // Workspace SCIM: Create sends the declared entitlement fields (scim/resource_group.go:46-63,
+                // scim/resource_service_principal.go:164-178 spFromData), and an Update PUTs the whole principal with its own
+                // entitlement list (scim/groups.go:75-90 UpdateNameAndEntitlements; resource_service_principal.go:73-88, :194-211),
+                // so the live entitlements become exactly the fields that are true (readEntitlementsFromData, scim/scim.go:75-93).
+                // Account SCIM has no entitlements (databricks-sdk-go v0.175.0 service/iam/model.go:55 AccountGroup, :82
+                // AccountServicePrincipal): an account-level principal's workspace entitlements are untouched.
+                if (accountLevel)
+                {
+                    break;
+                }
+
+                if (op == "delete")
+                {
+                    _entitlements.Remove(id);
+                }
+                else
+                {
+                    _entitlements[id] = new SortedSet<string>(ProviderSchema.EntitlementField
+                        .Where(kv => outputs.TryGetValue(kv.Value, out var v) && v is true).Select(kv => kv.Key), StringComparer.Ordinal);
+                }
+
+                break;
+            }
+
             case PulumiTypes.Grant:
             {
                 // terraform-provider-databricks v1.128.0 catalog/resource_grant.go:167-193 (Create) and :209-236 (Update):
@@ -148,8 +219,7 @@ public sealed partial class Estate
                 // scim/resource_entitlement.go:40 (Create) and :89 (Update) PATCH "replace" the whole entitlements list with
                 // the declared flags (patchEntitlements :118-135); :96 Delete PATCHes "remove" of the declared ones.
                 var principal = new[] { "groupId", "userId", "servicePrincipalId" }.Select(k => Str(inputs, k)).First(v => !string.IsNullOrEmpty(v));
-                var declared = new[] { "workspaceAccess", "databricksSqlAccess", "allowClusterCreate", "allowInstancePoolCreate" }
-                    .Where(k => inputs.TryGetValue(k, out var v) && v is true).ToList();
+                var declared = ProviderSchema.EntitlementField.Where(kv => inputs.TryGetValue(kv.Value, out var v) && v is true).Select(kv => kv.Key).ToList();
                 if (op == "delete")
                 {
                     _entitlements.GetValueOrDefault(principal)?.ExceptWith(declared);
@@ -256,21 +326,34 @@ public sealed partial class Estate
 
             case PulumiTypes.Permissions when Str(inputs, "sqlEndpointId").Length > 0:
             {
-                // permissions/resource_permissions.go:287-325 Create/Update PUT the whole ACL of the warehouse; :326 Delete
-                // resets it (the owner and admins keep theirs; not modelled: neither is a principal the stack declares).
+                // permissions/resource_permissions.go:70-87 Update (Create :287-305 calls it): the declared list, the caller
+                // added as CAN_MANAGE when it is not in it (update/customizers.go:66-88 AddCurrentUserAsManage), then
+                // safePutWithOwner (:33-55) adds the caller as IS_OWNER when the list has no IS_OWNER
+                // (permission_definitions.go:256-273 addOwnerPermissionIfNeeded) and PUTs the warehouse's whole ACL.
+                // Delete (:89-120): admins' direct entries (not modelled), the caller as CAN_MANAGE, and IS_OWNER to the
+                // warehouse's creator (fetchObjectCreator, permission_definitions.go:576-582).
                 var warehouse = Str(inputs, "sqlEndpointId");
                 foreach (var key in _warehouseAcls.Keys.Where(k => k.Warehouse == warehouse).ToList())
                 {
                     _warehouseAcls.Remove(key);
                 }
 
-                if (op != "delete")
+                var list = op == "delete"
+                    ? new List<(string Kind, string Who, string Level)>()
+                    : Maps(inputs, "accessControls").Select(c => Entry(c)).ToList();
+                if (!list.Any(e => string.Equals(e.Who, Caller, StringComparison.OrdinalIgnoreCase)))
                 {
-                    foreach (var c in Maps(inputs, "accessControls"))
-                    {
-                        var who = new[] { "userName", "groupName", "servicePrincipalName" }.Select(k => c.TryGetValue(k, out var v) ? v as string : null).First(v => v is not null)!;
-                        _warehouseAcls[(warehouse, who)] = (string)c["permissionLevel"]!;
-                    }
+                    list.Add(("userName", Caller, "CAN_MANAGE"));
+                }
+
+                if (!list.Any(e => e.Level == "IS_OWNER"))
+                {
+                    list.Add(("userName", op == "delete" ? _warehouseCreators.GetValueOrDefault(warehouse, Caller) : Caller, "IS_OWNER"));
+                }
+
+                foreach (var (kind, who, level) in list.OrderBy(e => e.Level == "IS_OWNER"))
+                {
+                    _warehouseAcls[(warehouse, who)] = (kind, level);
                 }
 
                 break;
@@ -310,11 +393,196 @@ public sealed partial class Estate
                     {
                         var who = new[] { "userName", "groupName", "servicePrincipalName" }.Select(k => c.TryGetValue(k, out var v) ? v as string : null).First(v => v is not null)!;
                         _tokenPermissions[who] = (string)c["permissionLevel"]!;
+                        TokenKinds[who] = Entry(c).Kind;
                     }
                 }
 
                 break;
         }
+    }
+
+    /// <summary>
+    /// What the provider's Read returns for the object <paramref name="id"/> of <paramref name="type"/>: the
+    /// <paramref name="prior"/> state (null on an import) with every field Read sets filled from the live estate, as
+    /// <see cref="ProviderSchema"/> classifies them (each case cites the Read it follows); null when Read finds the
+    /// object gone (the engine drops it from the state).
+    /// </summary>
+    public ImmutableDictionary<string, object>? Read(string type, string id, ImmutableDictionary<string, object>? prior, bool accountLevel)
+    {
+        var state = prior ?? ImmutableDictionary<string, object>.Empty;
+        _objects.TryGetValue((type, id), out var obj);
+        string Prior(string key) => prior is not null && prior.TryGetValue(key, out var v) ? Convert.ToString(v, CultureInfo.InvariantCulture) ?? string.Empty : string.Empty;
+        switch (type)
+        {
+            case PulumiTypes.Group or PulumiTypes.ServicePrincipal:
+            {
+                if (obj is null)
+                {
+                    return null;
+                }
+
+                // scim/resource_group.go:64-83: display_name, external_id, acl_principal_id, url, then readIntoData.
+                // scim/resource_service_principal.go:179-193: setCommonUserFields (display_name, active, external_id, home,
+                // repos; scim/resource_user.go:26-32), acl_principal_id, application_id, then readIntoData.
+                var fields = type == PulumiTypes.Group
+                    ? new[] { "displayName", "externalId", "url" }
+                    : ["applicationId", "displayName", "active", "externalId", "home", "repos"];
+                foreach (var f in fields)
+                {
+                    state = obj.TryGetValue(f, out var v) ? state.SetItem(f, v) : f == "active" ? state.SetItem(f, true) : state.Remove(f);
+                }
+
+                state = state.SetItem("aclPrincipalId", type == PulumiTypes.Group ? $"groups/{Str(obj, "displayName")}" : $"servicePrincipals/{Str(obj, "applicationId")}");
+
+                // readIntoData (scim/scim.go:65-73) sets true each entitlement the principal has and leaves every other field
+                // as it was. Account SCIM answers no entitlements (sdk-go service/iam/model.go:55, :82).
+                if (!accountLevel)
+                {
+                    foreach (var e in _entitlements.GetValueOrDefault(id) ?? [])
+                    {
+                        state = state.SetItem(ProviderSchema.EntitlementField[e], true);
+                    }
+                }
+
+                return state;
+            }
+
+            case PulumiTypes.Entitlements:
+            {
+                // scim/resource_entitlement.go:48-82: the principal from the id ("group/<id>", "user/<id>", "spn/<id>"),
+                // then generateEmpty (every flag false) and readIntoData (the live ones true).
+                var (field, principal) = Prior("groupId") is { Length: > 0 } g ? ("groupId", g)
+                    : Prior("servicePrincipalId") is { Length: > 0 } sp ? ("servicePrincipalId", sp)
+                    : Prior("userId") is { Length: > 0 } u ? ("userId", u)
+                    : id.Split('/', 2) switch
+                    {
+                        ["group", var x] => ("groupId", x),
+                        ["spn", var x] => ("servicePrincipalId", x),
+                        ["user", var x] => ("userId", x),
+                        _ => throw new InvalidOperationException($"entitlements id {id}"),
+                    };
+                state = state.SetItem(field, principal);
+                var live = _entitlements.GetValueOrDefault(principal) ?? [];
+                foreach (var (name, f) in ProviderSchema.EntitlementField)
+                {
+                    state = state.SetItem(f, live.Contains(name));
+                }
+
+                return state;
+            }
+
+            case PulumiTypes.GroupMember:
+            {
+                // scim/resource_group_member.go:130-140: the pair id group_id|member_id; gone when the member is not in the group.
+                var (group, member) = Prior("groupId").Length > 0 ? (Prior("groupId"), Prior("memberId")) : Pair(id, "|");
+                return _members.Contains((group, member)) ? state.SetItem("groupId", group).SetItem("memberId", member) : null;
+            }
+
+            case PulumiTypes.MwsPermissionAssignment:
+            {
+                // mws/resource_mws_permission_assignment.go:61-81: the principal's permissions from the workspace's
+                // assignments; NOT_FOUND (gone) when it has none.
+                var (workspace, principal) = Prior("principalId").Length > 0 ? (Prior("workspaceId"), Prior("principalId")) : Pair(id, "|");
+                return _assignments.TryGetValue(principal, out var level)
+                    ? state.SetItem("workspaceId", workspace).SetItem("principalId", principal).SetItem("permissions", ImmutableArray.Create<object>(level))
+                    : null;
+            }
+
+            case PulumiTypes.SecretAcl:
+            {
+                // secrets/resource_secret_acl.go:63-78: GetAcl of scope and principal (the id scope|||principal).
+                var (scope, principal) = Prior("scope").Length > 0 ? (Prior("scope"), Prior("principal")) : Pair(id, "|||");
+                return _acls.TryGetValue((scope, principal), out var permission)
+                    ? state.SetItem("scope", scope).SetItem("principal", principal).SetItem("permission", permission)
+                    : null;
+            }
+
+            case PulumiTypes.Grant:
+            {
+                // catalog/resource_grant.go:198-221: the id <securable type>/<name>/<principal>; the principal's privileges
+                // on the securable (filterPermissionsForPrincipal :91-111: none is NOT_FOUND, gone).
+                string field, name, principal;
+                if (prior is not null && Prior("principal").Length > 0)
+                {
+                    var securable = Securable(prior).Split(':', 2);
+                    (field, name, principal) = (FieldOf(securable[0]), securable[1], Prior("principal"));
+                }
+                else
+                {
+                    var parts = id.Split('/', 3);
+                    (field, name, principal) = (FieldOf(parts[0]), parts[1], parts[2]);
+                }
+
+                var held = _grants.GetValueOrDefault($"{KindOf(field)}:{name}")?.GetValueOrDefault(principal);
+                return held is { Count: > 0 }
+                    ? state.SetItem(field, name).SetItem("principal", principal).SetItem("privileges", held.Cast<object>().ToImmutableArray())
+                    : null;
+            }
+
+            case PulumiTypes.Grants:
+            {
+                // catalog/resource_grants.go Read: every principal's privileges on the securable.
+                var securable = prior is not null ? Securable(prior) : $"{id.Split('/', 2)[0]}:{id.Split('/', 2)[1]}";
+                var grants = (_grants.GetValueOrDefault(securable) ?? []).Where(kv => kv.Value.Count > 0)
+                    .Select(kv => (object)ImmutableDictionary<string, object>.Empty.Add("principal", kv.Key).Add("privileges", kv.Value.Cast<object>().ToImmutableArray()))
+                    .ToImmutableArray();
+                return state.SetItem(FieldOf(securable.Split(':', 2)[0]), securable.Split(':', 2)[1]).SetItem("grants", grants);
+            }
+
+            case PulumiTypes.Permissions when Prior("sqlEndpointId").Length > 0 || id.StartsWith("/sql/warehouses/", StringComparison.Ordinal):
+            {
+                // permissions/resource_permissions.go:246-285 Read, permission_definitions.go:214-254 prepareResponse: the
+                // live ACL without the caller's own entry (unless the state declares the caller), without admins (not
+                // configurable on warehouses) and without inherited entries (not modelled).
+                var warehouse = Prior("sqlEndpointId") is { Length: > 0 } w ? w : id["/sql/warehouses/".Length..];
+                var declaresCaller = Maps(state, "accessControls").Any(c => Entry(c).Who.Equals(Caller, StringComparison.OrdinalIgnoreCase));
+                var acl = _warehouseAcls.Where(kv => kv.Key.Warehouse == warehouse)
+                    .Where(kv => declaresCaller || !kv.Key.Principal.Equals(Caller, StringComparison.OrdinalIgnoreCase))
+                    .Where(kv => !(kv.Value.Kind == "groupName" && kv.Key.Principal == "admins"))
+                    .Select(kv => (object)ImmutableDictionary<string, object>.Empty.Add(kv.Value.Kind, kv.Key.Principal).Add("permissionLevel", kv.Value.Level))
+                    .ToImmutableArray();
+                return acl.IsEmpty ? null : state.SetItem("sqlEndpointId", warehouse).SetItem("accessControls", acl);
+            }
+
+            case PulumiTypes.Permissions when Prior("authorization") == "tokens" || id == "/authorization/tokens":
+                // The same Read on the workspace's token permissions (admins are configurable there, permission_definitions.go:551-555).
+                return state.SetItem("authorization", "tokens").SetItem("accessControls", _tokenPermissions
+                    .Select(kv => (object)ImmutableDictionary<string, object>.Empty.Add(TokenKinds.GetValueOrDefault(kv.Key, "userName"), kv.Key).Add("permissionLevel", kv.Value))
+                    .ToImmutableArray());
+
+            case PulumiTypes.WorkspaceConf:
+            {
+                // workspace/resource_workspace_conf.go Read: the declared keys' live values.
+                var declared = state.TryGetValue("customConfig", out var m) && m is IEnumerable e ? e.Cast<object>().OfType<KeyValuePair<string, object>>().Select(kv => kv.Key).ToList() : [];
+                return state.SetItem("customConfig", declared.ToImmutableDictionary(k => k, k => (object)_workspaceConf.GetValueOrDefault(k, string.Empty)));
+            }
+
+            default:
+                // Objects whose Read returns what was written (scopes, secrets, jobs, tokens, Azure resources): as stored.
+                return obj is null ? prior : obj.SetItems(state.Where(kv => !obj.ContainsKey(kv.Key)));
+        }
+    }
+
+    private readonly Dictionary<string, string> TokenKinds = new(StringComparer.Ordinal);
+
+    private static (string, string) Pair(string id, string separator)
+    {
+        var i = id.IndexOf(separator, StringComparison.Ordinal);
+        return (id[..i], id[(i + separator.Length)..]);
+    }
+
+    private static readonly (string Field, string Kind)[] SecurableKinds =
+        [("metastore", "metastore"), ("catalog", "catalog"), ("schema", "schema"), ("table", "table"), ("volume", "volume"), ("function", "function"),
+         ("externalLocation", "external_location"), ("storageCredential", "storage_credential")];
+
+    private static string FieldOf(string kind) => SecurableKinds.Single(s => s.Kind == kind).Field;
+
+    private static string KindOf(string field) => SecurableKinds.Single(s => s.Field == field).Kind;
+
+    private static (string Kind, string Who, string Level) Entry(IReadOnlyDictionary<string, object?> c)
+    {
+        var kind = new[] { "userName", "groupName", "servicePrincipalName" }.First(k => c.TryGetValue(k, out var v) && v is string { Length: > 0 });
+        return (kind, (string)c[kind]!, (string)c["permissionLevel"]!);
     }
 
     private SortedSet<string> Privileges(string securable, string principal)
@@ -330,7 +598,7 @@ public sealed partial class Estate
     /// <summary>The securable of a Grant or Grants: the one securable field set (catalog/resource_grant.go:153-160, permissions.Mappings).</summary>
     public static string Securable(ImmutableDictionary<string, object> inputs)
     {
-        foreach (var (field, kind) in new[] { ("metastore", "metastore"), ("catalog", "catalog"), ("schema", "schema"), ("table", "table"), ("volume", "volume"), ("function", "function"), ("externalLocation", "external_location"), ("storageCredential", "storage_credential") })
+        foreach (var (field, kind) in SecurableKinds)
         {
             if (inputs.TryGetValue(field, out var v) && v is string s && s.Length > 0)
             {

@@ -103,6 +103,7 @@ internal sealed partial class TopologyBinder
             Warehouses = Dictionary(root, "warehouses", "warehouse", BindWarehouse),
             ImportIds = BindImports(root),
             CredentialSchedule = input.CredentialSchedule ?? CredentialSchedule.Empty,
+            EntitlementsHandover = input.EntitlementsHandover ?? EntitlementsHandover.Unknown,
         };
         new ReferenceChecker(model, _d, _keys).Check();
         new OwnershipChecker(model, _d).Check();

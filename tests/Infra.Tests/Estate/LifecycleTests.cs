@@ -1,0 +1,119 @@
+using DatabricksAccess.Topology.Config;
+using System.Collections.Immutable;
+using Pulumi;
+
+namespace DatabricksAccess.Infra.Tests.Estate;
+
+/// <summary>
+/// The engine's lifecycle on the simulated estate: a deploy, then a refresh (every resource Read back) and the next
+/// preview; an import (Read, then the program diffed against what was read).
+/// </summary>
+public sealed class LifecycleTests
+{
+    internal static async Task<Deployed> ProgramAsync(string stack, StackFile? file = null, DateTimeOffset? now = null, AccessMocks? mocks = null) =>
+        await Deployed.FromAsync(await StackRun.RunAsync(stack, file ?? StackRun.Load(stack), now ?? StackRun.Now, mocks ?? new AccessMocks(),
+            key => Output.Create(StackRun.ConfigValue(key))));
+
+    internal static readonly Deployed Nothing = new() { Resources = [] };
+
+    /// <summary>Deploys <paramref name="program"/> on <paramref name="estate"/> from nothing; returns the state it leaves.</summary>
+    internal static Deployed Deploy(Estate estate, Deployed program)
+    {
+        var steps = Engine.Plan(Nothing, program, estate);
+        Engine.Apply(estate, steps);
+        return Engine.StateAfter(Nothing, program, steps);
+    }
+
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    public async Task A_refresh_right_after_a_deploy_proposes_no_change(string stack)
+    {
+        var program = await ProgramAsync(stack);
+        var estate = new Estate();
+        var state = Deploy(estate, program);
+        var before = estate.Facts();
+
+        var refreshed = Engine.Refresh(state, estate);
+        var steps = Engine.Plan(refreshed, program, estate);
+        Assert.True(steps.Count == 0, "after a refresh: " + string.Join("; ", steps.Select(s => $"{s.Op} {s.Resource.Name} ({s.Why})")));
+        Engine.Apply(estate, steps);
+        Assert.Equal(before, estate.Facts());
+    }
+
+    /// <summary>The outputs of a deployment that predates the handover (no <c>retiredEntitlements</c>), or one that records it.</summary>
+    private static AccessMocks After(IEnumerable<string>? retired) => new()
+    {
+        PreviousOutputs = retired is null
+            ? System.Collections.Immutable.ImmutableDictionary<string, object>.Empty.Add("secretScopes", System.Collections.Immutable.ImmutableArray.Create<object>("app-secrets"))
+            : System.Collections.Immutable.ImmutableDictionary<string, object>.Empty.Add("secretScopes", System.Collections.Immutable.ImmutableArray.Create<object>("app-secrets"))
+                .Add(Topology.Planning.EntitlementsHandover.OutputName, retired.Cast<object>().ToImmutableArray()),
+    };
+
+    /// <summary>
+    /// The dev state the program before the handover left: each workspace-level principal's entitlements held by an
+    /// Entitlements resource (kept on delete: no), the principal's own fields at their Default.
+    /// </summary>
+    private static Deployed Legacy(Deployed handover)
+    {
+        return new Deployed
+        {
+            Resources = handover.Resources.Select(r =>
+            {
+                if (r.Type == Topology.Planning.PulumiTypes.Entitlements && r.Options.RetainOnDelete)
+                {
+                    return r with { Options = r.Options with { RetainOnDelete = false } };
+                }
+
+                if (r.Type is Topology.Planning.PulumiTypes.Group or Topology.Planning.PulumiTypes.ServicePrincipal)
+                {
+                    var inputs = r.Inputs.RemoveRange(ProviderSchema.EntitlementField.Values);
+                    return r with { Inputs = inputs, Outputs = Engine.WithDefaults(r.Type, inputs, r.Outputs.RemoveRange(ProviderSchema.EntitlementField.Values)) };
+                }
+
+                return r;
+            }).ToList(),
+        };
+    }
+
+    /// <summary>
+    /// The handover on a deployed dev workspace: the first run registers the old Entitlements resources once more,
+    /// unchanged and kept on delete, while the principals take their fields over; the next run leaves them out and the
+    /// engine only forgets them. No entitlement is lost at any step. Leaving them out at once would delete them after the
+    /// principals' updates (scim/resource_entitlement.go Delete: PATCH remove), and the principals' Read would never notice.
+    /// </summary>
+    [Fact]
+    public async Task Principals_take_their_entitlements_over_without_losing_one()
+    {
+        var first = await ProgramAsync("dev", mocks: After(null));
+        var retiring = first.Resources.Where(r => r.Type == Topology.Planning.PulumiTypes.Entitlements).ToList();
+        Assert.Equal(5, retiring.Count);
+        Assert.All(retiring, r => Assert.True(r.Options.RetainOnDelete));
+
+        var legacy = Legacy(first);
+        var estate = new Estate();
+        Engine.Apply(estate, Engine.Plan(Nothing, legacy, estate));
+        var entitled = estate.Facts().Where(f => f.StartsWith("entitlement|", StringComparison.Ordinal)).ToList();
+        Assert.Equal(9, entitled.Count);
+
+        void Holds(int i, Step s) =>
+            Assert.True(entitled.All(estate.Facts().Contains), $"after step {i} ({s.Op} {s.Resource.Name}) an entitlement is missing");
+
+        var steps = Engine.Plan(legacy, first, estate);
+        Assert.DoesNotContain(steps, s => s.Resource.Type == Topology.Planning.PulumiTypes.Entitlements);
+        Engine.Apply(estate, steps, Holds);
+        var state = Engine.StateAfter(legacy, first, steps);
+
+        var second = await ProgramAsync("dev", mocks: After(retiring.Select(r => r.Name)));
+        Assert.DoesNotContain(second.Resources, r => r.Type == Topology.Planning.PulumiTypes.Entitlements);
+        var next = Engine.Plan(Engine.Refresh(state, estate), second, estate);
+        Assert.Equal(retiring.Select(r => ("forget", r.Name)).OrderBy(x => x.Name), next.Select(s => (s.Op, s.Resource.Name)).OrderBy(x => x.Name));
+        Engine.Apply(estate, next, Holds);
+
+        // Without the handover the old resources are deleted after the principals' updates, and the entitlements go.
+        var lost = new Estate();
+        Engine.Apply(lost, Engine.Plan(Nothing, legacy, lost));
+        Engine.Apply(lost, Engine.Plan(legacy, second, lost));
+        Assert.DoesNotContain(lost.Facts(), f => f.StartsWith("entitlement|", StringComparison.Ordinal));
+    }
+}
