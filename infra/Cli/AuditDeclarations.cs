@@ -70,7 +70,9 @@ internal static class AuditDeclarations
 
         // What membership of a group grants: the strongest of the group's own effective access (not what every
         // workspace user holds through `users`); workspace ADMIN makes it critical.
-        var groupAccess = result.Access.Where(e => e.Principal.Kind == PrincipalKind.Group && e.Via != Names.UsersGroup).ToLookup(e => e.Principal);
+        // The full closure (acting as included): membership of a group that can act as a principal grants that one's access too.
+        var groupAccess = model.Groups.Values.SelectMany(g => result.Closure!.Of(g.Ref).Select(c => c.Entry))
+            .Where(e => e.Via != Names.UsersGroup && e.Kind != AccessKind.Tokens).ToLookup(e => e.Principal);
         // A group whose members a broker grants (members.managedBy): none of them is a finding, the audit lists them.
         var groups = model.Groups.Values.Select(g => new DeclaredGroup(
                 g.Ref.ToString(),

@@ -63,7 +63,10 @@ public static class Program
         var preview = new Option<string?>("--preview") { Description = "guard: the output of `pulumi preview --json` (with --show-replacement-steps, each replacement's order)" };
         var allowUnsafe = new Option<bool>("--allow-unsafe") { Description = "guard: let an intended unsafe migration through (findings become warnings)" };
         var guard = new Command("guard", "Refuse a preview that deletes or replaces what revokes access (Grants, token permissions, protected or shared-principal resources, both credential slots) or replaces a same-id resource create-first without retainOnDelete, or that does more than import what it imports") { stack, file, now, preview, allowUnsafe, outputs };
-        var root = new RootCommand("databricks-access topology: offline check, plan and diff of a stack's Databricks access; audit of the live workspace") { check, plan, diff, audit, guard, adopt };
+        var principalOption = new Option<string?>("--principal") { Description = "access: everything this principal holds (user:EMAIL, group:KEY, sp:KEY, webapp:KEY)" };
+        var objectOption = new Option<string?>("--object") { Description = $"access: every principal with access to this object ({AccessObject.Forms})" };
+        var access = new Command("access", "Who can reach an object, or what a principal reaches, with every path (groups, nested groups, acting as) and its expiry; offline") { stack, file, principalOption, objectOption, now, format };
+        var root = new RootCommand("databricks-access topology: offline check, plan, diff and access of a stack's Databricks access; audit of the live workspace") { check, plan, diff, access, audit, guard, adopt };
 
         // No response files: an argument that starts with '@' is an argument, not a file to read more arguments from.
         var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
@@ -115,6 +118,11 @@ public static class Program
             if (command == audit)
             {
                 return AuditCommand.Run(stackFile, TopologyEvaluator.Evaluate(stackFile.ToInput(), instant, stackFile.Findings), fmt, stdout, stderr, auditEnvironment);
+            }
+
+            if (command == access)
+            {
+                return Access(stackFile, parse.GetValue(principalOption), parse.GetValue(objectOption), instant, fmt, stdout, stderr);
             }
 
             var (source, result) = Evaluate(stackFile, instant, schedule);
@@ -238,6 +246,61 @@ public static class Program
         }
 
         return value;
+    }
+
+    /// <summary>
+    /// <c>access</c>: the full closure for one principal or one object, with paths. Exit codes as for <c>plan</c>: 0
+    /// clean, 1 policy violations (the answer is still printed), 2 invalid config or an unknown object or principal.
+    /// </summary>
+    private static int Access(StackFile stackFile, string? principalText, string? objectText, DateTimeOffset now, OutputFormat format, TextWriter stdout, TextWriter stderr)
+    {
+        if ((principalText is null) == (objectText is null))
+        {
+            throw new ConfigLoadException("usage: access needs exactly one of --principal P or --object O");
+        }
+
+        var (source, result) = Evaluate(stackFile, now);
+        Reports.Diagnostics(stderr, result);
+        if (!result.IsValid)
+        {
+            return 2;
+        }
+
+        string subject;
+        IReadOnlyList<ClosureEntry> entries;
+        string? note = null;
+        if (principalText is not null)
+        {
+            if (!PrincipalRef.TryParse(principalText, out var principal, out var error))
+            {
+                throw new ConfigLoadException($"--principal: {error}");
+            }
+
+            if (!result.Model.Declares(principal) && !result.Graph!.Principals().Contains(principal))
+            {
+                throw new ConfigLoadException($"--principal: {principal} is not in the stack{Suggest.Hint(principal.ToString(), result.Graph!.Principals().Select(p => p.ToString()))}");
+            }
+
+            subject = principal.ToString();
+            entries = result.Closure!.Of(principal);
+        }
+        else
+        {
+            if (!AccessObject.TryParse(objectText!, result.Model, out var obj, out var error))
+            {
+                throw new ConfigLoadException(error);
+            }
+
+            subject = obj!.Name;
+            entries = result.Closure!.Who(obj);
+            if (obj.Name == "tokens" && result.Model.TokenUsage is null)
+            {
+                note = "token permissions are not managed by this stack (topology.tokenUsage is not set): besides workspace admins, who may use tokens is the workspace's own setting";
+            }
+        }
+
+        Reports.Access(stdout, format, source, result, subject, entries, note);
+        return result.ExitCode;
     }
 
     /// <summary>The deploy workflow's migration guard over <c>pulumi preview --json</c> (exit 0 safe or allowed, 1 refused, 2 unreadable).</summary>

@@ -28,7 +28,20 @@ internal static partial class Reports
     public static string ActingAsLine(AccessEntry e) =>
         $"{e.Principal} can act as {e.Resource} ({e.Via}){(e.Until is { } u ? $", until {Stamp(u)} ({e.Reason ?? "-"})" : string.Empty)}";
 
-    private static void ActingAsText(TextWriter @out, List<AccessEntry> actingAs)
+    /// <summary>
+    /// What a principal acted as reaches, once per target: "admin-level (through admins); 3 secret scopes, 2 jobs" or
+    /// "not admin-level; 1 entitlements". Its access itself is its own rows of the matrix.
+    /// </summary>
+    public static string Reaches(AccessClosure closure, PrincipalRef target) => closure.Reaches(target);
+
+    /// <summary>The acting-as rows grouped by the principal acted as, in order of first appearance.</summary>
+    private static List<IGrouping<string, AccessEntry>> ByTarget(List<AccessEntry> actingAs) =>
+        actingAs.GroupBy(e => e.Resource, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+
+    private static PrincipalRef TargetOf(AccessEntry e) =>
+        PrincipalRef.TryParse(e.Resource, out var p, out _) ? p : throw new InvalidOperationException($"not a principal: {e.Resource}");
+
+    private static void ActingAsText(TextWriter @out, List<AccessEntry> actingAs, AccessClosure closure)
     {
         @out.WriteLine();
         if (actingAs.Count == 0)
@@ -37,31 +50,60 @@ internal static partial class Reports
             return;
         }
 
-        @out.WriteLine($"Acting as ({actingAs.Count}: each holds the other principal's access too):");
-        foreach (var e in actingAs)
+        var targets = ByTarget(actingAs);
+        @out.WriteLine($"Acting as ({actingAs.Count} path(s) to {targets.Count} principal(s); whoever acts as one holds its access, listed in its own rows):");
+        foreach (var target in targets)
         {
-            @out.WriteLine($"  {Escape.Text(ActingAsLine(e))}");
+            @out.WriteLine($"  {Escape.Text(target.Key)}: {Escape.Text(Reaches(closure, TargetOf(target.First())))}; {target.Count()} can act as it:");
+            foreach (var e in target)
+            {
+                @out.WriteLine($"    {Escape.Text(ActingAsLine(e))}");
+            }
         }
     }
 
-    private static void ActingAsMarkdown(TextWriter @out, List<AccessEntry> actingAs)
+    private static void ActingAsMarkdown(TextWriter @out, List<AccessEntry> actingAs, AccessClosure closure)
     {
+        var targets = ByTarget(actingAs);
         @out.WriteLine();
-        @out.WriteLine($"**Acting as** ({actingAs.Count}: each holds the other principal's access too)");
+        @out.WriteLine($"**Acting as** ({actingAs.Count} path(s) to {targets.Count} principal(s); whoever acts as one holds its access, listed in its own rows)");
         @out.WriteLine();
         if (actingAs.Count == 0)
         {
             @out.WriteLine("None.");
         }
 
-        foreach (var e in actingAs)
+        foreach (var target in targets)
         {
-            @out.WriteLine($"- {Escape.Markdown(ActingAsLine(e))}");
+            @out.WriteLine($"- {Escape.Code(target.Key)}: {Escape.Markdown(Reaches(closure, TargetOf(target.First())))}; {target.Count()} can act as it");
+            foreach (var e in target)
+            {
+                @out.WriteLine($"  - {Escape.Markdown(ActingAsLine(e))}");
+            }
         }
     }
 
-    private static IEnumerable<object> ActingAsDto(IEnumerable<AccessEntry> actingAs) =>
-        actingAs.Select(e => (object)new { principal = e.Principal.ToString(), actsAs = e.Resource, path = e.Via, until = e.Until is { } u ? Stamp(u) : null, e.Reason, text = ActingAsLine(e) });
+    private static IEnumerable<object> ActingAsDto(IEnumerable<AccessEntry> actingAs, AccessClosure closure) =>
+        actingAs.Select(e =>
+        {
+            var (admin, counts) = closure.Summary(TargetOf(e));
+            return (object)new
+            {
+                principal = e.Principal.ToString(),
+                actsAs = e.Resource,
+                path = e.Via,
+                until = e.Until is { } u ? Stamp(u) : null,
+                e.Reason,
+                text = ActingAsLine(e),
+                target = new
+                {
+                    adminLevel = admin is not null,
+                    adminUntil = admin?.Until is { } au ? Stamp(au) : null,
+                    privileges = counts.ToDictionary(c => c.Kind, c => c.Count),
+                    text = Reaches(closure, TargetOf(e)),
+                },
+            };
+        });
 
     private static void PendingText(TextWriter @out, IReadOnlyList<PendingMembership> pending)
     {

@@ -185,7 +185,7 @@ internal static partial class Reports
         UnresolvedText(@out, plan);
 
         @out.WriteLine();
-        @out.WriteLine("Effective access (strongest permission wins; via = the group it comes through; until = when it ends, with the reason):");
+        @out.WriteLine("Effective access (what each principal holds directly or through its groups, strongest permission wins; via = the group it comes through; until = when it ends, with the reason; ActAs = a principal it can act as, whose access is that one's own rows: see Acting as, and `access --principal`):");
         // A large estate has millions of these lines: write their pieces instead of formatting a string per line.
         PrincipalRef? current = null;
         var stamps = new Dictionary<DateTimeOffset, string>();
@@ -227,7 +227,7 @@ internal static partial class Reports
             @out.WriteLine();
         }
 
-        ActingAsText(@out, actingAs);
+        ActingAsText(@out, actingAs, result.Matrix!);
 
         if (result.Diagnostics.Count > 0)
         {
@@ -573,7 +573,7 @@ internal static partial class Reports
             @out.WriteLine($"| {who} | {e.Kind} | {Escape.Markdown(e.ResourceLabel)} | {Escape.Markdown(e.Permission)} | {Escape.Markdown(e.Via ?? "direct")} | {(e.Until is { } u ? Stamp(u) : "standing")} | {Escape.Markdown(e.Reason ?? string.Empty)} |");
         }
 
-        ActingAsMarkdown(@out, actingAs);
+        ActingAsMarkdown(@out, actingAs, result.Matrix!);
         if (result.Diagnostics.Count > 0)
         {
             @out.WriteLine();
@@ -660,7 +660,7 @@ internal static partial class Reports
             }),
 
             // Serialized after access, which fills it as it streams.
-            actingAs = ActingAsDto(actingAs),
+            actingAs = ActingAsDto(actingAs, result.Matrix!),
         };
         JsonSerializer.Serialize(new Utf8JsonWriterStream(@out), dto, Json);
         @out.WriteLine();
@@ -678,7 +678,7 @@ internal static partial class Reports
                     @base = baseName,
                     head = headName,
                     now = Stamp(now),
-                    changes = changes.Select(c => new { change = c.Kind, principal = c.Principal.ToString(), kind = c.Entry.Kind, c.Entry.Resource, c.Entry.ResourceKey, before = c.Before?.Permission, after = c.After?.Permission, via = c.After?.Via ?? c.Before?.Via, until = (c.After ?? c.Before)!.Until is { } u ? Stamp(u) : null, reason = (c.After ?? c.Before)!.Reason, text = c.Describe() }),
+                    changes = changes.Select(c => new { change = c.Kind, principal = c.Principal.ToString(), kind = c.Entry.Kind, c.Entry.Resource, c.Entry.ResourceKey, before = c.Before?.Permission, after = c.After?.Permission, via = c.After?.Via ?? c.Before?.Via, until = (c.After ?? c.Before)!.Until is { } u ? Stamp(u) : null, reason = (c.After ?? c.Before)!.Reason, actedAsBy = c.ActedAsBy == 0 ? (int?)null : c.ActedAsBy, text = c.Describe() }),
                     planChanges = other.Select(c => new { kind = c.Kind, subject = c.Subject, text = c.Text, loosens = c.Loosens ? true : (bool?)null }),
                 }, Json));
                 break;

@@ -5,8 +5,11 @@
 #   dotnet DatabricksAccess.Cli.dll check --file F --now NOW > /dev/null
 #   dotnet DatabricksAccess.Cli.dll plan  --file F --now NOW > /dev/null
 # under /usr/bin/time -v, REPEAT times each (default 3), and prints the median wall time and median peak RSS.
-# Targets: check and plan of scale 1 under 3 s and 500 MB; 10x the topology in under 12x the time; the plan of
-# scale 10 under 1 GB (the access matrix is streamed).
+# and the offline access query for one object (a scope that stores a token) and for one principal (a user):
+#   dotnet DatabricksAccess.Cli.dll access --file F --now NOW --object scope:S / --principal user:U > /dev/null
+# Targets (issue 28): plan of scale 1 within 3x of check of scale 1 (same run), under 500 MB; plan of scale 10 within
+# 12x plan of scale 1 and under 1 GB (the access matrix is streamed); access at scale 1 under 2 s, at scale 10 under
+# 10x that.
 # Then hostile inputs: files of HOSTILE_MB (default 24) megabytes shaped to cost the most per byte
 # (HostileGenerator.cs), each checked once: target under 10 s and 1 GB, one line per finding, never a stack trace.
 #
@@ -74,25 +77,61 @@ for s in $scales; do
   done
 done
 
+# access: one object (a scope that stores a service principal's token) and one principal (a generated user).
+for s in $scales; do
+  f="$work/Pulumi.scale$s.yaml"
+  obj="scope:$(grep -m1 -oE 'store: scope-[0-9]+-[A-Za-z-]+' "$f" | sed 's/^store: //')"
+  who="$(grep -m1 -oE 'user:[a-z]+\.[a-z]+[0-9]{6}@contoso\.com' "$f")"
+  for q in object principal; do
+    cmd="access-$q"
+    arg=("--object" "$obj")
+    [[ $q == principal ]] && arg=("--principal" "$who")
+    : >"$work/walls"
+    : >"$work/rsss"
+    for ((i = 1; i <= repeat; i++)); do
+      set +e
+      /usr/bin/time -v -o "$work/time.txt" dotnet "$cli" access --file "$f" --now "$now" "${arg[@]}" >"$work/access.txt" 2>"$work/stderr.txt"
+      rc=$?
+      set -e
+      if [[ $rc -gt 1 ]]; then
+        echo "scale $s access ${arg[*]} exited $rc:" >&2
+        head -20 "$work/stderr.txt" >&2
+        exit 1
+      fi
+      awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); t = 0; for (k = 1; k <= n; k++) t = t * 60 + p[k]; print t }' "$work/time.txt" >>"$work/walls"
+      awk -F': ' '/Maximum resident set size/ { printf "%.0f\n", $2 / 1024 }' "$work/time.txt" >>"$work/rsss"
+      echo "  scale $s access ${arg[*]} run $i: $(tail -1 "$work/walls") s, $(tail -1 "$work/rsss") MB, $(head -1 "$work/access.txt" | grep -oE '[0-9]+ entr(y|ies)')" >&2
+    done
+    wall[$s,$cmd]="$(median <"$work/walls")"
+    rss[$s,$cmd]="$(median <"$work/rsss")"
+  done
+done
+
 verdict() { if awk "BEGIN { exit !($1) }"; then echo ok; else echo MISS; fi; }
 {
 echo
-printf '%-6s %-6s %9s %9s  %s\n' scale cmd "wall s" "peak MB" "target"
+printf '%-6s %-16s %9s %9s  %s\n' scale cmd "wall s" "peak MB" "target"
 for s in $scales; do
-  for cmd in check plan; do
+  for cmd in check plan access-object access-principal; do
     target="-"
-    if [[ $s == 1 ]]; then
-      target="<3 s $(verdict "${wall[$s,$cmd]} < 3"), <500 MB $(verdict "${rss[$s,$cmd]} < 500")"
+    if [[ $s == 1 && $cmd == check ]]; then
+      target="<500 MB $(verdict "${rss[$s,$cmd]} < 500")"
+    elif [[ $s == 1 && $cmd == plan ]]; then
+      target="<3x check ($(awk "BEGIN { printf \"%.1f\", ${wall[1,plan]} / ${wall[1,check]} }")x) $(verdict "${wall[1,plan]} < 3 * ${wall[1,check]}"), <500 MB $(verdict "${rss[$s,$cmd]} < 500")"
+    elif [[ $s == 1 && $cmd == access-* ]]; then
+      target="<2 s $(verdict "${wall[$s,$cmd]} < 2")"
     elif [[ $s == 10 && $cmd == plan ]]; then
       target="<1 GB $(verdict "${rss[$s,$cmd]} < 1024")"
     fi
-    printf '%-6s %-6s %9.2f %9d  %s\n' "$s" "$cmd" "${wall[$s,$cmd]}" "${rss[$s,$cmd]}" "$target"
+    printf '%-6s %-16s %9.2f %9d  %s\n' "$s" "$cmd" "${wall[$s,$cmd]}" "${rss[$s,$cmd]}" "$target"
   done
 done
 if [[ " $scales " == *" 1 "* && " $scales " == *" 10 "* ]]; then
-  for cmd in check plan; do
+  for cmd in check plan access-object access-principal; do
     ratio="$(awk "BEGIN { printf \"%.1f\", ${wall[10,$cmd]} / ${wall[1,$cmd]} }")"
-    printf '%-13s time(10x)/time(1x) = %5s   <12x %s\n' "$cmd" "$ratio" "$(verdict "$ratio < 12")"
+    limit=12
+    [[ $cmd == access-* ]] && limit=10
+    printf '%-16s time(10x)/time(1x) = %5s   <%sx %s\n' "$cmd" "$ratio" "$limit" "$(verdict "$ratio < $limit")"
   done
 fi
 if [[ -n $hostile ]]; then

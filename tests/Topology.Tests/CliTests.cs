@@ -37,7 +37,11 @@ public sealed class CliTests : IDisposable
         Assert.Contains("group-data-scientists-member-user-bob@contoso.com", @out, StringComparison.Ordinal);
         Assert.Contains("Memberships expiring within 7 days", @out, StringComparison.Ordinal);
         Assert.Contains("│ admins │ user:oncall@contoso.com │ 2026-11-23T08:00:00Z │ on-call handover │", @out, StringComparison.Ordinal);
-        Assert.Contains("SecretScope  app-secrets                      WRITE                  via acting as sp:ci-deployer until 2026-12-01T18:00:00Z", @out, StringComparison.Ordinal);
+        // Issue 28: the matrix names whom alice can act as, not what that one holds; Acting as says it once per target.
+        Assert.Contains("ActAs        sp:ci-deployer                   ACT_AS                 via READ on scope app-secrets through data-scientists, which stores its token", @out, StringComparison.Ordinal);
+        Assert.DoesNotContain("via acting as", @out, StringComparison.Ordinal);
+        Assert.Contains("  sp:ci-deployer: not admin-level; 2 entitlements, 1 secret scopes; ", @out, StringComparison.Ordinal);
+        Assert.Contains("    user:alice@contoso.com can act as sp:ci-deployer (READ on scope app-secrets through data-scientists, which stores its token)", @out, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -141,7 +145,8 @@ public sealed class CliTests : IDisposable
         var (code, @out, err) = Run(_dir, "diff", "--base", before, "--head", after, "--format", "markdown");
         Assert.Equal(0, code);
         OnlyWarnings(err);
-        Assert.Contains("- alice@contoso.com loses WRITE on app-secrets via acting as sp:ci-deployer", @out, StringComparison.Ordinal);
+        Assert.Contains("- alice@contoso.com can no longer act as sp:ci-deployer (was: READ on scope app-secrets through data-scientists, which stores its token)", @out, StringComparison.Ordinal);
+        Assert.DoesNotContain("via acting as", @out, StringComparison.Ordinal);
         Assert.Contains("**Losses**", @out, StringComparison.Ordinal);
         Assert.DoesNotContain("AAAB", @out, StringComparison.Ordinal);
     }
@@ -158,7 +163,7 @@ public sealed class CliTests : IDisposable
         var (code, @out, err) = Run(_dir, "diff", "--stack", "dev", "--base-ref", "HEAD");
         Assert.Equal(0, code);
         OnlyWarnings(err);
-        Assert.Contains("~ alice@contoso.com changes from WRITE on app-secrets to MANAGE via data-scientists", @out, StringComparison.Ordinal);
+        Assert.Contains("~ alice@contoso.com changes from READ on app-secrets to MANAGE via data-scientists", @out, StringComparison.Ordinal);
 
         var bad = Run(_dir, "diff", "--stack", "dev", "--base-ref", "no-such-ref");
         Assert.Equal(2, bad.Code);

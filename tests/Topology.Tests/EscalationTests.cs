@@ -40,7 +40,14 @@ public class EscalationTests
         // Through the group, for its member; and the owner's own access comes with it.
         var ann = result.Access.Where(e => e.Principal == Ann).ToList();
         Assert.Contains(ann, e => e.Kind == AccessKind.ActAs && e.Via == "READ on scope app through analysts, which stores its OAuth secret");
-        Assert.Contains(ann, e => e.Kind == AccessKind.Entitlement && e.Permission == "databricks-sql-access" && e.Via == "acting as sp:reporter");
+        // The matrix names the edge only; the closure (access --principal) holds the owner's access, with the path.
+        Assert.DoesNotContain(ann, e => e.Via == "acting as sp:reporter");
+        var sql = Assert.Single(result.Closure!.Of(Ann), c => c.Entry.Kind == AccessKind.Entitlement && c.Entry.Permission == "databricks-sql-access");
+        Assert.Equal("acting as sp:reporter", sql.Entry.Via);
+        Assert.Equal(
+            ["member user:ann@contoso.com group:analysts", "acts-as user:ann@contoso.com sp:reporter", "grant sp:reporter workspace"],
+            sql.Path.Select(s => $"{s.Kind} {s.From} {s.To}"));
+        Assert.Equal("READ on scope app, which stores its OAuth secret (topology.secretScopes.app.acls[\"group:analysts\"])", sql.Path[1].Via);
 
         // The owner does not act as itself; a scope without its credential opens nothing.
         Assert.DoesNotContain(result.Access, e => e.Principal == PrincipalRef.Sp("reporter") && e.Kind == AccessKind.ActAs);
@@ -90,7 +97,11 @@ public class EscalationTests
         Assert.Equal("READ on scope app through analysts, which stores its OAuth secret; as sp:reporter: CAN_MANAGE_RUN on job nightly, which runs as it", loader.Via);
         Assert.Equal(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero), loader.Until);
         Assert.Equal("INC-1", loader.Reason);
-        Assert.Contains(result.Access, e => e.Principal == Ann && e.Permission == "allow-cluster-create" && e.Via == "acting as sp:loader");
+        var cluster = Assert.Single(result.Closure!.Of(Ann), c => c.Entry.Permission == "allow-cluster-create");
+        Assert.Equal(("acting as sp:loader", (DateTimeOffset?)new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero), "INC-1"), (cluster.Entry.Via, cluster.Entry.Until, cluster.Entry.Reason));
+        Assert.Equal(
+            ["member user:ann@contoso.com group:analysts", "acts-as user:ann@contoso.com sp:reporter", "acts-as sp:reporter sp:loader", "grant sp:loader workspace"],
+            cluster.Path.Select(s => $"{s.Kind} {s.From} {s.To}"));
     }
 
     private const string AdminSp = """

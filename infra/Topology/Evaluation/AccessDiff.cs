@@ -14,6 +14,15 @@ public sealed record AccessChange(ChangeKind Kind, PrincipalRef Principal, Acces
 {
     public AccessEntry Entry => After ?? Before!;
 
+    /// <summary>
+    /// How many principals can act as <see cref="Principal"/> (after the change; before it for a loss): its change
+    /// reaches them too. The change is listed once, for the principal itself, not once per principal acting as it.
+    /// </summary>
+    public int ActedAsBy { get; init; }
+
+    /// <summary>For an acting-as change: what the principal acted as reaches ("not admin-level; 2 secret scopes").</summary>
+    public string? TargetReaches { get; init; }
+
     /// <summary>For <see cref="ChangeKind.Moves"/>: the identity's level before and after.</summary>
     public (IdentityLevel From, IdentityLevel To)? Level { get; init; }
 
@@ -26,6 +35,11 @@ public sealed record AccessChange(ChangeKind Kind, PrincipalRef Principal, Acces
             return ActAs(who);
         }
 
+        return ActedAsBy == 0 || Kind == ChangeKind.Moves ? Text(who) : $"{Text(who)} ({ActedAsBy} principal(s) can act as {who}: they {(Kind == ChangeKind.Loses ? "lose" : "get")} it too)";
+    }
+
+    private string Text(string who)
+    {
         return Kind switch
         {
             ChangeKind.Moves => $"{who} moves from {Level!.Value.From.ToString().ToLowerInvariant()} level to {Level.Value.To.ToString().ToLowerInvariant()} level",
@@ -40,10 +54,12 @@ public sealed record AccessChange(ChangeKind Kind, PrincipalRef Principal, Acces
     /// <summary>"group:analysts can now act as sp:reporter (READ on scope app, which stores its OAuth secret)".</summary>
     private string ActAs(string who) => Kind switch
     {
-        ChangeKind.Gains => $"{who} can now act as {After!.Resource} ({After.Via}){Until(After)}",
+        ChangeKind.Gains => $"{who} can now act as {After!.Resource} ({After.Via}){Until(After)}{Target}",
         ChangeKind.Loses => $"{who} can no longer act as {Before!.Resource} (was: {Before.Via})",
-        _ => $"{who} can still act as {After!.Resource}, now ({After.Via}){Until(After)}",
+        _ => $"{who} can still act as {After!.Resource}, now ({After.Via}){Until(After)}{Target}",
     };
+
+    private string Target => TargetReaches is null ? string.Empty : $"; {After!.Resource}: {TargetReaches}";
 
     private static string Until(AccessEntry e) =>
         e.Until is { } u ? $", until {Until(u)}{(e.Reason is { } r ? $" ({r})" : string.Empty)}" : string.Empty;
@@ -80,7 +96,13 @@ public static class AccessDiff
     /// <summary>Access changes plus identities that move between workspace and account level.</summary>
     public static IReadOnlyList<AccessChange> Compute(EvaluationResult before, EvaluationResult after)
     {
-        var changes = Compute(before.Access, after.Access).ToList();
+        var actorsAfter = Actors(after.Access);
+        var actorsBefore = Actors(before.Access);
+        var changes = Compute(before.Access, after.Access)
+            .Select(c => c.Entry.Kind == AccessKind.ActAs
+                ? c.After is { } a && after.Matrix is { } m && PrincipalRef.TryParse(a.Resource, out var target, out _) ? c with { TargetReaches = m.Reaches(target) } : c
+                : (c.Kind == ChangeKind.Loses ? actorsBefore : actorsAfter).GetValueOrDefault(c.Principal) is var n and > 0 ? c with { ActedAsBy = n } : c)
+            .ToList();
         var principals = before.Graph!.Principals().Intersect(after.Graph!.Principals());
         var moves = principals
             .Where(p => p.Kind != PrincipalKind.User && before.Model.LevelOf(p) != after.Model.LevelOf(p))
@@ -90,6 +112,13 @@ public static class AccessDiff
             });
         return moves.Concat(changes).ToList();
     }
+
+    /// <summary>How many principals can act as each principal (the matrix's ACT_AS rows).</summary>
+    private static Dictionary<string, int> ActorsOf(IReadOnlyList<AccessEntry> access) =>
+        access.Where(e => e.Kind == AccessKind.ActAs).GroupBy(e => e.Resource, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+
+    private static Dictionary<PrincipalRef, int> Actors(IReadOnlyList<AccessEntry> access) =>
+        ActorsOf(access).Select(kv => (Ok: PrincipalRef.TryParse(kv.Key, out var p, out _), p, kv.Value)).Where(x => x.Ok).ToDictionary(x => x.p, x => x.Value);
 
     public static IReadOnlyList<AccessChange> Compute(IReadOnlyList<AccessEntry> before, IReadOnlyList<AccessEntry> after)
     {

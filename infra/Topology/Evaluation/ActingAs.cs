@@ -45,6 +45,19 @@ public sealed class ActingAs
     /// <summary>Whether any path to act as another principal exists in the model at all (most stacks: none to look for).</summary>
     public bool Any => _storesByScope.Count > 0 || _model.Jobs.Count > 0;
 
+    private static readonly IReadOnlyList<(PrincipalRef Owner, SecretSourceKind Kind)> None = [];
+
+    /// <summary>The service principals whose token or OAuth secret the scope (by config key) stores.</summary>
+    public IReadOnlyList<(PrincipalRef Owner, SecretSourceKind Kind)> StoredIn(string scopeKey) =>
+        _storesByScope.TryGetValue(scopeKey, out var list) ? list : None;
+
+    /// <summary>Every principal one of whose credentials some scope stores, or that a job runs as.</summary>
+    public IEnumerable<PrincipalRef> Targets() =>
+        _storesByScope.Values.SelectMany(l => l.Select(s => s.Owner)).Concat(_model.Jobs.Values.Select(j => j.RunAs)).Distinct();
+
+    /// <summary>Scopes (by config key) that store someone's credential.</summary>
+    public IEnumerable<string> StoringScopes => _storesByScope.Keys;
+
     public static string CredentialName(SecretSourceKind kind) => kind == SecretSourceKind.Token ? "token" : "OAuth secret";
 
     /// <summary>The principals one can act as through the secret-scope and job entries of its effective access.</summary>

@@ -152,17 +152,69 @@ internal sealed class PolicyChecker(AccessGraph graph, Diagnostics d)
 
     /// <summary>
     /// A human who can act as an admin-level principal (by reading its stored credential, or running a job that runs
-    /// as it) holds admin rights through that path: standing, it is a standing admin; time-bound, it is admin access
-    /// for as long as the path lasts. The same rules, the same waivers.
+    /// as it), directly or through others it can act as in turn, holds admin rights through that path: standing, it
+    /// is a standing admin; time-bound, it is admin access for as long as the path lasts (its earliest end, and the
+    /// end of the target's own admin rights). The same rules, the same waivers. The closure is the one the access
+    /// matrix and the <c>access</c> verb report (<see cref="AccessClosure"/>), worked out backwards from the admins.
     /// </summary>
     private void CheckActingAsAdmins()
     {
-        var exposures = new ActingAs(_m).ExposuresOf(p => graph.AdminReach(p) is not null || Policy.StandingAdmins.Contains(p));
-        if (exposures.Count == 0)
+        var actingAs = new ActingAs(_m);
+        if (!actingAs.Any)
         {
             return;
         }
 
+        // Per principal acted as: the longest-lived way from it to admin rights (its own, or by acting as another).
+        var targets = actingAs.Targets().ToList();
+        var best = new Dictionary<PrincipalRef, (DateTimeOffset? Until, string? Reason, string Chain, PrincipalRef Admin)>();
+        foreach (var t in targets)
+        {
+            if (graph.AdminReach(t) is { } r)
+            {
+                best[t] = (r.Until, r.Reason, string.Empty, t);
+            }
+        }
+
+        if (best.Count == 0)
+        {
+            return;
+        }
+
+        for (var round = 0; round <= targets.Count; round++)
+        {
+            var exposures = actingAs.ExposuresOf(best.ContainsKey);
+            var changed = false;
+            foreach (var t in targets)
+            {
+                foreach (var (holder, reach) in Sources(t))
+                {
+                    foreach (var edge in exposures.GetValueOrDefault(holder) ?? [])
+                    {
+                        if (edge.Target == t)
+                        {
+                            continue;
+                        }
+
+                        var onward = best[edge.Target];
+                        var (until, reason) = Earlier(reach?.Until, reach?.Reason, onward.Until, onward.Reason);
+                        if (!best.TryGetValue(t, out var current) || Longer(until, current.Until))
+                        {
+                            var chain = onward.Chain.Length == 0 ? $"{edge.How} ({edge.Target})" : $"{edge.How} ({edge.Target}); {onward.Chain}";
+                            best[t] = (until, reason, chain, onward.Admin);
+                            changed = true;
+                        }
+                    }
+                }
+            }
+
+            if (!changed)
+            {
+                break;
+            }
+        }
+
+        var exposed = actingAs.ExposuresOf(best.ContainsKey);
         var users = PrincipalRef.Group(Names.UsersGroup);
         foreach (var principal in graph.Principals().Append(users))
         {
@@ -172,39 +224,56 @@ internal sealed class PolicyChecker(AccessGraph graph, Diagnostics d)
                 continue;
             }
 
-            // The principal itself, every group it is in, and everyone's groups (users, account users).
-            var sources = new List<(PrincipalRef Holder, Reach? Reach)> { (principal, null) };
-            sources.AddRange(graph.GroupsOf(principal).Select(kv => (PrincipalRef.Group(kv.Key), (Reach?)kv.Value)));
-            if (principal != users)
+            foreach (var (holder, reach) in Sources(principal))
             {
-                sources.Add((users, null));
-                sources.Add((PrincipalRef.Group(Names.AccountUsersGroup), null));
-            }
-
-            foreach (var (holder, reach) in sources)
-            {
-                foreach (var edge in exposures.GetValueOrDefault(holder) ?? [])
+                foreach (var edge in exposed.GetValueOrDefault(holder) ?? [])
                 {
                     if (edge.Target == principal)
                     {
                         continue;
                     }
 
+                    var onward = best[edge.Target];
+                    var (until, _) = Earlier(reach?.Until, reach?.Reason, onward.Until, onward.Reason);
                     var through = holder == principal ? string.Empty : $" through {holder}";
-                    if (reach?.Until is not { } until)
+                    var what = onward.Chain.Length == 0
+                        ? $"can act as admin-level {edge.Target}{through} ({edge.How})"
+                        : $"can act as {edge.Target}{through} ({edge.How}), which can act as admin-level {onward.Admin} ({onward.Chain})";
+                    if (until is null)
                     {
                         Violation(edge.Path, Rules.StandingAdmin, principal,
-                            $"{principal} can act as admin-level {edge.Target}{through} ({edge.How}) with no expiry: that is standing admin access; remove the path, make it time-bound, or list {principal} in policy.standingAdmins");
+                            $"{principal} {what} with no expiry: that is standing admin access; remove the path, make it time-bound, or list {principal} in policy.standingAdmins");
                     }
-                    else if (until - _m.Now > TimeSpan.FromHours(Policy.MaxAdminHours))
+                    else if (until.Value - _m.Now > TimeSpan.FromHours(Policy.MaxAdminHours))
                     {
                         Violation(edge.Path, Rules.AdminDuration, principal,
-                            $"{principal} can act as admin-level {edge.Target}{through} ({edge.How}) until {Instants.Format(until)}, longer than maxAdminHours ({Policy.MaxAdminHours}h)");
+                            $"{principal} {what} until {Instants.Format(until.Value)}, longer than maxAdminHours ({Policy.MaxAdminHours}h)");
                     }
                 }
             }
         }
     }
+
+    /// <summary>Whoever's grants a principal holds: itself, every group it is in (with the reach), and everyone's groups.</summary>
+    private List<(PrincipalRef Holder, Reach? Reach)> Sources(PrincipalRef principal)
+    {
+        var users = PrincipalRef.Group(Names.UsersGroup);
+        var sources = new List<(PrincipalRef Holder, Reach? Reach)> { (principal, null) };
+        sources.AddRange(graph.GroupsOf(principal).Select(kv => (PrincipalRef.Group(kv.Key), (Reach?)kv.Value)));
+        if (principal != users && (principal.Kind != PrincipalKind.Group || _m.Groups.ContainsKey(principal.Key)))
+        {
+            sources.Add((users, null));
+            sources.Add((PrincipalRef.Group(Names.AccountUsersGroup), null));
+        }
+
+        return sources;
+    }
+
+    private static (DateTimeOffset? Until, string? Reason) Earlier(DateTimeOffset? a, string? aReason, DateTimeOffset? b, string? bReason) =>
+        b is { } tb && (a is not { } ta || tb < ta) ? (b, bReason) : (a, aReason);
+
+    /// <summary>Standing outlasts every end; a later end outlasts an earlier one.</summary>
+    private static bool Longer(DateTimeOffset? a, DateTimeOffset? b) => b is { } tb && (a is not { } ta || ta > tb);
 
     /// <summary>
     /// A service principal with the account admin role holds every workspace of the account: standing by nature (the

@@ -39,10 +39,20 @@ public sealed class EvaluationResult
 
     public IEnumerable<Diagnostic> Errors => Diagnostics.Where(d => d.Severity != Severity.Warning);
 
-    public IReadOnlyList<AccessEntry> Access => _access ??= Graph is null ? [] : EffectiveAccess.Compute(Graph);
+    /// <summary>The access matrix: own access and one ACT_AS row per principal each can act as (<see cref="EffectiveAccess"/>).</summary>
+    public IReadOnlyList<AccessEntry> Access => _access ??= Graph is null ? [] : Matrix!.Matrix().ToList();
 
     /// <summary><see cref="Access"/> computed as it is read, without holding it (the plan of a large estate).</summary>
-    public IEnumerable<AccessEntry> EnumerateAccess() => _access ?? (Graph is null ? [] : EffectiveAccess.Enumerate(Graph));
+    public IEnumerable<AccessEntry> EnumerateAccess() => _access ?? (Graph is null ? [] : Matrix!.Matrix());
+
+    private AccessClosure? _matrix;
+    private AccessClosure? _closure;
+
+    /// <summary>The closure behind the matrix (no paths): also what each principal acted as reaches, for the Acting as section.</summary>
+    public AccessClosure? Matrix => Graph is null ? null : _matrix ??= new AccessClosure(Graph, paths: false);
+
+    /// <summary>The full closure with paths (the <c>access</c> verb); null when invalid.</summary>
+    public AccessClosure? Closure => Graph is null ? null : _closure ??= new AccessClosure(Graph);
 }
 
 public static class TopologyEvaluator
