@@ -224,9 +224,11 @@ public sealed class AccessClosureProperties : IDisposable
                 var all = result.Graph.Principals().SelectMany(p => closure.Of(p, obj!.Matches)).Select(c => (c.Entry, string.Join("|", c.Path))).ToList();
                 Assert.Equal(all, who);
             }
-        }, iter: 120, seed: "0N0XIzNsQ0O2");
-        Assert.True(valid > 80, $"only {valid} of 120 random topologies were valid");
-        Assert.True(withPaths > 50, $"only {withPaths} acting-as paths were exercised");
+        }, iter: 800, seed: "0N0XIzNsQ0O2");
+        // CsCheck draws new cases after the seed on every run: 800 of them make each coverage floor below hold on any draw
+        // (at 120, admin-duration through acting as was seen 0 times once).
+        Assert.True(valid > 540, $"only {valid} of 800 random topologies were valid");
+        Assert.True(withPaths > 330, $"only {withPaths} acting-as paths were exercised");
         Assert.True(judged[0] > 3 && judged[1] > 0, $"standing-admin through acting as {judged[0]} times, admin-duration {judged[1]} times");
     }
 }
