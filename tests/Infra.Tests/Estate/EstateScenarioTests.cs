@@ -155,12 +155,13 @@ public sealed class EstateScenarioTests
 
     /// <summary>
     /// sp:ci-deployer becomes a workspace admin (a standing admin the policy allows). Its token is stored in app-secrets,
-    /// so data-scientists' READ there would let them act as an admin (a standing-admin violation since issue 18): the
-    /// change drops that ACL too, as a reviewer would have to.
+    /// so data-scientists' READ there would let them act as an admin (a standing-admin violation since issue 18), and so
+    /// would notebook-runner's READ, which data-scientists reach by running nightly-etl as it (a chain the policies
+    /// follow since issue 28): the change drops both ACLs too, as a reviewer would have to.
     /// </summary>
     private static string MakeAdmin(string text) => text
         .Edit("      ci-deployer:\n        level: account\n        workspaceAccess: user\n", "      ci-deployer:\n        level: account\n        workspaceAccess: admin\n")
-        .Edit("          group:data-scientists: READ\n          webapp:notebook-runner: READ\n          sp:ci-deployer: WRITE\n", "          webapp:notebook-runner: READ\n          sp:ci-deployer: WRITE\n")
+        .Edit("          group:data-scientists: READ\n          webapp:notebook-runner: READ\n          sp:ci-deployer: WRITE\n", "          sp:ci-deployer: WRITE\n")
         .Edit("standingAdmins: []", "standingAdmins: [sp:ci-deployer]");
 
     [Fact]
