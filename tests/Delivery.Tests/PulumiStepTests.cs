@@ -110,17 +110,24 @@ public sealed partial class PulumiStepTests
         Assert.Equal(($"stack tag set {DeployedTag} {Sha} --stack {Qualified(stack)}", h.Workspace), h.PulumiCalls().Single());
     }
 
-    [Theory]
-    [InlineData("dev")]
-    [InlineData("prod")]
-    public void Deploy_previews_for_the_migration_guard_from_its_checkout(string stack)
+    /// <summary>A deploy job's checkout with the stand-in CLI, whose preview prints the stack's empty-change digest, and a stand-in dotnet.</summary>
+    private static StepHarness GuardHarness(string stack)
     {
-        using var h = new StepHarness();
+        var h = new StepHarness();
         h.Pulumi(Qualified(stack));
         FakePulumi.Checkout(h.Workspace);
         File.WriteAllText(Path.Combine(h.Dir, "fake", "preview.json"), Engine.Digest(stack, []));
         h.Fake("dotnet", "printf '%s\\n' \"$*\" > \"$RUNNER_TEMP/dotnet.args\"");
         Directory.CreateDirectory(Path.Combine(h.Dir, "temp"));
+        return h;
+    }
+
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    public void Deploy_previews_for_the_migration_guard_from_its_checkout(string stack)
+    {
+        using var h = GuardHarness(stack);
         var job = Repo.Workflow("deploy").Job(stack);
 
         var run = h.RunShell(job, StepNamed(job, "Migration guard"), new Dictionary<string, string> { ["ALLOW_UNSAFE"] = "false", ["DATABRICKS_ACCESS_NOW"] = "2026-12-07T12:00:00Z" }, stack);
@@ -142,12 +149,7 @@ public sealed partial class PulumiStepTests
     [InlineData("prod")]
     public void Deploy_evaluates_the_guard_and_the_up_at_one_instant_and_constrains_the_up_to_the_checked_plan(string stack)
     {
-        using var h = new StepHarness();
-        h.Pulumi(Qualified(stack));
-        FakePulumi.Checkout(h.Workspace);
-        File.WriteAllText(Path.Combine(h.Dir, "fake", "preview.json"), Engine.Digest(stack, []));
-        h.Fake("dotnet", "printf '%s\\n' \"$*\" > \"$RUNNER_TEMP/dotnet.args\"");
-        Directory.CreateDirectory(Path.Combine(h.Dir, "temp"));
+        using var h = GuardHarness(stack);
         var job = Repo.Workflow("deploy").Job(stack);
         var steps = job.Steps.ToList();
 
