@@ -350,6 +350,8 @@ public sealed class FakeDatabricks : IDisposable
 
             if (path == "/api/2.0/permissions/authorization/tokens" && TokenAcl is { } tokenAcl)
             {
+                // sdk-go v0.175.0 service/iam/impl.go:614 permissionsImpl.Get with request object type authorization
+                // and id tokens (terraform-provider-databricks v1.128.0 permissions/permission_definitions.go:528-530), model.go:1386 ObjectPermissions.
                 return Ok(new { object_id = "authorization/tokens", object_type = "tokens", access_control_list = Acl(tokenAcl) });
             }
 
@@ -394,8 +396,9 @@ public sealed class FakeDatabricks : IDisposable
 
             if (Match(path, @"^/api/2\.0/permissions/sql/warehouses/([^/]+)$") is { } warehouseId)
             {
-                // service/iam/impl.go:614 permissionsImpl.Get with request object type sql/warehouses
-                // (terraform-provider-databricks v1.128.0 permissions/permission_definitions.go:561-563); object_type "warehouses".
+                // sdk-go v0.175.0 service/iam/impl.go:614 permissionsImpl.Get with request object type sql/warehouses
+                // (terraform-provider-databricks v1.128.0 permissions/permission_definitions.go:561-563); object_type
+                // "warehouses"; levels :569-575 (CAN_USE, CAN_MANAGE, CAN_MONITOR, CAN_VIEW, IS_OWNER).
                 return Warehouses.FirstOrDefault(w => w.Id == warehouseId) is { } w
                     ? Ok(new { object_id = $"/sql/warehouses/{w.Id}", object_type = "warehouses", access_control_list = Acl(w.Acl) })
                     : Error(404, "RESOURCE_DOES_NOT_EXIST", $"Warehouse {warehouseId} does not exist.");
