@@ -198,4 +198,43 @@ public sealed class AuditAnomalyTests : IDisposable
             findings.Select(f => (f.Kind, f.Principal!, f.Object)).OrderBy(f => f.Object, StringComparer.Ordinal).Reverse().ToList());
         Assert.All(findings, f => Assert.Equal("high", f.Severity));
     }
+
+    [Fact]
+    public void Each_new_read_survives_throttling_by_error_code_and_still_finds_its_anomaly()
+    {
+        // sdk-go v0.175.0 apierr/error_mapping.go:53-54: REQUEST_LIMIT_EXCEEDED and RESOURCE_EXHAUSTED are retried
+        // whatever the status. Each new endpoint answers so once, then as the router does.
+        RuleSet.Add(new FakeRule("roles/servicePrincipal.manager", "users/mallory@contoso.com"));
+        _f.Fake.Warehouses.Single().Acl.Add(new("mallory@contoso.com", null, null, "CAN_MANAGE"));
+        _f.Fake.WorkspaceConf["maxTokenLifetimeDays"] = "365";
+        _f.Fake.Jobs.Add(new FakeJob(77, "side-door", [new("eve@contoso.com", null, null, "CAN_MANAGE_RUN")]) { RunAs = Fixture.EtlApp });
+        var stack = Stack();
+        _f.Fake.Publish();
+        string[] paths =
+        [
+            "/api/2.0/preview/accounts/access-control/rule-sets",
+            $"/api/2.0/permissions/sql/warehouses/{WarehouseId}",
+            "/api/2.0/workspace-conf",
+            "/api/2.2/jobs/get",
+            "/api/2.0/permissions/jobs/77",
+        ];
+        foreach (var (path, i) in paths.Select((p, i) => (p, i)))
+        {
+            _f.Fake.Server.Given(WireMock.RequestBuilders.Request.Create().WithPath(path).UsingGet())
+                .InScenario($"throttled-{i}").WillSetStateTo("served").AtPriority(1)
+                .RespondWith(WireMock.ResponseBuilders.Response.Create().WithStatusCode(i % 2 == 0 ? 400 : 500)
+                    .WithBody($$"""{"error_code": "{{(i % 2 == 0 ? "REQUEST_LIMIT_EXCEEDED" : "RESOURCE_EXHAUSTED")}}", "message": "slow down"}"""));
+        }
+
+        var @out = new StringWriter();
+        var err = new StringWriter();
+        var code = DatabricksAccess.Cli.Program.Run(["audit", "--file", stack, "--now", "2026-11-25T12:00:00Z", "--format", "json"], @out, err,
+            new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Fixture.Now), Path.GetTempPath(), _f.Environment());
+        Assert.Equal((1, string.Empty), (code, err.ToString()));
+        Assert.Equal(paths.Length, _f.Waits.Count);
+        using var doc = JsonDocument.Parse(@out.ToString());
+        Assert.Equal(
+            ["undeclared-acting-as", "undeclared-warehouse-permission", "undeclared-manager", "token-policy"],
+            doc.RootElement.GetProperty("findings").EnumerateArray().Select(f => f.GetProperty("kind").GetString()!).ToList());
+    }
 }
