@@ -288,7 +288,7 @@ public sealed class LiveReader(DatabricksClient client)
             {
                 if (ApplicationIdOf(principals.GetValueOrDefault(rs.Principal), account ?? workspace, workspace) is { } appId)
                 {
-                    ruleSets[rs.Principal] = await ReadRuleSetAsync(ws, $"accounts/{acct.AccountId}/servicePrincipals/{appId}/ruleSets/default", cancellationToken).ConfigureAwait(false);
+                    ruleSets[rs.Principal] = await ReadRuleSetAsync(ws, acct, $"accounts/{acct.AccountId}/servicePrincipals/{appId}/ruleSets/default", cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -415,11 +415,26 @@ public sealed class LiveReader(DatabricksClient client)
     /// One account rule set, read through the workspace: <c>GET /api/2.0/preview/accounts/access-control/rule-sets?etag=&amp;name=</c>
     /// (Go SDK v0.175.0 service/iam/impl.go:92-104 accountAccessControlProxyImpl.GetRuleSet; model.go:690 GetRuleSetRequest:
     /// <c>etag</c> is always sent, empty for no freshness requirement; :2003 RuleSetResponse, :814 GrantRule), so the
-    /// workspace credential reads it and the audit identity needs no account role.
+    /// workspace credential reads it and the audit identity needs no account role. Only when the proxy answers 404
+    /// is the account API asked (impl.go:50-59, the account credential): a workspace without the proxy then still
+    /// shows the rule set; if the account API cannot be read either, the 404 stands.
     /// </summary>
-    public async Task<LiveRuleSet> ReadRuleSetAsync(Uri ws, string name, CancellationToken cancellationToken)
+    public async Task<LiveRuleSet> ReadRuleSetAsync(Uri ws, AccountTarget? account, string name, CancellationToken cancellationToken)
     {
-        var set = await client.GetAsync<RuleSet>(ws, $"/api/2.0/preview/accounts/access-control/rule-sets?etag=&name={Uri.EscapeDataString(name)}", true, cancellationToken).ConfigureAwait(false);
+        var query = $"access-control/rule-sets?etag=&name={Uri.EscapeDataString(name)}";
+        var set = await client.GetAsync<RuleSet>(ws, $"/api/2.0/preview/accounts/{query}", true, cancellationToken).ConfigureAwait(false);
+        if (set is null && account is not null)
+        {
+            try
+            {
+                set = await client.GetAsync<RuleSet>(account.Host, $"/api/2.0/preview/accounts/{Uri.EscapeDataString(account.AccountId)}/{query}", true, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AuditException)
+            {
+                set = null;
+            }
+        }
+
         return new LiveRuleSet(name, set is null ? null : set.GrantRules ?? []);
     }
 

@@ -237,4 +237,26 @@ public sealed class AuditAnomalyTests : IDisposable
             ["undeclared-acting-as", "undeclared-warehouse-permission", "undeclared-manager", "token-policy"],
             doc.RootElement.GetProperty("findings").EnumerateArray().Select(f => f.GetProperty("kind").GetString()!).ToList());
     }
+
+    [Fact]
+    public void Where_the_workspace_has_no_proxy_the_rule_set_is_read_from_the_account_API()
+    {
+        RuleSet.Add(new FakeRule("roles/servicePrincipal.manager", "users/mallory@contoso.com"));
+        var stack = Stack();
+        _f.Fake.Publish();
+        _f.Fake.Override("/api/2.0/preview/accounts/access-control/rule-sets", r => r.WithStatusCode(404)
+            .WithHeader("Content-Type", "application/json")
+            .WithBody("""{"error_code": "ENDPOINT_NOT_FOUND", "message": "No API found for 'GET /preview/accounts/access-control/rule-sets'"}"""));
+        var @out = new StringWriter();
+        var err = new StringWriter();
+        var code = DatabricksAccess.Cli.Program.Run(["audit", "--file", stack, "--now", "2026-11-25T12:00:00Z", "--format", "json"], @out, err,
+            new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Fixture.Now), Path.GetTempPath(), _f.Environment());
+        Assert.Equal((1, string.Empty), (code, err.ToString()));
+        using var doc = JsonDocument.Parse(@out.ToString());
+        Assert.Equal(
+            [("undeclared-manager", "user:mallory@contoso.com", "rule-set:sp:etl-runner")],
+            doc.RootElement.GetProperty("findings").EnumerateArray().Select(f => (f.GetProperty("kind").GetString()!, f.GetProperty("principal").GetString()!, f.GetProperty("object").GetString()!)).ToList());
+        var account = _f.Fake.Server.LogEntries.Select(e => e.RequestMessage!).Single(e => e.Path == $"/api/2.0/preview/accounts/{FakeDatabricks.AccountId}/access-control/rule-sets");
+        Assert.StartsWith("Bearer account-oauth-", account.Headers!["Authorization"].Single(), StringComparison.Ordinal);
+    }
 }
