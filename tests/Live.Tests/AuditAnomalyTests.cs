@@ -220,7 +220,9 @@ public sealed class AuditAnomalyTests : IDisposable
         ];
         foreach (var (path, i) in paths.Select((p, i) => (p, i)))
         {
-            _f.Fake.Server.Given(WireMock.RequestBuilders.Request.Create().WithPath(path).UsingGet())
+            // jobs/get runs a few at once: only job 77's is throttled, so exactly one request meets the scenario's first state.
+            var request = WireMock.RequestBuilders.Request.Create().WithPath(path).UsingGet();
+            _f.Fake.Server.Given(path.EndsWith("/jobs/get", StringComparison.Ordinal) ? request.WithParam("job_id", "77") : request)
                 .InScenario($"throttled-{i}").WillSetStateTo("served").AtPriority(1)
                 .RespondWith(WireMock.ResponseBuilders.Response.Create().WithStatusCode(i % 2 == 0 ? 400 : 500)
                     .WithBody($$"""{"error_code": "{{(i % 2 == 0 ? "REQUEST_LIMIT_EXCEEDED" : "RESOURCE_EXHAUSTED")}}", "message": "slow down"}"""));
