@@ -69,6 +69,7 @@ public sealed class AccessGraph
         set.UnionWith(_model.Groups.Values.Select(g => g.Ref));
         set.UnionWith(_model.ServicePrincipals.Values.Select(s => s.Ref));
         set.UnionWith(_model.WebApps.Values.Select(w => w.Ref));
+        set.UnionWith(_model.Users.Values.Select(u => u.Ref));
         foreach (var scope in _model.SecretScopes.Values)
         {
             set.UnionWith(scope.Acls.Select(a => a.Principal));
@@ -306,6 +307,7 @@ public sealed class AccessGraph
         PrincipalKind.Group when _model.Groups.TryGetValue(p.Key, out var g) && g.HasWorkspaceAssignment => g.WorkspaceAccess,
         PrincipalKind.ServicePrincipal when _model.ServicePrincipals.TryGetValue(p.Key, out var s) && s.HasWorkspaceAssignment => s.WorkspaceAccess,
         PrincipalKind.WebApp when _model.WebApps.TryGetValue(p.Key, out var w) && w.HasWorkspaceAssignment => w.WorkspaceAccess,
+        PrincipalKind.User when _model.Users.TryGetValue(p.Key, out var u) => u.WorkspaceAccess,
         _ => WorkspaceAccess.None,
     };
 
@@ -314,6 +316,7 @@ public sealed class AccessGraph
         PrincipalKind.Group when _model.Groups.TryGetValue(p.Key, out var g) => g.Path,
         PrincipalKind.ServicePrincipal when _model.ServicePrincipals.TryGetValue(p.Key, out var s) => s.Path,
         PrincipalKind.WebApp when _model.WebApps.TryGetValue(p.Key, out var w) => w.Path,
+        PrincipalKind.User when _model.Users.TryGetValue(p.Key, out var u) => u.Path,
         _ => "topology",
     };
 
