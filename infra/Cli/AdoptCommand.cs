@@ -2,11 +2,12 @@ using System.Text.Json;
 using DatabricksAccess.Cli.Adoption;
 using DatabricksAccess.Live;
 using DatabricksAccess.Live.Adoption;
+using DatabricksAccess.Topology;
 using DatabricksAccess.Topology.Config;
 using DatabricksAccess.Topology.Evaluation;
 using DatabricksAccess.Topology.Model;
 using LiveEscape = DatabricksAccess.Live.Escape;
-using Severity = DatabricksAccess.Topology.Evaluation.Severity;
+using Severity = DatabricksAccess.Topology.Model.Severity;
 
 namespace DatabricksAccess.Cli;
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DatabricksAccess.Topology;
 using DatabricksAccess.Topology.Config;
 using DatabricksAccess.Topology.Evaluation;
 using DatabricksAccess.Topology.Model;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using DatabricksAccess.Cli;
 using DatabricksAccess.Topology.Evaluation;
+using DatabricksAccess.Topology.Planning;
 using Microsoft.Extensions.Time.Testing;
 using static DatabricksAccess.Topology.Tests.TestSupport;
 

@@ -1,4 +1,3 @@
-using DatabricksAccess.Topology.Evaluation;
 using DatabricksAccess.Topology.Model;
 
 namespace DatabricksAccess.Topology.Planning;
@@ -328,7 +327,7 @@ public static class Planner
     private static HashSet<PrincipalRef> RuleSetOwners(TopologyModel model) =>
         model.Deployer is null || model.Account is null
             ? []
-            : OwnershipChecker.ServicePrincipalsNeedingUserRole(model).Select(x => x.Principal).Where(model.Owns).ToHashSet();
+            : model.ServicePrincipalsNeedingUserRole().Select(x => x.Principal).Where(model.Owns).ToHashSet();
 
     /// <summary>Who is in <c>admins</c> because the stack says so, without a membership resource.</summary>
     public static List<ImplicitMember> AdminsImplicitMembers(TopologyModel model)

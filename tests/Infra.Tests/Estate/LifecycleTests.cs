@@ -1,5 +1,6 @@
-using DatabricksAccess.Topology.Config;
 using System.Collections.Immutable;
+using DatabricksAccess.Topology.Config;
+using DatabricksAccess.Topology.Model;
 using Pulumi;
 
 namespace DatabricksAccess.Infra.Tests.Estate;
@@ -47,7 +48,7 @@ public sealed class LifecycleTests
         PreviousOutputs = retired is null
             ? System.Collections.Immutable.ImmutableDictionary<string, object>.Empty.Add("secretScopes", System.Collections.Immutable.ImmutableArray.Create<object>("app-secrets"))
             : System.Collections.Immutable.ImmutableDictionary<string, object>.Empty.Add("secretScopes", System.Collections.Immutable.ImmutableArray.Create<object>("app-secrets"))
-                .Add(Topology.Planning.EntitlementsHandover.OutputName, retired.Cast<object>().ToImmutableArray()),
+                .Add(Topology.Model.EntitlementsHandover.OutputName, retired.Cast<object>().ToImmutableArray()),
     };
 
     /// <summary>

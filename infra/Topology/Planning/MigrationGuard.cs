@@ -1,7 +1,6 @@
 using System.Text.Json;
-using DatabricksAccess.Topology.Planning;
 
-namespace DatabricksAccess.Topology.Evaluation;
+namespace DatabricksAccess.Topology.Planning;
 
 /// <summary>
 /// The deploy path's last check: reads <c>pulumi preview --json</c> and refuses a preview that deletes or replaces what
