@@ -44,15 +44,28 @@ public class ArchitectureTests
     }
 
     [Fact]
-    public void The_core_references_no_other_project_and_shows_its_internals_to_tests_only()
+    public void The_core_references_no_other_project()
     {
         using var module = ModuleDefinition.ReadModule(typeof(Diagnostic).Assembly.Location);
+        Assert.Contains(module.AssemblyReferences, r => r.Name == "YamlDotNet");
         Assert.DoesNotContain(module.AssemblyReferences, r => r.Name.StartsWith("DatabricksAccess.", StringComparison.Ordinal));
-        var friends = module.Assembly.CustomAttributes.Where(a => a.AttributeType.Name == "InternalsVisibleToAttribute")
-            .Select(a => (string)a.ConstructorArguments[0].Value).ToList();
-        Assert.NotEmpty(friends);
-        Assert.All(friends, f => Assert.False(f.StartsWith("DatabricksAccess.", StringComparison.Ordinal) && !f.Contains("Tests", StringComparison.Ordinal),
-            $"{f} is a production assembly: it should use the core's public surface"));
+    }
+
+    [Fact]
+    public void No_production_assembly_sees_another_ones_internals()
+    {
+        var assemblies = Directory.GetFiles(AppContext.BaseDirectory, "DatabricksAccess.*.dll");
+        Assert.Contains(assemblies, a => a.EndsWith("DatabricksAccess.Cli.dll", StringComparison.Ordinal));
+        Assert.Contains(assemblies, a => a.EndsWith("DatabricksAccess.Live.dll", StringComparison.Ordinal));
+        var production = assemblies.Select(Path.GetFileNameWithoutExtension).ToHashSet(StringComparer.Ordinal);
+        foreach (var path in assemblies)
+        {
+            using var module = ModuleDefinition.ReadModule(path);
+            var friends = module.Assembly.CustomAttributes.Where(a => a.AttributeType.Name == "InternalsVisibleToAttribute")
+                .Select(a => (string)a.ConstructorArguments[0].Value).ToList();
+            Assert.All(friends, f => Assert.False(production.Contains(f) || f is "DatabricksAccess.Infra",
+                $"{Path.GetFileName(path)} shows its internals to {f}, a production assembly: it should use the public surface"));
+        }
     }
 
     private sealed record Edge(string From, string To, List<string> Examples)
