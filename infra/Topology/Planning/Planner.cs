@@ -14,11 +14,6 @@ public static class Planner
     public static string MemberResourceName(string groupKey, PrincipalRef principal) => $"group-{groupKey}-member-{principal.NameFragment}";
 
     /// <summary>
-    /// The plan of <paramref name="model"/>. <paramref name="unresolved"/> are the user lookups that found nobody: what
-    /// is declared for those users (memberships, ACLs, grants, job permissions) is left out and reported instead, so
-    /// one departed user never blocks every other change.
-    /// </summary>
-    /// <summary>
     /// <see cref="ResourcePlan.BlastRadius"/> without planning everything else, for <c>check</c>: only what can be in the
     /// blast radius is planned (looked-up and built-in identities' settings without members or credentials, account
     /// roles, secret ACLs, catalog grants, token usage, the token policy and warehouse permissions), so a check of a
@@ -37,6 +32,11 @@ public static class Planner
             Jobs = new SortedDictionary<string, JobSpec>(StringComparer.Ordinal),
         }, null, owner: model).BlastRadius.ToList();
 
+    /// <summary>
+    /// The plan of <paramref name="model"/>. <paramref name="unresolved"/> are the user lookups that found nobody: what
+    /// is declared for those users (memberships, ACLs, grants, job permissions) is left out and reported instead, so
+    /// one departed user never blocks every other change.
+    /// </summary>
     /// <param name="missingIdentities">Looked-up groups and service principals (existing, Entra) that were not found:
     /// they are left out with everything that refers to them, and reported like users.</param>
     public static ResourcePlan Plan(TopologyModel model, IReadOnlySet<UserLookup>? unresolved = null, IReadOnlySet<PrincipalRef>? missingIdentities = null) =>
