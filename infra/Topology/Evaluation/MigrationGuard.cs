@@ -278,8 +278,9 @@ public static class MigrationGuard
     /// </summary>
     private static List<string>? DefaultsAfterImport(JsonElement step, string op, string urn)
     {
-        var type = urn.Length == 0 ? string.Empty : urn[..urn.LastIndexOf("::", StringComparison.Ordinal)];
-        type = type[(type.LastIndexOf('$') + 1)..];
+        // urn:pulumi:<stack>::<project>::[<parent type>$]<type>::<name>
+        var type = urn.LastIndexOf("::", StringComparison.Ordinal) is var end and > 0 ? urn[..end] : string.Empty;
+        type = type[(Math.Max(type.LastIndexOf('$'), type.LastIndexOf("::", StringComparison.Ordinal) + 1) + 1)..];
         if (op != "update" || type is not (PulumiTypes.Group or PulumiTypes.ServicePrincipal)
             || (step.TryGetProperty("replaceReasons", out var r) && r.ValueKind == JsonValueKind.Array && r.GetArrayLength() > 0))
         {
