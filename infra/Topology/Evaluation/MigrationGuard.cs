@@ -268,8 +268,9 @@ public static class MigrationGuard
     /// compared with <c>Equals</c>, DiffOverrideUpdate) and the detailed diff says <c>add</c> for each (pkg/tfbridge/detailed_diff.go
     /// <c>makeShortCircuitDiff</c>: an absent old value);</item>
     /// <item>the update PUTs the principal with the entitlements whose fields are true (scim/scim.go
-    /// <c>readEntitlementsFromData</c>; scim/groups.go <c>UpdateNameAndEntitlements</c> re-reads members, groups and roles
-    /// first; scim/resource_service_principal.go <c>ServicePrincipalsAPI.Update</c> re-reads groups and roles): with every
+    /// <c>readEntitlementsFromData</c>; scim/groups.go <c>UpdateNameAndEntitlements</c> re-reads the group's members and
+    /// groups first, and sends the roles only as that read returns them: it does not ask for <c>roles</c>;
+    /// scim/resource_service_principal.go <c>ServicePrincipalsAPI.Update</c> re-reads groups and roles): with every
     /// changed field going to false and none to true, those are the ones Read found, so no access changes.</item>
     /// </list>
     /// So: an <c>update</c> of a Group or ServicePrincipal with no replacement, whose every changed key is an entitlement
