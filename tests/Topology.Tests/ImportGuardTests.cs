@@ -217,6 +217,9 @@ public sealed class ImportGuardTests
     [InlineData("a display name besides the entitlement fields", "displayName")]
     [InlineData("the same update on another type", "type")]
     [InlineData("a replacement", "replace")]
+    [InlineData("a step without its detailed diff", "no-detailed-diff")]
+    [InlineData("a step without its old state", "no-old-state")]
+    [InlineData("a field the diff calls an update, not an add", "kind")]
     public void Anything_beyond_entitlement_fields_from_empty_to_false_after_an_import_is_refused(string what, string edit)
     {
         var digest = JsonNode.Parse(File.ReadAllText(Fixture(Path.Combine("previews", "import-entitlement-defaults.json"))))!;
@@ -247,6 +250,15 @@ public sealed class ImportGuardTests
                 break;
             case "replace":
                 update["op"] = "replace";
+                break;
+            case "no-detailed-diff":
+                update["detailedDiff"] = null;
+                break;
+            case "no-old-state":
+                update.AsObject().Remove("oldState");
+                break;
+            case "kind":
+                detailed["databricksSqlAccess"]!["kind"] = "update";
                 break;
         }
 

@@ -274,8 +274,9 @@ public static class MigrationGuard
     /// changed field going to false and none to true, those are the ones Read found, so no access changes.</item>
     /// </list>
     /// So: an <c>update</c> of a Group or ServicePrincipal with no replacement, whose every changed key is an entitlement
-    /// field that is empty (absent or null) in the old state, not true in the new state, and <c>add</c> in the detailed diff
-    /// when it has one. Returns those fields, or null for any other step.
+    /// field that is empty (absent or null) in the old state's outputs, not true in the new state, and <c>add</c> in the
+    /// detailed diff (the old state, the new state and the detailed diff must be there, as in a real preview). Returns
+    /// those fields, or null for any other step.
     /// </summary>
     private static List<string>? DefaultsAfterImport(JsonElement step, string op, string urn)
     {
@@ -288,8 +289,14 @@ public static class MigrationGuard
             return null;
         }
 
+        // The shape a real preview has for such a step (the old and new states, a detailed diff for every key): a step
+        // missing any of them is not known to be this one.
         var keys = Keys(step);
-        if (keys.Count == 0 || !keys.All(EntitlementFields.Contains))
+        if (keys.Count == 0 || !keys.All(EntitlementFields.Contains)
+            || !step.TryGetProperty("oldState", out var oldState) || oldState.ValueKind != JsonValueKind.Object
+            || !oldState.TryGetProperty("outputs", out var outputs) || outputs.ValueKind != JsonValueKind.Object
+            || !step.TryGetProperty("newState", out var newState) || newState.ValueKind != JsonValueKind.Object
+            || !step.TryGetProperty("detailedDiff", out var detailed) || detailed.ValueKind != JsonValueKind.Object)
         {
             return null;
         }
@@ -304,8 +311,7 @@ public static class MigrationGuard
             if (was is not (JsonValueKind.Undefined or JsonValueKind.Null)
                 || Value(step, "newState", "inputs", key) is not (JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.False)
                 || Value(step, "newState", "outputs", key) is not (JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.False)
-                || (step.TryGetProperty("detailedDiff", out var dd) && dd.ValueKind == JsonValueKind.Object && dd.TryGetProperty(key, out var d)
-                    && Str(d, "kind") != "add"))
+                || !detailed.TryGetProperty(key, out var d) || Str(d, "kind") != "add")
             {
                 return null;
             }
