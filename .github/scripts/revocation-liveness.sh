@@ -6,7 +6,7 @@
 #   revocation-liveness.sh STACK_NAME
 #
 # LAST_REVOCATION is when that job last succeeded on main (RFC 3339, the job's completed_at from GitHub's record of
-# expire.yml's runs, found by drift.yml's step `revoked`; empty: none found). No stack tag is read or written: a tag
+# expire.yml's runs, found by drift.yml's step `revoked`; empty: none found). It reads no Pulumi tag: a tag
 # write is not serialized with updates (issue 25). STACK_NAME is fully qualified (org/databricks-access/<stack>).
 # Writes `revocation` (ok|stale|missing) to $GITHUB_OUTPUT and one line to $GITHUB_STEP_SUMMARY and $REPORT_FILE
 # (appended: drift.sh's report). Exit codes: 0 ok, 1 alert. NOW (RFC 3339, default: DATABRICKS_ACCESS_NOW, else
