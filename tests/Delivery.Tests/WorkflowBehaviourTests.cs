@@ -169,6 +169,48 @@ public class WorkflowBehaviourTests
 
     // ---- drift.yml ----
 
+    /// <summary>
+    /// Revocation liveness without a tag: when `revoke (&lt;stack&gt;)` last succeeded on main, from GitHub's record of
+    /// expire.yml's runs (REST "List workflow runs for a workflow", "List jobs for a workflow run"), newest first. A run
+    /// on another branch, one whose revoke job was skipped (the hourly tick) or failed, and the other stack's job do not
+    /// count.
+    /// </summary>
+    [Fact]
+    public void Drift_finds_the_last_successful_revocation_of_its_stack_in_expires_runs()
+    {
+        var job = Repo.Workflow("drift").Job("drift");
+        Assert.Equal("read", job.Permission("actions"));
+        var step = job.Steps.Single(s => s.Id == "revoked");
+        var liveness = job.Steps.Single(s => s.Id == "liveness");
+        Assert.True(job.Steps.ToList().IndexOf(step) < job.Steps.ToList().IndexOf(liveness));
+
+        using var h = new StepHarness();
+        JsonObject Run(int id, string branch, string @event = "schedule") => new() { ["id"] = id, ["head_branch"] = branch, ["event"] = @event };
+        JsonObject Job(string name, string conclusion, string? completed) => new() { ["name"] = name, ["conclusion"] = conclusion, ["completed_at"] = completed };
+        var scenario = new JsonObject
+        {
+            ["env"] = new JsonObject { ["STACK"] = "prod" },
+            ["runs"] = new JsonArray(Run(9, "feature", "workflow_dispatch"), Run(8, "main"), Run(7, "main"), Run(6, "main", "workflow_dispatch"), Run(5, "main")),
+            ["jobs"] = new JsonObject
+            {
+                ["9"] = new JsonArray(Job("revoke (prod)", "success", "2026-12-07T12:10:00Z")),
+                ["8"] = new JsonArray(Job("revoke (prod)", "failure", "2026-12-07T12:05:00Z"), Job("revoke (dev)", "success", "2026-12-07T12:05:00Z")),
+                ["7"] = new JsonArray(Job("revoke (prod)", "skipped", null), Job("expire (prod)", "success", "2026-12-07T12:04:00Z")),
+                ["6"] = new JsonArray(Job("revoke (prod)", "success", "2026-12-07T11:58:30Z")),
+                ["5"] = new JsonArray(Job("revoke (prod)", "success", "2026-12-07T11:55:00Z")),
+            },
+        };
+
+        var found = h.RunScript(step, scenario);
+        Assert.Equal("2026-12-07T11:58:30Z", found.Outputs["last"]);
+        var list = Assert.Single(found.Named("actions.listWorkflowRuns"));
+        Assert.Equal(("expire.yml", "main", "completed"), (list.Arg("workflow_id"), list.Arg("branch"), list.Arg("status")));
+        Assert.Equal(["8", "7", "6"], found.Named("actions.listJobsForWorkflowRun").Select(c => c.Arg("run_id")));
+
+        scenario["jobs"] = new JsonObject();
+        Assert.Equal("", h.RunScript(step, scenario).Outputs["last"]);
+    }
+
     [Fact]
     public void Drift_runs_its_script_on_the_deployed_commit_and_ends_red_on_drift()
     {
