@@ -16,7 +16,7 @@ namespace DatabricksAccess.Infra;
 /// finishes (pulumi/pulumi v3.258.0 pkg/resource/deploy/deployment_executor.go "Finalize the stack outputs",
 /// step_executor.go executeRegisterResourceOutputs), and a targeted update includes the root stack implicitly
 /// (step_generator.go isImplicitlyTargetedResource). Updates of one stack never overlap: the service answers a
-/// second StartUpdate with 409 (pkg/backend/httpstate/backend.go startUpdate, backenderr.ConflictingUpdateError).
+/// second StartUpdate with 409 (pkg/backend/httpstate/backend.go createAndStartUpdate, backenderr.ConflictingUpdateError).
 /// A targeted destroy (the revocation) does not run the program and leaves the root stack and its outputs as they are.</item>
 /// <item>Nobody passes the commit in: it is the one the program was built from, which the .NET SDK appends to the
 /// assembly's informational version (<c>+&lt;SourceRevisionId&gt;</c>, from git through the SDK's bundled

@@ -86,7 +86,7 @@ resolve_stack() {
   [ "$ref" = "$(< "$d/stack")" ] || die "no stack named '$stack_arg' found" 6
 }
 
-# pkg/backend/httpstate/backend.go startUpdate: a 409 from StartUpdate (another update holds the stack) becomes
+# pkg/backend/httpstate/backend.go createAndStartUpdate: a 409 from StartUpdate (another update holds the stack) becomes
 # backenderr.ConflictingUpdateError (pkg/backend/backenderr/backenderr.go), printed after "[409] <message>"
 # (sdk/go/common/apitype/errors.go ErrorResponse.Error). Previews start an update too (apitype.PreviewUpdate).
 maybe_conflict() {
