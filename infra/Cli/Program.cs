@@ -130,6 +130,10 @@ public static class Program
             }
 
             var (source, result) = Evaluate(stackFile, instant, schedule);
+
+            // Let go of the config tree before the plan is written: this method runs once, so unoptimised, and such
+            // code keeps a local alive to its end (a scale-10 tree held through the plan cost well over 100 MB).
+            stackFile = null!;
             Reports.Diagnostics(stderr, result);
             if (command == plan && result.IsValid)
             {
