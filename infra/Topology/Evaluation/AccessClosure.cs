@@ -26,7 +26,7 @@ public sealed record ActingAsReach(PrincipalRef Target, string Chain, DateTimeOf
 /// Effective access as one closure: what each principal holds directly, through its groups (nested), as workspace
 /// admin, and by acting as others (reading a scope that stores their token or OAuth secret, running a job that runs
 /// as them), transitively, each reached principal by its longest-lived path. <see cref="Matrix"/> is the plan's
-/// matrix (own access plus one ACT_AS row per reached principal); <see cref="Of"/> and <see cref="Who"/> answer the
+/// matrix (own access plus one ACT_AS row per reached principal); <see cref="Of(PrincipalRef, Func{AccessEntry, bool}?)"/> and <see cref="Who"/> answer the
 /// full question with paths (the <c>access</c> verb).
 /// </summary>
 public sealed class AccessClosure
