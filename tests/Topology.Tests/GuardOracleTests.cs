@@ -11,8 +11,9 @@ namespace DatabricksAccess.Topology.Tests;
 /// summary), over random <c>pulumi preview --json</c> digests of prod's plan: a resource that a step deletes or replaces
 /// (the step ops pulumi v3.258.0 pkg/resource/deploy/step.go names, logical or as halves) is refused when it is a
 /// <c>Grants</c>, the workspace's token permissions, protected in its old state (<c>oldState.protect</c>, pkg/display
-/// json.go's step state), or in the plan's blast radius; a credential is refused when every slot of it is removed. Any
-/// other step (update, create, same, read, refresh) refuses nothing.
+/// json.go's step state), or in the plan's blast radius; a resource whose id comes from its inputs is refused when its
+/// replacement halves show it created first (no retainOnDelete in these old states); a credential is refused when every
+/// slot of it is removed. Any other step (update, create, same, read, refresh) refuses nothing.
 /// </summary>
 public class GuardOracleTests
 {
@@ -61,6 +62,17 @@ public class GuardOracleTests
                 }
             }
 
+            // A resource whose id comes from its inputs (ResourceTraits) replaced create-first, as the halves' order shows
+            // (the logical replace follows the plan: delete-first for these types), with no retainOnDelete in its state.
+            foreach (var name in removed.Keys.Where(n => ResourceTraits.ByType.TryGetValue(removed[n].Type, out var t) && t.IdFromInputs))
+            {
+                int First(string op) => steps.Select((s, i) => (s, i)).Where(x => pool[x.s.Item1].Name == name && ops[x.s.Item2] == op).Select(x => x.i + 1).FirstOrDefault();
+                if (First("create-replacement") is > 0 and var created && First("delete-replaced") is > 0 and var deleted && created < deleted)
+                {
+                    expected.Add($"{name}: create-first");
+                }
+            }
+
             foreach (var (label, slots) in credentials.Where(c => c.Slots.All(removed.ContainsKey)))
             {
                 expected.Add($"{label}: both slots");
@@ -81,6 +93,7 @@ public class GuardOracleTests
         string[] whats = ["a Grants", "the workspace's token permissions", "a protected resource", "a per-principal resource"];
         return whats.FirstOrDefault(w => rest.Contains($" {w}", StringComparison.Ordinal)) is { } what ? $"{name}: {what}"
             : rest.StartsWith("replace or delete both slots", StringComparison.Ordinal) ? $"{name}: both slots"
+            : rest.StartsWith("replace it create-first", StringComparison.Ordinal) ? $"{name}: create-first"
             : finding;
     }
 
