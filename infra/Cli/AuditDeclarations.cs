@@ -46,7 +46,7 @@ internal static class AuditDeclarations
             .Concat(model.CatalogGrants.Select(g => g.To))
             .Concat(model.Jobs.Values.SelectMany(j => j.Permissions.Select(p => p.Principal).Append(j.RunAs)))
             .Concat(model.TokenUsage?.CanUse ?? [])
-            .Concat(model.Warehouses.Values.SelectMany(w => w.Permissions.Select(p => p.Principal)))
+            .Concat(model.Warehouses.Values.SelectMany(w => w.Permissions.Select(p => p.Principal).Concat(w.Owner is { } o ? [o] : [])))
             .Concat(model.ServicePrincipals.Values.SelectMany(s => s.Managers))
             .Append(PrincipalRef.Group(Names.AdminsGroup));
         foreach (var p in referenced)
@@ -143,6 +143,17 @@ internal static class AuditDeclarations
             Entitlements = entitlements,
             BuiltinEntitlementsManaged = model.BuiltInEntitlements,
             TokenMaxLifetimeDays = model.TokenPolicy?.MaxLifetimeDays,
+            Warehouses = model.Warehouses.Values
+                .Select(w => new DeclaredWarehouse(w.Key, w.Id, w.Name, w.Owner?.ToString(),
+                    w.Permissions.Select(p => new DeclaredPermission(p.Principal.ToString(), Vocabulary.Name(p.Level))).ToList()))
+                .ToList(),
+            // The rule sets the plan PUTs whole (one per service principal or web app identity it creates that the
+            // deployer acts as or that has managers): every rule in them is declared.
+            RuleSets = model.Account is null || result.Plan is not { } plan
+                ? []
+                : plan.ServicePrincipals.Where(s => s.RuleSetResource is not null).Select(s => new DeclaredRuleSet(s.Spec.Ref.ToString(), s.Spec.Managers.Select(m => m.ToString()).ToList()))
+                    .Concat(plan.WebApps.Where(w => w.RuleSetResource is not null).Select(w => new DeclaredRuleSet(w.Spec.Ref.ToString(), [])))
+                    .ToList(),
         };
     }
 

@@ -265,9 +265,11 @@ public sealed class WorkspaceConf : Dictionary<string, string?>
 {
 }
 
-/// <summary>GET /api/2.0/preview/accounts/{account_id}/access-control/rule-sets?name=&amp;etag= on the account host (Go SDK
-/// v0.175.0 service/iam/impl.go:50 accountAccessControlImpl.GetRuleSet; model.go GetRuleSetRequest, RuleSetResponse <c>name</c>, <c>etag</c>, <c>grant_rules</c>,
-/// GrantRule <c>principals</c> (<c>users/{email}</c>, <c>groups/{name}</c>, <c>servicePrincipals/{applicationId}</c>), <c>role</c>).</summary>
+/// <summary>GET /api/2.0/preview/accounts/access-control/rule-sets?etag=&amp;name= on the workspace host (Go SDK v0.175.0
+/// service/iam/impl.go:92-104 accountAccessControlProxyImpl.GetRuleSet; the account API's own path, :50-59, takes the
+/// account id and an account credential). model.go:690 GetRuleSetRequest, :2003 RuleSetResponse <c>name</c>, <c>etag</c>,
+/// <c>grant_rules</c>; :814 GrantRule <c>principals</c> (<c>users/{email}</c>, <c>groups/{name}</c>,
+/// <c>servicePrincipals/{applicationId}</c>), <c>role</c>.</summary>
 public sealed record RuleSet(
     [property: JsonPropertyName("name")] string? Name,
     [property: JsonPropertyName("grant_rules")] IReadOnlyList<GrantRule>? GrantRules);

@@ -80,6 +80,12 @@ public static class Comparison
         private static readonly string[] SecretLevels = ["READ", "WRITE", "MANAGE"];
         private static readonly string[] JobLevels = ["CAN_VIEW", "CAN_MANAGE_RUN", "CAN_MANAGE", "IS_OWNER"];
 
+        // terraform-provider-databricks v1.128.0 permissions/permission_definitions.go:569-575 (sql_endpoint_id), weakest first.
+        private static readonly string[] WarehouseLevels = ["CAN_VIEW", "CAN_MONITOR", "CAN_USE", "CAN_MANAGE", "IS_OWNER"];
+
+        private const string ManagerRole = "roles/servicePrincipal.manager";
+        private const string UserRole = "roles/servicePrincipal.user";
+
         private readonly Directory _workspace = new(live.Workspace);
         private readonly Directory? _account = live.Account is null ? null : new Directory(live.Account);
         private readonly Dictionary<string, LiveKey?> _keyByRef = new(StringComparer.Ordinal);
@@ -97,8 +103,12 @@ public static class Comparison
             Assignments();
             Scopes();
             Jobs();
+            ActingAs();
+            Warehouses();
+            RuleSets();
             Tokens();
             TokenPolicy();
+            WorkspaceTokenPolicy();
             Securables();
             Entitlements();
             AccountRoles();
@@ -538,6 +548,181 @@ public static class Comparison
             }
         }
 
+        // ---- undeclared jobs acting as declared principals --------------------------------------------------------
+
+        /// <summary>
+        /// A job the stack does not declare that runs as a principal it declares: each holder of CAN_MANAGE_RUN,
+        /// CAN_MANAGE or IS_OWNER can run code as that principal (run it, or change its tasks and run them), besides the
+        /// run-as principal itself and the admins (<c>admins</c>, the deployer, the automation identities), who can do so
+        /// anyway. The job's creator holds IS_OWNER like any other holder: it is named too.
+        /// </summary>
+        private void ActingAs()
+        {
+            var admins = LiveKey.Of(PrincipalType.Group, "admins");
+            string[] acting = ["CAN_MANAGE_RUN", "CAN_MANAGE", "IS_OWNER"];
+            foreach (var job in live.UndeclaredJobs.Where(j => j.RunAs is { Length: > 0 }))
+            {
+                var runAs = Classify(job.RunAs!);
+                var who = Name(runAs);
+                var obj = $"job:{job.Name}";
+                if (job.Acl is null)
+                {
+                    _notes.Add($"{obj} (job_id {job.JobId}) runs as {who} and is not declared; its permissions are not found (HTTP 404), so who can run it is not known");
+                    continue;
+                }
+
+                var holders = Direct(job.Acl)
+                    .Select(e => (e.Principal, Level: e.Levels.OrderByDescending(l => Array.IndexOf(JobLevels, l)).First()))
+                    .Where(e => acting.Contains(e.Level) && e.Principal.Key != runAs.Key && e.Principal.Key != admins && e.Principal.Key != _deployer && !_automation.Contains(e.Principal.Key));
+                foreach (var (p, level) in holders)
+                {
+                    Add(FindingKinds.UndeclaredActingAs, Severity.High, Name(p), obj,
+                        $"{level} on a job the stack does not declare, which runs as {who} (job_id {job.JobId}): can run code as {who}");
+                }
+            }
+        }
+
+        // ---- SQL warehouses ------------------------------------------------------------------------------------
+
+        /// <summary>
+        /// The ACL of each declared warehouse against its declaration: the owner (IS_OWNER) must be the declared
+        /// <c>owner</c> (another owner is high: a changed owner), every other level must be declared. The deployer's
+        /// CAN_MANAGE is the provider's (permissions/update/customizers.go:66-88 AddCurrentUserAsManage, the warehouse's
+        /// updateAclCustomizers), and <c>admins</c> manage every warehouse.
+        /// </summary>
+        private void Warehouses()
+        {
+            var admins = LiveKey.Of(PrincipalType.Group, "admins");
+            foreach (var w in declaration.Warehouses)
+            {
+                var obj = $"warehouse:{w.Label}";
+                if (!live.Warehouses.TryGetValue(w.Key, out var found))
+                {
+                    continue;
+                }
+
+                if (found.Id is null)
+                {
+                    Add(FindingKinds.Missing, Severity.Low, null, obj, found.NameMatches == 0 ? "no SQL warehouse has this name" : $"{found.NameMatches} SQL warehouses have this name");
+                    continue;
+                }
+
+                var suffix = w.Id is null ? $" (id {found.Id})" : string.Empty;
+                if (found.Acl is null)
+                {
+                    Add(FindingKinds.Missing, Severity.Low, null, obj, "the warehouse's permissions are not found (HTTP 404)" + suffix);
+                    continue;
+                }
+
+                var owner = w.Owner is { } o ? KeyOf(o) : null;
+                var entries = new List<(LivePrincipal Principal, string Level)>();
+                var owners = new List<LivePrincipal>();
+                foreach (var (p, levels) in Direct(found.Acl))
+                {
+                    var level = levels.OrderByDescending(l => Array.IndexOf(WarehouseLevels, l)).First();
+                    if (level == "IS_OWNER")
+                    {
+                        owners.Add(p);
+                    }
+                    else
+                    {
+                        entries.Add((p, level));
+                    }
+                }
+
+                foreach (var p in owners.Where(p => p.Key != owner))
+                {
+                    Add(FindingKinds.UndeclaredWarehousePermission, Severity.High, Name(p), obj,
+                        w.Owner is null ? $"IS_OWNER of the warehouse without a declaration{suffix}" : $"IS_OWNER of the warehouse; the stack declares {w.Owner} as its owner{suffix}");
+                }
+
+                if (w.Owner is { } declaredOwner && owners.Count == 0 && _found.Contains(declaredOwner))
+                {
+                    Add(FindingKinds.Missing, Severity.Low, declaredOwner, obj, "declared owner (IS_OWNER) is absent" + suffix);
+                }
+
+                Levels(FindingKinds.UndeclaredWarehousePermission, obj, "the warehouse", WarehouseLevels,
+                    DeclaredKeys(w.Permissions.Select(p => (p.Principal, p.Permission))), w.Permissions, entries,
+                    p => p.Key == admins || (p.Key == _deployer && entries.Any(e => e.Principal.Key == p.Key && e.Level == "CAN_MANAGE")), suffix);
+            }
+        }
+
+        // ---- account rule sets ---------------------------------------------------------------------------------
+
+        /// <summary>
+        /// Each rule set the stack owns against its declaration: <c>roles/servicePrincipal.manager</c> for the declared
+        /// managers and the deployer, <c>roles/servicePrincipal.user</c> for the deployer (the stack PUTs the whole rule
+        /// set, terraform-provider-databricks v1.128.0 permissions/resource_access_control_rule_set.go:109-128). Any
+        /// other rule is <c>undeclared-manager</c>: a manager can create the principal's secrets and tokens, a user can
+        /// run jobs as it; both act as it (high). A principal is named as rule sets name it (sdk-go service/iam/model.go:814
+        /// GrantRule: <c>users/&lt;email&gt;</c>, <c>groups/&lt;name&gt;</c>, <c>servicePrincipals/&lt;application id&gt;</c>).
+        /// </summary>
+        private void RuleSets()
+        {
+            foreach (var rs in declaration.RuleSets)
+            {
+                if (!live.RuleSets.TryGetValue(rs.Principal, out var set))
+                {
+                    continue;
+                }
+
+                var obj = $"rule-set:{rs.Principal}";
+                if (set.Rules is null)
+                {
+                    Add(FindingKinds.Missing, Severity.Low, null, obj, $"the rule set {set.Name} is not found (HTTP 404)");
+                    continue;
+                }
+
+                var managers = rs.Managers.Select(KeyOf).OfType<LiveKey>().ToHashSet();
+                var users = new HashSet<LiveKey>();
+                if (_deployer is { } deployer)
+                {
+                    managers.Add(deployer);
+                    users.Add(deployer);
+                }
+
+                var liveManagers = new HashSet<LiveKey>();
+                foreach (var rule in set.Rules)
+                {
+                    var role = rule.Role?.Trim() ?? string.Empty;
+                    foreach (var name in (rule.Principals ?? []).Where(n => !string.IsNullOrWhiteSpace(n)))
+                    {
+                        var p = RulePrincipal(name);
+                        if (role == ManagerRole)
+                        {
+                            liveManagers.Add(p.Key);
+                        }
+
+                        var declared = role == ManagerRole ? managers.Contains(p.Key) : role == UserRole && users.Contains(p.Key);
+                        if (!declared)
+                        {
+                            Add(FindingKinds.UndeclaredManager, role is ManagerRole or UserRole ? Severity.High : Severity.Medium, Name(p), obj,
+                                $"{role} on {rs.Principal} without a declaration ({set.Name})");
+                        }
+                    }
+                }
+
+                foreach (var m in rs.Managers.Where(m => _found.Contains(m) && KeyOf(m) is { } k && !liveManagers.Contains(k)))
+                {
+                    Add(FindingKinds.Missing, Severity.Low, m, obj, $"declared {ManagerRole} is absent");
+                }
+            }
+        }
+
+        /// <summary>A rule set's principal: <c>users/&lt;email&gt;</c>, <c>groups/&lt;name&gt;</c>, <c>servicePrincipals/&lt;application id&gt;</c>.</summary>
+        private static LivePrincipal RulePrincipal(string name)
+        {
+            var slash = name.IndexOf('/', StringComparison.Ordinal);
+            var (kind, value) = slash < 0 ? (string.Empty, name) : (name[..slash], name[(slash + 1)..]);
+            return kind switch
+            {
+                "users" => Principal(PrincipalType.User, value),
+                "groups" => Principal(PrincipalType.Group, value),
+                "servicePrincipals" => Principal(PrincipalType.ServicePrincipal, value),
+                _ => new LivePrincipal(new LiveKey(PrincipalType.User, "#" + name), name),
+            };
+        }
+
         /// <summary>The non-inherited levels of each principal of an ACL (inherited ones are not findings).</summary>
         private static IEnumerable<(LivePrincipal Principal, List<string> Levels)> Direct(IReadOnlyList<AccessControl> acl)
         {
@@ -765,6 +950,34 @@ public static class Comparison
                     Add(FindingKinds.TokenPolicy, Severity.Medium, owner, obj,
                         $"lives {(Math.Ceiling(lifetime.TotalDays * 100) / 100).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)} days; the token policy allows {days} days");
                 }
+            }
+        }
+
+        /// <summary>
+        /// The workspace conf <c>maxTokenLifetimeDays</c> (the longest lifetime of a new personal access token) against
+        /// the declared <c>tokenPolicy.maxLifetimeDays</c>: unset (no limit) is high, a longer limit medium, a shorter one low.
+        /// </summary>
+        private void WorkspaceTokenPolicy()
+        {
+            if (declaration.TokenMaxLifetimeDays is not { } days || !live.WorkspaceConfRead)
+            {
+                return;
+            }
+
+            var obj = $"workspace-conf:{LiveReader.MaxTokenLifetimeDaysKey}";
+            var value = live.MaxTokenLifetimeDays?.Trim();
+            if (string.IsNullOrEmpty(value))
+            {
+                Add(FindingKinds.TokenPolicy, Severity.High, null, obj, $"unset: new personal access tokens may live forever; the stack declares {days} days");
+            }
+            else if (!int.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var liveDays))
+            {
+                Add(FindingKinds.TokenPolicy, Severity.High, null, obj, $"'{value}' is not a number of days; the stack declares {days} days");
+            }
+            else if (liveDays != days)
+            {
+                Add(FindingKinds.TokenPolicy, liveDays <= 0 ? Severity.High : liveDays > days ? Severity.Medium : Severity.Low, null, obj,
+                    $"{liveDays} days live; the stack declares {days} days");
             }
         }
 

@@ -83,6 +83,26 @@ public sealed record DeclaredSecurable(string Type, string FullName, IReadOnlyLi
 /// <summary>A job the stack creates (found live by its name) and its permission levels.</summary>
 public sealed record DeclaredJob(string Name, IReadOnlyList<DeclaredPermission> Permissions);
 
+/// <summary>
+/// An existing SQL warehouse whose whole ACL the stack declares (<c>topology.warehouses.&lt;key&gt;</c>): found live by
+/// <see cref="Id"/>, or by <see cref="Name"/> in the warehouse list. <see cref="Owner"/> is the declared IS_OWNER;
+/// <see cref="Permissions"/> the declared CAN_USE and CAN_MANAGE.
+/// </summary>
+public sealed record DeclaredWarehouse(string Key, string? Id, string? Name, string? Owner, IReadOnlyList<DeclaredPermission> Permissions)
+{
+    public string Label => Id ?? Name ?? Key;
+}
+
+/// <summary>
+/// The account rule set of a service principal (or web app identity) the stack creates
+/// (<c>accounts/{account}/servicePrincipals/{applicationId}/ruleSets/default</c>): the stack PUTs it whole, so every
+/// rule in it is declared: <c>roles/servicePrincipal.manager</c> for <see cref="Managers"/> and the deployer, and
+/// <c>roles/servicePrincipal.user</c> for the deployer. Any other rule is <c>undeclared-manager</c>.
+/// </summary>
+/// <param name="Principal">The stack's name of the service principal whose rule set it is.</param>
+/// <param name="Managers">The declared managers (<c>servicePrincipals.&lt;key&gt;.managers</c>), by the stack's names.</param>
+public sealed record DeclaredRuleSet(string Principal, IReadOnlyList<string> Managers);
+
 /// <summary>A workspace assignment of an account-level identity: <c>USER</c> or <c>ADMIN</c>.</summary>
 public sealed record DeclaredAssignment(string Principal, string Permission);
 
@@ -124,4 +144,10 @@ public sealed record Declaration(
     /// <summary>The longest lifetime a personal access token may have, in days; null: no token policy declared
     /// (the token list is not read).</summary>
     public int? TokenMaxLifetimeDays { get; init; }
+
+    /// <summary>The SQL warehouses whose ACLs the stack declares (<c>topology.warehouses</c>).</summary>
+    public IReadOnlyList<DeclaredWarehouse> Warehouses { get; init; } = [];
+
+    /// <summary>The account rule sets the stack owns; read only with an account configured.</summary>
+    public IReadOnlyList<DeclaredRuleSet> RuleSets { get; init; } = [];
 }

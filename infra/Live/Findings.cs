@@ -33,11 +33,22 @@ public static class FindingKinds
 
     public const string UndeclaredAssignment = "undeclared-assignment";
 
+    /// <summary>A job the stack does not declare that runs as a principal it declares: whoever can run or manage it
+    /// (CAN_MANAGE_RUN, CAN_MANAGE, IS_OWNER) acts as that principal; always high.</summary>
+    public const string UndeclaredActingAs = "undeclared-acting-as";
+
+    /// <summary>A permission on a declared SQL warehouse beyond its declared ACL, or an owner other than the declared one.</summary>
+    public const string UndeclaredWarehousePermission = "undeclared-warehouse-permission";
+
+    /// <summary>A grant rule on an account rule set the stack owns (a service principal it creates) that it does not declare.</summary>
+    public const string UndeclaredManager = "undeclared-manager";
+
     /// <summary>A workspace entitlement beyond what the stack declares, on a group or service principal it declares
     /// (and on <c>users</c> and <c>admins</c> when it manages built-in entitlements).</summary>
     public const string UndeclaredEntitlement = "undeclared-entitlement";
 
-    /// <summary>A personal access token that never expires or outlives the stack's token policy.</summary>
+    /// <summary>A personal access token that never expires or outlives the stack's token policy; or the workspace conf
+    /// <c>maxTokenLifetimeDays</c> differing from the declared <c>tokenPolicy</c>.</summary>
     public const string TokenPolicy = "token-policy";
 
     /// <summary>Can use tokens while the stack manages token usage and does not list the principal.</summary>
@@ -60,8 +71,8 @@ public static class FindingKinds
 
     public static readonly IReadOnlyList<string> All =
     [
-        UndeclaredMember, UndeclaredAdmin, UndeclaredAcl, UndeclaredGrant, UndeclaredJobPermission, UndeclaredAssignment,
-        UndeclaredEntitlement, UndeclaredSecret, TokenUser, TokenPolicy, ExpiredStillPresent, Missing, Unresolved,
+        UndeclaredMember, UndeclaredAdmin, UndeclaredAcl, UndeclaredGrant, UndeclaredJobPermission, UndeclaredActingAs,
+        UndeclaredWarehousePermission, UndeclaredManager, UndeclaredAssignment, UndeclaredEntitlement, UndeclaredSecret, TokenUser, TokenPolicy, ExpiredStillPresent, Missing, Unresolved,
     ];
 }
 

@@ -80,7 +80,23 @@ public sealed record LiveJob(long JobId, string Name, IReadOnlyList<AccessContro
     /// <summary>BaseJob.creator_user_name (service/jobs/model.go:235): its IS_OWNER is the provider's to keep
     /// (terraform-provider-databricks v1.128.0 permissions/permission_definitions.go:407-419 fetchObjectCreator).</summary>
     public string? Creator { get; init; }
+
+    /// <summary>Job.run_as_user_name (service/jobs/model.go:2094): the email or application id it runs as; set for
+    /// undeclared jobs read in full (<see cref="LiveState.UndeclaredJobs"/>).</summary>
+    public string? RunAs { get; init; }
 }
+
+/// <summary>
+/// A declared SQL warehouse as found: its id (null: no warehouse, or more than one, has the declared name:
+/// <see cref="NameMatches"/>) and its ACL (null: the permissions answered 404).
+/// </summary>
+public sealed record LiveWarehouse(string? Id, IReadOnlyList<AccessControl>? Acl)
+{
+    public int NameMatches { get; init; } = 1;
+}
+
+/// <summary>A rule set the stack owns, as read: its name and grant rules (null: 404).</summary>
+public sealed record LiveRuleSet(string Name, IReadOnlyList<GrantRule>? Rules);
 
 /// <summary>
 /// What the audit read, only what the declaration needs: the API's own shapes. Keyed by declared names: jobs by
@@ -105,6 +121,22 @@ public sealed record LiveState(
 
     /// <summary>The keys of each declared Databricks-backed scope (<see cref="DeclaredScope.Keys"/>); null: a 404.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>?> ScopeKeys { get; init; } = new Dictionary<string, IReadOnlyList<string>?>();
+
+    /// <summary>Each declared warehouse by its key (<see cref="DeclaredWarehouse.Key"/>).</summary>
+    public IReadOnlyDictionary<string, LiveWarehouse> Warehouses { get; init; } = new Dictionary<string, LiveWarehouse>();
+
+    /// <summary>The workspace conf <c>maxTokenLifetimeDays</c> (null or empty: unset), read when the stack declares a
+    /// token policy; <see cref="WorkspaceConfRead"/> says whether it was.</summary>
+    public string? MaxTokenLifetimeDays { get; init; }
+
+    public bool WorkspaceConfRead { get; init; }
+
+    /// <summary>Each rule set the stack owns, by the stack's name of its service principal (absent: its application
+    /// id is not known live, so the rule set cannot be named).</summary>
+    public IReadOnlyDictionary<string, LiveRuleSet> RuleSets { get; init; } = new Dictionary<string, LiveRuleSet>();
+
+    /// <summary>Every job the stack does not declare (by name) that runs as a declared principal, with its permissions.</summary>
+    public IReadOnlyList<LiveJob> UndeclaredJobs { get; init; } = [];
 }
 
 /// <summary>Where a SCIM API lives: the workspace's or the account's.</summary>
@@ -239,7 +271,213 @@ public sealed class LiveReader(DatabricksClient client)
             grants[securable.ToString()] = await ReadGrantsAsync(ws, type, name, cancellationToken).ConfigureAwait(false);
         }
 
-        return new LiveState(workspace, account, assignments, scopes, acls, jobs, tokenAcl, grants) { MetastoreId = metastore, Tokens = tokens, ScopeKeys = scopeKeys };
+        var warehouses = await ReadWarehousesAsync(ws, declaration.Warehouses, cancellationToken).ConfigureAwait(false);
+
+        string? maxLifetime = null;
+        if (declaration.TokenMaxLifetimeDays is not null)
+        {
+            // Go SDK v0.175.0 service/settings/impl.go:1787 workspaceConfImpl.GetStatus (keys=), model.go:5887 WorkspaceConf.
+            var conf = await client.GetAsync<WorkspaceConf>(ws, $"/api/2.0/workspace-conf?keys={MaxTokenLifetimeDaysKey}", false, cancellationToken).ConfigureAwait(false);
+            maxLifetime = conf!.GetValueOrDefault(MaxTokenLifetimeDaysKey);
+        }
+
+        var ruleSets = new Dictionary<string, LiveRuleSet>(StringComparer.Ordinal);
+        if (target.Account is { } acct)
+        {
+            foreach (var rs in declaration.RuleSets)
+            {
+                if (ApplicationIdOf(principals.GetValueOrDefault(rs.Principal), account ?? workspace, workspace) is { } appId)
+                {
+                    ruleSets[rs.Principal] = await ReadRuleSetAsync(ws, acct, $"accounts/{acct.AccountId}/servicePrincipals/{appId}/ruleSets/default", cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        // Who a job could run as that the stack declares: its users, its service principals (by application id), the
+        // deployer and the automation identities. A job the stack does not declare that runs as one of them lets
+        // whoever can run or manage it act as that principal.
+        var runAs = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var p in declaration.Principals)
+        {
+            if (p.Type == PrincipalType.User)
+            {
+                runAs.Add(p.Name.Trim());
+            }
+            else if (p.Type == PrincipalType.ServicePrincipal && ApplicationIdOf(p, workspace, account) is { } appId)
+            {
+                runAs.Add(appId);
+            }
+        }
+
+        runAs.UnionWith(declaration.AutomationApplicationIds);
+        if (declaration.DeployerApplicationId is { Length: > 0 } deployer)
+        {
+            runAs.Add(deployer);
+        }
+
+        var declaredJobs = declaration.Jobs.Select(j => j.Name).ToHashSet(StringComparer.Ordinal);
+        var undeclared = await ReadJobsRunningAsAsync(ws, j => j.Settings?.Name is not { } n || !declaredJobs.Contains(n), runAs.Contains, cancellationToken).ConfigureAwait(false);
+
+        return new LiveState(workspace, account, assignments, scopes, acls, jobs, tokenAcl, grants)
+        {
+            MetastoreId = metastore,
+            Tokens = tokens,
+            ScopeKeys = scopeKeys,
+            Warehouses = warehouses,
+            MaxTokenLifetimeDays = maxLifetime,
+            WorkspaceConfRead = declaration.TokenMaxLifetimeDays is not null,
+            RuleSets = ruleSets,
+            UndeclaredJobs = undeclared,
+        };
+    }
+
+    /// <summary>The workspace conf key of the token policy (terraform-provider-databricks v1.128.0 docs/resources/workspace_conf.md).</summary>
+    public const string MaxTokenLifetimeDaysKey = "maxTokenLifetimeDays";
+
+    /// <summary>
+    /// A service principal's application id: the declared one, or the one live principal with its display name in
+    /// <paramref name="first"/>, else in <paramref name="second"/>; null when none or several carry the name.
+    /// </summary>
+    private static string? ApplicationIdOf(DeclaredPrincipal? p, LiveDirectory? first, LiveDirectory? second)
+    {
+        if (p is null || p.Type != PrincipalType.ServicePrincipal)
+        {
+            return null;
+        }
+
+        if (p.ApplicationId is { Length: > 0 } id)
+        {
+            return id;
+        }
+
+        foreach (var dir in new[] { first, second }.OfType<LiveDirectory>())
+        {
+            var named = dir.ServicePrincipals.Where(s => s.ApplicationId is not null && string.Equals(s.DisplayName, p.Name, StringComparison.OrdinalIgnoreCase)).ToList();
+            if (named.Count > 0)
+            {
+                return named.Count == 1 ? named[0].ApplicationId : null;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Each declared warehouse's ACL: <c>GET /api/2.0/permissions/sql/warehouses/{id}</c> (Go SDK v0.175.0
+    /// service/iam/impl.go:614 permissionsImpl.Get with the request object type terraform-provider-databricks v1.128.0
+    /// permissions/permission_definitions.go:561-563 gives <c>sql_endpoint_id</c>: <c>sql/warehouses</c>, object type
+    /// <c>warehouses</c>). A warehouse declared by name is found as the provider's <c>getSqlWarehouse</c> finds it (sql/data_sql_warehouse.go:36-50:
+    /// the warehouse list, <c>name</c> compared exactly, one match), from <c>GET /api/2.0/sql/warehouses</c>
+    /// (service/sql/impl.go:1227 internalList, paged by <c>next_page_token</c>, :1207-1212).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, LiveWarehouse>> ReadWarehousesAsync(Uri ws, IReadOnlyList<DeclaredWarehouse> declared, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, LiveWarehouse>(StringComparer.Ordinal);
+        List<WarehouseItem>? listed = null;
+        foreach (var w in declared)
+        {
+            var id = w.Id;
+            var matches = 1;
+            if (id is null)
+            {
+                if (listed is null)
+                {
+                    listed = [];
+                    string? token = null;
+                    for (var page = 0; ; page++)
+                    {
+                        Guard(page, "GET /api/2.0/sql/warehouses");
+                        var list = await client.GetAsync<WarehouseList>(ws, "/api/2.0/sql/warehouses" + (token is null ? string.Empty : $"?page_token={Uri.EscapeDataString(token)}"), false, cancellationToken).ConfigureAwait(false);
+                        listed.AddRange(list!.Warehouses ?? []);
+                        if (string.IsNullOrEmpty(list.NextPageToken))
+                        {
+                            break;
+                        }
+
+                        token = list.NextPageToken;
+                    }
+                }
+
+                var named = listed.Where(x => x.Id is { Length: > 0 } && x.Name == w.Name).ToList();
+                matches = named.Count;
+                id = named.Count == 1 ? named[0].Id : null;
+            }
+
+            var acl = id is null ? null
+                : await client.GetAsync<ObjectPermissions>(ws, $"/api/2.0/permissions/sql/warehouses/{Uri.EscapeDataString(id)}", true, cancellationToken).ConfigureAwait(false);
+            result[w.Key] = new LiveWarehouse(id, acl is null ? null : acl.AccessControlList ?? []) { NameMatches = matches };
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// One account rule set, read through the workspace: <c>GET /api/2.0/preview/accounts/access-control/rule-sets?etag=&amp;name=</c>
+    /// (Go SDK v0.175.0 service/iam/impl.go:92-104 accountAccessControlProxyImpl.GetRuleSet; model.go:690 GetRuleSetRequest:
+    /// <c>etag</c> is always sent, empty for no freshness requirement; :2003 RuleSetResponse, :814 GrantRule), so the
+    /// workspace credential reads it and the audit identity needs no account role. Only when the proxy answers 404
+    /// is the account API asked (impl.go:50-59, the account credential): a workspace without the proxy then still
+    /// shows the rule set; if the account API cannot be read either, the 404 stands.
+    /// </summary>
+    public async Task<LiveRuleSet> ReadRuleSetAsync(Uri ws, AccountTarget? account, string name, CancellationToken cancellationToken)
+    {
+        var query = $"access-control/rule-sets?etag=&name={Uri.EscapeDataString(name)}";
+        var set = await client.GetAsync<RuleSet>(ws, $"/api/2.0/preview/accounts/{query}", true, cancellationToken).ConfigureAwait(false);
+        if (set is null && account is not null)
+        {
+            try
+            {
+                set = await client.GetAsync<RuleSet>(account.Host, $"/api/2.0/preview/accounts/{Uri.EscapeDataString(account.AccountId)}/{query}", true, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AuditException)
+            {
+                set = null;
+            }
+        }
+
+        return new LiveRuleSet(name, set is null ? null : set.GrantRules ?? []);
+    }
+
+    /// <summary>
+    /// The jobs <paramref name="candidate"/> selects from <c>GET /api/2.2/jobs/list</c> (every job, paged by
+    /// <c>next_page_token</c> alone, service/jobs/impl.go:181-204), read with <c>GET /api/2.2/jobs/get</c> (impl.go:101:
+    /// the list carries no <c>run_as_user_name</c>, model.go:2094), and, for those whose run-as <paramref name="runsAs"/>
+    /// accepts, their permissions (<c>GET /api/2.0/permissions/jobs/{id}</c>, service/iam/impl.go:614). A few at once.
+    /// </summary>
+    public async Task<IReadOnlyList<LiveJob>> ReadJobsRunningAsAsync(Uri ws, Func<JobItem, bool> candidate, Func<string, bool> runsAs, CancellationToken cancellationToken)
+    {
+        var items = new List<JobItem>();
+        string? token = null;
+        for (var page = 0; ; page++)
+        {
+            Guard(page, "GET /api/2.2/jobs/list");
+            var query = $"/api/2.2/jobs/list?limit={client.Options.JobsPageSize}" + (token is null ? string.Empty : $"&page_token={Uri.EscapeDataString(token)}");
+            var list = await client.GetAsync<JobList>(ws, query, false, cancellationToken).ConfigureAwait(false);
+            items.AddRange((list!.Jobs ?? []).Where(candidate));
+            if (string.IsNullOrEmpty(list.NextPageToken))
+            {
+                break;
+            }
+
+            token = list.NextPageToken;
+        }
+
+        var read = await Concurrent.Map(items.DistinctBy(j => j.JobId).OrderBy(j => j.JobId).ToList(), async item =>
+        {
+            var job = await client.GetAsync<JobDetail>(ws, $"/api/2.2/jobs/get?job_id={item.JobId}", true, cancellationToken).ConfigureAwait(false);
+            if (job?.RunAsUserName is not { Length: > 0 } runAs || !runsAs(runAs.Trim()))
+            {
+                return null;
+            }
+
+            var acl = await client.GetAsync<ObjectPermissions>(ws, $"/api/2.0/permissions/jobs/{item.JobId}", true, cancellationToken).ConfigureAwait(false);
+            return new LiveJob(item.JobId, job.Settings?.Name ?? item.Settings?.Name ?? string.Empty, acl is null ? null : acl.AccessControlList ?? [])
+            {
+                Creator = job.CreatorUserName,
+                RunAs = runAs,
+            };
+        }).ConfigureAwait(false);
+        return read.OfType<LiveJob>().ToList();
     }
 
     /// <summary>Every user, with <see cref="UserAttributes"/> only.</summary>

@@ -69,7 +69,13 @@ public sealed class AdoptTests : IDisposable
             new("someone@contoso.com", null, null, "IS_OWNER"),
         ]) { RunAs = LoaderApp, Notebook = "/Shared/etl/load", Cron = "0 0 2 * * ?", TimeZone = "Europe/Berlin" });
 
-        // What the model cannot hold: a Python wheel job.
+        // loader's account rule set: the account gives a service principal's creator (here the deployer) its manager
+        // role; the adopted stack declares the same, and the deployer's servicePrincipal.user once up PUTs the set.
+        fake.RuleSets[$"accounts/{FakeDatabricks.AccountId}/servicePrincipals/{LoaderApp}/ruleSets/default"] =
+            [new FakeRule("roles/servicePrincipal.manager", $"servicePrincipals/{Fixture.Deployer}")];
+
+        // What the model cannot hold: a Python wheel job. Only admins can run or manage it: no one acts as loader
+        // through it, so the audit of the adopted file has nothing to say about it.
         fake.Jobs.Add(new FakeJob(62, "wheel", []) { RunAs = LoaderApp, TaskType = "python_wheel_task" });
 
         // A scope name the provider accepts ('@'), and two groups whose names differ only in case.

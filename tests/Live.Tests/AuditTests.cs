@@ -256,8 +256,17 @@ public sealed class AuditTests : IDisposable
                 "GET /api/2.2/jobs/list?name=nightly&limit=2",
                 "GET /api/2.0/permissions/jobs/42",
                 "GET /api/2.1/unity-catalog/permissions/schema/main.sales",
+                // etl-runner's account rule set (the stack creates it; the deployer runs nightly as it), read through
+                // the workspace's proxy with the workspace token (sdk-go service/iam/impl.go:92-104).
+                $"GET /api/2.0/preview/accounts/access-control/rule-sets?etag=&name=accounts/{FakeDatabricks.AccountId}/servicePrincipals/{Fixture.EtlApp}/ruleSets/default",
+                // Every job, for undeclared ones running as a declared principal: jobs/get of each (run_as_user_name);
+                // neither runs as one (both run as mallory), so no permissions are read.
+                "GET /api/2.2/jobs/list?limit=2",
+                "GET /api/2.2/jobs/list?limit=2&page_token=page-2",
+                "GET /api/2.2/jobs/get?job_id=7",
+                "GET /api/2.2/jobs/get?job_id=9",
             ],
-            _f.Fake.Requests);
+            _f.Fake.Requests.Select(r => Uri.UnescapeDataString(r)).OrderBy(r => r.StartsWith("GET /api/2.2/jobs/get?", StringComparison.Ordinal) ? r : string.Empty, StringComparer.Ordinal).ToList());
         var entries = _f.Fake.Server.LogEntries.Select(e => e.RequestMessage!).ToList();
         Assert.All(entries.Where(e => e.Method != "GET"), e => Assert.StartsWith("/oidc/", e.Path, StringComparison.Ordinal));
         Assert.All(entries.Where(e => e.Method == "GET"), e => Assert.Equal(

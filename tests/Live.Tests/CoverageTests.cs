@@ -143,6 +143,7 @@ public sealed class CoverageTests : IDisposable
             new FakeToken("t-forever", "mallory@contoso.com", 4, created, -1, "never expires"),
             new FakeToken("t-zero", Fixture.EtlApp, 9, created, 0, "absent expiry"),
         ]);
+        _f.Fake.WorkspaceConf["maxTokenLifetimeDays"] = "90"; // as declared: this test is about the tokens
         var report = await AuditDeclaration(d => d with { TokenMaxLifetimeDays = 90 });
         Assert.Equal(
             [

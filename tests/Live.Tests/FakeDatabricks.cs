@@ -77,7 +77,7 @@ public sealed record FakeJob(long Id, string Name, List<FakePermission> Acl)
 /// <summary>A SQL warehouse (sdk-go service/sql/model.go EndpointInfo: id, name, creator_name) and its ACL.</summary>
 public sealed record FakeWarehouse(string Id, string Name, string Creator, List<FakePermission> Acl);
 
-/// <summary>A grant rule of an account rule set (sdk-go service/iam/model.go GrantRule: principals, role).</summary>
+/// <summary>A grant rule of an account rule set (sdk-go v0.175.0 service/iam/model.go:814 GrantRule: principals, role).</summary>
 public sealed record FakeRule(string Role, params string[] Principals);
 
 /// <summary>A Unity Catalog privilege assignment; a deleted principal has an empty name and a principal id.</summary>
@@ -158,7 +158,8 @@ public sealed class FakeDatabricks : IDisposable
     /// <summary>Workspace conf values by key (sdk-go service/settings/model.go:5887 WorkspaceConf map[string]string).</summary>
     public Dictionary<string, string> WorkspaceConf { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Account rule sets by name (accounts/{id}/servicePrincipals/{applicationId}/ruleSets/default).</summary>
+    /// <summary>Account rule sets by name (accounts/{id}/servicePrincipals/{applicationId}/ruleSets/default), served on
+    /// the account API and on the workspace's proxy alike.</summary>
     public Dictionary<string, List<FakeRule>> RuleSets { get; } = new(StringComparer.Ordinal);
 
     public List<FakePermission>? TokenAcl { get; set; }
@@ -349,6 +350,8 @@ public sealed class FakeDatabricks : IDisposable
 
             if (path == "/api/2.0/permissions/authorization/tokens" && TokenAcl is { } tokenAcl)
             {
+                // sdk-go v0.175.0 service/iam/impl.go:614 permissionsImpl.Get with request object type authorization
+                // and id tokens (terraform-provider-databricks v1.128.0 permissions/permission_definitions.go:528-530), model.go:1386 ObjectPermissions.
                 return Ok(new { object_id = "authorization/tokens", object_type = "tokens", access_control_list = Acl(tokenAcl) });
             }
 
@@ -393,8 +396,9 @@ public sealed class FakeDatabricks : IDisposable
 
             if (Match(path, @"^/api/2\.0/permissions/sql/warehouses/([^/]+)$") is { } warehouseId)
             {
-                // service/iam/impl.go:614 permissionsImpl.Get with request object type sql/warehouses
-                // (terraform-provider-databricks v1.128.0 permissions/permission_definitions.go:561-563); object_type "warehouses".
+                // sdk-go v0.175.0 service/iam/impl.go:614 permissionsImpl.Get with request object type sql/warehouses
+                // (terraform-provider-databricks v1.128.0 permissions/permission_definitions.go:561-563); object_type
+                // "warehouses"; levels :569-575 (CAN_USE, CAN_MANAGE, CAN_MONITOR, CAN_VIEW, IS_OWNER).
                 return Warehouses.FirstOrDefault(w => w.Id == warehouseId) is { } w
                     ? Ok(new { object_id = $"/sql/warehouses/{w.Id}", object_type = "warehouses", access_control_list = Acl(w.Acl) })
                     : Error(404, "RESOURCE_DOES_NOT_EXIST", $"Warehouse {warehouseId} does not exist.");
@@ -407,9 +411,12 @@ public sealed class FakeDatabricks : IDisposable
                 return Ok(keys.ToDictionary(k => k, k => WorkspaceConf.GetValueOrDefault(k)));
             }
 
-            if (path == $"/api/2.0/preview/accounts/{AccountId}/access-control/rule-sets")
+            if (path == $"/api/2.0/preview/accounts/{AccountId}/access-control/rule-sets" || path == "/api/2.0/preview/accounts/access-control/rule-sets")
             {
-                // service/iam/impl.go:50 GetRuleSet (name, etag), model.go RuleSetResponse (name, etag, grant_rules), GrantRule.
+                // sdk-go v0.175.0 service/iam/impl.go:50-59 accountAccessControlImpl.GetRuleSet (account host, account
+                // token) and :92-104 accountAccessControlProxyImpl.GetRuleSet (the workspace's proxy, workspace token);
+                // model.go:690 GetRuleSetRequest (name, etag), :2003 RuleSetResponse (etag, grant_rules omitempty, name),
+                // :814 GrantRule (principals omitempty, role).
                 var name = Param(req, "name") ?? string.Empty;
                 return RuleSets.TryGetValue(name, out var rules)
                     ? Ok(new { name, etag = "RENUAAABBB=", grant_rules = rules.Select(r => new { principals = r.Principals, role = r.Role }) })

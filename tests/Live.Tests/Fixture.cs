@@ -60,6 +60,14 @@ public sealed class Fixture : IDisposable
         ]);
 
         Fake.Grants["schema/main.sales"] = [new("Analysts", ["USE_SCHEMA", "SELECT"])];
+
+        // etl-runner's account rule set as the stack PUTs it (infra/Infra/Components/Identity.cs GrantDeployerUse): the
+        // stack creates it and the deployer runs nightly as it, so the deployer manages and uses it.
+        Fake.RuleSets[$"accounts/{FakeDatabricks.AccountId}/servicePrincipals/{EtlApp}/ruleSets/default"] =
+        [
+            new FakeRule("roles/servicePrincipal.manager", $"servicePrincipals/{Deployer}"),
+            new FakeRule("roles/servicePrincipal.user", $"servicePrincipals/{Deployer}"),
+        ];
     }
 
     public FakeDatabricks Fake { get; }

@@ -85,7 +85,8 @@ public sealed class ScaleTests(ITestOutputHelper output) : IDisposable
         var expected = 2 // token POSTs
             + pages + 1 + 1 + 1       // workspace users, groups (admins, users), GET admins, service principals
             + pages + ((groups + 99) / 100) + groups + 1 // account users, groups, GET of each declared group, SPs
-            + 1 + 1;                  // permission assignments, scopes list
+            + 1 + 1                   // permission assignments, scopes list
+            + 1;                      // the jobs list (undeclared jobs running as a declared principal): no job here
         Assert.Equal(expected, fake.Requests.Count);
         output.WriteLine($"{users} users, {groups} groups: {fake.Requests.Count} calls, {elapsed.TotalSeconds:0.00} s");
     }

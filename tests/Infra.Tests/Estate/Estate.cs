@@ -89,8 +89,8 @@ public sealed partial class Estate
     public void Plant(string type, string id, ImmutableDictionary<string, object> fields) => _objects[(type, id)] = fields;
 
     /// <summary>
-    /// An existing SQL warehouse: its creator (what Delete hands ownership back to, resource_permissions.go:96-120,
-    /// permission_definitions.go:555-580 fetchObjectCreator) and its ACL as (kind, name, level), kind one of userName,
+    /// An existing SQL warehouse: its creator (what Delete hands ownership back to, permissions/resource_permissions.go:91-123 Delete,
+    /// permission_definitions.go:578-584 the warehouse's fetchObjectCreator) and its ACL as (kind, name, level), kind one of userName,
     /// groupName, servicePrincipalName.
     /// </summary>
     public void Warehouse(string id, string creator, params (string Kind, string Who, string Level)[] acl)
@@ -159,7 +159,7 @@ public sealed partial class Estate
             case PulumiTypes.Group or PulumiTypes.ServicePrincipal:
             {
                 // Workspace SCIM: Create sends the declared entitlement fields (scim/resource_group.go:46-63,
-                // scim/resource_service_principal.go:164-178 spFromData), and an Update PUTs the whole principal with its own
+                // scim/resource_service_principal.go:167-180 Create, spFromData), and an Update PUTs the whole principal with its own
                 // entitlement list (scim/groups.go:75-90 UpdateNameAndEntitlements; resource_service_principal.go:73-88, :194-211),
                 // so the live entitlements become exactly the fields that are true (readEntitlementsFromData, scim/scim.go:75-93).
                 // Account SCIM has no entitlements (databricks-sdk-go v0.175.0 service/iam/model.go:55 AccountGroup, :82
@@ -184,9 +184,9 @@ public sealed partial class Estate
 
             case PulumiTypes.Grant:
             {
-                // terraform-provider-databricks v1.128.0 catalog/resource_grant.go:167-193 (Create) and :209-236 (Update):
-                // replacePermissionsForPrincipal (:70-92) makes the principal's privileges exactly the declared list;
-                // Delete (:237-263) replaces them with the empty list: everything the principal held there is revoked.
+                // terraform-provider-databricks v1.128.0 catalog/resource_grant.go:171-198 (Create) and :222-246 (Update):
+                // replacePermissionsForPrincipal (:70-88) makes the principal's privileges exactly the declared list;
+                // Delete (:247-262) replaces them with the empty list: everything the principal held there is revoked.
                 var set = Privileges(Securable(inputs), Str(inputs, "principal"));
                 set.Clear();
                 if (op != "delete")
@@ -199,7 +199,7 @@ public sealed partial class Estate
 
             case PulumiTypes.Grants:
             {
-                // catalog/resource_grants.go:171-218 (Create), :219-236 (Update): every principal's privileges on the
+                // catalog/resource_grants.go:171-190 (Create), :219-236 (Update): every principal's privileges on the
                 // securable become exactly the declared ones (undeclared principals revoked); :237 Delete revokes all.
                 var securable = Securable(inputs);
                 _grants[securable] = new Dictionary<string, SortedSet<string>>(StringComparer.Ordinal);
@@ -499,7 +499,7 @@ public sealed partial class Estate
 
             case PulumiTypes.Grant:
             {
-                // catalog/resource_grant.go:198-221: the id <securable type>/<name>/<principal>; the principal's privileges
+                // catalog/resource_grant.go:199-221 (Read): the id <securable type>/<name>/<principal>; the principal's privileges
                 // on the securable (filterPermissionsForPrincipal :91-111: none is NOT_FOUND, gone).
                 string field, name, principal;
                 if (prior is not null && Prior("principal").Length > 0)
@@ -595,7 +595,7 @@ public sealed partial class Estate
         return byPrincipal.TryGetValue(principal, out var set) ? set : byPrincipal[principal] = new SortedSet<string>(StringComparer.Ordinal);
     }
 
-    /// <summary>The securable of a Grant or Grants: the one securable field set (catalog/resource_grant.go:153-160, permissions.Mappings).</summary>
+    /// <summary>The securable of a Grant or Grants: the one securable field set (catalog/resource_grant.go:155-163, one Optional+ForceNew field per permissions.Mappings entry).</summary>
     public static string Securable(ImmutableDictionary<string, object> inputs)
     {
         foreach (var (field, kind) in SecurableKinds)

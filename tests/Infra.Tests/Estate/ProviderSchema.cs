@@ -145,7 +145,7 @@ public static class ProviderSchema
             new("configReference", Computed: true),
             ProviderConfig,
         ]),
-        new(PulumiTypes.Grant, "catalog/resource_grant.go ResourceGrant (:138-168: principal ForceNew, privileges a set, every securable field Optional+ForceNew; Read :198-225 keeps the principal's privileges on the securable)",
+        new(PulumiTypes.Grant, "catalog/resource_grant.go ResourceGrant (:140-166: principal ForceNew :143, privileges a set, every securable field Optional+ForceNew :155-163; Read :199-221 keeps the principal's privileges on the securable)",
         [
             new("principal", Required: true, ForceNew: true, Read: ReadFills.FromId),
             new("privileges", Required: true, Set: true),
