@@ -2,11 +2,12 @@ using System.Text.Json;
 using DatabricksAccess.Cli.Adoption;
 using DatabricksAccess.Live;
 using DatabricksAccess.Live.Adoption;
+using DatabricksAccess.Topology;
 using DatabricksAccess.Topology.Config;
 using DatabricksAccess.Topology.Evaluation;
 using DatabricksAccess.Topology.Model;
 using LiveEscape = DatabricksAccess.Live.Escape;
-using Severity = DatabricksAccess.Topology.Evaluation.Severity;
+using Severity = DatabricksAccess.Topology.Model.Severity;
 
 namespace DatabricksAccess.Cli;
 
@@ -101,10 +102,41 @@ internal static class AdoptCommand
             return 2;
         }
 
-        var now = result.Model.Now;
+        var stamp = AuditOutput.Stamp(result.Model.Now);
+        var adopted = Compose(text, stack, result.Model, estate, account?.WorkspaceId ?? "0", securables.Select(s => (Live(s.Kind), s.Name)).ToHashSet(), outPath,
+            $"{workspace}{(account is null ? string.Empty : $" and account {account.AccountId}")}");
+        if (adopted.Errors.Count > 0)
+        {
+            foreach (var e in adopted.Errors)
+            {
+                stderr.WriteLine(e);
+            }
+
+            stderr.WriteLine("adopt: the adopted file would not be valid; nothing written");
+            return 2;
+        }
+
+        var (merged, adopter, final) = (adopted.Text, adopted.Adopter, adopted.Final);
+        File.WriteAllText(outPath, merged);
+        var code = adopter.Report.NotAdopted.Count > 0 ? 3 : final.ExitCode;
+        Write(stdout, format, outPath, workspace, stamp, adopter.Report, final, code);
+        return code;
+    }
+
+    /// <summary>What <c>adopt</c> makes of an estate it has read: the merged text, the adopter (report, ids) and its evaluation, or the errors (escaped lines) when the file would not be valid.</summary>
+    internal sealed record Adopted(string Text, Adopter Adopter, EvaluationResult Final, IReadOnlyList<string> Errors);
+
+    /// <summary>
+    /// The input text with the adopted entries and their import ids merged in (everything <c>adopt</c> does between the
+    /// live read and the write). <paramref name="source"/> names the workspace (and account) in the imports comment.
+    /// </summary>
+    internal static Adopted Compose(string text, StackFile stack, TopologyModel model, Estate estate, string workspaceId,
+        IReadOnlySet<(string Type, string Name)> named, string outPath, string source)
+    {
+        var now = model.Now;
         var stamp = AuditOutput.Stamp(now);
-        var adopter = new Adopter(result.Model, estate, account?.WorkspaceId ?? "0", stamp);
-        adopter.Build(securables.Select(s => (Live(s.Kind), s.Name)).ToHashSet());
+        var adopter = new Adopter(model, estate, workspaceId, stamp);
+        adopter.Build(named);
 
         // An adopted object the model still refuses (a rule the adopter does not foresee) is dropped with the error as
         // its reason, and the rest is planned again; the input's own errors were refused above.
@@ -124,13 +156,7 @@ internal static class AdoptCommand
             var dropped = round < 10 && errorsNow.Select(d => adopter.Drop(d.Path, d.Message, firstAdoptedGrant)).ToList().Any(x => x);
             if (!dropped)
             {
-                foreach (var d in errorsNow)
-                {
-                    stderr.WriteLine(Escape.Text($"{outPath}: {d}"));
-                }
-
-                stderr.WriteLine("adopt: the adopted file would not be valid; nothing written");
-                return 2;
+                return new Adopted(merged, adopter, first, errorsNow.Select(d => Escape.Text($"{outPath}: {d}")).ToList());
             }
         }
 
@@ -140,7 +166,7 @@ internal static class AdoptCommand
             var imports = adopter.Imports(plan);
             var lines = new List<string>
             {
-                $"# import ids of the objects adopted {stamp} from {workspace}{(account is null ? string.Empty : $" and account {account.AccountId}")}: the first",
+                $"# import ids of the objects adopted {stamp} from {source}: the first",
                 "# pulumi up imports these instead of creating them (formats: terraform-provider-databricks import docs)",
             };
             lines.AddRange(imports.Select(kv => $"{StackText.Scalar(kv.Key)}: {StackText.Scalar(kv.Value)}"));
@@ -148,21 +174,7 @@ internal static class AdoptCommand
         }
 
         var final = TopologyEvaluator.Evaluate(StackFile.Parse(merged, outPath).ToInput(), now);
-        if (!final.IsValid)
-        {
-            foreach (var d in final.Errors.Where(d => d.Severity == Severity.Error))
-            {
-                stderr.WriteLine(Escape.Text($"{outPath}: {d}"));
-            }
-
-            stderr.WriteLine("adopt: the adopted file would not be valid; nothing written");
-            return 2;
-        }
-
-        File.WriteAllText(outPath, merged);
-        var code = adopter.Report.NotAdopted.Count > 0 ? 3 : final.ExitCode;
-        Write(stdout, format, outPath, workspace, stamp, adopter.Report, final, code);
-        return code;
+        return new Adopted(merged, adopter, final, final.IsValid ? [] : final.Errors.Where(d => d.Severity == Severity.Error).Select(d => Escape.Text($"{outPath}: {d}")).ToList());
     }
 
     /// <summary>Why <paramref name="path"/> cannot be written, or null: its folder must exist and it must not be a folder.</summary>

@@ -1,4 +1,5 @@
 using DatabricksAccess.Live;
+using DatabricksAccess.Topology;
 using DatabricksAccess.Topology.Config;
 using DatabricksAccess.Topology.Evaluation;
 

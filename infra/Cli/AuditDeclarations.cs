@@ -1,4 +1,5 @@
 using DatabricksAccess.Live;
+using DatabricksAccess.Topology;
 using DatabricksAccess.Topology.Evaluation;
 using DatabricksAccess.Topology.Model;
 using DatabricksAccess.Topology.Planning;

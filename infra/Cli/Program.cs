@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DatabricksAccess.Topology;
 using DatabricksAccess.Topology.Config;
 using DatabricksAccess.Topology.Evaluation;
 using DatabricksAccess.Topology.Model;
@@ -329,13 +330,19 @@ public static class Program
         }
 
         IReadOnlyList<string> findings;
+        var allowed = new List<string>();
         try
         {
-            findings = MigrationGuard.Check(json, result.Plan);
+            findings = MigrationGuard.Check(json, result.Plan, allowed);
         }
         catch (System.Text.Json.JsonException ex)
         {
             throw new ConfigLoadException($"{previewPath}: not the JSON of pulumi preview --json: {ex.Message}");
+        }
+
+        foreach (var a in allowed)
+        {
+            stderr.WriteLine(Escape.Text($"allowed: {a}"));
         }
 
         foreach (var f in findings)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DatabricksAccess.Topology;
 using DatabricksAccess.Topology.Evaluation;
 
 namespace DatabricksAccess.Cli;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using DatabricksAccess.Topology;
 using DatabricksAccess.Topology.Evaluation;
 using DatabricksAccess.Topology.Model;
 using DatabricksAccess.Topology.Planning;

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using DatabricksAccess.Infra.Components;
+using DatabricksAccess.Topology;
 using DatabricksAccess.Topology.Config;
 using DatabricksAccess.Topology.Evaluation;
 using DatabricksAccess.Topology.Model;

@@ -1,4 +1,5 @@
 using DatabricksAccess.Topology.Config;
+using DatabricksAccess.Topology.Model;
 using Pulumi;
 
 namespace DatabricksAccess.Infra;

@@ -14,13 +14,15 @@ public sealed record LiveTarget(Uri Workspace, AccountTarget? Account)
     public static readonly IReadOnlyList<string> AzureDnsZones = [".azuredatabricks.net", ".databricks.azure.us", ".databricks.azure.cn"];
 
     /// <summary>
+    /// <see cref="TryParseHost(string?, IReadOnlyCollection{string}, out Uri, out string)"/> with no other host allowed.
+    /// </summary>
+    public static bool TryParseHost(string? text, out Uri host, out string error) => TryParseHost(text, [], out host, out error);
+
+    /// <summary>
     /// The scheme and authority of a configured host. https only; plain http only for a loopback address (tests). The
     /// host is an Azure Databricks workspace or account host (<see cref="AzureDnsZones"/>), a loopback address, or one
     /// of <paramref name="allowedHosts"/> (<c>--allow-host</c>): the OAuth secret or token goes to no other host.
     /// </summary>
-    public static bool TryParseHost(string? text, out Uri host, out string error) => TryParseHost(text, [], out host, out error);
-
-    /// <inheritdoc cref="TryParseHost(string?, out Uri, out string)"/>
     public static bool TryParseHost(string? text, IReadOnlyCollection<string> allowedHosts, out Uri host, out string error)
     {
         host = null!;

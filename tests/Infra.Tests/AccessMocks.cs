@@ -227,6 +227,13 @@ public sealed class AccessMocks : IMocks
                 throw new NotSupportedException($"the mocks do not know resource type {type} ({name})");
         }
 
+        // An imported resource's id is its import id: pulumi v3.258.0 pkg/resource/deploy/step.go ImportStep.Apply reads
+        // the object by s.new.ImportID and keeps that id (or the one Read returns) as s.new.ID.
+        if (KeepImportIds && !string.IsNullOrEmpty(args.Id))
+        {
+            id = args.Id;
+        }
+
         var result = state.ToImmutable();
         if (Unknown)
         {
@@ -240,6 +247,9 @@ public sealed class AccessMocks : IMocks
 
         return Task.FromResult<(string?, object)>((id, result));
     }
+
+    /// <summary>Answer a resource registered with an import id with that id, as the engine's import does (off: every id is the mocks' own).</summary>
+    public bool KeepImportIds { get; init; }
 
     /// <summary>The metastore assigned to the workspace (getCurrentMetastore).</summary>
     public string MetastoreId { get; set; } = "11111111-2222-3333-4444-555555555555";

@@ -1,5 +1,6 @@
-using DatabricksAccess.Topology.Config;
 using System.Collections.Immutable;
+using DatabricksAccess.Topology.Config;
+using DatabricksAccess.Topology.Model;
 using DatabricksAccess.Topology.Planning;
 using Pulumi;
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using DatabricksAccess.Infra.Components;
+using DatabricksAccess.Topology;
 using DatabricksAccess.Topology.Config;
 using DatabricksAccess.Topology.Planning;
 using Pulumi;
@@ -189,7 +190,7 @@ public sealed class LiveSafetyTests
     public async Task A_rotation_replaces_exactly_one_slot_and_the_store_takes_the_new_current_value()
     {
         var token = StackRun.Load("dev").ToInput();
-        var boundary = Topology.Evaluation.TopologyEvaluator.Evaluate(token, StackRun.Now).Plan!
+        var boundary = Topology.TopologyEvaluator.Evaluate(token, StackRun.Now).Plan!
             .ServicePrincipals.Single(s => s.Spec.Key == "ci-deployer").Token!.NextRotation;
         var before = await StackRun.RunAsync("dev", boundary - TimeSpan.FromTicks(1));
         var after = await StackRun.RunAsync("dev", boundary);

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using DatabricksAccess.Infra.Components;
+using DatabricksAccess.Topology.Model;
 using DatabricksAccess.Topology.Planning;
 using Pulumi;
 using Pulumi.Utilities;

@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
+using DatabricksAccess.Topology;
 using DatabricksAccess.Topology.Config;
 using DatabricksAccess.Topology.Evaluation;
+using DatabricksAccess.Topology.Model;
 using DatabricksAccess.Topology.Planning;
 using Microsoft.Extensions.Time.Testing;
 using Pulumi;

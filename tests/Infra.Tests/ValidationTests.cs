@@ -1,3 +1,4 @@
+using DatabricksAccess.Topology.Model;
 using Moq;
 using Pulumi;
 using Pulumi.Testing;
@@ -38,7 +39,7 @@ public sealed class ValidationTests
         var now = new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
         var run = await StackRun.RunAsync("prod", StackRun.Load("prod"), now, new AccessMocks(), key => Output.CreateSecret(StackRun.ConfigValue(key)), revocationRun: true);
 
-        Assert.Contains(run.Expected.Diagnostics, d => d.Severity == Topology.Evaluation.Severity.Violation);
+        Assert.Contains(run.Expected.Diagnostics, d => d.Severity == Topology.Model.Severity.Violation);
         Assert.Equal(
             run.Plan.AllResources.Select(r => r.Resource.Name).Order(StringComparer.Ordinal),
             run.Observed.Select(o => o.Name).Order(StringComparer.Ordinal));

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DatabricksAccess.Topology;
 
 namespace DatabricksAccess.Live.Tests;
 
@@ -124,7 +125,7 @@ public sealed class CoverageTests : IDisposable
     {
         var stack = DatabricksAccess.Topology.Config.StackFile.Load(_f.WriteStack());
         var declaration = change(DatabricksAccess.Cli.AuditDeclarations.From(
-            DatabricksAccess.Topology.Evaluation.TopologyEvaluator.Evaluate(stack.ToInput(), Fixture.Now, stack.Findings)));
+            DatabricksAccess.Topology.TopologyEvaluator.Evaluate(stack.ToInput(), Fixture.Now, stack.Findings)));
         using var http = new HttpClient();
         var target = new LiveTarget(new Uri(_f.Fake.Url + "/"), new AccountTarget(new Uri(_f.Fake.Url + "/"), FakeDatabricks.AccountId, FakeDatabricks.WorkspaceId));
         var (credentials, _, _) = await TokenSources.ResolveAsync(_f.Environment().Variables, () => new Fixture.UnavailableEntra(), http, _f.Options(), TimeProvider.System, target, CancellationToken.None);

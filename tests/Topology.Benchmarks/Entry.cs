@@ -3,6 +3,7 @@ using BenchmarkDotNet.Running;
 using DatabricksAccess.Cli;
 using DatabricksAccess.Topology.Config;
 using DatabricksAccess.Topology.Evaluation;
+using DatabricksAccess.Topology.Model;
 
 namespace DatabricksAccess.Topology.Benchmarks;
 
@@ -56,8 +57,10 @@ public static class Entry
         var stack = StackFile.Load(file);
         Console.WriteLine($"read and parse {sw.ElapsedMilliseconds} ms, {GC.GetTotalMemory(false) / 1024 / 1024} MiB live");
         sw.Restart();
-        var diagnostics = new Evaluation.Diagnostics();
+        var diagnostics = new Model.Diagnostics();
         var model = TopologyBinder.Bind(stack.ToInput(), TopologyGenerator.Now, diagnostics);
+        new ReferenceChecker(model, diagnostics, stack.ToInput().Keys).Check();
+        new OwnershipChecker(model, diagnostics).Check();
         Console.WriteLine($"bind and validate {sw.ElapsedMilliseconds} ms, {diagnostics.Items.Count} findings, {GC.GetTotalMemory(false) / 1024 / 1024} MiB live");
         sw.Restart();
         var graph = new AccessGraph(model);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using DatabricksAccess.Cli;
 using DatabricksAccess.Topology.Evaluation;
+using DatabricksAccess.Topology.Planning;
 using Microsoft.Extensions.Time.Testing;
 using static DatabricksAccess.Topology.Tests.TestSupport;
 
@@ -188,6 +189,84 @@ public sealed class ImportGuardTests
         ]), "--allow-unsafe");
         Assert.Equal(0, allowed);
         Assert.Contains("warning (allowed by --allow-unsafe): group-analysts-group: imported by this run", warned, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The first up of an adopted workspace group that has workspace-access and no other entitlement, in the shape
+    /// <c>pulumi preview --json</c> prints it (Fixtures/previews/import-entitlement-defaults.json): the import, then an
+    /// update of the four other entitlement fields from null (the import's Read sets only those the group has:
+    /// terraform-provider-databricks v1.128.0 scim/scim.go <c>readIntoData</c>; pulumi-terraform-bridge#2372) to the schema
+    /// Default false (scim/scim.go <c>addEntitlementsToSchema</c>), each an <c>add</c> in the detailed diff
+    /// (pulumi-terraform-bridge v3.136.0 pkg/tfbridge/detailed_diff.go <c>makeShortCircuitDiff</c>). The update PUTs the
+    /// entitlements whose fields are true, the one the group has (scim/groups.go <c>UpdateNameAndEntitlements</c>): the
+    /// guard lets exactly that through and says so.
+    /// </summary>
+    [Fact]
+    public void An_import_then_only_entitlement_fields_from_empty_to_false_passes_and_is_logged()
+    {
+        var (code, err) = Guard(File.ReadAllText(Fixture(Path.Combine("previews", "import-entitlement-defaults.json"))));
+        Assert.True(code == 0, err);
+        Assert.Equal(
+            ["allowed: group-analysts-group: imported by this run, then updated only to set allowClusterCreate, allowInstancePoolCreate, databricksSqlAccess, workspaceConsume from empty to false, the provider's Default for an entitlement the principal does not have: the update sends the entitlements it has (docs/adoption.md)"],
+            err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    /// <summary>Any other change in that update, or the same shape meaning something else, is refused as before.</summary>
+    [Theory]
+    [InlineData("a field the group has, true to false", "workspaceAccess")]
+    [InlineData("a field the group lacks, empty to true", "allowClusterCreate")]
+    [InlineData("a display name besides the entitlement fields", "displayName")]
+    [InlineData("the same update on another type", "type")]
+    [InlineData("a replacement", "replace")]
+    [InlineData("a step without its detailed diff", "no-detailed-diff")]
+    [InlineData("a step without its old state", "no-old-state")]
+    [InlineData("a field the diff calls an update, not an add", "kind")]
+    public void Anything_beyond_entitlement_fields_from_empty_to_false_after_an_import_is_refused(string what, string edit)
+    {
+        var digest = JsonNode.Parse(File.ReadAllText(Fixture(Path.Combine("previews", "import-entitlement-defaults.json"))))!;
+        var update = digest["steps"]!.AsArray().Single(s => (string)s!["op"]! == "update")!;
+        var diffs = update["diffReasons"]!.AsArray();
+        var detailed = update["detailedDiff"]!.AsObject();
+        switch (edit)
+        {
+            case "workspaceAccess":
+                update["newState"]!["inputs"]!["workspaceAccess"] = false;
+                diffs.Add("workspaceAccess");
+                detailed["workspaceAccess"] = new JsonObject { ["kind"] = "update", ["inputDiff"] = false };
+                break;
+            case "allowClusterCreate":
+                update["newState"]!["inputs"]!["allowClusterCreate"] = true;
+                break;
+            case "displayName":
+                update["newState"]!["inputs"]!["displayName"] = "Analysts EU";
+                diffs.Add("displayName");
+                detailed["displayName"] = new JsonObject { ["kind"] = "update", ["inputDiff"] = false };
+                break;
+            case "type":
+                foreach (var s in digest["steps"]!.AsArray().Where(s => ((string)s!["urn"]!).EndsWith("::group-analysts-group", StringComparison.Ordinal)))
+                {
+                    s!["urn"] = ((string)s["urn"]!).Replace("databricks:index/group:Group", "databricks:index/entitlements:Entitlements", StringComparison.Ordinal);
+                }
+
+                break;
+            case "replace":
+                update["op"] = "replace";
+                break;
+            case "no-detailed-diff":
+                update["detailedDiff"] = null;
+                break;
+            case "no-old-state":
+                update.AsObject().Remove("oldState");
+                break;
+            case "kind":
+                detailed["databricksSqlAccess"]!["kind"] = "update";
+                break;
+        }
+
+        var (code, err) = Guard(digest.ToJsonString(new JsonSerializerOptions { WriteIndented = true, IndentSize = 4 }));
+        Assert.True(code == 1, what);
+        Assert.DoesNotContain("allowed:", err, StringComparison.Ordinal);
+        Assert.Contains("refused: group-analysts-group: imported by this run, and the preview also has ", err, StringComparison.Ordinal);
     }
 
     [Fact]

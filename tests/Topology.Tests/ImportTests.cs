@@ -1,4 +1,5 @@
 using DatabricksAccess.Topology.Evaluation;
+using DatabricksAccess.Topology.Model;
 using DatabricksAccess.Topology.Planning;
 using static DatabricksAccess.Topology.Tests.TestSupport;
 

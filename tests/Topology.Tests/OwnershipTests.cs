@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DatabricksAccess.Cli;
+using DatabricksAccess.Topology;
 using DatabricksAccess.Topology.Config;
 using DatabricksAccess.Topology.Evaluation;
 using DatabricksAccess.Topology.Model;
@@ -566,7 +567,7 @@ public class MigrationGuardTests
     [Fact]
     public void The_guard_refuses_previews_that_revoke_beyond_the_change_and_lets_safe_ones_through()
     {
-        var prod = Topology.Evaluation.TopologyEvaluator.Evaluate(Config.StackFile.Load(Path.Combine(RepoRoot, "Pulumi.prod.yaml")).ToInput(), Now);
+        var prod = Topology.TopologyEvaluator.Evaluate(Config.StackFile.Load(Path.Combine(RepoRoot, "Pulumi.prod.yaml")).ToInput(), Now);
         var plan = prod.Plan!;
         var token = plan.ServicePrincipals.Single(s => s.Spec.Key == "ci-deployer").Token!;
         var shared = plan.BlastRadius.First().Resource;

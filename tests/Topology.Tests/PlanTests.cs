@@ -1,4 +1,5 @@
 using CsCheck;
+using DatabricksAccess.Topology;
 using DatabricksAccess.Topology.Evaluation;
 using DatabricksAccess.Topology.Planning;
 using static DatabricksAccess.Topology.Tests.TestSupport;
@@ -130,7 +131,7 @@ public class PlanTests
             """, account: Account);
         Assert.True(optIns.IsValid, string.Join("\n", Lines(optIns)));
         var stacks = new[] { "Pulumi.dev.yaml", "Pulumi.prod.yaml" }
-            .Select(f => Topology.Evaluation.TopologyEvaluator.Evaluate(Config.StackFile.Load(Path.Combine(RepoRoot, f)).ToInput(), Now))
+            .Select(f => Topology.TopologyEvaluator.Evaluate(Config.StackFile.Load(Path.Combine(RepoRoot, f)).ToInput(), Now))
             .Append(optIns);
         foreach (var result in stacks)
         {

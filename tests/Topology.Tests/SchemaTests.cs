@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using DatabricksAccess.Topology;
 using DatabricksAccess.Topology.Config;
 using DatabricksAccess.Topology.Model;
 using Json.Schema;
@@ -57,7 +58,7 @@ public partial class SchemaTests
         try
         {
             var stack = StackFile.Load(Fixture("complete.yaml"));
-            Evaluation.TopologyEvaluator.Evaluate(stack.ToInput(), Now);
+            TopologyEvaluator.Evaluate(stack.ToInput(), Now);
         }
         finally
         {

@@ -1,5 +1,6 @@
 using DatabricksAccess.Topology.Config;
 using DatabricksAccess.Topology.Evaluation;
+using DatabricksAccess.Topology.Model;
 
 namespace DatabricksAccess.Topology.Tests;
 

@@ -834,7 +834,8 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
             var level = direct.Contains("IS_OWNER") ? "IS_OWNER" : direct.Contains("CAN_MANAGE") ? "CAN_MANAGE" : direct.Contains("CAN_MANAGE_RUN") ? "CAN_MANAGE_RUN" : direct[0];
             if (level == "IS_OWNER")
             {
-                // The creator's ownership is the provider's to keep (permissions/permission_definitions.go:407-419).
+                // Not declared (the model has no job owner). The import reads it, and an update of the job's ACL would make
+                // the deployer IS_OWNER (permission_definitions.go addOwnerPermissionIfNeeded): docs/adoption.md, known gap.
                 if (!string.Equals(live, job.CreatorUserName, StringComparison.OrdinalIgnoreCase))
                 {
                     _report.Notes.Add($"{what}: IS_OWNER is held by {Comment(live)}, not by its creator {Comment(job.CreatorUserName ?? "?")}: the model does not declare an owner");

@@ -55,7 +55,7 @@ internal static class Identity
     /// take once the identity is in the workspace, so they wait for the assignment.
     /// </summary>
     /// <param name="retiringName">The principal's old Entitlements resource, registered once more unchanged (the plan keeps it on
-    /// delete) while the principal takes its entitlements over (<see cref="Topology.Planning.EntitlementsHandover"/>).</param>
+    /// delete) while the principal takes its entitlements over (<see cref="Topology.Model.EntitlementsHandover"/>).</param>
     public static Dbx.MwsPermissionAssignment? AssignAndEntitle(PlannedChildren children, string? assignmentName, string? entitlementsName,
         AccountSpec? account, Output<string> id, WorkspaceAccess access, IReadOnlyList<string> entitlements,
         Action<Dbx.EntitlementsArgs, Input<string>> subject, string? retiringName = null)

@@ -5,7 +5,7 @@ namespace DatabricksAccess.Infra.Components;
 
 /// <summary>
 /// The resources a plan decided for one parent (a component, or the stack when the parent is null). Every resource
-/// is created through <see cref="Create{T}"/>, which hands out the options the plan decided (parent, provider by
+/// is created through <see cref="Create{T}(string, Func{CustomResourceOptions, T})"/> (or its overload with dependencies), which hands out the options the plan decided (parent, provider by
 /// scope, protect, delete-before-replace, retain-on-delete) and checks the type token; <see cref="Complete"/> then checks that nothing planned was left out.
 /// Names, providers and protect flags are therefore never decided here, only looked up.
 /// </summary>

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using DatabricksAccess.Topology.Evaluation;
+using DatabricksAccess.Topology.Model;
 
 namespace DatabricksAccess.Topology.Config;
 

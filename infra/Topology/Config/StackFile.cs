@@ -1,4 +1,4 @@
-using DatabricksAccess.Topology.Evaluation;
+using DatabricksAccess.Topology.Model;
 
 namespace DatabricksAccess.Topology.Config;
 
@@ -147,20 +147,13 @@ public sealed record StackConfigInput(ConfigNode? Topology, ConfigNode? Policy, 
     public ConfigNode? Deployer { get; init; }
 
     /// <summary>The last deployment's credential slots (its <c>credentialSchedule</c> output); null offline or on a first run.</summary>
-    public DatabricksAccess.Topology.Planning.CredentialSchedule? CredentialSchedule { get; init; }
+    public CredentialSchedule? CredentialSchedule { get; init; }
 
     /// <summary>The last deployment's <c>importedResources</c> output: their import ids are retired; null offline or on a first run.</summary>
     public IReadOnlySet<string>? ImportedResources { get; init; }
 
     /// <summary>What the last deployment says of the retired Entitlements resources; null offline (every one may be in the state).</summary>
-    public DatabricksAccess.Topology.Planning.EntitlementsHandover? EntitlementsHandover { get; init; }
-}
-
-/// <summary>What Topology may know about other config keys: whether they are set and secure, never their values.</summary>
-public interface IConfigKeyView
-{
-    /// <summary>null when the key is not set; otherwise whether it is stored as a secret.</summary>
-    bool? IsSecure(string key);
+    public EntitlementsHandover? EntitlementsHandover { get; init; }
 }
 
 public sealed class ConfigKeyView(IReadOnlyDictionary<string, bool> keys) : IConfigKeyView

@@ -154,7 +154,7 @@ internal sealed class OwnershipChecker(TopologyModel model, Diagnostics d)
 
     private void CheckDeployer()
     {
-        var needers = ServicePrincipalsNeedingUserRole(model).ToList();
+        var needers = model.ServicePrincipalsNeedingUserRole().ToList();
         if (model.Deployer is null)
         {
             if (needers.Count == 0)
@@ -179,12 +179,4 @@ internal sealed class OwnershipChecker(TopologyModel model, Diagnostics d)
             }
         }
     }
-
-    /// <summary>Service principals the deployer must be able to act as: job run-as identities and token owners.</summary>
-    public static IEnumerable<(PrincipalRef Principal, string Path)> ServicePrincipalsNeedingUserRole(TopologyModel model) =>
-        model.Jobs.Values.Where(j => j.RunAs.IsServicePrincipal).Select(j => (j.RunAs, $"{j.Path}.runAs"))
-            .Concat(model.ServicePrincipals.Values.Where(s => s.Token is not null).Select(s => (s.Ref, $"{s.Path}.token")))
-            .GroupBy(x => x.Item1)
-            .Select(g => g.First())
-            .OrderBy(x => x.Item1);
 }

@@ -396,7 +396,7 @@ public sealed record TopologyModel(
     public IReadOnlyDictionary<string, string> ImportIds { get; init; } = new Dictionary<string, string>();
 
     /// <summary>The resources the last deployment recorded as imported (its <c>importedResources</c> output).</summary>
-    public IReadOnlySet<string> ImportedResources { get; init; } = DatabricksAccess.Topology.Planning.ImportedResources.None;
+    public IReadOnlySet<string> ImportedResources { get; init; } = DatabricksAccess.Topology.Model.ImportedResources.None;
 
     /// <summary>Opt-in: entitlements of the built-in <c>users</c> and <c>admins</c> groups are managed (workspace-wide).</summary>
     public bool BuiltInEntitlements { get; init; }
@@ -405,14 +405,14 @@ public sealed record TopologyModel(
     /// The credential slots as the last deployment left them (the stack output <c>credentialSchedule</c>): rotation
     /// continues from it, so a policy change replaces no credential. Empty offline and on a stack's first run.
     /// </summary>
-    public DatabricksAccess.Topology.Planning.CredentialSchedule CredentialSchedule { get; init; } = DatabricksAccess.Topology.Planning.CredentialSchedule.Empty;
+    public CredentialSchedule CredentialSchedule { get; init; } = CredentialSchedule.Empty;
 
     /// <summary>
     /// What the last deployment says of the <c>Entitlements</c> resources this version retires (workspace-level principals
     /// the stack creates now carry their own entitlement fields): offline and for a deployment that predates the
     /// handover, every one is still in the state.
     /// </summary>
-    public DatabricksAccess.Topology.Planning.EntitlementsHandover EntitlementsHandover { get; init; } = DatabricksAccess.Topology.Planning.EntitlementsHandover.Unknown;
+    public EntitlementsHandover EntitlementsHandover { get; init; } = EntitlementsHandover.Unknown;
 
     /// <summary>Whether the principal is declared here (users always are; the built-in groups may go undeclared).</summary>
     public bool Declares(PrincipalRef principal) => principal.Kind switch
@@ -423,6 +423,14 @@ public sealed record TopologyModel(
         PrincipalKind.WebApp => WebApps.ContainsKey(principal.Key),
         _ => false,
     };
+
+    /// <summary>Service principals the deployer must be able to act as: job run-as identities and token owners.</summary>
+    public IEnumerable<DeployerActsAs> ServicePrincipalsNeedingUserRole() =>
+        Jobs.Values.Where(j => j.RunAs.IsServicePrincipal).Select(j => new DeployerActsAs(j.RunAs, $"{j.Path}.runAs"))
+            .Concat(ServicePrincipals.Values.Where(s => s.Token is not null).Select(s => new DeployerActsAs(s.Ref, $"{s.Path}.token")))
+            .GroupBy(x => x.Principal)
+            .Select(g => g.First())
+            .OrderBy(x => x.Principal);
 
     /// <summary>Whether the stack creates (owns) the principal; looked-up, synced, built-in identities and users are not.</summary>
     public bool Owns(PrincipalRef principal) => principal.Kind switch
@@ -460,6 +468,9 @@ public sealed record TopologyModel(
         _ => principal.Key,
     };
 }
+
+/// <summary>A service principal the deployer must act as, and the config path that makes it so.</summary>
+public sealed record DeployerActsAs(PrincipalRef Principal, string Path);
 
 public sealed record PolicyException(string Rule, PrincipalRef Principal, string Reason, DateTimeOffset Expires, string Path);
 

@@ -3,7 +3,7 @@ using DatabricksAccess.Topology.Model;
 namespace DatabricksAccess.Topology.Planning;
 
 /// <summary>
-/// One of a credential's two slots: the credential issued at rotation <see cref="Rotation"/>. Slot <c>a</c> holds the
+/// One of a credential's two slots: the credential issued at one rotation instant. Slot <c>a</c> holds the
 /// even rotations, slot <c>b</c> the odd ones, so each rotation renews one slot and leaves the other alone.
 /// </summary>
 /// <param name="Issued">The rotation instant this slot's credential belongs to (its keeper: a new instant replaces it).</param>

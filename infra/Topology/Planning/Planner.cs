@@ -1,4 +1,3 @@
-using DatabricksAccess.Topology.Evaluation;
 using DatabricksAccess.Topology.Model;
 
 namespace DatabricksAccess.Topology.Planning;
@@ -14,11 +13,6 @@ public static class Planner
     /// </summary>
     public static string MemberResourceName(string groupKey, PrincipalRef principal) => $"group-{groupKey}-member-{principal.NameFragment}";
 
-    /// <summary>
-    /// The plan of <paramref name="model"/>. <paramref name="unresolved"/> are the user lookups that found nobody: what
-    /// is declared for those users (memberships, ACLs, grants, job permissions) is left out and reported instead, so
-    /// one departed user never blocks every other change.
-    /// </summary>
     /// <summary>
     /// <see cref="ResourcePlan.BlastRadius"/> without planning everything else, for <c>check</c>: only what can be in the
     /// blast radius is planned (looked-up and built-in identities' settings without members or credentials, account
@@ -38,6 +32,11 @@ public static class Planner
             Jobs = new SortedDictionary<string, JobSpec>(StringComparer.Ordinal),
         }, null, owner: model).BlastRadius.ToList();
 
+    /// <summary>
+    /// The plan of <paramref name="model"/>. <paramref name="unresolved"/> are the user lookups that found nobody: what
+    /// is declared for those users (memberships, ACLs, grants, job permissions) is left out and reported instead, so
+    /// one departed user never blocks every other change.
+    /// </summary>
     /// <param name="missingIdentities">Looked-up groups and service principals (existing, Entra) that were not found:
     /// they are left out with everything that refers to them, and reported like users.</param>
     public static ResourcePlan Plan(TopologyModel model, IReadOnlySet<UserLookup>? unresolved = null, IReadOnlySet<PrincipalRef>? missingIdentities = null) =>
@@ -328,7 +327,7 @@ public static class Planner
     private static HashSet<PrincipalRef> RuleSetOwners(TopologyModel model) =>
         model.Deployer is null || model.Account is null
             ? []
-            : OwnershipChecker.ServicePrincipalsNeedingUserRole(model).Select(x => x.Principal).Where(model.Owns).ToHashSet();
+            : model.ServicePrincipalsNeedingUserRole().Select(x => x.Principal).Where(model.Owns).ToHashSet();
 
     /// <summary>Who is in <c>admins</c> because the stack says so, without a membership resource.</summary>
     public static List<ImplicitMember> AdminsImplicitMembers(TopologyModel model)

@@ -1,5 +1,6 @@
-using DatabricksAccess.Topology.Config;
 using System.Collections.Immutable;
+using DatabricksAccess.Topology.Config;
+using DatabricksAccess.Topology.Model;
 using Pulumi;
 
 namespace DatabricksAccess.Infra.Tests.Estate;
@@ -34,11 +35,45 @@ public sealed class LifecycleTests
         var state = Deploy(estate, program);
         var before = estate.Facts();
 
+        // Not vacuous: the deploy left entitlements on a group, a service principal and a web app's identity, held by
+        // their own fields (dev: workspace level) or by Entitlements resources (prod: account level), and both levels.
+        string[] holders = ["group-data-scientists", "sp-ci-deployer", "webapp-notebook-runner"];
+        foreach (var holder in holders)
+        {
+            var principal = program.Resources.Single(r => r.Type is Topology.Planning.PulumiTypes.Group or Topology.Planning.PulumiTypes.ServicePrincipal
+                && r.Name.StartsWith(holder + "-", StringComparison.Ordinal) && !r.Name.EndsWith("-rule-set", StringComparison.Ordinal));
+            Assert.Equal(stack == "prod", principal.AccountLevel);
+            var carrier = stack == "dev" ? principal : program.Resources.Single(r => r.Type == Topology.Planning.PulumiTypes.Entitlements && r.Name.StartsWith(holder + "-", StringComparison.Ordinal));
+            Assert.Contains(ProviderSchema.EntitlementField.Values, f => carrier.Inputs.GetValueOrDefault(f) is true);
+            Assert.Contains(before, f => f.StartsWith($"entitlement|{principal.Id}|", StringComparison.Ordinal));
+        }
+
         var refreshed = Engine.Refresh(state, estate);
         var steps = Engine.Plan(refreshed, program, estate);
         Assert.True(steps.Count == 0, "after a refresh: " + string.Join("; ", steps.Select(s => $"{s.Op} {s.Resource.Name} ({s.Why})")));
         Engine.Apply(estate, steps);
         Assert.Equal(before, estate.Facts());
+    }
+
+    /// <summary>
+    /// The control for the test above: dev as the program registered it before the handover (each workspace-level
+    /// principal's fields left at their Default, an Entitlements resource beside it). A refresh fills the principals'
+    /// fields from the live entitlements (scim/resource_group.go Read, readIntoData), the program plans them false, and the
+    /// update would PUT each principal without them (scim/groups.go UpdateNameAndEntitlements): drift on every run.
+    /// </summary>
+    [Fact]
+    public async Task Before_the_handover_a_refresh_proposes_updates_that_would_wipe_the_entitlements()
+    {
+        var legacy = Legacy(await ProgramAsync("dev", mocks: After(null)));
+        var estate = new Estate();
+        var state = Deploy(estate, legacy);
+        var steps = Engine.Plan(Engine.Refresh(state, estate), legacy, estate);
+        Assert.Contains(steps, s => s.Op == "update" && s.Resource.Name.StartsWith("webapp-notebook-runner-", StringComparison.Ordinal));
+        Assert.All(steps, s => Assert.True(s.Op == "update" && s.Resource.Type is Topology.Planning.PulumiTypes.Group or Topology.Planning.PulumiTypes.ServicePrincipal
+            && s.Why.Split(',').All(ProviderSchema.EntitlementField.Values.Contains), $"{s.Op} {s.Resource.Name} ({s.Why})"));
+        var held = estate.Facts().Count(f => f.StartsWith("entitlement|", StringComparison.Ordinal));
+        Engine.Apply(estate, steps);
+        Assert.True(estate.Facts().Count(f => f.StartsWith("entitlement|", StringComparison.Ordinal)) < held);
     }
 
     /// <summary>The outputs of a deployment that predates the handover (no <c>retiredEntitlements</c>), or one that records it.</summary>
@@ -47,7 +82,7 @@ public sealed class LifecycleTests
         PreviousOutputs = retired is null
             ? System.Collections.Immutable.ImmutableDictionary<string, object>.Empty.Add("secretScopes", System.Collections.Immutable.ImmutableArray.Create<object>("app-secrets"))
             : System.Collections.Immutable.ImmutableDictionary<string, object>.Empty.Add("secretScopes", System.Collections.Immutable.ImmutableArray.Create<object>("app-secrets"))
-                .Add(Topology.Planning.EntitlementsHandover.OutputName, retired.Cast<object>().ToImmutableArray()),
+                .Add(Topology.Model.EntitlementsHandover.OutputName, retired.Cast<object>().ToImmutableArray()),
     };
 
     /// <summary>

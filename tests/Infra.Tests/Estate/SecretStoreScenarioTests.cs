@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Text.Json;
 using DatabricksAccess.Topology.Config;
 using DatabricksAccess.Topology.Evaluation;
+using DatabricksAccess.Topology.Model;
 using DatabricksAccess.Topology.Planning;
 using Pulumi;
 

@@ -45,21 +45,19 @@ internal sealed partial class TopologyBinder
     private readonly NodeReader _r;
     private readonly Diagnostics _d;
     private readonly DateTimeOffset _now;
-    private readonly IConfigKeyView? _keys;
     private readonly List<ExpiredMembership> _expired = [];
     private readonly List<PendingMembership> _pending = [];
 
-    private TopologyBinder(Diagnostics diagnostics, DateTimeOffset now, IConfigKeyView? keys)
+    private TopologyBinder(Diagnostics diagnostics, DateTimeOffset now)
     {
         _d = diagnostics;
         _r = new NodeReader(diagnostics);
         _now = now;
-        _keys = keys;
     }
 
     public static TopologyModel Bind(StackConfigInput input, DateTimeOffset now, Diagnostics diagnostics)
     {
-        var binder = new TopologyBinder(diagnostics, now.ToUniversalTime(), input.Keys);
+        var binder = new TopologyBinder(diagnostics, now.ToUniversalTime());
         return binder.BindAll(input);
     }
 
@@ -101,13 +99,11 @@ internal sealed partial class TopologyBinder
             Pending = [.. _pending.OrderBy(p => p.Starts).ThenBy(p => p.Group, StringComparer.Ordinal).ThenBy(p => p.Principal)],
             TokenPolicy = BindTokenPolicy(root),
             Warehouses = Dictionary(root, "warehouses", "warehouse", BindWarehouse),
-            ImportIds = Planning.ImportedResources.Pending(BindImports(root), input.ImportedResources ?? Planning.ImportedResources.None),
-            ImportedResources = input.ImportedResources ?? Planning.ImportedResources.None,
+            ImportIds = ImportedResources.Pending(BindImports(root), input.ImportedResources ?? ImportedResources.None),
+            ImportedResources = input.ImportedResources ?? ImportedResources.None,
             CredentialSchedule = input.CredentialSchedule ?? CredentialSchedule.Empty,
             EntitlementsHandover = input.EntitlementsHandover ?? EntitlementsHandover.Unknown,
         };
-        new ReferenceChecker(model, _d, _keys).Check();
-        new OwnershipChecker(model, _d).Check();
         return model;
     }
 

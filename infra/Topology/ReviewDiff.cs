@@ -1,6 +1,8 @@
+using DatabricksAccess.Topology.Evaluation;
+using DatabricksAccess.Topology.Planning;
 using DatabricksAccess.Topology.Model;
 
-namespace DatabricksAccess.Topology.Evaluation;
+namespace DatabricksAccess.Topology;
 
 /// <summary>
 /// Changes a reviewer must see that are not themselves grants: a job that runs as someone else (everyone who may run

@@ -1,6 +1,7 @@
+using DatabricksAccess.Topology.Evaluation;
 using DatabricksAccess.Topology.Model;
 
-namespace DatabricksAccess.Topology.Evaluation;
+namespace DatabricksAccess.Topology;
 
 public enum ChangeKind
 {

@@ -1,8 +1,9 @@
 using DatabricksAccess.Topology.Config;
+using DatabricksAccess.Topology.Evaluation;
 using DatabricksAccess.Topology.Model;
 using DatabricksAccess.Topology.Planning;
 
-namespace DatabricksAccess.Topology.Evaluation;
+namespace DatabricksAccess.Topology;
 
 /// <summary>The outcome of reading one stack's config at one instant.</summary>
 public sealed class EvaluationResult
@@ -35,7 +36,7 @@ public sealed class EvaluationResult
 
     public bool IsValid => Graph is not null;
 
-    public int ExitCode => Topology.Evaluation.Diagnostics.ExitCodeOf(Diagnostics);
+    public int ExitCode => global::DatabricksAccess.Topology.Model.Diagnostics.ExitCodeOf(Diagnostics);
 
     public IEnumerable<Diagnostic> Errors => Diagnostics.Where(d => d.Severity != Severity.Warning);
 
@@ -65,6 +66,9 @@ public static class TopologyEvaluator
         var diagnostics = new Diagnostics();
         diagnostics.AddRange(findings ?? []);
         var model = TopologyBinder.Bind(input, now, diagnostics);
+        // Every cross reference is checked even when a section had errors: all findings at once.
+        new ReferenceChecker(model, diagnostics, input.Keys).Check();
+        new OwnershipChecker(model, diagnostics).Check();
         if (diagnostics.HasErrors)
         {
             return new EvaluationResult(model, Sorted(diagnostics), null, () => null);

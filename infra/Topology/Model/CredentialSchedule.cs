@@ -1,9 +1,8 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
-using DatabricksAccess.Topology.Model;
 
-namespace DatabricksAccess.Topology.Planning;
+namespace DatabricksAccess.Topology.Model;
 
 /// <summary>One slot as the last deployment recorded it: the instant its credential belongs to, and when it expires.</summary>
 public sealed record IssuedSlot(DateTimeOffset Issued, DateTimeOffset Expires);
@@ -11,10 +10,6 @@ public sealed record IssuedSlot(DateTimeOffset Issued, DateTimeOffset Expires);
 /// <summary>A credential as the last deployment left it: which slot is current, and each slot's instants.</summary>
 public sealed record IssuedCredential(char Current, IReadOnlyDictionary<char, IssuedSlot> Slots)
 {
-    /// <summary>What a credential's plan leaves behind once applied: the record the next run continues from.</summary>
-    public static IssuedCredential Of(CredentialPlan plan) =>
-        new(plan.Current.Slot, plan.AllSlots.ToDictionary(s => s.Slot, s => new IssuedSlot(s.Issued, s.Expires)));
-
     public IssuedSlot CurrentSlot => Slots[Current];
 
     public char PreviousLetter => Current == 'a' ? 'b' : 'a';
@@ -26,7 +21,7 @@ public sealed record IssuedCredential(char Current, IReadOnlyDictionary<char, Is
 /// The credential slots as the last <c>up</c> left them: the stack output <c>credentialSchedule</c>, read back by the
 /// next run (the program reads its own stack's outputs, <c>pulumi:pulumi:StackReference</c>; the CLI reads
 /// <c>pulumi stack output --json</c> with <c>plan --outputs</c>). With it a rotation-policy change takes effect slot by
-/// slot at the next rotations (<see cref="CredentialRotation.Plan"/>): no credential is replaced by a policy change.
+/// slot at the next rotations (Planning.CredentialRotation.Plan): no credential is replaced by a policy change.
 /// Without it (a stack's first run, or one deployed before the output existed) the fixed grid of rotation instants applies.
 /// </summary>
 public sealed record CredentialSchedule(IReadOnlyDictionary<string, IssuedCredential> Credentials)
@@ -39,11 +34,6 @@ public sealed record CredentialSchedule(IReadOnlyDictionary<string, IssuedCreden
     public static readonly CredentialSchedule Empty = new(ImmutableSortedDictionary<string, IssuedCredential>.Empty);
 
     public IssuedCredential? Find(string credentialKey) => Credentials.GetValueOrDefault(credentialKey);
-
-    /// <summary>What a plan leaves behind once applied: the schedule the next run continues from.</summary>
-    public static CredentialSchedule FromPlan(ResourcePlan plan) => new(plan.ServicePrincipals
-        .SelectMany(s => s.Credentials)
-        .ToImmutableSortedDictionary(c => c.Key, IssuedCredential.Of, StringComparer.Ordinal));
 
     /// <summary>
     /// The stack output's value: <c>{ version, credentials: { &lt;slot resource prefix&gt;: { current, a: { issued, expires }, b: … } } }</c>,

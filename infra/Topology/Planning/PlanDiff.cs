@@ -1,7 +1,6 @@
 using DatabricksAccess.Topology.Model;
-using DatabricksAccess.Topology.Planning;
 
-namespace DatabricksAccess.Topology.Evaluation;
+namespace DatabricksAccess.Topology.Planning;
 
 /// <summary>A change a reviewer must see besides access: what the stack may revoke, and how credentials rotate.</summary>
 /// <param name="Subject">The resource or credential it is about (a stable name).</param>

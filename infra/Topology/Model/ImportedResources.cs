@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 
-namespace DatabricksAccess.Topology.Planning;
+namespace DatabricksAccess.Topology.Model;
 
 /// <summary>
 /// Import ids are retired once the stack holds what they imported. While a resource still names an import id, the engine

@@ -1,7 +1,6 @@
 using System.Text.Json;
-using DatabricksAccess.Topology.Planning;
 
-namespace DatabricksAccess.Topology.Evaluation;
+namespace DatabricksAccess.Topology.Planning;
 
 /// <summary>
 /// The deploy path's last check: reads <c>pulumi preview --json</c> and refuses a preview that deletes or replaces what
@@ -28,10 +27,16 @@ public static class MigrationGuard
         "delete", "replace", "create-replacement", "delete-replaced", "discard", "discard-replaced", "read-replacement", "import-replacement",
     };
 
-    public static IReadOnlyList<string> Check(string previewJson, ResourcePlan plan)
+    public static IReadOnlyList<string> Check(string previewJson, ResourcePlan plan) => Check(previewJson, plan, null);
+
+    /// <summary>
+    /// As <see cref="Check(string, ResourcePlan)"/>; <paramref name="allowed"/> receives one line per step the guard lets
+    /// through although it is not an import (<see cref="DefaultsAfterImport"/>), for the deploy log.
+    /// </summary>
+    public static IReadOnlyList<string> Check(string previewJson, ResourcePlan plan, ICollection<string>? allowed)
     {
         using var doc = JsonDocument.Parse(previewJson);
-        var findings = ImportFindings(doc.RootElement);
+        var findings = ImportFindings(doc.RootElement, allowed);
         var removed = new Dictionary<string, (string Type, string Op, bool Protected)>(StringComparer.Ordinal);
         var replacements = new Dictionary<string, Replacement>(StringComparer.Ordinal);
         if (doc.RootElement.TryGetProperty("steps", out var steps) && steps.ValueKind == JsonValueKind.Array)
@@ -139,10 +144,11 @@ public static class MigrationGuard
     /// with a warning or error about it, is one finding naming what would change. A preview that warns a resource
     /// still naming an import id cannot be replaced is refused too: the <c>up</c> would fail half-way.
     /// </summary>
-    private static List<string> ImportFindings(JsonElement root)
+    private static List<string> ImportFindings(JsonElement root, ICollection<string>? allowed)
     {
         var imported = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var other = new List<(string Urn, string Op, List<string> Keys)>();
+        var defaults = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         if (root.TryGetProperty("steps", out var steps) && steps.ValueKind == JsonValueKind.Array)
         {
             foreach (var step in steps.EnumerateArray())
@@ -163,7 +169,14 @@ public static class MigrationGuard
 
                 if (op is not ("import" or "same" or "read" or "refresh"))
                 {
-                    other.Add((urn, op, Keys(step)));
+                    if (DefaultsAfterImport(step, op, urn) is { } fields)
+                    {
+                        defaults[urn] = fields;
+                    }
+                    else
+                    {
+                        other.Add((urn, op, Keys(step)));
+                    }
                 }
             }
         }
@@ -174,6 +187,17 @@ public static class MigrationGuard
             {
                 changes.Add(keys.Count == 0 ? op : $"{op} ({string.Join(", ", keys)})");
             }
+        }
+
+        foreach (var (urn, fields) in defaults.OrderBy(kv => NameOf(kv.Key), StringComparer.Ordinal))
+        {
+            if (!imported.TryGetValue(urn, out var changes))
+            {
+                // Not imported by this run: an ordinary update, the other checks' business.
+                continue;
+            }
+
+            allowed?.Add($"{NameOf(urn)}: imported by this run, then updated only to set {string.Join(", ", fields)} from empty to false, the provider's Default for an entitlement the principal does not have: the update sends the entitlements it has (docs/adoption.md)");
         }
 
         var findings = new List<string>();
@@ -221,6 +245,78 @@ public static class MigrationGuard
         }
 
         return findings;
+    }
+
+    /// <summary>The entitlement fields of a group or service principal (terraform-provider-databricks v1.128.0 scim/scim.go <c>addEntitlementsToSchema</c>: Optional, Default false).</summary>
+    private static readonly HashSet<string> EntitlementFields = new(StringComparer.Ordinal)
+    {
+        "allowClusterCreate", "allowInstancePoolCreate", "databricksSqlAccess", "workspaceAccess", "workspaceConsume",
+    };
+
+    /// <summary>
+    /// The one update the first <c>up</c> of an adopted principal cannot avoid, and that changes nothing: the entitlement
+    /// fields the live principal lacks, going from empty to <c>false</c>. Upstream:
+    /// <list type="bullet">
+    /// <item>the import's Read leaves them empty: scim/resource_group.go and scim/resource_service_principal.go Read call
+    /// <c>entitlements.readIntoData</c> (scim/scim.go), which sets only the entitlements the principal has to true (only
+    /// resource_entitlement.go calls <c>generateEmpty</c> first); the Read for an import starts from no state
+    /// (pulumi-terraform-bridge v3.136.0 pkg/tfbridge/provider.go <c>Provider.Read</c>, <c>isRefresh</c> false), so a field
+    /// Read does not set is null (pulumi-terraform-bridge#2372, closed as the provider's to fix);</item>
+    /// <item>the plan puts the schema Default there, <c>false</c> (scim/scim.go <c>addEntitlementsToSchema</c>), so the planned
+    /// state differs from the imported one (pkg/tfshim/sdk-v2/provider2.go <c>v2Provider.Diff</c>: prior and planned state
+    /// compared with <c>Equals</c>, DiffOverrideUpdate) and the detailed diff says <c>add</c> for each (pkg/tfbridge/detailed_diff.go
+    /// <c>makeShortCircuitDiff</c>: an absent old value);</item>
+    /// <item>the update PUTs the principal with the entitlements whose fields are true (scim/scim.go
+    /// <c>readEntitlementsFromData</c>; scim/groups.go <c>UpdateNameAndEntitlements</c> re-reads the group's members and
+    /// groups first, and sends the roles only as that read returns them: it does not ask for <c>roles</c>;
+    /// scim/resource_service_principal.go <c>ServicePrincipalsAPI.Update</c> re-reads groups and roles): with every
+    /// changed field going to false and none to true, those are the ones Read found, so no access changes.</item>
+    /// </list>
+    /// So: an <c>update</c> of a Group or ServicePrincipal with no replacement, whose every changed key is an entitlement
+    /// field that is empty (absent or null) in the old state's outputs, not true in the new state, and <c>add</c> in the
+    /// detailed diff (the old state, the new state and the detailed diff must be there, as in a real preview). Returns
+    /// those fields, or null for any other step.
+    /// </summary>
+    private static List<string>? DefaultsAfterImport(JsonElement step, string op, string urn)
+    {
+        // urn:pulumi:<stack>::<project>::[<parent type>$]<type>::<name>
+        var type = urn.LastIndexOf("::", StringComparison.Ordinal) is var end and > 0 ? urn[..end] : string.Empty;
+        type = type[(Math.Max(type.LastIndexOf('$'), type.LastIndexOf("::", StringComparison.Ordinal) + 1) + 1)..];
+        if (op != "update" || type is not (PulumiTypes.Group or PulumiTypes.ServicePrincipal)
+            || (step.TryGetProperty("replaceReasons", out var r) && r.ValueKind == JsonValueKind.Array && r.GetArrayLength() > 0))
+        {
+            return null;
+        }
+
+        // The shape a real preview has for such a step (the old and new states, a detailed diff for every key): a step
+        // missing any of them is not known to be this one.
+        var keys = Keys(step);
+        if (keys.Count == 0 || !keys.All(EntitlementFields.Contains)
+            || !step.TryGetProperty("oldState", out var oldState) || oldState.ValueKind != JsonValueKind.Object
+            || !oldState.TryGetProperty("outputs", out var outputs) || outputs.ValueKind != JsonValueKind.Object
+            || !step.TryGetProperty("newState", out var newState) || newState.ValueKind != JsonValueKind.Object
+            || !step.TryGetProperty("detailedDiff", out var detailed) || detailed.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        static JsonValueKind Value(JsonElement step, string state, string part, string key) =>
+            step.TryGetProperty(state, out var s) && s.ValueKind == JsonValueKind.Object && s.TryGetProperty(part, out var p) && p.ValueKind == JsonValueKind.Object
+                && p.TryGetProperty(key, out var v) ? v.ValueKind : JsonValueKind.Undefined;
+
+        foreach (var key in keys)
+        {
+            var was = Value(step, "oldState", "outputs", key);
+            if (was is not (JsonValueKind.Undefined or JsonValueKind.Null)
+                || Value(step, "newState", "inputs", key) is not (JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.False)
+                || Value(step, "newState", "outputs", key) is not (JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.False)
+                || !detailed.TryGetProperty(key, out var d) || Str(d, "kind") != "add")
+            {
+                return null;
+            }
+        }
+
+        return keys;
     }
 
     /// <summary>The keys a step would change: <c>replaceReasons</c>, <c>diffReasons</c> and the keys of <c>detailedDiff</c>, in that order, once each.</summary>

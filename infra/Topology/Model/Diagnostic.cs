@@ -1,4 +1,4 @@
-namespace DatabricksAccess.Topology.Evaluation;
+namespace DatabricksAccess.Topology.Model;
 
 public enum Severity
 {
