@@ -903,12 +903,7 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
                 continue;
             }
 
-            if (!levels.TryGetValue(level, out var list))
-            {
-                levels[level] = list = [];
-            }
-
-            list.Add(r);
+            levels.GetOrAdd(level).Add(r);
         }
 
         if (why.Count > 0)

@@ -771,12 +771,7 @@ public sealed class AccessClosure
     private static void Add<TKey, TValue>(Dictionary<TKey, List<TValue>> map, TKey key, TValue value)
         where TKey : notnull
     {
-        if (!map.TryGetValue(key, out var list))
-        {
-            map[key] = list = [];
-        }
-
-        list.Add(value);
+        map.GetOrAdd(key).Add(value);
     }
 
     /// <summary>By kind, then resource (config key), then permission (ordinal).</summary>

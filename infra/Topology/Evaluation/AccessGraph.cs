@@ -50,12 +50,7 @@ public sealed class AccessGraph
         {
             foreach (var m in group.Members)
             {
-                if (!_parents.TryGetValue(m.Principal, out var list))
-                {
-                    _parents[m.Principal] = list = [];
-                }
-
-                list.Add((group.Key, m));
+                _parents.GetOrAdd(m.Principal).Add((group.Key, m));
             }
         }
     }

@@ -76,12 +76,7 @@ public static class Planner
             }
 
             var key = new UserLookup(p.Key, scope);
-            if (!skipped.TryGetValue(key, out var paths))
-            {
-                skipped[key] = paths = [];
-            }
-
-            paths.Add(path);
+            skipped.GetOrAdd(key).Add(path);
             return false;
         }
 
