@@ -31,7 +31,7 @@ public sealed class AdoptTests : IDisposable
         var fake = f.Fake;
         var carol = new FakeUser("u6", "carol@contoso.com");
         var dave = new FakeUser("u7", "dave@contoso.com");
-        fake.Users.AddRange([carol, dave]);
+        fake.Users.AddRange([carol, dave, new FakeUser("u8", "someone@contoso.com")]); // the jobs' creator and owner (FakeJob.Creator)
         var reporter = new FakeSp("s3", ReporterApp, "Reporter") { Entitlements = ["workspace-access", "databricks-sql-access"] };
         fake.Sps.Add(reporter);
 
