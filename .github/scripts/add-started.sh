@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Adds the time-bound memberships that have started, in one stack, and nothing else (expire.yml, every 5 minutes).
+# Adds the time-bound memberships that have started, in one stack, and nothing else (expire.yml, job `expire`, hourly).
 #
 #   add-started.sh STACK_NAME PLAN_JSON
 #
@@ -23,7 +23,10 @@
 #    depends on a GroupMember, so no --target-dependents (up.go:821; step_generator.go:158 isTargetedForUpdate);
 # 5. confirm: a fresh export holds each added URN exactly once.
 #
-# The program runs (it creates the membership), in the revocation run mode like rotate-due.sh:
+# The program runs (it creates the membership) at the job's one evaluation instant, DATABRICKS_ACCESS_NOW, which the plan
+# was made at (--now): the preview and the up see the memberships the plan saw, never a second reading of the clock
+# (lib.sh require_instant). Before each of them lib.sh re-reads the stack's deployment record ($DEPLOYED_COMMIT).
+# It runs in the revocation run mode like rotate-due.sh:
 # DATABRICKS_ACCESS_RUN=revocation makes policy violations warnings (the membership was reviewed and deployed with
 # its `starts`; a policy that only time turned red must not stop it); invalid config still fails.
 # Writes a markdown report to $GITHUB_STEP_SUMMARY (when set) and to $REPORT_FILE (default: $WORK_DIR/add.md).
@@ -40,6 +43,8 @@ summary=${GITHUB_STEP_SUMMARY:-/dev/null}
 jqlib=(-L "$here")
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$here/lib.sh"
+# One instant per run: the plan was made at DATABRICKS_ACCESS_NOW (--now), and the preview and up evaluate at it too.
+require_instant
 
 say() { printf '%s\n' "$*" | tee -a "$report" >> "$summary"; }
 fail() {

@@ -25,7 +25,7 @@
 #
 # Writes `changes`, `expected`, `unmanaged` and `preview` (success|failure) to $GITHUB_OUTPUT and a report to
 # $GITHUB_STEP_SUMMARY and $REPORT_FILE. Exit codes: 0 clean, 1 drift or a failed check. NOW (RFC 3339, default:
-# the clock) is injectable for tests.
+# DATABRICKS_ACCESS_NOW, else the clock) is injectable for tests.
 set -euo pipefail
 
 stack_name=${1:?usage: drift.sh STACK_NAME [PLAN_JSON]}
@@ -36,7 +36,9 @@ mkdir -p "$work"
 report=${REPORT_FILE:-$work/drift.md}
 summary=${GITHUB_STEP_SUMMARY:-/dev/null}
 outputs=${GITHUB_OUTPUT:-/dev/null}
-now=${NOW:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}
+# One instant per run: the job's DATABRICKS_ACCESS_NOW (drift.yml), at which the plan was made and the preview's program
+# evaluates; NOW overrides it in tests.
+now=${NOW:-${DATABRICKS_ACCESS_NOW:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}}
 jqlib=(-L "$here")
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$here/lib.sh"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Revokes the memberships that expired, in one stack, and nothing else (expire.yml, hourly).
+# Revokes the memberships that expired, in one stack, and nothing else (expire.yml, job `revoke`, every 5 minutes).
 #
 #   revoke-expired.sh STACK_NAME PLAN_JSON
 #

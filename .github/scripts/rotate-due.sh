@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Rotates the credential slots that are due, in one stack, and nothing else (expire.yml, hourly).
+# Rotates the credential slots that are due, in one stack, and nothing else (expire.yml, job `expire`, hourly).
 #
 #   rotate-due.sh STACK_NAME PLAN_JSON
 #
-# Run in a checkout of the commit the stack last deployed; PLAN_JSON is that commit's offline plan, evaluated now.
+# Run in a checkout of the commit the stack last deployed; PLAN_JSON is that commit's offline plan, evaluated at
+# DATABRICKS_ACCESS_NOW.
 # Its `credentials[]` entries ({ principal, kind, slot, issued, expires, current, store, resource, storeResource })
 # say which slot (`resource`, `<sp>-oauth-secret-a|b` or `<sp>-token-a|b`) is current, when it was issued, and which
 # resource stores its value (`storeResource`, on the current slot, when it has a store).
@@ -17,7 +18,9 @@
 # 4. rotate: `pulumi up` with the same targets;
 # 5. confirm: a fresh export holds every due slot, created at or after its `issued` instant.
 #
-# Rotation runs the program (it creates the new credential and stores it), in the revocation run mode:
+# Rotation runs the program (it creates the new credential and stores it) at the job's one evaluation instant,
+# DATABRICKS_ACCESS_NOW, which the plan was made at (--now): the slots the preview and the up compute are the plan's,
+# never those of a second reading of the clock (lib.sh require_instant). It runs in the revocation run mode:
 # DATABRICKS_ACCESS_RUN=revocation makes policy violations warnings instead of errors (a policy that only time
 # turned red must not stop a rotation); invalid config still fails. Only this targeted run sets it.
 # Exit codes: 0 done or nothing due, 1 cannot rotate (the caller opens an issue).
@@ -33,6 +36,8 @@ summary=${GITHUB_STEP_SUMMARY:-/dev/null}
 jqlib=(-L "$here")
 # shellcheck source=SCRIPTDIR/lib.sh
 source "$here/lib.sh"
+# One instant per run: the plan was made at DATABRICKS_ACCESS_NOW (--now), and the preview and up evaluate at it too.
+require_instant
 
 say() { printf '%s\n' "$*" | tee -a "$report" >> "$summary"; }
 fail() {

@@ -83,10 +83,15 @@ internal static partial class Reports
         }
     }
 
-    private static IEnumerable<object> ActingAsDto(IEnumerable<AccessEntry> actingAs, AccessClosure closure) =>
-        actingAs.Select(e =>
+    private static IEnumerable<object> ActingAsDto(IEnumerable<AccessEntry> actingAs, AccessClosure closure)
+    {
+        // Many rows name one target: parse it once.
+        var targets = new Dictionary<string, PrincipalRef>(StringComparer.Ordinal);
+        PrincipalRef Target(AccessEntry e) => targets.TryGetValue(e.Resource, out var t) ? t : targets[e.Resource] = TargetOf(e);
+        return actingAs.Select(e =>
         {
-            var (admin, counts) = closure.Summary(TargetOf(e));
+            var target = Target(e);
+            var (admin, counts) = closure.Summary(target);
             return (object)new
             {
                 principal = e.Principal.ToString(),
@@ -100,10 +105,11 @@ internal static partial class Reports
                     adminLevel = admin is not null,
                     adminUntil = admin?.Until is { } au ? Stamp(au) : null,
                     privileges = counts.ToDictionary(c => c.Kind, c => c.Count),
-                    text = Reaches(closure, TargetOf(e)),
+                    text = Reaches(closure, target),
                 },
             };
         });
+    }
 
     private static void PendingText(TextWriter @out, IReadOnlyList<PendingMembership> pending)
     {

@@ -23,9 +23,15 @@ public static class AccessStack
     public const string MaxTokenLifetimeDaysKey = "maxTokenLifetimeDays";
 
     /// <summary>Evaluate, then build: what <c>Program</c> runs, and what the tests run.</summary>
-    public static Task<IDictionary<string, object?>> Run(StackConfigInput input, TimeProvider clock, Func<string, Output<string>> secretConfig,
+    public static async Task<IDictionary<string, object?>> Run(StackConfigInput input, TimeProvider clock, Func<string, Output<string>> secretConfig,
         StackSettings settings, BuildOptions? options = null)
-        => Build(Check(input, clock, options?.RevocationRun == true), secretConfig, settings, options);
+    {
+        // One reading of the clock per run: the evaluation and the recorded instant are the same.
+        var instant = clock.GetUtcNow();
+        var outputs = await Build(Check(input, EvaluationInstant.At(instant), options?.RevocationRun == true), secretConfig, settings, options);
+        outputs[DeploymentRecord.OutputName] = Output.Create(DeploymentRecord.Value(options?.OwnCommit ?? DeploymentRecord.OwnCommit(), instant));
+        return outputs;
+    }
 
     /// <summary>
     /// Evaluates the topology. Warnings are logged; errors and policy violations fail the run with the same text the
@@ -80,7 +86,13 @@ public static class AccessStack
 
         // The credential slots continue the last deployment's schedule, so a rotation-policy change replaces no
         // credential (read only once the config is valid and its secrets are there: nothing is registered otherwise).
-        var (schedule, handover, imported) = await ReadPreviousDeploymentAsync();
+        var (schedule, handover, imported, recordedCommit) = await ReadPreviousDeploymentAsync();
+        if (options.RevocationRun)
+        {
+            // Read inside this update, under the stack's lock: a deploy that finished after the job chose its commit is seen here.
+            DeploymentRecord.CheckRevocationRun(recordedCommit, options.OwnCommit ?? DeploymentRecord.OwnCommit());
+        }
+
         var model = result.Model with
         {
             CredentialSchedule = schedule,
@@ -143,7 +155,7 @@ public static class AccessStack
     /// pulumi-language-dotnet/main.go:900, read in sdk/Pulumi/Deployment/Deployment.cs:126). Unreadable entries are
     /// warnings: those credentials fall back to the fixed grid, which the migration guard then checks.
     /// </summary>
-    public static async Task<(CredentialSchedule Schedule, EntitlementsHandover Handover, IReadOnlySet<string> Imported)> ReadPreviousDeploymentAsync()
+    public static async Task<(CredentialSchedule Schedule, EntitlementsHandover Handover, IReadOnlySet<string> Imported, string? Commit)> ReadPreviousDeploymentAsync()
     {
         var self = $"{Deployment.Instance.OrganizationName}/{Deployment.Instance.ProjectName}/{Deployment.Instance.StackName}";
         var previous = new StackReference(PreviousDeployment, new StackReferenceArgs { Name = self });
@@ -171,7 +183,9 @@ public static class AccessStack
             Log.Warn($"the last deployment's {problem}");
         }
 
-        return (schedule, handover, imported);
+        // The commit the stack records (DeploymentRecord): only a deploy moves it.
+        var commit = DeploymentRecord.CommitFromOutput(await previous.GetValueAsync(DeploymentRecord.OutputName));
+        return (schedule, handover, imported, commit);
     }
 
     private static Dbx.ProviderArgs AccountProviderArgs(TopologyModel model, StackSettings settings)

@@ -32,6 +32,9 @@ public static class EvaluationInstant
         return new Fixed(value);
     }
 
+    /// <summary>A clock fixed at <paramref name="instant"/>.</summary>
+    public static TimeProvider At(DateTimeOffset instant) => new Fixed(instant);
+
     private sealed class Fixed(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;

@@ -43,4 +43,7 @@ public sealed class BuildOptions
     /// time alone turned red (an exception that expired) never blocks a rotation; invalid config still fails it.
     /// </summary>
     public bool RevocationRun { get; init; }
+
+    /// <summary>The commit recorded in the <c>deployment</c> output; null: the one the program was built from (<see cref="DeploymentRecord.OwnCommit"/>). Tests set it.</summary>
+    public string? OwnCommit { get; init; }
 }

@@ -9,7 +9,7 @@ public sealed record AuditReport(IReadOnlyList<Finding> Findings, IReadOnlyList<
 /// Compares what is live with what a stack declares: every access the declaration does not account for, every
 /// declared thing that is absent, every expired membership still in place. Pure: no I/O.
 /// </summary>
-public static class Comparison
+public static partial class Comparison
 {
     public static AuditReport Compare(Declaration declaration, LiveState live) => new Comparer(declaration, live).Run();
 
@@ -75,7 +75,7 @@ public static class Comparison
         }
     }
 
-    private sealed class Comparer(Declaration declaration, LiveState live)
+    private sealed partial class Comparer(Declaration declaration, LiveState live)
     {
         private static readonly string[] SecretLevels = ["READ", "WRITE", "MANAGE"];
         private static readonly string[] JobLevels = ["CAN_VIEW", "CAN_MANAGE_RUN", "CAN_MANAGE", "IS_OWNER"];
@@ -283,6 +283,7 @@ public static class Comparison
 
         // ---- groups ----------------------------------------------------------------------------------------------
 
+<<<<<<< HEAD
         private void Groups()
         {
             var principals = declaration.Principals.ToDictionary(p => p.Ref, StringComparer.Ordinal);
@@ -724,6 +725,8 @@ public static class Comparison
             };
         }
 
+=======
+>>>>>>> main
         /// <summary>The non-inherited levels of each principal of an ACL (inherited ones are not findings).</summary>
         private static IEnumerable<(LivePrincipal Principal, List<string> Levels)> Direct(IReadOnlyList<AccessControl> acl)
         {
@@ -739,248 +742,6 @@ public static class Comparison
         }
 
         // ---- tokens ----------------------------------------------------------------------------------------------
-
-        private void Tokens()
-        {
-            if (declaration.TokenUsers is null || live.TokenAcl is null)
-            {
-                return;
-            }
-
-            const string Tokens = "tokens";
-            var admins = LiveKey.Of(PrincipalType.Group, "admins");
-            var declared = declaration.TokenUsers.Select(KeyOf).OfType<LiveKey>().ToHashSet();
-            var seen = new HashSet<LiveKey>();
-            foreach (var (p, levels) in Direct(live.TokenAcl))
-            {
-                seen.Add(p.Key);
-                if (p.Key == _deployer || p.Key == admins)
-                {
-                    continue;
-                }
-
-                var beyond = levels.Where(l => l != "CAN_USE").ToList();
-                if (!declared.Contains(p.Key))
-                {
-                    Add(FindingKinds.TokenUser, Severities.Max(levels), Name(p), Tokens, $"{Join(levels)} on personal access tokens without being declared a token user");
-                }
-                else if (beyond.Count > 0)
-                {
-                    Add(FindingKinds.TokenUser, Severities.Max(beyond), Name(p), Tokens, $"declared CAN_USE, live {Join(levels)}");
-                }
-            }
-
-            foreach (var user in declaration.TokenUsers.Where(u => _found.Contains(u) && KeyOf(u) is { } k && !seen.Contains(k)))
-            {
-                Add(FindingKinds.Missing, Severity.Low, user, Tokens, "declared token user cannot use tokens");
-            }
-        }
-
-        // ---- Unity Catalog ---------------------------------------------------------------------------------------
-
-        private void Securables()
-        {
-            foreach (var securable in declaration.Securables)
-            {
-                var obj = securable.ToString();
-                if (securable.Type == "metastore" && live.MetastoreId is null)
-                {
-                    _notes.Add("metastore grants are not audited: the workspace has no current metastore assignment");
-                    continue;
-                }
-
-                if (live.Grants.GetValueOrDefault(obj) is not { } grants)
-                {
-                    Add(FindingKinds.Missing, Severity.Low, null, obj, "the securable does not exist (HTTP 404)");
-                    continue;
-                }
-
-                var declared = new Dictionary<LiveKey, HashSet<string>>();
-                foreach (var g in securable.Grants)
-                {
-                    if (KeyOf(g.Principal) is { } k)
-                    {
-                        if (!declared.TryGetValue(k, out var set))
-                        {
-                            declared[k] = set = new HashSet<string>(StringComparer.Ordinal);
-                        }
-
-                        set.UnionWith(g.Privileges.Select(x => x.ToUpperInvariant()));
-                    }
-                }
-
-                var livePrivileges = new Dictionary<LiveKey, (LivePrincipal Principal, HashSet<string> Privileges)>();
-                foreach (var a in grants.Where(a => a.Principal is { Length: > 0 }))
-                {
-                    var p = Classify(a.Principal!);
-                    if (!livePrivileges.TryGetValue(p.Key, out var entry))
-                    {
-                        livePrivileges[p.Key] = entry = (p, new HashSet<string>(StringComparer.Ordinal));
-                    }
-
-                    entry.Privileges.UnionWith((a.Privileges ?? []).Select(x => x.ToUpperInvariant()));
-                }
-
-                // A deleted principal's grant: empty principal, principal_id set (sdk-go service/catalog/model.go:8838).
-                foreach (var a in grants.Where(a => string.IsNullOrEmpty(a.Principal) && (a.Privileges ?? []).Count > 0))
-                {
-                    var id = a.PrincipalId is { } pid ? pid.ToString() : "?";
-                    var privileges = (a.Privileges ?? []).Select(x => x.ToUpperInvariant()).Distinct().Order(StringComparer.Ordinal).ToList();
-                    Add(FindingKinds.UndeclaredGrant, Severities.Max(privileges), $"principal_id:{id}", obj,
-                        $"{Join(privileges)} held by a deleted principal (empty principal name, principal_id {id})");
-                }
-
-                foreach (var (key, (p, privileges)) in livePrivileges)
-                {
-                    var extra = privileges.Except(declared.GetValueOrDefault(key) ?? []).Order(StringComparer.Ordinal).ToList();
-                    if (extra.Count > 0)
-                    {
-                        Add(FindingKinds.UndeclaredGrant, Severities.Max(extra), Name(p), obj,
-                            declared.ContainsKey(key) ? $"{Join(extra)} beyond the declared privileges" : $"{Join(extra)} without a declaration");
-                    }
-                }
-
-                foreach (var g in securable.Grants.Where(g => _found.Contains(g.Principal)).DistinctBy(g => g.Principal))
-                {
-                    var key = KeyOf(g.Principal)!.Value;
-                    var absent = declared[key].Except(livePrivileges.TryGetValue(key, out var l) ? l.Privileges : []).Order(StringComparer.Ordinal).ToList();
-                    if (absent.Count > 0)
-                    {
-                        Add(FindingKinds.Missing, Severity.Low, g.Principal, obj, $"declared {Join(absent)} is absent");
-                    }
-                }
-            }
-        }
-
-        // ---- entitlements --------------------------------------------------------------------------------------
-
-        private void Entitlements()
-        {
-            var principals = declaration.Principals.ToDictionary(p => p.Ref, StringComparer.Ordinal);
-            foreach (var e in declaration.Entitlements)
-            {
-                principals.TryGetValue(e.Principal, out var spec);
-                var isGroup = spec?.Type == PrincipalType.Group || (spec is null && e.Principal.StartsWith("group:", StringComparison.Ordinal));
-                IEnumerable<ScimMember> live;
-                if (isGroup)
-                {
-                    // Entitlements are the workspace's, for account groups too (the workspace's view of them).
-                    var name = spec?.Name ?? e.Principal["group:".Length..];
-                    var named = _workspace.GroupsByName.GetValueOrDefault(name.ToLowerInvariant()) ?? [];
-                    live = (named.Any(g => g.DisplayName == name) ? named.Where(g => g.DisplayName == name) : named).SelectMany(g => g.Entitlements ?? []);
-                }
-                else if (spec?.Type == PrincipalType.ServicePrincipal && KeyOf(e.Principal) is { } key && _workspace.SpsByAppId.TryGetValue(key.Name, out var sp))
-                {
-                    live = sp.Entitlements ?? [];
-                }
-                else
-                {
-                    continue;
-                }
-
-                var declared = e.Entitlements.Select(x => x.ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
-                var extra = live.Select(v => v.Value?.Trim().ToLowerInvariant()).OfType<string>().Where(v => v.Length > 0 && !declared.Contains(v))
-                    .Distinct().Order(StringComparer.Ordinal).ToList();
-                if (extra.Count > 0)
-                {
-                    Add(FindingKinds.UndeclaredEntitlement, Severities.Max(extra), e.Principal, "workspace",
-                        declared.Count == 0 ? $"{Join(extra)} without a declaration" : $"{Join(extra)} beyond the declared entitlements ({Join(declared.Order(StringComparer.Ordinal))})");
-                }
-            }
-        }
-
-        // ---- account roles ---------------------------------------------------------------------------------------
-
-        private void AccountRoles()
-        {
-            if (_account is null)
-            {
-                return;
-            }
-
-            foreach (var p in declaration.Principals.Where(p => p.Type != PrincipalType.User && p.MustExist))
-            {
-                IEnumerable<ScimMember> roles;
-                if (p.Type == PrincipalType.Group)
-                {
-                    roles = (_account.GroupsByName.GetValueOrDefault(p.Name.ToLowerInvariant()) ?? []).SelectMany(g => g.Roles ?? []);
-                }
-                else if (KeyOf(p.Ref) is { } key && _account.SpsByAppId.TryGetValue(key.Name, out var sp))
-                {
-                    roles = sp.Roles ?? [];
-                }
-                else
-                {
-                    continue;
-                }
-
-                var declared = (p.AccountRoles ?? []).Select(r => r.ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
-                foreach (var role in roles.Select(r => r.Value?.Trim()).OfType<string>().Where(r => r.Length > 0 && !declared.Contains(r.ToLowerInvariant())).Distinct().Order(StringComparer.Ordinal))
-                {
-                    Add(FindingKinds.UndeclaredAdmin, role.Equals("account_admin", StringComparison.OrdinalIgnoreCase) ? Severity.Critical : Severity.High,
-                        p.Ref, "account", $"holds the account role {role} that the stack does not declare");
-                }
-            }
-        }
-
-        // ---- token policy ----------------------------------------------------------------------------------------
-
-        private void TokenPolicy()
-        {
-            if (declaration.TokenMaxLifetimeDays is not { } days || live.Tokens is not { } tokens)
-            {
-                return;
-            }
-
-            var allowed = TimeSpan.FromDays(days);
-            foreach (var t in tokens)
-            {
-                var owner = t.CreatedByUsername is { Length: > 0 } creator ? Name(Classify(creator)) : $"user id {t.OwnerId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}";
-                var obj = $"token:{t.TokenId ?? "?"}";
-                var expiry = t.ExpiryTime ?? 0;
-                if (expiry <= 0)
-                {
-                    // TokenInfo.expiry_time (service/settings/model.go:4958): -1, or absent (0), when it never expires.
-                    Add(FindingKinds.TokenPolicy, Severity.High, owner, obj, $"never expires; the token policy allows {days} days");
-                    continue;
-                }
-
-                var lifetime = TimeSpan.FromMilliseconds(expiry - (t.CreationTime ?? 0));
-                if (lifetime > allowed)
-                {
-                    Add(FindingKinds.TokenPolicy, Severity.Medium, owner, obj,
-                        $"lives {(Math.Ceiling(lifetime.TotalDays * 100) / 100).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)} days; the token policy allows {days} days");
-                }
-            }
-        }
-
-        /// <summary>
-        /// The workspace conf <c>maxTokenLifetimeDays</c> (the longest lifetime of a new personal access token) against
-        /// the declared <c>tokenPolicy.maxLifetimeDays</c>: unset (no limit) is high, a longer limit medium, a shorter one low.
-        /// </summary>
-        private void WorkspaceTokenPolicy()
-        {
-            if (declaration.TokenMaxLifetimeDays is not { } days || !live.WorkspaceConfRead)
-            {
-                return;
-            }
-
-            var obj = $"workspace-conf:{LiveReader.MaxTokenLifetimeDaysKey}";
-            var value = live.MaxTokenLifetimeDays?.Trim();
-            if (string.IsNullOrEmpty(value))
-            {
-                Add(FindingKinds.TokenPolicy, Severity.High, null, obj, $"unset: new personal access tokens may live forever; the stack declares {days} days");
-            }
-            else if (!int.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var liveDays))
-            {
-                Add(FindingKinds.TokenPolicy, Severity.High, null, obj, $"'{value}' is not a number of days; the stack declares {days} days");
-            }
-            else if (liveDays != days)
-            {
-                Add(FindingKinds.TokenPolicy, liveDays <= 0 ? Severity.High : liveDays > days ? Severity.Medium : Severity.Low, null, obj,
-                    $"{liveDays} days live; the stack declares {days} days");
-            }
-        }
 
         private static string Join(IEnumerable<string> values) => string.Join(", ", values);
     }

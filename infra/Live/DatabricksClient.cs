@@ -99,10 +99,21 @@ public sealed class DatabricksClient(HttpClient http, HostCredentials credential
 
     /// <summary>
     /// GETs <paramref name="pathAndQuery"/> on <paramref name="host"/> and reads the JSON body as
-    /// <typeparamref name="T"/>. A 404 is null where <paramref name="notFoundIsNull"/> (a declared object that is
-    /// absent), otherwise it fails like any other status.
+    /// <typeparamref name="T"/>. Every status other than success fails, 404 included: the object must exist.
     /// </summary>
-    public Task<T?> GetAsync<T>(Uri host, string pathAndQuery, bool notFoundIsNull, CancellationToken cancellationToken)
+    public async Task<T> GetAsync<T>(Uri host, string pathAndQuery, CancellationToken cancellationToken)
+        where T : class =>
+        await Get<T>(host, pathAndQuery, notFoundIsNull: false, cancellationToken).ConfigureAwait(false)
+            ?? throw new System.Diagnostics.UnreachableException("a GET that is not allowed a 404 answered null");
+
+    /// <summary>
+    /// <see cref="GetAsync{T}(Uri, string, CancellationToken)"/>, where a 404 is null: a declared object that is absent.
+    /// </summary>
+    public Task<T?> GetOrNullAsync<T>(Uri host, string pathAndQuery, CancellationToken cancellationToken)
+        where T : class =>
+        Get<T>(host, pathAndQuery, notFoundIsNull: true, cancellationToken);
+
+    private Task<T?> Get<T>(Uri host, string pathAndQuery, bool notFoundIsNull, CancellationToken cancellationToken)
         where T : class
     {
         var uri = new Uri(host, pathAndQuery);

@@ -241,7 +241,7 @@ public sealed class LiveReader(DatabricksClient client)
         IReadOnlyList<AccessControl>? tokenAcl = null;
         if (declaration.TokenUsers is not null)
         {
-            var acl = await client.GetAsync<ObjectPermissions>(ws, "/api/2.0/permissions/authorization/tokens", true, cancellationToken).ConfigureAwait(false);
+            var acl = await client.GetOrNullAsync<ObjectPermissions>(ws, "/api/2.0/permissions/authorization/tokens", cancellationToken).ConfigureAwait(false);
             tokenAcl = acl?.AccessControlList ?? [];
         }
 
@@ -249,8 +249,8 @@ public sealed class LiveReader(DatabricksClient client)
         if (declaration.TokenMaxLifetimeDays is not null)
         {
             // Go SDK service/settings/impl.go:1610: one page (the iterator has no next-request function).
-            var list = await client.GetAsync<TokenInfoList>(ws, "/api/2.0/token-management/tokens", false, cancellationToken).ConfigureAwait(false);
-            tokens = list!.TokenInfos ?? [];
+            var list = await client.GetAsync<TokenInfoList>(ws, "/api/2.0/token-management/tokens", cancellationToken).ConfigureAwait(false);
+            tokens = list.TokenInfos ?? [];
         }
 
         string? metastore = null;
@@ -261,7 +261,7 @@ public sealed class LiveReader(DatabricksClient client)
             var name = securable.FullName;
             if (type == "metastore")
             {
-                metastore ??= (await client.GetAsync<MetastoreAssignment>(ws, "/api/2.1/unity-catalog/current-metastore-assignment", true, cancellationToken).ConfigureAwait(false))?.MetastoreId;
+                metastore ??= (await client.GetOrNullAsync<MetastoreAssignment>(ws, "/api/2.1/unity-catalog/current-metastore-assignment", cancellationToken).ConfigureAwait(false))?.MetastoreId;
                 if (string.IsNullOrEmpty(metastore))
                 {
                     continue;
@@ -279,8 +279,8 @@ public sealed class LiveReader(DatabricksClient client)
         if (declaration.TokenMaxLifetimeDays is not null)
         {
             // Go SDK v0.175.0 service/settings/impl.go:1787 workspaceConfImpl.GetStatus (keys=), model.go:5887 WorkspaceConf.
-            var conf = await client.GetAsync<WorkspaceConf>(ws, $"/api/2.0/workspace-conf?keys={MaxTokenLifetimeDaysKey}", false, cancellationToken).ConfigureAwait(false);
-            maxLifetime = conf!.GetValueOrDefault(MaxTokenLifetimeDaysKey);
+            var conf = await client.GetAsync<WorkspaceConf>(ws, $"/api/2.0/workspace-conf?keys={MaxTokenLifetimeDaysKey}", cancellationToken).ConfigureAwait(false);
+            maxLifetime = conf.GetValueOrDefault(MaxTokenLifetimeDaysKey);
         }
 
         var ruleSets = new Dictionary<string, LiveRuleSet>(StringComparer.Ordinal);
@@ -389,8 +389,8 @@ public sealed class LiveReader(DatabricksClient client)
                     for (var page = 0; ; page++)
                     {
                         Guard(page, "GET /api/2.0/sql/warehouses");
-                        var list = await client.GetAsync<WarehouseList>(ws, "/api/2.0/sql/warehouses" + (token is null ? string.Empty : $"?page_token={Uri.EscapeDataString(token)}"), false, cancellationToken).ConfigureAwait(false);
-                        listed.AddRange(list!.Warehouses ?? []);
+                        var list = await client.GetAsync<WarehouseList>(ws, "/api/2.0/sql/warehouses" + (token is null ? string.Empty : $"?page_token={Uri.EscapeDataString(token)}"), cancellationToken).ConfigureAwait(false);
+                        listed.AddRange(list.Warehouses ?? []);
                         if (string.IsNullOrEmpty(list.NextPageToken))
                         {
                             break;
@@ -406,7 +406,7 @@ public sealed class LiveReader(DatabricksClient client)
             }
 
             var acl = id is null ? null
-                : await client.GetAsync<ObjectPermissions>(ws, $"/api/2.0/permissions/sql/warehouses/{Uri.EscapeDataString(id)}", true, cancellationToken).ConfigureAwait(false);
+                : await client.GetOrNullAsync<ObjectPermissions>(ws, $"/api/2.0/permissions/sql/warehouses/{Uri.EscapeDataString(id)}", cancellationToken).ConfigureAwait(false);
             result[w.Key] = new LiveWarehouse(id, acl is null ? null : acl.AccessControlList ?? []) { NameMatches = matches };
         }
 
@@ -424,12 +424,12 @@ public sealed class LiveReader(DatabricksClient client)
     public async Task<LiveRuleSet> ReadRuleSetAsync(Uri ws, AccountTarget? account, string name, CancellationToken cancellationToken)
     {
         var query = $"access-control/rule-sets?etag=&name={Uri.EscapeDataString(name)}";
-        var set = await client.GetAsync<RuleSet>(ws, $"/api/2.0/preview/accounts/{query}", true, cancellationToken).ConfigureAwait(false);
+        var set = await client.GetOrNullAsync<RuleSet>(ws, $"/api/2.0/preview/accounts/{query}", cancellationToken).ConfigureAwait(false);
         if (set is null && account is not null)
         {
             try
             {
-                set = await client.GetAsync<RuleSet>(account.Host, $"/api/2.0/preview/accounts/{Uri.EscapeDataString(account.AccountId)}/{query}", true, cancellationToken).ConfigureAwait(false);
+                set = await client.GetOrNullAsync<RuleSet>(account.Host, $"/api/2.0/preview/accounts/{Uri.EscapeDataString(account.AccountId)}/{query}", cancellationToken).ConfigureAwait(false);
             }
             catch (AuditException)
             {
@@ -454,8 +454,8 @@ public sealed class LiveReader(DatabricksClient client)
         {
             Guard(page, "GET /api/2.2/jobs/list");
             var query = $"/api/2.2/jobs/list?limit={client.Options.JobsPageSize}" + (token is null ? string.Empty : $"&page_token={Uri.EscapeDataString(token)}");
-            var list = await client.GetAsync<JobList>(ws, query, false, cancellationToken).ConfigureAwait(false);
-            items.AddRange((list!.Jobs ?? []).Where(candidate));
+            var list = await client.GetAsync<JobList>(ws, query, cancellationToken).ConfigureAwait(false);
+            items.AddRange((list.Jobs ?? []).Where(candidate));
             if (string.IsNullOrEmpty(list.NextPageToken))
             {
                 break;
@@ -466,13 +466,13 @@ public sealed class LiveReader(DatabricksClient client)
 
         var read = await Concurrent.Map(items.DistinctBy(j => j.JobId).OrderBy(j => j.JobId).ToList(), async item =>
         {
-            var job = await client.GetAsync<JobDetail>(ws, $"/api/2.2/jobs/get?job_id={item.JobId}", true, cancellationToken).ConfigureAwait(false);
+            var job = await client.GetOrNullAsync<JobDetail>(ws, $"/api/2.2/jobs/get?job_id={item.JobId}", cancellationToken).ConfigureAwait(false);
             if (job?.RunAsUserName is not { Length: > 0 } runAs || !runsAs(runAs.Trim()))
             {
                 return null;
             }
 
-            var acl = await client.GetAsync<ObjectPermissions>(ws, $"/api/2.0/permissions/jobs/{item.JobId}", true, cancellationToken).ConfigureAwait(false);
+            var acl = await client.GetOrNullAsync<ObjectPermissions>(ws, $"/api/2.0/permissions/jobs/{item.JobId}", cancellationToken).ConfigureAwait(false);
             return new LiveJob(item.JobId, job.Settings?.Name ?? item.Settings?.Name ?? string.Empty, acl is null ? null : acl.AccessControlList ?? [])
             {
                 Creator = job.CreatorUserName,
@@ -519,14 +519,14 @@ public sealed class LiveReader(DatabricksClient client)
 
     /// <summary>GET of one group (Go SDK service/iam/impl.go:147 account, :497 workspace); null when it is gone.</summary>
     public Task<ScimGroup?> ReadGroupAsync(ScimApi api, string id, CancellationToken cancellationToken) =>
-        client.GetAsync<ScimGroup>(api.Host, $"{api.Prefix}/Groups/{Uri.EscapeDataString(id)}", true, cancellationToken);
+        client.GetOrNullAsync<ScimGroup>(api.Host, $"{api.Prefix}/Groups/{Uri.EscapeDataString(id)}", cancellationToken);
 
     /// <summary>The workspace's permission assignments (Go SDK service/iam/impl.go, workspaceAssignment List).</summary>
     public async Task<IReadOnlyList<AssignmentItem>> ReadAssignmentsAsync(AccountTarget account, CancellationToken cancellationToken)
     {
         var path = $"/api/2.0/accounts/{Uri.EscapeDataString(account.AccountId)}/workspaces/{Uri.EscapeDataString(account.WorkspaceId)}/permissionassignments";
-        var list = await client.GetAsync<AssignmentList>(account.Host, path, false, cancellationToken).ConfigureAwait(false);
-        return list!.PermissionAssignments ?? [];
+        var list = await client.GetAsync<AssignmentList>(account.Host, path, cancellationToken).ConfigureAwait(false);
+        return list.PermissionAssignments ?? [];
     }
 
     /// <summary>
@@ -535,7 +535,7 @@ public sealed class LiveReader(DatabricksClient client)
     /// </summary>
     public async Task<IReadOnlyList<string>?> ReadSecretKeysAsync(Uri ws, string scope, CancellationToken cancellationToken)
     {
-        var list = await client.GetAsync<Adoption.EstateSecretList>(ws, $"/api/2.0/secrets/list?scope={Uri.EscapeDataString(scope)}", true, cancellationToken).ConfigureAwait(false);
+        var list = await client.GetOrNullAsync<Adoption.EstateSecretList>(ws, $"/api/2.0/secrets/list?scope={Uri.EscapeDataString(scope)}", cancellationToken).ConfigureAwait(false);
         return list is null ? null : (list.Secrets ?? []).Select(s => s.Key).OfType<string>().ToList();
     }
 
@@ -544,11 +544,11 @@ public sealed class LiveReader(DatabricksClient client)
     {
         var scopes = new HashSet<string>(StringComparer.Ordinal);
         var acls = new Dictionary<string, IReadOnlyList<AclItem>?>(StringComparer.Ordinal);
-        var list = await client.GetAsync<ScopeList>(ws, "/api/2.0/secrets/scopes/list", false, cancellationToken).ConfigureAwait(false);
-        scopes.UnionWith((list!.Scopes ?? []).Select(s => s.Name).OfType<string>());
+        var list = await client.GetAsync<ScopeList>(ws, "/api/2.0/secrets/scopes/list", cancellationToken).ConfigureAwait(false);
+        scopes.UnionWith((list.Scopes ?? []).Select(s => s.Name).OfType<string>());
         foreach (var scope in scopes.Order(StringComparer.Ordinal))
         {
-            var items = await client.GetAsync<AclList>(ws, $"/api/2.0/secrets/acls/list?scope={Uri.EscapeDataString(scope)}", true, cancellationToken).ConfigureAwait(false);
+            var items = await client.GetOrNullAsync<AclList>(ws, $"/api/2.0/secrets/acls/list?scope={Uri.EscapeDataString(scope)}", cancellationToken).ConfigureAwait(false);
             acls[scope] = items is null ? null : items.Items ?? [];
         }
 
@@ -568,8 +568,8 @@ public sealed class LiveReader(DatabricksClient client)
         {
             Guard(page, "GET /api/2.2/jobs/list");
             var query = $"/api/2.2/jobs/list?name={Uri.EscapeDataString(name)}&limit={client.Options.JobsPageSize}" + (token is null ? string.Empty : $"&page_token={Uri.EscapeDataString(token)}");
-            var list = await client.GetAsync<JobList>(ws, query, false, cancellationToken).ConfigureAwait(false);
-            found.AddRange((list!.Jobs ?? []).Where(j => j.Settings?.Name == name));
+            var list = await client.GetAsync<JobList>(ws, query, cancellationToken).ConfigureAwait(false);
+            found.AddRange((list.Jobs ?? []).Where(j => j.Settings?.Name == name));
             if (string.IsNullOrEmpty(list.NextPageToken))
             {
                 break;
@@ -581,7 +581,7 @@ public sealed class LiveReader(DatabricksClient client)
         var live = new List<LiveJob>();
         foreach (var item in found.DistinctBy(j => j.JobId).OrderBy(j => j.JobId))
         {
-            var acl = await client.GetAsync<ObjectPermissions>(ws, $"/api/2.0/permissions/jobs/{item.JobId}", true, cancellationToken).ConfigureAwait(false);
+            var acl = await client.GetOrNullAsync<ObjectPermissions>(ws, $"/api/2.0/permissions/jobs/{item.JobId}", cancellationToken).ConfigureAwait(false);
             live.Add(new LiveJob(item.JobId, name, acl is null ? null : acl.AccessControlList ?? []) { Creator = item.CreatorUserName });
         }
 
@@ -602,8 +602,8 @@ public sealed class LiveReader(DatabricksClient client)
         {
             Guard(page, "GET /api/2.2/jobs/list");
             var query = $"/api/2.2/jobs/list?limit={client.Options.JobsPageSize}" + (token is null ? string.Empty : $"&page_token={Uri.EscapeDataString(token)}");
-            var list = await client.GetAsync<JobList>(ws, query, false, cancellationToken).ConfigureAwait(false);
-            ids.AddRange((list!.Jobs ?? []).Select(j => j.JobId));
+            var list = await client.GetAsync<JobList>(ws, query, cancellationToken).ConfigureAwait(false);
+            ids.AddRange((list.Jobs ?? []).Select(j => j.JobId));
             if (string.IsNullOrEmpty(list.NextPageToken))
             {
                 break;
@@ -614,13 +614,13 @@ public sealed class LiveReader(DatabricksClient client)
 
         var read = await Concurrent.Map(ids.Distinct().Order().ToList(), async id =>
         {
-            var job = await client.GetAsync<JobDetail>(ws, $"/api/2.2/jobs/get?job_id={id}", true, cancellationToken).ConfigureAwait(false);
+            var job = await client.GetOrNullAsync<JobDetail>(ws, $"/api/2.2/jobs/get?job_id={id}", cancellationToken).ConfigureAwait(false);
             if (job is null)
             {
                 return ((JobDetail, IReadOnlyList<AccessControl>?)?)null;
             }
 
-            var acl = await client.GetAsync<ObjectPermissions>(ws, $"/api/2.0/permissions/jobs/{id}", true, cancellationToken).ConfigureAwait(false);
+            var acl = await client.GetOrNullAsync<ObjectPermissions>(ws, $"/api/2.0/permissions/jobs/{id}", cancellationToken).ConfigureAwait(false);
             return (job, acl is null ? null : acl.AccessControlList ?? []);
         }).ConfigureAwait(false);
         return read.OfType<(JobDetail, IReadOnlyList<AccessControl>?)>().ToList();
@@ -641,14 +641,14 @@ public sealed class LiveReader(DatabricksClient client)
         {
             Guard(page, $"GET {path}");
             var q = $"{path}?{(query.Length == 0 ? string.Empty : query + "&")}max_results=0" + (token is null ? string.Empty : $"&page_token={Uri.EscapeDataString(token)}");
-            var list = await client.GetAsync<UcList>(ws, q, false, cancellationToken).ConfigureAwait(false);
+            var list = await client.GetAsync<UcList>(ws, q, cancellationToken).ConfigureAwait(false);
             items.AddRange((kind switch
             {
-                "catalogs" => list!.Catalogs,
-                "schemas" => list!.Schemas,
-                "tables" => list!.Tables,
-                "volumes" => list!.Volumes,
-                _ => list!.Functions,
+                "catalogs" => list.Catalogs,
+                "schemas" => list.Schemas,
+                "tables" => list.Tables,
+                "volumes" => list.Volumes,
+                _ => list.Functions,
             }) ?? []);
             if (string.IsNullOrEmpty(list.NextPageToken))
             {
@@ -661,7 +661,7 @@ public sealed class LiveReader(DatabricksClient client)
 
     /// <summary>The workspace's metastore id (service/catalog/impl.go:1921 current-metastore-assignment); null: none assigned.</summary>
     public async Task<string?> ReadMetastoreIdAsync(Uri ws, CancellationToken cancellationToken) =>
-        (await client.GetAsync<MetastoreAssignment>(ws, "/api/2.1/unity-catalog/current-metastore-assignment", true, cancellationToken).ConfigureAwait(false))?.MetastoreId is { Length: > 0 } id ? id : null;
+        (await client.GetOrNullAsync<MetastoreAssignment>(ws, "/api/2.1/unity-catalog/current-metastore-assignment", cancellationToken).ConfigureAwait(false))?.MetastoreId is { Length: > 0 } id ? id : null;
 
     /// <summary>The Unity Catalog permissions of one securable (null: 404), following <c>next_page_token</c>.</summary>
     public async Task<IReadOnlyList<PrivilegeAssignment>?> ReadGrantsAsync(Uri ws, string securableType, string fullName, CancellationToken cancellationToken)
@@ -672,7 +672,7 @@ public sealed class LiveReader(DatabricksClient client)
         for (var page = 0; ; page++)
         {
             Guard(page, $"GET {path}");
-            var list = await client.GetAsync<GrantList>(ws, token is null ? path : $"{path}?page_token={Uri.EscapeDataString(token)}", true, cancellationToken).ConfigureAwait(false);
+            var list = await client.GetOrNullAsync<GrantList>(ws, token is null ? path : $"{path}?page_token={Uri.EscapeDataString(token)}", cancellationToken).ConfigureAwait(false);
             if (list is null)
             {
                 return page == 0 ? null : throw new AuditException($"GET {path}: HTTP 404 on a later page");
@@ -701,8 +701,8 @@ public sealed class LiveReader(DatabricksClient client)
         for (var page = 0; ; page++)
         {
             Guard(page, $"GET {path}");
-            var list = await client.GetAsync<ScimList<T>>(host, $"{path}?attributes={attributes}&startIndex={start}&count={client.Options.ScimPageSize}", false, cancellationToken).ConfigureAwait(false);
-            var resources = list!.Resources ?? [];
+            var list = await client.GetAsync<ScimList<T>>(host, $"{path}?attributes={attributes}&startIndex={start}&count={client.Options.ScimPageSize}", cancellationToken).ConfigureAwait(false);
+            var resources = list.Resources ?? [];
             items.AddRange(resources);
             if (resources.Count == 0)
             {

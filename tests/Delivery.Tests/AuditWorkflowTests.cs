@@ -45,7 +45,7 @@ public sealed class AuditWorkflowTests : IDisposable
     }
 
     [Fact]
-    public void Audit_takes_the_deployed_commit_from_the_stack_tag_and_a_hand_made_deployment_changes_nothing()
+    public void Audit_takes_the_deployed_commit_from_the_stacks_record_and_a_hand_made_deployment_changes_nothing()
     {
         var drift = Repo.Workflow("drift");
         var step = Assert.Single(AuditJob.Steps, s => s.Id == "deployed");
@@ -53,21 +53,22 @@ public sealed class AuditWorkflowTests : IDisposable
         Assert.Equal("${{ needs[format('deployed-{0}', matrix.stack)].outputs.sha }}", step.EnvValue("SHA"));
         Assert.Equal(Repo.Stacks.Select(s => $"deployed-{s}"), AuditJob.Needs);
 
-        // deployed-<stack>: the scheduled identity reads the stack's own tag (only deploy.yml writes it).
+        // deployed-<stack>: the scheduled identity reads the stack's own record (the output `deployment`, which the
+        // deployed commit's update wrote with the state; only a deploy moves it: infra/Infra/DeploymentRecord.cs).
         const string Tagged = "2222222222222222222222222222222222222222";
         foreach (var stack in Repo.Stacks)
         {
             var job = drift.Job($"deployed-{stack}");
             Assert.Equal($"{stack}-scheduled", job.Environment);
             Assert.Equal("${{ steps.deployed.outputs.sha }}", job.Node.Map("outputs")?.Str("sha"));
-            using var tag = new StepHarness().Pulumi($"{StepHarness.Org}/databricks-access/{stack}", ("databricks-access:deployed-commit", Tagged));
+            using var tag = new StepHarness().Pulumi($"{StepHarness.Org}/databricks-access/{stack}").Deployed(Tagged);
             var read = Assert.Single(job.Steps, s => s.Id == "deployed");
             var (code, _, err, outputs, _) = tag.RunShell(job, read);
             Assert.True(code == 0, err);
             Assert.Equal(Tagged, outputs["sha"]);
         }
 
-        // A deployment made by hand (newer, success, another commit) is never read: the tag's commit is the one run.
+        // A deployment made by hand (newer, success, another commit) is never read: the record's commit is the one run.
         using var h = new StepHarness();
         const string HandMade = "1111111111111111111111111111111111111111";
         var scenario = new System.Text.Json.Nodes.JsonObject
@@ -89,11 +90,11 @@ public sealed class AuditWorkflowTests : IDisposable
         Assert.Equal($"the deployed commit {Tagged} is not on main (diverged): refusing to run it", h.RunScript(step, scenario).Failed);
 
         scenario["env"]!["SHA"] = "";
-        Assert.Equal("the stack tag databricks-access:deployed-commit of prod is 'absent', not a commit: deploy the stack with deploy.yml first", h.RunScript(step, scenario).Failed);
+        Assert.Equal("the stack output deployment of prod records 'no commit', not a commit: deploy the stack with deploy.yml first", h.RunScript(step, scenario).Failed);
     }
 
     [Fact]
-    public void Every_scheduled_job_runs_the_commit_of_the_stack_tag_checked_against_refs_heads_main()
+    public void Every_scheduled_job_runs_the_commit_of_the_stacks_record_checked_against_refs_heads_main()
     {
         foreach (var workflow in Repo.AllWorkflows().Where(w => w.Triggers?.Get("schedule") is not null))
         {
@@ -112,15 +113,17 @@ public sealed class AuditWorkflowTests : IDisposable
                         source = workflow.Job("deployed-dev").Steps.Single(s => s.Id == "deployed").Run ?? string.Empty;
                     }
 
-                    Assert.Contains("pulumi stack tag get databricks-access:deployed-commit", source, StringComparison.Ordinal);
+                    Assert.Contains("pulumi stack output deployment --json --stack \"$STACK_NAME\"", source, StringComparison.Ordinal);
                 }
             }
         }
 
-        // Only deploy.yml writes the tag (after a successful up); no scheduled workflow or script does.
-        var writers = Repo.AllWorkflows().Where(w => w.Text.Contains("tag set databricks-access:deployed-commit", StringComparison.Ordinal)).Select(w => w.Name)
-            .Concat(Directory.EnumerateFiles(Repo.PathOf(".github/scripts")).Where(f => File.ReadAllText(f).Contains("databricks-access:deployed-commit", StringComparison.Ordinal)).Select(Path.GetFileName));
-        Assert.Equal(["deploy"], writers);
+        // Nobody writes the record by hand: no workflow or script sets a tag or passes a commit to the program; the
+        // program records the commit it was built from (DeploymentRecordTests), and a scheduled run of another commit
+        // than the recorded one stops inside its update (DeploymentRecord.CheckRevocationRun).
+        var writers = Repo.AllWorkflows().Where(w => w.Text.Contains("tag set", StringComparison.Ordinal)).Select(w => w.Name)
+            .Concat(Directory.EnumerateFiles(Repo.PathOf(".github/scripts")).Where(f => File.ReadAllText(f).Contains("tag set", StringComparison.Ordinal)).Select(Path.GetFileName));
+        Assert.Empty(writers);
 
         // Every comparison with main names the branch ref, never the bare name a tag could shadow.
         foreach (var workflow in Repo.AllWorkflows())

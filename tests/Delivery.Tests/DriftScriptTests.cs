@@ -14,7 +14,6 @@ public sealed class DriftScriptTests : IDisposable
     private const string Stack = "prod";
     private const string StackName = "contoso/databricks-access/prod";
     private const string Now = "2026-11-25T12:07:00Z";
-    private const string LastRevocation = "databricks-access:last-revocation";
     private static readonly string Member = Urn(Stack, GroupComponent, GroupMember, "group-platform-admins-member-user-oncall@contoso.com");
     private static readonly string Other = Urn(Stack, GroupComponent, GroupMember, "group-platform-admins-member-user-ann@contoso.com");
     private static readonly string GroupUrn = Urn(Stack, GroupComponent, Group, "group-platform-admins");
@@ -25,8 +24,6 @@ public sealed class DriftScriptTests : IDisposable
     private static readonly string OAuthB = Urn(Stack, SpComponent, OAuthSecret, "sp-akto-connector-oauth-secret-b");
 
     private readonly ScriptHarness _h = new(StackName);
-
-    public DriftScriptTests() => _h.Tag(LastRevocation, "2026-11-25T11:07:30Z");
 
     public void Dispose() => _h.Dispose();
 
@@ -180,43 +177,40 @@ public sealed class DriftScriptTests : IDisposable
     }
 
     [Theory]
-    [InlineData("2026-11-25T10:07:00Z", 0, "ok")] // exactly 2 hours
-    [InlineData("2026-11-25T10:06:59Z", 1, "stale")] // 2 hours and 1 second
+    [InlineData("2026-11-25T11:52:00Z", 0, "ok")] // exactly 15 minutes, the revocation bound
+    [InlineData("2026-11-25T11:51:59Z", 1, "stale")] // 15 minutes and 1 second
+    [InlineData("2026-11-25T11:51:59.999Z", 1, "stale")] // 900.001 seconds: past the bound
     [InlineData(null, 1, "missing")]
     [InlineData("soon", 1, "missing")]
-    public void A_revocation_older_than_2_hours_or_none_is_an_alert(string? last, int code, string revocation)
+    public void A_revocation_older_than_the_15_minute_bound_or_none_is_an_alert(string? last, int code, string revocation)
     {
-        File.Delete(Path.Combine(_h.Dir, "fake", "tags", LastRevocation));
-        if (last is not null)
-        {
-            _h.Tag(LastRevocation, last);
-        }
-
-        var run = _h.Run("revocation-liveness.sh", new Dictionary<string, string> { ["NOW"] = Now }, StackName);
+        // LAST_REVOCATION: when expire.yml's revoke job for the stack last succeeded (drift.yml step `revoked`).
+        var run = _h.Run("revocation-liveness.sh", new Dictionary<string, string> { ["NOW"] = Now, ["LAST_REVOCATION"] = last ?? "" }, StackName);
 
         Assert.True(run.Code == code, run.ToString());
         Assert.Equal(revocation, run.Outputs["revocation"]);
-        var get = Assert.Single(run.Calls);
-        Assert.Equal(["stack", "tag", "get", LastRevocation, "--stack", StackName], get.Words);
-        Assert.Equal(_h.Deployed, get.Cwd);
+        Assert.Empty(run.Calls); // no Pulumi call: no tag is read or written
         if (last is null)
         {
-            Assert.Contains("**none recorded**", run.Summary, StringComparison.Ordinal);
+            Assert.Contains("**none found**", run.Summary, StringComparison.Ordinal);
         }
-        else if (revocation == "stale")
+        else if (last == "soon")
         {
-            Assert.Contains("- last successful revocation: **2026-11-25T10:06:59Z, 2 h 0 min ago** (more than 2 h", run.Summary, StringComparison.Ordinal);
+            Assert.Contains("**unreadable** value", run.Summary, StringComparison.Ordinal);
         }
-        else if (revocation == "ok")
+        else if (last == "2026-11-25T11:51:59Z")
         {
-            Assert.Contains("- last successful revocation: 2026-11-25T10:07:00Z (120 min ago)", run.Summary, StringComparison.Ordinal);
+            Assert.Contains($"- last successful revocation in `{StackName}`: **2026-11-25T11:51:59Z, 0 h 15 min ago** (more than 15 min", run.Summary, StringComparison.Ordinal);
+        }
+        else if (last == "2026-11-25T11:52:00Z")
+        {
+            Assert.Contains($"- last successful revocation in `{StackName}`: 2026-11-25T11:52:00Z (15 min ago)", run.Summary, StringComparison.Ordinal);
         }
     }
 
     [Fact]
-    public void Drift_itself_does_not_depend_on_the_liveness_tag()
+    public void Drift_itself_reads_no_tag()
     {
-        File.Delete(Path.Combine(_h.Dir, "fake", "tags", LastRevocation));
         _h.With("refresh.json", Digest(Stack, Refreshed())).With("outputs.json", """{ "unmanagedMembers": {} }""");
 
         var run = Run();

@@ -94,9 +94,9 @@ public partial class IdentityTests
     [Fact]
     public void Providers_authenticate_with_OIDC_and_fetch_fresh_assertions_themselves()
     {
-        // Tag readers (drift.yml deployed-<stack>) hold only the Pulumi Cloud team token: no provider runs there.
-        var jobs = Repo.AllWorkflows().SelectMany(w => w.Jobs).Where(j => j.RunsPulumi && !j.OnlyReadsStackTags).ToList();
-        Assert.Equal(4, jobs.Count); // deploy dev and prod, drift, expire (a matrix job counts once)
+        // Record readers (drift.yml deployed-<stack>) hold only the Pulumi Cloud team token: no provider runs there.
+        var jobs = Repo.AllWorkflows().SelectMany(w => w.Jobs).Where(j => j.RunsPulumi && !j.OnlyReadsTheStack).ToList();
+        Assert.Equal(5, jobs.Count); // deploy dev and prod, drift, expire's revoke and expire (a matrix job counts once)
         foreach (var job in jobs)
         {
             var env = job.Env;
@@ -144,7 +144,7 @@ public partial class IdentityTests
         {
             var guard = job.Steps[0];
             Assert.Contains("[ -n \"${!name}\" ]", guard.Run ?? "", StringComparison.Ordinal);
-            var names = job.OnlyReadsStackTags ? new[] { "PULUMI_ORG", "PULUMI_TEAM" } : ["PULUMI_ORG", "PULUMI_TEAM", "ARM_CLIENT_ID", "ARM_TENANT_ID", "ARM_SUBSCRIPTION_ID"];
+            var names = job.OnlyReadsTheStack ? new[] { "PULUMI_ORG", "PULUMI_TEAM" } : ["PULUMI_ORG", "PULUMI_TEAM", "ARM_CLIENT_ID", "ARM_TENANT_ID", "ARM_SUBSCRIPTION_ID"];
             foreach (var name in names)
             {
                 Assert.Contains(name, guard.Run ?? "", StringComparison.Ordinal);

@@ -12,7 +12,7 @@ public sealed partial class PulumiStepTests
 {
     private const string Sha = "5555555555555555555555555555555555555555";
     private const string DeployedTag = "databricks-access:deployed-commit";
-    private const string LastRevocation = "databricks-access:last-revocation";
+    private const string Instant = "2026-12-07T12:00:00Z";
 
     private static string Qualified(string stack) => $"{StepHarness.Org}/databricks-access/{stack}";
 
@@ -25,8 +25,8 @@ public sealed partial class PulumiStepTests
     public void The_stand_in_refuses_a_two_part_stack_name_outside_a_project_and_infers_the_project_inside_one()
     {
         using var h = new StepHarness();
-        h.Pulumi(Qualified("prod"), (DeployedTag, Sha));
-        var job = Repo.Workflow("expire").Job("expire");
+        h.Pulumi(Qualified("prod")).Deployed(Sha);
+        var job = Repo.Workflow("expire").Job("revoke");
         var read = job.Steps.Single(s => s.Id == "deployed");
 
         // The workspace before the deployed checkout holds no Pulumi.yaml: "org/stack" cannot be resolved.
@@ -34,7 +34,7 @@ public sealed partial class PulumiStepTests
         var twoPart = h.RunShell(job, read, new Dictionary<string, string> { ["STACK_NAME"] = "contoso/prod" });
         Assert.Equal(1, twoPart.Code);
         Assert.Contains("error: no current project found, pass the fully qualified stack name (org/project/stack)", twoPart.Err, StringComparison.Ordinal);
-        Assert.Contains("is 'absent', not a commit: deploy the stack with deploy.yml first", twoPart.Out, StringComparison.Ordinal);
+        Assert.Contains("records 'no commit', not a commit: deploy the stack with deploy.yml first", twoPart.Out, StringComparison.Ordinal);
 
         // In a checkout, the project comes from Pulumi.yaml (pkg/backend/httpstate/backend.go ParseStackReference).
         FakePulumi.Checkout(h.Workspace);
@@ -55,7 +55,7 @@ public sealed partial class PulumiStepTests
         var project = Regex.Match(Repo.Read("Pulumi.yaml"), @"^name:\s*(\S+)", RegexOptions.Multiline).Groups[1].Value;
         Assert.Equal("databricks-access", project);
         var jobs = Repo.AllWorkflows().SelectMany(w => w.Jobs).Where(j => j.RunsPulumi).ToList();
-        Assert.Equal(6, jobs.Count); // deploy dev and prod, expire, drift, drift's deployed-dev and deployed-prod
+        Assert.Equal(7, jobs.Count); // deploy dev and prod, expire's revoke and expire, drift, drift's deployed-dev and deployed-prod
         foreach (var job in jobs)
         {
             var stack = job.MatrixStacks.Count > 0 ? "${{ matrix.stack }}" : job.StackNames.Single();
@@ -79,7 +79,7 @@ public sealed partial class PulumiStepTests
         }
 
         // The scripts pass the stack name they were given, never one of their own.
-        foreach (var script in Directory.EnumerateFiles(Repo.PathOf(".github/scripts"), "*.sh").Where(f => !f.EndsWith("lib.sh", StringComparison.Ordinal)))
+        foreach (var script in Directory.EnumerateFiles(Repo.PathOf(".github/scripts"), "*.sh").Where(f => !f.EndsWith("lib.sh", StringComparison.Ordinal) && !f.EndsWith("revocation-liveness.sh", StringComparison.Ordinal)))
         {
             var calls = File.ReadAllLines(script).Where(l => !l.TrimStart().StartsWith('#') && l.Contains("pulumi ", StringComparison.Ordinal) && l.Contains("--stack", StringComparison.Ordinal)).ToList();
             Assert.NotEmpty(calls);
@@ -95,19 +95,26 @@ public sealed partial class PulumiStepTests
     [Theory]
     [InlineData("dev")]
     [InlineData("prod")]
-    public void Deploy_records_the_commit_from_its_checkout(string stack)
+    public void Deploy_checks_the_commit_its_up_recorded(string stack)
     {
+        // The up's program wrote the output `deployment` with the state (infra/Infra/DeploymentRecord.cs); the step
+        // after it only reads it back, from the checkout, and fails when it is not this run's commit.
         using var h = new StepHarness();
-        h.Pulumi(Qualified(stack));
+        h.Pulumi(Qualified(stack)).Deployed(Sha);
         var job = Repo.Workflow("deploy").Job(stack);
         Assert.Null(Assert.Single(job.Steps, s => s.IsAction("actions/checkout")).With("path"));
         FakePulumi.Checkout(h.Workspace); // actions/checkout without path: the workspace root
+        var step = StepNamed(job, "The stack records the deployed commit");
 
-        var run = h.RunShell(job, StepNamed(job, "Record the deployed commit"), new Dictionary<string, string> { ["GITHUB_SHA"] = Sha }, stack);
+        var run = h.RunShell(job, step, new Dictionary<string, string> { ["GITHUB_SHA"] = Sha }, stack);
+        Assert.True(run.Code == 0, run.Err + run.Out);
+        Assert.Equal(($"stack output deployment --json --stack {Qualified(stack)}", h.Workspace), h.PulumiCalls().Single());
+        Assert.Null(h.TagValue(DeployedTag));
 
-        Assert.True(run.Code == 0, run.Err);
-        Assert.Equal(Sha, h.TagValue(DeployedTag));
-        Assert.Equal(($"stack tag set {DeployedTag} {Sha} --stack {Qualified(stack)}", h.Workspace), h.PulumiCalls().Single());
+        const string Other = "6666666666666666666666666666666666666666";
+        var other = h.RunShell(job, step, new Dictionary<string, string> { ["GITHUB_SHA"] = Other }, stack);
+        Assert.Equal(1, other.Code);
+        Assert.Contains($"::error::the stack output deployment of {Qualified(stack)} records '{Sha}', not {Other}", other.Out, StringComparison.Ordinal);
     }
 
     /// <summary>A deploy job's checkout with the stand-in CLI, whose preview prints the stack's empty-change digest, and a stand-in dotnet.</summary>
@@ -181,65 +188,77 @@ public sealed partial class PulumiStepTests
     // ---- expire.yml and drift.yml: reading the tag before the deployed checkout ----
 
     [Theory]
-    [InlineData("expire", "prod")]
-    [InlineData("drift", "dev")]
-    public void The_scheduled_jobs_read_the_deployed_commit_where_no_project_is_checked_out(string workflow, string stack)
+    [InlineData("expire", "revoke", "prod")]
+    [InlineData("expire", "expire", "prod")]
+    [InlineData("drift", "drift", "dev")]
+    public void The_scheduled_jobs_read_the_deployed_commit_where_no_project_is_checked_out(string workflow, string jobId, string stack)
     {
-        var job = Repo.Workflow(workflow).Job(workflow);
+        var job = Repo.Workflow(workflow).Job(jobId);
         var steps = job.Steps.ToList();
         var read = steps.Single(s => s.Id == "deployed");
         var checkoutsBefore = steps.Take(steps.IndexOf(read)).Where(s => s.IsAction("actions/checkout")).ToList();
         var ci = Assert.Single(checkoutsBefore);
         Assert.Equal(("ci", ".pulumi.version", "false"), (ci.With("path"), ci.With("sparse-checkout"), ci.With("sparse-checkout-cone-mode")));
 
+        // The record: the stack output `deployment`, read by name (pkg/cmd/pulumi/stack/stack_output.go WriteOne).
         using var h = new StepHarness();
         FakePulumi.SparseVersionCheckout(Path.Combine(h.Workspace, "ci"));
-        h.Pulumi(Qualified(stack), (DeployedTag, Sha));
+        h.Pulumi(Qualified(stack)).Deployed(Sha);
         var good = h.RunShell(job, read, stack: stack);
         Assert.True(good.Code == 0, good.Err);
         Assert.Equal(Sha, good.Outputs["sha"]);
-        Assert.Equal(($"stack tag get {DeployedTag} --stack {Qualified(stack)}", h.Workspace), h.PulumiCalls().Single());
+        Assert.Equal(($"stack output deployment --json --stack {Qualified(stack)}", h.Workspace), h.PulumiCalls().Single());
 
-        // No tag yet: the CLI exits 1 (pkg/cmd/pulumi/stack/stack_tag.go); the step still says what to do.
+        // A stack last deployed before the output existed: the tag that deploy wrote then, read only.
+        using var legacy = new StepHarness();
+        FakePulumi.SparseVersionCheckout(Path.Combine(legacy.Workspace, "ci"));
+        legacy.Pulumi(Qualified(stack), (DeployedTag, Sha));
+        var old = legacy.RunShell(job, read, stack: stack);
+        Assert.True(old.Code == 0, old.Err);
+        Assert.Equal(Sha, old.Outputs["sha"]);
+        Assert.Equal([$"stack output deployment --json --stack {Qualified(stack)}", $"stack tag get {DeployedTag} --stack {Qualified(stack)}"], legacy.PulumiCalls().Select(c => c.Args));
+
+        // Neither: the CLI fails (stack_output.go "current stack does not have output property"); the step says what to do.
         using var none = new StepHarness();
         FakePulumi.SparseVersionCheckout(Path.Combine(none.Workspace, "ci"));
         none.Pulumi(Qualified(stack));
         var missing = none.RunShell(job, read, stack: stack);
         Assert.Equal(1, missing.Code);
-        Assert.Contains($"error: stack tag '{DeployedTag}' not found for stack '{Qualified(stack)}'", missing.Err, StringComparison.Ordinal);
-        Assert.Contains($"::error::stack tag {DeployedTag} of {Qualified(stack)} is 'absent', not a commit: deploy the stack with deploy.yml first", missing.Out, StringComparison.Ordinal);
+        Assert.Contains("error: current stack does not have output property 'deployment'", missing.Err, StringComparison.Ordinal);
+        Assert.Contains($"::error::the stack output deployment of {Qualified(stack)} records 'no commit', not a commit: deploy the stack with deploy.yml first", missing.Out, StringComparison.Ordinal);
         Assert.False(missing.Outputs.ContainsKey("sha"));
 
         // Not a commit: refused.
         using var bad = new StepHarness();
         FakePulumi.SparseVersionCheckout(Path.Combine(bad.Workspace, "ci"));
-        bad.Pulumi(Qualified(stack), (DeployedTag, "main; rm -rf /"));
+        bad.Pulumi(Qualified(stack)).Deployed("main; rm -rf /");
         var forged = bad.RunShell(job, read, stack: stack);
         Assert.Equal(1, forged.Code);
         Assert.False(forged.Outputs.ContainsKey("sha"));
     }
 
-    // ---- expire.yml: the scripts and the liveness tag, in the deployed checkout ----
+    // ---- expire.yml: the scripts, in the deployed checkout, at the job's one instant ----
 
     [Fact]
-    public void Expire_revokes_rotates_and_records_liveness_from_the_deployed_checkout()
+    public void Expire_revokes_adds_and_rotates_from_the_deployed_checkout()
     {
+        var revokeJob = Repo.Workflow("expire").Job("revoke");
         var job = Repo.Workflow("expire").Job("expire");
         using var h = new StepHarness();
         FakePulumi.SparseVersionCheckout(Path.Combine(h.Workspace, "ci"));
         var deployed = Path.Combine(h.Workspace, "deployed");
         FakePulumi.Checkout(deployed);
-        h.Pulumi(Qualified("prod"), (DeployedTag, Sha));
+        h.Pulumi(Qualified("prod")).Deployed(Sha);
         File.WriteAllText(Path.Combine(h.Dir, "fake", "state.json"), Engine.Export("prod"));
         var work = Path.Combine(h.Dir, "temp", "expire");
         Directory.CreateDirectory(work);
         File.WriteAllText(Path.Combine(work, "plan.json"), """{ "resources": [], "expired": [], "timeBound": [], "credentials": [] }""");
-        var env = new Dictionary<string, string> { ["WORK_DIR"] = work, ["REPORT_FILE"] = Path.Combine(work, "report.md") };
+        var env = new Dictionary<string, string> { ["WORK_DIR"] = work, ["REPORT_FILE"] = Path.Combine(work, "report.md"), ["DATABRICKS_ACCESS_NOW"] = Instant };
 
-        var revoke = h.RunShell(job, job.Steps.Single(s => s.Id == "revoke"), env, "prod");
+        var revoke = h.RunShell(revokeJob, revokeJob.Steps.Single(s => s.Id == "revoke"), env, "prod");
         Assert.True(revoke.Code == 0, revoke.Err);
         Assert.Contains("No membership has expired.", revoke.Summary, StringComparison.Ordinal);
-        Assert.Equal("deployed", job.Steps.Single(s => s.Id == "revoke").WorkingDirectory);
+        Assert.Equal("deployed", revokeJob.Steps.Single(s => s.Id == "revoke").WorkingDirectory);
         Assert.All(h.PulumiCalls(), c => Assert.Equal(deployed, c.Cwd));
         Assert.Contains(h.PulumiCalls(), c => c.Args.StartsWith($"stack export --stack {Qualified("prod")}", StringComparison.Ordinal));
 
@@ -253,14 +272,29 @@ public sealed partial class PulumiStepTests
         Assert.True(rotate.Code == 0, rotate.Err);
         Assert.Contains("The plan lists no credential slots.", rotate.Summary, StringComparison.Ordinal);
 
-        var live = StepNamed(job, "Record the successful revocation");
-        Assert.Equal("${{ !cancelled() && steps.revoke.outcome == 'success' && steps.add.outcome == 'success' && steps.rotate.outcome == 'success' }}", live.If);
-        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
-        var recorded = h.RunShell(job, live, env, "prod");
-        Assert.True(recorded.Code == 0, recorded.Err);
-        var value = h.TagValue(LastRevocation);
-        Assert.Matches(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$", value);
-        Assert.InRange(DateTimeOffset.Parse(value!, System.Globalization.CultureInfo.InvariantCulture), before, DateTimeOffset.UtcNow.AddSeconds(1));
+        // No step records anything: the liveness is GitHub's record of the revoke job's runs (drift.yml).
+        Assert.DoesNotContain(revokeJob.Steps.Concat(job.Steps), s => (s.Name ?? "").StartsWith("Record", StringComparison.Ordinal));
+        Assert.Null(h.TagValue("databricks-access:last-revocation"));
+    }
+
+    [Theory]
+    [InlineData("expire", "revoke")]
+    [InlineData("expire", "expire")]
+    [InlineData("drift", "drift")]
+    public void A_scheduled_job_fixes_one_instant_before_its_plan_and_passes_it_to_the_plan(string workflow, string jobId)
+    {
+        var job = Repo.Workflow(workflow).Job(jobId);
+        var steps = job.Steps.ToList();
+        var instant = steps.FindIndex(s => (s.Run ?? "").Contains("DATABRICKS_ACCESS_NOW=", StringComparison.Ordinal));
+        var plan = steps.FindIndex(s => s.Id == "plan");
+        Assert.True(instant >= 0 && instant < plan, $"{job}: the instant comes before the plan");
+        Assert.Single(steps, s => (s.Run ?? "").Contains(">> \"$GITHUB_ENV\"", StringComparison.Ordinal));
+        Assert.Contains("--now \"$DATABRICKS_ACCESS_NOW\"", steps[plan].Run!, StringComparison.Ordinal);
+        Assert.DoesNotContain(job.Env.Keys, k => k == "DATABRICKS_ACCESS_NOW");
+        Assert.All(steps, s => Assert.Null(s.EnvValue("DATABRICKS_ACCESS_NOW")));
+        using var h = new StepHarness();
+        Assert.Equal(0, h.RunShell(job, steps[instant], null, "dev").Code);
+        Assert.Matches(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$", h.JobEnv()["DATABRICKS_ACCESS_NOW"]);
     }
 
     // ---- expire.yml and drift.yml: the plan continues the last deployment's credential schedule ----
@@ -271,7 +305,7 @@ public sealed partial class PulumiStepTests
     [InlineData("expire", "prod", false)] // a deployed commit from before plan --outputs
     public void The_scheduled_plan_continues_the_credential_schedule_of_the_last_deployment(string workflow, string stack, bool cliKnowsOutputs)
     {
-        var job = Repo.Workflow(workflow).Job(workflow);
+        var job = Repo.Workflow(workflow).Job(workflow); // expire.yml's job `expire` (the revoke job needs no schedule)
         var steps = job.Steps.ToList();
         var outputs = steps.Single(s => s.Id == "outputs");
         var plan = steps.Single(s => s.Id == "plan");
@@ -282,11 +316,11 @@ public sealed partial class PulumiStepTests
         FakePulumi.SparseVersionCheckout(Path.Combine(h.Workspace, "ci"));
         var deployed = Path.Combine(h.Workspace, "deployed");
         FakePulumi.Checkout(deployed);
-        h.Pulumi(Qualified(stack), (DeployedTag, Sha));
+        h.Pulumi(Qualified(stack));
         const string recorded = """{ "credentialSchedule": { "version": 1, "credentials": {} }, "oauthSecrets": "[secret]" }""";
         File.WriteAllText(Path.Combine(h.Dir, "fake", "outputs.json"), recorded);
         var work = Path.Combine(h.Dir, "temp", workflow);
-        var env = new Dictionary<string, string> { ["WORK_DIR"] = work, ["STACK"] = stack };
+        var env = new Dictionary<string, string> { ["WORK_DIR"] = work, ["STACK"] = stack, ["DATABRICKS_ACCESS_NOW"] = Instant };
 
         var read = h.RunShell(job, outputs, env, stack);
         Assert.True(read.Code == 0, read.Err + read.Out);
@@ -309,7 +343,7 @@ public sealed partial class PulumiStepTests
         var planned = h.RunShell(job, plan, env, stack);
         Assert.True(planned.Code == 0, planned.Err + planned.Out);
         var given = File.ReadAllText(args);
-        Assert.Contains($"plan --stack {stack} --format json", given, StringComparison.Ordinal);
+        Assert.Contains($"plan --stack {stack} --now {Instant} --format json", given, StringComparison.Ordinal);
         Assert.Equal(cliKnowsOutputs, given.Contains($"--outputs {Path.Combine(work, "outputs.json")}", StringComparison.Ordinal));
     }
 
@@ -325,7 +359,7 @@ public sealed partial class PulumiStepTests
         FakePulumi.SparseVersionCheckout(Path.Combine(h.Workspace, "ci"));
         var deployed = Path.Combine(h.Workspace, "deployed");
         FakePulumi.Checkout(deployed);
-        h.Pulumi(Qualified("dev"), (DeployedTag, Sha), (LastRevocation, DateTimeOffset.UtcNow.AddMinutes(-30).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture)));
+        h.Pulumi(Qualified("dev"));
         File.WriteAllText(Path.Combine(h.Dir, "fake", "refresh.json"), Engine.Digest("dev", [Engine.Refresh(Engine.Resource(Engine.Urn("dev", null, Engine.Group, "group-admins"), Engine.Group, "1", "2026-10-01T00:00:00Z"))]));
         File.WriteAllText(Path.Combine(h.Dir, "fake", "outputs.json"), """{ "unmanagedMembers": {} }""");
         var work = Path.Combine(h.Dir, "temp", "drift");
@@ -336,10 +370,13 @@ public sealed partial class PulumiStepTests
         Assert.True(run.Code == 0, run.Err + run.Out);
         Assert.Equal("0", run.Outputs["changes"]);
 
-        var liveness = h.RunShell(job, job.Steps.Single(s => s.Id == "liveness"), env, "dev");
+        // Liveness: when the revoke job last succeeded (GitHub's record of expire.yml's runs, found by step `revoked`).
+        var liveEnv = new Dictionary<string, string>(env) { ["LAST_REVOCATION"] = DateTimeOffset.UtcNow.AddMinutes(-10).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture) };
+        var liveness = h.RunShell(job, job.Steps.Single(s => s.Id == "liveness"), liveEnv, "dev");
         Assert.True(liveness.Code == 0, liveness.Err + liveness.Out);
         Assert.Equal("ok", liveness.Outputs["revocation"]);
-        Assert.Equal(["preview", "stack output", "stack tag"], h.PulumiCalls().Select(c => string.Join(' ', c.Args.Split(' ')[..(c.Args.StartsWith("stack", StringComparison.Ordinal) ? 2 : 1)])));
+        Assert.Equal("${{ steps.revoked.outputs.last }}", job.Steps.Single(s => s.Id == "liveness").EnvValue("LAST_REVOCATION"));
+        Assert.Equal(["preview", "stack output"], h.PulumiCalls().Select(c => string.Join(' ', c.Args.Split(' ')[..(c.Args.StartsWith("stack", StringComparison.Ordinal) ? 2 : 1)])));
         Assert.All(h.PulumiCalls(), c => Assert.Equal(deployed, c.Cwd));
     }
 
@@ -348,21 +385,21 @@ public sealed partial class PulumiStepTests
     {
         var covered = new HashSet<string>(StringComparer.Ordinal)
         {
-            "deploy#dev:Record the deployed commit",
-            "deploy#prod:Record the deployed commit",
+            "deploy#dev:The stack records the deployed commit",
+            "deploy#prod:The stack records the deployed commit",
             "deploy#dev:Migration guard (refuses a preview that revokes beyond the change)",
             "deploy#prod:Migration guard (refuses a preview that revokes beyond the change)",
+            "expire#revoke:The commit the stack last deployed",
+            "expire#revoke:Revoke expired memberships",
             "expire#expire:The commit the stack last deployed",
-            "expire#expire:Revoke expired memberships",
             "expire#expire:Add started memberships",
             "expire#expire:Rotate due credential slots",
-            "expire#expire:Record the successful revocation (liveness)",
             "expire#expire:Outputs of the last deployment (the credential schedule the plan continues)",
             "drift#drift:The commit the stack last deployed",
             "drift#drift:Outputs of the last deployment (the credential schedule the plan continues)",
             "drift#drift:Refresh preview and unmanaged members",
-            "drift#drift:Revocation liveness (last-revocation at most 2 hours old)",
-            // Run in AuditWorkflowTests (the tag the audit job acts on).
+            "drift#drift:Revocation liveness (last successful revocation at most 15 minutes old)",
+            // Run in AuditWorkflowTests (the record the audit job acts on).
             "drift#deployed-dev:The commit the stack last deployed",
             "drift#deployed-prod:The commit the stack last deployed",
         };

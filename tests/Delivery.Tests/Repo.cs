@@ -218,12 +218,13 @@ internal sealed class Job(Workflow workflow, string id, YamlMappingNode node)
     public bool RunsPulumi => Steps.Any(s => (s.IsAction("pulumi/actions") && s.With("command") is not null) || s.RunsPulumiCli);
 
     /// <summary>
-    /// Its only Pulumi command reads a stack tag (drift.yml's <c>deployed-&lt;stack&gt;</c>): it changes nothing, so it
-    /// needs no concurrency group against updates, and builds no program.
+    /// Its only Pulumi commands read the stack's record (drift.yml's <c>deployed-&lt;stack&gt;</c>: <c>pulumi stack output</c>,
+    /// and the former deploy tag with <c>pulumi stack tag get</c>): it changes nothing, starts no update, and builds no program.
     /// </summary>
-    public bool OnlyReadsStackTags => RunsPulumi && Steps.Where(s => s.RunsPulumiCli).All(s =>
-        s.Run!.Split('\n').Where(l => l.Contains("pulumi ", StringComparison.Ordinal) && !l.TrimStart().StartsWith('#'))
-            .All(l => l.Contains("pulumi stack tag get ", StringComparison.Ordinal)))
+    public bool OnlyReadsTheStack => RunsPulumi && Steps.Where(s => s.RunsPulumiCli).All(s =>
+        s.Run!.Split('\n').Where(l => (l.Contains("pulumi ", StringComparison.Ordinal) || l.Contains(".github/scripts/", StringComparison.Ordinal)) && !l.TrimStart().StartsWith('#'))
+            .All(l => !l.Contains(".github/scripts/", StringComparison.Ordinal)
+                      && (l.Contains("pulumi stack output ", StringComparison.Ordinal) || l.Contains("pulumi stack tag get ", StringComparison.Ordinal))))
         && !Steps.Any(s => s.IsAction("pulumi/actions") && s.With("command") is not null);
 
     public override string ToString() => $"{Workflow.RelativePath}#{Id}";

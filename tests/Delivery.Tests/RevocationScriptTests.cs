@@ -58,6 +58,37 @@ public sealed class RevocationScriptTests : IDisposable
         Assert.Contains("Revoked 1 membership(s); confirmed absent from the state.", run.Summary, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The revocation runs no program, so lib.sh is its guard against a newer deploy: the job read commit A and planned
+    /// with A's code; a deploy of B (which may have renewed the membership) finished while the job waited for its lock.
+    /// Before the next attempt the record is read again, and the destroy is not made.
+    /// </summary>
+    [Fact]
+    public void A_deploy_that_finished_while_the_revocation_waited_stops_it_before_the_destroy()
+    {
+        const string A = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+        const string B = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+        var plan = Plan(BothExpired);
+        _h.With("state.json", State(Bob, Alice, Refactored))
+            .With("destroy-preview.json", Digest(Stack, [Step("delete", Member(Bob), null)], programRan: false))
+            .With("state-after.json", State(Alice, Refactored))
+            .With("outputs.json", $$"""{ "deployment": { "commit": "{{A}}", "evaluatedAt": "2026-12-01T23:00:00Z" } }""")
+            .With("conflict", "1").With("deploy-on-conflict", B);
+
+        var run = _h.Run("revoke-expired.sh", new Dictionary<string, string> { ["DEPLOYED_COMMIT"] = A }, StackName, plan);
+
+        Assert.Equal(1, run.Code);
+        Assert.Contains($"the stack now records the deployed commit {B}, not {A}", run.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain(run.Calls, c => c.Is("destroy") && c.Words.Contains("--yes"));
+
+        // The record unchanged: the wait ends and the revocation goes through.
+        _h.With("outputs.json", $$"""{ "deployment": { "commit": "{{A}}", "evaluatedAt": "2026-12-01T23:00:00Z" } }""").With("conflict", "1");
+        File.Delete(Path.Combine(_h.Dir, "fake", "deploy-on-conflict"));
+        var same = _h.Run("revoke-expired.sh", new Dictionary<string, string> { ["DEPLOYED_COMMIT"] = A }, StackName, plan);
+        Assert.True(same.Code == 0, same.ToString());
+        Assert.Single(same.Calls, c => c.Is("destroy") && c.Words.Contains("--yes"));
+    }
+
     [Fact]
     public void Revokes_every_expired_membership_in_one_destroy()
     {

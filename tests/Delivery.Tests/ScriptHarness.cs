@@ -38,6 +38,13 @@ internal sealed class ScriptHarness : IDisposable
 
     public string Dir => _dir;
 
+    /// <summary>The DATABRICKS_ACCESS_NOW every run gets unless the test gives another.</summary>
+    public const string Instant = "2026-12-07T12:00:00Z";
+
+    /// <summary>The instants the program runs (previews, ups) saw, in order (the stand-in's now.log).</summary>
+    public IReadOnlyList<string> ProgramInstants() =>
+        File.Exists(Path.Combine(_dir, "fake", "now.log")) ? File.ReadAllLines(Path.Combine(_dir, "fake", "now.log")) : [];
+
     /// <summary>Puts a file the fake pulumi answers with (state.json, state-after.json, preview.json, ...).</summary>
     public ScriptHarness With(string name, string content)
     {
@@ -57,7 +64,7 @@ internal sealed class ScriptHarness : IDisposable
 
     public Result Run(string script, IDictionary<string, string> env, params string[] args)
     {
-        foreach (var stale in new[] { "fake/calls.log", "fake/applied", "fake/state-applied.json", "output.txt", "summary.md" })
+        foreach (var stale in new[] { "fake/calls.log", "fake/applied", "fake/state-applied.json", "fake/now.log", "output.txt", "summary.md" })
         {
             File.Delete(Path.Combine(_dir, stale));
         }
@@ -78,6 +85,9 @@ internal sealed class ScriptHarness : IDisposable
         info.Environment.Remove("REPORT_FILE");
         info.Environment.Remove("DATABRICKS_ACCESS_RUN");
         info.Environment["LOCK_POLL_SECONDS"] = "0";
+        info.Environment.Remove("DEPLOYED_COMMIT");
+        // The job's one evaluation instant (expire.yml, drift.yml); a test passes "" to leave it unset.
+        info.Environment["DATABRICKS_ACCESS_NOW"] = Instant;
         foreach (var (k, v) in env)
         {
             info.Environment[k] = v;

@@ -5,92 +5,133 @@ namespace DatabricksAccess.Delivery.Tests;
 /// <summary>Who may touch a stack, when, and one at a time.</summary>
 public class StackSafetyTests
 {
-    private static readonly string[] StackWorkflows = ["deploy", "drift", "expire"];
     private static readonly string[] ScheduledWorkflows = ["drift", "expire"];
 
-    /// <summary>Where deploy.yml records the commit a stack runs; the scheduled jobs act on that commit.</summary>
-    private const string DeployedCommitTag = "databricks-access:deployed-commit";
+    /// <summary>The stack output the deploy's up writes with the state (infra/Infra/DeploymentRecord.cs); the scheduled jobs read it.</summary>
+    private const string DeploymentOutput = "deployment";
 
-    /// <summary>The one concurrency group of everything that runs Pulumi on a stack.</summary>
-    private static string StackGroup(string stack) => $"stack-{stack}";
+    /// <summary>The jobs that start updates on a stack (preview, up, destroy), as workflow#job.</summary>
+    private static readonly string[] Updaters = ["deploy#dev", "deploy#prod", "drift#drift", "expire#expire", "expire#revoke"];
 
-    [Fact]
-    public void Every_job_that_runs_pulumi_holds_the_stacks_one_group_and_never_cancels_a_running_one()
+    /// <summary>The group each of them holds per stack: one kind of job per group.</summary>
+    private static string GroupOf(string job, string stack) => job switch
     {
-        foreach (var job in StackWorkflows.Select(Repo.Workflow).SelectMany(w => w.Jobs).Where(j => j.RunsPulumi && !j.OnlyReadsStackTags))
+        "deploy#dev" or "deploy#prod" => $"deploy-{stack}",
+        "drift#drift" => $"drift-{stack}",
+        "expire#expire" => $"expire-{stack}",
+        "expire#revoke" => $"revoke-{stack}",
+        _ => throw new ArgumentException(job),
+    };
+
+    private static List<Job> UpdatingJobs() => Repo.AllWorkflows().SelectMany(w => w.Jobs).Where(j => j.RunsPulumi && !j.OnlyReadsTheStack).ToList();
+
+    /// <summary>
+    /// Issue 25 item 6 and issue 26 item 4. GitHub keeps at most one running and one pending job per concurrency group, and
+    /// a job that queues cancels the pending one (GitHub docs, "Using concurrency"). So a group shared by a deploy and a
+    /// scheduled job lets a scheduled run, queued every 5 minutes, cancel a deploy waiting there. Each group here is held
+    /// by ONE job of one workflow, for one stack: whatever a queued job cancels is an older run of the same job, which
+    /// does the same work (or older code, for a deploy). What keeps updates of one stack apart is Pulumi's own update
+    /// lock (a second StartUpdate is refused with 409: pulumi/pulumi v3.258.0 pkg/backend/httpstate/backend.go
+    /// startUpdate), which the scripts wait out (lib.sh).
+    /// </summary>
+    [Fact]
+    public void Each_concurrency_group_is_held_by_one_kind_of_job_so_a_queued_run_never_cancels_a_pending_deploy()
+    {
+        var jobs = UpdatingJobs();
+        Assert.Equal(Updaters, jobs.Select(j => $"{j.Workflow.Name}#{j.Id}").Order(StringComparer.Ordinal));
+        var holders = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var job in Repo.AllWorkflows().SelectMany(w => w.Jobs))
         {
-            var concurrency = job.Node.Map("concurrency");
-            Assert.True(concurrency is not null, $"{job}: no job-level concurrency block");
-            Assert.True(concurrency.Str("cancel-in-progress") == "false", $"{job}: cancel-in-progress must be false (never kill a running update)");
-            var group = concurrency.Str("group");
-            Assert.False(string.IsNullOrEmpty(group), $"{job}: no concurrency group");
-            Assert.NotEmpty(job.StackNames);
-            foreach (var stack in job.StackNames)
+            if (job.Node.Map("concurrency") is not { } concurrency)
             {
-                Assert.Equal(StackGroup(stack), Repo.ExpandStack(group, stack));
+                Assert.DoesNotContain($"{job.Workflow.Name}#{job.Id}", Updaters);
+                continue;
+            }
+
+            Assert.Equal("false", concurrency.Str("cancel-in-progress"));
+            Assert.Null(concurrency.Get("queue"));
+            foreach (var stack in job.StackNames.DefaultIfEmpty(""))
+            {
+                var group = Repo.ExpandStack(concurrency.Str("group")!, stack);
+                if (Updaters.Contains($"{job.Workflow.Name}#{job.Id}"))
+                {
+                    Assert.Equal(GroupOf($"{job.Workflow.Name}#{job.Id}", stack), group);
+                    Assert.DoesNotContain("${{", group, StringComparison.Ordinal); // a fixed name per stack, never per run
+                }
+
+                (holders.TryGetValue(group, out var set) ? set : holders[group] = new HashSet<string>(StringComparer.Ordinal)).Add($"{job.Workflow.Name}#{job.Id}");
             }
         }
+
+        foreach (var (group, jobIds) in holders)
+        {
+            Assert.True(jobIds.Count == 1, $"group {group} is held by {string.Join(", ", jobIds)}: a queued run of one would cancel a pending run of another");
+        }
+
+        // Replay GitHub's rule on the real groups: a prod deploy waits in its group behind a running deploy while every
+        // scheduled job of prod queues, several times each; the pending deploy is cancelled only by a newer deploy.
+        var queue = new ConcurrencyReplay(job => GroupOf(job, "prod"));
+        queue.Queue("deploy#prod", "run 1");
+        queue.Queue("deploy#prod", "run 2"); // pending behind run 1
+        foreach (var round in Enumerable.Range(0, 12))
+        {
+            queue.Queue("expire#revoke", $"tick {round}");
+            queue.Queue("drift#drift", $"tick {round}");
+            queue.Queue("expire#expire", $"tick {round}");
+        }
+
+        Assert.Equal(["deploy#prod:run 1"], queue.Running("deploy-prod"));
+        Assert.Equal(["deploy#prod:run 2"], queue.Pending("deploy-prod"));
+        Assert.DoesNotContain(queue.Cancelled, c => c.StartsWith("deploy#", StringComparison.Ordinal));
+        Assert.Equal(10, queue.Cancelled.Count(c => c.StartsWith("expire#revoke", StringComparison.Ordinal))); // 12 queued: 1 running, 1 pending
+
+        // Only a newer deploy replaces a pending one (it deploys newer code: never a rollback).
+        queue.Queue("deploy#prod", "run 3");
+        Assert.Equal(["deploy#prod:run 2"], queue.Cancelled.Where(c => c.StartsWith("deploy#", StringComparison.Ordinal)));
+
+        // The same rule with one shared group (the former stack-<stack>) drops the deploy: the replay can fail.
+        var shared = new ConcurrencyReplay(_ => "stack-prod");
+        shared.Queue("deploy#prod", "run 1");
+        shared.Queue("deploy#prod", "run 2");
+        shared.Queue("expire#revoke", "tick 0");
+        Assert.Contains("deploy#prod:run 2", shared.Cancelled);
     }
 
     /// <summary>
-    /// No lost markers. Every Pulumi operation on a stack writes the stack's tags: <c>pulumi stack tag set</c> writes back
-    /// the whole set it read (pulumi/pulumi v3.258.0 pkg/cmd/pulumi/stack/stack_tag.go, backend.UpdateStackTags "replacing
-    /// all existing tags"), and every preview, up and destroy sends the tags it loaded at start
-    /// (pkg/backend/stack.go GetMergedStackTags; pkg/backend/httpstate/client/client.go StartUpdate "Replaces the stack's
-    /// tags with the updated set"). So every job that runs Pulumi on a stack is a tag writer, and each must hold the one
-    /// group of that stack, which no job of another stack holds. GitHub runs at most one job of a concurrency group at
-    /// a time, and with cancel-in-progress false never cancels the running one: no two writers of a stack's tags run at
-    /// once, whatever the schedule, so none can roll back deployed-commit or last-revocation written by another.
+    /// No lost markers (issue 25 item 6). `pulumi stack tag set` writes back the whole tag set it read (pulumi/pulumi
+    /// v3.258.0 pkg/cmd/pulumi/stack/stack_tag.go) and every preview, up and destroy sends the tags it loaded at start
+    /// (pkg/backend/stack.go GetMergedStackTags; httpstate/client/client.go StartUpdate), so no run may keep a marker in a
+    /// tag once runs of a stack can overlap. The markers are the stack output `deployment` (written with the state by the
+    /// update that holds the lock) and GitHub's record of expire.yml's runs (liveness). No workflow or script sets a tag.
     /// </summary>
     [Fact]
-    public void No_two_jobs_that_write_a_stacks_tags_can_run_at_once()
+    public void No_run_writes_a_stack_tag_and_the_markers_live_where_updates_are_serialized()
     {
-        var writers = Repo.AllWorkflows().SelectMany(w => w.Jobs)
-            // A job whose only Pulumi commands are `pulumi stack tag get` (drift.yml deployed-<stack>) starts no update and writes no tag.
-            .Where(j => (j.RunsPulumi && !j.OnlyReadsStackTags) || j.AllScalars.Any(v => v.Contains("pulumi stack tag set", StringComparison.Ordinal)))
-            .ToList();
-        Assert.Equal(["deploy#dev", "deploy#prod", "drift#drift", "expire#expire"], writers.Select(j => $"{j.Workflow.Name}#{j.Id}").Order(StringComparer.Ordinal));
-
-        var groupsByStack = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        foreach (var job in writers)
+        foreach (var workflow in Repo.AllWorkflows())
         {
-            var concurrency = job.Node.Map("concurrency");
-            Assert.True(concurrency is not null, $"{job}: a tag writer without a concurrency group");
-            Assert.Equal("false", concurrency.Str("cancel-in-progress"));
-            Assert.Null(concurrency.Get("queue"));
-            Assert.NotEmpty(job.StackNames);
-            foreach (var stack in job.StackNames)
-            {
-                var group = Repo.ExpandStack(concurrency.Str("group")!, stack);
-                Assert.DoesNotContain("${{", group, StringComparison.Ordinal); // a fixed name per stack, never per run
-                (groupsByStack.TryGetValue(stack, out var set) ? set : groupsByStack[stack] = new HashSet<string>(StringComparer.Ordinal)).Add(group);
-            }
+            Assert.DoesNotContain("stack tag set", workflow.Text, StringComparison.Ordinal);
+            Assert.DoesNotContain("stack tag rm", workflow.Text, StringComparison.Ordinal);
         }
 
-        Assert.Equal(Repo.Stacks, groupsByStack.Keys.Order(StringComparer.Ordinal));
-        foreach (var (stack, groups) in groupsByStack)
+        foreach (var script in Directory.EnumerateFiles(Repo.PathOf(".github/scripts")))
         {
-            Assert.Equal([StackGroup(stack)], groups);
+            Assert.DoesNotContain("stack tag", File.ReadAllText(script), StringComparison.Ordinal);
         }
 
-        // No job of another kind (the audit, the pull-request checks) holds a stack's group: it would only wait there.
-        var writerIds = writers.Select(j => j.ToString()).ToHashSet(StringComparer.Ordinal);
-        foreach (var job in Repo.AllWorkflows().SelectMany(w => w.Jobs).Where(j => !writerIds.Contains(j.ToString())))
-        {
-            if (job.Node.Map("concurrency")?.Str("group") is { } group)
-            {
-                foreach (var stack in job.StackNames.DefaultIfEmpty(""))
-                {
-                    Assert.DoesNotContain(Repo.ExpandStack(group, stack), Repo.Stacks.Select(StackGroup));
-                }
-            }
-        }
-
-        // The stack lock keeps concurrent updates apart; the scripts wait for it instead of failing.
-        Assert.Contains("common-issues/update-conflicts/", Repo.Read(".github/scripts/lib.sh"), StringComparison.Ordinal);
-        foreach (var script in new[] { "drift.sh", "revocation-liveness.sh", "revoke-expired.sh", "rotate-due.sh" })
+        // The stack lock keeps concurrent updates apart; the scripts wait for it instead of failing, and before each
+        // attempt they re-read the record.
+        var lib = Repo.Read(".github/scripts/lib.sh");
+        Assert.Contains("common-issues/update-conflicts/", lib, StringComparison.Ordinal);
+        Assert.Contains("stack output deployment --json", lib, StringComparison.Ordinal);
+        foreach (var script in new[] { "drift.sh", "revoke-expired.sh", "rotate-due.sh", "add-started.sh" })
         {
             Assert.Contains("source \"$here/lib.sh\"", Repo.Read($".github/scripts/{script}"), StringComparison.Ordinal);
+        }
+
+        // The deploy's guard preview waits for the lock too.
+        foreach (var stack in Repo.Stacks)
+        {
+            Assert.Contains("source .github/scripts/lib.sh", Repo.Workflow("deploy").Job(stack).Steps.Single(s => (s.Name ?? "").StartsWith("Migration guard", StringComparison.Ordinal)).Run!, StringComparison.Ordinal);
         }
     }
 
@@ -179,28 +220,32 @@ public class StackSafetyTests
     [Theory]
     [InlineData("dev")]
     [InlineData("prod")]
-    public void Deploy_records_the_commit_it_deployed_in_the_stack_tag_the_scheduled_jobs_read(string stack)
+    public void Deploy_records_the_commit_with_the_state_and_only_checks_it_afterwards(string stack)
     {
         var job = Repo.Workflow("deploy").Job(stack);
         var steps = job.Steps.ToList();
         var up = steps.FindIndex(s => s.IsAction("pulumi/actions") && s.With("command") == "up");
-        var record = steps[up + 1];
-        Assert.Null(record.If); // only after a successful up
-        Assert.Equal($"pulumi stack tag set {DeployedCommitTag} \"$GITHUB_SHA\" --stack \"$STACK_NAME\"", (record.Run ?? "").Trim());
+        var check = steps[up + 1];
+        Assert.Null(check.If); // only after a successful up
+        Assert.StartsWith("The stack records the deployed commit", check.Name, StringComparison.Ordinal);
+        Assert.Contains($"pulumi stack output {DeploymentOutput} --json --stack \"$STACK_NAME\"", check.Run ?? "", StringComparison.Ordinal);
         Assert.Equal($"${{{{ vars.PULUMI_ORG }}}}/databricks-access/{stack}", job.Env["STACK_NAME"]);
         Assert.Equal(job.Env["STACK_NAME"], steps[up].With("stack-name"));
-        // Run with the stand-in CLI: PulumiStepTests.Deploy_records_the_commit_from_its_checkout.
+        // The checkout is the commit deployed: the program records the commit it was built from (DeploymentRecord).
+        Assert.Equal("${{ github.sha }}", Assert.Single(steps, s => s.IsAction("actions/checkout")).With("ref"));
+        // Run with the stand-in CLI: PulumiStepTests.Deploy_checks_the_commit_its_up_recorded.
     }
 
     [Theory]
-    [InlineData("expire")]
-    [InlineData("drift")]
-    public void Scheduled_jobs_run_only_the_deployed_commit_and_only_if_it_is_on_main(string name)
+    [InlineData("expire", "revoke")]
+    [InlineData("expire", "expire")]
+    [InlineData("drift", "drift")]
+    public void Scheduled_jobs_run_only_the_deployed_commit_and_only_if_it_is_on_main(string name, string jobId)
     {
-        var job = Repo.Workflow(name).Job(name);
+        var job = Repo.Workflow(name).Job(jobId);
         var steps = job.Steps.ToList();
         var read = steps.FindIndex(s => s.Id == "deployed");
-        Assert.Contains($"pulumi stack tag get {DeployedCommitTag} --stack \"$STACK_NAME\") || sha=\"\"", steps[read].Run ?? "", StringComparison.Ordinal);
+        Assert.Contains($"pulumi stack output {DeploymentOutput} --json --stack \"$STACK_NAME\"", steps[read].Run ?? "", StringComparison.Ordinal);
         var onMain = steps.FindIndex(s => s.IsAction("actions/github-script") && (s.With("script") ?? "").Contains("compareCommits", StringComparison.Ordinal));
         var checkout = steps.FindIndex(s => s.IsAction("actions/checkout") && s.With("ref") == "${{ steps.deployed.outputs.sha }}");
         Assert.True(read < onMain && onMain < checkout, $"{job}: read the tag, check it is on main, then check it out");
@@ -238,21 +283,24 @@ public class StackSafetyTests
     [Fact]
     public void Only_the_reviewed_deploy_uses_the_prod_environment()
     {
-        // An environment with required reviewers would park hourly expiry and PR previews.
+        // An environment with required reviewers would park revocation and PR previews.
         var prodJobs = Repo.AllWorkflows().SelectMany(w => w.Jobs).Where(j => j.StackNames.Any(s => j.EnvironmentFor(s) == "prod")).Select(j => j.ToString()).ToList();
         Assert.Equal([".github/workflows/deploy.yml#prod"], prodJobs);
     }
 
     [Fact]
-    public void Expire_runs_hourly_and_on_demand()
+    public void Expire_revokes_every_5_minutes_off_the_hour_and_adds_and_rotates_hourly()
     {
         var expire = Repo.Workflow("expire");
-        var cron = Assert.Single(Crons(expire));
-        var f = cron.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(5, f.Length);
-        Assert.True(int.TryParse(f[0], out var minute) && minute is >= 0 and < 60, $"minute '{f[0]}' must be one fixed minute");
-        Assert.Equal(["*", "*", "*", "*"], f[1..]);
+        var crons = Crons(expire);
+        Assert.Equal(["1-56/5 * * * *", "7 * * * *"], crons);
         Assert.NotNull(expire.Triggers?.Get("workflow_dispatch"));
+        // Each job runs on its own schedule, both on a run by hand.
+        Assert.Equal("github.ref == 'refs/heads/main' && github.event.schedule != '7 * * * *'", expire.Job("revoke").If);
+        Assert.Equal("github.ref == 'refs/heads/main' && github.event.schedule != '1-56/5 * * * *'", expire.Job("expire").If);
+        Assert.Empty(expire.Job("revoke").Needs);
+        Assert.DoesNotContain(expire.Job("revoke").Steps, s => s.Id is "add" or "rotate");
+        Assert.DoesNotContain(expire.Job("expire").Steps, s => s.Id == "revoke");
     }
 
     [Fact]
@@ -277,8 +325,7 @@ public class StackSafetyTests
         {
             Assert.Equal(["schedule", "workflow_dispatch"], workflow.Triggers.Entries().Select(e => e.Key).Order(StringComparer.Ordinal));
             // The jobs that run Pulumi; drift.yml's read-only audit job has its own `<stack>-audit` environment.
-            var job = Assert.Single(workflow.Jobs, j => j.RunsPulumi && !j.OnlyReadsStackTags);
-            Assert.Equal("${{ matrix.stack }}-scheduled", job.Environment);
+            Assert.All(workflow.Jobs.Where(j => j.RunsPulumi && !j.OnlyReadsTheStack), job => Assert.Equal("${{ matrix.stack }}-scheduled", job.Environment));
             Assert.All(workflow.Jobs, j => Assert.Contains("github.ref == 'refs/heads/main'", j.If ?? "", StringComparison.Ordinal));
         }
     }
@@ -288,4 +335,39 @@ public class StackSafetyTests
         .OfType<YamlDotNet.RepresentationModel.YamlMappingNode>()
         .Select(m => m.Str("cron") ?? "")
         .ToList();
+}
+
+/// <summary>
+/// GitHub's concurrency rule (docs "Using concurrency"): per group at most one running and one pending job; a job that
+/// queues while one is pending cancels the pending one (cancel-in-progress false: the running one is never cancelled).
+/// Jobs here never finish: the replay asks what a queue does while a long job runs.
+/// </summary>
+internal sealed class ConcurrencyReplay(Func<string, string> groupOf)
+{
+    private readonly Dictionary<string, string> _running = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _pending = new(StringComparer.Ordinal);
+
+    public List<string> Cancelled { get; } = [];
+
+    public void Queue(string job, string run)
+    {
+        var group = groupOf(job);
+        var entry = $"{job}:{run}";
+        if (!_running.ContainsKey(group))
+        {
+            _running[group] = entry;
+            return;
+        }
+
+        if (_pending.TryGetValue(group, out var older))
+        {
+            Cancelled.Add(older);
+        }
+
+        _pending[group] = entry;
+    }
+
+    public IReadOnlyList<string> Running(string group) => _running.TryGetValue(group, out var r) ? [r] : [];
+
+    public IReadOnlyList<string> Pending(string group) => _pending.TryGetValue(group, out var p) ? [p] : [];
 }

@@ -60,6 +60,60 @@ public sealed class StartedMembershipScriptTests : IDisposable
         Assert.Contains("Nothing to add.", again.Summary, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Issue 25: one instant per run. The job fixes DATABRICKS_ACCESS_NOW once and makes the plan at it (--now); the
+    /// preview and the up the script runs evaluate the program at that same instant, never at a second reading of the
+    /// clock, so a membership that starts between the plan and the up is not added by a program the plan did not see.
+    /// </summary>
+    [Fact]
+    public void The_preview_and_the_up_evaluate_at_the_instant_the_plan_was_made_at_and_nothing_runs_without_it()
+    {
+        var plan = Plan(BobStarted);
+        _h.With("state.json", State(Alice)).With("targeted.json", Digest(Stack, [Step("create", null, Member(Bob))]));
+
+        var run = _h.Run("add-started.sh", new Dictionary<string, string> { ["DATABRICKS_ACCESS_NOW"] = BobStarted }, StackName, plan);
+        Assert.True(run.Code == 0, run.ToString());
+        Assert.Equal([BobStarted, BobStarted], _h.ProgramInstants()); // the preview, then the up
+
+        foreach (var script in new[] { "add-started.sh", "rotate-due.sh" })
+        {
+            var unset = _h.Run(script, new Dictionary<string, string> { ["DATABRICKS_ACCESS_NOW"] = "" }, StackName, plan);
+            Assert.Equal(1, unset.Code);
+            Assert.Contains("DATABRICKS_ACCESS_NOW is 'unset': the job fixes one evaluation instant", unset.Err, StringComparison.Ordinal);
+            Assert.Empty(unset.Calls);
+        }
+    }
+
+    /// <summary>
+    /// The job read commit A from the stack's record and runs A's program. When a deploy of B finished meanwhile (here:
+    /// while the job waited for the lock that deploy held), lib.sh reads the record again before the next attempt and
+    /// stops: A's program never writes over B's state (and B's program, run by the deploy, recorded B).
+    /// </summary>
+    [Fact]
+    public void A_deploy_that_finished_while_the_job_waited_for_the_lock_stops_the_update()
+    {
+        const string A = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+        const string B = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+        var plan = Plan(BobStarted);
+        _h.With("state.json", State(Alice)).With("targeted.json", Digest(Stack, [Step("create", null, Member(Bob))]))
+            .With("outputs.json", $$"""{ "deployment": { "commit": "{{A}}", "evaluatedAt": "2026-11-30T11:00:00Z" } }""")
+            .With("conflict", "1").With("deploy-on-conflict", B);
+
+        var run = _h.Run("add-started.sh", new Dictionary<string, string> { ["DEPLOYED_COMMIT"] = A, ["DATABRICKS_ACCESS_NOW"] = BobStarted }, StackName, plan);
+
+        Assert.Equal(1, run.Code);
+        Assert.Contains($"the stack now records the deployed commit {B}, not {A}", run.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain(run.Calls, c => c.Is("up"));
+        Assert.Equal(["stack export", "stack output", "preview", "stack output"], run.Calls.Select(c => c.Is("stack output") ? "stack output" : Kind(c)));
+
+        // Unchanged record: the same conflict is waited out and the membership is added.
+        _h.With("outputs.json", $$"""{ "deployment": { "commit": "{{A}}", "evaluatedAt": "2026-11-30T11:00:00Z" } }""").With("conflict", "1");
+        File.Delete(Path.Combine(_h.Dir, "fake", "deploy-on-conflict"));
+        var same = _h.Run("add-started.sh", new Dictionary<string, string> { ["DEPLOYED_COMMIT"] = A, ["DATABRICKS_ACCESS_NOW"] = BobStarted }, StackName, plan);
+        Assert.True(same.Code == 0, same.ToString());
+        Assert.Single(same.Calls, c => c.Is("up"));
+    }
+
     [Fact]
     public void Before_starts_nothing_is_planned_or_added_and_at_starts_it_is()
     {

@@ -29,10 +29,15 @@ internal sealed class StepHarness : IDisposable
           update: api('issues.update', {}),
         };
         const pulls = { listFiles: api('pulls.listFiles', s.files || []) };
+        const actions = {
+          listWorkflowRuns: api('actions.listWorkflowRuns', { workflow_runs: s.runs || [] }),
+          listJobsForWorkflowRun: async (args) => { calls.push({ name: 'actions.listJobsForWorkflowRun', args }); return { data: { jobs: (s.jobs || {})[String(args.run_id)] || [] } }; },
+        };
         const github = {
           rest: {
             issues,
             pulls,
+            actions,
             repos: {
               getBranch: api('repos.getBranch', s.branch),
               compareCommits: api('repos.compareCommits', s.compare),
@@ -83,6 +88,14 @@ internal sealed class StepHarness : IDisposable
             File.WriteAllText(Path.Combine(_dir, "fake", "tags", name), value);
         }
 
+        return this;
+    }
+
+    /// <summary>The stand-in stack's outputs (outputs.json) with a deployment record of <paramref name="commit"/>.</summary>
+    public StepHarness Deployed(string commit, string evaluatedAt = "2026-12-07T11:00:00Z")
+    {
+        File.WriteAllText(Path.Combine(_dir, "fake", "outputs.json"),
+            new JsonObject { ["deployment"] = new JsonObject { ["commit"] = commit, ["evaluatedAt"] = evaluatedAt } }.ToJsonString());
         return this;
     }
 

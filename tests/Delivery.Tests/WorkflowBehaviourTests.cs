@@ -8,33 +8,48 @@ public class WorkflowBehaviourTests
     // ---- expire.yml ----
 
     [Fact]
-    public void Expire_plans_the_deployed_commit_then_revokes_then_rotates_then_reports()
+    public void Expire_plans_the_deployed_commit_then_revokes_in_one_job_and_adds_then_rotates_in_the_other()
     {
-        var job = ExpireJob();
+        var revokeJob = ExpireJob("revoke");
+        var rsteps = revokeJob.Steps.ToList();
+        var rplan = rsteps.FindIndex(s => s.Id == "plan");
+        var revoke = rsteps.FindIndex(s => s.Id == "revoke");
+        Assert.True(rplan >= 0 && rplan < revoke, "plan, then revoke");
+        Assert.Contains("dotnet run --no-build -c Release --project infra/Cli -- plan --stack \"$STACK\" --now \"$DATABRICKS_ACCESS_NOW\" --format json > \"$WORK_DIR/plan.json\"", rsteps[rplan].Run, StringComparison.Ordinal);
+        Assert.Equal("bash .github/scripts/revoke-expired.sh \"$STACK_NAME\" \"$WORK_DIR/plan.json\"", rsteps[revoke].Run?.Trim());
+        Assert.Equal("true", rsteps[revoke].Node.Str("continue-on-error"));
+        Assert.Null(rsteps[revoke].If);
+
+        var job = ExpireJob("expire");
         var steps = job.Steps.ToList();
         int Index(string id) => steps.FindIndex(s => s.Id == id);
         var plan = Index("plan");
-        var revoke = Index("revoke");
         var add = Index("add");
         var rotate = Index("rotate");
-        Assert.True(plan >= 0 && plan < revoke && revoke < add && add < rotate, "plan, then revoke, then add, then rotate");
-
-        Assert.Contains("dotnet run --no-build -c Release --project infra/Cli -- plan --stack \"$STACK\" --format json \"${outputs[@]}\" > \"$WORK_DIR/plan.json\"", steps[plan].Run, StringComparison.Ordinal);
-        Assert.Equal("bash .github/scripts/revoke-expired.sh \"$STACK_NAME\" \"$WORK_DIR/plan.json\"", steps[revoke].Run?.Trim());
+        Assert.True(plan >= 0 && plan < add && add < rotate, "plan, then add, then rotate");
+        Assert.Contains("dotnet run --no-build -c Release --project infra/Cli -- plan --stack \"$STACK\" --now \"$DATABRICKS_ACCESS_NOW\" --format json \"${outputs[@]}\" > \"$WORK_DIR/plan.json\"", steps[plan].Run, StringComparison.Ordinal);
         Assert.Equal("bash .github/scripts/add-started.sh \"$STACK_NAME\" \"$WORK_DIR/plan.json\"", steps[add].Run?.Trim());
         Assert.Equal("bash .github/scripts/rotate-due.sh \"$STACK_NAME\" \"$WORK_DIR/plan.json\"", steps[rotate].Run?.Trim());
         Assert.Equal("true", steps[add].Node.Str("continue-on-error"));
-        Assert.Equal("true", steps[revoke].Node.Str("continue-on-error"));
         Assert.Equal("true", steps[rotate].Node.Str("continue-on-error"));
 
-        // A failed revocation does not stop the rotation, nor the other way round; only a missing plan does.
-        Assert.Null(steps[revoke].If);
+        // A failed addition does not stop the rotation; only a missing plan does.
         Assert.Equal("${{ !cancelled() && steps.plan.outcome == 'success' }}", steps[rotate].If);
         Assert.Equal("${{ !cancelled() && steps.plan.outcome == 'success' }}", steps[add].If);
 
+        // Every script step re-checks the record it runs (lib.sh) against the commit the job read.
+        foreach (var step in new[] { rsteps[revoke], steps[add], steps[rotate] })
+        {
+            Assert.Equal("${{ steps.deployed.outputs.sha }}", step.EnvValue("DEPLOYED_COMMIT"));
+        }
+
         // Nothing in the workflow applies changes itself: only the scripts do, with their checks.
-        Assert.DoesNotContain(steps, s => s.IsAction("pulumi/actions") && s.With("command") is not null);
-        Assert.DoesNotContain(steps, s => (s.Run ?? "").Contains("pulumi up", StringComparison.Ordinal) || (s.Run ?? "").Contains("pulumi destroy", StringComparison.Ordinal));
+        foreach (var s in rsteps.Concat(steps))
+        {
+            Assert.False(s.IsAction("pulumi/actions") && s.With("command") is not null);
+            Assert.DoesNotContain("pulumi up", s.Run ?? "", StringComparison.Ordinal);
+            Assert.DoesNotContain("pulumi destroy", s.Run ?? "", StringComparison.Ordinal);
+        }
     }
 
     [Theory]
@@ -44,7 +59,7 @@ public class WorkflowBehaviourTests
     public void Expire_acts_on_a_plan_with_policy_violations_but_not_on_invalid_config(int planExit, int stepExit)
     {
         using var h = new StepHarness();
-        var job = ExpireJob();
+        var job = ExpireJob("revoke");
         var step = job.Steps.Single(s => s.Id == "plan");
         h.Fake("dotnet", $$"""
             case "$1" in
@@ -81,68 +96,120 @@ public class WorkflowBehaviourTests
         Assert.DoesNotContain("DATABRICKS_ACCESS_RUN", Repo.Read(".github/scripts/drift.sh"), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void A_failed_revocation_opens_one_issue_per_stack_and_comments_on_it_afterwards()
+    [Theory]
+    [InlineData("revoke", "Revocation failed in stack prod", "- expired memberships: **failure**")]
+    [InlineData("expire", "Rotation failed in stack prod", "- due credential slots: **failure**")]
+    public void A_failed_run_opens_one_issue_per_stack_and_job_and_comments_on_it_afterwards(string jobId, string title, string line)
     {
-        var job = ExpireJob();
+        var job = ExpireJob(jobId);
         var step = job.Steps.Single(s => (s.With("script") ?? "").Contains("issues.create(", StringComparison.Ordinal));
         Assert.Contains("failure()", step.If ?? "", StringComparison.Ordinal);
-        Assert.Contains("steps.revoke.outcome == 'failure'", step.If ?? "", StringComparison.Ordinal);
-        Assert.Contains("steps.rotate.outcome == 'failure'", step.If ?? "", StringComparison.Ordinal);
-        Assert.Contains("steps.add.outcome == 'failure'", step.If ?? "", StringComparison.Ordinal);
+        foreach (var id in jobId == "revoke" ? new[] { "revoke" } : ["add", "rotate"])
+        {
+            Assert.Contains($"steps.{id}.outcome == 'failure'", step.If ?? "", StringComparison.Ordinal);
+        }
 
         using var h = new StepHarness();
         var dir = Path.Combine(h.Dir, "reports");
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "revoke.md"), "### Expired memberships in `contoso/prod`\n**Cannot revoke in `contoso/prod`:** pulumi destroy failed");
-        var env = new JsonObject { ["STACK"] = "prod", ["DIR"] = dir, ["DEPLOYED"] = "5555555555555555555555555555555555555555", ["REVOKE"] = "failure", ["ROTATE"] = "success" };
+        File.WriteAllText(Path.Combine(dir, "rotate.md"), "### Credential slots in `contoso/prod`\n**Cannot rotate in `contoso/prod`:** pulumi up failed");
+        var env = new JsonObject { ["STACK"] = "prod", ["DIR"] = dir, ["DEPLOYED"] = "5555555555555555555555555555555555555555", ["REVOKE"] = "failure", ["ADD"] = "success", ["ROTATE"] = "failure" };
 
         var first = h.RunScript(step, new JsonObject { ["env"] = env.DeepClone(), ["issues"] = new JsonArray() });
         var created = Assert.Single(first.Named("issues.create"));
-        Assert.Equal("Revocation failed in stack prod", created.Arg("title"));
+        Assert.Equal(title, created.Arg("title"));
         Assert.Equal("[\"revocation\"]", created.Arg("labels"));
         var body = created.Arg("body")!;
         Assert.Contains("https://github.com/contoso/databricks-access/actions/runs/4242", body, StringComparison.Ordinal);
         Assert.Contains("- deployed commit: `5555555555555555555555555555555555555555`", body, StringComparison.Ordinal);
-        Assert.Contains("- expired memberships: **failure**", body, StringComparison.Ordinal);
-        Assert.Contains("pulumi destroy failed", body, StringComparison.Ordinal);
+        Assert.Contains(line, body, StringComparison.Ordinal);
+        Assert.Contains(jobId == "revoke" ? "pulumi destroy failed" : "pulumi up failed", body, StringComparison.Ordinal);
         var list = Assert.Single(first.Named("paginate:issues"));
         Assert.Equal(("open", "revocation"), (list.Arg("state"), list.Arg("labels")));
 
         var open = new JsonArray(
-            new JsonObject { ["number"] = 7, ["title"] = "Revocation failed in stack prod", ["pull_request"] = new JsonObject() },
-            new JsonObject { ["number"] = 8, ["title"] = "Revocation failed in stack dev" },
-            new JsonObject { ["number"] = 9, ["title"] = "Revocation failed in stack prod" });
+            new JsonObject { ["number"] = 7, ["title"] = title, ["pull_request"] = new JsonObject() },
+            new JsonObject { ["number"] = 8, ["title"] = title.Replace("prod", "dev", StringComparison.Ordinal) },
+            new JsonObject { ["number"] = 9, ["title"] = title });
         var again = h.RunScript(step, new JsonObject { ["env"] = env.DeepClone(), ["issues"] = open });
         Assert.Empty(again.Named("issues.create"));
         Assert.Equal("9", Assert.Single(again.Named("issues.createComment")).Arg("issue_number"));
     }
 
-    [Fact]
-    public void A_successful_run_closes_the_revocation_issue_of_its_stack_only()
+    [Theory]
+    [InlineData("revoke", "Revocation failed in stack", "${{ success() && steps.revoke.outcome == 'success' }}")]
+    [InlineData("expire", "Rotation failed in stack", "${{ success() && steps.add.outcome == 'success' && steps.rotate.outcome == 'success' }}")]
+    public void A_successful_run_closes_the_issue_of_its_stack_and_job_only(string jobId, string title, string condition)
     {
-        var job = ExpireJob();
+        var job = ExpireJob(jobId);
         var step = job.Steps.Single(s => (s.With("script") ?? "").Contains("state: 'closed'", StringComparison.Ordinal));
-        Assert.Equal("${{ success() && steps.revoke.outcome == 'success' && steps.add.outcome == 'success' && steps.rotate.outcome == 'success' }}", step.If);
+        Assert.Equal(condition, step.If);
 
         using var h = new StepHarness();
         var open = new JsonArray(
-            new JsonObject { ["number"] = 8, ["title"] = "Revocation failed in stack dev" },
-            new JsonObject { ["number"] = 9, ["title"] = "Revocation failed in stack prod" });
+            new JsonObject { ["number"] = 8, ["title"] = $"{title} dev" },
+            new JsonObject { ["number"] = 9, ["title"] = $"{title} prod" },
+            new JsonObject { ["number"] = 10, ["title"] = $"{(jobId == "revoke" ? "Rotation" : "Revocation")} failed in stack prod" });
         var result = h.RunScript(step, new JsonObject { ["env"] = new JsonObject { ["STACK"] = "prod" }, ["issues"] = open });
         var update = Assert.Single(result.Named("issues.update"));
         Assert.Equal(("9", "closed"), (update.Arg("issue_number"), update.Arg("state")));
     }
 
     [Fact]
-    public void Expire_ends_red_when_it_could_not_revoke_or_rotate()
+    public void Expire_ends_red_when_it_could_not_revoke_add_or_rotate()
     {
-        var last = ExpireJob().Steps[^1];
-        Assert.Equal("${{ !cancelled() && (steps.revoke.outcome == 'failure' || steps.add.outcome == 'failure' || steps.rotate.outcome == 'failure') }}", last.If);
+        var revoke = ExpireJob("revoke").Steps[^1];
+        Assert.Equal("${{ !cancelled() && steps.revoke.outcome == 'failure' }}", revoke.If);
+        Assert.Contains("exit 1", revoke.Run ?? "", StringComparison.Ordinal);
+        var last = ExpireJob("expire").Steps[^1];
+        Assert.Equal("${{ !cancelled() && (steps.add.outcome == 'failure' || steps.rotate.outcome == 'failure') }}", last.If);
         Assert.Contains("exit 1", last.Run ?? "", StringComparison.Ordinal);
     }
 
     // ---- drift.yml ----
+
+    /// <summary>
+    /// Revocation liveness without a tag: when `revoke (&lt;stack&gt;)` last succeeded on main, from GitHub's record of
+    /// expire.yml's runs (REST "List workflow runs for a workflow", "List jobs for a workflow run"), newest first. A run
+    /// on another branch, one whose revoke job was skipped (the hourly tick) or failed, and the other stack's job do not
+    /// count.
+    /// </summary>
+    [Fact]
+    public void Drift_finds_the_last_successful_revocation_of_its_stack_in_expires_runs()
+    {
+        var job = Repo.Workflow("drift").Job("drift");
+        Assert.Equal("read", job.Permission("actions"));
+        var step = job.Steps.Single(s => s.Id == "revoked");
+        var liveness = job.Steps.Single(s => s.Id == "liveness");
+        Assert.True(job.Steps.ToList().IndexOf(step) < job.Steps.ToList().IndexOf(liveness));
+
+        using var h = new StepHarness();
+        JsonObject Run(int id, string branch, string @event = "schedule") => new() { ["id"] = id, ["head_branch"] = branch, ["event"] = @event };
+        JsonObject Job(string name, string conclusion, string? completed) => new() { ["name"] = name, ["conclusion"] = conclusion, ["completed_at"] = completed };
+        var scenario = new JsonObject
+        {
+            ["env"] = new JsonObject { ["STACK"] = "prod" },
+            ["runs"] = new JsonArray(Run(9, "feature", "workflow_dispatch"), Run(8, "main"), Run(7, "main"), Run(6, "main", "workflow_dispatch"), Run(5, "main")),
+            ["jobs"] = new JsonObject
+            {
+                ["9"] = new JsonArray(Job("revoke (prod)", "success", "2026-12-07T12:10:00Z")),
+                ["8"] = new JsonArray(Job("revoke (prod)", "failure", "2026-12-07T12:05:00Z"), Job("revoke (dev)", "success", "2026-12-07T12:05:00Z")),
+                ["7"] = new JsonArray(Job("revoke (prod)", "skipped", null), Job("expire (prod)", "success", "2026-12-07T12:04:00Z")),
+                ["6"] = new JsonArray(Job("revoke (prod)", "success", "2026-12-07T11:58:30Z")),
+                ["5"] = new JsonArray(Job("revoke (prod)", "success", "2026-12-07T11:55:00Z")),
+            },
+        };
+
+        var found = h.RunScript(step, scenario);
+        Assert.Equal("2026-12-07T11:58:30Z", found.Outputs["last"]);
+        var list = Assert.Single(found.Named("actions.listWorkflowRuns"));
+        Assert.Equal(("expire.yml", "main", "completed"), (list.Arg("workflow_id"), list.Arg("branch"), list.Arg("status")));
+        Assert.Equal(["8", "7", "6"], found.Named("actions.listJobsForWorkflowRun").Select(c => c.Arg("run_id")));
+
+        scenario["jobs"] = new JsonObject();
+        Assert.Equal("", h.RunScript(step, scenario).Outputs["last"]);
+    }
 
     [Fact]
     public void Drift_runs_its_script_on_the_deployed_commit_and_ends_red_on_drift()
@@ -370,9 +437,10 @@ public class WorkflowBehaviourTests
         Assert.Equal("2", Assert.Single(second.Named("issues.updateComment")).Arg("comment_id"));
     }
 
-    private static Job ExpireJob()
+    private static Job ExpireJob(string id)
     {
-        var job = Assert.Single(Repo.Workflow("expire").Jobs);
+        Assert.Equal(["revoke", "expire"], Repo.Workflow("expire").Jobs.Select(j => j.Id));
+        var job = Repo.Workflow("expire").Job(id);
         Assert.Equal(Repo.Stacks, job.MatrixStacks);
         return job;
     }

@@ -6,12 +6,14 @@
 # in $FAKE_DIR that the test puts there (the JSON documents are built by Engine.cs in the CLI's own shapes):
 #   state.json / state-after.json     `stack export` (before / after a destroy or up)
 #   state-applied.json                 written by a targeted `up` (see there), answered after it
-#   outputs.json                       `stack output --json`
+#   outputs.json                       `stack output --json` (and `stack output <name> --json`: that property)
 #   refresh.json, preview.json, targeted.json, destroy-preview.json   the preview digests
 #   tags/<name>                        stack tags (`stack tag get|set`)
 #   <answer>.exit                      the exit code of that answer (default 0)
 #   conflict                           while it holds a number N > 0, the next N stack operations fail with the
 #                                      409 conflict of a stack another update holds
+#   deploy-on-conflict                 a commit id: when a conflict is answered, a deploy of that commit finishes
+#                                      meanwhile (outputs.json's deployment.commit becomes it)
 # Each call is recorded in $FAKE_DIR/calls.log as "<DATABRICKS_ACCESS_RUN>\t<args>\t<cwd>".
 set -euo pipefail
 d="$FAKE_DIR"
@@ -84,7 +86,7 @@ resolve_stack() {
   [ "$ref" = "$(< "$d/stack")" ] || die "no stack named '$stack_arg' found" 6
 }
 
-# pkg/backend/httpstate/backend.go startUpdate: a 409 from StartUpdate (another update holds the stack) becomes
+# pkg/backend/httpstate/backend.go createAndStartUpdate: a 409 from StartUpdate (another update holds the stack) becomes
 # backenderr.ConflictingUpdateError (pkg/backend/backenderr/backenderr.go), printed after "[409] <message>"
 # (sdk/go/common/apitype/errors.go ErrorResponse.Error). Previews start an update too (apitype.PreviewUpdate).
 maybe_conflict() {
@@ -92,6 +94,11 @@ maybe_conflict() {
   n=$(cat "$d/conflict" 2>/dev/null || echo 0)
   if [ "$n" -gt 0 ]; then
     echo $((n - 1)) > "$d/conflict"
+    if [ -f "$d/deploy-on-conflict" ]; then
+      jq --arg c "$(cat "$d/deploy-on-conflict")" '.deployment = {commit: $c, evaluatedAt: "2026-12-07T12:00:00Z"}' "$d/outputs.json" > "$d/outputs.next" 2> /dev/null \
+        || jq -n --arg c "$(cat "$d/deploy-on-conflict")" '{deployment: {commit: $c, evaluatedAt: "2026-12-07T12:00:00Z"}}' > "$d/outputs.next"
+      mv "$d/outputs.next" "$d/outputs.json"
+    fi
     die "[409] Conflict: Another update is currently in progress.
 To learn more about possible reasons and resolution, visit https://www.pulumi.com/docs/support/troubleshooting/common-issues/update-conflicts/"
   fi
@@ -112,8 +119,23 @@ case "${1:-}" in
         # pkg/cmd/pulumi/stack/stack_output.go stackOutputCmd.Run: RequireStack, then jsonStackOutputWriter.WriteMany
         # -> ui.FprintJSON (pkg/cmd/pulumi/ui/json.go: two-space indentation, trailing newline); secrets are
         # "[secret]" unless --show-secrets (display.MassageSecrets). The test's outputs.json is that document.
+        # With a NAME it prints only that property (WriteOne: the JSON value with --json), or fails with
+        # "current stack does not have output property '<name>'" when the outputs hold none.
         resolve_stack
-        answer outputs.json; exit "$(code outputs.exit)" ;;
+        name=""
+        for ((i = 3; i <= ${#args[@]}; i++)); do
+          case "${args[i - 1]}" in
+            --stack | -s) i=$((i + 1)) ;;
+            -*) ;;
+            *) name=${args[i - 1]}; break ;;
+          esac
+        done
+        [ "$(code outputs.exit)" -eq 0 ] || exit "$(code outputs.exit)"
+        if [ -z "$name" ]; then answer outputs.json; exit 0; fi
+        if [ -f "$d/outputs.json" ] && jq -e --arg n "$name" 'has($n)' "$d/outputs.json" > /dev/null; then
+          jq --arg n "$name" '.[$n]' "$d/outputs.json"; exit 0
+        fi
+        die "current stack does not have output property '$name'" ;;
       tag)
         resolve_stack
         mkdir -p "$d/tags"
@@ -144,13 +166,13 @@ case "${1:-}" in
     [ -n "$project" ] || no_project
     resolve_stack
     maybe_conflict
+    # The program reads DATABRICKS_ACCESS_NOW (infra/Infra/EvaluationInstant.cs): every program run records it in now.log.
+    printf '%s\n' "${DATABRICKS_ACCESS_NOW:-}" >> "$d/now.log"
     if [[ " $* " == *" --target "* ]]; then answer targeted.json; exit "$(code targeted.exit)"; fi
     if [[ " $* " == *" --refresh "* ]]; then answer refresh.json; exit "$(code refresh.exit)"; fi
     # --save-plan PATH (preview.go; hidden unless PULUMI_EXPERIMENTAL, parsed always): after a successful preview,
     # pkg/cmd/pulumi/plan/plan.go Write encodes the apitype.DeploymentPlanV1 (manifest, config, resourcePlans) to PATH
-    # with four-space indentation. The stand-in writes plan.json, or an empty plan. DATABRICKS_ACCESS_NOW, which the
-    # program reads, is recorded in now.log.
-    printf '%s\n' "${DATABRICKS_ACCESS_NOW:-}" >> "$d/now.log"
+    # with four-space indentation. The stand-in writes plan.json, or an empty plan.
     for ((i = 0; i < ${#args[@]}; i++)); do
       if [ "${args[i]}" = --save-plan ] && [ "$(code preview.exit)" -eq 0 ]; then
         if [ -f "$d/plan.json" ]; then cp "$d/plan.json" "${args[i + 1]}"
@@ -163,6 +185,7 @@ case "${1:-}" in
     resolve_stack
     [ -n "$project" ] || no_project
     maybe_conflict
+    printf '%s\n' "${DATABRICKS_ACCESS_NOW:-}" >> "$d/now.log"
     code_up=$(code up.exit)
     # `up --target <urn>...` with no state-after.json given: the stand-in applies the targeted preview's creates
     # (targeted.json) whose URN is a target to state.json, and nothing else, into state-applied.json. pkg/cmd/pulumi/operations/up.go:798

@@ -81,7 +81,7 @@ public sealed class SecretTests
             .ToList();
 
         Assert.Equal(
-            ["credentialSchedule", "expiringMemberships", "importedResources", "jobIds", "oauthSecrets", "retiredEntitlements", "secretScopes", "servicePrincipalApplicationIds", "unmanagedMembers", "unresolvedPrincipals", "webAppIdentityClientIds", "webAppUrls"],
+            ["credentialSchedule", "deployment", "expiringMemberships", "importedResources", "jobIds", "oauthSecrets", "retiredEntitlements", "secretScopes", "servicePrincipalApplicationIds", "unmanagedMembers", "unresolvedPrincipals", "webAppIdentityClientIds", "webAppUrls"],
             run.Outputs.Keys.Order(StringComparer.Ordinal));
         foreach (var (key, value) in run.Outputs.Where(kv => kv.Key != "oauthSecrets"))
         {

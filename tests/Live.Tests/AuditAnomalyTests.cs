@@ -41,7 +41,7 @@ public sealed class AuditAnomalyTests : IDisposable
                     canUse: [group:analysts]
                 tokenPolicy:
                   maxLifetimeDays: 90
-            """).Replace("        displayName: ETL runner\n", "        displayName: ETL runner\n        managers: [user:lead@contoso.com]\n", StringComparison.Ordinal));
+            """).Edit("        displayName: ETL runner\n", "        displayName: ETL runner\n        managers: [user:lead@contoso.com]\n"));
 
     private (int Code, List<(string Kind, string Severity, string? Principal, string Object, string Detail)> Findings, string Err) Audit(string? stack = null)
     {
@@ -150,7 +150,7 @@ public sealed class AuditAnomalyTests : IDisposable
     [Fact]
     public void Without_a_token_policy_the_workspace_conf_is_not_read()
     {
-        var yaml = File.ReadAllText(Stack()).Replace("    tokenPolicy:\n      maxLifetimeDays: 90", string.Empty, StringComparison.Ordinal);
+        var yaml = File.ReadAllText(Stack()).Edit("    tokenPolicy:\n      maxLifetimeDays: 90", string.Empty);
         Assert.DoesNotContain("tokenPolicy", yaml, StringComparison.Ordinal);
         _f.Fake.WorkspaceConf.Remove("maxTokenLifetimeDays");
         var (code, findings, _) = Audit(_f.WriteStack(yaml));

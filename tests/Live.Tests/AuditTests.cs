@@ -134,7 +134,7 @@ public sealed class AuditTests : IDisposable
     {
         // The clean fixture holds: the deployer in admins, ADMIN-assigned, IS_OWNER of the job and MANAGE on the
         // scope it created; admins' inherited CAN_MANAGE on the job. None is a finding; without the deployer all are.
-        var yaml = _f.StackYaml().Replace($"  databricks-access:deployer:\n    applicationId: {Fixture.Deployer}\n", string.Empty, StringComparison.Ordinal);
+        var yaml = _f.StackYaml().Edit($"  databricks-access:deployer:\n    applicationId: {Fixture.Deployer}\n", string.Empty);
         Assert.NotEqual(yaml, _f.StackYaml());
         var (code, json, _) = _f.Audit("json", stack: _f.WriteStack(yaml));
         Assert.Equal(1, code);
@@ -164,7 +164,7 @@ public sealed class AuditTests : IDisposable
             [("undeclared-admin", $"sp:{Scheduled}", "group:admins"), ("undeclared-admin", $"sp:{Scheduled}", "workspace")],
             Findings(json).Select(x => (x.Kind, x.Principal!, x.Object)).ToList());
 
-        var yaml = _f.StackYaml().Replace($"    applicationId: {Fixture.Deployer}\n", $"    applicationId: {Fixture.Deployer}\n    automation: [{Scheduled}]\n", StringComparison.Ordinal);
+        var yaml = _f.StackYaml().Edit($"    applicationId: {Fixture.Deployer}\n", $"    applicationId: {Fixture.Deployer}\n    automation: [{Scheduled}]\n");
         Assert.NotEqual(yaml, _f.StackYaml());
         var (clean, cleanJson, _) = _f.Audit("json", stack: _f.WriteStack(yaml));
         Assert.Equal(0, clean);

@@ -49,7 +49,7 @@ public sealed class AuthTests : IDisposable
 
         var client = new DatabricksClient(http, new StaticTokenSource(FakeDatabricks.Pat), _f.Options());
         var ex = await Assert.ThrowsAsync<AuditException>(() => client.GetAsync<Api.AssignmentList>(new Uri(_f.Fake.Url),
-            $"/api/2.0/accounts/{FakeDatabricks.AccountId}/workspaces/{FakeDatabricks.WorkspaceId}/permissionassignments", false, CancellationToken.None));
+            $"/api/2.0/accounts/{FakeDatabricks.AccountId}/workspaces/{FakeDatabricks.WorkspaceId}/permissionassignments", CancellationToken.None));
         Assert.EndsWith(": HTTP 401 Unauthorized: UNAUTHENTICATED: Invalid authentication credentials for the account API", ex.Message, StringComparison.Ordinal);
     }
 

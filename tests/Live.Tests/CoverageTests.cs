@@ -40,7 +40,7 @@ public sealed class CoverageTests : IDisposable
         _f.Fake.Groups[1].Entitlements.AddRange(["workspace-access", "allow-instance-pool-create"]); // users: not managed
         _f.Fake.Sps.Add(new FakeSp("s7", "77777777-0000-4000-8000-000000000007", "someone else's") { Entitlements = ["allow-cluster-create"] });
 
-        var stack = _f.WriteStack(_f.StackYaml().Replace("        displayName: Analysts\n", "        displayName: Analysts\n        entitlements: [workspace-access]\n", StringComparison.Ordinal));
+        var stack = _f.WriteStack(_f.StackYaml().Edit("        displayName: Analysts\n", "        displayName: Analysts\n        entitlements: [workspace-access]\n"));
         var (code, json, err) = _f.Audit("json", stack: stack);
         Assert.Equal((1, string.Empty), (code, err));
         Assert.Equal(
@@ -58,7 +58,7 @@ public sealed class CoverageTests : IDisposable
         _f.Fake.Groups[1].Entitlements.AddRange(["workspace-access", "allow-cluster-create"]);
         var stack = _f.WriteStack(_f.StackYaml("""
                 builtinEntitlements: true
-            """).Replace("      admins:\n", "      users:\n        existing: true\n        entitlements: [workspace-access]\n      admins:\n", StringComparison.Ordinal));
+            """).Edit("      admins:\n", "      users:\n        existing: true\n        entitlements: [workspace-access]\n      admins:\n"));
         var (code, json, err) = _f.Audit("json", stack: stack);
         Assert.Equal((1, string.Empty), (code, err));
         Assert.Equal([("undeclared-entitlement", "medium", "group:users", "workspace", "allow-cluster-create beyond the declared entitlements (workspace-access)")], Findings(json));
@@ -88,7 +88,7 @@ public sealed class CoverageTests : IDisposable
         _f.Fake.MetastoreId = Metastore;
         _f.Fake.Grants[$"metastore/{Metastore}"] = [new("Analysts", ["CREATE_CATALOG"]), new("mallory@contoso.com", ["CREATE_EXTERNAL_LOCATION"])];
         _f.Fake.Grants["schema/main.sales"].Add(new FakeGrant("", ["MODIFY", "SELECT"], PrincipalId: "4242")); // service/catalog/model.go:8838
-        var stack = _f.WriteStack(_f.StackYaml().Replace("    catalogGrants:\n", "    catalogGrants:\n      - on: metastore\n        to: group:analysts\n        privileges: [CREATE_CATALOG]\n", StringComparison.Ordinal));
+        var stack = _f.WriteStack(_f.StackYaml().Edit("    catalogGrants:\n", "    catalogGrants:\n      - on: metastore\n        to: group:analysts\n        privileges: [CREATE_CATALOG]\n"));
         var (code, json, err) = _f.Audit("json", stack: stack);
         Assert.Equal((1, string.Empty), (code, err));
         Assert.Equal(
@@ -104,7 +104,7 @@ public sealed class CoverageTests : IDisposable
     [Fact]
     public void Without_a_metastore_assignment_metastore_grants_are_a_note()
     {
-        var stack = _f.WriteStack(_f.StackYaml().Replace("    catalogGrants:\n", "    catalogGrants:\n      - on: metastore\n        to: group:analysts\n        privileges: [CREATE_CATALOG]\n", StringComparison.Ordinal));
+        var stack = _f.WriteStack(_f.StackYaml().Edit("    catalogGrants:\n", "    catalogGrants:\n      - on: metastore\n        to: group:analysts\n        privileges: [CREATE_CATALOG]\n"));
         var (code, json, _) = _f.Audit("json", stack: stack);
         Assert.Equal(0, code);
         Assert.Equal(["metastore grants are not audited: the workspace has no current metastore assignment"], Notes(json));

@@ -92,7 +92,7 @@ public sealed class DeclarationTests
         var yaml = f.StackYaml("""
                 tokenUsage:
                   canUse: [group:analysts]
-            """).Replace("        displayName: ETL runner\n", "        displayName: ETL runner\n        workspaceAccess: admin\n", StringComparison.Ordinal);
+            """).Edit("        displayName: ETL runner\n", "        displayName: ETL runner\n        workspaceAccess: admin\n");
         var d = AuditDeclarations.From(TopologyEvaluator.Evaluate(StackFile.Load(f.WriteStack(yaml)).ToInput(), Fixture.Now));
         Assert.Equal(["group:analysts"], d.TokenUsers);
         Assert.Contains(new DeclaredAssignment("sp:etl-runner", "ADMIN"), d.Assignments!);
@@ -107,8 +107,8 @@ public sealed class DeclarationTests
         var yaml = f.StackYaml("""
                 tokenPolicy: { maxLifetimeDays: 30 }
             """)
-            .Replace("        displayName: ETL runner\n", "        displayName: ETL runner\n        accountRoles: [account_admin]\n", StringComparison.Ordinal)
-            .Replace("      analysts:\n", "      jit:\n        members: { managedBy: apono }\n      analysts:\n", StringComparison.Ordinal);
+            .Edit("        displayName: ETL runner\n", "        displayName: ETL runner\n        accountRoles: [account_admin]\n")
+            .Edit("      analysts:\n", "      jit:\n        members: { managedBy: apono }\n      analysts:\n");
         var d = AuditDeclarations.From(TopologyEvaluator.Evaluate(StackFile.Load(f.WriteStack(yaml)).ToInput(), Fixture.Now));
         Assert.Equal(30, d.TokenMaxLifetimeDays);
         Assert.Equal(["account_admin"], d.Principals.Single(p => p.Ref == "sp:etl-runner").AccountRoles);

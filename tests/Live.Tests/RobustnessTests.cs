@@ -156,7 +156,7 @@ public sealed class RobustnessTests : IDisposable
     /// <summary>Runs the audit with both hosts behind <paramref name="proxy"/>, one connection per request.</summary>
     private (int Code, string Out, string Err) AuditThrough(DroppingProxy proxy)
     {
-        var yaml = _f.StackYaml().Replace(_f.Fake.Url, proxy.Url, StringComparison.Ordinal);
+        var yaml = _f.StackYaml().Edit(_f.Fake.Url, proxy.Url);
         var @out = new StringWriter();
         var err = new StringWriter();
         var code = DatabricksAccess.Cli.Program.Run(["audit", "--file", _f.WriteStack(yaml), "--now", "2026-11-25T12:00:00Z"], @out, err,
@@ -287,7 +287,7 @@ public sealed class RobustnessTests : IDisposable
     [Fact]
     public void Audit_refuses_a_host_outside_Azure_Databricks_before_any_call_and_allow_host_lets_it_through()
     {
-        var yaml = _f.StackYaml().Replace("databricks:host: " + _f.Fake.Url, "databricks:host: https://attacker.example", StringComparison.Ordinal);
+        var yaml = _f.StackYaml().Edit("databricks:host: " + _f.Fake.Url, "databricks:host: https://attacker.example");
         Assert.Contains("https://attacker.example", yaml, StringComparison.Ordinal);
         var stack = _f.WriteStack(yaml);
         var @out = new StringWriter();
@@ -317,7 +317,7 @@ public sealed class RobustnessTests : IDisposable
     [Fact]
     public void A_plain_http_workspace_host_that_is_not_loopback_is_refused_before_any_call()
     {
-        var yaml = _f.StackYaml().Replace($"databricks:host: {_f.Fake.Url}", "databricks:host: http://adb-1.7.azuredatabricks.net", StringComparison.Ordinal);
+        var yaml = _f.StackYaml().Edit($"databricks:host: {_f.Fake.Url}", "databricks:host: http://adb-1.7.azuredatabricks.net");
         var (code, @out, err) = _f.Audit(stack: _f.WriteStack(yaml));
         Assert.Equal((2, string.Empty), (code, @out));
         Assert.EndsWith(": databricks:host: 'http://adb-1.7.azuredatabricks.net' must be an https URL (plain http only for a loopback address)\n", err, StringComparison.Ordinal);
@@ -327,7 +327,7 @@ public sealed class RobustnessTests : IDisposable
     [Fact]
     public void A_stack_without_a_workspace_host_cannot_be_audited()
     {
-        var yaml = _f.StackYaml().Replace($"  databricks:host: {_f.Fake.Url}\n", string.Empty, StringComparison.Ordinal);
+        var yaml = _f.StackYaml().Edit($"  databricks:host: {_f.Fake.Url}\n", string.Empty);
         var (code, _, err) = _f.Audit(stack: _f.WriteStack(yaml));
         Assert.Equal(2, code);
         Assert.EndsWith(": databricks:host is not set; the audit reads the workspace there\n", err, StringComparison.Ordinal);
@@ -336,7 +336,7 @@ public sealed class RobustnessTests : IDisposable
     [Fact]
     public void Invalid_config_is_exit_2_with_its_errors_and_no_call()
     {
-        var yaml = _f.StackYaml().Replace("runAs: sp:etl-runner", "runAs: sp:ghost", StringComparison.Ordinal);
+        var yaml = _f.StackYaml().Edit("runAs: sp:etl-runner", "runAs: sp:ghost");
         var (code, _, err) = _f.Audit(stack: _f.WriteStack(yaml));
         Assert.Equal(2, code);
         Assert.Contains("topology.jobs.nightly.runAs", err, StringComparison.Ordinal);

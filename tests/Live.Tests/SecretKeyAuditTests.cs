@@ -29,8 +29,8 @@ public sealed class SecretKeyAuditTests : IDisposable
         Assert.True(acl.Success);
         var indent = acl.Groups[1].Value;
         var outer = indent[2..];
-        return _f.WriteStack(yaml.Replace(acl.Value,
-            $"{acl.Value}{outer}secrets:\n{indent}db-password: {{ generate: 32 }}\n{indent}partner-key: {{ existing: true }}\n", StringComparison.Ordinal));
+        return _f.WriteStack(yaml.Edit(acl.Value,
+            $"{acl.Value}{outer}secrets:\n{indent}db-password: {{ generate: 32 }}\n{indent}partner-key: {{ existing: true }}\n"));
     }
 
     [Fact]

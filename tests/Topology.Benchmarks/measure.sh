@@ -1,26 +1,35 @@
 #!/usr/bin/env bash
-# End-to-end timing of the real Topology CLI on generated topologies (scale 1 and 10).
+# End-to-end timing of the real Topology CLI on generated topologies (scale 1 and 10), with the commit before acting-as
+# (BASE, default d8dff89) timed beside this checkout on the same files, run for run.
 #
-# Builds Release once, generates the stack files into a temp dir outside the repo, then runs
+# Builds Release once (and BASE's CLI from `git archive BASE` into a temp dir), generates the stack files into a temp
+# dir outside the repo, then runs
 #   dotnet DatabricksAccess.Cli.dll check --file F --now NOW > /dev/null
 #   dotnet DatabricksAccess.Cli.dll plan  --file F --now NOW > /dev/null
-# under /usr/bin/time -v, REPEAT times each (default 3), and prints the median wall time and median peak RSS.
-# and the offline access query for one object (a scope that stores a token) and for one principal (a user):
+# under /usr/bin/time -v, REPEAT times each (default 3; this checkout's and BASE's runs alternate), and prints the best
+# and the median wall time, the CPU time (user + sys) of the best run, the median peak RSS and the load average when
+# the row started (the machine may be shared: compare within a row, or the ratios of one run).
+# And the offline access query for one object (a scope that stores a token) and for one principal (a user), this
+# checkout only (BASE has no access verb):
 #   dotnet DatabricksAccess.Cli.dll access --file F --now NOW --object scope:S / --principal user:U > /dev/null
 # Targets (issue 28): plan of scale 1 within 3x of check of scale 1 (same run), under 500 MB; plan of scale 10 within
 # 12x plan of scale 1 and under 1 GB (the access matrix is streamed); access at scale 1 under 2 s, at scale 10 under
-# 10x that.
+# 10x that. Ratios use the best wall times.
 # Then hostile inputs: files of HOSTILE_MB (default 24) megabytes shaped to cost the most per byte
-# (HostileGenerator.cs), each checked once: target under 10 s and 1 GB, one line per finding, never a stack trace.
+# (HostileGenerator.cs), each checked HOSTILE_REPEAT times (default 1) by this checkout and by BASE: target under 10 s
+# and 1 GB, one line per finding, never a stack trace, and no slower than BASE.
 #
 # Environment: REPEAT (default 3), SCALES (default "1 10"), HOSTILE (default "all"; "none" to skip, or a list of
-# shapes), HOSTILE_MB (default 24), STRICT=1 to exit 1 when a target is missed.
+# shapes), HOSTILE_MB (default 24), HOSTILE_REPEAT (default 1), BASE (default d8dff89; "none" to skip), STRICT=1 to
+# exit 1 when a target is missed.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 repeat="${REPEAT:-3}"
 scales="${SCALES:-1 10}"
+base="${BASE:-d8dff89}"
+hostile_repeat="${HOSTILE_REPEAT:-1}"
 now="2026-06-01T12:00:00Z" # TopologyGenerator.NowText
 
 if [[ ! -x /usr/bin/time ]]; then
@@ -39,6 +48,16 @@ cli="$root/infra/Cli/bin/Release/net10.0/DatabricksAccess.Cli.dll"
 work="$(mktemp -d "${TMPDIR:-/tmp}/topology-measure.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
+basecli=""
+if [[ $base != none ]]; then
+  echo "building $base (git archive into $work/base)..." >&2
+  mkdir -p "$work/base"
+  git -C "$root" archive "$base" | tar -x -C "$work/base"
+  dotnet build -c Release --nologo -v q "$work/base/infra/Cli/Cli.csproj" >/dev/null
+  basecli="$work/base/infra/Cli/bin/Release/net10.0/DatabricksAccess.Cli.dll"
+  [[ -f $basecli ]] || { echo "build output missing: $basecli" >&2; exit 2; }
+fi
+
 for s in $scales; do
   dotnet "$bench" generate "$s" "$work/Pulumi.scale$s.yaml"
 done
@@ -51,33 +70,54 @@ for h in $hostile; do
 done
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+load() { cut -d' ' -f1 /proc/loadavg; }
 
-declare -A wall rss
+# One timed run: `timed KEY MAXRC CLI ARGS...` appends wall, CPU (user + sys) and peak RSS to $work/KEY.{wall,cpu,rss}
+# and leaves stdout in $work/out.txt. Exits the script when the command exits above MAXRC.
+timed() {
+  local key="$1" maxrc="$2" rc
+  shift 2
+  set +e
+  /usr/bin/time -v -o "$work/time.txt" dotnet "$@" >"$work/out.txt" 2>"$work/stderr.txt"
+  rc=$?
+  set -e
+  echo "$rc" >"$work/rc.txt"
+  if [[ $rc -gt $maxrc ]]; then
+    echo "$key exited $rc:" >&2
+    head -20 "$work/stderr.txt" >&2
+    exit 1
+  fi
+  # "Elapsed (wall clock) time (h:mm:ss or m:ss): 0:02.57", "User time (seconds): 1.80", "Maximum resident set size (kbytes): 409092"
+  awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); t = 0; for (k = 1; k <= n; k++) t = t * 60 + p[k]; print t }' "$work/time.txt" >>"$work/$key.wall"
+  awk -F': ' '/User time \(seconds\)/ { u = $2 } /System time \(seconds\)/ { s = $2 } END { print u + s }' "$work/time.txt" >>"$work/$key.cpu"
+  awk -F': ' '/Maximum resident set size/ { printf "%.0f\n", $2 / 1024 }' "$work/time.txt" >>"$work/$key.rss"
+  echo "  $key run: $(tail -1 "$work/$key.wall") s wall, $(tail -1 "$work/$key.cpu") s CPU, $(tail -1 "$work/$key.rss") MB, load $(load)" >&2
+}
+
+declare -A best med cpu rss loads
+# Summarise KEY's runs: best and median wall, the CPU time of the best run, median RSS.
+summarise() {
+  local key="$1"
+  best[$key]="$(sort -g "$work/$key.wall" | head -1)"
+  med[$key]="$(median <"$work/$key.wall")"
+  cpu[$key]="$(paste "$work/$key.wall" "$work/$key.cpu" | sort -g | head -1 | cut -f2)"
+  rss[$key]="$(median <"$work/$key.rss")"
+}
+
 for s in $scales; do
   for cmd in check plan; do
-    : >"$work/walls"
-    : >"$work/rsss"
+    loads[$s,$cmd]="$(load)"
     for ((i = 1; i <= repeat; i++)); do
-      set +e
-      /usr/bin/time -v -o "$work/time.txt" dotnet "$cli" "$cmd" --file "$work/Pulumi.scale$s.yaml" --now "$now" >/dev/null 2>"$work/stderr.txt"
-      rc=$?
-      set -e
-      if [[ $rc -ne 0 ]]; then
-        echo "scale $s $cmd exited $rc (expected 0):" >&2
-        head -20 "$work/stderr.txt" >&2
-        exit 1
-      fi
-      # "Elapsed (wall clock) time (h:mm:ss or m:ss): 0:02.57" and "Maximum resident set size (kbytes): 409092"
-      awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); t = 0; for (k = 1; k <= n; k++) t = t * 60 + p[k]; print t }' "$work/time.txt" >>"$work/walls"
-      awk -F': ' '/Maximum resident set size/ { printf "%.0f\n", $2 / 1024 }' "$work/time.txt" >>"$work/rsss"
-      echo "  scale $s $cmd run $i: $(tail -1 "$work/walls") s, $(tail -1 "$work/rsss") MB" >&2
+      timed "main.$s.$cmd" 0 "$cli" "$cmd" --file "$work/Pulumi.scale$s.yaml" --now "$now"
+      if [[ -n $basecli ]]; then timed "base.$s.$cmd" 0 "$basecli" "$cmd" --file "$work/Pulumi.scale$s.yaml" --now "$now"; fi
     done
-    wall[$s,$cmd]="$(median <"$work/walls")"
-    rss[$s,$cmd]="$(median <"$work/rsss")"
+    summarise "main.$s.$cmd"
+    if [[ -n $basecli ]]; then summarise "base.$s.$cmd"; fi
   done
 done
 
 # access: one object (a scope that stores a service principal's token) and one principal (a generated user).
+declare -A entries
 for s in $scales; do
   f="$work/Pulumi.scale$s.yaml"
   obj="scope:$(grep -m1 -oE 'store: scope-[0-9]+-[A-Za-z-]+' "$f" | sed 's/^store: //')"
@@ -86,72 +126,84 @@ for s in $scales; do
     cmd="access-$q"
     arg=("--object" "$obj")
     [[ $q == principal ]] && arg=("--principal" "$who")
-    : >"$work/walls"
-    : >"$work/rsss"
+    loads[$s,$cmd]="$(load)"
     for ((i = 1; i <= repeat; i++)); do
-      set +e
-      /usr/bin/time -v -o "$work/time.txt" dotnet "$cli" access --file "$f" --now "$now" "${arg[@]}" >"$work/access.txt" 2>"$work/stderr.txt"
-      rc=$?
-      set -e
-      if [[ $rc -gt 1 ]]; then
-        echo "scale $s access ${arg[*]} exited $rc:" >&2
-        head -20 "$work/stderr.txt" >&2
-        exit 1
-      fi
-      awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); t = 0; for (k = 1; k <= n; k++) t = t * 60 + p[k]; print t }' "$work/time.txt" >>"$work/walls"
-      awk -F': ' '/Maximum resident set size/ { printf "%.0f\n", $2 / 1024 }' "$work/time.txt" >>"$work/rsss"
-      echo "  scale $s access ${arg[*]} run $i: $(tail -1 "$work/walls") s, $(tail -1 "$work/rsss") MB, $(head -1 "$work/access.txt" | grep -oE '[0-9]+ entr(y|ies)')" >&2
+      timed "main.$s.$cmd" 1 "$cli" access --file "$f" --now "$now" "${arg[@]}"
     done
-    wall[$s,$cmd]="$(median <"$work/walls")"
-    rss[$s,$cmd]="$(median <"$work/rsss")"
+    entries[$s,$cmd]="${arg[*]}: $(head -1 "$work/out.txt" | grep -oE '[0-9]+ entr(y|ies)')"
+    summarise "main.$s.$cmd"
   done
 done
 
 verdict() { if awk "BEGIN { exit !($1) }"; then echo ok; else echo MISS; fi; }
 {
 echo
-printf '%-6s %-16s %9s %9s  %s\n' scale cmd "wall s" "peak MB" "target"
+printf '%-6s %-16s %8s %8s %8s %8s %6s  %-22s  %s\n' scale cmd "best s" "median s" "CPU s" "peak MB" load "$base (best s, MB)" target
 for s in $scales; do
   for cmd in check plan access-object access-principal; do
+    k="main.$s.$cmd"
     target="-"
     if [[ $s == 1 && $cmd == check ]]; then
-      target="<500 MB $(verdict "${rss[$s,$cmd]} < 500")"
+      target="<500 MB $(verdict "${rss[$k]} < 500")"
     elif [[ $s == 1 && $cmd == plan ]]; then
-      target="<3x check ($(awk "BEGIN { printf \"%.1f\", ${wall[1,plan]} / ${wall[1,check]} }")x) $(verdict "${wall[1,plan]} < 3 * ${wall[1,check]}"), <500 MB $(verdict "${rss[$s,$cmd]} < 500")"
+      target="<3x check ($(awk "BEGIN { printf \"%.1f\", ${best[$k]} / ${best[main.1.check]} }")x) $(verdict "${best[$k]} < 3 * ${best[main.1.check]}"), <500 MB $(verdict "${rss[$k]} < 500")"
     elif [[ $s == 1 && $cmd == access-* ]]; then
-      target="<2 s $(verdict "${wall[$s,$cmd]} < 2")"
+      target="<2 s $(verdict "${best[$k]} < 2")"
     elif [[ $s == 10 && $cmd == plan ]]; then
-      target="<1 GB $(verdict "${rss[$s,$cmd]} < 1024")"
+      target="<1 GB $(verdict "${rss[$k]} < 1024")"
     fi
-    printf '%-6s %-16s %9.2f %9d  %s\n' "$s" "$cmd" "${wall[$s,$cmd]}" "${rss[$s,$cmd]}" "$target"
+    b="-"
+    [[ -n $basecli && -n ${best[base.$s.$cmd]:-} ]] && b="${best[base.$s.$cmd]} s, ${rss[base.$s.$cmd]} MB"
+    printf '%-6s %-16s %8.2f %8.2f %8.2f %8d %6s  %-22s  %s\n' "$s" "$cmd" "${best[$k]}" "${med[$k]}" "${cpu[$k]}" "${rss[$k]}" "${loads[$s,$cmd]}" "$b" "$target"
   done
+done
+for s in $scales; do
+  echo "access at scale $s: ${entries[$s,access-object]}; ${entries[$s,access-principal]}"
 done
 if [[ " $scales " == *" 1 "* && " $scales " == *" 10 "* ]]; then
   for cmd in check plan access-object access-principal; do
-    ratio="$(awk "BEGIN { printf \"%.1f\", ${wall[10,$cmd]} / ${wall[1,$cmd]} }")"
+    ratio="$(awk "BEGIN { printf \"%.1f\", ${best[main.10.$cmd]} / ${best[main.1.$cmd]} }")"
     limit=12
     [[ $cmd == access-* ]] && limit=10
-    printf '%-16s time(10x)/time(1x) = %5s   <%sx %s\n' "$cmd" "$ratio" "$limit" "$(verdict "$ratio < $limit")"
+    other=""
+    [[ -n $basecli && -n ${best[base.10.$cmd]:-} ]] && other="   ($base: $(awk "BEGIN { printf \"%.1f\", ${best[base.10.$cmd]} / ${best[base.1.$cmd]} }")x)"
+    printf '%-16s time(10x)/time(1x) = %5s   <%sx %s%s\n' "$cmd" "$ratio" "$limit" "$(verdict "$ratio < $limit")" "$other"
   done
 fi
+} | tee "$work/table.txt"
+
 if [[ -n $hostile ]]; then
-  echo
-  printf '%-16s %6s %4s %9s %9s %9s  %s\n' "hostile ${hostile_mb}MB" "MiB" exit "wall s" "peak MB" findings "target <10 s, <1 GB, no stack trace"
   for h in $hostile; do
     f="$work/hostile-$h.yaml"
-    set +e
-    /usr/bin/time -v -o "$work/time.txt" dotnet "$cli" check --file "$f" --now "$now" >/dev/null 2>"$work/stderr.txt"
-    rc=$?
-    set -e
-    w="$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); t = 0; for (k = 1; k <= n; k++) t = t * 60 + p[k]; print t }' "$work/time.txt")"
-    m="$(awk -F': ' '/Maximum resident set size/ { printf "%.0f\n", $2 / 1024 }' "$work/time.txt")"
-    trace="$(verdict "$(grep -c '^   at ' "$work/stderr.txt" || true) == 0 && $rc <= 2")"
-    printf '%-16s %6.1f %4d %9.2f %9d %9d  %s %s %s\n' "$h" "$(awk "BEGIN { print $(stat -c %s "$f") / 1048576 }")" "$rc" "$w" "$m" \
-      "$(wc -l <"$work/stderr.txt")" "$(verdict "$w < 10")" "$(verdict "$m < 1024")" "$trace"
+    loads[$h]="$(load)"
+    for ((i = 1; i <= hostile_repeat; i++)); do
+      timed "main.$h" 2 "$cli" check --file "$f" --now "$now"
+      grep -c '^   at ' "$work/stderr.txt" >"$work/main.$h.trace" || true
+      cp "$work/rc.txt" "$work/main.$h.rc"
+      wc -l <"$work/stderr.txt" >"$work/main.$h.findings"
+      if [[ -n $basecli ]]; then timed "base.$h" 2 "$basecli" check --file "$f" --now "$now"; fi
+    done
+    summarise "main.$h"
+    if [[ -n $basecli ]]; then summarise "base.$h"; fi
   done
+  {
+  echo
+  printf '%-16s %6s %4s %8s %8s %8s %9s %6s  %-18s  %s\n' "hostile ${hostile_mb}MB" "MiB" exit "best s" "CPU s" "peak MB" findings load "$base (best s, MB)" "target <10 s, <1 GB, no stack trace, no slower than $base"
+  for h in $hostile; do
+    k="main.$h"
+    b="-"
+    slower=""
+    if [[ -n $basecli ]]; then
+      b="${best[base.$h]} s, ${rss[base.$h]} MB"
+      slower=" $(verdict "${best[$k]} <= ${best[base.$h]} * 1.05")"
+    fi
+    printf '%-16s %6.1f %4d %8.2f %8.2f %8d %9d %6s  %-18s  %s %s %s%s\n' "$h" "$(awk "BEGIN { print $(stat -c %s "$work/hostile-$h.yaml") / 1048576 }")" "$(cat "$work/$k.rc")" \
+      "${best[$k]}" "${cpu[$k]}" "${rss[$k]}" "$(cat "$work/$k.findings")" "${loads[$h]}" "$b" \
+      "$(verdict "${best[$k]} < 10")" "$(verdict "${rss[$k]} < 1024")" "$(verdict "$(cat "$work/$k.trace") == 0 && $(cat "$work/$k.rc") <= 2")" "$slower"
+  done
+  } | tee -a "$work/table.txt"
 fi
-echo "(median of $repeat runs each; hostile inputs once; dotnet $(dotnet --version), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
-} | tee "$work/table.txt"
+echo "(best and median of $repeat runs each, hostile inputs $hostile_repeat; dotnet $(dotnet --version), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end)" | tee -a "$work/table.txt"
 if [[ "${STRICT:-0}" == 1 ]] && grep -q MISS "$work/table.txt"; then
   exit 1
 fi

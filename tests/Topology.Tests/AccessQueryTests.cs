@@ -116,7 +116,7 @@ public sealed class AccessQueryTests : IDisposable
         Assert.Contains("user:bob@contoso.com CAN_USE", entries);
         Assert.False(doc.RootElement.TryGetProperty("note", out _));
 
-        var unmanaged = Write("Pulumi.u.yaml", Stack.Replace("tokenUsage: { canUse: [user:bob@contoso.com] }", string.Empty, StringComparison.Ordinal));
+        var unmanaged = Write("Pulumi.u.yaml", Stack.Edit("tokenUsage: { canUse: [user:bob@contoso.com] }", string.Empty));
         var (code, @out, _) = Run("access", "--file", unmanaged, "--object", "tokens");
         Assert.Equal(0, code);
         Assert.Contains("note: token permissions are not managed by this stack", @out, StringComparison.Ordinal);
@@ -144,7 +144,7 @@ public sealed class AccessQueryTests : IDisposable
     public void Access_exits_like_plan_one_on_violations_and_still_answers()
     {
         var file = Write("Pulumi.v.yaml", Stack);
-        var violating = Write("Pulumi.w.yaml", Stack.Replace("group:readers: READ", "group:users: READ", StringComparison.Ordinal));
+        var violating = Write("Pulumi.w.yaml", Stack.Edit("group:readers: READ", "group:users: READ"));
         Assert.Equal(0, Run("access", "--file", file, "--object", "workspace").Code);
         var (code, @out, err) = Run("access", "--file", violating, "--object", "scope:app");
         Assert.Equal(1, code);
@@ -180,7 +180,7 @@ public sealed class AccessQueryTests : IDisposable
     public void A_targets_own_change_is_one_diff_line_with_how_many_can_act_as_it()
     {
         var before = Write("Pulumi.b.yaml", Stack);
-        var after = Write("Pulumi.h.yaml", Stack.Replace("privileges: [USE_SCHEMA, SELECT]", "privileges: [USE_SCHEMA, SELECT, MODIFY]", StringComparison.Ordinal));
+        var after = Write("Pulumi.h.yaml", Stack.Edit("privileges: [USE_SCHEMA, SELECT]", "privileges: [USE_SCHEMA, SELECT, MODIFY]"));
         var (code, @out, err) = Run("diff", "--base", before, "--head", after, "--now", "2026-11-25T12:00:00Z");
         Assert.True(code == 0, err);
         var lines = @out.Split('\n').Where(l => l.StartsWith("  ", StringComparison.Ordinal)).ToList();

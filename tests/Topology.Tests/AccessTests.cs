@@ -107,17 +107,26 @@ public class AccessTests
 
     private static readonly string[] Levels = ["READ", "WRITE", "MANAGE"];
 
+    /// <summary>A membership's expiry, from now: standing, now and 1 ms either side, an hour (issue 33: the boundaries on purpose).</summary>
+    private static readonly TimeSpan?[] ChainExpiries = [null, null, TimeSpan.FromMilliseconds(-1), TimeSpan.Zero, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)];
+
     [Fact]
     public void Effective_scope_permission_is_the_strongest_of_every_path_property()
     {
-        // A chain g0 <- g1 <- ... (bob in g0, g(i) member of g(i+1)) with random ACLs on some groups and on bob:
-        // bob's effective permission is the maximum over his direct ACL and every group above him.
+        // A chain g0 <- g1 <- ... (bob in g0, g(i) member of g(i+1)), each membership standing or expiring at a boundary,
+        // with random ACLs on some groups and on bob: bob's effective permission is the maximum over his direct ACL and
+        // every group above him that a chain of unexpired memberships (expiring after now) reaches.
         var acl = Gen.Int[-1, 2];
-        Gen.Select(Gen.Int[1, 5], acl.Array[6], acl)
-            .Sample((depth, groupAcls, direct) =>
+        Gen.Select(Gen.Int[1, 5], acl.Array[6], acl, Gen.Int[0, ChainExpiries.Length - 1].Array[6])
+            .Sample((depth, groupAcls, direct, expiries) =>
             {
-                var groups = string.Concat(Enumerable.Range(0, depth).Select(i =>
-                    $"  g{i}:\n    members: [{(i == 0 ? "user:bob@contoso.com" : $"group:g{i - 1}")}]\n"));
+                string Member(int i)
+                {
+                    var principal = i == 0 ? "user:bob@contoso.com" : $"group:g{i - 1}";
+                    return ChainExpiries[expiries[i]] is { } x ? $"{{ principal: \"{principal}\", expires: \"{Instants.Format(Now + x)}\", reason: r }}" : principal;
+                }
+
+                var groups = string.Concat(Enumerable.Range(0, depth).Select(i => $"  g{i}:\n    members: [{Member(i)}]\n"));
                 var acls = string.Concat(Enumerable.Range(0, depth).Where(i => groupAcls[i] >= 0)
                     .Select(i => $"      group:g{i}: {Levels[groupAcls[i]]}\n"));
                 if (direct >= 0)
@@ -126,9 +135,11 @@ public class AccessTests
                 }
 
                 var result = Evaluate($"groups:\n{groups}secretScopes:\n  s:\n    acls:\n{acls}");
-                var expected = Enumerable.Range(0, depth).Select(i => groupAcls[i]).Append(direct).Max();
+                var reached = Enumerable.Range(0, depth).TakeWhile(i => ChainExpiries[expiries[i]] is not { } x || Now + x > Now).Count();
+                var expected = Enumerable.Range(0, reached).Select(i => groupAcls[i]).Append(direct).Max();
                 var actual = result.Access.SingleOrDefault(e => e.Principal == PrincipalRef.User("bob@contoso.com") && e.Kind == AccessKind.SecretScope);
-                return expected < 0 ? actual is null : actual?.Permission == Levels[expected];
-            }, iter: 100);
+                Assert.True(expected < 0 ? actual is null : actual?.Permission == Levels[expected],
+                    $"expected {(expected < 0 ? "none" : Levels[expected])}, got {actual?.Permission ?? "none"}\n{groups}{acls}");
+            }, iter: 150);
     }
 }

@@ -141,7 +141,7 @@ public sealed class CliTests : IDisposable
     {
         var before = Project("dev", File.ReadAllText(Path.Combine(RepoRoot, "Pulumi.dev.yaml")));
         var after = Path.Combine(_dir, "after.yaml");
-        File.WriteAllText(after, File.ReadAllText(before).Replace("          - user:alice@contoso.com\n", string.Empty, StringComparison.Ordinal));
+        File.WriteAllText(after, File.ReadAllText(before).Edit("          - user:alice@contoso.com\n", string.Empty));
         var (code, @out, err) = Run(_dir, "diff", "--base", before, "--head", after, "--format", "markdown");
         Assert.Equal(0, code);
         OnlyWarnings(err);
@@ -158,7 +158,7 @@ public sealed class CliTests : IDisposable
         Git("init", "-q");
         Git("add", ".");
         Git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base");
-        File.WriteAllText(path, File.ReadAllText(path).Replace("group:data-scientists: READ", "group:data-scientists: MANAGE", StringComparison.Ordinal));
+        File.WriteAllText(path, File.ReadAllText(path).Edit("group:data-scientists: READ", "group:data-scientists: MANAGE"));
 
         var (code, @out, err) = Run(_dir, "diff", "--stack", "dev", "--base-ref", "HEAD");
         Assert.Equal(0, code);

@@ -132,37 +132,139 @@ public class ClosurePolicyTests
         Assert.Contains($"topology.groups.{group}.{key}: '{group}' is a built-in workspace group; {key} does not apply to it and would be ignored", Lines(result));
     }
 
-    [Fact]
-    public void Admin_reach_per_group_equals_the_best_path_over_the_whole_closure_property()
+    /// <summary>Offsets from now an expiry takes (null: standing): now and 1 ms either side, maxAdminHours (12 h) and
+    /// 1 ms either side, and repeats, so equal expiries meet on purpose.</summary>
+    private static readonly TimeSpan?[] ExpiryOffsets =
+    [
+        null, null, TimeSpan.FromMilliseconds(-1), TimeSpan.Zero, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1), TimeSpan.FromHours(1),
+        TimeSpan.FromHours(12) - TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(12), TimeSpan.FromHours(12) + TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(72),
+    ];
+
+    /// <summary>Offsets from now a <c>starts</c> takes (null: none): now and 1 ms either side, before and after.</summary>
+    private static readonly TimeSpan?[] StartOffsets =
+        [null, null, null, TimeSpan.FromHours(-3), TimeSpan.FromMilliseconds(-1), TimeSpan.Zero, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(30)];
+
+    private sealed record Edge(string Member, string Group, DateTimeOffset? Starts, DateTimeOffset? Expires, string Path)
     {
-        // Random DAGs: group i may be a member of any later group, or of admins, standing or for 1-48 hours.
-        var edge = Gen.Select(Gen.Int[0, 7], Gen.Int[0, 48]);
-        Gen.Select(Gen.Int[2, 7], edge.Array[0, 14], Gen.Int[0, 48]).Sample((count, edges, bobHours) =>
+        public bool Expired => Expires is { } x && x <= Now;
+
+        public bool Pending => !Expired && Starts is { } s && s > Now;
+
+        public bool Active => !Expired && !Pending;
+    }
+
+    /// <summary>
+    /// Issue 33: admin reach and the admin-duration rule against a brute-force oracle written from the rules, not from
+    /// <see cref="AccessGraph"/>: every path of active memberships (started at or before now, expiring after it) from a
+    /// principal up to <c>admins</c>; a path lasts until its earliest expiry; the best path is the longest-lived (standing
+    /// is longest). Random DAGs of nested groups, each membership standing or time-bound at the boundaries above, with
+    /// <c>starts</c> at the boundaries too.
+    /// </summary>
+    [Fact]
+    public void Admin_reach_and_admin_duration_equal_a_brute_force_path_enumeration_property()
+    {
+        var edge = Gen.Select(Gen.Int[0, 2], Gen.Int[0, ExpiryOffsets.Length - 1], Gen.Int[0, StartOffsets.Length - 1]);
+        Gen.Select(Gen.Int[1, 4], edge.Array[10], edge.Array[4]).Sample((n, groupEdges, userEdges) =>
         {
-            var members = Enumerable.Range(0, count).ToDictionary(i => i, _ => new List<string>());
-            var admins = new List<string>();
-            string Entry(string principal, int hours) =>
-                hours == 0 ? $"\"{principal}\"" : $"{{ principal: \"{principal}\", expires: \"{At(hours)}\", reason: r }}";
-            foreach (var (i, (to, hours)) in edges.Select((e, i) => (i % count, e)))
+            // Groups g0..g(n-1) and admins (index n); g_i may be a member of g_j for j > i; users u0 and u1 join groups.
+            var members = Enumerable.Range(0, n + 1).ToDictionary(i => i, _ => new List<string>());
+            var edges = new List<Edge>();
+            string Key(int i) => i == n ? "admins" : $"g{i}";
+            void Add(string member, int group, (int Present, int Expiry, int Start) e)
             {
-                var target = i + 1 + to;
-                var list = target >= count ? admins : members[target];
-                if (!list.Any(x => x.Contains($"group:g{i}\"", StringComparison.Ordinal)))
+                if (e.Present == 0 || edges.Any(x => x.Member == member && x.Group == Key(group)))
                 {
-                    list.Add(Entry($"group:g{i}", hours));
+                    return;
+                }
+
+                var expires = ExpiryOffsets[e.Expiry] is { } x ? Now + x : (DateTimeOffset?)null;
+                var starts = StartOffsets[e.Start] is { } st && expires is { } ex && Now + st < ex ? Now + st : (DateTimeOffset?)null;
+                var path = $"topology.groups.{Key(group)}.members[{members[group].Count}]";
+                edges.Add(new Edge(member, Key(group), starts, expires, path));
+                members[group].Add(expires is null
+                    ? $"\"{member}\""
+                    : $"{{ principal: \"{member}\", expires: \"{Instants.Format(expires.Value)}\"{(starts is { } s ? $", starts: \"{Instants.Format(s)}\"" : "")}, reason: r }}");
+            }
+
+            var k = 0;
+            for (var i = 0; i < n; i++)
+            {
+                for (var j = i + 1; j <= n && k < groupEdges.Length; j++, k++)
+                {
+                    Add($"group:g{i}", j, groupEdges[k]);
                 }
             }
 
-            members[0].Add(Entry("user:bob@contoso.com", bobHours));
-            var groups = string.Concat(members.Select(m => $"  g{m.Key}:\n    members: [{string.Join(", ", m.Value)}]\n"))
-                + $"  admins:\n    existing: true\n    members: [{string.Join(", ", admins)}]\n";
-            var result = Evaluate($"groups:\n{groups}", policy: "allowAllUsersAcl: true");
-            Assert.True(result.IsValid, string.Join("\n", Lines(result)));
-            var graph = result.Graph!;
-            foreach (var principal in graph.Principals())
+            for (var u = 0; u < userEdges.Length; u++)
             {
-                Assert.Equal(graph.AdminReach(principal, graph.GroupsOf(principal))?.Until, graph.AdminReach(principal)?.Until);
+                Add($"user:u{u % 2}@contoso.com", u % (n + 1), userEdges[u]);
             }
-        }, iter: 200);
+
+            var groups = string.Concat(members.Select(m => m.Key == n
+                ? $"  admins:\n    existing: true\n    members: [{string.Join(", ", m.Value)}]\n"
+                : $"  g{m.Key}:\n    members: [{string.Join(", ", m.Value)}]\n"));
+            var result = Evaluate($"groups:\n{groups}", policy: "allowAllUsersAcl: true\nrequireReason: false");
+            Assert.True(result.Graph is not null, string.Join("\n", Lines(result)));
+
+            // Admin reach of every principal: present or not, and until when.
+            var oracle = new Dictionary<string, (bool Reaches, DateTimeOffset? Until)>(StringComparer.Ordinal);
+            foreach (var principal in Enumerable.Range(0, n).Select(i => $"group:g{i}").Concat(["user:u0@contoso.com", "user:u1@contoso.com"]))
+            {
+                oracle[principal] = AdminPaths(principal, edges);
+                var reach = result.Graph.AdminReach(Parse(principal));
+                Assert.True(oracle[principal] == (reach is not null, reach?.Until), $"{principal}: oracle {oracle[principal]}, graph ({reach is not null}, {reach?.Until:O})\n{groups}");
+                if (reach?.UntilPath is { } untilPath)
+                {
+                    // The membership named as the end is a time-bound one that ends exactly then.
+                    Assert.Equal(reach.Value.Until, edges.Single(e => e.Path == untilPath).Expires);
+                }
+            }
+
+            // admin-duration: a time-bound membership whose admin access, from its start (or now), lasts past maxAdminHours.
+            var expected = new SortedSet<string>(StringComparer.Ordinal);
+            foreach (var e in edges.Where(e => e.Expires is not null && !e.Expired))
+            {
+                var group = e.Group == "admins" ? (true, null) : oracle[$"group:{e.Group}"];
+                if (group.Reaches)
+                {
+                    var until = group.Until is { } g && g < e.Expires!.Value ? g : e.Expires!.Value;
+                    var from = e.Starts is { } st && (e.Pending || st < Now) ? st : Now;
+                    if (until - from > TimeSpan.FromHours(12))
+                    {
+                        expected.Add($"{e.Path}.expires");
+                    }
+                }
+            }
+
+            var actual = Lines(result, Severity.Violation).Where(l => l.Contains(": policy admin-duration: ", StringComparison.Ordinal))
+                .Select(l => l[..l.IndexOf(": policy ", StringComparison.Ordinal)]).ToHashSet(StringComparer.Ordinal);
+            Assert.True(expected.SetEquals(actual), $"admin-duration: expected [{string.Join(", ", expected)}], got [{string.Join(", ", actual)}]\n{groups}");
+        }, iter: 300);
+    }
+
+    private static PrincipalRef Parse(string text) => PrincipalRef.TryParse(text, out var p, out _) ? p : throw new InvalidOperationException(text);
+
+    /// <summary>The oracle: the best of every path of active memberships from <paramref name="principal"/> to admins.</summary>
+    private static (bool Reaches, DateTimeOffset? Until) AdminPaths(string principal, List<Edge> edges)
+    {
+        var ends = new List<DateTimeOffset?>();
+        void Walk(string from, DateTimeOffset? until, HashSet<string> seen)
+        {
+            foreach (var e in edges.Where(e => e.Active && e.Member == from && !seen.Contains(e.Group)))
+            {
+                var end = e.Expires is not { } x ? until : until is not { } u ? x : (x < u ? x : u);
+                if (e.Group == "admins")
+                {
+                    ends.Add(end);
+                }
+                else
+                {
+                    Walk($"group:{e.Group}", end, [.. seen, e.Group]);
+                }
+            }
+        }
+
+        Walk(principal, null, []);
+        return ends.Count == 0 ? (false, null) : ends.Any(x => x is null) ? (true, null) : (true, ends.Max());
     }
 }

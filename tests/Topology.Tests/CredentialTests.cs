@@ -125,9 +125,18 @@ public sealed class CredentialTests : IDisposable
     [Fact]
     public void Walking_three_years_daily_holds_for_any_rotation_and_overlap()
     {
-        Gen.Select(Gen.Int[2, 120], Gen.Int[0, 10_000])
-            .Select((r, o) => (Rotation: r, Overlap: 1 + (o % (r - 1)), Offset: o))
-            .Sample(x => Walk(x.Rotation, x.Overlap, new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero) + TimeSpan.FromMinutes(x.Offset), TimeSpan.FromDays(1), 3 * 365), iter: 40);
+        // The walk starts on a rotation instant, 1 ms either side of one, or anywhere in the day (issue 33: on purpose,
+        // not by chance). Rotation instants are the Unix epoch plus whole rotation periods (docs/rotation.md), so a
+        // daily walk from one lands on every later one, R steps apart. The instant is found here by day arithmetic:
+        // 2025-06-01 is day 20,240 since the epoch.
+        var at = new[] { TimeSpan.FromMilliseconds(-1), TimeSpan.Zero, TimeSpan.FromMilliseconds(1) };
+        Gen.Select(Gen.Int[2, 120], Gen.Int[0, 10_000], Gen.Int[0, 3])
+            .Select((r, o, where) => (Rotation: r, Overlap: 1 + (o % (r - 1)), Offset: where < at.Length ? at[where] : TimeSpan.FromMinutes(o)))
+            .Sample(x =>
+            {
+                var instant = DateTimeOffset.UnixEpoch.AddDays(20_240 / x.Rotation * x.Rotation);
+                Walk(x.Rotation, x.Overlap, instant + x.Offset, TimeSpan.FromDays(1), 3 * 365);
+            }, iter: 40);
     }
 
     /// <summary>

@@ -48,7 +48,7 @@ public class DiffTests
     {
         var a = Evaluate(Base).Access;
         Assert.Empty(AccessDiff.Compute(a, a));
-        var b = Evaluate(Base.Replace("user:carol@contoso.com: WRITE", "user:carol@contoso.com: MANAGE", StringComparison.Ordinal)).Access;
+        var b = Evaluate(Base.Edit("user:carol@contoso.com: WRITE", "user:carol@contoso.com: MANAGE")).Access;
         var forward = AccessDiff.Compute(a, b);
         var backward = AccessDiff.Compute(b, a);
         Assert.Equal(forward.Count, backward.Count);

@@ -51,7 +51,7 @@ public class EscalationTests
 
         // The owner does not act as itself; a scope without its credential opens nothing.
         Assert.DoesNotContain(result.Access, e => e.Principal == PrincipalRef.Sp("reporter") && e.Kind == AccessKind.ActAs);
-        Assert.DoesNotContain(Evaluate(Base.Replace("store: app/reporter-oauth", "store: other/reporter-oauth", StringComparison.Ordinal)).Access,
+        Assert.DoesNotContain(Evaluate(Base.Edit("store: app/reporter-oauth", "store: other/reporter-oauth")).Access,
             e => e.Principal == Analysts && e.Kind == AccessKind.ActAs);
     }
 
@@ -130,13 +130,13 @@ public class EscalationTests
         Assert.Equal(1, result.ExitCode);
 
         // The same waivers as any admin rule: listing the human as a standing admin.
-        var waived = Evaluate(AdminSp.Replace(", { principal: user:cy@contoso.com, expires: 2026-11-28T12:00:00Z, reason: INC-3 }", string.Empty, StringComparison.Ordinal),
+        var waived = Evaluate(AdminSp.Edit(", { principal: user:cy@contoso.com, expires: 2026-11-28T12:00:00Z, reason: INC-3 }", string.Empty),
             policy: "standingAdmins: [sp:ops, user:ann@contoso.com]", account: Account);
         Assert.Empty(Lines(waived, Severity.Violation));
     }
 
     [Fact]
     public void A_path_to_a_principal_that_is_not_admin_level_is_no_violation() =>
-        Assert.Empty(Lines(Evaluate(AdminSp.Replace("workspaceAccess: admin", "workspaceAccess: user", StringComparison.Ordinal)
-            .Replace("admins: { existing: true, members: [sp:ops] }", "admins: { existing: true }", StringComparison.Ordinal), account: Account), Severity.Violation));
+        Assert.Empty(Lines(Evaluate(AdminSp.Edit("workspaceAccess: admin", "workspaceAccess: user")
+            .Edit("admins: { existing: true, members: [sp:ops] }", "admins: { existing: true }"), account: Account), Severity.Violation));
 }

@@ -245,7 +245,7 @@ public sealed class ImportGuardTests
             case "type":
                 foreach (var s in digest["steps"]!.AsArray().Where(s => ((string)s!["urn"]!).EndsWith("::group-analysts-group", StringComparison.Ordinal)))
                 {
-                    s!["urn"] = ((string)s["urn"]!).Replace("databricks:index/group:Group", "databricks:index/entitlements:Entitlements", StringComparison.Ordinal);
+                    s!["urn"] = ((string)s["urn"]!).Edit("databricks:index/group:Group", "databricks:index/entitlements:Entitlements");
                 }
 
                 break;

@@ -82,9 +82,9 @@ public sealed class ImportTests
     public void A_key_renamed_without_its_import_entry_is_an_error_suggesting_the_new_name()
     {
         // analysts renamed to analysts-eu in the groups section only: its imports would orphan, and up would create it.
-        var renamed = Topology.Replace("  analysts:\n    displayName", "  analysts-eu:\n    displayName", StringComparison.Ordinal)
-            .Replace("group:analysts: READ", "group:analysts-eu: READ", StringComparison.Ordinal)
-            .Replace("scope-app-acl-group-analysts: \"app|||Analysts\"", "scope-app-acl-group-analysts-eu: \"app|||Analysts\"", StringComparison.Ordinal);
+        var renamed = Topology.Edit("  analysts:\n    displayName", "  analysts-eu:\n    displayName")
+            .Edit("group:analysts: READ", "group:analysts-eu: READ")
+            .Edit("scope-app-acl-group-analysts: \"app|||Analysts\"", "scope-app-acl-group-analysts-eu: \"app|||Analysts\"");
         var result = Evaluate(renamed);
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(Lines(result, Severity.Error), l => l.StartsWith("topology.imports.group-analysts-group: names no resource the plan registers", StringComparison.Ordinal)

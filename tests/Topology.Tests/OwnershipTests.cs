@@ -550,7 +550,7 @@ public class MigrationGuardTests
         const string user = "      ci-deployer:\n        level: account\n        workspaceAccess: user\n";
         Assert.Contains(user, text, StringComparison.Ordinal);
         var before = TopologyEvaluator.Evaluate(StackFile.Parse(text, path).ToInput(), Now);
-        var after = TopologyEvaluator.Evaluate(StackFile.Parse(text.Replace(user, user.Replace("user", "admin", StringComparison.Ordinal), StringComparison.Ordinal), path).ToInput(), Now);
+        var after = TopologyEvaluator.Evaluate(StackFile.Parse(text.Edit(user, user.Replace("user", "admin", StringComparison.Ordinal)), path).ToInput(), Now);
 
         var lines = PlanDiff.Compute(before.Plan!, after.Plan!).Where(c => c.Subject == "sp-ci-deployer-assignment").Select(c => c.Text).ToList();
         Assert.Equal(

@@ -162,7 +162,7 @@ public class PolicyTests
         var ok = TopologyEvaluator.Evaluate(Config.StackFile.Parse(prod, "Pulumi.prod.yaml").ToInput(), Now);
         Assert.Equal(0, ok.ExitCode);
 
-        var tampered = prod.Replace("      admins:\n        existing: true\n", "      admins:\n        existing: true\n        members:\n          - user:mallory@contoso.com\n", StringComparison.Ordinal);
+        var tampered = prod.Edit("      admins:\n        existing: true\n", "      admins:\n        existing: true\n        members:\n          - user:mallory@contoso.com\n");
         Assert.NotEqual(prod, tampered);
         var bad = TopologyEvaluator.Evaluate(Config.StackFile.Parse(tampered, "Pulumi.prod.yaml").ToInput(), Now);
         Assert.Equal(1, bad.ExitCode);

@@ -142,10 +142,9 @@ public sealed class ReviewCliTests : IDisposable
     public void Every_plan_format_has_the_same_review_sections()
     {
         var file = Path.Combine(_dir, "Pulumi.dev.yaml");
-        File.WriteAllText(file, File.ReadAllText(Path.Combine(RepoRoot, "Pulumi.dev.yaml")).Replace(
+        File.WriteAllText(file, File.ReadAllText(Path.Combine(RepoRoot, "Pulumi.dev.yaml")).Edit(
             "          - user:carol@contoso.com\n",
-            "          - user:carol@contoso.com\n          - { principal: user:dan@contoso.com, starts: \"2026-11-26T08:00:00Z\", expires: \"2026-11-26T16:00:00Z\", reason: CHG-9 }\n",
-            StringComparison.Ordinal));
+            "          - user:carol@contoso.com\n          - { principal: user:dan@contoso.com, starts: \"2026-11-26T08:00:00Z\", expires: \"2026-11-26T16:00:00Z\", reason: CHG-9 }\n"));
         var text = Run(_dir, "plan", "--file", file).Out;
         var markdown = Run(_dir, "plan", "--file", file, "--format", "markdown").Out;
         using var json = JsonDocument.Parse(Run(_dir, "plan", "--file", file, "--format", "json").Out);

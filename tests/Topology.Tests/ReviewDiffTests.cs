@@ -24,7 +24,7 @@ public class ReviewDiffTests
     public void A_job_that_runs_as_someone_else_is_named_with_who_can_now_run_code_as_it()
     {
         var before = Evaluate(Jobs);
-        var after = Evaluate(Jobs.Replace("runAs: sp:loader", "runAs: sp:reporter", StringComparison.Ordinal));
+        var after = Evaluate(Jobs.Edit("runAs: sp:loader", "runAs: sp:reporter"));
         var change = Assert.Single(Review(before, after));
         Assert.Equal((ReviewDiff.RunAsKind, "job Nightly now runs as sp:reporter (was sp:loader): group:analysts can run code as sp:reporter"), (change.Kind, change.Text));
 

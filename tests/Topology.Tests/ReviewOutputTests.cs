@@ -156,7 +156,7 @@ public sealed class ReviewOutputTests : IDisposable
             [("Nightly (nightly-a)", "CAN_VIEW"), ("Nightly (nightly-b)", "CAN_MANAGE")],
             head.Access.Where(e => e.Principal == PrincipalRef.User("ann@contoso.com") && e.Kind == AccessKind.Job).Select(e => (e.ResourceLabel, e.Permission)));
 
-        var before = Evaluate(Jobs.Replace(", canManage: [user:ann@contoso.com]", string.Empty, StringComparison.Ordinal));
+        var before = Evaluate(Jobs.Edit(", canManage: [user:ann@contoso.com]", string.Empty));
         Assert.Equal(
             ["ann@contoso.com gains CAN_MANAGE on job Nightly (nightly-b)", "ann@contoso.com can now act as user:svc@contoso.com (CAN_MANAGE on job Nightly, which runs as it)"],
             AccessDiff.Compute(before.Access, head.Access).Select(c => c.Describe()));

@@ -30,10 +30,9 @@ public sealed class SecretStoreTests
         Assert.All(secrets, r => Assert.Equal((true, true, false), (r.RetainOnDelete, r.DeleteBeforeReplace, r.Protect)));
 
         var vault = Prod(text => text
-                .Replace("    secretScopes:\n",
-                    "    secretScopes:\n      vault:\n        backend: azure-keyvault\n        keyVault: { resourceId: /subscriptions/0000/resourceGroups/rg-kv/providers/Microsoft.KeyVault/vaults/kv-dbx, dnsName: https://kv-dbx.vault.azure.net/ }\n",
-                    StringComparison.Ordinal)
-                .Replace("store: app-secrets/ci-token", "store: vault/ci-token", StringComparison.Ordinal))
+                .Edit("    secretScopes:\n",
+                    "    secretScopes:\n      vault:\n        backend: azure-keyvault\n        keyVault: { resourceId: /subscriptions/0000/resourceGroups/rg-kv/providers/Microsoft.KeyVault/vaults/kv-dbx, dnsName: https://kv-dbx.vault.azure.net/ }\n")
+                .Edit("store: app-secrets/ci-token", "store: vault/ci-token"))
             .AllResources.Select(x => x.Resource).Single(r => r.Type == PulumiTypes.KeyVaultSecret);
         Assert.Equal((false, false), (vault.RetainOnDelete, vault.DeleteBeforeReplace)); // a new version in place
     }
@@ -43,8 +42,8 @@ public sealed class SecretStoreTests
     {
         var before = Prod();
         var after = Prod(text => text
-            .Replace("          publishing-api: { config: publishingApiToken }\n", string.Empty, StringComparison.Ordinal)
-            .Replace("token: { lifetimeDays: 30, rotationDays: 25, store: app-secrets/ci-token }", "token: { lifetimeDays: 30, rotationDays: 25 }", StringComparison.Ordinal));
+            .Edit("          publishing-api: { config: publishingApiToken }\n", string.Empty)
+            .Edit("token: { lifetimeDays: 30, rotationDays: 25, store: app-secrets/ci-token }", "token: { lifetimeDays: 30, rotationDays: 25 }"));
         Assert.Equal(
             [
                 "app-secrets/ci-token is no longer declared: the key stays in the workspace with its last value (retained on delete), and no run deletes it; the audit reports it until you delete it (databricks secrets delete-secret app-secrets ci-token) once no consumer reads it",
@@ -55,9 +54,9 @@ public sealed class SecretStoreTests
         Assert.DoesNotContain(PlanDiff.Compute(after, before), c => c.Kind == PlanDiff.KeptKind); // declared again: written over
 
         var withoutConnectors = Prod(text => text
-            .Replace("      connectors:\n        backend: databricks\n", string.Empty, StringComparison.Ordinal)
-            .Replace("store: { secret: connectors/akto-oauth, format: json }", string.Empty, StringComparison.Ordinal)
-            .Replace("oauthSecret: { rotationDays: 60, lifetimeDays: 90,  }", "oauthSecret: { rotationDays: 60, lifetimeDays: 90 }", StringComparison.Ordinal));
+            .Edit("      connectors:\n        backend: databricks\n", string.Empty)
+            .Edit("store: { secret: connectors/akto-oauth, format: json }", string.Empty)
+            .Edit("oauthSecret: { rotationDays: 60, lifetimeDays: 90,  }", "oauthSecret: { rotationDays: 60, lifetimeDays: 90 }"));
         Assert.Equal(["connectors/akto-oauth is deleted with its scope connectors (the scope is no longer declared)"],
             PlanDiff.Compute(before, withoutConnectors).Where(c => c.Kind == PlanDiff.KeptKind).Select(c => c.Text));
     }

@@ -83,8 +83,8 @@ public sealed class EstateReader(DatabricksClient client)
             accountScim = $"{prefix}/scim/v2";
             accountGroupNames = await Scim<EstateGroup>(a.Host, $"{accountScim}/Groups", "id,displayName,externalId", cancellationToken).ConfigureAwait(false);
             accountSps = await Scim<EstateServicePrincipal>(a.Host, $"{accountScim}/ServicePrincipals", "id,applicationId,displayName,externalId", cancellationToken).ConfigureAwait(false);
-            var list = await client.GetAsync<AssignmentList>(a.Host, $"{prefix}/workspaces/{Uri.EscapeDataString(a.WorkspaceId)}/permissionassignments", false, cancellationToken).ConfigureAwait(false);
-            assignments = list!.PermissionAssignments ?? [];
+            var list = await client.GetAsync<AssignmentList>(a.Host, $"{prefix}/workspaces/{Uri.EscapeDataString(a.WorkspaceId)}/permissionassignments", cancellationToken).ConfigureAwait(false);
+            assignments = list.PermissionAssignments ?? [];
         }
 
         // Which groups are read in full: the workspace's own (admins always; users never: everyone is in it), the
@@ -127,7 +127,7 @@ public sealed class EstateReader(DatabricksClient client)
             {
                 var host = next.Account ? target.Account!.Host : ws;
                 var path = next.Account ? $"{accountScim}/Groups/{Uri.EscapeDataString(next.Id)}" : $"{WorkspaceScim}/Groups/{Uri.EscapeDataString(next.Id)}";
-                return client.GetAsync<EstateGroup>(host, path, true, cancellationToken);
+                return client.GetOrNullAsync<EstateGroup>(host, path, cancellationToken);
             }).ConfigureAwait(false);
             for (var i = 0; i < wave.Count; i++)
             {
@@ -159,16 +159,16 @@ public sealed class EstateReader(DatabricksClient client)
             }
         }
 
-        var scopeList = await client.GetAsync<EstateScopeList>(ws, "/api/2.0/secrets/scopes/list", false, cancellationToken).ConfigureAwait(false);
+        var scopeList = await client.GetAsync<EstateScopeList>(ws, "/api/2.0/secrets/scopes/list", cancellationToken).ConfigureAwait(false);
         var selected = (scopeList!.Scopes ?? []).Where(s => s.Name is not null && (selection.Scopes is null || selection.Scopes.Contains(s.Name))).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
         var scopes = await Concurrent.Map(selected, async scope =>
         {
             var q = Uri.EscapeDataString(scope.Name!);
-            var acls = await client.GetAsync<AclList>(ws, $"/api/2.0/secrets/acls/list?scope={q}", true, cancellationToken).ConfigureAwait(false);
+            var acls = await client.GetOrNullAsync<AclList>(ws, $"/api/2.0/secrets/acls/list?scope={q}", cancellationToken).ConfigureAwait(false);
             IReadOnlyList<string> keys = [];
             if (!string.Equals(scope.BackendType, "AZURE_KEYVAULT", StringComparison.OrdinalIgnoreCase))
             {
-                var secrets = await client.GetAsync<EstateSecretList>(ws, $"/api/2.0/secrets/list?scope={q}", true, cancellationToken).ConfigureAwait(false);
+                var secrets = await client.GetOrNullAsync<EstateSecretList>(ws, $"/api/2.0/secrets/list?scope={q}", cancellationToken).ConfigureAwait(false);
                 keys = (secrets?.Secrets ?? []).Select(s => s.Key).OfType<string>().Order(StringComparer.Ordinal).ToList();
             }
 

@@ -26,7 +26,7 @@ public sealed record ActingAsReach(PrincipalRef Target, string Chain, DateTimeOf
 /// Effective access as one closure: what each principal holds directly, through its groups (nested), as workspace
 /// admin, and by acting as others (reading a scope that stores their token or OAuth secret, running a job that runs
 /// as them), transitively, each reached principal by its longest-lived path. <see cref="Matrix"/> is the plan's
-/// matrix (own access plus one ACT_AS row per reached principal); <see cref="Of"/> and <see cref="Who"/> answer the
+/// matrix (own access plus one ACT_AS row per reached principal); <see cref="Of(PrincipalRef, Func{AccessEntry, bool}?)"/> and <see cref="Who"/> answer the
 /// full question with paths (the <c>access</c> verb).
 /// </summary>
 public sealed class AccessClosure
@@ -45,6 +45,9 @@ public sealed class AccessClosure
     private readonly Dictionary<PrincipalRef, List<(CatalogGrantSpec Grant, string On)>> _grants = [];
     private readonly HashSet<PrincipalRef> _tokenUsers = [];
     private readonly Dictionary<PrincipalRef, Target> _targets = [];
+    private readonly Dictionary<string, string> _chains = new(StringComparer.Ordinal);
+    private (AccessObject? Object, Dictionary<PrincipalRef, List<Row>> Rows) _rowsOn = (null, []);
+    private readonly Dictionary<PrincipalRef, (Reach? Admin, IReadOnlyList<(string Kind, int Count)> Counts, string Text)> _summaries = [];
 
     /// <param name="paths">Build each entry's path (the <c>access</c> verb); the plan's matrix does without. Token use
     /// is part of the closure only then (the matrix leaves it to the token section).</param>
@@ -104,7 +107,14 @@ public sealed class AccessClosure
 
     private sealed record Target(List<Row> Rows, List<Hop> Edges);
 
-    private sealed class Table : Dictionary<(AccessKind, string, string), Row>;
+    /// <summary>One principal's entries by key; <see cref="Only"/>: the object an <c>access --object</c> query asks about.</summary>
+    private sealed class Table : Dictionary<(AccessKind, string, string), Row>
+    {
+        public AccessObject? Only { get; init; }
+
+        /// <summary>Whether entries of this kind on this resource (config key; a catalog entry's securable) belong in the table.</summary>
+        public bool Wants(AccessKind kind, string key) => Only is null || Only.Matches(kind, key);
+    }
 
     private readonly record struct Source(PrincipalRef Holder, string? Via, DateTimeOffset? Until, string? Reason, IReadOnlyList<PathStep> Prefix);
 
@@ -116,7 +126,17 @@ public sealed class AccessClosure
         var entries = new List<AccessEntry>();
         foreach (var principal in _graph.Principals())
         {
-            table.Clear();
+            // Clear costs the table's capacity, which an admin's rows (every scope, job, warehouse) make large: a
+            // table cleared after each of tens of thousands of principals made the matrix quadratic in the estate.
+            if (table.Count > 256)
+            {
+                table = new Table();
+            }
+            else
+            {
+                table.Clear();
+            }
+
             hops.Clear();
             entries.Clear();
             var groups = _graph.GroupsOf(principal);
@@ -160,20 +180,33 @@ public sealed class AccessClosure
     /// access of each principal it can act as (copied with the earliest end along the path). <paramref name="filter"/>
     /// keeps only the entries it accepts (what acting as reaches is still found from everything held).
     /// </summary>
-    public IReadOnlyList<ClosureEntry> Of(PrincipalRef principal, Func<AccessEntry, bool>? filter = null)
+    public IReadOnlyList<ClosureEntry> Of(PrincipalRef principal, Func<AccessEntry, bool>? filter = null) => Of(principal, new Table(), filter);
+
+    /// <summary>
+    /// <see cref="Of(PrincipalRef, Func{AccessEntry, bool}?)"/> for the entries on one object only: the same entries
+    /// (the strongest of each key competes only with its own key), without working out the paths of the others.
+    /// </summary>
+    public IReadOnlyList<ClosureEntry> Of(PrincipalRef principal, AccessObject only) => Of(principal, new Table { Only = only }, only.Matches);
+
+    private List<ClosureEntry> Of(PrincipalRef principal, Table table, Func<AccessEntry, bool>? filter)
     {
-        var table = new Table();
         var groups = _graph.GroupsOf(principal);
         var hops = new List<Hop>();
         Own(principal, groups, table, _actingAs.Any ? hops : null);
 
         // Its own admin rights before what acting as copies: at equal strength and end, its own path is the one shown.
         Admin(principal, groups, table, null);
+        var actAs = table.Wants(AccessKind.ActAs, string.Empty);
         foreach (var reach in Reach(principal, hops))
         {
-            Offer(table, principal, AccessKind.ActAs, reach.Target.ToString(), null, "ACT_AS", 1, reach.Chain, reach.Until, reach.Reason,
-                _paths ? new Origin(reach.Path, null) : null);
-            foreach (var row in TargetOf(reach.Target).Rows)
+            if (actAs)
+            {
+                Offer(table, principal, AccessKind.ActAs, reach.Target.ToString(), null, "ACT_AS", 1, reach.Chain, reach.Until, reach.Reason,
+                    _paths ? new Origin(reach.Path, null) : null);
+            }
+
+            string? how = null;
+            foreach (var row in table.Only is { } only ? RowsOn(reach.Target, only) : TargetOf(reach.Target).Rows)
             {
                 var e = row.Entry;
                 if (e.Kind == AccessKind.ActAs || (filter is not null && !filter(e)))
@@ -182,7 +215,7 @@ public sealed class AccessClosure
                 }
 
                 var (u, r) = Earlier(reach.Until, reach.Reason, e.Until, e.Reason);
-                Offer(table, principal, e.Kind, e.Resource, e.ResourceKey, e.Permission, row.Strength, $"acting as {reach.Target}", u, r,
+                Offer(table, principal, e.Kind, e.Resource, e.ResourceKey, e.Permission, row.Strength, how ??= $"acting as {reach.Target}", u, r,
                     _paths ? new Origin([.. reach.Path, .. row.Origin?.Path ?? NoSteps], null) : null);
             }
         }
@@ -190,6 +223,22 @@ public sealed class AccessClosure
         var list = table.Values.Where(v => filter is null || filter(v.Entry)).ToList();
         list.Sort((x, y) => EntryOrder.Instance.Compare(x.Entry, y.Entry));
         return list.Select(v => new ClosureEntry(v.Entry, v.Origin?.Path ?? NoSteps)).ToList();
+    }
+
+    /// <summary>A target's own rows on one object: <see cref="Who"/> copies them into every candidate that can act as it.</summary>
+    private List<Row> RowsOn(PrincipalRef target, AccessObject only)
+    {
+        if (_rowsOn.Object != only)
+        {
+            _rowsOn = (only, []);
+        }
+
+        if (!_rowsOn.Rows.TryGetValue(target, out var rows))
+        {
+            _rowsOn.Rows[target] = rows = TargetOf(target).Rows.Where(r => only.Matches(r.Entry)).ToList();
+        }
+
+        return rows;
     }
 
     /// <summary>Every principal with access to <paramref name="obj"/>, with its permission and complete path; principals in stable order.</summary>
@@ -211,7 +260,7 @@ public sealed class AccessClosure
                 continue;
             }
 
-            foreach (var e in Of(principal, obj.Matches))
+            foreach (var e in Of(principal, obj))
             {
                 result.Add(obj.Inherited(e));
             }
@@ -337,15 +386,24 @@ public sealed class AccessClosure
     private static AccessEntry Probe(AccessKind kind, string resource, string? key) => new(default, kind, resource, string.Empty, null, null, null, key);
 
     /// <summary>Own access: the principal itself, every group it is in (nested), and everyone's groups.</summary>
+    /// <remarks>
+    /// The matrix builds no path (<c>_paths</c> false): a path step's text is only written for the <c>access</c> verb.
+    /// A table asked for one object (<see cref="Table.Only"/>) takes only that object's entries; acting-as edges are
+    /// still found from everything held.
+    /// </remarks>
     private void Own(PrincipalRef principal, IReadOnlyDictionary<string, Reach> groups, Table table, List<Hop>? hops)
     {
         var sources = new List<Source>(groups.Count + 3) { new(principal, null, null, null, NoSteps) };
+        var wantsGroups = table.Wants(AccessKind.Group, string.Empty);
         foreach (var (group, reach) in groups)
         {
             var prefix = _paths ? Chain(principal, groups, group) : NoSteps;
             sources.Add(new(PrincipalRef.Group(group), reach.Via == group ? group : $"{group} (through {reach.Via})", reach.Until, reach.Reason, prefix));
-            Offer(table, principal, AccessKind.Group, group, null, "MEMBER", 1, reach.Via == group ? null : reach.Via, reach.Until, reach.Reason,
-                _paths ? new Origin(prefix, null) : null);
+            if (wantsGroups)
+            {
+                Offer(table, principal, AccessKind.Group, group, null, "MEMBER", 1, reach.Via == group ? null : reach.Via, reach.Until, reach.Reason,
+                    _paths ? new Origin(prefix, null) : null);
+            }
         }
 
         if (principal.Kind != PrincipalKind.Group || _model.Groups.ContainsKey(principal.Key))
@@ -357,37 +415,42 @@ public sealed class AccessClosure
                 _paths ? [new PathStep("everyone", principal.ToString(), AccountUsers.ToString(), "every account identity is in account users")] : NoSteps));
         }
 
+        var wantsWorkspace = table.Wants(AccessKind.Workspace, "workspace");
+        var wantsEntitlements = table.Wants(AccessKind.Entitlement, "workspace");
         foreach (var (source, via, until, reason, prefix) in sources)
         {
-            var holder = source.ToString();
-            var own = _graph.OwnAccess(source);
+            var holder = _paths ? source.ToString() : string.Empty;
+            var own = wantsWorkspace ? _graph.OwnAccess(source) : WorkspaceAccess.None;
             if (own != WorkspaceAccess.None)
             {
                 Offer(table, principal, AccessKind.Workspace, "workspace", null, Vocabulary.Name(own), (int)own, via, until, reason,
-                    Step(prefix, "grant", holder, "workspace", $"workspaceAccess: {Vocabulary.Name(own).ToLowerInvariant()} ({_graph.PathOf(source)}.workspaceAccess)"));
+                    _paths ? Step(prefix, "grant", holder, "workspace", $"workspaceAccess: {Vocabulary.Name(own).ToLowerInvariant()} ({_graph.PathOf(source)}.workspaceAccess)") : null);
             }
 
-            foreach (var entitlement in EntitlementsOf(source))
+            foreach (var entitlement in wantsEntitlements ? EntitlementsOf(source) : [])
             {
                 Offer(table, principal, AccessKind.Entitlement, "workspace", null, entitlement, 1, via, until, reason,
-                    Step(prefix, "grant", holder, "workspace", $"entitlement {entitlement} ({_graph.PathOf(source)}.entitlements)"));
+                    _paths ? Step(prefix, "grant", holder, "workspace", $"entitlement {entitlement} ({_graph.PathOf(source)}.entitlements)") : null);
             }
 
-            var through = via is null ? string.Empty : $" through {via}";
+            string? through = null;
             foreach (var (scope, acl) in _acls.GetValueOrDefault(source) ?? [])
             {
                 var permission = Vocabulary.Name(acl.Permission);
-                Offer(table, principal, AccessKind.SecretScope, scope.Name, scope.Key, permission, (int)acl.Permission, via, until, reason,
-                    Step(prefix, "grant", holder, $"scope:{scope.Name}", $"{permission} ({acl.Path})"));
+                if (table.Wants(AccessKind.SecretScope, scope.Key))
+                {
+                    Offer(table, principal, AccessKind.SecretScope, scope.Name, scope.Key, permission, (int)acl.Permission, via, until, reason,
+                        _paths ? Step(prefix, "grant", holder, $"scope:{scope.Name}", $"{permission} ({acl.Path})") : null);
+                }
 
                 // READ is the weakest secret permission: every ACL reads.
                 foreach (var (owner, kind) in hops is null ? [] : _actingAs.StoredIn(scope.Key))
                 {
                     if (owner != principal)
                     {
-                        var hop = $"{permission} on scope {scope.Name}, which stores its {Evaluation.ActingAs.CredentialName(kind)}";
+                        through ??= via is null ? string.Empty : $" through {via}";
                         hops!.Add(new Hop(owner, $"{permission} on scope {scope.Name}{through}, which stores its {Evaluation.ActingAs.CredentialName(kind)}", acl.Path, until, reason,
-                            _paths ? [.. prefix, new PathStep("acts-as", principal.ToString(), owner.ToString(), $"{hop} ({acl.Path})")] : NoSteps));
+                            _paths ? [.. prefix, new PathStep("acts-as", principal.ToString(), owner.ToString(), $"{permission} on scope {scope.Name}, which stores its {Evaluation.ActingAs.CredentialName(kind)} ({acl.Path})")] : NoSteps));
                     }
                 }
             }
@@ -395,10 +458,15 @@ public sealed class AccessClosure
             foreach (var (job, level) in _jobs.GetValueOrDefault(source) ?? [])
             {
                 var permission = Vocabulary.Name(level);
-                Offer(table, principal, AccessKind.Job, job.Name, job.Key, permission, (int)level, via, until, reason,
-                    Step(prefix, "grant", holder, $"job:{job.Key}", $"{permission} ({job.Path})"));
+                if (table.Wants(AccessKind.Job, job.Key))
+                {
+                    Offer(table, principal, AccessKind.Job, job.Name, job.Key, permission, (int)level, via, until, reason,
+                        _paths ? Step(prefix, "grant", holder, $"job:{job.Key}", $"{permission} ({job.Path})") : null);
+                }
+
                 if (hops is not null && level >= JobPermission.CanManageRun && job.RunAs != principal)
                 {
+                    through ??= via is null ? string.Empty : $" through {via}";
                     hops.Add(new Hop(job.RunAs, $"{permission} on job {job.Name}{through}, which runs as it", job.Path, until, reason,
                         _paths ? [.. prefix, new PathStep("acts-as", principal.ToString(), job.RunAs.ToString(), $"{permission} on job {job.Name}, which runs as it ({job.Path})")] : NoSteps));
                 }
@@ -406,24 +474,32 @@ public sealed class AccessClosure
 
             foreach (var (warehouse, level) in _warehouses.GetValueOrDefault(source) ?? [])
             {
-                var permission = Vocabulary.Name(level);
-                Offer(table, principal, AccessKind.Warehouse, warehouse.Label, warehouse.Key, permission, (int)level, via, until, reason,
-                    Step(prefix, "grant", holder, $"warehouse:{warehouse.Key}", $"{permission} ({warehouse.Path})"));
+                if (table.Wants(AccessKind.Warehouse, warehouse.Key))
+                {
+                    var permission = Vocabulary.Name(level);
+                    Offer(table, principal, AccessKind.Warehouse, warehouse.Label, warehouse.Key, permission, (int)level, via, until, reason,
+                        _paths ? Step(prefix, "grant", holder, $"warehouse:{warehouse.Key}", $"{permission} ({warehouse.Path})") : null);
+                }
             }
 
             foreach (var (grant, on) in _grants.GetValueOrDefault(source) ?? [])
             {
+                if (!table.Wants(AccessKind.Catalog, on))
+                {
+                    continue;
+                }
+
                 foreach (var privilege in grant.Privileges)
                 {
                     Offer(table, principal, AccessKind.Catalog, on, null, privilege, 1, via, until, reason,
-                        Step(prefix, "grant", holder, on, $"{privilege} ({grant.Path})"));
+                        _paths ? Step(prefix, "grant", holder, on, $"{privilege} ({grant.Path})") : null);
                 }
             }
 
-            if (_tokenUsers.Contains(source))
+            if (_tokenUsers.Contains(source) && table.Wants(AccessKind.Tokens, "tokens"))
             {
                 Offer(table, principal, AccessKind.Tokens, "tokens", null, "CAN_USE", 1, via, until, reason,
-                    Step(prefix, "grant", holder, "tokens", $"CAN_USE ({_model.TokenUsage!.Path}.canUse)"));
+                    _paths ? Step(prefix, "grant", holder, "tokens", $"CAN_USE ({_model.TokenUsage!.Path}.canUse)") : null);
             }
         }
     }
@@ -440,12 +516,20 @@ public sealed class AccessClosure
         var prefix = _paths && via is not null && groups.ContainsKey(via) ? Chain(principal, groups, via) : NoSteps;
         var holder = via is null ? principal.ToString() : PrincipalRef.Group(via).ToString();
         var everywhere = via ?? Names.AdminsGroup;
-        Offer(table, principal, AccessKind.Workspace, "workspace", null, "ADMIN", (int)WorkspaceAccess.Admin, via, admin.Until, admin.Reason,
-            Step(prefix, "grant", holder, "workspace", via is null ? $"workspaceAccess: admin ({admin.EdgePath})" : $"ADMIN: a workspace admin group ({admin.EdgePath})"));
+        if (table.Wants(AccessKind.Workspace, "workspace"))
+        {
+            Offer(table, principal, AccessKind.Workspace, "workspace", null, "ADMIN", (int)WorkspaceAccess.Admin, via, admin.Until, admin.Reason,
+                _paths ? Step(prefix, "grant", holder, "workspace", via is null ? $"workspaceAccess: admin ({admin.EdgePath})" : $"ADMIN: a workspace admin group ({admin.EdgePath})") : null);
+        }
+
         foreach (var scope in _model.SecretScopes.Values)
         {
-            Offer(table, principal, AccessKind.SecretScope, scope.Name, scope.Key, "MANAGE", (int)SecretPermission.Manage, everywhere, admin.Until, admin.Reason,
-                Step(prefix, "admin", holder, $"scope:{scope.Name}", "workspace admins MANAGE every scope"));
+            if (table.Wants(AccessKind.SecretScope, scope.Key))
+            {
+                Offer(table, principal, AccessKind.SecretScope, scope.Name, scope.Key, "MANAGE", (int)SecretPermission.Manage, everywhere, admin.Until, admin.Reason,
+                    _paths ? Step(prefix, "admin", holder, $"scope:{scope.Name}", "workspace admins MANAGE every scope") : null);
+            }
+
             foreach (var (owner, kind) in hops is null ? [] : _actingAs.StoredIn(scope.Key))
             {
                 if (owner != principal)
@@ -458,8 +542,12 @@ public sealed class AccessClosure
 
         foreach (var job in _model.Jobs.Values)
         {
-            Offer(table, principal, AccessKind.Job, job.Name, job.Key, "CAN_MANAGE", (int)JobPermission.CanManage, everywhere, admin.Until, admin.Reason,
-                Step(prefix, "admin", holder, $"job:{job.Key}", "workspace admins CAN_MANAGE every job"));
+            if (table.Wants(AccessKind.Job, job.Key))
+            {
+                Offer(table, principal, AccessKind.Job, job.Name, job.Key, "CAN_MANAGE", (int)JobPermission.CanManage, everywhere, admin.Until, admin.Reason,
+                    _paths ? Step(prefix, "admin", holder, $"job:{job.Key}", "workspace admins CAN_MANAGE every job") : null);
+            }
+
             if (hops is not null && job.RunAs != principal)
             {
                 hops.Add(new Hop(job.RunAs, $"CAN_MANAGE on job {job.Name} through {everywhere}, which runs as it", job.Path, admin.Until, admin.Reason,
@@ -469,14 +557,17 @@ public sealed class AccessClosure
 
         foreach (var warehouse in _model.Warehouses.Values)
         {
-            Offer(table, principal, AccessKind.Warehouse, warehouse.Label, warehouse.Key, "CAN_MANAGE", (int)WarehousePermission.CanManage, everywhere, admin.Until, admin.Reason,
-                Step(prefix, "admin", holder, $"warehouse:{warehouse.Key}", "workspace admins CAN_MANAGE every warehouse"));
+            if (table.Wants(AccessKind.Warehouse, warehouse.Key))
+            {
+                Offer(table, principal, AccessKind.Warehouse, warehouse.Label, warehouse.Key, "CAN_MANAGE", (int)WarehousePermission.CanManage, everywhere, admin.Until, admin.Reason,
+                    _paths ? Step(prefix, "admin", holder, $"warehouse:{warehouse.Key}", "workspace admins CAN_MANAGE every warehouse") : null);
+            }
         }
 
-        if (_paths || _model.TokenUsage is not null)
+        if ((_paths || _model.TokenUsage is not null) && table.Wants(AccessKind.Tokens, "tokens"))
         {
             Offer(table, principal, AccessKind.Tokens, "tokens", null, "CAN_MANAGE", 2, everywhere, admin.Until, admin.Reason,
-                Step(prefix, "admin", holder, "tokens", "workspace admins CAN_MANAGE all tokens"));
+                _paths ? Step(prefix, "admin", holder, "tokens", "workspace admins CAN_MANAGE all tokens") : null);
         }
     }
 
@@ -492,41 +583,62 @@ public sealed class AccessClosure
             return result;
         }
 
-        var queue = new PriorityQueue<(PrincipalRef Target, string Chain, DateTimeOffset? Until, string? Reason, IReadOnlyList<PathStep> Path, string EdgePath), (long, long)>();
+        // A queued way is its last hop and the settled reach it continues (null: the principal's own hop): its chain
+        // and path are only written out when it settles, not for every way found that a longer-lived one beats.
+        var queue = new PriorityQueue<(ActingAsReach? From, Hop Hop, DateTimeOffset? Until, string? Reason), (long, long)>();
         long order = 0;
-        void Push(PrincipalRef target, string chain, DateTimeOffset? until, string? reason, IReadOnlyList<PathStep> path, string edgePath) =>
-            queue.Enqueue((target, chain, until, reason, path, edgePath), (until is { } u ? -u.UtcTicks : long.MinValue, order++));
+        void Push(ActingAsReach? from, Hop hop, DateTimeOffset? until, string? reason) =>
+            queue.Enqueue((from, hop, until, reason), (until is { } u ? -u.UtcTicks : long.MinValue, order++));
 
         foreach (var h in hops)
         {
             if (h.Target != principal)
             {
-                Push(h.Target, h.How, h.Until, h.Reason, h.Path, h.EdgePath);
+                Push(null, h, h.Until, h.Reason);
             }
         }
 
         var settled = new HashSet<PrincipalRef> { principal };
         while (queue.TryDequeue(out var item, out _))
         {
-            if (!settled.Add(item.Target))
+            if (!settled.Add(item.Hop.Target))
             {
                 continue;
             }
 
-            result.Add(new ActingAsReach(item.Target, item.Chain, item.Until, item.Reason, item.Path, item.EdgePath));
-            foreach (var next in TargetOf(item.Target).Edges)
+            var reach = item.From is not { } from
+                ? new ActingAsReach(item.Hop.Target, Intern(item.Hop.How), item.Until, item.Reason, item.Hop.Path, item.Hop.EdgePath)
+                : new ActingAsReach(item.Hop.Target, Intern($"{from.Chain}; as {from.Target}: {item.Hop.How}"), item.Until, item.Reason,
+                    _paths ? [.. from.Path, .. item.Hop.Path] : NoSteps, from.EdgePath);
+            result.Add(reach);
+            foreach (var next in TargetOf(reach.Target).Edges)
             {
                 if (settled.Contains(next.Target))
                 {
                     continue;
                 }
 
-                var (u, r) = Earlier(item.Until, item.Reason, next.Until, next.Reason);
-                Push(next.Target, $"{item.Chain}; as {item.Target}: {next.How}", u, r, _paths ? [.. item.Path, .. next.Path] : NoSteps, item.EdgePath);
+                var (u, r) = Earlier(reach.Until, reach.Reason, next.Until, next.Reason);
+                Push(reach, next, u, r);
             }
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// One string per distinct acting-as chain: many principals reach a target the same way, and the plan keeps every
+    /// ACT_AS row for the Acting as section after the matrix.
+    /// </summary>
+    private string Intern(string chain)
+    {
+        if (_chains.TryGetValue(chain, out var known))
+        {
+            return known;
+        }
+
+        _chains.Add(chain, chain);
+        return chain;
     }
 
     /// <summary>What a principal acted as holds and whom it can act as: found once per target, not once per principal reaching it.</summary>
@@ -546,26 +658,34 @@ public sealed class AccessClosure
     }
 
     /// <summary>A principal acted as, summarised for the Acting as section: whether it is admin-level, and its own access by kind of object.</summary>
+    /// <remarks>Worked out once per target: the plan asks for it on every acting-as row that names the target.</remarks>
     public (Reach? Admin, IReadOnlyList<(string Kind, int Count)> Counts) Summary(PrincipalRef target)
     {
+        if (_summaries.TryGetValue(target, out var known))
+        {
+            return (known.Admin, known.Counts);
+        }
+
         var rows = TargetOf(target).Rows;
         var counts = rows.Where(r => r.Entry.Kind is not (AccessKind.ActAs or AccessKind.Group or AccessKind.Workspace or AccessKind.Tokens))
             .GroupBy(r => r.Entry.Kind)
             .OrderBy(g => g.Key)
-            .Select(g => (KindLabel(g.Key), g.Count()))
+            .Select(g => (Kind: KindLabel(g.Key), Count: g.Count()))
             .ToList();
-        return (_graph.AdminReach(target, _graph.GroupsOf(target)), counts);
+        var admin = _graph.AdminReach(target, _graph.GroupsOf(target));
+        var level = admin is { } a
+            ? $"admin-level ({(a.Via.Length == 0 ? "its workspaceAccess: admin" : $"through {a.Via}")}{(a.Until is { } u ? $", until {Instants.Format(u)}" : string.Empty)})"
+            : "not admin-level";
+        var what = counts.Count == 0 ? "no privileges of its own" : string.Join(", ", counts.Select(c => $"{c.Count} {c.Kind}"));
+        _summaries[target] = (admin, counts, $"{level}; {what}");
+        return (admin, counts);
     }
 
     /// <summary>"admin-level (through admins); 3 secret scopes, 2 jobs" or "not admin-level; 1 entitlements".</summary>
     public string Reaches(PrincipalRef target)
     {
-        var (admin, counts) = Summary(target);
-        var level = admin is { } a
-            ? $"admin-level ({(a.Via.Length == 0 ? "its workspaceAccess: admin" : $"through {a.Via}")}{(a.Until is { } u ? $", until {Instants.Format(u)}" : string.Empty)})"
-            : "not admin-level";
-        var what = counts.Count == 0 ? "no privileges of its own" : string.Join(", ", counts.Select(c => $"{c.Count} {c.Kind}"));
-        return $"{level}; {what}";
+        Summary(target);
+        return _summaries[target].Text;
     }
 
     public static string KindLabel(AccessKind kind) => kind switch
@@ -604,8 +724,8 @@ public sealed class AccessClosure
         return steps;
     }
 
-    private Origin? Step(IReadOnlyList<PathStep> prefix, string kind, string from, string to, string via) =>
-        _paths ? new Origin(prefix, new PathStep(kind, from, to, via)) : null;
+    private static Origin Step(IReadOnlyList<PathStep> prefix, string kind, string from, string to, string via) =>
+        new(prefix, new PathStep(kind, from, to, via));
 
     private static (DateTimeOffset? Until, string? Reason) Earlier(DateTimeOffset? a, string? aReason, DateTimeOffset? b, string? bReason) =>
         b is { } tb && (a is not { } ta || tb < ta) ? (b, bReason) : (a, aReason);

@@ -29,8 +29,11 @@ public sealed class AccessObject
     public const string Forms = "scope:NAME, job:KEY, warehouse:KEY, catalog:NAME, schema:CATALOG.SCHEMA, table:C.S.T, volume:C.S.V, function:C.S.F, workspace or tokens";
 
     /// <summary>Whether an entry of the closure is access to this object.</summary>
-    public bool Matches(AccessEntry e) =>
-        Array.IndexOf(_kinds, e.Kind) >= 0 && (_resources.Count == 0 || _resources.Contains(e.Kind == AccessKind.Catalog ? e.Resource : e.ResourceKey ?? e.Resource));
+    public bool Matches(AccessEntry e) => Matches(e.Kind, e.Kind == AccessKind.Catalog ? e.Resource : e.ResourceKey ?? e.Resource);
+
+    /// <summary>Whether entries of <paramref name="kind"/> on <paramref name="key"/> (the config key; a catalog entry's securable) are access to this object.</summary>
+    public bool Matches(AccessKind kind, string key) =>
+        Array.IndexOf(_kinds, kind) >= 0 && (_resources.Count == 0 || _resources.Contains(key));
 
     /// <summary>An entry on a catalog or schema above the object, with the step that carries it down.</summary>
     public ClosureEntry Inherited(ClosureEntry e) =>
