@@ -270,7 +270,7 @@ internal static class AdoptCommand
                 workspace = workspace.ToString(),
                 now = stamp,
                 exitCode = code,
-                adopted = new { groups = r.Groups, entraGroups = r.EntraGroups, members = r.Members, servicePrincipals = r.ServicePrincipals, secretScopes = r.Scopes, acls = r.Acls, grants = r.Grants, jobs = r.Jobs, jobPermissions = r.JobPermissions },
+                adopted = new { groups = r.Groups, entraGroups = r.EntraGroups, members = r.Members, servicePrincipals = r.ServicePrincipals, secretScopes = r.Scopes, acls = r.Acls, grants = r.Grants, jobs = r.Jobs, jobPermissions = r.JobPermissions, users = r.Users },
                 imports = r.Imports,
                 alreadyDeclared = r.AlreadyDeclared,
                 grantsRead = r.GrantsRead,
@@ -283,7 +283,7 @@ internal static class AdoptCommand
         }
 
         @out.WriteLine($"Adopted {Escape.Text(workspace.ToString())} into {Escape.Text(outPath)} at {stamp}");
-        @out.WriteLine($"  {r.Groups} group(s) ({r.EntraGroups} synced from Entra ID), {r.Members} membership(s), {r.ServicePrincipals} service principal(s), {r.Scopes} secret scope(s) with {r.Acls} ACL(s), {r.Grants} grant(s), {r.Jobs} job(s) with {r.JobPermissions} permission(s); {r.Imports} import id(s)");
+        @out.WriteLine($"  {r.Groups} group(s) ({r.EntraGroups} synced from Entra ID), {r.Members} membership(s), {r.ServicePrincipals} service principal(s), {r.Scopes} secret scope(s) with {r.Acls} ACL(s), {r.Grants} grant(s), {r.Jobs} job(s) with {r.JobPermissions} permission(s), {r.Users} directly assigned user(s); {r.Imports} import id(s)");
         @out.WriteLine($"  {r.AlreadyDeclared} object(s) already declared in the input, kept as written");
         @out.WriteLine("Grants read:");
         foreach (var line in r.GrantsRead)

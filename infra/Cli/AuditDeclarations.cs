@@ -49,6 +49,7 @@ internal static class AuditDeclarations
             .Concat(model.TokenUsage?.CanUse ?? [])
             .Concat(model.Warehouses.Values.SelectMany(w => w.Permissions.Select(p => p.Principal).Concat(w.Owner is { } o ? [o] : [])))
             .Concat(model.ServicePrincipals.Values.SelectMany(s => s.Managers))
+            .Concat(model.Users.Values.Select(u => u.Ref))
             .Append(PrincipalRef.Group(Names.AdminsGroup));
         foreach (var p in referenced)
         {
@@ -118,6 +119,7 @@ internal static class AuditDeclarations
             assignments = model.Groups.Values.Where(g => g.HasWorkspaceAssignment).Select(g => (g.Ref, g.WorkspaceAccess))
                 .Concat(model.ServicePrincipals.Values.Where(s => s.HasWorkspaceAssignment).Select(s => (s.Ref, s.WorkspaceAccess)))
                 .Concat(model.WebApps.Values.Where(w => w.HasWorkspaceAssignment).Select(w => (w.Ref, w.WorkspaceAccess)))
+                .Concat(model.Users.Values.Select(u => (u.Ref, u.WorkspaceAccess)))
                 .Select(x => new DeclaredAssignment(x.Ref.ToString(), Vocabulary.Name(x.WorkspaceAccess)))
                 .ToList();
         }

@@ -298,6 +298,8 @@ public static class AccessStack
                         Account = model.Account,
                         ImplicitMemberIds = group.ImplicitMembers
                             .Where(m => m.ApplicationId is not { } appId || !missingApplicationIds.Contains(appId))
+                            // A directly assigned admin user not yet in the workspace (before its first assignment) has no workspace id to name.
+                            .Where(m => m.Principal is not { Kind: PrincipalKind.User } u || userIds.ContainsKey(new UserLookup(u.Key, ProviderScope.Workspace)))
                             .Select(ImplicitMemberId).ToList(),
                     }, ComponentOptions());
                 }
@@ -360,6 +362,15 @@ public static class AccessStack
                     args.AccessControls.Add(AccessControl(warehouse.Spec.Owner ?? throw new InvalidOperationException($"{warehouse.Spec.Path}: no owner"), "IS_OWNER"));
 
                     stack.Create(warehouse.PermissionsResource, o => new Dbx.Permissions(warehouse.PermissionsResource, args, o));
+                }
+
+                foreach (var user in plan.UserAssignments)
+                {
+                    // The account user's direct workspace assignment (topology.users): its principal id is the account
+                    // user's id (mws/resource_mws_permission_assignment.go Create: WorkspaceAssignment.Update of principal_id).
+                    var userId = MemberId(user.Spec.Ref, ProviderScope.Account);
+                    stack.Create(user.ResourceName, o => new Dbx.MwsPermissionAssignment(user.ResourceName,
+                        Identity.Assignment(model.Account, userId, user.Spec.WorkspaceAccess), o));
                 }
 
                 if (plan.Grants is { } grants)

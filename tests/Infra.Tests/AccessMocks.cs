@@ -248,6 +248,14 @@ public sealed class AccessMocks : IMocks
         return Task.FromResult<(string?, object)>((id, result));
     }
 
+    /// <summary>
+    /// Users whose id is not <see cref="UserId"/>: an account user's numeric id, the one its direct workspace assignment
+    /// names as <c>principal_id</c> (databricks-sdk-go v0.175.0 service/iam/model.go PrincipalOutput.PrincipalId int64; the
+    /// provider's getUsers answers the SCIM id, terraform-provider-databricks v1.128.0 scim/data_users.go). Answered at
+    /// both levels: an identity-federated workspace shows the account user under the account's id.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> UserIds { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Answer a resource registered with an import id with that id, as the engine's import does (off: every id is the mocks' own).</summary>
     public bool KeepImportIds { get; init; }
 
@@ -332,7 +340,7 @@ public sealed class AccessMocks : IMocks
         var email = filter[Prefix.Length..^1];
         var users = MissingUsers.Contains(email)
             ? ImmutableArray<object>.Empty
-            : [ImmutableDictionary<string, object>.Empty.Add("id", UserId(email)).Add("userName", email)];
+            : [ImmutableDictionary<string, object>.Empty.Add("id", UserIds.GetValueOrDefault(email) ?? UserId(email)).Add("userName", email)];
         return new Dictionary<string, object> { ["filter"] = filter, ["users"] = users };
     }
 

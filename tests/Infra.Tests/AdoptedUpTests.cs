@@ -89,6 +89,7 @@ public sealed class AdoptedUpTests
         ["group-analysts-assignment"] = Pair(Workspace, "101"),
         ["sp-etl-runner-assignment"] = Pair(Workspace, "102"),
         ["group-entra-engineers-assignment"] = Pair(Workspace, "104"),
+        ["user-frank@contoso.com-assignment"] = Pair(Workspace, "108"), // frank, assigned directly (AdoptTests.Plant): the assignment's principal_id
         ["scope-app-secrets-scope"] = "app-secrets",
         ["scope-dave-contoso.com-scope"] = "dave@contoso.com",
         ["scope-kv-scope-scope"] = "kv-scope",

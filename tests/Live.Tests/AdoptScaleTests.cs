@@ -130,7 +130,7 @@ public sealed class AdoptScaleTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(1 + 1 + catalogs, Count(r => r.StartsWith("GET /api/2.1/unity-catalog/c", StringComparison.Ordinal) || r.StartsWith("GET /api/2.1/unity-catalog/schemas?", StringComparison.Ordinal)));
         Assert.Equal(2 * catalogs, Count(r => r.StartsWith("GET /api/2.1/unity-catalog/permissions/", StringComparison.Ordinal)));
         Assert.Equal(requests.Count, Pages(users) + Pages(groups + 2) + Pages(sps + 1) + groups + 1 + 1 + (2 * scopes) + Pages(jobs) + (2 * jobs) + 2 + catalogs + (2 * catalogs));
-        Assert.Contains($", {jobs} job(s) with {2 * jobs} permission(s); ", @out.ToString(), StringComparison.Ordinal);
+        Assert.Contains($", {jobs} job(s) with {2 * jobs} permission(s), 0 directly assigned user(s); ", @out.ToString(), StringComparison.Ordinal);
         Assert.Contains($", {2 * catalogs} grant(s), ", @out.ToString(), StringComparison.Ordinal);
 
         output.WriteLine($"adopt of {users} users, {groups} groups, {sps} service principals, {scopes} scopes, {jobs} jobs, {catalogs} catalogs: {clock.Elapsed.TotalSeconds:0.0} s, {requests.Count} GETs, peak working set of the test process (fake included) {peak / (1 << 20)} MB, file {new FileInfo(adopted).Length / 1024} KB");

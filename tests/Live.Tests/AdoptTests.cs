@@ -82,6 +82,14 @@ public sealed class AdoptTests : IDisposable
         fake.Scopes["dave@contoso.com"] = [new("dave@contoso.com", "MANAGE")];
         fake.Groups.Add(new FakeGroup("g5", "FINANCE", [FakeDatabricks.UserRef(carol)]));
         fake.Groups.Add(new FakeGroup("g6", "finance", [FakeDatabricks.UserRef(dave)]));
+
+        // An account user assigned to the workspace directly, not through a group (an identity-federated workspace
+        // lists it in its own SCIM too); the assignment names it by user_name (sdk-go v0.175.0 service/iam/model.go
+        // PrincipalOutput), written here in another case than the model keys it.
+        var frank = new FakeUser("u8", "Frank@contoso.com");
+        fake.Users.Add(frank);
+        fake.AccountUsers.Add(frank);
+        fake.Assignments.Add(new FakeAssignment(108, "Frank@contoso.com", null, null, "Frank", ["USER"]));
     }
 
     private const string LoaderApp = "44444444-0000-4000-8000-000000000004";
@@ -178,7 +186,7 @@ public sealed class AdoptTests : IDisposable
 
         // Counts from what is written: groups are the entries (admins is looked up, not counted).
         var groups = adopted.Split('\n').Count(l => l.StartsWith("      # adopted ", StringComparison.Ordinal) && l.Contains(" group '", StringComparison.Ordinal)) - 1;
-        Assert.Contains(lines, l => l.StartsWith($"  {groups} group(s) (1 synced from Entra ID), ", StringComparison.Ordinal) && l.Contains(", 4 job(s) with 3 permission(s); ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith($"  {groups} group(s) (1 synced from Entra ID), ", StringComparison.Ordinal) && l.Contains(", 4 job(s) with 3 permission(s), 1 directly assigned user(s); ", StringComparison.Ordinal));
         Assert.Contains("  the metastore", lines);
         Assert.Contains(lines, l => l.StartsWith("  2 catalog(s) and 1 schema(s), all", StringComparison.Ordinal));
         Assert.Contains("  tables, volumes and functions: not read (--deep reads them all)", lines);
@@ -224,6 +232,21 @@ public sealed class AdoptTests : IDisposable
         Assert.Contains("scope-dave-contoso.com-scope: dave@contoso.com\n", adopted, StringComparison.Ordinal);
         Assert.Contains("        displayName: FINANCE\n", adopted, StringComparison.Ordinal);
         Assert.Contains("        displayName: finance\n", adopted, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_directly_assigned_user_is_adopted_with_its_assignments_import_id()
+    {
+        var (_, @out, _, adopted) = Adopt(Skeleton());
+        Assert.Contains("\n    users:\n      # adopted 2026-11-25T12:00:00Z from the direct workspace assignment of the account user 'Frank@contoso.com' (principal id 108: USER)\n      frank@contoso.com:\n        workspaceAccess: user\n", adopted, StringComparison.Ordinal);
+        Assert.Contains($"      user-frank@contoso.com-assignment: \"{FakeDatabricks.WorkspaceId}|108\"\n", adopted, StringComparison.Ordinal);
+        Assert.Contains(", 1 directly assigned user(s); ", @out, StringComparison.Ordinal);
+        Assert.DoesNotContain("assigned to the workspace directly", @out, StringComparison.Ordinal);
+
+        // Declared already: counted as such, not written twice.
+        var (_, again, _, readopted) = Adopt(Skeleton("  databricks-access:topology:\n    users:\n      frank@contoso.com: { workspaceAccess: user }\n"));
+        Assert.Single(readopted.Split('\n'), l => l.Contains("frank@contoso.com:", StringComparison.Ordinal) || l.Contains("frank@contoso.com: {", StringComparison.Ordinal));
+        Assert.Contains(", 0 directly assigned user(s); ", again, StringComparison.Ordinal);
     }
 
     [Fact]

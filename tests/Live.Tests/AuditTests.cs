@@ -69,6 +69,35 @@ public sealed class AuditTests : IDisposable
     }
 
     [Fact]
+    public void Directly_assigned_users_are_compared_with_topology_users()
+    {
+        // Issue 27: users.<email>.workspaceAccess declares an account user's own assignment. Declared and live alike:
+        // nothing; declared USER but live ADMIN: undeclared-admin; declared but not assigned: missing.
+        var frank = new FakeUser("u8", "Frank@contoso.com");
+        var gina = new FakeUser("u10", "gina@contoso.com");
+        _f.Fake.Users.AddRange([frank, gina]);
+        _f.Fake.AccountUsers.AddRange([frank, gina, _f.Eve]);
+        _f.Fake.Assignments.Add(new FakeAssignment(108, "Frank@contoso.com", null, null, "Frank", ["USER"]));
+        _f.Fake.Assignments.Add(new FakeAssignment(105, "eve@contoso.com", null, null, "Eve", ["ADMIN"]));
+        var stack = _f.WriteStack(_f.StackYaml("""
+                users:
+                  frank@contoso.com: { workspaceAccess: user }
+                  eve@contoso.com: { workspaceAccess: user }
+                  gina@contoso.com: { workspaceAccess: user }
+            """));
+
+        var (_, json, err) = _f.Audit("json", stack: stack);
+        Assert.Equal(string.Empty, err);
+        var findings = Findings(json).Where(x => x.Object == "workspace").Select(x => (x.Kind, x.Severity, x.Principal, x.Detail)).ToList();
+        Assert.Equal(
+            [
+                ("undeclared-admin", "critical", "user:eve@contoso.com", "declared USER, assigned ADMIN"),
+                ("missing", "low", "user:gina@contoso.com", "declared USER assignment is absent"),
+            ],
+            findings);
+    }
+
+    [Fact]
     public void An_out_of_band_account_group_member_is_found_though_the_account_list_carries_no_members()
     {
         // sdk-go v0.175.0 service/iam/impl.go:159: the account group list no longer returns members; the fake's

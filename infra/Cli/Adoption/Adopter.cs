@@ -29,6 +29,9 @@ internal sealed class AdoptionReport
 
     public int JobPermissions { get; set; }
 
+    /// <summary>Account users assigned to the workspace directly (<c>topology.users</c>).</summary>
+    public int Users { get; set; }
+
     public int AlreadyDeclared { get; set; }
 
     public List<string> Secrets { get; } = [];
@@ -65,6 +68,9 @@ internal sealed record AdoptedIds
 
     /// <summary>job key → job id.</summary>
     public Dictionary<string, long> Jobs { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>email (lower case) → the account user's id, the principal of its direct workspace assignment.</summary>
+    public Dictionary<string, long> Users { get; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>One adopted object as written: its section, its key (null in a list section), its lines and what it counts.</summary>
@@ -261,18 +267,50 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
             AdoptJob(job);
         }
 
-        foreach (var a in assignments.Where(a => a.Principal!.UserName is { Length: > 0 }))
+        foreach (var a in assignments.Where(a => a.Principal!.UserName is { Length: > 0 }).OrderBy(a => a.Principal!.UserName, StringComparer.OrdinalIgnoreCase))
         {
-            // The model declares workspace access through groups and identities it knows, not per user.
-            Skip($"user {Comment(a.Principal!.UserName!)}: assigned to the workspace directly ({string.Join(", ", a.Permissions ?? [])}); the model grants workspace access through groups: add the user to an adopted group (audit reports the assignment as undeclared-assignment)");
+            AdoptUser(a);
         }
+    }
+
+    /// <summary>
+    /// An account user assigned to the workspace directly: <c>users.&lt;email&gt;.workspaceAccess</c>, imported as the
+    /// account-level assignment <c>&lt;workspaceId&gt;|&lt;principalId&gt;</c> (the assignment's principal is the user's id).
+    /// </summary>
+    private void AdoptUser(AssignmentItem a)
+    {
+        var written = a.Principal!.UserName!;
+        var email = written.ToLowerInvariant();
+        if (input.Users.ContainsKey(email))
+        {
+            _report.AlreadyDeclared++;
+            return;
+        }
+
+        if (!Names.IsEmail(email) || a.Principal.PrincipalId is not { } principalId)
+        {
+            Skip($"user {Comment(written)}: assigned to the workspace directly, but {(a.Principal.PrincipalId is null ? "the assignment names no principal id" : "its user name is not an email the model can key")} (audit reports the assignment as undeclared-assignment)");
+            return;
+        }
+
+        if (_ids.Users.ContainsKey(email))
+        {
+            _report.Notes.Add($"user {Comment(written)} is assigned to the workspace twice under names that differ only in case: adopted once as {Comment(email)}; review the assignments");
+            return;
+        }
+
+        var e = Entry("users", email, $"user {Comment(written)}");
+        e.Lines.Add($"# adopted {stamp} from the direct workspace assignment of the account user '{Comment(written)}' (principal id {principalId.ToString(CultureInfo.InvariantCulture)}: {Comment(string.Join(", ", a.Permissions ?? []))})");
+        e.Lines.Add($"{Scalar(email)}:");
+        e.Lines.Add($"  workspaceAccess: {Access(a)}");
+        _ids.Users[email] = principalId;
     }
 
     /// <summary>The sections to merge: every entry not dropped, counted into the report.</summary>
     public List<Section> Sections()
     {
         var r = _report;
-        r.Groups = r.EntraGroups = r.Members = r.ServicePrincipals = r.Scopes = r.Acls = r.Grants = r.Jobs = r.JobPermissions = 0;
+        r.Groups = r.EntraGroups = r.Members = r.ServicePrincipals = r.Scopes = r.Acls = r.Grants = r.Jobs = r.JobPermissions = r.Users = 0;
         r.Secrets.Clear();
         var kept = _entries.Where(e => !e.Dropped).ToList();
         foreach (var e in kept)
@@ -299,6 +337,9 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
                     r.Jobs++;
                     r.JobPermissions += e.Permissions;
                     break;
+                case "users":
+                    r.Users++;
+                    break;
             }
         }
 
@@ -310,6 +351,7 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
             new Section("secretScopes", Lines("secretScopes")),
             new Section("catalogGrants", Lines("catalogGrants")),
             new Section("jobs", Lines("jobs")),
+            new Section("users", Lines("users")),
         ];
     }
 
@@ -865,12 +907,7 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
                 continue;
             }
 
-            if (!levels.TryGetValue(level, out var list))
-            {
-                levels[level] = list = [];
-            }
-
-            list.Add(r);
+            levels.GetOrAdd(level).Add(r);
         }
 
         if (why.Count > 0)
@@ -958,11 +995,21 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
     /// (secrets/resource_secret_acl.go:20); Grant <c>&lt;type&gt;/&lt;name&gt;/&lt;principal&gt;</c>
     /// (catalog/resource_grant.go:122 toSecurableId, the securable part from catalog/permissions/permissions.go:120); Job
     /// <c>&lt;job id&gt;</c> (jobs/resource_job.go:1142 d.SetId of the numeric id, read back at :1159); Permissions of a job <c>/jobs/&lt;job id&gt;</c>
-    /// (permissions/resource_permissions.go:310, permission_definitions.go:398-400).
+    /// (permissions/resource_permissions.go:310, permission_definitions.go:398-400). A user's direct assignment is the same
+    /// MwsPermissionAssignment <c>&lt;workspaceId&gt;|&lt;principalId&gt;</c> with the account user's id as principal (its Read
+    /// unpacks the pair and finds the principal in WorkspaceAssignment.ListByWorkspaceId, mws/resource_mws_permission_assignment.go:62-81).
     /// </summary>
     public SortedDictionary<string, string> Imports(ResourcePlan plan)
     {
         var imports = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var u in plan.UserAssignments)
+        {
+            if (_ids.Users.TryGetValue(u.Spec.Email, out var principalId))
+            {
+                imports[u.ResourceName] = $"{workspaceId}|{principalId.ToString(CultureInfo.InvariantCulture)}";
+            }
+        }
+
         foreach (var g in plan.Groups)
         {
             if (!_ids.Groups.TryGetValue(g.Spec.Key, out var ids))

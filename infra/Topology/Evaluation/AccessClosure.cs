@@ -298,6 +298,7 @@ public sealed class AccessClosure
             seeds.AddRange(_model.Groups.Values.Where(g => g.HasWorkspaceAssignment || g.Entitlements.Count > 0).Select(g => g.Ref));
             seeds.AddRange(_model.ServicePrincipals.Values.Where(s => s.HasWorkspaceAssignment || s.Entitlements.Count > 0).Select(s => s.Ref));
             seeds.AddRange(_model.WebApps.Values.Where(w => w.HasWorkspaceAssignment || w.Entitlements.Count > 0).Select(w => w.Ref));
+            seeds.AddRange(_model.Users.Values.Select(u => u.Ref));
         }
 
         seeds.AddRange(_tokenUsers.Where(_ => obj.Matches(Probe(AccessKind.Tokens, "tokens", null))));
@@ -308,6 +309,7 @@ public sealed class AccessClosure
         admins.AddRange(_model.Groups.Values.Where(AccessGraph.GrantsAdmin).Select(g => g.Ref));
         admins.AddRange(_model.ServicePrincipals.Values.Where(s => s.HasWorkspaceAssignment && s.WorkspaceAccess == WorkspaceAccess.Admin).Select(s => s.Ref));
         admins.AddRange(_model.WebApps.Values.Where(w => w.HasWorkspaceAssignment && w.WorkspaceAccess == WorkspaceAccess.Admin).Select(w => w.Ref));
+        admins.AddRange(_model.Users.Values.Where(u => u.WorkspaceAccess == WorkspaceAccess.Admin).Select(u => u.Ref));
         if (!obj.IsCatalog)
         {
             seeds.AddRange(admins);
@@ -769,12 +771,7 @@ public sealed class AccessClosure
     private static void Add<TKey, TValue>(Dictionary<TKey, List<TValue>> map, TKey key, TValue value)
         where TKey : notnull
     {
-        if (!map.TryGetValue(key, out var list))
-        {
-            map[key] = list = [];
-        }
-
-        list.Add(value);
+        map.GetOrAdd(key).Add(value);
     }
 
     /// <summary>By kind, then resource (config key), then permission (ordinal).</summary>

@@ -50,12 +50,7 @@ public sealed class AccessGraph
         {
             foreach (var m in group.Members)
             {
-                if (!_parents.TryGetValue(m.Principal, out var list))
-                {
-                    _parents[m.Principal] = list = [];
-                }
-
-                list.Add((group.Key, m));
+                _parents.GetOrAdd(m.Principal).Add((group.Key, m));
             }
         }
     }
@@ -69,6 +64,7 @@ public sealed class AccessGraph
         set.UnionWith(_model.Groups.Values.Select(g => g.Ref));
         set.UnionWith(_model.ServicePrincipals.Values.Select(s => s.Ref));
         set.UnionWith(_model.WebApps.Values.Select(w => w.Ref));
+        set.UnionWith(_model.Users.Values.Select(u => u.Ref));
         foreach (var scope in _model.SecretScopes.Values)
         {
             set.UnionWith(scope.Acls.Select(a => a.Principal));
@@ -306,6 +302,7 @@ public sealed class AccessGraph
         PrincipalKind.Group when _model.Groups.TryGetValue(p.Key, out var g) && g.HasWorkspaceAssignment => g.WorkspaceAccess,
         PrincipalKind.ServicePrincipal when _model.ServicePrincipals.TryGetValue(p.Key, out var s) && s.HasWorkspaceAssignment => s.WorkspaceAccess,
         PrincipalKind.WebApp when _model.WebApps.TryGetValue(p.Key, out var w) && w.HasWorkspaceAssignment => w.WorkspaceAccess,
+        PrincipalKind.User when _model.Users.TryGetValue(p.Key, out var u) => u.WorkspaceAccess,
         _ => WorkspaceAccess.None,
     };
 
@@ -314,6 +311,7 @@ public sealed class AccessGraph
         PrincipalKind.Group when _model.Groups.TryGetValue(p.Key, out var g) => g.Path,
         PrincipalKind.ServicePrincipal when _model.ServicePrincipals.TryGetValue(p.Key, out var s) => s.Path,
         PrincipalKind.WebApp when _model.WebApps.TryGetValue(p.Key, out var w) => w.Path,
+        PrincipalKind.User when _model.Users.TryGetValue(p.Key, out var u) => u.Path,
         _ => "topology",
     };
 

@@ -31,12 +31,7 @@ public sealed class ActingAs
                 if (secret.CredentialOwner is { } owner && secret.Source is SecretSourceKind.Token or SecretSourceKind.OAuthSecret
                     && seen.Add((PrincipalRef.Sp(owner), secret.Source)))
                 {
-                    if (!_storesByScope.TryGetValue(scope.Key, out var list))
-                    {
-                        _storesByScope[scope.Key] = list = [];
-                    }
-
-                    list.Add((PrincipalRef.Sp(owner), secret.Source));
+                    _storesByScope.GetOrAdd(scope.Key).Add((PrincipalRef.Sp(owner), secret.Source));
                 }
             }
         }
@@ -97,12 +92,7 @@ public sealed class ActingAs
                 return;
             }
 
-            if (!result.TryGetValue(holder, out var list))
-            {
-                result[holder] = list = [];
-            }
-
-            list.Add(edge);
+            result.GetOrAdd(holder).Add(edge);
         }
 
         foreach (var (scopeKey, stores) in _storesByScope)

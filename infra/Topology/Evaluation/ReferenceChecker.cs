@@ -173,12 +173,7 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
             {
                 if (ChildGroup(group, m) is { } child)
                 {
-                    if (!children.TryGetValue(group.Key, out var list))
-                    {
-                        children[group.Key] = list = [];
-                    }
-
-                    list.Add((m, child));
+                    children.GetOrAdd(group.Key).Add((m, child));
                 }
             }
         }

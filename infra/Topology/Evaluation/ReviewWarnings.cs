@@ -47,12 +47,7 @@ internal sealed class ReviewWarnings(AccessGraph graph, Diagnostics d)
         var held = new Dictionary<(PrincipalRef, Securable), HashSet<string>>();
         foreach (var g in _m.CatalogGrants)
         {
-            if (!held.TryGetValue((g.To, g.On), out var set))
-            {
-                held[(g.To, g.On)] = set = new HashSet<string>(StringComparer.Ordinal);
-            }
-
-            set.UnionWith(g.Privileges);
+            held.GetOrAdd((g.To, g.On), () => new HashSet<string>(StringComparer.Ordinal)).UnionWith(g.Privileges);
         }
 
         var everyone = new[] { PrincipalRef.Group(Names.UsersGroup), PrincipalRef.Group(Names.AccountUsersGroup) };

@@ -80,6 +80,15 @@ public sealed record GroupSpec(
     public bool HasWorkspaceAssignment => Level == IdentityLevel.Account && WorkspaceAccess != WorkspaceAccess.None;
 }
 
+/// <summary>
+/// An account user assigned to the workspace directly (<c>topology.users.&lt;email&gt;.workspaceAccess</c>), not through a
+/// group: one <c>MwsPermissionAssignment</c> of the looked-up account user. Needs <c>databricks-access:account</c>.
+/// </summary>
+public sealed record UserSpec(string Email, WorkspaceAccess WorkspaceAccess, string Path)
+{
+    public PrincipalRef Ref => PrincipalRef.User(Email);
+}
+
 public sealed record SecretLocation(string Scope, string Key)
 {
     public override string ToString() => $"{Scope}/{Key}";
@@ -393,6 +402,9 @@ public sealed record TopologyModel(
     public IReadOnlyList<PendingMembership> Pending { get; init; } = [];
     /// <summary>The workspace token policy, managed only when the stack opts in (<c>topology.tokenPolicy</c>).</summary>
     public TokenPolicySpec? TokenPolicy { get; init; }
+
+    /// <summary>Account users assigned to the workspace directly (<c>topology.users</c>), by lower-case email.</summary>
+    public IReadOnlyDictionary<string, UserSpec> Users { get; init; } = new SortedDictionary<string, UserSpec>(StringComparer.Ordinal);
 
     /// <summary>Existing SQL warehouses whose permissions are managed (<c>topology.warehouses</c>).</summary>
     public IReadOnlyDictionary<string, WarehouseSpec> Warehouses { get; init; } = new SortedDictionary<string, WarehouseSpec>(StringComparer.Ordinal);

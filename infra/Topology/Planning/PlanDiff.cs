@@ -114,6 +114,7 @@ public static class PlanDiff
             plan.ServicePrincipals.Where(s => s.AssignmentResource is not null).Select(s => (s.AssignmentResource!, s.Spec.Ref, s.Spec.WorkspaceAccess))
                 .Concat(plan.Groups.Where(g => g.AssignmentResource is not null).Select(g => (g.AssignmentResource!, g.Spec.Ref, g.Spec.WorkspaceAccess)))
                 .Concat(plan.WebApps.Where(w => w.AssignmentResource is not null).Select(w => (w.AssignmentResource!, w.Spec.Ref, w.Spec.WorkspaceAccess)))
+                .Concat(plan.UserAssignments.Select(u => (u.ResourceName, u.Spec.Ref, u.Spec.WorkspaceAccess)))
                 .ToDictionary(x => x.Item1, x => (x.Item2, x.Item3), StringComparer.Ordinal);
 
         var was = Assignments(before);

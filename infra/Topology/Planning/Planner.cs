@@ -76,12 +76,7 @@ public static class Planner
             }
 
             var key = new UserLookup(p.Key, scope);
-            if (!skipped.TryGetValue(key, out var paths))
-            {
-                skipped[key] = paths = [];
-            }
-
-            paths.Add(path);
+            skipped.GetOrAdd(key).Add(path);
             return false;
         }
 
@@ -272,6 +267,9 @@ public static class Planner
             .ToList();
         var expiring = timeBound.Where(e => e.Expires - model.Now <= ExpiringWindow).ToList();
 
+        // Direct assignments of account users: the account user's id is its principal id (a user not found is skipped).
+        var userAssignments = model.Users.Values.Where(u => Found(u.Ref, ProviderScope.Account, $"{u.Path}.workspaceAccess"))
+            .Select(u => new UserAssignmentPlan(u, UserAssignmentPlan.NameOf(u.Ref))).ToList();
         var tokenUsers = model.TokenUsage?.CanUse.Where(p => Found(p, ProviderScope.Workspace, $"{model.TokenUsage.Path}.canUse")).ToList() ?? [];
         return new ResourcePlan(
             webApps.Count > 0 && model.ResourceGroup is { Existing: false } ? "resource-group" : null,
@@ -292,6 +290,7 @@ public static class Planner
             TokenPolicyResource = model.TokenPolicy is null ? null : "token-policy",
             TokenMaxLifetimeDays = model.TokenPolicy?.MaxLifetimeDays,
             Warehouses = warehouses,
+            UserAssignments = userAssignments,
             ImportIds = model.ImportIds,
         };
     }
@@ -317,6 +316,11 @@ public static class Planner
             .Concat(model.Warehouses.Values.SelectMany(w => w.Permissions.Select(p => p.Principal)))
             .Where(p => p.IsHuman);
         set.UnionWith(workspaceUsers.Select(p => new UserLookup(p.Key, ProviderScope.Workspace)));
+
+        // A directly assigned user: its account id is the assignment's principal; an admin one is also an implicit
+        // member of admins (AdminsImplicitMembers), named there by its workspace id.
+        set.UnionWith(model.Users.Values.Select(u => new UserLookup(u.Email, ProviderScope.Account)));
+        set.UnionWith(model.Users.Values.Where(u => u.WorkspaceAccess == WorkspaceAccess.Admin).Select(u => new UserLookup(u.Email, ProviderScope.Workspace)));
         return set.OrderBy(u => u.Email, StringComparer.Ordinal).ThenBy(u => u.Scope).ToList();
     }
 
@@ -339,6 +343,8 @@ public static class Planner
             .Select(s => new ImplicitMember(s.Ref, null, "workspaceAccess: admin")));
         list.AddRange(model.WebApps.Values.Where(w => w.HasWorkspaceAssignment && w.WorkspaceAccess == WorkspaceAccess.Admin)
             .Select(w => new ImplicitMember(w.Ref, null, "workspaceAccess: admin")));
+        list.AddRange(model.Users.Values.Where(u => u.WorkspaceAccess == WorkspaceAccess.Admin)
+            .Select(u => new ImplicitMember(u.Ref, null, "workspaceAccess: admin")));
         if (model.Deployer is { } deployer)
         {
             list.AddRange(deployer.AdminApplicationIds.Select(id => new ImplicitMember(null, id, id == deployer.ApplicationId ? "deployer" : "automation identity")));

@@ -541,6 +541,19 @@ public sealed record JobPlan(JobSpec Spec, string Name) : IComponentPlan
     }
 }
 
+/// <summary>
+/// The direct workspace assignment of an account user (<c>topology.users</c>): the same account-level
+/// <c>MwsPermissionAssignment</c> as an account group's or service principal's, of a principal the stack does not
+/// create, so per-principal, protected, kept on delete and in the blast radius (<see cref="PlannedResource.WorkspaceSettings"/>).
+/// Its principal id is the account user's id, looked up at account level (getUsers).
+/// </summary>
+public sealed record UserAssignmentPlan(UserSpec Spec, string ResourceName)
+{
+    public static string NameOf(PrincipalRef user) => $"{user.NameFragment}-assignment";
+
+    public PlannedResource Resource => PlannedResource.WorkspaceSettings(null, ResourceName, IdentityOwnership.Shared, Spec.Ref).Single();
+}
+
 /// <summary>The permissions of one existing SQL warehouse: one protected, authoritative <c>Permissions</c>.</summary>
 public sealed record WarehousePlan(WarehouseSpec Spec, string PermissionsResource)
 {
@@ -603,6 +616,9 @@ public sealed record ResourcePlan(
     /// <summary>Existing SQL warehouses whose permissions the stack manages.</summary>
     public IReadOnlyList<WarehousePlan> Warehouses { get; init; } = [];
 
+    /// <summary>Account users assigned to the workspace directly (<c>topology.users</c>), those the lookup found.</summary>
+    public IReadOnlyList<UserAssignmentPlan> UserAssignments { get; init; } = [];
+
     /// <summary>Import ids by resource name (<c>topology.imports</c>); <see cref="AllResources"/> carries them.</summary>
     public IReadOnlyDictionary<string, string> ImportIds { get; init; } = new Dictionary<string, string>();
 
@@ -659,6 +675,11 @@ public sealed record ResourcePlan(
             foreach (var warehouse in Warehouses)
             {
                 yield return warehouse.Resource;
+            }
+
+            foreach (var user in UserAssignments)
+            {
+                yield return user.Resource;
             }
         }
     }

@@ -44,6 +44,9 @@ public sealed class AdoptionScenarioTests
     private static readonly string Ana = AccessMocks.UserId("ana@contoso.com");
     private static readonly string Bob = AccessMocks.UserId("bob@contoso.com");
 
+    /// <summary>An account user assigned to the workspace directly: its numeric account id is the assignment's principal_id.</summary>
+    private const string Carol = "108";
+
     /// <summary>A group or service principal of the estate, at workspace or account level.</summary>
     private sealed record Principal(string Id, string Name, bool Account, string? AppId = null, string[]? Entitlements = null, string[]? Members = null);
 
@@ -85,6 +88,7 @@ public sealed class AdoptionScenarioTests
 
         estate.Assign("101", "USER");
         estate.Assign("102", "USER");
+        estate.Assign(Carol, "USER"); // carol, an account user assigned directly (not through a group)
         estate.Grant("catalog:main", "Analysts", "USE_CATALOG");
         estate.Grant("schema:main.sales", "Analysts", "SELECT", "USE_SCHEMA");
         estate.Grant("schema:main.sales", EtlApp, "MODIFY", "SELECT");
@@ -122,6 +126,7 @@ public sealed class AdoptionScenarioTests
             [
                 new AssignmentItem(new AssignmentPrincipal(101, null, "Analysts", null, "Analysts"), ["USER"], null),
                 new AssignmentItem(new AssignmentPrincipal(102, null, null, EtlApp, "ETL runner"), ["USER"], null),
+                new AssignmentItem(new AssignmentPrincipal(long.Parse(Carol, System.Globalization.CultureInfo.InvariantCulture), "carol@contoso.com", null, null, "Carol"), ["USER"], null),
             ],
             [new EstateScopeRead(new EstateScope("app-secrets", "DATABRICKS", null),
                 [new AclItem("Analysts", "READ"), new AclItem("Data Engineers", "WRITE"), new AclItem(LoaderApp, "READ"), new AclItem("ana@contoso.com", "MANAGE")],
@@ -150,7 +155,7 @@ public sealed class AdoptionScenarioTests
 
     private static async Task<(StackRun Run, Deployed Program)> FirstUpAsync(StackFile file)
     {
-        var run = await StackRun.RunAsync("adopted", file, StackRun.Now, new AccessMocks { KeepImportIds = true }, key => Output.Create(StackRun.ConfigValue(key)));
+        var run = await StackRun.RunAsync("adopted", file, StackRun.Now, new AccessMocks { KeepImportIds = true, UserIds = new Dictionary<string, string> { ["carol@contoso.com"] = Carol } }, key => Output.Create(StackRun.ConfigValue(key)));
         return (run, await Deployed.FromAsync(run));
     }
 
@@ -227,6 +232,8 @@ public sealed class AdoptionScenarioTests
         var before = estate.Facts();
         Assert.Contains($"entitlement|g-eng|allow-cluster-create", before);
         Assert.Contains($"assignment|101|USER", before);
+        Assert.Contains($"assignment|{Carol}|USER", before);
+        Assert.Equal($"{WorkspaceId}|{Carol}", program.Resources.Single(r => r.Name == "user-carol@contoso.com-assignment").ImportId);
 
         var steps = Engine.Plan(LifecycleTests.Nothing, program, estate);
         var databricks = program.Resources.Where(r => r.Type.StartsWith("databricks:index/", StringComparison.Ordinal)).ToList();

@@ -162,12 +162,7 @@ internal sealed partial class TopologyBinder
                     continue;
                 }
 
-                if (!extra.TryGetValue(g, out var list))
-                {
-                    extra[g] = list = [];
-                }
-
-                list.Add(new Membership(app.Ref, null, null, path));
+                extra.GetOrAdd(g).Add(new Membership(app.Ref, null, null, path));
             }
         }
 

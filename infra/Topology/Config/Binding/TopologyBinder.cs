@@ -67,7 +67,7 @@ internal sealed partial class TopologyBinder
         var policy = BindPolicy(input.Policy);
         var root = _r.Map(input.Topology, "topology", required: true) ?? new ConfigMap("topology", null, []);
         _r.AllowOnly(root, "resourceGroup", "protect", "webApps", "servicePrincipals", "groups", "secretScopes",
-            "catalogGrants", "jobs", "authoritativeGrants", "tokenUsage", "builtinEntitlements", "intendedMigrations", "tokenPolicy", "warehouses", "imports");
+            "catalogGrants", "jobs", "authoritativeGrants", "tokenUsage", "builtinEntitlements", "intendedMigrations", "tokenPolicy", "warehouses", "imports", "users");
 
         var defaultLevel = account is null ? IdentityLevel.Workspace : IdentityLevel.Account;
         var protect = _r.Bool(root, "protect") ?? false;
@@ -99,6 +99,7 @@ internal sealed partial class TopologyBinder
             Pending = [.. _pending.OrderBy(p => p.Starts).ThenBy(p => p.Group, StringComparer.Ordinal).ThenBy(p => p.Principal)],
             TokenPolicy = BindTokenPolicy(root),
             Warehouses = Dictionary(root, "warehouses", "warehouse", BindWarehouse),
+            Users = BindUsers(root, account),
             ImportIds = ImportedResources.Pending(BindImports(root), input.ImportedResources ?? ImportedResources.None),
             ImportedResources = input.ImportedResources ?? ImportedResources.None,
             CredentialSchedule = input.CredentialSchedule ?? CredentialSchedule.Empty,
