@@ -45,7 +45,7 @@ internal static class AuditDeclarations
         var referenced = model.Groups.Values.SelectMany(g => g.Members.Select(m => m.Principal))
             .Concat(model.SecretScopes.Values.SelectMany(s => s.Acls.Select(a => a.Principal)))
             .Concat(model.CatalogGrants.Select(g => g.To))
-            .Concat(model.Jobs.Values.SelectMany(j => j.Permissions.Select(p => p.Principal).Append(j.RunAs)))
+            .Concat(model.Jobs.Values.SelectMany(j => j.Permissions.Select(p => p.Principal).Append(j.RunAs).Concat(j.Owner is { } o ? [o] : [])))
             .Concat(model.TokenUsage?.CanUse ?? [])
             .Concat(model.Warehouses.Values.SelectMany(w => w.Permissions.Select(p => p.Principal).Concat(w.Owner is { } o ? [o] : [])))
             .Concat(model.ServicePrincipals.Values.SelectMany(s => s.Managers))
@@ -109,7 +109,8 @@ internal static class AuditDeclarations
             .ToList();
 
         var jobs = model.Jobs.Values
-            .Select(j => new DeclaredJob(j.Name, j.Permissions.Select(p => new DeclaredPermission(p.Principal.ToString(), Vocabulary.Name(p.Level))).ToList()))
+            .Select(j => new DeclaredJob(j.Name, j.Permissions.Select(p => new DeclaredPermission(p.Principal.ToString(), Vocabulary.Name(p.Level)))
+                .Concat(j.Owner is { } o ? [new DeclaredPermission(o.ToString(), "IS_OWNER")] : []).ToList()))
             .ToList();
 
         List<DeclaredAssignment>? assignments = null;

@@ -30,7 +30,8 @@ public static partial class Comparison
 
                     // The creator's IS_OWNER is the provider's to keep, never declared (terraform-provider-databricks
                     // v1.128.0 permissions/permission_definitions.go:407-419 fetchObjectCreator: jobs.Get creator_user_name).
-                    var creator = liveJob.Creator?.Trim().ToLowerInvariant();
+                    // A declared owner (jobs.<key>.owner, as IS_OWNER) is compared like any other level.
+                    var creator = job.Permissions.Any(p => p.Permission == "IS_OWNER") ? null : liveJob.Creator?.Trim().ToLowerInvariant();
                     var entries = Direct(liveJob.Acl)
                         .Select(e => (e.Principal, Level: e.Levels.OrderByDescending(l => Array.IndexOf(JobLevels, l)).First()))
                         .Where(e => !(e.Level == "IS_OWNER" && creator is not null && e.Principal.Key.Name == creator));

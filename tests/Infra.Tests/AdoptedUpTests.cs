@@ -107,6 +107,7 @@ public sealed class AdoptedUpTests
         ["catalog-grants-schema-main.sales-sp-etl-runner"] = $"schema/main.sales/{EtlApp}",
         ["job-unrelated-1-job"] = "7",
         ["job-unrelated-2-job"] = "9",
+        ["job-unrelated-2-permissions"] = "/jobs/9", // its owner (mallory, not the deployer) is declared: the list is not empty
         ["job-nightly-job"] = "42",
         ["job-nightly-load-job"] = "61",
         ["job-nightly-permissions"] = "/jobs/42",

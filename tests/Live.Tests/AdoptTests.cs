@@ -31,7 +31,7 @@ public sealed class AdoptTests : IDisposable
         var fake = f.Fake;
         var carol = new FakeUser("u6", "carol@contoso.com");
         var dave = new FakeUser("u7", "dave@contoso.com");
-        fake.Users.AddRange([carol, dave]);
+        fake.Users.AddRange([carol, dave, new FakeUser("u8", "someone@contoso.com")]); // the jobs' creator and owner (FakeJob.Creator)
         var reporter = new FakeSp("s3", ReporterApp, "Reporter") { Entitlements = ["workspace-access", "databricks-sql-access"] };
         fake.Sps.Add(reporter);
 
@@ -205,8 +205,11 @@ public sealed class AdoptTests : IDisposable
     [Fact]
     public void Jobs_are_adopted_with_run_as_schedule_notebook_and_permissions_and_both_import_ids()
     {
+        // The live IS_OWNER is written as owner: the import reads it (terraform-provider-databricks v1.128.0
+        // permissions/permission_definitions.go prepareResponse keeps every direct entry but the caller's and admins'), and
+        // without it the first up's update would make the deployer IS_OWNER (resource_permissions.go safePutWithOwner).
         var (_, _, _, adopted) = Adopt(Skeleton());
-        Assert.Contains("      nightly-load:\n        name: \"Nightly load\"\n        notebook: \"/Shared/etl/load\"\n        runAs: sp:loader\n        schedule:\n          cron: \"0 0 2 * * ?\"\n          timezone: Europe/Berlin\n        canManageRun: [group:local-analysts]\n        canManage: [user:bob@contoso.com]\n", adopted, StringComparison.Ordinal);
+        Assert.Contains("      nightly-load:\n        name: \"Nightly load\"\n        notebook: \"/Shared/etl/load\"\n        runAs: sp:loader\n        schedule:\n          cron: \"0 0 2 * * ?\"\n          timezone: Europe/Berlin\n        owner: user:someone@contoso.com\n        canManageRun: [group:local-analysts]\n        canManage: [user:bob@contoso.com]\n", adopted, StringComparison.Ordinal);
         Assert.Contains("      job-nightly-load-job: \"61\"\n", adopted, StringComparison.Ordinal);
         Assert.Contains("      job-nightly-load-permissions: \"/jobs/61\"\n", adopted, StringComparison.Ordinal);
         Assert.DoesNotContain("wheel", adopted.Split("imports:")[0].Replace("# adopted", "", StringComparison.Ordinal), StringComparison.Ordinal);
@@ -215,6 +218,7 @@ public sealed class AdoptTests : IDisposable
         var (_, plan, _) = Run("plan", "--file", Path.Combine(_dir, "Pulumi.adopted.yaml"));
         Assert.Contains("user:bob@contoso.com can act as sp:loader", plan, StringComparison.Ordinal);
         Assert.Contains("group:local-analysts can act as sp:loader", plan, StringComparison.Ordinal);
+        Assert.Contains("owner user:someone@contoso.com (config topology.jobs.nightly-load.owner)", plan, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -749,8 +749,8 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
     }
 
     /// <summary>
-    /// A job the model can express (one notebook task keyed <c>main</c> on serverless compute, a schedule, run-as and
-    /// CAN_VIEW / CAN_MANAGE_RUN / CAN_MANAGE): adopted with its permissions; any other job is skipped naming every
+    /// A job the model can express (one notebook task keyed <c>main</c> on serverless compute, a schedule, run-as,
+    /// CAN_VIEW / CAN_MANAGE_RUN / CAN_MANAGE and its IS_OWNER as <c>owner</c>): adopted with its permissions; any other job is skipped naming every
     /// reason. Shapes: Go SDK v0.175.0 service/jobs/model.go:2061 Job, :2561 JobSettings, :6284 Task, :3176 NotebookTask,
     /// :1117 CronSchedule.
     /// </summary>
@@ -854,6 +854,7 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
 
         // Its permissions: the Permissions resource is authoritative, so one the model cannot name would be revoked.
         var levels = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        string? owner = null;
         if (read.Acl is null)
         {
             why.Add("its permissions could not be read (HTTP 404)");
@@ -874,19 +875,7 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
             }
 
             var level = direct.Contains("IS_OWNER") ? "IS_OWNER" : direct.Contains("CAN_MANAGE") ? "CAN_MANAGE" : direct.Contains("CAN_MANAGE_RUN") ? "CAN_MANAGE_RUN" : direct[0];
-            if (level == "IS_OWNER")
-            {
-                // Not declared (the model has no job owner). The import reads it, and an update of the job's ACL would make
-                // the deployer IS_OWNER (permission_definitions.go addOwnerPermissionIfNeeded): docs/adoption.md, known gap.
-                if (!string.Equals(live, job.CreatorUserName, StringComparison.OrdinalIgnoreCase))
-                {
-                    _report.Notes.Add($"{what}: IS_OWNER is held by {Comment(live)}, not by its creator {Comment(job.CreatorUserName ?? "?")}: the model does not declare an owner");
-                }
-
-                continue;
-            }
-
-            if (!JobLevels.Contains(level))
+            if (!JobLevels.Contains(level) && level != "IS_OWNER")
             {
                 why.Add($"{Comment(live)} holds {Comment(level)}, a level the model does not know");
                 continue;
@@ -900,6 +889,21 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
             if (r is null)
             {
                 why.Add($"{Comment(live)} holds {level} on it and is no user, adopted group or service principal (declaring its permissions would revoke that)");
+                continue;
+            }
+
+            if (level == "IS_OWNER")
+            {
+                // Declared as the job's owner: the import reads the live IS_OWNER (permissions/permission_definitions.go:214-254
+                // prepareResponse drops only the caller, admins and inherited entries), and a list without one would make the
+                // deployer IS_OWNER on the first up (resource_permissions.go:33-55 safePutWithOwner, addOwnerPermissionIfNeeded).
+                if (r.StartsWith("group:", StringComparison.Ordinal))
+                {
+                    why.Add($"its owner is the group {Comment(live)}; a job's owner is a user or a service principal");
+                    continue;
+                }
+
+                owner = r;
                 continue;
             }
 
@@ -928,6 +932,11 @@ internal sealed partial class Adopter(TopologyModel input, Estate estate, string
             e.Lines.Add("  schedule:");
             e.Lines.Add($"    cron: {Scalar(expression)}");
             e.Lines.Add($"    timezone: {Scalar(schedule.TimeZone is { Length: > 0 } tz ? tz : "UTC")}");
+        }
+
+        if (owner is not null)
+        {
+            e.Lines.Add($"  owner: {Scalar(owner)}");
         }
 
         foreach (var (level, field) in JobFields)

@@ -65,7 +65,15 @@ public sealed class NotebookJob : ComponentResource
                 permissions.AccessControls.Add(args.Principals.AccessControl(principal, Vocabulary.Name(level)));
             }
 
-            children.Create(permissionsName, spec.Permissions.SelectMany(p => args.Principals.Gates(p.Principal)),
+            // The owner the plan declares, as IS_OWNER: the provider adds the caller as IS_OWNER to a list without one
+            // (permission_definitions.go addOwnerPermissionIfNeeded), so an undeclared owner stays the deployer's.
+            if (spec.Owner is { } owner)
+            {
+                permissions.AccessControls.Add(args.Principals.AccessControl(owner, "IS_OWNER"));
+            }
+
+            var principals = spec.Permissions.Select(p => p.Principal).Concat(spec.Owner is { } o ? [o] : []);
+            children.Create(permissionsName, principals.SelectMany(args.Principals.Gates),
                 o => new Dbx.Permissions(permissionsName, permissions, o));
         }
 

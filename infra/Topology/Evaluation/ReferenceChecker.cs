@@ -358,6 +358,11 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
                 RequireWorkspacePresence(job.RunAs, runAsPath, "running a job");
             }
 
+            if (job.Owner is { } owner && Exists(owner, $"{job.Path}.owner", "job owner"))
+            {
+                RequireWorkspacePresence(owner, $"{job.Path}.owner", "a job owner");
+            }
+
             foreach (var (list, name) in new[] { (job.CanView, "canView"), (job.CanManageRun, "canManageRun"), (job.CanManage, "canManage") })
             {
                 for (var i = 0; i < list.Count; i++)

@@ -297,6 +297,15 @@ public sealed record JobSpec(
     JobScheduleSpec? Schedule,
     string Path)
 {
+    /// <summary>
+    /// The job's owner (<c>owner</c>, optional), declared as IS_OWNER in the job's <c>Permissions</c>. Null: the job's
+    /// creator stays its owner (the deployer, for a job the stack creates), since the provider adds the caller as
+    /// IS_OWNER to a list without one (terraform-provider-databricks v1.128.0 permissions/resource_permissions.go
+    /// safePutWithOwner, permission_definitions.go addOwnerPermissionIfNeeded). <c>adopt</c> writes it for an
+    /// adopted job from the live IS_OWNER, whose import would otherwise be updated to the deployer.
+    /// </summary>
+    public PrincipalRef? Owner { get; init; }
+
     public IEnumerable<(PrincipalRef Principal, JobPermission Level)> Permissions =>
         CanView.Select(p => (p, JobPermission.CanView))
             .Concat(CanManageRun.Select(p => (p, JobPermission.CanManageRun)))

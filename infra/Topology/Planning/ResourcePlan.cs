@@ -513,8 +513,20 @@ public sealed record JobPlan(JobSpec Spec, string Name) : IComponentPlan
 
     public string JobResource => $"{Name}-job";
 
-    /// <summary>Null when nobody is granted anything on the job: Databricks rejects an empty permission list.</summary>
-    public string? PermissionsResource => Spec.Permissions.Any() ? $"{Name}-permissions" : null;
+    /// <summary>
+    /// Null when nobody is granted anything on the job and it declares no owner: Databricks rejects an empty permission list.
+    /// </summary>
+    public string? PermissionsResource => Spec.Permissions.Any() || Spec.Owner is not null ? $"{Name}-permissions" : null;
+
+    /// <summary>
+    /// Who owns the job after an apply, and where that came from: the declared owner as IS_OWNER, else the provider adds
+    /// the caller as IS_OWNER to the list (terraform-provider-databricks v1.128.0 permissions/resource_permissions.go:33-55
+    /// safePutWithOwner, permission_definitions.go:256-273 addOwnerPermissionIfNeeded), which for a job the stack creates
+    /// is its creator already.
+    /// </summary>
+    public PlannedOwner Owner => Spec.Owner is { } owner
+        ? new PlannedOwner(owner.ToString(), $"config {Spec.Path}.owner")
+        : new PlannedOwner("the deployer", $"no {Spec.Path}.owner: the creator of a job the stack creates (an adopted job declares its owner)");
 
     public IEnumerable<PlannedResource> Resources
     {
@@ -523,7 +535,7 @@ public sealed record JobPlan(JobSpec Spec, string Name) : IComponentPlan
             yield return new(PulumiTypes.Job, JobResource, ProviderScope.Workspace);
             if (PermissionsResource is { } p)
             {
-                yield return new(PulumiTypes.Permissions, p, ProviderScope.Workspace);
+                yield return new(PulumiTypes.Permissions, p, ProviderScope.Workspace) { Owner = Owner };
             }
         }
     }

@@ -25,6 +25,8 @@ public sealed partial class Estate
     private readonly Dictionary<string, string> _tokenPermissions = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Warehouse, string Principal), (string Kind, string Level)> _warehouseAcls = [];
     private readonly Dictionary<string, string> _warehouseCreators = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Job, string Principal), (string Kind, string Level)> _jobAcls = [];
+    private readonly Dictionary<string, string> _jobCreators = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Type, string Id), ImmutableDictionary<string, object>> _objects = [];
     private readonly Dictionary<string, string> _workspaceConf = new(StringComparer.Ordinal);
     private readonly HashSet<(string Principal, string Role)> _accountRoles = [];
@@ -56,6 +58,8 @@ public sealed partial class Estate
         foreach (var (k, v) in TokenKinds) copy.TokenKinds[k] = v;
         foreach (var (k, v) in _warehouseAcls) copy._warehouseAcls[k] = v;
         foreach (var (k, v) in _warehouseCreators) copy._warehouseCreators[k] = v;
+        foreach (var (k, v) in _jobAcls) copy._jobAcls[k] = v;
+        foreach (var (k, v) in _jobCreators) copy._jobCreators[k] = v;
         foreach (var (k, v) in _objects) copy._objects[k] = v;
         copy.Caller = Caller;
         foreach (var (k, v) in _workspaceConf) copy._workspaceConf[k] = v;
@@ -105,6 +109,24 @@ public sealed partial class Estate
     /// <summary>The principal holding IS_OWNER on the warehouse, or null.</summary>
     public string? WarehouseOwner(string id) =>
         _warehouseAcls.Where(kv => kv.Key.Warehouse == id && kv.Value.Level == "IS_OWNER").Select(kv => kv.Key.Principal).SingleOrDefault();
+
+    /// <summary>
+    /// An existing job's ACL (its creator is what Delete hands ownership back to: permissions/resource_permissions.go:91-123
+    /// Delete, permission_definitions.go:407-419 the job's fetchObjectCreator, jobs.Get creator_user_name). Not in
+    /// <see cref="Facts"/>: observed with <see cref="JobAcl"/>.
+    /// </summary>
+    public void Job(string id, string creator, params (string Kind, string Who, string Level)[] acl)
+    {
+        _jobCreators[id] = creator;
+        foreach (var (kind, who, level) in acl)
+        {
+            _jobAcls[(id, who)] = (kind, level);
+        }
+    }
+
+    /// <summary>The job's live ACL as "principal LEVEL", ordered.</summary>
+    public IReadOnlyList<string> JobAcl(string id) =>
+        _jobAcls.Where(kv => kv.Key.Job == id).Select(kv => $"{kv.Key.Principal} {kv.Value.Level}").Order(StringComparer.Ordinal).ToList();
 
     /// <summary>Every unit of access, as comparable strings.</summary>
     public ImmutableSortedSet<string> Facts()
@@ -359,6 +381,32 @@ public sealed partial class Estate
                 break;
             }
 
+            case PulumiTypes.Permissions when Str(inputs, "jobId").Length > 0 && _jobCreators.ContainsKey(Str(inputs, "jobId")):
+            {
+                // A job planted with Job(): permissions/resource_permissions.go:70-87 Update (Create :287-305 calls it) PUTs the
+                // declared list (the job mapping, permission_definitions.go:397-420, has no update customizer), and
+                // safePutWithOwner (:33-55) adds the caller as IS_OWNER when the list has none (addOwnerPermissionIfNeeded
+                // :256-273). Delete (:89-123): admins' direct entries (not modelled), IS_OWNER to the job's creator.
+                var job = Str(inputs, "jobId");
+                foreach (var key in _jobAcls.Keys.Where(k => k.Job == job).ToList())
+                {
+                    _jobAcls.Remove(key);
+                }
+
+                var list = op == "delete" ? new List<(string Kind, string Who, string Level)>() : Maps(inputs, "accessControls").Select(c => Entry(c)).ToList();
+                if (!list.Any(e => e.Level == "IS_OWNER"))
+                {
+                    list.Add(("userName", op == "delete" ? _jobCreators[job] : Caller, "IS_OWNER"));
+                }
+
+                foreach (var (kind, who, level) in list)
+                {
+                    _jobAcls[(job, who)] = (kind, level);
+                }
+
+                break;
+            }
+
             case PulumiTypes.WorkspaceConf:
                 // workspace/resource_workspace_conf.go:28-80 Create/Update PATCH the declared keys (a key no longer
                 // declared is set to ""); :98-141 Delete sets every declared key to "" (the limit is lifted).
@@ -542,6 +590,21 @@ public sealed partial class Estate
                     .Select(kv => (object)ImmutableDictionary<string, object>.Empty.Add(kv.Value.Kind, kv.Key.Principal).Add("permissionLevel", kv.Value.Level))
                     .ToImmutableArray();
                 return acl.IsEmpty ? null : state.SetItem("sqlEndpointId", warehouse).SetItem("accessControls", acl);
+            }
+
+            case PulumiTypes.Permissions when (Prior("jobId") is { Length: > 0 } j ? j : id.StartsWith("/jobs/", StringComparison.Ordinal) ? id["/jobs/".Length..] : string.Empty) is { Length: > 0 } job
+                && _jobCreators.ContainsKey(job):
+            {
+                // A job planted with Job(): the same Read and prepareResponse (permission_definitions.go:214-254): the live
+                // ACL without the caller's entry (unless the state declares the caller), without admins (not configurable
+                // on jobs) and inherited entries (not modelled). The live IS_OWNER of another principal is kept.
+                var declaresCaller = Maps(state, "accessControls").Any(c => Entry(c).Who.Equals(Caller, StringComparison.OrdinalIgnoreCase));
+                var acl = _jobAcls.Where(kv => kv.Key.Job == job)
+                    .Where(kv => declaresCaller || !kv.Key.Principal.Equals(Caller, StringComparison.OrdinalIgnoreCase))
+                    .Where(kv => !(kv.Value.Kind == "groupName" && kv.Key.Principal == "admins"))
+                    .Select(kv => (object)ImmutableDictionary<string, object>.Empty.Add(kv.Value.Kind, kv.Key.Principal).Add("permissionLevel", kv.Value.Level))
+                    .ToImmutableArray();
+                return acl.IsEmpty ? null : state.SetItem("jobId", job).SetItem("accessControls", acl);
             }
 
             case PulumiTypes.Permissions when Prior("authorization") == "tokens" || id == "/authorization/tokens":

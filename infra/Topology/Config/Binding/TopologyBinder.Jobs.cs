@@ -15,7 +15,7 @@ internal sealed partial class TopologyBinder
             return null;
         }
 
-        _r.AllowOnly(map, "name", "notebook", "runAs", "canView", "canManageRun", "canManage", "schedule");
+        _r.AllowOnly(map, "name", "notebook", "runAs", "owner", "canView", "canManageRun", "canManage", "schedule");
         var notebook = _r.String(map, "notebook", required: true);
         if (notebook is not null && !Names.IsWorkspacePath(notebook))
         {
@@ -49,6 +49,24 @@ internal sealed partial class TopologyBinder
         }
 
         var seen = new HashSet<PrincipalRef>();
+
+        // The owner, when declared, is IS_OWNER in the job's Permissions; without it the provider adds the caller
+        // (terraform-provider-databricks v1.128.0 permissions/permission_definitions.go:256-273 addOwnerPermissionIfNeeded,
+        // permissions/resource_permissions.go:33-55 safePutWithOwner): right for a job the stack creates, wrong for an adopted one.
+        PrincipalRef? owner = null;
+        if (_r.String(map, "owner") is { } ownerText && Parse(ownerText, map.Child("owner")) is { } o)
+        {
+            if (o.Kind == PrincipalKind.Group)
+            {
+                _d.Error(map.Child("owner"), $"{o} cannot own a job: an owner is a user or a service principal");
+            }
+            else
+            {
+                owner = o;
+                seen.Add(o);
+            }
+        }
+
         List<PrincipalRef> Refs(string k)
         {
             var refs = new List<PrincipalRef>();
@@ -78,7 +96,7 @@ internal sealed partial class TopologyBinder
             return null;
         }
 
-        return new JobSpec(key, _r.DisplayName(map, "name") ?? key, notebook, runAs.Value, view, manageRun, manage, schedule, node.Path);
+        return new JobSpec(key, _r.DisplayName(map, "name") ?? key, notebook, runAs.Value, view, manageRun, manage, schedule, node.Path) { Owner = owner };
     }
 
     /// <summary>6 or 7 space-separated fields of cron characters (the schema's <c>cron</c> pattern is the same).</summary>
