@@ -160,8 +160,11 @@ public partial class IdentityTests
         var guard = job.Steps[0];
         var full = new Dictionary<string, string>
         {
-            ["PULUMI_ORG"] = "contoso", ["PULUMI_TEAM"] = "dbx-access-prod", ["ARM_CLIENT_ID"] = "9c8d7e6f-5a4b-4c3d-8e2f-1a0b9c8d7e6f",
-            ["ARM_TENANT_ID"] = "t", ["ARM_SUBSCRIPTION_ID"] = "s",
+            ["PULUMI_ORG"] = "contoso",
+            ["PULUMI_TEAM"] = "dbx-access-prod",
+            ["ARM_CLIENT_ID"] = "9c8d7e6f-5a4b-4c3d-8e2f-1a0b9c8d7e6f",
+            ["ARM_TENANT_ID"] = "t",
+            ["ARM_SUBSCRIPTION_ID"] = "s",
         };
         Assert.Equal(0, h.RunShell(job, guard, full).Code);
         var missing = h.RunShell(job, guard, new Dictionary<string, string>(full) { ["ARM_CLIENT_ID"] = "" });

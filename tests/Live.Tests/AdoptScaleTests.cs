@@ -80,7 +80,8 @@ public sealed class AdoptScaleTests(ITestOutputHelper output) : IDisposable
             fake.Jobs.Add(new FakeJob(1000 + i, $"job-{I(i)}", [
                 new(null, $"team {I(i % groups)}", null, "CAN_MANAGE_RUN"),
                 new(fake.Users[i % users].UserName, null, null, "CAN_MANAGE"),
-            ]) { RunAs = fake.Sps[i % sps].ApplicationId, Notebook = $"/Shared/jobs/job-{I(i)}", Cron = "0 0 2 * * ?" });
+            ])
+            { RunAs = fake.Sps[i % sps].ApplicationId, Notebook = $"/Shared/jobs/job-{I(i)}", Cron = "0 0 2 * * ?" });
         }
 
         fake.UcPageSize = 100;

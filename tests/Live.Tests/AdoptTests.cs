@@ -67,7 +67,8 @@ public sealed class AdoptTests : IDisposable
             new("bob@contoso.com", null, null, "CAN_MANAGE"),
             new(null, "Local Analysts", null, "CAN_MANAGE_RUN"),
             new("someone@contoso.com", null, null, "IS_OWNER"),
-        ]) { RunAs = LoaderApp, Notebook = "/Shared/etl/load", Cron = "0 0 2 * * ?", TimeZone = "Europe/Berlin" });
+        ])
+        { RunAs = LoaderApp, Notebook = "/Shared/etl/load", Cron = "0 0 2 * * ?", TimeZone = "Europe/Berlin" });
 
         // loader's account rule set: the account gives a service principal's creator (here the deployer) its manager
         // role; the adopted stack declares the same, and the deployer's servicePrincipal.user once up PUTs the set.

@@ -99,7 +99,8 @@ public sealed class AuditAnomalyTests : IDisposable
             new(null, "contractors", null, "CAN_VIEW"),                           // viewing is not acting as
             new("mallory@contoso.com", null, null, "IS_OWNER"),
             new(null, "admins", null, "CAN_MANAGE", Inherited: true),
-        ]) { RunAs = Fixture.EtlApp, Creator = "mallory@contoso.com" });
+        ])
+        { RunAs = Fixture.EtlApp, Creator = "mallory@contoso.com" });
 
         var (code, findings, err) = Audit();
         Assert.Equal((1, string.Empty), (code, err));

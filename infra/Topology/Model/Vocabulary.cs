@@ -90,11 +90,21 @@ public static class Vocabulary
     public static readonly IReadOnlyDictionary<string, string> AppServiceTiers =
         new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
         {
-            ["B1"] = "Basic", ["B2"] = "Basic", ["B3"] = "Basic",
-            ["S1"] = "Standard", ["S2"] = "Standard", ["S3"] = "Standard",
-            ["P1v2"] = "PremiumV2", ["P2v2"] = "PremiumV2", ["P3v2"] = "PremiumV2",
-            ["P0v3"] = "PremiumV3", ["P1v3"] = "PremiumV3", ["P2v3"] = "PremiumV3", ["P3v3"] = "PremiumV3",
-            ["P1mv3"] = "PremiumMV3", ["P2mv3"] = "PremiumMV3",
+            ["B1"] = "Basic",
+            ["B2"] = "Basic",
+            ["B3"] = "Basic",
+            ["S1"] = "Standard",
+            ["S2"] = "Standard",
+            ["S3"] = "Standard",
+            ["P1v2"] = "PremiumV2",
+            ["P2v2"] = "PremiumV2",
+            ["P3v2"] = "PremiumV2",
+            ["P0v3"] = "PremiumV3",
+            ["P1v3"] = "PremiumV3",
+            ["P2v3"] = "PremiumV3",
+            ["P3v3"] = "PremiumV3",
+            ["P1mv3"] = "PremiumMV3",
+            ["P2mv3"] = "PremiumMV3",
         };
 
     public static string Name(WarehousePermission permission) => permission switch

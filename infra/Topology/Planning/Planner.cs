@@ -284,7 +284,8 @@ public static class Planner
                 .Concat(skippedIds.OrderBy(kv => kv.Key)
                     .Select(kv => new UnresolvedPrincipal(
                         kv.Key.Kind == PrincipalKind.Group ? displayNames[kv.Key] : applicationIds[kv.Key] ?? kv.Key.Key,
-                        kv.Value.Scope, kv.Value.Paths) { Ref = kv.Key }))
+                        kv.Value.Scope, kv.Value.Paths)
+                    { Ref = kv.Key }))
                 .ToList(),
             TokenUsers = tokenUsers,
             TokenPolicyResource = model.TokenPolicy is null ? null : "token-policy",

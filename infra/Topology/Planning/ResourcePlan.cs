@@ -157,14 +157,16 @@ public sealed record PlannedResource(string Type, string Name, ProviderScope Pro
                     Revokes = "entitlements beyond those declared, for every workspace identity (all of them reach it through this built-in group)",
                 },
                 _ => PerPrincipal(PulumiTypes.Entitlements, entitlements, ProviderScope.Workspace, principal, EntitlementsObject, shared, protect: shared)
-                    with { RetainOnDelete = shared },
+                    with
+                { RetainOnDelete = shared },
             };
         }
 
         if (assignment is not null)
         {
             yield return PerPrincipal(PulumiTypes.MwsPermissionAssignment, assignment, ProviderScope.Account, principal, WorkspaceAssignmentObject, shared, protect: shared)
-                with { RetainOnDelete = shared };
+                with
+            { RetainOnDelete = shared };
         }
     }
 }

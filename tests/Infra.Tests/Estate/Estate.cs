@@ -179,80 +179,80 @@ public sealed partial class Estate
         switch (type)
         {
             case PulumiTypes.Group or PulumiTypes.ServicePrincipal:
-            {
-                // Workspace SCIM: Create sends the declared entitlement fields (scim/resource_group.go:46-63,
-                // scim/resource_service_principal.go:167-180 Create, spFromData), and an Update PUTs the whole principal with its own
-                // entitlement list (scim/groups.go:75-90 UpdateNameAndEntitlements; resource_service_principal.go:73-88, :194-211),
-                // so the live entitlements become exactly the fields that are true (readEntitlementsFromData, scim/scim.go:75-93).
-                // Account SCIM has no entitlements (databricks-sdk-go v0.175.0 service/iam/model.go:55 AccountGroup, :82
-                // AccountServicePrincipal): an account-level principal's workspace entitlements are untouched.
-                if (accountLevel)
                 {
+                    // Workspace SCIM: Create sends the declared entitlement fields (scim/resource_group.go:46-63,
+                    // scim/resource_service_principal.go:167-180 Create, spFromData), and an Update PUTs the whole principal with its own
+                    // entitlement list (scim/groups.go:75-90 UpdateNameAndEntitlements; resource_service_principal.go:73-88, :194-211),
+                    // so the live entitlements become exactly the fields that are true (readEntitlementsFromData, scim/scim.go:75-93).
+                    // Account SCIM has no entitlements (databricks-sdk-go v0.175.0 service/iam/model.go:55 AccountGroup, :82
+                    // AccountServicePrincipal): an account-level principal's workspace entitlements are untouched.
+                    if (accountLevel)
+                    {
+                        break;
+                    }
+
+                    if (op == "delete")
+                    {
+                        _entitlements.Remove(id);
+                    }
+                    else
+                    {
+                        _entitlements[id] = new SortedSet<string>(ProviderSchema.EntitlementField
+                            .Where(kv => outputs.TryGetValue(kv.Value, out var v) && v is true).Select(kv => kv.Key), StringComparer.Ordinal);
+                    }
+
                     break;
                 }
 
-                if (op == "delete")
-                {
-                    _entitlements.Remove(id);
-                }
-                else
-                {
-                    _entitlements[id] = new SortedSet<string>(ProviderSchema.EntitlementField
-                        .Where(kv => outputs.TryGetValue(kv.Value, out var v) && v is true).Select(kv => kv.Key), StringComparer.Ordinal);
-                }
-
-                break;
-            }
-
             case PulumiTypes.Grant:
-            {
-                // terraform-provider-databricks v1.128.0 catalog/resource_grant.go:171-198 (Create) and :222-246 (Update):
-                // replacePermissionsForPrincipal (:70-88) makes the principal's privileges exactly the declared list;
-                // Delete (:247-262) replaces them with the empty list: everything the principal held there is revoked.
-                var set = Privileges(Securable(inputs), Str(inputs, "principal"));
-                set.Clear();
-                if (op != "delete")
                 {
-                    set.UnionWith(Strings(inputs, "privileges"));
-                }
+                    // terraform-provider-databricks v1.128.0 catalog/resource_grant.go:171-198 (Create) and :222-246 (Update):
+                    // replacePermissionsForPrincipal (:70-88) makes the principal's privileges exactly the declared list;
+                    // Delete (:247-262) replaces them with the empty list: everything the principal held there is revoked.
+                    var set = Privileges(Securable(inputs), Str(inputs, "principal"));
+                    set.Clear();
+                    if (op != "delete")
+                    {
+                        set.UnionWith(Strings(inputs, "privileges"));
+                    }
 
-                break;
-            }
+                    break;
+                }
 
             case PulumiTypes.Grants:
-            {
-                // catalog/resource_grants.go:171-190 (Create), :219-236 (Update): every principal's privileges on the
-                // securable become exactly the declared ones (undeclared principals revoked); :237 Delete revokes all.
-                var securable = Securable(inputs);
-                _grants[securable] = new Dictionary<string, SortedSet<string>>(StringComparer.Ordinal);
-                if (op != "delete")
                 {
-                    foreach (var g in Maps(inputs, "grants"))
+                    // catalog/resource_grants.go:171-190 (Create), :219-236 (Update): every principal's privileges on the
+                    // securable become exactly the declared ones (undeclared principals revoked); :237 Delete revokes all.
+                    var securable = Securable(inputs);
+                    _grants[securable] = new Dictionary<string, SortedSet<string>>(StringComparer.Ordinal);
+                    if (op != "delete")
                     {
-                        Privileges(securable, (string)g["principal"]!).UnionWith(((IEnumerable)g["privileges"]!).Cast<string>());
+                        foreach (var g in Maps(inputs, "grants"))
+                        {
+                            Privileges(securable, (string)g["principal"]!).UnionWith(((IEnumerable)g["privileges"]!).Cast<string>());
+                        }
                     }
-                }
 
-                break;
-            }
+                    break;
+                }
 
             case PulumiTypes.Entitlements:
-            {
-                // scim/resource_entitlement.go:40 (Create) and :89 (Update) PATCH "replace" the whole entitlements list with
-                // the declared flags (patchEntitlements :118-135); :96 Delete PATCHes "remove" of the declared ones.
-                var principal = new[] { "groupId", "userId", "servicePrincipalId" }.Select(k => Str(inputs, k)).First(v => !string.IsNullOrEmpty(v));
-                var declared = ProviderSchema.EntitlementField.Where(kv => inputs.TryGetValue(kv.Value, out var v) && v is true).Select(kv => kv.Key).ToList();
-                if (op == "delete")
                 {
-                    _entitlements.GetValueOrDefault(principal)?.ExceptWith(declared);
-                }
-                else
-                {
-                    _entitlements[principal] = new SortedSet<string>(declared, StringComparer.Ordinal);
-                }
+                    // scim/resource_entitlement.go:40 (Create) and :89 (Update) PATCH "replace" the whole entitlements list with
+                    // the declared flags (patchEntitlements :118-135); :96 Delete PATCHes "remove" of the declared ones.
+                    var principal = new[] { "groupId", "userId", "servicePrincipalId" }.Select(k => Str(inputs, k)).First(v => !string.IsNullOrEmpty(v));
+                    var declared = ProviderSchema.EntitlementField.Where(kv => inputs.TryGetValue(kv.Value, out var v) && v is true).Select(kv => kv.Key).ToList();
+                    if (op == "delete")
+                    {
+                        _entitlements.GetValueOrDefault(principal)?.ExceptWith(declared);
+                    }
+                    else
+                    {
+                        _entitlements[principal] = new SortedSet<string>(declared, StringComparer.Ordinal);
+                    }
 
-                break;
-            }
+                    break;
+                }
 
             case PulumiTypes.MwsPermissionAssignment:
                 // mws/resource_mws_permission_assignment.go:46-61 Create PUTs the principal's level (whatever it was);
@@ -283,47 +283,47 @@ public sealed partial class Estate
                 break;
 
             case PulumiTypes.Secret:
-            {
-                // secrets/resource_secret.go:77-90 Create puts the key; :107 Delete removes it; string_value forces a
-                // replacement (:46-59). The stored value is a credential the mocks minted (by value) or any other secret.
-                var key = (Str(inputs, "scope"), Str(inputs, "key"));
-                if (op == "delete")
                 {
-                    _secrets.Remove(key);
-                    DeleteSecretValue(key);
-                }
-                else
-                {
-                    _secrets[key] = CredentialSlotByValue.TryGetValue(Str(inputs, "stringValue"), out var slot) ? (slot, _generation.GetValueOrDefault(slot)) : null;
-                    PutSecretValue(key, Str(inputs, "stringValue"));
-                }
+                    // secrets/resource_secret.go:77-90 Create puts the key; :107 Delete removes it; string_value forces a
+                    // replacement (:46-59). The stored value is a credential the mocks minted (by value) or any other secret.
+                    var key = (Str(inputs, "scope"), Str(inputs, "key"));
+                    if (op == "delete")
+                    {
+                        _secrets.Remove(key);
+                        DeleteSecretValue(key);
+                    }
+                    else
+                    {
+                        _secrets[key] = CredentialSlotByValue.TryGetValue(Str(inputs, "stringValue"), out var slot) ? (slot, _generation.GetValueOrDefault(slot)) : null;
+                        PutSecretValue(key, Str(inputs, "stringValue"));
+                    }
 
-                break;
-            }
+                    break;
+                }
 
             case PulumiTypes.OboToken or PulumiTypes.ServicePrincipalSecret:
-            {
-                // tokens/resource_obo_token.go:60-72 Create mints a new token (a new id), :99-105 Delete revokes that token;
-                // tokens/resource_service_principal_secret.go:57-95 and :150 likewise for OAuth secrets. Each create is a new
-                // generation of the slot; a delete revokes the oldest live generation (the one the replaced state names).
-                var slot = outputs.TryGetValue("__name", out var n) ? (string)n : throw new InvalidOperationException("credential without name");
-                if (op == "delete")
                 {
-                    var oldest = _liveCredentials.Where(c => c.Slot == slot).OrderBy(c => c.Generation).First();
-                    _liveCredentials.Remove(oldest);
-                }
-                else
-                {
-                    var generation = _generation[slot] = _generation.GetValueOrDefault(slot) + 1;
-                    _liveCredentials.Add((slot, generation));
-                    if (outputs.TryGetValue(type == PulumiTypes.OboToken ? "tokenValue" : "secret", out var value) && value is string v)
+                    // tokens/resource_obo_token.go:60-72 Create mints a new token (a new id), :99-105 Delete revokes that token;
+                    // tokens/resource_service_principal_secret.go:57-95 and :150 likewise for OAuth secrets. Each create is a new
+                    // generation of the slot; a delete revokes the oldest live generation (the one the replaced state names).
+                    var slot = outputs.TryGetValue("__name", out var n) ? (string)n : throw new InvalidOperationException("credential without name");
+                    if (op == "delete")
                     {
-                        CredentialSlotByValue[v] = slot;
+                        var oldest = _liveCredentials.Where(c => c.Slot == slot).OrderBy(c => c.Generation).First();
+                        _liveCredentials.Remove(oldest);
                     }
-                }
+                    else
+                    {
+                        var generation = _generation[slot] = _generation.GetValueOrDefault(slot) + 1;
+                        _liveCredentials.Add((slot, generation));
+                        if (outputs.TryGetValue(type == PulumiTypes.OboToken ? "tokenValue" : "secret", out var value) && value is string v)
+                        {
+                            CredentialSlotByValue[v] = slot;
+                        }
+                    }
 
-                break;
-            }
+                    break;
+                }
 
             case PulumiTypes.AccessControlRuleSet:
                 // permissions/resource_access_control_rule_set.go:109-128 Create and :156-182 Update PUT the whole rule set
@@ -347,65 +347,65 @@ public sealed partial class Estate
                 break;
 
             case PulumiTypes.Permissions when Str(inputs, "sqlEndpointId").Length > 0:
-            {
-                // permissions/resource_permissions.go:70-87 Update (Create :287-305 calls it): the declared list, the caller
-                // added as CAN_MANAGE when it is not in it (update/customizers.go:66-88 AddCurrentUserAsManage), then
-                // safePutWithOwner (:33-55) adds the caller as IS_OWNER when the list has no IS_OWNER
-                // (permission_definitions.go:256-273 addOwnerPermissionIfNeeded) and PUTs the warehouse's whole ACL.
-                // Delete (:89-120): admins' direct entries (not modelled), the caller as CAN_MANAGE, and IS_OWNER to the
-                // warehouse's creator (fetchObjectCreator, permission_definitions.go:576-582).
-                var warehouse = Str(inputs, "sqlEndpointId");
-                foreach (var key in _warehouseAcls.Keys.Where(k => k.Warehouse == warehouse).ToList())
                 {
-                    _warehouseAcls.Remove(key);
-                }
+                    // permissions/resource_permissions.go:70-87 Update (Create :287-305 calls it): the declared list, the caller
+                    // added as CAN_MANAGE when it is not in it (update/customizers.go:66-88 AddCurrentUserAsManage), then
+                    // safePutWithOwner (:33-55) adds the caller as IS_OWNER when the list has no IS_OWNER
+                    // (permission_definitions.go:256-273 addOwnerPermissionIfNeeded) and PUTs the warehouse's whole ACL.
+                    // Delete (:89-120): admins' direct entries (not modelled), the caller as CAN_MANAGE, and IS_OWNER to the
+                    // warehouse's creator (fetchObjectCreator, permission_definitions.go:576-582).
+                    var warehouse = Str(inputs, "sqlEndpointId");
+                    foreach (var key in _warehouseAcls.Keys.Where(k => k.Warehouse == warehouse).ToList())
+                    {
+                        _warehouseAcls.Remove(key);
+                    }
 
-                var list = op == "delete"
-                    ? new List<(string Kind, string Who, string Level)>()
-                    : Maps(inputs, "accessControls").Select(c => Entry(c)).ToList();
-                if (!list.Any(e => string.Equals(e.Who, Caller, StringComparison.OrdinalIgnoreCase)))
-                {
-                    list.Add(("userName", Caller, "CAN_MANAGE"));
-                }
+                    var list = op == "delete"
+                        ? new List<(string Kind, string Who, string Level)>()
+                        : Maps(inputs, "accessControls").Select(c => Entry(c)).ToList();
+                    if (!list.Any(e => string.Equals(e.Who, Caller, StringComparison.OrdinalIgnoreCase)))
+                    {
+                        list.Add(("userName", Caller, "CAN_MANAGE"));
+                    }
 
-                if (!list.Any(e => e.Level == "IS_OWNER"))
-                {
-                    list.Add(("userName", op == "delete" ? _warehouseCreators.GetValueOrDefault(warehouse, Caller) : Caller, "IS_OWNER"));
-                }
+                    if (!list.Any(e => e.Level == "IS_OWNER"))
+                    {
+                        list.Add(("userName", op == "delete" ? _warehouseCreators.GetValueOrDefault(warehouse, Caller) : Caller, "IS_OWNER"));
+                    }
 
-                foreach (var (kind, who, level) in list.OrderBy(e => e.Level == "IS_OWNER"))
-                {
-                    _warehouseAcls[(warehouse, who)] = (kind, level);
-                }
+                    foreach (var (kind, who, level) in list.OrderBy(e => e.Level == "IS_OWNER"))
+                    {
+                        _warehouseAcls[(warehouse, who)] = (kind, level);
+                    }
 
-                break;
-            }
+                    break;
+                }
 
             case PulumiTypes.Permissions when Str(inputs, "jobId").Length > 0 && _jobCreators.ContainsKey(Str(inputs, "jobId")):
-            {
-                // A job planted with Job(): permissions/resource_permissions.go:70-87 Update (Create :287-305 calls it) PUTs the
-                // declared list (the job mapping, permission_definitions.go:397-420, has no update customizer), and
-                // safePutWithOwner (:33-55) adds the caller as IS_OWNER when the list has none (addOwnerPermissionIfNeeded
-                // :256-273). Delete (:89-123): admins' direct entries (not modelled), IS_OWNER to the job's creator.
-                var job = Str(inputs, "jobId");
-                foreach (var key in _jobAcls.Keys.Where(k => k.Job == job).ToList())
                 {
-                    _jobAcls.Remove(key);
-                }
+                    // A job planted with Job(): permissions/resource_permissions.go:70-87 Update (Create :287-305 calls it) PUTs the
+                    // declared list (the job mapping, permission_definitions.go:397-420, has no update customizer), and
+                    // safePutWithOwner (:33-55) adds the caller as IS_OWNER when the list has none (addOwnerPermissionIfNeeded
+                    // :256-273). Delete (:89-123): admins' direct entries (not modelled), IS_OWNER to the job's creator.
+                    var job = Str(inputs, "jobId");
+                    foreach (var key in _jobAcls.Keys.Where(k => k.Job == job).ToList())
+                    {
+                        _jobAcls.Remove(key);
+                    }
 
-                var list = op == "delete" ? new List<(string Kind, string Who, string Level)>() : Maps(inputs, "accessControls").Select(c => Entry(c)).ToList();
-                if (!list.Any(e => e.Level == "IS_OWNER"))
-                {
-                    list.Add(("userName", op == "delete" ? _jobCreators[job] : Caller, "IS_OWNER"));
-                }
+                    var list = op == "delete" ? new List<(string Kind, string Who, string Level)>() : Maps(inputs, "accessControls").Select(c => Entry(c)).ToList();
+                    if (!list.Any(e => e.Level == "IS_OWNER"))
+                    {
+                        list.Add(("userName", op == "delete" ? _jobCreators[job] : Caller, "IS_OWNER"));
+                    }
 
-                foreach (var (kind, who, level) in list)
-                {
-                    _jobAcls[(job, who)] = (kind, level);
-                }
+                    foreach (var (kind, who, level) in list)
+                    {
+                        _jobAcls[(job, who)] = (kind, level);
+                    }
 
-                break;
-            }
+                    break;
+                }
 
             case PulumiTypes.WorkspaceConf:
                 // workspace/resource_workspace_conf.go:28-80 Create/Update PATCH the declared keys (a key no longer
@@ -463,149 +463,149 @@ public sealed partial class Estate
         switch (type)
         {
             case PulumiTypes.Group or PulumiTypes.ServicePrincipal:
-            {
-                if (obj is null)
                 {
-                    return null;
-                }
-
-                // scim/resource_group.go:64-83: display_name, external_id, acl_principal_id, url, then readIntoData.
-                // scim/resource_service_principal.go:179-193: setCommonUserFields (display_name, active, external_id, home,
-                // repos; scim/resource_user.go:26-32), acl_principal_id, application_id, then readIntoData.
-                var fields = type == PulumiTypes.Group
-                    ? new[] { "displayName", "externalId", "url" }
-                    : ["applicationId", "displayName", "active", "externalId", "home", "repos"];
-                foreach (var f in fields)
-                {
-                    state = obj.TryGetValue(f, out var v) ? state.SetItem(f, v) : f == "active" ? state.SetItem(f, true) : state.Remove(f);
-                }
-
-                state = state.SetItem("aclPrincipalId", type == PulumiTypes.Group ? $"groups/{Str(obj, "displayName")}" : $"servicePrincipals/{Str(obj, "applicationId")}");
-
-                // readIntoData (scim/scim.go:65-73) sets true each entitlement the principal has and leaves every other field
-                // as it was. Account SCIM answers no entitlements (sdk-go service/iam/model.go:55, :82).
-                if (!accountLevel)
-                {
-                    foreach (var e in _entitlements.GetValueOrDefault(id) ?? [])
+                    if (obj is null)
                     {
-                        state = state.SetItem(ProviderSchema.EntitlementField[e], true);
+                        return null;
                     }
-                }
 
-                return state;
-            }
+                    // scim/resource_group.go:64-83: display_name, external_id, acl_principal_id, url, then readIntoData.
+                    // scim/resource_service_principal.go:179-193: setCommonUserFields (display_name, active, external_id, home,
+                    // repos; scim/resource_user.go:26-32), acl_principal_id, application_id, then readIntoData.
+                    var fields = type == PulumiTypes.Group
+                        ? new[] { "displayName", "externalId", "url" }
+                        : ["applicationId", "displayName", "active", "externalId", "home", "repos"];
+                    foreach (var f in fields)
+                    {
+                        state = obj.TryGetValue(f, out var v) ? state.SetItem(f, v) : f == "active" ? state.SetItem(f, true) : state.Remove(f);
+                    }
+
+                    state = state.SetItem("aclPrincipalId", type == PulumiTypes.Group ? $"groups/{Str(obj, "displayName")}" : $"servicePrincipals/{Str(obj, "applicationId")}");
+
+                    // readIntoData (scim/scim.go:65-73) sets true each entitlement the principal has and leaves every other field
+                    // as it was. Account SCIM answers no entitlements (sdk-go service/iam/model.go:55, :82).
+                    if (!accountLevel)
+                    {
+                        foreach (var e in _entitlements.GetValueOrDefault(id) ?? [])
+                        {
+                            state = state.SetItem(ProviderSchema.EntitlementField[e], true);
+                        }
+                    }
+
+                    return state;
+                }
 
             case PulumiTypes.Entitlements:
-            {
-                // scim/resource_entitlement.go:48-82: the principal from the id ("group/<id>", "user/<id>", "spn/<id>"),
-                // then generateEmpty (every flag false) and readIntoData (the live ones true).
-                var (field, principal) = Prior("groupId") is { Length: > 0 } g ? ("groupId", g)
-                    : Prior("servicePrincipalId") is { Length: > 0 } sp ? ("servicePrincipalId", sp)
-                    : Prior("userId") is { Length: > 0 } u ? ("userId", u)
-                    : id.Split('/', 2) switch
-                    {
-                        ["group", var x] => ("groupId", x),
-                        ["spn", var x] => ("servicePrincipalId", x),
-                        ["user", var x] => ("userId", x),
-                        _ => throw new InvalidOperationException($"entitlements id {id}"),
-                    };
-                state = state.SetItem(field, principal);
-                var live = _entitlements.GetValueOrDefault(principal) ?? [];
-                foreach (var (name, f) in ProviderSchema.EntitlementField)
                 {
-                    state = state.SetItem(f, live.Contains(name));
-                }
+                    // scim/resource_entitlement.go:48-82: the principal from the id ("group/<id>", "user/<id>", "spn/<id>"),
+                    // then generateEmpty (every flag false) and readIntoData (the live ones true).
+                    var (field, principal) = Prior("groupId") is { Length: > 0 } g ? ("groupId", g)
+                        : Prior("servicePrincipalId") is { Length: > 0 } sp ? ("servicePrincipalId", sp)
+                        : Prior("userId") is { Length: > 0 } u ? ("userId", u)
+                        : id.Split('/', 2) switch
+                        {
+                            ["group", var x] => ("groupId", x),
+                            ["spn", var x] => ("servicePrincipalId", x),
+                            ["user", var x] => ("userId", x),
+                            _ => throw new InvalidOperationException($"entitlements id {id}"),
+                        };
+                    state = state.SetItem(field, principal);
+                    var live = _entitlements.GetValueOrDefault(principal) ?? [];
+                    foreach (var (name, f) in ProviderSchema.EntitlementField)
+                    {
+                        state = state.SetItem(f, live.Contains(name));
+                    }
 
-                return state;
-            }
+                    return state;
+                }
 
             case PulumiTypes.GroupMember:
-            {
-                // scim/resource_group_member.go:130-140: the pair id group_id|member_id; gone when the member is not in the group.
-                var (group, member) = Prior("groupId").Length > 0 ? (Prior("groupId"), Prior("memberId")) : Pair(id, "|");
-                return _members.Contains((group, member)) ? state.SetItem("groupId", group).SetItem("memberId", member) : null;
-            }
+                {
+                    // scim/resource_group_member.go:130-140: the pair id group_id|member_id; gone when the member is not in the group.
+                    var (group, member) = Prior("groupId").Length > 0 ? (Prior("groupId"), Prior("memberId")) : Pair(id, "|");
+                    return _members.Contains((group, member)) ? state.SetItem("groupId", group).SetItem("memberId", member) : null;
+                }
 
             case PulumiTypes.MwsPermissionAssignment:
-            {
-                // mws/resource_mws_permission_assignment.go:61-81: the principal's permissions from the workspace's
-                // assignments; NOT_FOUND (gone) when it has none.
-                var (workspace, principal) = Prior("principalId").Length > 0 ? (Prior("workspaceId"), Prior("principalId")) : Pair(id, "|");
-                return _assignments.TryGetValue(principal, out var level)
-                    ? state.SetItem("workspaceId", workspace).SetItem("principalId", principal).SetItem("permissions", ImmutableArray.Create<object>(level))
-                    : null;
-            }
+                {
+                    // mws/resource_mws_permission_assignment.go:61-81: the principal's permissions from the workspace's
+                    // assignments; NOT_FOUND (gone) when it has none.
+                    var (workspace, principal) = Prior("principalId").Length > 0 ? (Prior("workspaceId"), Prior("principalId")) : Pair(id, "|");
+                    return _assignments.TryGetValue(principal, out var level)
+                        ? state.SetItem("workspaceId", workspace).SetItem("principalId", principal).SetItem("permissions", ImmutableArray.Create<object>(level))
+                        : null;
+                }
 
             case PulumiTypes.SecretAcl:
-            {
-                // secrets/resource_secret_acl.go:63-78: GetAcl of scope and principal (the id scope|||principal).
-                var (scope, principal) = Prior("scope").Length > 0 ? (Prior("scope"), Prior("principal")) : Pair(id, "|||");
-                return _acls.TryGetValue((scope, principal), out var permission)
-                    ? state.SetItem("scope", scope).SetItem("principal", principal).SetItem("permission", permission)
-                    : null;
-            }
+                {
+                    // secrets/resource_secret_acl.go:63-78: GetAcl of scope and principal (the id scope|||principal).
+                    var (scope, principal) = Prior("scope").Length > 0 ? (Prior("scope"), Prior("principal")) : Pair(id, "|||");
+                    return _acls.TryGetValue((scope, principal), out var permission)
+                        ? state.SetItem("scope", scope).SetItem("principal", principal).SetItem("permission", permission)
+                        : null;
+                }
 
             case PulumiTypes.Grant:
-            {
-                // catalog/resource_grant.go:199-221 (Read): the id <securable type>/<name>/<principal>; the principal's privileges
-                // on the securable (filterPermissionsForPrincipal :91-111: none is NOT_FOUND, gone).
-                string field, name, principal;
-                if (prior is not null && Prior("principal").Length > 0)
                 {
-                    var securable = Securable(prior).Split(':', 2);
-                    (field, name, principal) = (FieldOf(securable[0]), securable[1], Prior("principal"));
-                }
-                else
-                {
-                    var parts = id.Split('/', 3);
-                    (field, name, principal) = (FieldOf(parts[0]), parts[1], parts[2]);
-                }
+                    // catalog/resource_grant.go:199-221 (Read): the id <securable type>/<name>/<principal>; the principal's privileges
+                    // on the securable (filterPermissionsForPrincipal :91-111: none is NOT_FOUND, gone).
+                    string field, name, principal;
+                    if (prior is not null && Prior("principal").Length > 0)
+                    {
+                        var securable = Securable(prior).Split(':', 2);
+                        (field, name, principal) = (FieldOf(securable[0]), securable[1], Prior("principal"));
+                    }
+                    else
+                    {
+                        var parts = id.Split('/', 3);
+                        (field, name, principal) = (FieldOf(parts[0]), parts[1], parts[2]);
+                    }
 
-                var held = _grants.GetValueOrDefault($"{KindOf(field)}:{name}")?.GetValueOrDefault(principal);
-                return held is { Count: > 0 }
-                    ? state.SetItem(field, name).SetItem("principal", principal).SetItem("privileges", held.Cast<object>().ToImmutableArray())
-                    : null;
-            }
+                    var held = _grants.GetValueOrDefault($"{KindOf(field)}:{name}")?.GetValueOrDefault(principal);
+                    return held is { Count: > 0 }
+                        ? state.SetItem(field, name).SetItem("principal", principal).SetItem("privileges", held.Cast<object>().ToImmutableArray())
+                        : null;
+                }
 
             case PulumiTypes.Grants:
-            {
-                // catalog/resource_grants.go Read: every principal's privileges on the securable.
-                var securable = prior is not null ? Securable(prior) : $"{id.Split('/', 2)[0]}:{id.Split('/', 2)[1]}";
-                var grants = (_grants.GetValueOrDefault(securable) ?? []).Where(kv => kv.Value.Count > 0)
-                    .Select(kv => (object)ImmutableDictionary<string, object>.Empty.Add("principal", kv.Key).Add("privileges", kv.Value.Cast<object>().ToImmutableArray()))
-                    .ToImmutableArray();
-                return state.SetItem(FieldOf(securable.Split(':', 2)[0]), securable.Split(':', 2)[1]).SetItem("grants", grants);
-            }
+                {
+                    // catalog/resource_grants.go Read: every principal's privileges on the securable.
+                    var securable = prior is not null ? Securable(prior) : $"{id.Split('/', 2)[0]}:{id.Split('/', 2)[1]}";
+                    var grants = (_grants.GetValueOrDefault(securable) ?? []).Where(kv => kv.Value.Count > 0)
+                        .Select(kv => (object)ImmutableDictionary<string, object>.Empty.Add("principal", kv.Key).Add("privileges", kv.Value.Cast<object>().ToImmutableArray()))
+                        .ToImmutableArray();
+                    return state.SetItem(FieldOf(securable.Split(':', 2)[0]), securable.Split(':', 2)[1]).SetItem("grants", grants);
+                }
 
             case PulumiTypes.Permissions when Prior("sqlEndpointId").Length > 0 || id.StartsWith("/sql/warehouses/", StringComparison.Ordinal):
-            {
-                // permissions/resource_permissions.go:246-285 Read, permission_definitions.go:214-254 prepareResponse: the
-                // live ACL without the caller's own entry (unless the state declares the caller), without admins (not
-                // configurable on warehouses) and without inherited entries (not modelled).
-                var warehouse = Prior("sqlEndpointId") is { Length: > 0 } w ? w : id["/sql/warehouses/".Length..];
-                var declaresCaller = Maps(state, "accessControls").Any(c => Entry(c).Who.Equals(Caller, StringComparison.OrdinalIgnoreCase));
-                var acl = _warehouseAcls.Where(kv => kv.Key.Warehouse == warehouse)
-                    .Where(kv => declaresCaller || !kv.Key.Principal.Equals(Caller, StringComparison.OrdinalIgnoreCase))
-                    .Where(kv => !(kv.Value.Kind == "groupName" && kv.Key.Principal == "admins"))
-                    .Select(kv => (object)ImmutableDictionary<string, object>.Empty.Add(kv.Value.Kind, kv.Key.Principal).Add("permissionLevel", kv.Value.Level))
-                    .ToImmutableArray();
-                return acl.IsEmpty ? null : state.SetItem("sqlEndpointId", warehouse).SetItem("accessControls", acl);
-            }
+                {
+                    // permissions/resource_permissions.go:246-285 Read, permission_definitions.go:214-254 prepareResponse: the
+                    // live ACL without the caller's own entry (unless the state declares the caller), without admins (not
+                    // configurable on warehouses) and without inherited entries (not modelled).
+                    var warehouse = Prior("sqlEndpointId") is { Length: > 0 } w ? w : id["/sql/warehouses/".Length..];
+                    var declaresCaller = Maps(state, "accessControls").Any(c => Entry(c).Who.Equals(Caller, StringComparison.OrdinalIgnoreCase));
+                    var acl = _warehouseAcls.Where(kv => kv.Key.Warehouse == warehouse)
+                        .Where(kv => declaresCaller || !kv.Key.Principal.Equals(Caller, StringComparison.OrdinalIgnoreCase))
+                        .Where(kv => !(kv.Value.Kind == "groupName" && kv.Key.Principal == "admins"))
+                        .Select(kv => (object)ImmutableDictionary<string, object>.Empty.Add(kv.Value.Kind, kv.Key.Principal).Add("permissionLevel", kv.Value.Level))
+                        .ToImmutableArray();
+                    return acl.IsEmpty ? null : state.SetItem("sqlEndpointId", warehouse).SetItem("accessControls", acl);
+                }
 
             case PulumiTypes.Permissions when (Prior("jobId") is { Length: > 0 } j ? j : id.StartsWith("/jobs/", StringComparison.Ordinal) ? id["/jobs/".Length..] : string.Empty) is { Length: > 0 } job
                 && _jobCreators.ContainsKey(job):
-            {
-                // A job planted with Job(): the same Read and prepareResponse (permission_definitions.go:214-254): the live
-                // ACL without the caller's entry (unless the state declares the caller), without admins (not configurable
-                // on jobs) and inherited entries (not modelled). The live IS_OWNER of another principal is kept.
-                var declaresCaller = Maps(state, "accessControls").Any(c => Entry(c).Who.Equals(Caller, StringComparison.OrdinalIgnoreCase));
-                var acl = _jobAcls.Where(kv => kv.Key.Job == job)
-                    .Where(kv => declaresCaller || !kv.Key.Principal.Equals(Caller, StringComparison.OrdinalIgnoreCase))
-                    .Where(kv => !(kv.Value.Kind == "groupName" && kv.Key.Principal == "admins"))
-                    .Select(kv => (object)ImmutableDictionary<string, object>.Empty.Add(kv.Value.Kind, kv.Key.Principal).Add("permissionLevel", kv.Value.Level))
-                    .ToImmutableArray();
-                return acl.IsEmpty ? null : state.SetItem("jobId", job).SetItem("accessControls", acl);
-            }
+                {
+                    // A job planted with Job(): the same Read and prepareResponse (permission_definitions.go:214-254): the live
+                    // ACL without the caller's entry (unless the state declares the caller), without admins (not configurable
+                    // on jobs) and inherited entries (not modelled). The live IS_OWNER of another principal is kept.
+                    var declaresCaller = Maps(state, "accessControls").Any(c => Entry(c).Who.Equals(Caller, StringComparison.OrdinalIgnoreCase));
+                    var acl = _jobAcls.Where(kv => kv.Key.Job == job)
+                        .Where(kv => declaresCaller || !kv.Key.Principal.Equals(Caller, StringComparison.OrdinalIgnoreCase))
+                        .Where(kv => !(kv.Value.Kind == "groupName" && kv.Key.Principal == "admins"))
+                        .Select(kv => (object)ImmutableDictionary<string, object>.Empty.Add(kv.Value.Kind, kv.Key.Principal).Add("permissionLevel", kv.Value.Level))
+                        .ToImmutableArray();
+                    return acl.IsEmpty ? null : state.SetItem("jobId", job).SetItem("accessControls", acl);
+                }
 
             case PulumiTypes.Permissions when Prior("authorization") == "tokens" || id == "/authorization/tokens":
                 // The same Read on the workspace's token permissions (admins are configurable there, permission_definitions.go:551-555).
@@ -614,11 +614,11 @@ public sealed partial class Estate
                     .ToImmutableArray());
 
             case PulumiTypes.WorkspaceConf:
-            {
-                // workspace/resource_workspace_conf.go Read: the declared keys' live values.
-                var declared = state.TryGetValue("customConfig", out var m) && m is IEnumerable e ? e.Cast<object>().OfType<KeyValuePair<string, object>>().Select(kv => kv.Key).ToList() : [];
-                return state.SetItem("customConfig", declared.ToImmutableDictionary(k => k, k => (object)_workspaceConf.GetValueOrDefault(k, string.Empty)));
-            }
+                {
+                    // workspace/resource_workspace_conf.go Read: the declared keys' live values.
+                    var declared = state.TryGetValue("customConfig", out var m) && m is IEnumerable e ? e.Cast<object>().OfType<KeyValuePair<string, object>>().Select(kv => kv.Key).ToList() : [];
+                    return state.SetItem("customConfig", declared.ToImmutableDictionary(k => k, k => (object)_workspaceConf.GetValueOrDefault(k, string.Empty)));
+                }
 
             default:
                 // Objects whose Read returns what was written (scopes, secrets, jobs, tokens, Azure resources): as stored.
