@@ -112,7 +112,7 @@ public sealed partial class AccountGateTests
             var text = Repo.Read($"Pulumi.{stack}.yaml");
             if (account)
             {
-                text = text.Replace("config:\n", "config:\n  databricks-access:account:\n    id: 0d4c6b1e-7f3a-4c2b-9e8d-5a6f7b8c9d0e\n    host: https://accounts.azuredatabricks.net\n    workspaceId: \"1\"\n", StringComparison.Ordinal);
+                text = text.Edit("config:\n", "config:\n  databricks-access:account:\n    id: 0d4c6b1e-7f3a-4c2b-9e8d-5a6f7b8c9d0e\n    host: https://accounts.azuredatabricks.net\n    workspaceId: \"1\"\n");
             }
 
             h.WriteFile($"Pulumi.{stack}.yaml", text);
@@ -143,14 +143,14 @@ public sealed partial class AccountGateTests
             Assert.DoesNotContain(Warning, Check(dir, "dev"), StringComparison.Ordinal);
             Assert.DoesNotContain(Warning, Check(dir, "prod"), StringComparison.Ordinal);
 
-            File.WriteAllText(Path.Combine(dir, "Pulumi.dev.yaml"), dev.Replace("config:\n", "config:\n" + prodAccount, StringComparison.Ordinal));
+            File.WriteAllText(Path.Combine(dir, "Pulumi.dev.yaml"), dev.Edit("config:\n", "config:\n" + prodAccount));
             var warned = Check(dir, "dev");
             Assert.Contains("databricks-access:account: warning: stack 'dev' deploys without reviewers", warned, StringComparison.Ordinal);
             Assert.Contains("which stack(s) prod also use", warned, StringComparison.Ordinal);
             Assert.DoesNotContain(Warning, Check(dir, "prod"), StringComparison.Ordinal);
 
             // Another account: nobody else's power, no warning.
-            File.WriteAllText(Path.Combine(dir, "Pulumi.dev.yaml"), dev.Replace("config:\n", "config:\n" + prodAccount.Replace("0d4c6b1e", "ffffffff", StringComparison.Ordinal), StringComparison.Ordinal));
+            File.WriteAllText(Path.Combine(dir, "Pulumi.dev.yaml"), dev.Edit("config:\n", "config:\n" + prodAccount.Edit("0d4c6b1e", "ffffffff")));
             Assert.DoesNotContain(Warning, Check(dir, "dev"), StringComparison.Ordinal);
         }
         finally

@@ -194,9 +194,8 @@ public sealed class StartedMembershipScriptTests : IDisposable
         File.Copy(Path.Combine(Repo.Root, "Pulumi.yaml"), Path.Combine(root, "Pulumi.yaml"), overwrite: true);
         var dev = File.ReadAllText(Path.Combine(Repo.Root, "Pulumi.dev.yaml"));
         const string bob = "          - principal: user:bob@contoso.com\n            expires: 2026-12-01T18:00:00Z\n            reason: INC-4711\n";
-        Assert.Contains(bob, dev, StringComparison.Ordinal);
-        dev = dev.Replace(bob, bob + "            starts: 2026-11-30T08:00:00Z\n"
-            + "          - principal: user:dave@contoso.com\n            starts: 2026-11-30T20:00:00Z\n            expires: 2026-12-03T18:00:00Z\n            reason: INC-4712\n", StringComparison.Ordinal);
+        dev = dev.Edit(bob, bob + "            starts: 2026-11-30T08:00:00Z\n"
+            + "          - principal: user:dave@contoso.com\n            starts: 2026-11-30T20:00:00Z\n            expires: 2026-12-03T18:00:00Z\n            reason: INC-4712\n");
         File.WriteAllText(Path.Combine(root, "Pulumi.dev.yaml"), dev);
 
         var @out = new StringWriter();
