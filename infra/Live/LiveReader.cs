@@ -448,21 +448,7 @@ public sealed class LiveReader(DatabricksClient client)
     /// </summary>
     public async Task<IReadOnlyList<LiveJob>> ReadJobsRunningAsAsync(Uri ws, Func<JobItem, bool> candidate, Func<string, bool> runsAs, CancellationToken cancellationToken)
     {
-        var items = new List<JobItem>();
-        string? token = null;
-        for (var page = 0; ; page++)
-        {
-            Guard(page, "GET /api/2.2/jobs/list");
-            var query = $"/api/2.2/jobs/list?limit={client.Options.JobsPageSize}" + (token is null ? string.Empty : $"&page_token={Uri.EscapeDataString(token)}");
-            var list = await client.GetAsync<JobList>(ws, query, cancellationToken).ConfigureAwait(false);
-            items.AddRange((list.Jobs ?? []).Where(candidate));
-            if (string.IsNullOrEmpty(list.NextPageToken))
-            {
-                break;
-            }
-
-            token = list.NextPageToken;
-        }
+        var items = (await ListJobsAsync(ws, null, cancellationToken).ConfigureAwait(false)).Where(candidate).ToList();
 
         var read = await Concurrent.Map(items.DistinctBy(j => j.JobId).OrderBy(j => j.JobId).ToList(), async item =>
         {
@@ -562,21 +548,7 @@ public sealed class LiveReader(DatabricksClient client)
     /// </summary>
     public async Task<IReadOnlyList<LiveJob>> ReadJobsNamedAsync(Uri ws, string name, CancellationToken cancellationToken)
     {
-        var found = new List<JobItem>();
-        string? token = null;
-        for (var page = 0; ; page++)
-        {
-            Guard(page, "GET /api/2.2/jobs/list");
-            var query = $"/api/2.2/jobs/list?name={Uri.EscapeDataString(name)}&limit={client.Options.JobsPageSize}" + (token is null ? string.Empty : $"&page_token={Uri.EscapeDataString(token)}");
-            var list = await client.GetAsync<JobList>(ws, query, cancellationToken).ConfigureAwait(false);
-            found.AddRange((list.Jobs ?? []).Where(j => j.Settings?.Name == name));
-            if (string.IsNullOrEmpty(list.NextPageToken))
-            {
-                break;
-            }
-
-            token = list.NextPageToken;
-        }
+        var found = (await ListJobsAsync(ws, name, cancellationToken).ConfigureAwait(false)).Where(j => j.Settings?.Name == name).ToList();
 
         var live = new List<LiveJob>();
         foreach (var item in found.DistinctBy(j => j.JobId).OrderBy(j => j.JobId))
@@ -589,6 +561,30 @@ public sealed class LiveReader(DatabricksClient client)
     }
 
     /// <summary>
+    /// Every page of <c>GET /api/2.2/jobs/list</c> (service/jobs/impl.go:204), optionally filtered by exact
+    /// <paramref name="name"/> on the server; pages follow <c>next_page_token</c> alone (impl.go:181).
+    /// </summary>
+    private async Task<List<JobItem>> ListJobsAsync(Uri ws, string? name, CancellationToken cancellationToken)
+    {
+        var items = new List<JobItem>();
+        string? token = null;
+        for (var page = 0; ; page++)
+        {
+            Guard(page, "GET /api/2.2/jobs/list");
+            var query = "/api/2.2/jobs/list?" + (name is null ? string.Empty : $"name={Uri.EscapeDataString(name)}&") + $"limit={client.Options.JobsPageSize}"
+                + (token is null ? string.Empty : $"&page_token={Uri.EscapeDataString(token)}");
+            var list = await client.GetAsync<JobList>(ws, query, cancellationToken).ConfigureAwait(false);
+            items.AddRange(list.Jobs ?? []);
+            if (string.IsNullOrEmpty(list.NextPageToken))
+            {
+                return items;
+            }
+
+            token = list.NextPageToken;
+        }
+    }
+
+    /// <summary>
     /// Every job of the workspace in full, with its permissions: <c>GET /api/2.2/jobs/list</c> for the ids (service/jobs/impl.go:204,
     /// paged by <c>next_page_token</c>, impl.go:181), then <c>GET /api/2.2/jobs/get?job_id=</c> of each (impl.go:103: the
     /// list's settings carry no <c>run_as_user_name</c>, model.go:2094) and <c>GET /api/2.0/permissions/jobs/{id}</c>
@@ -596,21 +592,7 @@ public sealed class LiveReader(DatabricksClient client)
     /// </summary>
     public async Task<IReadOnlyList<(JobDetail Job, IReadOnlyList<AccessControl>? Acl)>> ReadAllJobsAsync(Uri ws, CancellationToken cancellationToken)
     {
-        var ids = new List<long>();
-        string? token = null;
-        for (var page = 0; ; page++)
-        {
-            Guard(page, "GET /api/2.2/jobs/list");
-            var query = $"/api/2.2/jobs/list?limit={client.Options.JobsPageSize}" + (token is null ? string.Empty : $"&page_token={Uri.EscapeDataString(token)}");
-            var list = await client.GetAsync<JobList>(ws, query, cancellationToken).ConfigureAwait(false);
-            ids.AddRange((list.Jobs ?? []).Select(j => j.JobId));
-            if (string.IsNullOrEmpty(list.NextPageToken))
-            {
-                break;
-            }
-
-            token = list.NextPageToken;
-        }
+        var ids = (await ListJobsAsync(ws, null, cancellationToken).ConfigureAwait(false)).Select(j => j.JobId).ToList();
 
         var read = await Concurrent.Map(ids.Distinct().Order().ToList(), async id =>
         {
