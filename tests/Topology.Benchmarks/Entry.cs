@@ -58,8 +58,9 @@ public static class Entry
         Console.WriteLine($"read and parse {sw.ElapsedMilliseconds} ms, {GC.GetTotalMemory(false) / 1024 / 1024} MiB live");
         sw.Restart();
         var diagnostics = new Model.Diagnostics();
-        var model = TopologyBinder.Bind(stack.ToInput(), TopologyGenerator.Now, diagnostics);
-        new ReferenceChecker(model, diagnostics, stack.ToInput().Keys).Check();
+        var input = stack.ToInput();
+        var model = TopologyBinder.Bind(input, TopologyGenerator.Now, diagnostics);
+        new ReferenceChecker(model, diagnostics, input.Keys).Check();
         new OwnershipChecker(model, diagnostics).Check();
         Console.WriteLine($"bind and validate {sw.ElapsedMilliseconds} ms, {diagnostics.Items.Count} findings, {GC.GetTotalMemory(false) / 1024 / 1024} MiB live");
         sw.Restart();
