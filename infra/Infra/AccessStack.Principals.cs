@@ -41,29 +41,28 @@ public static partial class AccessStack
             PrincipalKind.User => userIds.TryGetValue(new UserLookup(principal.Key, scope), out var id)
                 ? Output.Create(id)
                 : throw new InvalidOperationException($"{principal} was not looked up at {scope} level"),
-            PrincipalKind.Group when _groups.TryGetValue(principal.Key, out var g) => g.GroupId,
+            _ when Built(principal) is { } identity => identity.PrincipalId,
             PrincipalKind.Group when Names.IsBuiltInGroup(principal.Key) => BuiltInGroupId(principal.Key),
-            PrincipalKind.ServicePrincipal when _sps.TryGetValue(principal.Key, out var s) => s.ServicePrincipalId,
-            PrincipalKind.WebApp when _webApps.TryGetValue(principal.Key, out var w) => w.ServicePrincipalId,
             _ => throw Unknown(principal),
         };
 
         public Output<string> AccessName(PrincipalRef principal) => principal.Kind switch
         {
             PrincipalKind.User => Output.Create(principal.Key),
-            PrincipalKind.Group when _groups.TryGetValue(principal.Key, out var g) => g.AccessName,
+            _ when Built(principal) is { } identity => identity.AccessName,
             PrincipalKind.Group when Names.IsBuiltInGroup(principal.Key) => Output.Create(principal.Key),
-            PrincipalKind.ServicePrincipal when _sps.TryGetValue(principal.Key, out var s) => s.AccessName,
-            PrincipalKind.WebApp when _webApps.TryGetValue(principal.Key, out var w) => w.AccessName,
             _ => throw Unknown(principal),
         };
 
-        public IReadOnlyList<Resource> Gates(PrincipalRef principal) => principal.Kind switch
+        public IReadOnlyList<Resource> Gates(PrincipalRef principal) => Built(principal)?.Gates ?? [];
+
+        /// <summary>The built group, service principal or web app a reference names; null for a user, or one not built (yet).</summary>
+        private IIdentityComponent? Built(PrincipalRef principal) => principal.Kind switch
         {
-            PrincipalKind.Group when _groups.TryGetValue(principal.Key, out var g) => g.Gates,
-            PrincipalKind.ServicePrincipal when _sps.TryGetValue(principal.Key, out var s) => s.Gates,
-            PrincipalKind.WebApp when _webApps.TryGetValue(principal.Key, out var w) => w.Gates,
-            _ => [],
+            PrincipalKind.Group => _groups.GetValueOrDefault(principal.Key),
+            PrincipalKind.ServicePrincipal => _sps.GetValueOrDefault(principal.Key),
+            PrincipalKind.WebApp => _webApps.GetValueOrDefault(principal.Key),
+            _ => null,
         };
 
         /// <summary>The SCIM id of a member the stack puts into a group without a membership resource.</summary>

@@ -760,13 +760,7 @@ public sealed class AccessClosure
         return via is null && current.Via is not null;
     }
 
-    private IReadOnlyList<string> EntitlementsOf(PrincipalRef p) => p.Kind switch
-    {
-        PrincipalKind.Group when _model.Groups.TryGetValue(p.Key, out var g) => g.Entitlements,
-        PrincipalKind.ServicePrincipal when _model.ServicePrincipals.TryGetValue(p.Key, out var s) => s.Entitlements,
-        PrincipalKind.WebApp when _model.WebApps.TryGetValue(p.Key, out var w) => w.Entitlements,
-        _ => [],
-    };
+    private IReadOnlyList<string> EntitlementsOf(PrincipalRef p) => _model.IdentityOf(p)?.Entitlements ?? [];
 
     private static void Add<TKey, TValue>(Dictionary<TKey, List<TValue>> map, TKey key, TValue value)
         where TKey : notnull

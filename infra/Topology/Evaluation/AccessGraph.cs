@@ -297,23 +297,15 @@ public sealed class AccessGraph
     public static bool GrantsAdmin(GroupSpec group) =>
         group.Key == Names.AdminsGroup || (group.HasWorkspaceAssignment && group.WorkspaceAccess == WorkspaceAccess.Admin);
 
-    public WorkspaceAccess OwnAccess(PrincipalRef p) => p.Kind switch
+    public WorkspaceAccess OwnAccess(PrincipalRef p) => _model.IdentityOf(p) switch
     {
-        PrincipalKind.Group when _model.Groups.TryGetValue(p.Key, out var g) && g.HasWorkspaceAssignment => g.WorkspaceAccess,
-        PrincipalKind.ServicePrincipal when _model.ServicePrincipals.TryGetValue(p.Key, out var s) && s.HasWorkspaceAssignment => s.WorkspaceAccess,
-        PrincipalKind.WebApp when _model.WebApps.TryGetValue(p.Key, out var w) && w.HasWorkspaceAssignment => w.WorkspaceAccess,
-        PrincipalKind.User when _model.Users.TryGetValue(p.Key, out var u) => u.WorkspaceAccess,
+        { HasWorkspaceAssignment: true } identity => identity.WorkspaceAccess,
+        null when p.Kind == PrincipalKind.User && _model.Users.TryGetValue(p.Key, out var u) => u.WorkspaceAccess,
         _ => WorkspaceAccess.None,
     };
 
-    public string PathOf(PrincipalRef p) => p.Kind switch
-    {
-        PrincipalKind.Group when _model.Groups.TryGetValue(p.Key, out var g) => g.Path,
-        PrincipalKind.ServicePrincipal when _model.ServicePrincipals.TryGetValue(p.Key, out var s) => s.Path,
-        PrincipalKind.WebApp when _model.WebApps.TryGetValue(p.Key, out var w) => w.Path,
-        PrincipalKind.User when _model.Users.TryGetValue(p.Key, out var u) => u.Path,
-        _ => "topology",
-    };
+    public string PathOf(PrincipalRef p) => _model.IdentityOf(p)?.Path
+        ?? (p.Kind == PrincipalKind.User && _model.Users.TryGetValue(p.Key, out var u) ? u.Path : "topology");
 
     private static void Offer(Dictionary<string, Reach> result, string group, Reach reach)
     {

@@ -38,6 +38,35 @@ public sealed record PendingMembership(string Group, PrincipalRef Principal, Dat
 
 public sealed record ExpiredMembership(string Group, PrincipalRef Principal, DateTimeOffset Expires, string? Reason, string Path);
 
+/// <summary>
+/// What the group, service-principal and web-app specs share: the one way to find an identity's spec by reference is
+/// <see cref="TopologyModel.IdentityOf"/>, instead of a switch on the reference's kind at each use.
+/// </summary>
+public interface IIdentitySpec
+{
+    string Key { get; }
+
+    PrincipalRef Ref { get; }
+
+    /// <summary>The name Databricks shows: a group's or service principal's display name, a web app's site name.</summary>
+    string DisplayName { get; }
+
+    IdentityLevel Level { get; }
+
+    WorkspaceAccess WorkspaceAccess { get; }
+
+    IReadOnlyList<string> Entitlements { get; }
+
+    /// <summary>Account identities are assigned to the workspace; workspace-local ones simply live there.</summary>
+    bool HasWorkspaceAssignment { get; }
+
+    /// <summary>Created and owned by this stack (not looked up, synced or built in).</summary>
+    bool IsManaged { get; }
+
+    /// <summary>The config path that declares it.</summary>
+    string Path { get; }
+}
+
 public sealed record GroupSpec(
     string Key,
     string DisplayName,
@@ -46,7 +75,7 @@ public sealed record GroupSpec(
     WorkspaceAccess WorkspaceAccess,
     IReadOnlyList<string> Entitlements,
     IReadOnlyList<Membership> Members,
-    string Path)
+    string Path) : IIdentitySpec
 {
     public PrincipalRef Ref => PrincipalRef.Group(Key);
 
@@ -85,7 +114,7 @@ public sealed record ServicePrincipalSpec(
     IReadOnlyList<string> Entitlements,
     CredentialSpec? OAuthSecret,
     CredentialSpec? Token,
-    string Path)
+    string Path) : IIdentitySpec
 {
     public PrincipalRef Ref => PrincipalRef.Sp(Key);
 
@@ -99,6 +128,8 @@ public sealed record ServicePrincipalSpec(
     public IReadOnlyList<string> ManagerPaths { get; init; } = [];
 
     public bool IsAccountAdmin => AccountRoles.Contains(Vocabulary.AccountAdminRole);
+
+    public bool IsManaged => Source == IdentitySource.Managed;
 
     /// <summary>Its rotated credentials: the OAuth secret, then the token.</summary>
     public IEnumerable<CredentialSpec> Credentials => new[] { OAuthSecret, Token }.OfType<CredentialSpec>();
@@ -123,12 +154,18 @@ public sealed record WebAppSpec(
     WorkspaceAccess WorkspaceAccess,
     IReadOnlyList<string> Entitlements,
     IReadOnlyList<string> Groups,
-    string Path)
+    string Path) : IIdentitySpec
 {
     public PrincipalRef Ref => PrincipalRef.WebApp(Key);
 
     /// <summary>App Service's <c>linuxFxVersion</c> (<c>runtime</c>), e.g. <c>PYTHON|3.12</c>.</summary>
     public string Runtime { get; init; } = Vocabulary.DefaultRuntime;
+
+    /// <summary>Databricks shows a web app's identity by its site name.</summary>
+    string IIdentitySpec.DisplayName => SiteName;
+
+    /// <summary>The stack creates every web app and its identity.</summary>
+    bool IIdentitySpec.IsManaged => true;
 
     public bool HasWorkspaceAssignment => Level == IdentityLevel.Account && WorkspaceAccess != WorkspaceAccess.None;
 }

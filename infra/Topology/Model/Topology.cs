@@ -203,15 +203,22 @@ public sealed record TopologyModel(
     /// </summary>
     public EntitlementsHandover EntitlementsHandover { get; init; } = EntitlementsHandover.Unknown;
 
-    /// <summary>Whether the principal is declared here (users always are; the built-in groups may go undeclared).</summary>
-    public bool Declares(PrincipalRef principal) => principal.Kind switch
+    /// <summary>The declared group, service principal or web app a reference names; null for a user or an undeclared one.</summary>
+    public IIdentitySpec? IdentityOf(PrincipalRef principal) => principal.Kind switch
     {
-        PrincipalKind.User => true,
-        PrincipalKind.Group => Groups.ContainsKey(principal.Key) || Names.IsBuiltInGroup(principal.Key),
-        PrincipalKind.ServicePrincipal => ServicePrincipals.ContainsKey(principal.Key),
-        PrincipalKind.WebApp => WebApps.ContainsKey(principal.Key),
-        _ => false,
+        PrincipalKind.Group => Groups.GetValueOrDefault(principal.Key),
+        PrincipalKind.ServicePrincipal => ServicePrincipals.GetValueOrDefault(principal.Key),
+        PrincipalKind.WebApp => WebApps.GetValueOrDefault(principal.Key),
+        _ => null,
     };
+
+    /// <summary>Every declared group, then service principal, then web app.</summary>
+    public IEnumerable<IIdentitySpec> Identities =>
+        Groups.Values.Cast<IIdentitySpec>().Concat(ServicePrincipals.Values).Concat(WebApps.Values);
+
+    /// <summary>Whether the principal is declared here (users always are; the built-in groups may go undeclared).</summary>
+    public bool Declares(PrincipalRef principal) =>
+        principal.Kind == PrincipalKind.User || IdentityOf(principal) is not null || (principal.Kind == PrincipalKind.Group && Names.IsBuiltInGroup(principal.Key));
 
     /// <summary>Service principals the deployer must be able to act as: job run-as identities and token owners.</summary>
     public IEnumerable<DeployerActsAs> ServicePrincipalsNeedingUserRole() =>
@@ -222,40 +229,22 @@ public sealed record TopologyModel(
             .OrderBy(x => x.Principal);
 
     /// <summary>Whether the stack creates (owns) the principal; looked-up, synced, built-in identities and users are not.</summary>
-    public bool Owns(PrincipalRef principal) => principal.Kind switch
-    {
-        PrincipalKind.Group => Groups.TryGetValue(principal.Key, out var g) && g.IsManaged,
-        PrincipalKind.ServicePrincipal => ServicePrincipals.TryGetValue(principal.Key, out var s) && s.Source == IdentitySource.Managed,
-        PrincipalKind.WebApp => WebApps.ContainsKey(principal.Key),
-        _ => false,
-    };
+    public bool Owns(PrincipalRef principal) => IdentityOf(principal)?.IsManaged == true;
 
     /// <summary>The workspace access of an identity: workspace-local identities (and users) simply live there.</summary>
-    public WorkspaceAccess AccessOf(PrincipalRef principal) => principal.Kind switch
+    public WorkspaceAccess AccessOf(PrincipalRef principal) => IdentityOf(principal) switch
     {
-        PrincipalKind.Group when Groups.TryGetValue(principal.Key, out var g) => g.Level == IdentityLevel.Account ? g.WorkspaceAccess : WorkspaceAccess.User,
-        PrincipalKind.ServicePrincipal when ServicePrincipals.TryGetValue(principal.Key, out var s) => s.WorkspaceAccess,
-        PrincipalKind.WebApp when WebApps.TryGetValue(principal.Key, out var w) => w.WorkspaceAccess,
-        _ => WorkspaceAccess.User,
+        GroupSpec g => g.Level == IdentityLevel.Account ? g.WorkspaceAccess : WorkspaceAccess.User,
+        { } identity => identity.WorkspaceAccess,
+        null => WorkspaceAccess.User,
     };
 
-    public IdentityLevel LevelOf(PrincipalRef principal) => principal.Kind switch
-    {
-        PrincipalKind.Group => Groups.TryGetValue(principal.Key, out var g) ? g.Level : IdentityLevel.Workspace,
-        PrincipalKind.ServicePrincipal => ServicePrincipals.TryGetValue(principal.Key, out var s) ? s.Level : IdentityLevel.Workspace,
-        PrincipalKind.WebApp => WebApps.TryGetValue(principal.Key, out var w) ? w.Level : IdentityLevel.Workspace,
-        _ => Account is null ? IdentityLevel.Workspace : IdentityLevel.Account,
-    };
+    public IdentityLevel LevelOf(PrincipalRef principal) => principal.Kind == PrincipalKind.User
+        ? Account is null ? IdentityLevel.Workspace : IdentityLevel.Account
+        : IdentityOf(principal)?.Level ?? IdentityLevel.Workspace;
 
     /// <summary>The name Databricks shows for a principal where it is known offline.</summary>
-    public string DisplayName(PrincipalRef principal) => principal.Kind switch
-    {
-        PrincipalKind.User => principal.Key,
-        PrincipalKind.Group => Groups.TryGetValue(principal.Key, out var g) ? g.DisplayName : principal.Key,
-        PrincipalKind.ServicePrincipal => ServicePrincipals.TryGetValue(principal.Key, out var s) ? s.DisplayName : principal.Key,
-        PrincipalKind.WebApp => WebApps.TryGetValue(principal.Key, out var w) ? w.SiteName : principal.Key,
-        _ => principal.Key,
-    };
+    public string DisplayName(PrincipalRef principal) => IdentityOf(principal)?.DisplayName ?? principal.Key;
 }
 
 /// <summary>A service principal the deployer must act as, and the config path that makes it so.</summary>

@@ -338,12 +338,8 @@ public static class Planner
     public static List<ImplicitMember> AdminsImplicitMembers(TopologyModel model)
     {
         var list = new List<ImplicitMember>();
-        list.AddRange(model.Groups.Values.Where(g => g.HasWorkspaceAssignment && g.WorkspaceAccess == WorkspaceAccess.Admin)
-            .Select(g => new ImplicitMember(g.Ref, null, "workspaceAccess: admin")));
-        list.AddRange(model.ServicePrincipals.Values.Where(s => s.HasWorkspaceAssignment && s.WorkspaceAccess == WorkspaceAccess.Admin)
-            .Select(s => new ImplicitMember(s.Ref, null, "workspaceAccess: admin")));
-        list.AddRange(model.WebApps.Values.Where(w => w.HasWorkspaceAssignment && w.WorkspaceAccess == WorkspaceAccess.Admin)
-            .Select(w => new ImplicitMember(w.Ref, null, "workspaceAccess: admin")));
+        list.AddRange(model.Identities.Where(i => i.HasWorkspaceAssignment && i.WorkspaceAccess == WorkspaceAccess.Admin)
+            .Select(i => new ImplicitMember(i.Ref, null, "workspaceAccess: admin")));
         list.AddRange(model.Users.Values.Where(u => u.WorkspaceAccess == WorkspaceAccess.Admin)
             .Select(u => new ImplicitMember(u.Ref, null, "workspaceAccess: admin")));
         if (model.Deployer is { } deployer)
