@@ -79,8 +79,8 @@ public static partial class AccessStack
 
         // Secret config first: a missing key fails the run before anything is registered.
         var secretValues = planned.Scopes.SelectMany(s => s.Secrets)
-            .Where(s => s.Secret.Source == SecretSourceKind.Config)
-            .Select(s => s.Secret.ConfigKey!)
+            .Select(s => s.Secret).OfType<ConfigSecret>()
+            .Select(s => s.ConfigKey)
             .Distinct(StringComparer.Ordinal)
             .ToDictionary(k => k, k => Output.CreateSecret(secretConfig(k)), StringComparer.Ordinal);
 

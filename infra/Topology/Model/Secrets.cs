@@ -38,18 +38,75 @@ public enum SecretSourceKind
     Existing,
 }
 
-/// <param name="CredentialOwner">For <see cref="SecretSourceKind.Token"/> and <see cref="SecretSourceKind.OAuthSecret"/>: the service principal's key.</param>
-public sealed record SecretSpec(string Key, SecretSourceKind Source, string? ConfigKey, int? Length, string? CredentialOwner, string Path)
+/// <summary>
+/// A secret of a scope. Its source is its type: <see cref="ConfigSecret"/>, <see cref="GeneratedSecret"/>,
+/// <see cref="StoredCredentialSecret"/> or <see cref="ExistingSecret"/>, each with exactly what that source needs, so
+/// the program matches on the type instead of re-checking fields.
+/// </summary>
+public abstract record SecretSpec(string Key, string Path)
 {
+    /// <summary>The source, as checks and plans name it.</summary>
+    public abstract SecretSourceKind Source { get; }
+
+    /// <summary>For a stored credential: the service principal's key; null for every other source.</summary>
+    public virtual string? CredentialOwner => null;
+
     /// <summary>For a stored credential: the value as it is, or JSON with the client id (<c>store.format: json</c>).</summary>
-    public StoreFormat Format { get; init; }
+    public virtual StoreFormat Format => StoreFormat.Value;
 }
 
-public sealed record SecretScopeSpec(
+/// <summary>A secret stack config key (<c>{ config: &lt;key&gt; }</c>).</summary>
+public sealed record ConfigSecret(string Key, string ConfigKey, string Path) : SecretSpec(Key, Path)
+{
+    public override SecretSourceKind Source => SecretSourceKind.Config;
+}
+
+/// <summary>A random password of <paramref name="Length"/> characters (<c>{ generate: &lt;length&gt; }</c>).</summary>
+public sealed record GeneratedSecret(string Key, int Length, string Path) : SecretSpec(Key, Path)
+{
+    public override SecretSourceKind Source => SecretSourceKind.Generate;
+}
+
+/// <summary>The current value of a service principal's credential (<c>oauthSecret.store</c>, <c>token.store</c>).</summary>
+/// <param name="Owner">The service principal's key.</param>
+/// <param name="Credential">Which of its credentials.</param>
+/// <param name="Format">The value as it is, or JSON with the client id (<c>store.format: json</c>).</param>
+public sealed record StoredCredentialSecret(string Key, string Owner, CredentialKind Credential, StoreFormat Format, string Path) : SecretSpec(Key, Path)
+{
+    public override SecretSourceKind Source => Credential == CredentialKind.Token ? SecretSourceKind.Token : SecretSourceKind.OAuthSecret;
+
+    public override string? CredentialOwner => Owner;
+
+    public override StoreFormat Format { get; } = Format;
+}
+
+/// <summary><c>{ existing: true }</c>: see <see cref="SecretSourceKind.Existing"/>.</summary>
+public sealed record ExistingSecret(string Key, string Path) : SecretSpec(Key, Path)
+{
+    public override SecretSourceKind Source => SecretSourceKind.Existing;
+}
+
+/// <summary>A secret scope: Databricks-backed (<see cref="DatabricksScopeSpec"/>) or Azure Key Vault-backed (<see cref="KeyVaultScopeSpec"/>).</summary>
+public abstract record SecretScopeSpec(
     string Key,
     string Name,
-    ScopeBackend Backend,
-    KeyVaultSpec? KeyVault,
     IReadOnlyList<SecretAclSpec> Acls,
     IReadOnlyList<SecretSpec> Secrets,
-    string Path);
+    string Path)
+{
+    public abstract ScopeBackend Backend { get; }
+}
+
+/// <summary>A Databricks-backed scope: its secrets are written through Databricks.</summary>
+public sealed record DatabricksScopeSpec(string Key, string Name, IReadOnlyList<SecretAclSpec> Acls, IReadOnlyList<SecretSpec> Secrets, string Path)
+    : SecretScopeSpec(Key, Name, Acls, Secrets, Path)
+{
+    public override ScopeBackend Backend => ScopeBackend.Databricks;
+}
+
+/// <summary>An Azure Key Vault-backed scope and its vault: a stored credential goes into the vault itself.</summary>
+public sealed record KeyVaultScopeSpec(string Key, string Name, KeyVaultSpec KeyVault, IReadOnlyList<SecretAclSpec> Acls, IReadOnlyList<SecretSpec> Secrets, string Path)
+    : SecretScopeSpec(Key, Name, Acls, Secrets, Path)
+{
+    public override ScopeBackend Backend => ScopeBackend.AzureKeyVault;
+}

@@ -240,11 +240,11 @@ public static class Planner
                 name,
                 s.Acls.Where(a => Found(a.Principal, ProviderScope.Workspace, a.Path))
                     .Select(a => new AclPlan(a, $"{name}-acl-{a.Principal.NameFragment}", !owner.Owns(a.Principal))).ToList(),
-                s.Secrets.Where(x => x.Source != SecretSourceKind.Existing)
+                s.Secrets.Where(x => x is not ExistingSecret)
                     .Where(x => x.CredentialOwner is not { } credentialOwner || _missingSps.Find(m => m.Key == credentialOwner) is not { } gone
                         || Found(gone.Ref, ScopeOf(gone.Level), x.Path))
                     .OrderBy(x => x.Key, StringComparer.Ordinal)
-                    .Select(x => new SecretPlan(x, $"{name}-secret-{x.Key}", x.Source == SecretSourceKind.Generate ? $"{name}-password-{x.Key}" : null))
+                    .Select(x => new SecretPlan(x, $"{name}-secret-{x.Key}", x is GeneratedSecret ? $"{name}-password-{x.Key}" : null))
                     .ToList(),
                 _model.Protect);
         }).ToList();
