@@ -156,13 +156,17 @@ public static partial class AccessStack
                     stack.Create(warehouse.PermissionsResource, o => new Dbx.Permissions(warehouse.PermissionsResource, args, o));
                 }
 
-                foreach (var user in plan.UserAssignments)
+                // Direct assignments are planned only with an account; planned without one, stack.Complete reports them.
+                if (model.Account is { } account)
                 {
-                    // The account user's direct workspace assignment (topology.users): its principal id is the account
-                    // user's id (mws/resource_mws_permission_assignment.go Create: WorkspaceAssignment.Update of principal_id).
-                    var userId = MemberId(user.Spec.Ref, ProviderScope.Account);
-                    stack.Create(user.ResourceName, o => new Dbx.MwsPermissionAssignment(user.ResourceName,
-                        Identity.Assignment(model.Account, userId, user.Spec.WorkspaceAccess), o));
+                    foreach (var user in plan.UserAssignments)
+                    {
+                        // The account user's direct workspace assignment (topology.users): its principal id is the account
+                        // user's id (mws/resource_mws_permission_assignment.go Create: WorkspaceAssignment.Update of principal_id).
+                        var userId = MemberId(user.Spec.Ref, ProviderScope.Account);
+                        stack.Create(user.ResourceName, o => new Dbx.MwsPermissionAssignment(user.ResourceName,
+                            Identity.Assignment(account, userId, user.Spec.WorkspaceAccess), o));
+                    }
                 }
 
                 if (plan.Grants is { } grants)
@@ -203,9 +207,9 @@ public static partial class AccessStack
 
         private (Input<string>? Name, Input<string>? Location) ResourceGroup(PlannedChildren stack)
         {
-            if (plan.ResourceGroupResource is { } rgName)
+            // Planned only with topology.resourceGroup; planned without it, stack.Complete reports it.
+            if (plan.ResourceGroupResource is { } rgName && model.ResourceGroup is { } spec)
             {
-                var spec = model.ResourceGroup ?? throw new InvalidOperationException("a resource group is planned without topology.resourceGroup");
                 var rgArgs = new Resources.ResourceGroupArgs { ResourceGroupName = spec.Name };
                 if (spec.Location is { } l)
                 {
