@@ -157,6 +157,18 @@ public sealed partial class LiveReader
     }
 
     /// <summary>
+    /// The workspace's permission assignments read through the workspace, with a workspace admin's credential and no
+    /// account role: GET <c>/api/2.0/preview/permissionassignments</c> (terraform-provider-databricks v1.128.0
+    /// access/resource_permission_assignment.go, PermissionAssignmentAPI.List; its permissionAssignmentResponse has the
+    /// account API's shape: <c>permission_assignments[].principal</c> and <c>.permissions</c>).
+    /// </summary>
+    public async Task<IReadOnlyList<AssignmentItem>> ReadWorkspaceAssignmentsAsync(Uri ws, CancellationToken cancellationToken)
+    {
+        var list = await client.GetAsync<AssignmentList>(ws, "/api/2.0/preview/permissionassignments", cancellationToken).ConfigureAwait(false);
+        return list.PermissionAssignments ?? [];
+    }
+
+    /// <summary>
     /// The keys of one scope: GET /api/2.0/secrets/list?scope= (Go SDK v0.175.0 service/workspace/impl.go:561, one page;
     /// model.go:935 ListSecretsResponse, SecretMetadata: a key and its timestamp, never a value). Null: a 404.
     /// </summary>

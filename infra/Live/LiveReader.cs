@@ -73,6 +73,10 @@ public sealed partial class LiveReader(DatabricksClient client)
                 await ReadServicePrincipalsAsync(api, "id,applicationId,displayName,roles", cancellationToken).ConfigureAwait(false));
             assignments = await ReadAssignmentsAsync(a, cancellationToken).ConfigureAwait(false);
         }
+        else if (target.WorkspaceOnly && declaration.Assignments is not null)
+        {
+            assignments = await ReadWorkspaceAssignmentsAsync(ws, cancellationToken).ConfigureAwait(false);
+        }
 
         var (scopes, acls) = await ReadScopesWithAclsAsync(ws, cancellationToken).ConfigureAwait(false);
 
