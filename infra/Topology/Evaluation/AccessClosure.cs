@@ -39,10 +39,8 @@ public sealed class AccessClosure
     private readonly TopologyModel _model;
     private readonly bool _paths;
     private readonly ActingAs _actingAs;
-    private readonly Dictionary<PrincipalRef, List<(SecretScopeSpec Scope, SecretAclSpec Acl)>> _acls = [];
-    private readonly Dictionary<PrincipalRef, List<(JobSpec Job, JobPermission Level)>> _jobs = [];
-    private readonly Dictionary<PrincipalRef, List<(WarehouseSpec Warehouse, WarehousePermission Level)>> _warehouses = [];
-    private readonly Dictionary<PrincipalRef, List<(CatalogGrantSpec Grant, string On)>> _grants = [];
+    private readonly Holdings _holdings = new();
+    private (AccessObject? Object, Holdings Holdings) _holdingsOn = (null, new());
     private readonly HashSet<PrincipalRef> _tokenUsers = [];
     private readonly Dictionary<PrincipalRef, Target> _targets = [];
     private readonly Dictionary<string, string> _chains = new(StringComparer.Ordinal);
@@ -61,7 +59,7 @@ public sealed class AccessClosure
         {
             foreach (var acl in scope.Acls)
             {
-                Add(_acls, acl.Principal, (scope, acl));
+                Add(_holdings.Acls, acl.Principal, (scope, acl));
             }
         }
 
@@ -69,7 +67,7 @@ public sealed class AccessClosure
         {
             foreach (var (p, level) in job.Permissions)
             {
-                Add(_jobs, p, (job, level));
+                Add(_holdings.Jobs, p, (job, level));
             }
         }
 
@@ -77,14 +75,13 @@ public sealed class AccessClosure
         {
             foreach (var (p, level) in warehouse.Permissions)
             {
-                Add(_warehouses, p, (warehouse, level));
+                Add(_holdings.Warehouses, p, (warehouse, level));
             }
         }
 
-        // The securable's text is the same for every principal the grant reaches: render it once.
         foreach (var grant in _model.CatalogGrants)
         {
-            Add(_grants, grant.To, (grant, grant.On.ToString()));
+            Add(_holdings.Grants, grant.To, (grant, grant.On.ToString()));
         }
 
         if (_model.TokenUsage is { } usage)
@@ -106,6 +103,52 @@ public sealed class AccessClosure
     private sealed record Hop(PrincipalRef Target, string How, string EdgePath, DateTimeOffset? Until, string? Reason, IReadOnlyList<PathStep> Path);
 
     private sealed record Target(List<Row> Rows, List<Hop> Edges);
+
+    /// <summary>The model's direct grants by holder: ACLs, job and warehouse permissions, catalog grants.</summary>
+    private sealed class Holdings
+    {
+        public Dictionary<PrincipalRef, List<(SecretScopeSpec Scope, SecretAclSpec Acl)>> Acls { get; } = [];
+
+        public Dictionary<PrincipalRef, List<(JobSpec Job, JobPermission Level)>> Jobs { get; } = [];
+
+        public Dictionary<PrincipalRef, List<(WarehouseSpec Warehouse, WarehousePermission Level)>> Warehouses { get; } = [];
+
+        // The securable's text is the same for every principal the grant reaches: rendered once.
+        public Dictionary<PrincipalRef, List<(CatalogGrantSpec Grant, string On)>> Grants { get; } = [];
+    }
+
+    /// <summary>
+    /// The direct grants an <c>access --object</c> query can use, in the same order: those on the object, and those that
+    /// open a way to act as another (an ACL on a scope that stores a credential, CAN_MANAGE_RUN or more on a job). The
+    /// rest offers nothing to a table that takes only the object's entries; every candidate would walk past them.
+    /// </summary>
+    private Holdings HoldingsOn(AccessObject only)
+    {
+        if (_holdingsOn.Object == only)
+        {
+            return _holdingsOn.Holdings;
+        }
+
+        var kept = new Holdings();
+        Keep(_holdings.Acls, kept.Acls, x => only.Matches(AccessKind.SecretScope, x.Scope.Key) || _actingAs.StoredIn(x.Scope.Key).Count > 0);
+        Keep(_holdings.Jobs, kept.Jobs, x => only.Matches(AccessKind.Job, x.Job.Key) || x.Level >= JobPermission.CanManageRun);
+        Keep(_holdings.Warehouses, kept.Warehouses, x => only.Matches(AccessKind.Warehouse, x.Warehouse.Key));
+        Keep(_holdings.Grants, kept.Grants, x => only.Matches(AccessKind.Catalog, x.On));
+        _holdingsOn = (only, kept);
+        return kept;
+
+        static void Keep<T>(Dictionary<PrincipalRef, List<T>> all, Dictionary<PrincipalRef, List<T>> kept, Func<T, bool> wanted)
+        {
+            foreach (var (holder, list) in all)
+            {
+                var some = list.Where(wanted).ToList();
+                if (some.Count > 0)
+                {
+                    kept[holder] = some;
+                }
+            }
+        }
+    }
 
     /// <summary>One principal's entries by key; <see cref="Only"/>: the object an <c>access --object</c> query asks about.</summary>
     private sealed class Table : Dictionary<(AccessKind, string, string), Row>
@@ -417,6 +460,7 @@ public sealed class AccessClosure
                 _paths ? [new PathStep("everyone", principal.ToString(), AccountUsers.ToString(), "every account identity is in account users")] : NoSteps));
         }
 
+        var holdings = table.Only is { } only ? HoldingsOn(only) : _holdings;
         var wantsWorkspace = table.Wants(AccessKind.Workspace, "workspace");
         var wantsEntitlements = table.Wants(AccessKind.Entitlement, "workspace");
         foreach (var (source, via, until, reason, prefix) in sources)
@@ -436,7 +480,7 @@ public sealed class AccessClosure
             }
 
             string? through = null;
-            foreach (var (scope, acl) in _acls.GetValueOrDefault(source) ?? [])
+            foreach (var (scope, acl) in holdings.Acls.GetValueOrDefault(source) ?? [])
             {
                 var permission = Vocabulary.Name(acl.Permission);
                 if (table.Wants(AccessKind.SecretScope, scope.Key))
@@ -457,7 +501,7 @@ public sealed class AccessClosure
                 }
             }
 
-            foreach (var (job, level) in _jobs.GetValueOrDefault(source) ?? [])
+            foreach (var (job, level) in holdings.Jobs.GetValueOrDefault(source) ?? [])
             {
                 var permission = Vocabulary.Name(level);
                 if (table.Wants(AccessKind.Job, job.Key))
@@ -474,7 +518,7 @@ public sealed class AccessClosure
                 }
             }
 
-            foreach (var (warehouse, level) in _warehouses.GetValueOrDefault(source) ?? [])
+            foreach (var (warehouse, level) in holdings.Warehouses.GetValueOrDefault(source) ?? [])
             {
                 if (table.Wants(AccessKind.Warehouse, warehouse.Key))
                 {
@@ -484,7 +528,7 @@ public sealed class AccessClosure
                 }
             }
 
-            foreach (var (grant, on) in _grants.GetValueOrDefault(source) ?? [])
+            foreach (var (grant, on) in holdings.Grants.GetValueOrDefault(source) ?? [])
             {
                 if (!table.Wants(AccessKind.Catalog, on))
                 {
