@@ -215,7 +215,7 @@ public sealed class AccessClosure
 
         var hops = new List<Hop>();
         Own(principal, _graph.GroupsOf(principal), new Table(), hops);
-        return Reach(principal, hops);
+        return Reach(principal, hops).Select(w => w.ToReach()).ToList();
     }
 
     /// <summary>
@@ -621,20 +621,32 @@ public sealed class AccessClosure
     /// Everyone reached from <paramref name="hops"/> and, transitively, from what each reached principal holds: each by
     /// its longest-lived path (standing first, then the latest end; ties in the order found).
     /// </summary>
-    private List<ActingAsReach> Reach(PrincipalRef principal, List<Hop> hops)
+    private List<Way> Reach(PrincipalRef principal, List<Hop> hops)
     {
-        var result = new List<ActingAsReach>();
+        var result = new List<Way>();
         if (hops.Count == 0)
         {
             return result;
         }
 
-        // A queued way is its last hop and the settled reach it continues (null: the principal's own hop): its chain
-        // and path are only written out when it settles, not for every way found that a longer-lived one beats.
-        var queue = new PriorityQueue<(ActingAsReach? From, Hop Hop, DateTimeOffset? Until, string? Reason), (long, long)>();
+        // A queued way is its last hop and the settled way it continues (null: the principal's own hop). The first
+        // way queued for a target with a given end beats every later one with the same end or an earlier one (ties go
+        // in the order found), so only a way that ends later than every way queued for its target is queued at all.
+        var queue = new PriorityQueue<(Way? From, Hop Hop, DateTimeOffset? Until, string? Reason), (long, long)>();
+        var queued = new Dictionary<PrincipalRef, long>();
         long order = 0;
-        void Push(ActingAsReach? from, Hop hop, DateTimeOffset? until, string? reason) =>
-            queue.Enqueue((from, hop, until, reason), (until is { } u ? -u.UtcTicks : long.MinValue, order++));
+        void Push(Way? from, Hop hop, DateTimeOffset? until, string? reason)
+        {
+            var end = until is { } u ? -u.UtcTicks : long.MinValue;
+            ref var best = ref CollectionsMarshal.GetValueRefOrAddDefault(queued, hop.Target, out var seen);
+            if (seen && best <= end)
+            {
+                return;
+            }
+
+            best = end;
+            queue.Enqueue((from, hop, until, reason), (end, order++));
+        }
 
         foreach (var h in hops)
         {
@@ -652,24 +664,46 @@ public sealed class AccessClosure
                 continue;
             }
 
-            var reach = item.From is not { } from
-                ? new ActingAsReach(item.Hop.Target, Intern(item.Hop.How), item.Until, item.Reason, item.Hop.Path, item.Hop.EdgePath)
-                : new ActingAsReach(item.Hop.Target, Intern($"{from.Chain}; as {from.Target}: {item.Hop.How}"), item.Until, item.Reason,
-                    _paths ? [.. from.Path, .. item.Hop.Path] : NoSteps, from.EdgePath);
-            result.Add(reach);
-            foreach (var next in TargetOf(reach.Target).Edges)
+            var way = new Way(this, item.From, item.Hop, item.Until, item.Reason);
+            result.Add(way);
+            foreach (var next in TargetOf(way.Target).Edges)
             {
                 if (settled.Contains(next.Target))
                 {
                     continue;
                 }
 
-                var (u, r) = Earlier(reach.Until, reach.Reason, next.Until, next.Reason);
-                Push(reach, next, u, r);
+                var (u, r) = Earlier(way.Until, way.Reason, next.Until, next.Reason);
+                Push(way, next, u, r);
             }
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// A settled way to act as a target: the settled way it continues (null: the principal's own hop) and its last hop.
+    /// Its chain and path are written out when first asked for: <c>access --object</c> needs the path only to a target
+    /// that holds something on the object, and never the chain.
+    /// </summary>
+    private sealed class Way(AccessClosure closure, Way? from, Hop hop, DateTimeOffset? until, string? reason)
+    {
+        private string? _chain;
+        private IReadOnlyList<PathStep>? _path;
+
+        public PrincipalRef Target => hop.Target;
+
+        public DateTimeOffset? Until => until;
+
+        public string? Reason => reason;
+
+        public string Chain => _chain ??= closure.Intern(from is null ? hop.How : $"{from.Chain}; as {from.Target}: {hop.How}");
+
+        public IReadOnlyList<PathStep> Path => _path ??= from is null ? hop.Path : closure._paths ? [.. from.Path, .. hop.Path] : NoSteps;
+
+        public string EdgePath => from is null ? hop.EdgePath : from.EdgePath;
+
+        public ActingAsReach ToReach() => new(Target, Chain, Until, Reason, Path, EdgePath);
     }
 
     /// <summary>
