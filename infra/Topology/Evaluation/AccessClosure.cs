@@ -44,7 +44,7 @@ public sealed class AccessClosure
     private readonly HashSet<PrincipalRef> _tokenUsers = [];
     private readonly Dictionary<PrincipalRef, Target> _targets = [];
     private readonly Dictionary<string, string> _chains = new(StringComparer.Ordinal);
-    private (AccessObject? Object, Dictionary<PrincipalRef, List<Row>> Rows) _rowsOn = (null, []);
+    private (AccessObject? Object, Dictionary<PrincipalRef, List<Row>> Rows, HashSet<PrincipalRef>? Holders) _rowsOn = (null, [], null);
     private readonly Dictionary<PrincipalRef, (Reach? Admin, IReadOnlyList<(string Kind, int Count)> Counts, string Text)> _summaries = [];
 
     /// <param name="paths">Build each entry's path (the <c>access</c> verb); the plan's matrix does without. Token use
@@ -240,7 +240,11 @@ public sealed class AccessClosure
         // Its own admin rights before what acting as copies: at equal strength and end, its own path is the one shown.
         Admin(principal, groups, table, null);
         var actAs = table.Wants(AccessKind.ActAs, string.Empty);
-        foreach (var reach in Reach(principal, hops))
+
+        // Asked for one object (no ACT_AS rows): only the ways to the targets that hold something on it are used, and
+        // the search may stop once those are settled (each is settled exactly as by the whole search).
+        var holders = table.Only is { } asked && !actAs ? HoldersOn(asked) : null;
+        foreach (var reach in Reach(principal, hops, holders))
         {
             if (actAs)
             {
@@ -268,13 +272,25 @@ public sealed class AccessClosure
         return list.Select(v => new ClosureEntry(v.Entry, v.Origin?.Path ?? NoSteps)).ToList();
     }
 
-    /// <summary>A target's own rows on one object: <see cref="Who"/> copies them into every candidate that can act as it.</summary>
-    private List<Row> RowsOn(PrincipalRef target, AccessObject only)
+    private void RowsFor(AccessObject only)
     {
         if (_rowsOn.Object != only)
         {
-            _rowsOn = (only, []);
+            _rowsOn = (only, [], null);
         }
+    }
+
+    /// <summary>The principals one can act as that hold something on <paramref name="only"/> themselves.</summary>
+    private HashSet<PrincipalRef> HoldersOn(AccessObject only)
+    {
+        RowsFor(only);
+        return _rowsOn.Holders ??= _actingAs.Targets().Where(t => RowsOn(t, only).Count > 0).ToHashSet();
+    }
+
+    /// <summary>A target's own rows on one object: <see cref="Who"/> copies them into every candidate that can act as it.</summary>
+    private List<Row> RowsOn(PrincipalRef target, AccessObject only)
+    {
+        RowsFor(only);
 
         if (!_rowsOn.Rows.TryGetValue(target, out var rows))
         {
@@ -621,10 +637,12 @@ public sealed class AccessClosure
     /// Everyone reached from <paramref name="hops"/> and, transitively, from what each reached principal holds: each by
     /// its longest-lived path (standing first, then the latest end; ties in the order found).
     /// </summary>
-    private List<Way> Reach(PrincipalRef principal, List<Hop> hops)
+    /// <param name="wanted">When given, the search stops once every one of these it can reach is settled.</param>
+    private List<Way> Reach(PrincipalRef principal, List<Hop> hops, HashSet<PrincipalRef>? wanted = null)
     {
         var result = new List<Way>();
-        if (hops.Count == 0)
+        var left = wanted is null ? int.MaxValue : wanted.Count - (wanted.Contains(principal) ? 1 : 0);
+        if (hops.Count == 0 || left == 0)
         {
             return result;
         }
@@ -666,6 +684,11 @@ public sealed class AccessClosure
 
             var way = new Way(this, item.From, item.Hop, item.Until, item.Reason);
             result.Add(way);
+            if (wanted is not null && wanted.Contains(way.Target) && --left == 0)
+            {
+                break;
+            }
+
             foreach (var next in TargetOf(way.Target).Edges)
             {
                 if (settled.Contains(next.Target))
