@@ -102,7 +102,7 @@ if [ "$expected" -eq 0 ]; then
   exit 0
 fi
 for urn in "${targets[@]}"; do
-  # A '*' would make the target a glob (deployment.go:160 NewUrnTargets) that could match other resources.
+  # A '*' would make the target a glob (NewUrnTargets [fact: engine-targeted-update]) that could match other resources.
   [[ $urn != *'*'* ]] || fail "the resource name in $urn contains '*', which --target reads as a glob; not added"
 done
 targets_json=$(printf '%s\n' "${targets[@]}" | jq -R . | jq -s .)

@@ -200,7 +200,7 @@ internal static partial class PulumiProjectRules
         return new ItemsType(type, map.TryGetValue("items", out var inner) ? Items(key, inner) : null);
     }
 
-    /// <summary>project.go <c>Validate</c>.</summary>
+    /// <summary><c>Project.Validate</c> [fact: project-config-rules].</summary>
     private static void Validate(Project project)
     {
         foreach (var (key, type) in project.Config)
@@ -242,7 +242,7 @@ internal static partial class PulumiProjectRules
         }
     }
 
-    /// <summary>project.go <c>ValidateConfigValue</c>.</summary>
+    /// <summary><c>ValidateConfigValue</c> [fact: project-config-rules].</summary>
     private static bool ValidateConfigValue(string type, ItemsType? items, object? value) => type switch
     {
         "string" => value is string,
