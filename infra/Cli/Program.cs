@@ -58,7 +58,11 @@ public static class Program
         {
             Description = "audit, adopt: host names, comma-separated, that may receive the credential besides Azure Databricks' own (*.azuredatabricks.net, *.databricks.azure.us, *.databricks.azure.cn) and loopback",
         };
-        var audit = new Command("audit", "Read the live workspace and account (GET only) and report every access the stack does not declare") { stack, file, now, format, allowHost };
+        var workspaceOnly = new Option<bool>("--workspace-only")
+        {
+            Description = "audit: read only the workspace, with a workspace admin's credential and no account role (the scheduled audit): workspace assignments through the workspace's API; account roles are not read",
+        };
+        var audit = new Command("audit", "Read the live workspace and account (GET only) and report every access the stack does not declare") { stack, file, now, format, allowHost, workspaceOnly };
         var outFile = new Option<string?>("--out") { Description = "adopt: the stack file to write" };
         var groupList = new Option<string?>("--groups") { Description = "adopt: group names, comma-separated (* all, the default)" };
         var scopeList = new Option<string?>("--scopes") { Description = "adopt: secret scope names, comma-separated (* all, the default)" };
@@ -122,7 +126,8 @@ public static class Program
 
             if (command == audit)
             {
-                return AuditCommand.Run(stackFile, TopologyEvaluator.Evaluate(stackFile.ToInput(), instant, stackFile.Findings), fmt, stdout, stderr, auditEnvironment);
+                return AuditCommand.Run(stackFile, TopologyEvaluator.Evaluate(stackFile.ToInput(), instant, stackFile.Findings), fmt, stdout, stderr,
+                    auditEnvironment with { WorkspaceOnly = parse.GetValue(workspaceOnly) });
             }
 
             if (command == access)
