@@ -143,6 +143,39 @@ public sealed partial class FactsLedgerTests
     }
 
     [Fact]
+    public void Every_version_named_beside_a_pinned_upstream_is_its_pinned_tag()
+    {
+        var pins = Pins().ToDictionary(p => p.Repo, p => p.Tag, StringComparer.Ordinal);
+        var stale = new List<string>();
+        foreach (var file in Files(Roots))
+        {
+            var relative = Path.GetRelativePath(Repo.Root, file).Replace('\\', '/');
+            if (relative == Ledger || relative.EndsWith("/FactsLedgerTests.cs", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            foreach (Match m in VersionMention().Matches(File.ReadAllText(file)))
+            {
+                var repo = m.Groups[1].Value switch
+                {
+                    "terraform-provider-databricks" => "databricks/terraform-provider-databricks",
+                    "databricks-sdk-go" or "sdk-go" or "Go SDK" => "databricks/databricks-sdk-go",
+                    "pulumi-dotnet" => "pulumi/pulumi-dotnet",
+                    "pulumi-terraform-bridge" => "pulumi/pulumi-terraform-bridge",
+                    _ => "pulumi/pulumi",
+                };
+                if (pins[repo] != m.Groups[2].Value)
+                {
+                    stale.Add($"{relative}: '{m.Value}', but {Ledger} pins {repo} at {pins[repo]}");
+                }
+            }
+        }
+
+        Assert.True(stale.Count == 0, string.Join('\n', stale.Distinct()));
+    }
+
+    [Fact]
     public void Each_safety_critical_fact_has_a_test_named_after_it()
     {
         var traits = Files("tests").SelectMany(f => TraitRef().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value)).ToHashSet(StringComparer.Ordinal);
@@ -243,6 +276,10 @@ public sealed partial class FactsLedgerTests
 
     [GeneratedRegex(@"^### ([a-z0-9][a-z0-9-]*)\n", RegexOptions.Multiline)]
     private static partial Regex FactHeading();
+
+    /// <summary>A pinned upstream named with a version: <c>terraform-provider-databricks v1.2.3</c>, <c>pulumi/pulumi v3.2.1</c>.</summary>
+    [GeneratedRegex(@"\b(terraform-provider-databricks|databricks-sdk-go|sdk-go|Go SDK|pulumi-dotnet|pulumi-terraform-bridge|pulumi/pulumi|pulumi) (v\d+\.\d+\.\d+)\b")]
+    private static partial Regex VersionMention();
 
     [GeneratedRegex(@"\[fact: ([a-z0-9][a-z0-9-]*)\]")]
     private static partial Regex FactRef();
