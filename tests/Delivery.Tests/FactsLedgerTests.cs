@@ -18,40 +18,6 @@ public sealed partial class FactsLedgerTests
 
     private static readonly string[] Extensions = [".cs", ".sh", ".md", ".yml", ".yaml", ".jq", ".json", ".csproj", ".props"];
 
-    /// <summary>
-    /// Files that still cite upstream line numbers, with how many they held when the rule came in (a ceiling, never
-    /// raised). Each may only go down, leaves the list at zero, and every other file must hold none.
-    /// </summary>
-    private static readonly Dictionary<string, int> LineCitationCeilings = new(StringComparer.Ordinal)
-    {
-        ["infra/Cli/Adoption/Adopter.cs"] = 26,
-        ["infra/Infra/AccessStack.cs"] = 7,
-        ["infra/Infra/Components/CatalogGrants.cs"] = 1,
-        ["infra/Infra/Components/DatabricksServicePrincipal.cs"] = 4,
-        ["infra/Infra/Components/Identity.cs"] = 1,
-        ["infra/Infra/Components/PlannedChildren.cs"] = 1,
-        ["infra/Infra/Components/Principals.cs"] = 5,
-        ["infra/Live/Adoption/EstateReader.cs"] = 19,
-        ["infra/Live/Adoption/EstateShapes.cs"] = 10,
-        ["infra/Live/ApiShapes.cs"] = 43,
-        ["infra/Live/Auth.cs"] = 8,
-        ["infra/Live/Comparison.Grants.cs"] = 1,
-        ["infra/Live/Comparison.Jobs.cs"] = 1,
-        ["infra/Live/Comparison.RuleSets.cs"] = 2,
-        ["infra/Live/Comparison.Tokens.cs"] = 1,
-        ["infra/Live/Comparison.Warehouses.cs"] = 1,
-        ["infra/Live/Comparison.cs"] = 1,
-        ["infra/Live/DatabricksClient.cs"] = 19,
-        ["infra/Live/LiveReader.cs"] = 47,
-        ["infra/Topology/Model/ImportedResources.cs"] = 2,
-        ["infra/Topology/Model/Vocabulary.cs"] = 2,
-        ["infra/Topology/Planning/CredentialRotation.cs"] = 2,
-        ["infra/Topology/Planning/MigrationGuard.cs"] = 5,
-        ["infra/Topology/Planning/PlanDiff.cs"] = 4,
-        ["infra/Topology/Planning/ResourcePlan.cs"] = 18,
-        ["infra/Topology/Planning/ResourceTraits.cs"] = 8,
-    };
-
     [Fact]
     public void Every_fact_named_in_the_repository_is_in_the_ledger_and_every_ledger_fact_is_named()
     {
@@ -186,16 +152,14 @@ public sealed partial class FactsLedgerTests
     }
 
     [Fact]
-    public void No_upstream_line_number_is_cited_and_the_files_that_still_do_only_shrink()
+    public void No_upstream_line_number_is_cited_anywhere()
     {
-        var counts = Files(Roots).Where(f => Path.GetFileName(f) != "FactsLedgerTests.cs")
-            .Select(f => (Path: Path.GetRelativePath(Repo.Root, f).Replace('\\', '/'), Count: File.ReadLines(f).Sum(l => LineCitation().Count(l))))
+        var cited = Files(Roots).Where(f => Path.GetFileName(f) != "FactsLedgerTests.cs")
+            .SelectMany(f => File.ReadLines(f).Select((line, i) => (File: f, Line: i + 1, Text: line)))
+            .Where(l => LineCitation().IsMatch(l.Text))
+            .Select(l => $"{Path.GetRelativePath(Repo.Root, l.File).Replace('\\', '/')}:{l.Line}: {LineCitation().Match(l.Text).Value}; cite the fact instead, [fact: <id>] with docs/facts.md")
             .ToList();
-        var over = counts.Where(c => c.Count > LineCitationCeilings.GetValueOrDefault(c.Path))
-            .Select(c => $"{c.Path}: {c.Count} line-number citations (allowed {LineCitationCeilings.GetValueOrDefault(c.Path)}); cite the fact instead, [fact: <id>] with docs/facts.md").ToList();
-        Assert.True(over.Count == 0, string.Join('\n', over));
-        var done = LineCitationCeilings.Keys.Where(k => counts.All(c => c.Path != k || c.Count < LineCitationCeilings[k])).ToList();
-        Assert.True(done.Count == 0, $"fewer line-number citations now: lower or remove the ceiling of {string.Join(", ", done)}");
+        Assert.True(cited.Count == 0, string.Join('\n', cited));
     }
 
     [Fact]
