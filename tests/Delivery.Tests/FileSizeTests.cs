@@ -13,7 +13,6 @@ public class FileSizeTests
     {
         ["infra/Cli/Adoption/Adopter.cs"] = 1119,
         ["infra/Topology/Evaluation/AccessClosure.cs"] = 795,
-        ["infra/Cli/Reports.cs"] = 778,
         ["infra/Live/LiveReader.cs"] = 709,
         ["infra/Topology/Planning/ResourcePlan.cs"] = 693,
         ["infra/Infra/AccessStack.cs"] = 648,
