@@ -32,6 +32,12 @@ public sealed record AuditEnvironment
     /// none (<see cref="LiveTarget.TryParseHost(string?, IReadOnlyCollection{string}, out Uri, out string)"/>).
     /// </summary>
     public IReadOnlyCollection<string> AllowedHosts { get; init; } = [];
+
+    /// <summary>
+    /// <c>--workspace-only</c>: no call to the account host, even for a stack with an account (the scheduled audit,
+    /// whose identity holds no account role; <see cref="LiveTarget.WorkspaceOnly"/>).
+    /// </summary>
+    public bool WorkspaceOnly { get; init; }
 }
 
 /// <summary>
@@ -64,7 +70,7 @@ internal static class AuditCommand
         }
 
         AccountTarget? account = null;
-        if (result.Model.Account is { } a)
+        if (result.Model.Account is { } a && !environment.WorkspaceOnly)
         {
             if (!LiveTarget.TryParseHost(a.Host, environment.AllowedHosts, out var accountHost, out var accountError))
             {
@@ -87,7 +93,7 @@ internal static class AuditCommand
         try
         {
             // Each host's credential is settled before any call to Databricks (only the token POSTs are not GETs).
-            var target = new LiveTarget(workspace, account);
+            var target = new LiveTarget(workspace, account) { WorkspaceOnly = environment.WorkspaceOnly && result.Model.Account is not null };
             var (credentials, _, _) = TokenSources.ResolveAsync(environment.Variables, environment.AzureTokens, http, environment.Client,
                 environment.Clock, target, CancellationToken.None).GetAwaiter().GetResult();
             var client = new DatabricksClient(http, credentials, options);

@@ -43,7 +43,11 @@ public static class Program
 
         // audit and adopt read the live workspace through the adoption code; they become verbs of their own once that
         // code has left the command line (issue 32).
-        var audit = new Command("audit", "Read the live workspace and account (GET only) and report every access the stack does not declare") { options.Stack, options.File, options.Now, options.Format, options.AllowHost };
+        var workspaceOnly = new Option<bool>("--workspace-only")
+        {
+            Description = "audit: read only the workspace, with a workspace admin's credential and no account role (the scheduled audit): workspace assignments through the workspace's API; account roles are not read",
+        };
+        var audit = new Command("audit", "Read the live workspace and account (GET only) and report every access the stack does not declare") { options.Stack, options.File, options.Now, options.Format, options.AllowHost, workspaceOnly };
         var outFile = new Option<string?>("--out") { Description = "adopt: the stack file to write" };
         var groupList = new Option<string?>("--groups") { Description = "adopt: group names, comma-separated (* all, the default)" };
         var scopeList = new Option<string?>("--scopes") { Description = "adopt: secret scope names, comma-separated (* all, the default)" };
@@ -95,7 +99,8 @@ public static class Program
                 return AdoptCommand.Run(stackFile, context.Now, adoptOptions, context.Format, stdout, stderr, auditEnvironment, cwd);
             }
 
-            return AuditCommand.Run(stackFile, TopologyEvaluator.Evaluate(stackFile.ToInput(), context.Now, stackFile.Findings), context.Format, stdout, stderr, auditEnvironment);
+            return AuditCommand.Run(stackFile, TopologyEvaluator.Evaluate(stackFile.ToInput(), context.Now, stackFile.Findings), context.Format, stdout, stderr,
+                auditEnvironment with { WorkspaceOnly = parse.GetValue(workspaceOnly) });
         }
         catch (ConfigLoadException ex)
         {

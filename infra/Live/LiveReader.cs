@@ -2,71 +2,6 @@ using DatabricksAccess.Live.Api;
 
 namespace DatabricksAccess.Live;
 
-/// <summary>Where the audit reads: the workspace host, and the account when the stack has one.</summary>
-public sealed record LiveTarget(Uri Workspace, AccountTarget? Account)
-{
-    /// <summary>
-    /// The DNS zones of Azure Databricks, whose workspace (<c>adb-…</c>) and account (<c>accounts.…</c>) hosts are the
-    /// only ones a credential is sent to: databricks-sdk-go v0.175.0 common/environment/environments.go <c>envs</c>, the
-    /// Azure entries (public <c>.azuredatabricks.net</c>, its dev and staging zones below it; US Government
-    /// <c>.databricks.azure.us</c>; China <c>.databricks.azure.cn</c>), matched by suffix as GetEnvironmentForHostname does.
-    /// </summary>
-    public static readonly IReadOnlyList<string> AzureDnsZones = [".azuredatabricks.net", ".databricks.azure.us", ".databricks.azure.cn"];
-
-    /// <summary>
-    /// <see cref="TryParseHost(string?, IReadOnlyCollection{string}, out Uri, out string)"/> with no other host allowed.
-    /// </summary>
-    public static bool TryParseHost(string? text, out Uri host, out string error) => TryParseHost(text, [], out host, out error);
-
-    /// <summary>
-    /// The scheme and authority of a configured host. https only; plain http only for a loopback address (tests). The
-    /// host is an Azure Databricks workspace or account host (<see cref="AzureDnsZones"/>), a loopback address, or one
-    /// of <paramref name="allowedHosts"/> (<c>--allow-host</c>): the OAuth secret or token goes to no other host.
-    /// </summary>
-    public static bool TryParseHost(string? text, IReadOnlyCollection<string> allowedHosts, out Uri host, out string error)
-    {
-        host = null!;
-        if (string.IsNullOrWhiteSpace(text) || !Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri))
-        {
-            error = "is not an absolute URL";
-            return false;
-        }
-
-        if (uri.Scheme != Uri.UriSchemeHttps && !(uri.Scheme == Uri.UriSchemeHttp && uri.IsLoopback))
-        {
-            error = "must be an https URL (plain http only for a loopback address)";
-            return false;
-        }
-
-        if (uri.UserInfo.Length > 0 || uri.Query.Length > 0 || uri.Fragment.Length > 0 || uri.AbsolutePath.Trim('/').Length > 0)
-        {
-            error = "must be a host URL only, without user, path, query or fragment";
-            return false;
-        }
-
-        if (!uri.IsLoopback && !IsAzureDatabricks(uri) && !allowedHosts.Any(a => string.Equals(a.Trim().TrimEnd('.'), uri.IdnHost.TrimEnd('.'), StringComparison.OrdinalIgnoreCase)))
-        {
-            error = $"is not an Azure Databricks workspace or account host (*{string.Join(", *", AzureDnsZones)}); credentials are sent to no other host unless --allow-host names it";
-            return false;
-        }
-
-        host = new Uri(uri.GetLeftPart(UriPartial.Authority) + "/");
-        error = string.Empty;
-        return true;
-    }
-
-    /// <summary>A host name with at least one label before an Azure Databricks zone (compared as IDNA ASCII, trailing dot ignored).</summary>
-    private static bool IsAzureDatabricks(Uri uri)
-    {
-        var name = uri.IdnHost.TrimEnd('.').ToLowerInvariant();
-        return uri.HostNameType == UriHostNameType.Dns
-            && AzureDnsZones.Any(zone => name.EndsWith(zone, StringComparison.Ordinal) && name.Length > zone.Length);
-    }
-}
-
-/// <summary>The account host, account id and the workspace's numeric id in that account.</summary>
-public sealed record AccountTarget(Uri Host, string AccountId, string WorkspaceId);
-
 /// <summary>
 /// A live directory (workspace or account): its identities as SCIM lists them, except that the groups the stack
 /// declares are read one by one (GET of the group: members, entitlements, roles), the lists holding no members.
@@ -221,6 +156,10 @@ public sealed class LiveReader(DatabricksClient client)
                 await ReadGroupsWithMembersAsync(api, g => accountGroups.Contains(g.DisplayName!), cancellationToken).ConfigureAwait(false),
                 await ReadServicePrincipalsAsync(api, "id,applicationId,displayName,roles", cancellationToken).ConfigureAwait(false));
             assignments = await ReadAssignmentsAsync(a, cancellationToken).ConfigureAwait(false);
+        }
+        else if (target.WorkspaceOnly && declaration.Assignments is not null)
+        {
+            assignments = await ReadWorkspaceAssignmentsAsync(ws, cancellationToken).ConfigureAwait(false);
         }
 
         var (scopes, acls) = await ReadScopesWithAclsAsync(ws, cancellationToken).ConfigureAwait(false);
@@ -512,6 +451,18 @@ public sealed class LiveReader(DatabricksClient client)
     {
         var path = $"/api/2.0/accounts/{Uri.EscapeDataString(account.AccountId)}/workspaces/{Uri.EscapeDataString(account.WorkspaceId)}/permissionassignments";
         var list = await client.GetAsync<AssignmentList>(account.Host, path, cancellationToken).ConfigureAwait(false);
+        return list.PermissionAssignments ?? [];
+    }
+
+    /// <summary>
+    /// The workspace's permission assignments read through the workspace, with a workspace admin's credential and no
+    /// account role: GET <c>/api/2.0/preview/permissionassignments</c> (terraform-provider-databricks v1.128.0
+    /// access/resource_permission_assignment.go, PermissionAssignmentAPI.List; its permissionAssignmentResponse has the
+    /// account API's shape: <c>permission_assignments[].principal</c> and <c>.permissions</c>).
+    /// </summary>
+    public async Task<IReadOnlyList<AssignmentItem>> ReadWorkspaceAssignmentsAsync(Uri ws, CancellationToken cancellationToken)
+    {
+        var list = await client.GetAsync<AssignmentList>(ws, "/api/2.0/preview/permissionassignments", cancellationToken).ConfigureAwait(false);
         return list.PermissionAssignments ?? [];
     }
 

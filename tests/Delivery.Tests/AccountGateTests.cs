@@ -67,6 +67,50 @@ public sealed partial class AccountGateTests
     }
 
     [Fact]
+    public void Only_the_deploy_identity_gets_an_account_role_and_the_scheduled_one_only_object_scoped_manager_rules()
+    {
+        // Issue 31.1: the audit runs without approval, so its identity holds no account role at all; the scheduled
+        // identity holds manager rules on the stack's own groups and service principals (rule sets on those objects),
+        // never account_admin; account_admin goes to the deploy identity only, whose job waits for the approval.
+        foreach (Match block in BashBlock().Matches(Bootstrap))
+        {
+            var loops = new List<string>();
+            var previous = string.Empty; // a command continued over two lines (the patch and its JSON body)
+            foreach (var raw in block.Groups[1].Value.Split('\n'))
+            {
+                var line = raw.Trim();
+                var before = previous;
+                previous = line;
+                if (line.StartsWith("for ", StringComparison.Ordinal) && !line.Contains("done", StringComparison.Ordinal))
+                {
+                    loops.Add(line);
+                }
+                else if (line is "done" || line.StartsWith("done ", StringComparison.Ordinal) || line.StartsWith("done;", StringComparison.Ordinal))
+                {
+                    loops.RemoveAt(loops.Count - 1);
+                }
+
+                if (!AccountRole().IsMatch(line) || line.StartsWith('#'))
+                {
+                    continue;
+                }
+
+                var context = string.Join("\n", loops.Append(before).Append(line));
+                Assert.DoesNotContain("AUDIT_APP", context, StringComparison.Ordinal);
+                if (line.Contains("account_admin", StringComparison.Ordinal))
+                {
+                    Assert.Contains("$DEPLOY_APP", context, StringComparison.Ordinal);
+                    Assert.DoesNotContain("SCHEDULED_APP", context, StringComparison.Ordinal);
+                }
+            }
+        }
+
+        // The manager rules name the scheduled identity as their principal, on group and service principal rule sets.
+        Assert.Contains("--arg p \"servicePrincipals/$SCHEDULED_APP\"", Bootstrap, StringComparison.Ordinal);
+        Assert.Matches(@"rule ""accounts/\$ACCOUNT_ID/groups/[^""]+/ruleSets/default"" roles/group.manager", Bootstrap);
+    }
+
+    [Fact]
     public void The_account_role_check_fails_on_an_unconditional_grant()
     {
         // The parser the test above relies on, on the shape issue 31 found (step 6 granting account_admin to all).

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using DatabricksAccess.Cli;
 
 namespace DatabricksAccess.Delivery.Tests;
 
@@ -24,7 +25,7 @@ public sealed class AuditWorkflowTests : IDisposable
         Assert.Equal("${{ matrix.stack }}", job.Env["STACK"]);
 
         var audit = Assert.Single(job.Steps, s => s.Id == "audit");
-        Assert.Contains("dotnet run --project infra/Cli -c Release --no-build -- audit --stack \"$STACK\" --format markdown", audit.Run, StringComparison.Ordinal);
+        Assert.Contains("dotnet run --project infra/Cli -c Release --no-build -- audit --stack \"$STACK\" --workspace-only --format markdown", audit.Run, StringComparison.Ordinal);
         Assert.Contains("echo \"code=$code\" >> \"$GITHUB_OUTPUT\"", audit.Run, StringComparison.Ordinal);
 
         // A build failure cannot pass for findings (exit 1): the build is its own step before.
@@ -42,6 +43,82 @@ public sealed class AuditWorkflowTests : IDisposable
         var last = job.Steps[^1];
         Assert.Equal("steps.audit.outputs.code != '0'", last.Node.Str("if"));
         Assert.Contains("exit 1", last.Run, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(true, "0", "audit --stack prod --workspace-only --format markdown")]
+    [InlineData(false, "2", null)]
+    public void The_scheduled_audit_reads_the_workspace_only_and_a_deployed_CLI_without_the_option_cannot_run(bool hasOption, string code, string? call)
+    {
+        // Issue 31.1: the audit identity holds no account role, so the scheduled audit never asks the account host.
+        // A deployed commit that predates --workspace-only would ask it (and fail on 403): exit 2 until a deploy.
+        var job = AuditJob;
+        var step = Assert.Single(job.Steps, s => s.Id == "audit");
+        using var h = new StepHarness();
+        h.Fake("dotnet", $$"""
+            printf '%s\n' "$*" >> "$FAKE_DIR/dotnet.log"
+            if [[ " $* " == *" --help "* ]]; then echo "Options:"; {{(hasOption ? "echo '  --workspace-only  audit: read only the workspace'" : "true")}}; exit 0; fi
+            echo "# Audit"; exit 0
+            """);
+        Directory.CreateDirectory(Path.Combine(h.Workspace, "..", "fake"));
+        Directory.CreateDirectory(Path.Combine(h.Workspace, "..", "temp"));
+        var (exit, @out, err, outputs, _) = h.RunShell(job, step, new Dictionary<string, string> { ["STACK"] = "prod", ["REPORT_FILE"] = Path.Combine(h.Workspace, "..", "temp", "audit.md") });
+        Assert.True(exit == 0, @out + err);
+        Assert.Equal(code, outputs["code"]);
+        var calls = File.ReadAllLines(Path.Combine(h.Workspace, "..", "fake", "dotnet.log"));
+        var audits = calls.Where(c => !c.Contains("--help", StringComparison.Ordinal)).ToList();
+        if (call is null)
+        {
+            Assert.Empty(audits);
+            Assert.Contains("::error::the deployed commit's CLI has no 'audit --workspace-only'", @out, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.EndsWith(call, Assert.Single(audits), StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"findings": [], "notes": []}""", 0, 0, 0)]
+    [InlineData("""{"findings": [{"kind": "undeclared-member", "severity": "high", "principal": "user:m@contoso.com", "object": "group:analysts", "detail": "x"}], "notes": []}""", 0, 0, 1)]
+    [InlineData("""{"findings": [{"kind": "undeclared-admin", "severity": "critical", "principal": "sp:etl-runner", "object": "account", "detail": "holds the account role <img src=x> that the stack does not declare"}], "notes": []}""", 1, 1, 0)]
+    [InlineData(null, 2, 0, 0)]
+    public void The_prod_deploy_job_audits_the_account_roles_after_the_approval_and_fails_on_an_account_finding(string? report, int auditExit, int account, int other)
+    {
+        var deploy = Repo.Workflow("deploy");
+        var prod = deploy.Job("prod");
+        Assert.Contains("approve-prod", prod.Needs);
+        var steps = prod.Steps.ToList();
+        var step = Assert.Single(steps, s => s.Name?.StartsWith("Account audit", StringComparison.Ordinal) == true);
+        var login = steps.FindIndex(s => s.IsAction("azure/login"));
+        Assert.True(login >= 0 && login < steps.IndexOf(step) && steps.FindIndex(s => s.IsAction("pulumi/actions") && s.With("command") == "up") < login);
+        Assert.Contains("-- audit --stack \"$STACK\" --format json", step.Run, StringComparison.Ordinal);
+        Assert.DoesNotContain("--workspace-only", step.Run, StringComparison.Ordinal);
+
+        // No job that deploys without reviewers audits the account (its identity holds no account role).
+        foreach (var job in deploy.Jobs.Where(j => j.Env.TryGetValue("STACK", out var s) && AccountGate.Reviewed(deploy.Text, s) == false))
+        {
+            Assert.DoesNotContain(job.Steps, s => (s.Run ?? string.Empty).Contains("-- audit", StringComparison.Ordinal));
+        }
+
+        using var h = new StepHarness();
+        var reportJson = report ?? string.Empty;
+        h.Fake("dotnet", $$"""
+            cat <<'JSON'
+            {{reportJson}}
+            JSON
+            exit {{auditExit}}
+            """);
+        Directory.CreateDirectory(Path.Combine(h.Workspace, "..", "temp"));
+        var (exit, @out, err, _, summary) = h.RunShell(prod, step);
+        var expectedExit = auditExit >= 2 || account > 0 ? 1 : 0;
+        Assert.True(expectedExit == exit, $"{exit}\n{@out}\n{err}");
+        if (auditExit < 2)
+        {
+            Assert.Contains($"{account} account-level finding(s)", summary, StringComparison.Ordinal);
+            Assert.Contains($"Other findings: {other}", summary, StringComparison.Ordinal);
+            Assert.DoesNotContain("<img", summary, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -111,13 +111,20 @@ public partial class IdentityTests
             Assert.Equal("write", job.Permission("id-token"));
         }
 
-        // No Pulumi job logs in to the Azure CLI (only the short, read-only audit job of drift.yml does, for its own
-        // REST client; it runs no Pulumi and holds no stack credential).
-        Assert.All(jobs, j => Assert.DoesNotContain(j.Steps, s => s.IsAction("azure/login")));
+        // No provider ever sees an Azure CLI login: only the audits log in, for their own REST client. drift.yml's
+        // audit runs no Pulumi; deploy.yml's prod job logs in only after its last Pulumi step, for the account audit.
+        foreach (var job in jobs)
+        {
+            var steps = job.Steps.ToList();
+            var login = steps.FindIndex(s => s.IsAction("azure/login"));
+            var lastPulumi = steps.FindLastIndex(s => (s.IsAction("pulumi/actions") && s.With("command") is not null) || s.RunsPulumiCli);
+            Assert.True(login < 0 || login > lastPulumi, $"{job} logs in to the Azure CLI before a Pulumi step");
+        }
+
         Assert.All(Repo.AllWorkflows(), w => Assert.DoesNotContain("DATABRICKS_AUTH_TYPE: azure-cli", w.Text, StringComparison.Ordinal));
         Assert.Equal(
-            [".github/workflows/drift.yml#audit"],
-            Repo.AllWorkflows().SelectMany(w => w.Jobs).Where(j => j.Steps.Any(s => s.IsAction("azure/login"))).Select(j => j.ToString()));
+            [".github/workflows/deploy.yml#prod", ".github/workflows/drift.yml#audit"],
+            Repo.AllWorkflows().SelectMany(w => w.Jobs).Where(j => j.Steps.Any(s => s.IsAction("azure/login"))).Select(j => j.ToString()).Order(StringComparer.Ordinal));
     }
 
     [Fact]

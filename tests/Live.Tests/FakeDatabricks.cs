@@ -135,6 +135,19 @@ public sealed class FakeDatabricks : IDisposable
 
     public List<FakeAssignment> Assignments { get; } = [];
 
+    /// <summary>
+    /// The workspace's SCIM also lists the account groups assigned to the workspace, with their members, as an
+    /// identity-federated workspace does: terraform-provider-databricks v1.128.0 scim/scim.go ResourceMeta, whose
+    /// <c>resourceType</c> is "Group" (an account group) or "WorkspaceGroup" in the workspace's own view. Off by
+    /// default: the fixtures built before it keep the workspace's list to its own groups (their request counts).
+    /// </summary>
+    public bool AccountGroupsInWorkspaceView { get; set; }
+
+    private IEnumerable<(FakeGroup Group, bool Account)> WorkspaceViewOfGroups =>
+        Groups.Select(g => (g, false)).Concat(AccountGroupsInWorkspaceView
+            ? AccountGroups.Where(g => Assignments.Any(a => a.Group == g.DisplayName)).Select(g => (g, true))
+            : []);
+
     public Dictionary<string, List<FakeAcl>> Scopes { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Key Vault-backed scopes by name (others are Databricks-backed).</summary>
@@ -255,7 +268,7 @@ public sealed class FakeDatabricks : IDisposable
 
             if (path == "/api/2.0/preview/scim/v2/Groups")
             {
-                return Scim(req, Groups.Select(g => GroupJson(g, account: false, members: true)));
+                return Scim(req, WorkspaceViewOfGroups.Select(g => GroupJson(g.Group, g.Account, members: true, entitlements: true)));
             }
 
             if (path == $"{account}/scim/v2/Groups")
@@ -267,7 +280,9 @@ public sealed class FakeDatabricks : IDisposable
             if (Match(path, @"^/api/2\.0/preview/scim/v2/Groups/([^/]+)$") is { } wsId)
             {
                 // service/iam/impl.go:497 groupsV2Impl.Get -> model.go:829 Group.
-                return Groups.FirstOrDefault(g => g.Id == wsId) is { } g ? Ok(GroupJson(g, account: false, members: true)) : ScimError(404, $"Group with id {wsId} not found.");
+                return WorkspaceViewOfGroups.FirstOrDefault(g => g.Group.Id == wsId) is { Group: not null } g
+                    ? Ok(GroupJson(g.Group, g.Account, members: true, entitlements: true))
+                    : ScimError(404, $"Group with id {wsId} not found.");
             }
 
             if (Match(path, $@"^{Regex.Escape(account)}/scim/v2/Groups/([^/]+)$") is { } accId)
@@ -286,8 +301,11 @@ public sealed class FakeDatabricks : IDisposable
                 return Scim(req, AccountSps.Select(s => SpJson(s, account: true)));
             }
 
-            if (path == $"{account}/workspaces/{WorkspaceId}/permissionassignments")
+            if (path == $"{account}/workspaces/{WorkspaceId}/permissionassignments" || path == "/api/2.0/preview/permissionassignments")
             {
+                // The workspace's own list (second path, a workspace admin's token): terraform-provider-databricks
+                // v1.128.0 access/resource_permission_assignment.go PermissionAssignmentAPI.List, whose
+                // permissionAssignmentResponse has the same fields as the account API's.
                 // sdk-go v0.175.0 service/iam/impl.go:1033 (path), model.go:1760 PermissionAssignments, :1741 PermissionAssignment, :1895 PrincipalOutput.
                 return Ok(new
                 {
@@ -594,7 +612,7 @@ public sealed class FakeDatabricks : IDisposable
         return json;
     }
 
-    private static Dictionary<string, object?> GroupJson(FakeGroup g, bool account, bool members)
+    private static Dictionary<string, object?> GroupJson(FakeGroup g, bool account, bool members, bool entitlements = false)
     {
         var json = new Dictionary<string, object?>
         {
@@ -614,7 +632,7 @@ public sealed class FakeDatabricks : IDisposable
             json["members"] = g.Members.Select(m => new Dictionary<string, string> { ["value"] = m.Id, ["display"] = m.Display, ["$ref"] = $"{m.Kind}/{m.Id}" });
         }
 
-        if (!account && g.Entitlements.Count > 0)
+        if ((!account || entitlements) && g.Entitlements.Count > 0)
         {
             json["entitlements"] = g.Entitlements.Select(e => new { value = e });
         }

@@ -191,13 +191,13 @@ public sealed class Fixture : IDisposable
     };
 
     /// <summary>Publishes the fake's state and runs <c>audit --file</c> on the stack file.</summary>
-    public (int Code, string Out, string Err) Audit(string format = "text", AuditEnvironment? environment = null, string? stack = null)
+    public (int Code, string Out, string Err) Audit(string format = "text", AuditEnvironment? environment = null, string? stack = null, params string[] options)
     {
         Fake.Publish();
         var @out = new StringWriter();
         var err = new StringWriter();
         var path = stack ?? WriteStack();
-        var code = Program.Run(["audit", "--file", path, "--now", "2026-11-25T12:00:00Z", "--format", format], @out, err,
+        var code = Program.Run(["audit", "--file", path, "--now", "2026-11-25T12:00:00Z", "--format", format, .. options], @out, err,
             new FakeTimeProvider(Now), _dir, environment ?? Environment());
         return (code, @out.ToString(), err.ToString());
     }
