@@ -1,3 +1,4 @@
+using DatabricksAccess.Adoption;
 using DatabricksAccess.Live;
 using DatabricksAccess.Topology;
 using DatabricksAccess.Topology.Config;

@@ -11,7 +11,6 @@ public class FileSizeTests
     /// <summary>Files over the limit when it came in, and their line count then (a ceiling, never raised).</summary>
     private static readonly Dictionary<string, int> Oversize = new(StringComparer.Ordinal)
     {
-        ["infra/Cli/Adoption/Adopter.cs"] = 1119,
         ["infra/Topology/Evaluation/AccessClosure.cs"] = 795,
         ["infra/Live/LiveReader.cs"] = 660,
         ["infra/Topology/Planning/ResourcePlan.cs"] = 693,

@@ -1,6 +1,6 @@
 using System.Globalization;
+using DatabricksAccess.Adoption;
 using DatabricksAccess.Cli;
-using DatabricksAccess.Cli.Adoption;
 using CsCheck;
 using Microsoft.Extensions.Time.Testing;
 using YamlDotNet.RepresentationModel;

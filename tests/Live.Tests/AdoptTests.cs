@@ -317,4 +317,41 @@ public sealed class AdoptTests : IDisposable
         Assert.DoesNotContain("group-entra-engineers-group", names);
         Assert.DoesNotContain(names, n => n.StartsWith("scope-app-secrets-secret-", StringComparison.Ordinal));
     }
+
+    /// <summary>
+    /// adopt's whole output (text and JSON) and the file it writes, byte for byte, against the recorded golden files
+    /// (tests/Live.Tests/Golden): a change to the adopter or the verb that changes any byte shows here. The fake's URL
+    /// and the temporary folder are the only parts replaced. <c>UPDATE_GOLDEN=1</c> records them again.
+    /// </summary>
+    [Theory]
+    [InlineData("text")]
+    [InlineData("json")]
+    public void Adopt_output_and_file_are_byte_identical_to_the_golden_record(string format)
+    {
+        var (code, @out, err, adopted) = Adopt(Skeleton(), "--format", format);
+        Assert.Equal(3, code);
+        Assert.Equal(string.Empty, err);
+        string Normal(string text) => text.Replace(_f.Fake.Url, "http://fake", StringComparison.Ordinal).Replace(_dir, "<dir>", StringComparison.Ordinal);
+        var golden = Path.Combine(GoldenFolder(), $"adopt.{format}");
+        var actual = $"{Normal(@out)}--- Pulumi.adopted.yaml\n{Normal(adopted)}";
+        if (System.Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
+        {
+            File.WriteAllText(golden, actual);
+        }
+
+        Assert.Equal(File.ReadAllText(golden), actual);
+    }
+
+    private static string GoldenFolder()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Pulumi.yaml")))
+            {
+                return Path.Combine(dir.FullName, "tests", "Live.Tests", "Golden");
+            }
+        }
+
+        throw new InvalidOperationException("repository root (Pulumi.yaml) not found");
+    }
 }

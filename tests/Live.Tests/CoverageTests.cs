@@ -124,7 +124,7 @@ public sealed class CoverageTests : IDisposable
     private async Task<AuditReport> AuditDeclaration(Func<Declaration, Declaration> change)
     {
         var stack = DatabricksAccess.Topology.Config.StackFile.Load(_f.WriteStack());
-        var declaration = change(DatabricksAccess.Cli.AuditDeclarations.From(
+        var declaration = change(DatabricksAccess.Adoption.AuditDeclarations.From(
             DatabricksAccess.Topology.TopologyEvaluator.Evaluate(stack.ToInput(), Fixture.Now, stack.Findings)));
         using var http = new HttpClient();
         var target = new LiveTarget(new Uri(_f.Fake.Url + "/"), new AccountTarget(new Uri(_f.Fake.Url + "/"), FakeDatabricks.AccountId, FakeDatabricks.WorkspaceId));

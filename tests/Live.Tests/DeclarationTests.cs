@@ -1,4 +1,4 @@
-using DatabricksAccess.Cli;
+using DatabricksAccess.Adoption;
 using DatabricksAccess.Topology;
 using DatabricksAccess.Topology.Config;
 using DatabricksAccess.Topology.Evaluation;

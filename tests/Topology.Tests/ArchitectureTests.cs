@@ -51,12 +51,60 @@ public class ArchitectureTests
         Assert.DoesNotContain(module.AssemblyReferences, r => r.Name.StartsWith("DatabricksAccess.", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// Which projects each production assembly may reference: Live and the core stand alone; Adoption (adopt's domain
+    /// and the audit's declaration) bridges them and sees no command line; the command line sits on top. The Pulumi
+    /// program (Infra) is not built into this test's folder: it references Topology only (Infra.csproj).
+    /// </summary>
+    private static readonly Dictionary<string, string[]> References = new(StringComparer.Ordinal)
+    {
+        ["DatabricksAccess.Topology"] = [],
+        ["DatabricksAccess.Live"] = [],
+        ["DatabricksAccess.Adoption"] = ["DatabricksAccess.Topology", "DatabricksAccess.Live"],
+        ["DatabricksAccess.Cli"] = ["DatabricksAccess.Topology", "DatabricksAccess.Live", "DatabricksAccess.Adoption"],
+    };
+
+    [Fact]
+    public void Each_production_assembly_references_only_the_projects_below_it()
+    {
+        foreach (var (name, allowed) in References)
+        {
+            using var module = ModuleDefinition.ReadModule(Path.Combine(AppContext.BaseDirectory, $"{name}.dll"));
+            var projects = module.AssemblyReferences.Select(r => r.Name).Where(r => r.StartsWith("DatabricksAccess.", StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal).ToList();
+            Assert.True(projects.All(allowed.Contains), $"{name} references {string.Join(", ", projects.Except(allowed))}: only {string.Join(", ", allowed)} may be");
+        }
+
+        // Not vacuous: the bridge does use both sides, and the command line uses the bridge (adopt, audit).
+        using var adoption = ModuleDefinition.ReadModule(Path.Combine(AppContext.BaseDirectory, "DatabricksAccess.Adoption.dll"));
+        Assert.Equal(References["DatabricksAccess.Adoption"].Order(StringComparer.Ordinal),
+            adoption.AssemblyReferences.Select(r => r.Name).Where(r => r.StartsWith("DatabricksAccess.", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        using var cli = ModuleDefinition.ReadModule(Path.Combine(AppContext.BaseDirectory, "DatabricksAccess.Cli.dll"));
+        Assert.Contains(cli.AssemblyReferences, r => r.Name == "DatabricksAccess.Adoption");
+    }
+
+    [Fact]
+    public void Adoption_and_the_audits_declaration_live_outside_the_command_line()
+    {
+        // Adopt's domain (what the estate becomes in the stack file, its import ids) and the model-to-Declaration bridge
+        // are in the Adoption library; the command line keeps the verbs.
+        using var cli = ModuleDefinition.ReadModule(Path.Combine(AppContext.BaseDirectory, "DatabricksAccess.Cli.dll"));
+        var names = cli.Types.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        Assert.DoesNotContain("Adopter", names);
+        Assert.DoesNotContain("StackText", names);
+        Assert.DoesNotContain("AuditDeclarations", names);
+        using var adoption = ModuleDefinition.ReadModule(Path.Combine(AppContext.BaseDirectory, "DatabricksAccess.Adoption.dll"));
+        Assert.Contains(adoption.Types, t => t.FullName == "DatabricksAccess.Adoption.Adopter");
+        Assert.Contains(adoption.Types, t => t.FullName == "DatabricksAccess.Adoption.AuditDeclarations");
+    }
+
     [Fact]
     public void No_production_assembly_sees_another_ones_internals()
     {
         var assemblies = Directory.GetFiles(AppContext.BaseDirectory, "DatabricksAccess.*.dll");
         Assert.Contains(assemblies, a => a.EndsWith("DatabricksAccess.Cli.dll", StringComparison.Ordinal));
         Assert.Contains(assemblies, a => a.EndsWith("DatabricksAccess.Live.dll", StringComparison.Ordinal));
+        Assert.Contains(assemblies, a => a.EndsWith("DatabricksAccess.Adoption.dll", StringComparison.Ordinal));
         var production = assemblies.Select(Path.GetFileNameWithoutExtension).ToHashSet(StringComparer.Ordinal);
         foreach (var path in assemblies)
         {

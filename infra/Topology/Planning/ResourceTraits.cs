@@ -7,7 +7,7 @@ namespace DatabricksAccess.Topology.Planning;
 /// inputs, so that a replacement yields the same id and Pulumi's default create-then-delete would delete what the
 /// create just wrote (pulumi/pulumi-databricks#642). docs/ownership.md has the same table.
 /// </summary>
-public static class ResourceTraits
+public static partial class ResourceTraits
 {
     /// <param name="IdFromInputs">The id is derived from the inputs (names, principals), not handed out by the service.</param>
     /// <param name="Replaces">What forces a replacement.</param>

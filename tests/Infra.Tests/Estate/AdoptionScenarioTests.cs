@@ -1,8 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using DatabricksAccess.Cli;
-using DatabricksAccess.Cli.Adoption;
+using DatabricksAccess.Adoption;
 using DatabricksAccess.Live.Adoption;
 using DatabricksAccess.Live.Api;
 using DatabricksAccess.Topology;
@@ -17,7 +16,7 @@ namespace DatabricksAccess.Infra.Tests.Estate;
 /// <summary>
 /// Adopt a populated estate, then the first <c>up</c>: a workspace with workspace-level groups and service principals
 /// that hold entitlements, an account group and an account service principal assigned to it, grants and secret ACLs.
-/// <c>adopt</c>'s own code (<see cref="AdoptCommand.Compose"/>) turns what its reader returns into the stack file; the
+/// <c>adopt</c>'s own code (<see cref="AdoptedStack.Compose"/>) turns what its reader returns into the stack file; the
 /// program registers that file; the simulated engine imports every resource (Read, the imported object becomes the old
 /// state, the program is diffed against it) and applies what follows.
 /// </summary>
@@ -139,7 +138,7 @@ public sealed class AdoptionScenarioTests
             []);
     }
 
-    /// <summary>The stack file adopt writes for <see cref="Read"/>: the skeleton through <see cref="AdoptCommand.Compose"/>.</summary>
+    /// <summary>The stack file adopt writes for <see cref="Read"/>: the skeleton through <see cref="AdoptedStack.Compose"/>.</summary>
     private static StackFile Adopt()
     {
         const string Path = "Pulumi.adopted.yaml";
@@ -147,7 +146,7 @@ public sealed class AdoptionScenarioTests
         var stack = StackFile.Parse(text, Path);
         var result = TopologyEvaluator.Evaluate(stack.ToInput(), StackRun.Now, stack.Findings);
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
-        var adopted = AdoptCommand.Compose(text, stack, result.Model, Read(), WorkspaceId, new HashSet<(string, string)>(), Path, "the simulated workspace");
+        var adopted = AdoptedStack.Compose(text, stack, result.Model, Read(), WorkspaceId, new HashSet<(string, string)>(), Path, "the simulated workspace");
         Assert.True(adopted.Errors.Count == 0, string.Join("\n", adopted.Errors));
         Assert.Empty(adopted.Adopter.Report.NotAdopted);
         return StackFile.Parse(adopted.Text, Path);

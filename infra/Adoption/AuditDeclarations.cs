@@ -5,13 +5,13 @@ using DatabricksAccess.Topology.Model;
 using DatabricksAccess.Topology.Planning;
 using LiveSeverity = DatabricksAccess.Live.Severity;
 
-namespace DatabricksAccess.Cli;
+namespace DatabricksAccess.Adoption;
 
 /// <summary>
 /// What a valid stack declares at its instant, in the terms of the live comparison (<see cref="Declaration"/>): the
 /// bridge from Topology's model to DatabricksAccess.Live, which knows nothing of Topology.
 /// </summary>
-internal static class AuditDeclarations
+public static class AuditDeclarations
 {
     public static Declaration From(EvaluationResult result)
     {

@@ -5,7 +5,7 @@ using DatabricksAccess.Topology.Config;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
-namespace DatabricksAccess.Cli.Adoption;
+namespace DatabricksAccess.Adoption;
 
 /// <summary>
 /// Writes adopted entries into a stack file's text, leaving every line already there as it was (comments included):
@@ -13,7 +13,7 @@ namespace DatabricksAccess.Cli.Adoption;
 /// section (or topology) is appended. Block style only; a section written in flow style other than <c>{}</c>/<c>[]</c>
 /// is a <see cref="ConfigLoadException"/> (rewrite it in block style, then adopt again).
 /// </summary>
-internal static partial class StackText
+public static partial class StackText
 {
     public const string TopologyKey = "databricks-access:topology";
 
