@@ -38,26 +38,12 @@ public static class Program
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider clock, string cwd, AuditEnvironment auditEnvironment)
     {
         var options = new CliOptions();
-        var (check, plan, diff, access, guard) = (new CheckVerb(options), new PlanVerb(options), new DiffVerb(options), new AccessVerb(options), new GuardVerb(options));
-        Verb[] verbs = [check, plan, diff, access, guard];
-
-        // audit and adopt read the live workspace through the adoption code; they become verbs of their own once that
-        // code has left the command line (issue 32).
-        var workspaceOnly = new Option<bool>("--workspace-only")
+        Verb[] verbs = [new CheckVerb(options), new PlanVerb(options), new DiffVerb(options), new AccessVerb(options), new AuditVerb(options), new GuardVerb(options), new AdoptVerb(options)];
+        var root = new RootCommand("databricks-access topology: offline check, plan, diff and access of a stack's Databricks access; audit of the live workspace");
+        foreach (var verb in verbs)
         {
-            Description = "audit: read only the workspace, with a workspace admin's credential and no account role (the scheduled audit): workspace assignments through the workspace's API; account roles are not read",
-        };
-        var audit = new Command("audit", "Read the live workspace and account (GET only) and report every access the stack does not declare") { options.Stack, options.File, options.Now, options.Format, options.AllowHost, workspaceOnly };
-        var outFile = new Option<string?>("--out") { Description = "adopt: the stack file to write" };
-        var groupList = new Option<string?>("--groups") { Description = "adopt: group names, comma-separated (* all, the default)" };
-        var scopeList = new Option<string?>("--scopes") { Description = "adopt: secret scope names, comma-separated (* all, the default)" };
-        var securableList = new Option<string?>("--securables") { Description = "adopt: more securables to adopt grants on, comma-separated <kind>:<name> (the metastore, catalogs and schemas are always read)" };
-        var deep = new Option<bool>("--deep") { Description = "adopt: also read the grants of every table, volume and function" };
-        var adopt = new Command("adopt", "Read the live workspace and account (GET only) and write a stack file that declares them, with import ids") { options.Stack, options.File, outFile, groupList, scopeList, securableList, deep, options.Now, options.Format, options.AllowHost };
-        var root = new RootCommand("databricks-access topology: offline check, plan, diff and access of a stack's Databricks access; audit of the live workspace")
-        {
-            check.Command, plan.Command, diff.Command, access.Command, audit, guard.Command, adopt,
-        };
+            root.Subcommands.Add(verb.Command);
+        }
 
         // No response files: an argument that starts with '@' is an argument, not a file to read more arguments from.
         var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
@@ -79,28 +65,8 @@ public static class Program
 
         try
         {
-            var context = new CliContext(parse, options, stdout, stderr, cwd, CliContext.ParseNow(parse.GetValue(options.Now), clock));
-            var command = parse.CommandResult.Command;
-            if (verbs.FirstOrDefault(v => v.Command == command) is { } verb)
-            {
-                return (int)verb.Run(context);
-            }
-
-            var stackFile = context.LoadStack();
-            if (parse.GetValue(options.AllowHost) is { } allowed)
-            {
-                auditEnvironment = auditEnvironment with { AllowedHosts = allowed.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
-            }
-
-            if (command == adopt)
-            {
-                var adoptOptions = new AdoptOptions(parse.GetValue(outFile) ?? throw new ConfigLoadException("usage: adopt needs --out PATH"),
-                    parse.GetValue(groupList), parse.GetValue(scopeList), parse.GetValue(securableList), parse.GetValue(deep));
-                return AdoptCommand.Run(stackFile, context.Now, adoptOptions, context.Format, stdout, stderr, auditEnvironment, cwd);
-            }
-
-            return AuditCommand.Run(stackFile, TopologyEvaluator.Evaluate(stackFile.ToInput(), context.Now, stackFile.Findings), context.Format, stdout, stderr,
-                auditEnvironment with { WorkspaceOnly = parse.GetValue(workspaceOnly) });
+            var context = new CliContext(parse, options, stdout, stderr, cwd, CliContext.ParseNow(parse.GetValue(options.Now), clock), auditEnvironment);
+            return (int)verbs.Single(v => v.Command == parse.CommandResult.Command).Run(context);
         }
         catch (ConfigLoadException ex)
         {

@@ -7,9 +7,10 @@ namespace DatabricksAccess.Cli.Verbs;
 
 /// <summary>
 /// What every verb runs on: the parsed command line, where output and diagnostics go, the folder it runs in, the
-/// instant it evaluates at (<c>--now</c>, else the clock) and the output format.
+/// instant it evaluates at (<c>--now</c>, else the clock), the output format, and what the verbs that read the live
+/// workspace take from their surroundings.
 /// </summary>
-internal sealed class CliContext(ParseResult parse, CliOptions options, TextWriter stdout, TextWriter stderr, string cwd, DateTimeOffset now)
+internal sealed class CliContext(ParseResult parse, CliOptions options, TextWriter stdout, TextWriter stderr, string cwd, DateTimeOffset now, AuditEnvironment live)
 {
     public ParseResult Parse { get; } = parse;
 
@@ -26,6 +27,11 @@ internal sealed class CliContext(ParseResult parse, CliOptions options, TextWrit
     public OutputFormat Format => Parse.GetValue(Options.Format);
 
     public T? Value<T>(Option<T> option) => Parse.GetValue(option);
+
+    /// <summary>audit and adopt: the caller's environment, with the hosts of <c>--allow-host</c>.</summary>
+    public AuditEnvironment LiveEnvironment() => Value(Options.AllowHost) is { } allowed
+        ? live with { AllowedHosts = allowed.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) }
+        : live;
 
     /// <summary>The instant of <c>--now</c>, or the clock's.</summary>
     public static DateTimeOffset ParseNow(string? text, TimeProvider clock)
