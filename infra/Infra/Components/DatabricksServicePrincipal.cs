@@ -34,7 +34,7 @@ public sealed class DatabricksServicePrincipalArgs
 /// entitlements and workspace assignment, and its credentials: an OAuth secret and an on-behalf-of token, each
 /// replaced once per rotation period through the plan's time-bucketed keeper.
 /// </summary>
-public sealed class DatabricksServicePrincipal : ComponentResource
+public sealed class DatabricksServicePrincipal : ComponentResource, IIdentityComponent
 {
     public const int SecondsPerDay = 86_400;
 
@@ -140,6 +140,8 @@ public sealed class DatabricksServicePrincipal : ComponentResource
 
     /// <summary>Its workspace assignment and rule set, when planned (see <see cref="IPrincipalResolver.Gates"/>).</summary>
     public IReadOnlyList<Resource> Gates { get; }
+
+    Output<string> IIdentityComponent.PrincipalId => ServicePrincipalId;
 
     /// <summary>Every slot's credential (secret outputs), by <c>&lt;kind&gt;-&lt;slot&gt;</c>: <c>oauth-secret-a</c>, <c>token-b</c>.</summary>
     public IReadOnlyDictionary<string, Output<string>> SlotValues => _slotValues;

@@ -25,7 +25,7 @@ public sealed class GroupAccessArgs
 /// never created or deleted here), its entitlements, workspace assignment and declared members. A looked-up
 /// <c>existing</c> group also reports the members it has that the stack does not declare.
 /// </summary>
-public sealed class GroupAccess : ComponentResource
+public sealed class GroupAccess : ComponentResource, IIdentityComponent
 {
     public GroupAccess(string name, GroupAccessArgs args, ComponentResourceOptions? options = null)
         : base(PulumiTypes.GroupComponent, name, options)
@@ -98,6 +98,8 @@ public sealed class GroupAccess : ComponentResource
 
     /// <summary>The workspace assignment, when planned: what refers to the group waits for it (see <see cref="IPrincipalResolver.Gates"/>).</summary>
     public IReadOnlyList<Resource> Gates { get; }
+
+    Output<string> IIdentityComponent.PrincipalId => GroupId;
 
     private static ImmutableArray<string> Unmanaged(Dbx.GetGroupResult group, ImmutableArray<string> declared)
     {

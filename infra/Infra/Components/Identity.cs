@@ -68,9 +68,10 @@ internal static class Identity
         }
 
         Dbx.MwsPermissionAssignment? assignment = null;
-        if (assignmentName is { } a)
+        // Planned only for an account identity, which needs the account; planned without one, children.Complete reports it.
+        if (assignmentName is { } a && account is { } planned)
         {
-            assignment = children.Create(a, o => new Dbx.MwsPermissionAssignment(a, Assignment(account, id, access), o));
+            assignment = children.Create(a, o => new Dbx.MwsPermissionAssignment(a, Assignment(planned, id, access), o));
         }
 
         if (entitlementsName is { } e)
@@ -84,9 +85,9 @@ internal static class Identity
     }
 
     /// <summary>Assigns an account identity to the workspace (account provider).</summary>
-    public static Dbx.MwsPermissionAssignmentArgs Assignment(AccountSpec? account, Output<string> principalId, WorkspaceAccess access) => new()
+    public static Dbx.MwsPermissionAssignmentArgs Assignment(AccountSpec account, Output<string> principalId, WorkspaceAccess access) => new()
     {
-        WorkspaceId = (account ?? throw new InvalidOperationException("a workspace assignment needs databricks-access:account")).WorkspaceId,
+        WorkspaceId = account.WorkspaceId,
         PrincipalId = principalId,
         Permissions = { Vocabulary.Name(access) },
     };
@@ -106,12 +107,13 @@ internal static class Identity
     public static Dbx.AccessControlRuleSet? GrantDeployerUse(PlannedChildren children, string? ruleSetName, AccountSpec? account, DeployerSpec? deployer, Output<string> applicationId,
         IReadOnlyList<RuleSetManager>? managers = null)
     {
-        if (ruleSetName is not { } name)
+        // A rule set is planned only with an account; planned without one, children.Complete reports it.
+        if (ruleSetName is not { } name || account is null)
         {
             return null;
         }
 
-        var accountId = (account ?? throw new InvalidOperationException($"{name}: a rule set needs databricks-access:account")).Id;
+        var accountId = account.Id;
         managers ??= [];
         if (deployer is null && managers.Count == 0)
         {

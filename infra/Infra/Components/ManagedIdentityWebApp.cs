@@ -36,7 +36,7 @@ public sealed class ManagedIdentityWebAppArgs
 /// A Linux web app with a managed identity, and that identity as a Databricks service principal (entitlements,
 /// workspace assignment). Everything is named and scoped by its <see cref="WebAppPlan"/>.
 /// </summary>
-public sealed class ManagedIdentityWebApp : ComponentResource
+public sealed class ManagedIdentityWebApp : ComponentResource, IIdentityComponent
 {
     /// <summary>The runtime when none is declared (<c>webApps.&lt;k&gt;.runtime</c>).</summary>
     public const string Runtime = Vocabulary.DefaultRuntime;
@@ -156,4 +156,6 @@ public sealed class ManagedIdentityWebApp : ComponentResource
 
     /// <summary>Its workspace assignment and rule set, when planned (see <see cref="IPrincipalResolver.Gates"/>).</summary>
     public IReadOnlyList<Resource> Gates { get; }
+
+    Output<string> IIdentityComponent.PrincipalId => ServicePrincipalId;
 }

@@ -27,6 +27,22 @@ public interface IPrincipalResolver
 }
 
 /// <summary>
+/// What the group, service-principal and web-app components share: the resolver finds a built identity by reference
+/// through it, as Topology finds its spec through <see cref="IIdentitySpec"/>.
+/// </summary>
+public interface IIdentityComponent
+{
+    /// <summary>The SCIM id (<see cref="IPrincipalResolver.MemberId"/>).</summary>
+    Output<string> PrincipalId { get; }
+
+    /// <summary>See <see cref="IPrincipalResolver.AccessName"/>.</summary>
+    Output<string> AccessName { get; }
+
+    /// <summary>See <see cref="IPrincipalResolver.Gates"/>.</summary>
+    IReadOnlyList<Resource> Gates { get; }
+}
+
+/// <summary>
 /// Users are looked up once per (email, provider scope) before anything is registered, with <c>getUsers</c>: it answers
 /// an empty list for nobody, where <c>getUser</c> fails the whole run (the provider's data source errors on not found).
 /// </summary>

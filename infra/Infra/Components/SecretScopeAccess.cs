@@ -41,9 +41,8 @@ public sealed class SecretScopeAccess : ComponentResource
 
         var children = PlannedChildren.Of(this, plan, args.Providers);
         var scopeArgs = new Dbx.SecretScopeArgs { Name = spec.Name };
-        if (spec.Backend == ScopeBackend.AzureKeyVault)
+        if (spec is KeyVaultScopeSpec { KeyVault: var kv })
         {
-            var kv = spec.KeyVault ?? throw new InvalidOperationException($"{spec.Path}: a Key Vault-backed scope without keyVault");
             scopeArgs.KeyvaultMetadata = new Dbx.Inputs.SecretScopeKeyvaultMetadataArgs { ResourceId = kv.ResourceId, DnsName = kv.DnsName };
         }
 
@@ -63,18 +62,17 @@ public sealed class SecretScopeAccess : ComponentResource
         {
             var s = secret.Secret;
             Output<string> value;
-            switch (s.Source)
+            switch (s)
             {
-                case SecretSourceKind.Config:
-                    value = args.SecretConfig.TryGetValue(s.ConfigKey!, out var configured)
+                case ConfigSecret config:
+                    value = args.SecretConfig.TryGetValue(config.ConfigKey, out var configured)
                         ? configured
-                        : throw new InvalidOperationException($"{s.Path}: secret config key '{s.ConfigKey}' was not resolved");
+                        : throw new InvalidOperationException($"{s.Path}: secret config key '{config.ConfigKey}' was not resolved");
                     break;
-                case SecretSourceKind.Generate:
-                    var passwordName = secret.PasswordResource ?? throw new InvalidOperationException($"{s.Path}: no password resource planned");
+                case GeneratedSecret generated when secret.PasswordResource is { } passwordName:
                     var password = children.Create(passwordName, o => new PulumiRandom.RandomPassword(passwordName, new PulumiRandom.RandomPasswordArgs
                     {
-                        Length = s.Length ?? throw new InvalidOperationException($"{s.Path}: no length"),
+                        Length = generated.Length,
                         Special = true,
                         MinLower = 1,
                         MinUpper = 1,
@@ -83,33 +81,34 @@ public sealed class SecretScopeAccess : ComponentResource
                     }, o));
                     value = password.Result;
                     break;
-                case SecretSourceKind.Token or SecretSourceKind.OAuthSecret:
-                    var kind = s.Source == SecretSourceKind.Token ? CredentialKind.Token : CredentialKind.OAuthSecret;
-                    value = args.Credentials.TryGetValue((s.CredentialOwner!, kind), out var credential)
-                        ? credential.Apply(t => t ?? throw new InvalidOperationException($"{s.Path}: service principal '{s.CredentialOwner}' has no {CredentialSpec.Name(kind)}"))
-                        : throw new InvalidOperationException($"{s.Path}: no {CredentialSpec.Name(kind)} of service principal '{s.CredentialOwner}'");
-                    if (s.Format == StoreFormat.Json)
+                case StoredCredentialSecret stored:
+                    var kind = stored.Credential;
+                    value = args.Credentials.TryGetValue((stored.Owner, kind), out var credential)
+                        ? credential.Apply(t => t ?? throw new InvalidOperationException($"{s.Path}: service principal '{stored.Owner}' has no {CredentialSpec.Name(kind)}"))
+                        : throw new InvalidOperationException($"{s.Path}: no {CredentialSpec.Name(kind)} of service principal '{stored.Owner}'");
+                    if (stored.Format == StoreFormat.Json)
                     {
-                        var clientId = args.ApplicationIds.TryGetValue(s.CredentialOwner!, out var appId)
+                        var clientId = args.ApplicationIds.TryGetValue(stored.Owner, out var appId)
                             ? appId
-                            : throw new InvalidOperationException($"{s.Path}: no application id of service principal '{s.CredentialOwner}'");
+                            : throw new InvalidOperationException($"{s.Path}: no application id of service principal '{stored.Owner}'");
                         value = Output.Tuple(clientId, value).Apply(t => ClientCredentials(t.Item1, t.Item2));
                     }
 
                     break;
                 default:
-                    throw new InvalidOperationException($"{s.Path}: unknown secret source {s.Source}");
+                    // An existing secret is never planned, and a generated one always with its password resource.
+                    throw new InvalidOperationException($"{s.Path}: the plan holds a {s.Source} secret it registers nothing for");
             }
 
             // Whatever the source, the value is a secret here: a provider-marked secret output (RandomPassword.Result,
             // OboToken.TokenValue) is not secret under the 3.112.1 mocks, and config may hand over a plain value.
             value = Output.CreateSecret(value);
             _values[s.Key] = value;
-            if (spec.Backend == ScopeBackend.AzureKeyVault)
+            if (spec is KeyVaultScopeSpec keyVaultScope)
             {
                 // Databricks cannot write into a Key Vault-backed scope: the value goes into the vault (a new
                 // version of the same secret on each change, so readers never see it missing).
-                var vault = KeyVaultName.Parse(spec.KeyVault ?? throw new InvalidOperationException($"{spec.Path}: a Key Vault-backed scope without keyVault"));
+                var vault = KeyVaultName.Parse(keyVaultScope.KeyVault);
                 children.Create(secret.ResourceName, o => new KeyVault.Secret(secret.ResourceName, new KeyVault.SecretArgs
                 {
                     ResourceGroupName = vault.ResourceGroup,

@@ -29,7 +29,7 @@ public sealed record ActingAsReach(PrincipalRef Target, string Chain, DateTimeOf
 /// matrix (own access plus one ACT_AS row per reached principal); <see cref="Of(PrincipalRef, Func{AccessEntry, bool}?)"/> and <see cref="Who"/> answer the
 /// full question with paths (the <c>access</c> verb).
 /// </summary>
-public sealed class AccessClosure
+public sealed partial class AccessClosure
 {
     private static readonly IReadOnlyList<PathStep> NoSteps = [];
     private static readonly PrincipalRef Everyone = PrincipalRef.Group(Names.UsersGroup);
@@ -39,14 +39,12 @@ public sealed class AccessClosure
     private readonly TopologyModel _model;
     private readonly bool _paths;
     private readonly ActingAs _actingAs;
-    private readonly Dictionary<PrincipalRef, List<(SecretScopeSpec Scope, SecretAclSpec Acl)>> _acls = [];
-    private readonly Dictionary<PrincipalRef, List<(JobSpec Job, JobPermission Level)>> _jobs = [];
-    private readonly Dictionary<PrincipalRef, List<(WarehouseSpec Warehouse, WarehousePermission Level)>> _warehouses = [];
-    private readonly Dictionary<PrincipalRef, List<(CatalogGrantSpec Grant, string On)>> _grants = [];
+    private readonly Holdings _holdings = new();
+    private (AccessObject? Object, Holdings Holdings) _holdingsOn = (null, new());
     private readonly HashSet<PrincipalRef> _tokenUsers = [];
     private readonly Dictionary<PrincipalRef, Target> _targets = [];
     private readonly Dictionary<string, string> _chains = new(StringComparer.Ordinal);
-    private (AccessObject? Object, Dictionary<PrincipalRef, List<Row>> Rows) _rowsOn = (null, []);
+    private (AccessObject? Object, Dictionary<PrincipalRef, List<Row>> Rows, HashSet<PrincipalRef>? Holders) _rowsOn = (null, [], null);
     private readonly Dictionary<PrincipalRef, (Reach? Admin, IReadOnlyList<(string Kind, int Count)> Counts, string Text)> _summaries = [];
 
     /// <param name="paths">Build each entry's path (the <c>access</c> verb); the plan's matrix does without. Token use
@@ -61,7 +59,7 @@ public sealed class AccessClosure
         {
             foreach (var acl in scope.Acls)
             {
-                Add(_acls, acl.Principal, (scope, acl));
+                Add(_holdings.Acls, acl.Principal, (scope, acl));
             }
         }
 
@@ -69,7 +67,7 @@ public sealed class AccessClosure
         {
             foreach (var (p, level) in job.Permissions)
             {
-                Add(_jobs, p, (job, level));
+                Add(_holdings.Jobs, p, (job, level));
             }
         }
 
@@ -77,14 +75,13 @@ public sealed class AccessClosure
         {
             foreach (var (p, level) in warehouse.Permissions)
             {
-                Add(_warehouses, p, (warehouse, level));
+                Add(_holdings.Warehouses, p, (warehouse, level));
             }
         }
 
-        // The securable's text is the same for every principal the grant reaches: render it once.
         foreach (var grant in _model.CatalogGrants)
         {
-            Add(_grants, grant.To, (grant, grant.On.ToString()));
+            Add(_holdings.Grants, grant.To, (grant, grant.On.ToString()));
         }
 
         if (_model.TokenUsage is { } usage)
@@ -107,6 +104,19 @@ public sealed class AccessClosure
 
     private sealed record Target(List<Row> Rows, List<Hop> Edges);
 
+    /// <summary>The model's direct grants by holder: ACLs, job and warehouse permissions, catalog grants.</summary>
+    private sealed class Holdings
+    {
+        public Dictionary<PrincipalRef, List<(SecretScopeSpec Scope, SecretAclSpec Acl)>> Acls { get; } = [];
+
+        public Dictionary<PrincipalRef, List<(JobSpec Job, JobPermission Level)>> Jobs { get; } = [];
+
+        public Dictionary<PrincipalRef, List<(WarehouseSpec Warehouse, WarehousePermission Level)>> Warehouses { get; } = [];
+
+        // The securable's text is the same for every principal the grant reaches: rendered once.
+        public Dictionary<PrincipalRef, List<(CatalogGrantSpec Grant, string On)>> Grants { get; } = [];
+    }
+
     /// <summary>One principal's entries by key; <see cref="Only"/>: the object an <c>access --object</c> query asks about.</summary>
     private sealed class Table : Dictionary<(AccessKind, string, string), Row>
     {
@@ -117,614 +127,6 @@ public sealed class AccessClosure
     }
 
     private readonly record struct Source(PrincipalRef Holder, string? Via, DateTimeOffset? Until, string? Reason, IReadOnlyList<PathStep> Prefix);
-
-    /// <summary>The plan's matrix: per principal (stable order) its own access and one ACT_AS row per principal it can act as.</summary>
-    public IEnumerable<AccessEntry> Matrix()
-    {
-        var table = new Table();
-        var hops = new List<Hop>();
-        var entries = new List<AccessEntry>();
-        foreach (var principal in _graph.Principals())
-        {
-            // Clear costs the table's capacity, which an admin's rows (every scope, job, warehouse) make large: a
-            // table cleared after each of tens of thousands of principals made the matrix quadratic in the estate.
-            if (table.Count > 256)
-            {
-                table = new Table();
-            }
-            else
-            {
-                table.Clear();
-            }
-
-            hops.Clear();
-            entries.Clear();
-            var groups = _graph.GroupsOf(principal);
-            Own(principal, groups, table, _actingAs.Any ? hops : null);
-            foreach (var reach in Reach(principal, hops))
-            {
-                Offer(table, principal, AccessKind.ActAs, reach.Target.ToString(), null, "ACT_AS", 1, reach.Chain, reach.Until, reach.Reason, null);
-            }
-
-            Admin(principal, groups, table, null);
-            foreach (var row in table.Values)
-            {
-                entries.Add(row.Entry);
-            }
-
-            // (Kind, resource key, Permission) is unique within one principal's entries, so an unstable sort orders
-            // them exactly as a stable one would.
-            entries.Sort(EntryOrder.Instance);
-            foreach (var entry in entries)
-            {
-                yield return entry;
-            }
-        }
-    }
-
-    /// <summary>Everyone <paramref name="principal"/> can act as, each by its longest-lived path (standing first).</summary>
-    public IReadOnlyList<ActingAsReach> ActingAs(PrincipalRef principal)
-    {
-        if (!_actingAs.Any)
-        {
-            return [];
-        }
-
-        var hops = new List<Hop>();
-        Own(principal, _graph.GroupsOf(principal), new Table(), hops);
-        return Reach(principal, hops);
-    }
-
-    /// <summary>
-    /// Everything <paramref name="principal"/> holds in the end, with paths: its own access, admin rights, and the
-    /// access of each principal it can act as (copied with the earliest end along the path). <paramref name="filter"/>
-    /// keeps only the entries it accepts (what acting as reaches is still found from everything held).
-    /// </summary>
-    public IReadOnlyList<ClosureEntry> Of(PrincipalRef principal, Func<AccessEntry, bool>? filter = null) => Of(principal, new Table(), filter);
-
-    /// <summary>
-    /// <see cref="Of(PrincipalRef, Func{AccessEntry, bool}?)"/> for the entries on one object only: the same entries
-    /// (the strongest of each key competes only with its own key), without working out the paths of the others.
-    /// </summary>
-    public IReadOnlyList<ClosureEntry> Of(PrincipalRef principal, AccessObject only) => Of(principal, new Table { Only = only }, only.Matches);
-
-    private List<ClosureEntry> Of(PrincipalRef principal, Table table, Func<AccessEntry, bool>? filter)
-    {
-        var groups = _graph.GroupsOf(principal);
-        var hops = new List<Hop>();
-        Own(principal, groups, table, _actingAs.Any ? hops : null);
-
-        // Its own admin rights before what acting as copies: at equal strength and end, its own path is the one shown.
-        Admin(principal, groups, table, null);
-        var actAs = table.Wants(AccessKind.ActAs, string.Empty);
-        foreach (var reach in Reach(principal, hops))
-        {
-            if (actAs)
-            {
-                Offer(table, principal, AccessKind.ActAs, reach.Target.ToString(), null, "ACT_AS", 1, reach.Chain, reach.Until, reach.Reason,
-                    _paths ? new Origin(reach.Path, null) : null);
-            }
-
-            string? how = null;
-            foreach (var row in table.Only is { } only ? RowsOn(reach.Target, only) : TargetOf(reach.Target).Rows)
-            {
-                var e = row.Entry;
-                if (e.Kind == AccessKind.ActAs || (filter is not null && !filter(e)))
-                {
-                    continue;
-                }
-
-                var (u, r) = Earlier(reach.Until, reach.Reason, e.Until, e.Reason);
-                Offer(table, principal, e.Kind, e.Resource, e.ResourceKey, e.Permission, row.Strength, how ??= $"acting as {reach.Target}", u, r,
-                    _paths ? new Origin([.. reach.Path, .. row.Origin?.Path ?? NoSteps], null) : null);
-            }
-        }
-
-        var list = table.Values.Where(v => filter is null || filter(v.Entry)).ToList();
-        list.Sort((x, y) => EntryOrder.Instance.Compare(x.Entry, y.Entry));
-        return list.Select(v => new ClosureEntry(v.Entry, v.Origin?.Path ?? NoSteps)).ToList();
-    }
-
-    /// <summary>A target's own rows on one object: <see cref="Who"/> copies them into every candidate that can act as it.</summary>
-    private List<Row> RowsOn(PrincipalRef target, AccessObject only)
-    {
-        if (_rowsOn.Object != only)
-        {
-            _rowsOn = (only, []);
-        }
-
-        if (!_rowsOn.Rows.TryGetValue(target, out var rows))
-        {
-            _rowsOn.Rows[target] = rows = TargetOf(target).Rows.Where(r => only.Matches(r.Entry)).ToList();
-        }
-
-        return rows;
-    }
-
-    /// <summary>Every principal with access to <paramref name="obj"/>, with its permission and complete path; principals in stable order.</summary>
-    public IReadOnlyList<ClosureEntry> Who(AccessObject obj)
-    {
-        var candidates = Candidates(obj);
-        var result = new List<ClosureEntry>();
-        var principals = _graph.Principals();
-        if (_model.TokenUsage is { } usage && usage.CanUse.Except(principals).Any())
-        {
-            // Token use may name principals nothing else does.
-            principals = principals.Union(usage.CanUse).Where(p => p != Everyone).Order().ToList();
-        }
-
-        foreach (var principal in principals)
-        {
-            if (candidates is not null && !candidates.Contains(principal))
-            {
-                continue;
-            }
-
-            foreach (var e in Of(principal, obj))
-            {
-                result.Add(obj.Inherited(e));
-            }
-        }
-
-        return result;
-    }
-
-    /// <summary>
-    /// The principals that may reach <paramref name="obj"/> (a superset): its direct holders and the admin holders,
-    /// then, repeatedly, the members of every group in the set and whoever holds a way to act as a principal in it.
-    /// Null: everyone (the set holds <c>users</c> or <c>account users</c>).
-    /// </summary>
-    private HashSet<PrincipalRef>? Candidates(AccessObject obj)
-    {
-        var seeds = new List<PrincipalRef>();
-        foreach (var scope in _model.SecretScopes.Values)
-        {
-            seeds.AddRange(scope.Acls.Where(a => obj.Matches(Probe(AccessKind.SecretScope, scope.Name, scope.Key))).Select(a => a.Principal));
-        }
-
-        foreach (var job in _model.Jobs.Values.Where(j => obj.Matches(Probe(AccessKind.Job, j.Name, j.Key))))
-        {
-            seeds.AddRange(job.Permissions.Select(p => p.Principal));
-        }
-
-        foreach (var w in _model.Warehouses.Values.Where(w => obj.Matches(Probe(AccessKind.Warehouse, w.Label, w.Key))))
-        {
-            seeds.AddRange(w.Permissions.Select(p => p.Principal));
-        }
-
-        seeds.AddRange(_model.CatalogGrants.Where(g => obj.Matches(Probe(AccessKind.Catalog, g.On.ToString(), null))).Select(g => g.To));
-        if (obj.Matches(Probe(AccessKind.Workspace, "workspace", null)))
-        {
-            seeds.AddRange(_model.Groups.Values.Where(g => g.HasWorkspaceAssignment || g.Entitlements.Count > 0).Select(g => g.Ref));
-            seeds.AddRange(_model.ServicePrincipals.Values.Where(s => s.HasWorkspaceAssignment || s.Entitlements.Count > 0).Select(s => s.Ref));
-            seeds.AddRange(_model.WebApps.Values.Where(w => w.HasWorkspaceAssignment || w.Entitlements.Count > 0).Select(w => w.Ref));
-            seeds.AddRange(_model.Users.Values.Select(u => u.Ref));
-        }
-
-        seeds.AddRange(_tokenUsers.Where(_ => obj.Matches(Probe(AccessKind.Tokens, "tokens", null))));
-
-        // Workspace admins: MANAGE on every scope, job and warehouse, ADMIN on the workspace, CAN_MANAGE on tokens; and
-        // through them, acting as anyone whose credential is stored or whom a job runs as.
-        var admins = new List<PrincipalRef> { PrincipalRef.Group(Names.AdminsGroup) };
-        admins.AddRange(_model.Groups.Values.Where(AccessGraph.GrantsAdmin).Select(g => g.Ref));
-        admins.AddRange(_model.ServicePrincipals.Values.Where(s => s.HasWorkspaceAssignment && s.WorkspaceAccess == WorkspaceAccess.Admin).Select(s => s.Ref));
-        admins.AddRange(_model.WebApps.Values.Where(w => w.HasWorkspaceAssignment && w.WorkspaceAccess == WorkspaceAccess.Admin).Select(w => w.Ref));
-        admins.AddRange(_model.Users.Values.Where(u => u.WorkspaceAccess == WorkspaceAccess.Admin).Select(u => u.Ref));
-        if (!obj.IsCatalog)
-        {
-            seeds.AddRange(admins);
-        }
-
-        var members = new Dictionary<PrincipalRef, List<PrincipalRef>>();
-        foreach (var g in _model.Groups.Values)
-        {
-            foreach (var m in g.Members)
-            {
-                Add(members, g.Ref, m.Principal);
-            }
-        }
-
-        var actors = new Dictionary<PrincipalRef, List<PrincipalRef>>();
-        foreach (var scopeKey in _actingAs.StoringScopes)
-        {
-            var scope = _model.SecretScopes[scopeKey];
-            foreach (var (owner, _) in _actingAs.StoredIn(scopeKey))
-            {
-                foreach (var acl in scope.Acls)
-                {
-                    Add(actors, owner, acl.Principal);
-                }
-
-                foreach (var a in admins)
-                {
-                    Add(actors, owner, a);
-                }
-            }
-        }
-
-        foreach (var job in _model.Jobs.Values)
-        {
-            foreach (var (p, level) in job.Permissions.Where(x => x.Level >= JobPermission.CanManageRun))
-            {
-                Add(actors, job.RunAs, p);
-            }
-
-            foreach (var a in admins)
-            {
-                Add(actors, job.RunAs, a);
-            }
-        }
-
-        var set = new HashSet<PrincipalRef>();
-        var queue = new Queue<PrincipalRef>();
-        foreach (var s in seeds)
-        {
-            if (set.Add(s))
-            {
-                queue.Enqueue(s);
-            }
-        }
-
-        while (queue.Count > 0)
-        {
-            var p = queue.Dequeue();
-            if (p == Everyone || p == AccountUsers)
-            {
-                return null;
-            }
-
-            foreach (var next in (members.GetValueOrDefault(p) ?? []).Concat(actors.GetValueOrDefault(p) ?? []))
-            {
-                if (set.Add(next))
-                {
-                    queue.Enqueue(next);
-                }
-            }
-        }
-
-        return set;
-    }
-
-    private static AccessEntry Probe(AccessKind kind, string resource, string? key) => new(default, kind, resource, string.Empty, null, null, null, key);
-
-    /// <summary>Own access: the principal itself, every group it is in (nested), and everyone's groups.</summary>
-    /// <remarks>
-    /// The matrix builds no path (<c>_paths</c> false): a path step's text is only written for the <c>access</c> verb.
-    /// A table asked for one object (<see cref="Table.Only"/>) takes only that object's entries; acting-as edges are
-    /// still found from everything held.
-    /// </remarks>
-    private void Own(PrincipalRef principal, IReadOnlyDictionary<string, Reach> groups, Table table, List<Hop>? hops)
-    {
-        var sources = new List<Source>(groups.Count + 3) { new(principal, null, null, null, NoSteps) };
-        var wantsGroups = table.Wants(AccessKind.Group, string.Empty);
-        foreach (var (group, reach) in groups)
-        {
-            var prefix = _paths ? Chain(principal, groups, group) : NoSteps;
-            sources.Add(new(PrincipalRef.Group(group), reach.Via == group ? group : $"{group} (through {reach.Via})", reach.Until, reach.Reason, prefix));
-            if (wantsGroups)
-            {
-                Offer(table, principal, AccessKind.Group, group, null, "MEMBER", 1, reach.Via == group ? null : reach.Via, reach.Until, reach.Reason,
-                    _paths ? new Origin(prefix, null) : null);
-            }
-        }
-
-        if (principal.Kind != PrincipalKind.Group || _model.Groups.ContainsKey(principal.Key))
-        {
-            // Everyone in the workspace is in the built-in users group, and (for Unity Catalog) in account users.
-            sources.Add(new(Everyone, Names.UsersGroup, null, null,
-                _paths ? [new PathStep("everyone", principal.ToString(), Everyone.ToString(), "every workspace identity is in users")] : NoSteps));
-            sources.Add(new(AccountUsers, Names.AccountUsersGroup, null, null,
-                _paths ? [new PathStep("everyone", principal.ToString(), AccountUsers.ToString(), "every account identity is in account users")] : NoSteps));
-        }
-
-        var wantsWorkspace = table.Wants(AccessKind.Workspace, "workspace");
-        var wantsEntitlements = table.Wants(AccessKind.Entitlement, "workspace");
-        foreach (var (source, via, until, reason, prefix) in sources)
-        {
-            var holder = _paths ? source.ToString() : string.Empty;
-            var own = wantsWorkspace ? _graph.OwnAccess(source) : WorkspaceAccess.None;
-            if (own != WorkspaceAccess.None)
-            {
-                Offer(table, principal, AccessKind.Workspace, "workspace", null, Vocabulary.Name(own), (int)own, via, until, reason,
-                    _paths ? Step(prefix, "grant", holder, "workspace", $"workspaceAccess: {Vocabulary.Name(own).ToLowerInvariant()} ({_graph.PathOf(source)}.workspaceAccess)") : null);
-            }
-
-            foreach (var entitlement in wantsEntitlements ? EntitlementsOf(source) : [])
-            {
-                Offer(table, principal, AccessKind.Entitlement, "workspace", null, entitlement, 1, via, until, reason,
-                    _paths ? Step(prefix, "grant", holder, "workspace", $"entitlement {entitlement} ({_graph.PathOf(source)}.entitlements)") : null);
-            }
-
-            string? through = null;
-            foreach (var (scope, acl) in _acls.GetValueOrDefault(source) ?? [])
-            {
-                var permission = Vocabulary.Name(acl.Permission);
-                if (table.Wants(AccessKind.SecretScope, scope.Key))
-                {
-                    Offer(table, principal, AccessKind.SecretScope, scope.Name, scope.Key, permission, (int)acl.Permission, via, until, reason,
-                        _paths ? Step(prefix, "grant", holder, $"scope:{scope.Name}", $"{permission} ({acl.Path})") : null);
-                }
-
-                // READ is the weakest secret permission: every ACL reads.
-                foreach (var (owner, kind) in hops is null ? [] : _actingAs.StoredIn(scope.Key))
-                {
-                    if (owner != principal)
-                    {
-                        through ??= via is null ? string.Empty : $" through {via}";
-                        hops!.Add(new Hop(owner, $"{permission} on scope {scope.Name}{through}, which stores its {Evaluation.ActingAs.CredentialName(kind)}", acl.Path, until, reason,
-                            _paths ? [.. prefix, new PathStep("acts-as", principal.ToString(), owner.ToString(), $"{permission} on scope {scope.Name}, which stores its {Evaluation.ActingAs.CredentialName(kind)} ({acl.Path})")] : NoSteps));
-                    }
-                }
-            }
-
-            foreach (var (job, level) in _jobs.GetValueOrDefault(source) ?? [])
-            {
-                var permission = Vocabulary.Name(level);
-                if (table.Wants(AccessKind.Job, job.Key))
-                {
-                    Offer(table, principal, AccessKind.Job, job.Name, job.Key, permission, (int)level, via, until, reason,
-                        _paths ? Step(prefix, "grant", holder, $"job:{job.Key}", $"{permission} ({job.Path})") : null);
-                }
-
-                if (hops is not null && level >= JobPermission.CanManageRun && job.RunAs != principal)
-                {
-                    through ??= via is null ? string.Empty : $" through {via}";
-                    hops.Add(new Hop(job.RunAs, $"{permission} on job {job.Name}{through}, which runs as it", job.Path, until, reason,
-                        _paths ? [.. prefix, new PathStep("acts-as", principal.ToString(), job.RunAs.ToString(), $"{permission} on job {job.Name}, which runs as it ({job.Path})")] : NoSteps));
-                }
-            }
-
-            foreach (var (warehouse, level) in _warehouses.GetValueOrDefault(source) ?? [])
-            {
-                if (table.Wants(AccessKind.Warehouse, warehouse.Key))
-                {
-                    var permission = Vocabulary.Name(level);
-                    Offer(table, principal, AccessKind.Warehouse, warehouse.Label, warehouse.Key, permission, (int)level, via, until, reason,
-                        _paths ? Step(prefix, "grant", holder, $"warehouse:{warehouse.Key}", $"{permission} ({warehouse.Path})") : null);
-                }
-            }
-
-            foreach (var (grant, on) in _grants.GetValueOrDefault(source) ?? [])
-            {
-                if (!table.Wants(AccessKind.Catalog, on))
-                {
-                    continue;
-                }
-
-                foreach (var privilege in grant.Privileges)
-                {
-                    Offer(table, principal, AccessKind.Catalog, on, null, privilege, 1, via, until, reason,
-                        _paths ? Step(prefix, "grant", holder, on, $"{privilege} ({grant.Path})") : null);
-                }
-            }
-
-            if (_tokenUsers.Contains(source) && table.Wants(AccessKind.Tokens, "tokens"))
-            {
-                Offer(table, principal, AccessKind.Tokens, "tokens", null, "CAN_USE", 1, via, until, reason,
-                    _paths ? Step(prefix, "grant", holder, "tokens", $"CAN_USE ({_model.TokenUsage!.Path}.canUse)") : null);
-            }
-        }
-    }
-
-    /// <summary>What workspace admins hold everywhere; for a principal acted as, also the acting-as edges that opens.</summary>
-    private void Admin(PrincipalRef principal, IReadOnlyDictionary<string, Reach> groups, Table table, List<Hop>? hops)
-    {
-        if (_graph.AdminReach(principal, groups) is not { } admin)
-        {
-            return;
-        }
-
-        var via = admin.Via.Length == 0 ? null : admin.Via;
-        var prefix = _paths && via is not null && groups.ContainsKey(via) ? Chain(principal, groups, via) : NoSteps;
-        var holder = via is null ? principal.ToString() : PrincipalRef.Group(via).ToString();
-        var everywhere = via ?? Names.AdminsGroup;
-        if (table.Wants(AccessKind.Workspace, "workspace"))
-        {
-            Offer(table, principal, AccessKind.Workspace, "workspace", null, "ADMIN", (int)WorkspaceAccess.Admin, via, admin.Until, admin.Reason,
-                _paths ? Step(prefix, "grant", holder, "workspace", via is null ? $"workspaceAccess: admin ({admin.EdgePath})" : $"ADMIN: a workspace admin group ({admin.EdgePath})") : null);
-        }
-
-        foreach (var scope in _model.SecretScopes.Values)
-        {
-            if (table.Wants(AccessKind.SecretScope, scope.Key))
-            {
-                Offer(table, principal, AccessKind.SecretScope, scope.Name, scope.Key, "MANAGE", (int)SecretPermission.Manage, everywhere, admin.Until, admin.Reason,
-                    _paths ? Step(prefix, "admin", holder, $"scope:{scope.Name}", "workspace admins MANAGE every scope") : null);
-            }
-
-            foreach (var (owner, kind) in hops is null ? [] : _actingAs.StoredIn(scope.Key))
-            {
-                if (owner != principal)
-                {
-                    hops!.Add(new Hop(owner, $"MANAGE on scope {scope.Name} through {everywhere}, which stores its {Evaluation.ActingAs.CredentialName(kind)}", scope.Path, admin.Until, admin.Reason,
-                        _paths ? [.. prefix, new PathStep("acts-as", principal.ToString(), owner.ToString(), $"MANAGE on scope {scope.Name} as workspace admin, which stores its {Evaluation.ActingAs.CredentialName(kind)}")] : NoSteps));
-                }
-            }
-        }
-
-        foreach (var job in _model.Jobs.Values)
-        {
-            if (table.Wants(AccessKind.Job, job.Key))
-            {
-                Offer(table, principal, AccessKind.Job, job.Name, job.Key, "CAN_MANAGE", (int)JobPermission.CanManage, everywhere, admin.Until, admin.Reason,
-                    _paths ? Step(prefix, "admin", holder, $"job:{job.Key}", "workspace admins CAN_MANAGE every job") : null);
-            }
-
-            if (hops is not null && job.RunAs != principal)
-            {
-                hops.Add(new Hop(job.RunAs, $"CAN_MANAGE on job {job.Name} through {everywhere}, which runs as it", job.Path, admin.Until, admin.Reason,
-                    _paths ? [.. prefix, new PathStep("acts-as", principal.ToString(), job.RunAs.ToString(), $"CAN_MANAGE on job {job.Name} as workspace admin, which runs as it ({job.Path})")] : NoSteps));
-            }
-        }
-
-        foreach (var warehouse in _model.Warehouses.Values)
-        {
-            if (table.Wants(AccessKind.Warehouse, warehouse.Key))
-            {
-                Offer(table, principal, AccessKind.Warehouse, warehouse.Label, warehouse.Key, "CAN_MANAGE", (int)WarehousePermission.CanManage, everywhere, admin.Until, admin.Reason,
-                    _paths ? Step(prefix, "admin", holder, $"warehouse:{warehouse.Key}", "workspace admins CAN_MANAGE every warehouse") : null);
-            }
-        }
-
-        if ((_paths || _model.TokenUsage is not null) && table.Wants(AccessKind.Tokens, "tokens"))
-        {
-            Offer(table, principal, AccessKind.Tokens, "tokens", null, "CAN_MANAGE", 2, everywhere, admin.Until, admin.Reason,
-                _paths ? Step(prefix, "admin", holder, "tokens", "workspace admins CAN_MANAGE all tokens") : null);
-        }
-    }
-
-    /// <summary>
-    /// Everyone reached from <paramref name="hops"/> and, transitively, from what each reached principal holds: each by
-    /// its longest-lived path (standing first, then the latest end; ties in the order found).
-    /// </summary>
-    private List<ActingAsReach> Reach(PrincipalRef principal, List<Hop> hops)
-    {
-        var result = new List<ActingAsReach>();
-        if (hops.Count == 0)
-        {
-            return result;
-        }
-
-        // A queued way is its last hop and the settled reach it continues (null: the principal's own hop): its chain
-        // and path are only written out when it settles, not for every way found that a longer-lived one beats.
-        var queue = new PriorityQueue<(ActingAsReach? From, Hop Hop, DateTimeOffset? Until, string? Reason), (long, long)>();
-        long order = 0;
-        void Push(ActingAsReach? from, Hop hop, DateTimeOffset? until, string? reason) =>
-            queue.Enqueue((from, hop, until, reason), (until is { } u ? -u.UtcTicks : long.MinValue, order++));
-
-        foreach (var h in hops)
-        {
-            if (h.Target != principal)
-            {
-                Push(null, h, h.Until, h.Reason);
-            }
-        }
-
-        var settled = new HashSet<PrincipalRef> { principal };
-        while (queue.TryDequeue(out var item, out _))
-        {
-            if (!settled.Add(item.Hop.Target))
-            {
-                continue;
-            }
-
-            var reach = item.From is not { } from
-                ? new ActingAsReach(item.Hop.Target, Intern(item.Hop.How), item.Until, item.Reason, item.Hop.Path, item.Hop.EdgePath)
-                : new ActingAsReach(item.Hop.Target, Intern($"{from.Chain}; as {from.Target}: {item.Hop.How}"), item.Until, item.Reason,
-                    _paths ? [.. from.Path, .. item.Hop.Path] : NoSteps, from.EdgePath);
-            result.Add(reach);
-            foreach (var next in TargetOf(reach.Target).Edges)
-            {
-                if (settled.Contains(next.Target))
-                {
-                    continue;
-                }
-
-                var (u, r) = Earlier(reach.Until, reach.Reason, next.Until, next.Reason);
-                Push(reach, next, u, r);
-            }
-        }
-
-        return result;
-    }
-
-    /// <summary>
-    /// One string per distinct acting-as chain: many principals reach a target the same way, and the plan keeps every
-    /// ACT_AS row for the Acting as section after the matrix.
-    /// </summary>
-    private string Intern(string chain)
-    {
-        if (_chains.TryGetValue(chain, out var known))
-        {
-            return known;
-        }
-
-        _chains.Add(chain, chain);
-        return chain;
-    }
-
-    /// <summary>What a principal acted as holds and whom it can act as: found once per target, not once per principal reaching it.</summary>
-    private Target TargetOf(PrincipalRef target)
-    {
-        if (!_targets.TryGetValue(target, out var t))
-        {
-            var table = new Table();
-            var hops = new List<Hop>();
-            var groups = _graph.GroupsOf(target);
-            Own(target, groups, table, hops);
-            Admin(target, groups, table, hops);
-            _targets[target] = t = new Target(table.Values.ToList(), hops);
-        }
-
-        return t;
-    }
-
-    /// <summary>A principal acted as, summarised for the Acting as section: whether it is admin-level, and its own access by kind of object.</summary>
-    /// <remarks>Worked out once per target: the plan asks for it on every acting-as row that names the target.</remarks>
-    public (Reach? Admin, IReadOnlyList<(string Kind, int Count)> Counts) Summary(PrincipalRef target)
-    {
-        if (_summaries.TryGetValue(target, out var known))
-        {
-            return (known.Admin, known.Counts);
-        }
-
-        var rows = TargetOf(target).Rows;
-        var counts = rows.Where(r => r.Entry.Kind is not (AccessKind.ActAs or AccessKind.Group or AccessKind.Workspace or AccessKind.Tokens))
-            .GroupBy(r => r.Entry.Kind)
-            .OrderBy(g => g.Key)
-            .Select(g => (Kind: KindLabel(g.Key), Count: g.Count()))
-            .ToList();
-        var admin = _graph.AdminReach(target, _graph.GroupsOf(target));
-        var level = admin is { } a
-            ? $"admin-level ({(a.Via.Length == 0 ? "its workspaceAccess: admin" : $"through {a.Via}")}{(a.Until is { } u ? $", until {Instants.Format(u)}" : string.Empty)})"
-            : "not admin-level";
-        var what = counts.Count == 0 ? "no privileges of its own" : string.Join(", ", counts.Select(c => $"{c.Count} {c.Kind}"));
-        _summaries[target] = (admin, counts, $"{level}; {what}");
-        return (admin, counts);
-    }
-
-    /// <summary>"admin-level (through admins); 3 secret scopes, 2 jobs" or "not admin-level; 1 entitlements".</summary>
-    public string Reaches(PrincipalRef target)
-    {
-        Summary(target);
-        return _summaries[target].Text;
-    }
-
-    public static string KindLabel(AccessKind kind) => kind switch
-    {
-        AccessKind.SecretScope => "secret scopes",
-        AccessKind.Job => "jobs",
-        AccessKind.Catalog => "catalog privileges",
-        AccessKind.Entitlement => "entitlements",
-        AccessKind.Warehouse => "warehouses",
-        AccessKind.Group => "groups",
-        AccessKind.Tokens => "tokens",
-        _ => kind.ToString().ToLowerInvariant(),
-    };
-
-    /// <summary>
-    /// The groups from a principal to one of its groups, each step a membership (by its config entry): the path the
-    /// group closure kept (longest-lived).
-    /// </summary>
-    private List<PathStep> Chain(PrincipalRef principal, IReadOnlyDictionary<string, Reach> groups, string group)
-    {
-        var steps = new List<PathStep>(2);
-        var current = principal;
-        var reach = groups[group];
-        for (var i = 0; i <= AccessGraph.MaxNestingDepth + 1; i++)
-        {
-            var next = PrincipalRef.Group(reach.Via);
-            steps.Add(new PathStep(current.Kind == PrincipalKind.Group ? "nested" : "member", current.ToString(), next.ToString(), reach.EdgePath));
-            if (reach.Via == group || !_graph.GroupsOf(next).TryGetValue(group, out reach))
-            {
-                break;
-            }
-
-            current = next;
-        }
-
-        return steps;
-    }
 
     private static Origin Step(IReadOnlyList<PathStep> prefix, string kind, string from, string to, string via) =>
         new(prefix, new PathStep(kind, from, to, via));
@@ -759,14 +161,6 @@ public sealed class AccessClosure
 
         return via is null && current.Via is not null;
     }
-
-    private IReadOnlyList<string> EntitlementsOf(PrincipalRef p) => p.Kind switch
-    {
-        PrincipalKind.Group when _model.Groups.TryGetValue(p.Key, out var g) => g.Entitlements,
-        PrincipalKind.ServicePrincipal when _model.ServicePrincipals.TryGetValue(p.Key, out var s) => s.Entitlements,
-        PrincipalKind.WebApp when _model.WebApps.TryGetValue(p.Key, out var w) => w.Entitlements,
-        _ => [],
-    };
 
     private static void Add<TKey, TValue>(Dictionary<TKey, List<TValue>> map, TKey key, TValue value)
         where TKey : notnull

@@ -105,21 +105,34 @@ public sealed class AccessGraph
         return Closure(direct);
     }
 
-    /// <summary>A group's closure, after those of every group it is a member of (post-order, on an explicit stack).</summary>
+    /// <summary>A group's closure, after those of every group it is a member of.</summary>
     private IReadOnlyDictionary<string, Reach> GroupClosure(string key)
     {
-        if (_groupClosure.TryGetValue(key, out var cached))
+        if (!_groupClosure.TryGetValue(key, out var closure))
         {
-            return cached;
+            Walk(key, _groupClosure, (_, direct) => Closure(direct));
+            closure = _groupClosure[key];
         }
 
-        var pending = new Stack<(string Key, bool Expanded)>();
+        return closure;
+    }
+
+    /// <summary>
+    /// Works out <paramref name="compute"/> for <paramref name="key"/> and, first, for every group it is a member of that
+    /// <paramref name="done"/> does not hold yet (post-order, on an explicit stack: no recursion however deep the input
+    /// nests), each once into <paramref name="done"/>. A cycle (only in input that failed validation) leaves a parent
+    /// unfinished: <paramref name="compute"/> finds it missing from <paramref name="done"/>.
+    /// </summary>
+    private void Walk<T>(string key, Dictionary<string, T> done, Func<string, List<(string Group, Membership Membership)>?, T> compute)
+    {
+        var pending = _pending;
+        var entered = _entered;
+        entered.Clear();
         pending.Push((key, false));
-        var entered = new HashSet<string>(StringComparer.Ordinal);
         while (pending.Count > 0)
         {
             var (group, expanded) = pending.Pop();
-            if (_groupClosure.ContainsKey(group))
+            if (done.ContainsKey(group))
             {
                 continue;
             }
@@ -130,7 +143,7 @@ public sealed class AccessGraph
                 pending.Push((group, true));
                 foreach (var (parent, _) in direct ?? [])
                 {
-                    if (!_groupClosure.ContainsKey(parent) && !entered.Contains(parent))
+                    if (!done.ContainsKey(parent) && !entered.Contains(parent))
                     {
                         pending.Push((parent, false));
                     }
@@ -139,11 +152,8 @@ public sealed class AccessGraph
                 continue;
             }
 
-            // A cycle (only in input that failed validation) leaves a parent unfinished: it counts as empty.
-            _groupClosure[group] = Closure(direct);
+            done[group] = compute(group, direct);
         }
-
-        return _groupClosure[key];
     }
 
     private Dictionary<string, Reach> Closure(List<(string Group, Membership Membership)>? direct)
@@ -213,33 +223,8 @@ public sealed class AccessGraph
             return own;
         }
 
-        var pending = _pending;
-        var entered = _entered;
-        entered.Clear();
-        pending.Push((key, false));
-        while (pending.Count > 0)
+        Walk(key, _groupAdmin, (group, direct) =>
         {
-            var (group, expanded) = pending.Pop();
-            if (_groupAdmin.ContainsKey(group))
-            {
-                continue;
-            }
-
-            _parents.TryGetValue(PrincipalRef.Group(group), out var direct);
-            if (!expanded && entered.Add(group))
-            {
-                pending.Push((group, true));
-                foreach (var (parent, _) in direct ?? [])
-                {
-                    if (!_groupAdmin.ContainsKey(parent) && !entered.Contains(parent))
-                    {
-                        pending.Push((parent, false));
-                    }
-                }
-
-                continue;
-            }
-
             Reach? best = null;
             if (group == Names.AdminsGroup || (_model.Groups.TryGetValue(group, out var g) && GrantsAdmin(g)))
             {
@@ -254,12 +239,14 @@ public sealed class AccessGraph
                 }
             }
 
-            _groupAdmin[group] = best is { } b ? _adminReaches.Count : -1;
-            if (best is not null)
+            if (best is null)
             {
-                _adminReaches.Add(best.Value);
+                return -1;
             }
-        }
+
+            _adminReaches.Add(best.Value);
+            return _adminReaches.Count - 1;
+        });
 
         return _groupAdmin[key] is var index and >= 0 ? _adminReaches[index] : null;
     }
@@ -297,23 +284,15 @@ public sealed class AccessGraph
     public static bool GrantsAdmin(GroupSpec group) =>
         group.Key == Names.AdminsGroup || (group.HasWorkspaceAssignment && group.WorkspaceAccess == WorkspaceAccess.Admin);
 
-    public WorkspaceAccess OwnAccess(PrincipalRef p) => p.Kind switch
+    public WorkspaceAccess OwnAccess(PrincipalRef p) => _model.IdentityOf(p) switch
     {
-        PrincipalKind.Group when _model.Groups.TryGetValue(p.Key, out var g) && g.HasWorkspaceAssignment => g.WorkspaceAccess,
-        PrincipalKind.ServicePrincipal when _model.ServicePrincipals.TryGetValue(p.Key, out var s) && s.HasWorkspaceAssignment => s.WorkspaceAccess,
-        PrincipalKind.WebApp when _model.WebApps.TryGetValue(p.Key, out var w) && w.HasWorkspaceAssignment => w.WorkspaceAccess,
-        PrincipalKind.User when _model.Users.TryGetValue(p.Key, out var u) => u.WorkspaceAccess,
+        { HasWorkspaceAssignment: true } identity => identity.WorkspaceAccess,
+        null when p.Kind == PrincipalKind.User && _model.Users.TryGetValue(p.Key, out var u) => u.WorkspaceAccess,
         _ => WorkspaceAccess.None,
     };
 
-    public string PathOf(PrincipalRef p) => p.Kind switch
-    {
-        PrincipalKind.Group when _model.Groups.TryGetValue(p.Key, out var g) => g.Path,
-        PrincipalKind.ServicePrincipal when _model.ServicePrincipals.TryGetValue(p.Key, out var s) => s.Path,
-        PrincipalKind.WebApp when _model.WebApps.TryGetValue(p.Key, out var w) => w.Path,
-        PrincipalKind.User when _model.Users.TryGetValue(p.Key, out var u) => u.Path,
-        _ => "topology",
-    };
+    public string PathOf(PrincipalRef p) => _model.IdentityOf(p)?.Path
+        ?? (p.Kind == PrincipalKind.User && _model.Users.TryGetValue(p.Key, out var u) ? u.Path : "topology");
 
     private static void Offer(Dictionary<string, Reach> result, string group, Reach reach)
     {

@@ -307,18 +307,18 @@ internal sealed class ReferenceChecker(TopologyModel model, Diagnostics d, IConf
 
             foreach (var secret in scope.Secrets)
             {
-                if (secret.Source != SecretSourceKind.Config || keys is null)
+                if (secret is not ConfigSecret { ConfigKey: var configKey } || keys is null)
                 {
                     continue;
                 }
 
-                switch (keys.IsSecure(secret.ConfigKey!))
+                switch (keys.IsSecure(configKey))
                 {
                     case null:
-                        d.Error($"{secret.Path}.config", $"config key '{secret.ConfigKey}' is not set; run `pulumi config set --secret {secret.ConfigKey} <value>`");
+                        d.Error($"{secret.Path}.config", $"config key '{configKey}' is not set; run `pulumi config set --secret {configKey} <value>`");
                         break;
                     case false:
-                        d.Error($"{secret.Path}.config", $"config key '{secret.ConfigKey}' holds a secret value in plain text; set it with `pulumi config set --secret {secret.ConfigKey} <value>`");
+                        d.Error($"{secret.Path}.config", $"config key '{configKey}' holds a secret value in plain text; set it with `pulumi config set --secret {configKey} <value>`");
                         break;
                 }
             }

@@ -1,243 +1,11 @@
 namespace DatabricksAccess.Topology.Model;
 
-public enum IdentityLevel
-{
-    Workspace,
-    Account,
-}
-
-public enum IdentitySource
-{
-    /// <summary>Created and owned by this stack.</summary>
-    Managed,
-
-    /// <summary>Exists already (built-in, or owned by another stack): looked up, never created or deleted.</summary>
-    Existing,
-
-    /// <summary>Synced from Entra ID: looked up, immutable here.</summary>
-    Entra,
-}
-
-public enum WorkspaceAccess
-{
-    None,
-    User,
-    Admin,
-}
-
-public enum SecretPermission
-{
-    Read = 1,
-    Write = 2,
-    Manage = 3,
-}
-
 public enum JobPermission
 {
     CanView = 1,
     CanManageRun = 2,
     CanManage = 3,
 }
-
-public sealed record Membership(PrincipalRef Principal, DateTimeOffset? Expires, string? Reason, string Path)
-{
-    public bool IsStanding => Expires is null;
-
-    /// <summary>When a time-bound membership starts (<c>starts</c>); null: when declared. Only started ones are members.</summary>
-    public DateTimeOffset? Starts { get; init; }
-}
-
-/// <summary>A time-bound membership whose <c>starts</c> is still ahead: not planned until then (then the hourly expire.yml adds it, .github/scripts/add-started.sh, or an earlier deploy).</summary>
-public sealed record PendingMembership(string Group, PrincipalRef Principal, DateTimeOffset Starts, DateTimeOffset Expires, string? Reason, string Path);
-
-public sealed record ExpiredMembership(string Group, PrincipalRef Principal, DateTimeOffset Expires, string? Reason, string Path);
-
-public sealed record GroupSpec(
-    string Key,
-    string DisplayName,
-    IdentitySource Source,
-    IdentityLevel Level,
-    WorkspaceAccess WorkspaceAccess,
-    IReadOnlyList<string> Entitlements,
-    IReadOnlyList<Membership> Members,
-    string Path)
-{
-    public PrincipalRef Ref => PrincipalRef.Group(Key);
-
-    /// <summary>
-    /// <c>members: { managedBy: &lt;broker&gt; }</c>: an external broker (a just-in-time access system) grants and revokes
-    /// the members; the stack plans no membership, and neither drift nor audit reports them. Null: members are declared.
-    /// </summary>
-    public string? MembersManagedBy { get; init; }
-
-    public bool MembersDelegated => MembersManagedBy is not null;
-
-    public bool IsManaged => Source == IdentitySource.Managed;
-
-    public bool IsBuiltIn => Names.IsBuiltInGroup(Key);
-
-    /// <summary>Account identities are assigned to the workspace; workspace-local ones simply live there.</summary>
-    public bool HasWorkspaceAssignment => Level == IdentityLevel.Account && WorkspaceAccess != WorkspaceAccess.None;
-}
-
-/// <summary>
-/// An account user assigned to the workspace directly (<c>topology.users.&lt;email&gt;.workspaceAccess</c>), not through a
-/// group: one <c>MwsPermissionAssignment</c> of the looked-up account user. Needs <c>databricks-access:account</c>.
-/// </summary>
-public sealed record UserSpec(string Email, WorkspaceAccess WorkspaceAccess, string Path)
-{
-    public PrincipalRef Ref => PrincipalRef.User(Email);
-}
-
-public sealed record SecretLocation(string Scope, string Key)
-{
-    public override string ToString() => $"{Scope}/{Key}";
-}
-
-public enum CredentialKind
-{
-    /// <summary>A service principal's OAuth secret (<c>oauthSecret</c>).</summary>
-    OAuthSecret,
-
-    /// <summary>An on-behalf-of token of a service principal (<c>token</c>).</summary>
-    Token,
-}
-
-/// <summary>
-/// A rotated credential of a service principal: two slots, one renewed at each rotation, each living
-/// <see cref="RotationDays"/> + <see cref="OverlapDays"/>, so the previous one stays valid for the overlap.
-/// </summary>
-/// <param name="LifetimePath">The config path that set the lifetime (where a lifetime policy is reported).</param>
-public sealed record CredentialSpec(CredentialKind Kind, int RotationDays, int OverlapDays, SecretLocation? Store, string? Comment, string Path, string LifetimePath)
-{
-    /// <summary>How <see cref="Store"/> holds the value (<c>store.format</c>): the bare credential, or JSON with the client id.</summary>
-    public StoreFormat StoreFormat { get; init; }
-
-    public int LifetimeDays => RotationDays + OverlapDays;
-
-    /// <summary>As plans and reports name the kind: <c>oauth-secret</c> or <c>token</c>.</summary>
-    public string KindName => Name(Kind);
-
-    public static string Name(CredentialKind kind) => kind == CredentialKind.OAuthSecret ? "oauth-secret" : "token";
-
-    /// <summary>The config key it is declared under.</summary>
-    public static string ConfigKey(CredentialKind kind) => kind == CredentialKind.OAuthSecret ? "oauthSecret" : "token";
-}
-
-/// <summary>How a credential is written into its store.</summary>
-public enum StoreFormat
-{
-    /// <summary>The current slot's value as it is.</summary>
-    Value,
-
-    /// <summary><c>{"client_id": "&lt;applicationId&gt;", "client_secret": "&lt;current slot&gt;"}</c> (OAuth secrets only).</summary>
-    Json,
-}
-
-public sealed record ServicePrincipalSpec(
-    string Key,
-    string DisplayName,
-    string? ApplicationId,
-    IdentitySource Source,
-    IdentityLevel Level,
-    WorkspaceAccess WorkspaceAccess,
-    IReadOnlyList<string> Entitlements,
-    CredentialSpec? OAuthSecret,
-    CredentialSpec? Token,
-    string Path)
-{
-    public PrincipalRef Ref => PrincipalRef.Sp(Key);
-
-    /// <summary>Account roles (<c>accountRoles</c>, e.g. <c>account_admin</c>): an explicit opt-in, each its own resource.</summary>
-    public IReadOnlyList<string> AccountRoles { get; init; } = [];
-
-    /// <summary>Principals given <c>roles/servicePrincipal.manager</c> on it (<c>managers</c>), in the stack's rule set.</summary>
-    public IReadOnlyList<PrincipalRef> Managers { get; init; } = [];
-
-    /// <summary>The config path of each of <see cref="Managers"/>.</summary>
-    public IReadOnlyList<string> ManagerPaths { get; init; } = [];
-
-    public bool IsAccountAdmin => AccountRoles.Contains(Vocabulary.AccountAdminRole);
-
-    /// <summary>Its rotated credentials: the OAuth secret, then the token.</summary>
-    public IEnumerable<CredentialSpec> Credentials => new[] { OAuthSecret, Token }.OfType<CredentialSpec>();
-
-    public bool HasWorkspaceAssignment => Level == IdentityLevel.Account && WorkspaceAccess != WorkspaceAccess.None;
-}
-
-public enum WebAppIdentityKind
-{
-    UserAssigned,
-    SystemAssigned,
-}
-
-public sealed record WebAppSpec(
-    string Key,
-    string SiteName,
-    string Sku,
-    string? Location,
-    WebAppIdentityKind Identity,
-    string? ApplicationId,
-    IdentityLevel Level,
-    WorkspaceAccess WorkspaceAccess,
-    IReadOnlyList<string> Entitlements,
-    IReadOnlyList<string> Groups,
-    string Path)
-{
-    public PrincipalRef Ref => PrincipalRef.WebApp(Key);
-
-    /// <summary>App Service's <c>linuxFxVersion</c> (<c>runtime</c>), e.g. <c>PYTHON|3.12</c>.</summary>
-    public string Runtime { get; init; } = Vocabulary.DefaultRuntime;
-
-    public bool HasWorkspaceAssignment => Level == IdentityLevel.Account && WorkspaceAccess != WorkspaceAccess.None;
-}
-
-public enum ScopeBackend
-{
-    Databricks,
-    AzureKeyVault,
-}
-
-public sealed record KeyVaultSpec(string ResourceId, string DnsName);
-
-public sealed record SecretAclSpec(PrincipalRef Principal, SecretPermission Permission, string Path);
-
-public enum SecretSourceKind
-{
-    /// <summary>A secret stack config key (<c>pulumi config set --secret</c>).</summary>
-    Config,
-
-    /// <summary>A random password generated by Pulumi.Random.</summary>
-    Generate,
-
-    /// <summary>The current value of a service principal's on-behalf-of token (<c>token.store</c>).</summary>
-    Token,
-
-    /// <summary>The current value of a service principal's OAuth secret (<c>oauthSecret.store</c>).</summary>
-    OAuthSecret,
-
-    /// <summary>
-    /// <c>{ existing: true }</c>: the secret exists and its value is not managed here (an adopted secret: values cannot
-    /// be read). No resource is registered for it, so no apply writes, replaces or deletes it; its key stays taken.
-    /// </summary>
-    Existing,
-}
-
-/// <param name="CredentialOwner">For <see cref="SecretSourceKind.Token"/> and <see cref="SecretSourceKind.OAuthSecret"/>: the service principal's key.</param>
-public sealed record SecretSpec(string Key, SecretSourceKind Source, string? ConfigKey, int? Length, string? CredentialOwner, string Path)
-{
-    /// <summary>For a stored credential: the value as it is, or JSON with the client id (<c>store.format: json</c>).</summary>
-    public StoreFormat Format { get; init; }
-}
-
-public sealed record SecretScopeSpec(
-    string Key,
-    string Name,
-    ScopeBackend Backend,
-    KeyVaultSpec? KeyVault,
-    IReadOnlyList<SecretAclSpec> Acls,
-    IReadOnlyList<SecretSpec> Secrets,
-    string Path);
 
 public enum SecurableKind
 {
@@ -435,15 +203,22 @@ public sealed record TopologyModel(
     /// </summary>
     public EntitlementsHandover EntitlementsHandover { get; init; } = EntitlementsHandover.Unknown;
 
-    /// <summary>Whether the principal is declared here (users always are; the built-in groups may go undeclared).</summary>
-    public bool Declares(PrincipalRef principal) => principal.Kind switch
+    /// <summary>The declared group, service principal or web app a reference names; null for a user or an undeclared one.</summary>
+    public IIdentitySpec? IdentityOf(PrincipalRef principal) => principal.Kind switch
     {
-        PrincipalKind.User => true,
-        PrincipalKind.Group => Groups.ContainsKey(principal.Key) || Names.IsBuiltInGroup(principal.Key),
-        PrincipalKind.ServicePrincipal => ServicePrincipals.ContainsKey(principal.Key),
-        PrincipalKind.WebApp => WebApps.ContainsKey(principal.Key),
-        _ => false,
+        PrincipalKind.Group => Groups.GetValueOrDefault(principal.Key),
+        PrincipalKind.ServicePrincipal => ServicePrincipals.GetValueOrDefault(principal.Key),
+        PrincipalKind.WebApp => WebApps.GetValueOrDefault(principal.Key),
+        _ => null,
     };
+
+    /// <summary>Every declared group, then service principal, then web app.</summary>
+    public IEnumerable<IIdentitySpec> Identities =>
+        Groups.Values.Cast<IIdentitySpec>().Concat(ServicePrincipals.Values).Concat(WebApps.Values);
+
+    /// <summary>Whether the principal is declared here (users always are; the built-in groups may go undeclared).</summary>
+    public bool Declares(PrincipalRef principal) =>
+        principal.Kind == PrincipalKind.User || IdentityOf(principal) is not null || (principal.Kind == PrincipalKind.Group && Names.IsBuiltInGroup(principal.Key));
 
     /// <summary>Service principals the deployer must be able to act as: job run-as identities and token owners.</summary>
     public IEnumerable<DeployerActsAs> ServicePrincipalsNeedingUserRole() =>
@@ -454,40 +229,22 @@ public sealed record TopologyModel(
             .OrderBy(x => x.Principal);
 
     /// <summary>Whether the stack creates (owns) the principal; looked-up, synced, built-in identities and users are not.</summary>
-    public bool Owns(PrincipalRef principal) => principal.Kind switch
-    {
-        PrincipalKind.Group => Groups.TryGetValue(principal.Key, out var g) && g.IsManaged,
-        PrincipalKind.ServicePrincipal => ServicePrincipals.TryGetValue(principal.Key, out var s) && s.Source == IdentitySource.Managed,
-        PrincipalKind.WebApp => WebApps.ContainsKey(principal.Key),
-        _ => false,
-    };
+    public bool Owns(PrincipalRef principal) => IdentityOf(principal)?.IsManaged == true;
 
     /// <summary>The workspace access of an identity: workspace-local identities (and users) simply live there.</summary>
-    public WorkspaceAccess AccessOf(PrincipalRef principal) => principal.Kind switch
+    public WorkspaceAccess AccessOf(PrincipalRef principal) => IdentityOf(principal) switch
     {
-        PrincipalKind.Group when Groups.TryGetValue(principal.Key, out var g) => g.Level == IdentityLevel.Account ? g.WorkspaceAccess : WorkspaceAccess.User,
-        PrincipalKind.ServicePrincipal when ServicePrincipals.TryGetValue(principal.Key, out var s) => s.WorkspaceAccess,
-        PrincipalKind.WebApp when WebApps.TryGetValue(principal.Key, out var w) => w.WorkspaceAccess,
-        _ => WorkspaceAccess.User,
+        GroupSpec g => g.Level == IdentityLevel.Account ? g.WorkspaceAccess : WorkspaceAccess.User,
+        { } identity => identity.WorkspaceAccess,
+        null => WorkspaceAccess.User,
     };
 
-    public IdentityLevel LevelOf(PrincipalRef principal) => principal.Kind switch
-    {
-        PrincipalKind.Group => Groups.TryGetValue(principal.Key, out var g) ? g.Level : IdentityLevel.Workspace,
-        PrincipalKind.ServicePrincipal => ServicePrincipals.TryGetValue(principal.Key, out var s) ? s.Level : IdentityLevel.Workspace,
-        PrincipalKind.WebApp => WebApps.TryGetValue(principal.Key, out var w) ? w.Level : IdentityLevel.Workspace,
-        _ => Account is null ? IdentityLevel.Workspace : IdentityLevel.Account,
-    };
+    public IdentityLevel LevelOf(PrincipalRef principal) => principal.Kind == PrincipalKind.User
+        ? Account is null ? IdentityLevel.Workspace : IdentityLevel.Account
+        : IdentityOf(principal)?.Level ?? IdentityLevel.Workspace;
 
     /// <summary>The name Databricks shows for a principal where it is known offline.</summary>
-    public string DisplayName(PrincipalRef principal) => principal.Kind switch
-    {
-        PrincipalKind.User => principal.Key,
-        PrincipalKind.Group => Groups.TryGetValue(principal.Key, out var g) ? g.DisplayName : principal.Key,
-        PrincipalKind.ServicePrincipal => ServicePrincipals.TryGetValue(principal.Key, out var s) ? s.DisplayName : principal.Key,
-        PrincipalKind.WebApp => WebApps.TryGetValue(principal.Key, out var w) ? w.SiteName : principal.Key,
-        _ => principal.Key,
-    };
+    public string DisplayName(PrincipalRef principal) => IdentityOf(principal)?.DisplayName ?? principal.Key;
 }
 
 /// <summary>A service principal the deployer must act as, and the config path that makes it so.</summary>

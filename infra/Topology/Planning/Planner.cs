@@ -44,25 +44,85 @@ public static class Planner
 
     /// <param name="owner">The model that decides which principals the stack creates (the whole one, when planning a part).</param>
     private static ResourcePlan Plan(TopologyModel model, IReadOnlySet<UserLookup>? unresolved, TopologyModel owner,
-        IReadOnlySet<PrincipalRef>? missingIdentities = null)
-    {
-        static ProviderScope Scope(IdentityLevel level) => level == IdentityLevel.Account ? ProviderScope.Account : ProviderScope.Workspace;
+        IReadOnlySet<PrincipalRef>? missingIdentities = null) =>
+        new PlanRun(model, owner, unresolved ?? new HashSet<UserLookup>(), missingIdentities ?? new HashSet<PrincipalRef>()).Plan();
 
-        var missing = unresolved ?? new HashSet<UserLookup>();
-        var missingIds = missingIdentities ?? new HashSet<PrincipalRef>();
-        var skipped = new Dictionary<UserLookup, List<string>>();
-        var skippedIds = new Dictionary<PrincipalRef, (ProviderScope Scope, List<string> Paths)>();
-        void SkipIdentity(PrincipalRef p, ProviderScope scope, string path)
+    private static ProviderScope ScopeOf(IdentityLevel level) => level == IdentityLevel.Account ? ProviderScope.Account : ProviderScope.Workspace;
+
+    /// <summary>
+    /// One planning of one model, one method per section of the plan. Each section leaves out what is declared for a
+    /// principal the lookups did not find (<see cref="Found"/>), and records it for <see cref="ResourcePlan.Unresolved"/>;
+    /// the sections run in a fixed order, which is the order of each unresolved principal's paths.
+    /// </summary>
+    private sealed class PlanRun(TopologyModel model, TopologyModel owner, IReadOnlySet<UserLookup> missing, IReadOnlySet<PrincipalRef> missingIds)
+    {
+        private readonly Dictionary<UserLookup, List<string>> _skipped = [];
+        private readonly Dictionary<PrincipalRef, (ProviderScope Scope, List<string> Paths)> _skippedIds = [];
+        private List<ServicePrincipalSpec> _missingSps = [];
+        private TopologyModel _model = model;
+
+        public ResourcePlan Plan()
         {
-            if (!skippedIds.TryGetValue(p, out var entry))
+            // What the unresolved report names a missing identity by: taken before those identities are left out.
+            var displayNames = _model.Groups.Values.ToDictionary(g => g.Ref, g => g.DisplayName);
+            var applicationIds = _model.ServicePrincipals.Values.ToDictionary(s => s.Ref, s => s.ApplicationId);
+            _model = WithoutMissingIdentities(_model);
+            var ruleSets = RuleSetOwners(_model);
+            _model = _model with { Jobs = JobsWithFoundPermissions() };
+
+            var webApps = WebApps(ruleSets);
+            var sps = ServicePrincipals(ruleSets);
+            var groups = Groups();
+            var scopes = Scopes();
+            var grants = CatalogGrants();
+            var jobs = _model.Jobs.Values.Select(j => new JobPlan(j, $"job-{j.Key}")).ToList();
+            var warehouses = Warehouses();
+            var userLookups = UserLookupsOf(_model);
+            var lookups = Lookups(webApps, sps, groups, grants, warehouses, userLookups);
+            var timeBound = TimeBound();
+            var expiring = timeBound.Where(e => e.Expires - _model.Now <= ExpiringWindow).ToList();
+
+            // Direct assignments of account users: the account user's id is its principal id (a user not found is skipped).
+            var userAssignments = _model.Users.Values.Where(u => Found(u.Ref, ProviderScope.Account, $"{u.Path}.workspaceAccess"))
+                .Select(u => new UserAssignmentPlan(u, UserAssignmentPlan.NameOf(u.Ref))).ToList();
+            var tokenUsers = _model.TokenUsage?.CanUse.Where(p => Found(p, ProviderScope.Workspace, $"{_model.TokenUsage.Path}.canUse")).ToList() ?? [];
+            return new ResourcePlan(
+                webApps.Count > 0 && _model.ResourceGroup is { Existing: false } ? "resource-group" : null,
+                _model.Account is null ? null : "databricks-account",
+                _model.TokenUsage is null ? null : "token-usage",
+                webApps, sps, groups, scopes, grants, jobs, lookups, expiring, _model.Expired)
             {
-                skippedIds[p] = entry = (scope, []);
+                TimeBound = timeBound,
+                UserLookups = userLookups,
+                Unresolved = _skipped.OrderBy(kv => kv.Key.Email, StringComparer.Ordinal).ThenBy(kv => kv.Key.Scope)
+                    .Select(kv => new UnresolvedPrincipal(kv.Key.Email, kv.Key.Scope, kv.Value))
+                    .Concat(_skippedIds.OrderBy(kv => kv.Key)
+                        .Select(kv => new UnresolvedPrincipal(
+                            kv.Key.Kind == PrincipalKind.Group ? displayNames[kv.Key] : applicationIds[kv.Key] ?? kv.Key.Key,
+                            kv.Value.Scope, kv.Value.Paths)
+                        { Ref = kv.Key }))
+                    .ToList(),
+                TokenUsers = tokenUsers,
+                TokenPolicyResource = _model.TokenPolicy is null ? null : "token-policy",
+                TokenMaxLifetimeDays = _model.TokenPolicy?.MaxLifetimeDays,
+                Warehouses = warehouses,
+                UserAssignments = userAssignments,
+                ImportIds = _model.ImportIds,
+            };
+        }
+
+        private void SkipIdentity(PrincipalRef p, ProviderScope scope, string path)
+        {
+            if (!_skippedIds.TryGetValue(p, out var entry))
+            {
+                _skippedIds[p] = entry = (scope, []);
             }
 
             entry.Paths.Add(path);
         }
 
-        bool Found(PrincipalRef p, ProviderScope scope, string path)
+        /// <summary>Whether the principal was found (or needs no lookup); if not, <paramref name="path"/> is recorded as skipped.</summary>
+        private bool Found(PrincipalRef p, ProviderScope scope, string path)
         {
             if (missingIds.Contains(p))
             {
@@ -76,27 +136,30 @@ public static class Planner
             }
 
             var key = new UserLookup(p.Key, scope);
-            skipped.GetOrAdd(key).Add(path);
+            _skipped.GetOrAdd(key).Add(path);
             return false;
         }
 
-        // A looked-up identity that was not found is left out first, so nothing below plans anything for it.
-        var missingGroups = model.Groups.Values.Where(g => !g.IsManaged && missingIds.Contains(g.Ref)).ToList();
-        var missingSps = model.ServicePrincipals.Values.Where(s => s.Source != IdentitySource.Managed && missingIds.Contains(s.Ref)).ToList();
-        missingGroups.ForEach(g => SkipIdentity(g.Ref, Scope(g.Level), g.Path));
-        missingSps.ForEach(s => SkipIdentity(s.Ref, Scope(s.Level), s.Path));
-        var displayNames = model.Groups.Values.ToDictionary(g => g.Ref, g => g.DisplayName);
-        var applicationIds = model.ServicePrincipals.Values.ToDictionary(s => s.Ref, s => s.ApplicationId);
-        if (missingGroups.Count + missingSps.Count > 0)
+        /// <summary>A looked-up identity that was not found is left out first, so nothing below plans anything for it.</summary>
+        private TopologyModel WithoutMissingIdentities(TopologyModel model)
         {
-            model = model with
+            var missingGroups = model.Groups.Values.Where(g => !g.IsManaged && missingIds.Contains(g.Ref)).ToList();
+            _missingSps = model.ServicePrincipals.Values.Where(s => s.Source != IdentitySource.Managed && missingIds.Contains(s.Ref)).ToList();
+            missingGroups.ForEach(g => SkipIdentity(g.Ref, ScopeOf(g.Level), g.Path));
+            _missingSps.ForEach(s => SkipIdentity(s.Ref, ScopeOf(s.Level), s.Path));
+            if (missingGroups.Count + _missingSps.Count == 0)
+            {
+                return model;
+            }
+
+            return model with
             {
                 Groups = new SortedDictionary<string, GroupSpec>(
                     model.Groups.Values.Except(missingGroups).ToDictionary(g => g.Key, g => g), StringComparer.Ordinal),
                 ServicePrincipals = new SortedDictionary<string, ServicePrincipalSpec>(
-                    model.ServicePrincipals.Values.Except(missingSps).ToDictionary(s => s.Key, s =>
+                    model.ServicePrincipals.Values.Except(_missingSps).ToDictionary(s => s.Key, s =>
                     {
-                        var kept = s.Managers.Zip(s.ManagerPaths).Where(m => !missingIds.Contains(m.First) || Found(m.First, Scope(s.Level), m.Second)).ToList();
+                        var kept = s.Managers.Zip(s.ManagerPaths).Where(m => !missingIds.Contains(m.First) || Found(m.First, ScopeOf(s.Level), m.Second)).ToList();
                         return s with { Managers = kept.Select(m => m.First).ToList(), ManagerPaths = kept.Select(m => m.Second).ToList() };
                     }), StringComparer.Ordinal),
                 Jobs = new SortedDictionary<string, JobSpec>(
@@ -105,67 +168,71 @@ public static class Planner
             };
         }
 
-        var ruleSets = RuleSetOwners(model);
-        model = model with
+        private SortedDictionary<string, JobSpec> JobsWithFoundPermissions() =>
+            new(_model.Jobs.ToDictionary(kv => kv.Key, kv => kv.Value with
+            {
+                CanView = kv.Value.CanView.Where(p => Found(p, ProviderScope.Workspace, $"{kv.Value.Path}.canView")).ToList(),
+                CanManageRun = kv.Value.CanManageRun.Where(p => Found(p, ProviderScope.Workspace, $"{kv.Value.Path}.canManageRun")).ToList(),
+                CanManage = kv.Value.CanManage.Where(p => Found(p, ProviderScope.Workspace, $"{kv.Value.Path}.canManage")).ToList(),
+            }),
+            StringComparer.Ordinal);
+
+        private List<WebAppPlan> WebApps(HashSet<PrincipalRef> ruleSets)
         {
-            Jobs = new SortedDictionary<string, JobSpec>(
-                model.Jobs.ToDictionary(kv => kv.Key, kv => kv.Value with
-                {
-                    CanView = kv.Value.CanView.Where(p => Found(p, ProviderScope.Workspace, $"{kv.Value.Path}.canView")).ToList(),
-                    CanManageRun = kv.Value.CanManageRun.Where(p => Found(p, ProviderScope.Workspace, $"{kv.Value.Path}.canManageRun")).ToList(),
-                    CanManage = kv.Value.CanManage.Where(p => Found(p, ProviderScope.Workspace, $"{kv.Value.Path}.canManage")).ToList(),
-                }),
-                StringComparer.Ordinal),
-        };
+            var model = _model;
+            var jobsByPrincipal = model.Jobs.Values
+                .SelectMany(j => j.Permissions.Select(p => p.Principal).Append(j.RunAs).Distinct().Select(p => (p, j.Key)))
+                .ToLookup(x => x.p, x => x.Key);
 
-        var jobsByPrincipal = model.Jobs.Values
-            .SelectMany(j => j.Permissions.Select(p => p.Principal).Append(j.RunAs).Distinct().Select(p => (p, j.Key)))
-            .ToLookup(x => x.p, x => x.Key);
+            return model.WebApps.Values.Select(w => new WebAppPlan(
+                w,
+                $"webapp-{w.Key}",
+                Vocabulary.AppServiceTiers[w.Sku],
+                jobsByPrincipal[w.Ref].Order(StringComparer.Ordinal).ToList(),
+                ScopeOf(w.Level),
+                model.Protect)
+            {
+                RuleSetResource = ruleSets.Contains(w.Ref) ? $"webapp-{w.Key}-rule-set" : null,
+                RetiringEntitlementsResource = Retiring(model, w.Level == IdentityLevel.Workspace && w.Entitlements.Count > 0, $"webapp-{w.Key}-entitlements"),
+            }).ToList();
+        }
 
-        var webApps = model.WebApps.Values.Select(w => new WebAppPlan(
-            w,
-            $"webapp-{w.Key}",
-            Vocabulary.AppServiceTiers[w.Sku],
-            jobsByPrincipal[w.Ref].Order(StringComparer.Ordinal).ToList(),
-            Scope(w.Level),
-            model.Protect)
+        private List<ServicePrincipalPlan> ServicePrincipals(HashSet<PrincipalRef> ruleSets)
         {
-            RuleSetResource = ruleSets.Contains(w.Ref) ? $"webapp-{w.Key}-rule-set" : null,
-            RetiringEntitlementsResource = Retiring(model, w.Level == IdentityLevel.Workspace && w.Entitlements.Count > 0, $"webapp-{w.Key}-entitlements"),
-        }).ToList();
+            var model = _model;
+            return model.ServicePrincipals.Values.Select(s => new ServicePrincipalPlan(
+                s,
+                $"sp-{s.Key}",
+                ScopeOf(s.Level),
+                s.Credentials.Select(c => CredentialRotation.Plan(
+                    s.Ref,
+                    c,
+                    $"sp-{s.Key}-{c.KindName}",
+                    c.Store is { } store ? $"scope-{store.Scope}-secret-{store.Key.ToLowerInvariant()}" : null,
+                    model.Now,
+                    c.Kind == CredentialKind.OAuthSecret ? ScopeOf(s.Level) : ProviderScope.Workspace,
+                    model.CredentialSchedule.Find($"sp-{s.Key}-{c.KindName}"))).ToList(),
+                model.Protect && s.Source == IdentitySource.Managed)
+            {
+                RuleSetResource = ruleSets.Contains(s.Ref) || (s.Managers.Count > 0 && model.Account is not null) ? $"sp-{s.Key}-rule-set" : null,
+                RetiringEntitlementsResource = Retiring(model, s.Source == IdentitySource.Managed && s.Level == IdentityLevel.Workspace && s.Entitlements.Count > 0,
+                    $"sp-{s.Key}-entitlements"),
+            }).ToList();
+        }
 
-        var sps = model.ServicePrincipals.Values.Select(s => new ServicePrincipalPlan(
-            s,
-            $"sp-{s.Key}",
-            Scope(s.Level),
-            s.Credentials.Select(c => CredentialRotation.Plan(
-                s.Ref,
-                c,
-                $"sp-{s.Key}-{c.KindName}",
-                c.Store is { } store ? $"scope-{store.Scope}-secret-{store.Key.ToLowerInvariant()}" : null,
-                model.Now,
-                c.Kind == CredentialKind.OAuthSecret ? Scope(s.Level) : ProviderScope.Workspace,
-                model.CredentialSchedule.Find($"sp-{s.Key}-{c.KindName}"))).ToList(),
-            model.Protect && s.Source == IdentitySource.Managed)
-        {
-            RuleSetResource = ruleSets.Contains(s.Ref) || (s.Managers.Count > 0 && model.Account is not null) ? $"sp-{s.Key}-rule-set" : null,
-            RetiringEntitlementsResource = Retiring(model, s.Source == IdentitySource.Managed && s.Level == IdentityLevel.Workspace && s.Entitlements.Count > 0,
-                $"sp-{s.Key}-entitlements"),
-        }).ToList();
-
-        var groups = model.Groups.Values.Select(g =>
+        private List<GroupPlan> Groups() => _model.Groups.Values.Select(g =>
         {
             var name = $"group-{g.Key}";
-            var members = g.MembersDelegated ? [] : g.Members.Where(m => Found(m.Principal, Scope(g.Level), m.Path)).OrderBy(m => m.Principal)
+            var members = g.MembersDelegated ? [] : g.Members.Where(m => Found(m.Principal, ScopeOf(g.Level), m.Path)).OrderBy(m => m.Principal)
                 .Select(m => new MemberPlan(m, MemberResourceName(g.Key, m.Principal))).ToList();
-            return new GroupPlan(g, name, Scope(g.Level), members, model.Protect && g.IsManaged)
+            return new GroupPlan(g, name, ScopeOf(g.Level), members, _model.Protect && g.IsManaged)
             {
-                ImplicitMembers = g.Key == Names.AdminsGroup ? AdminsImplicitMembers(model) : [],
-                RetiringEntitlementsResource = Retiring(model, g.IsManaged && g.Level == IdentityLevel.Workspace && g.Entitlements.Count > 0, $"{name}-entitlements"),
+                ImplicitMembers = g.Key == Names.AdminsGroup ? AdminsImplicitMembers(_model) : [],
+                RetiringEntitlementsResource = Retiring(_model, g.IsManaged && g.Level == IdentityLevel.Workspace && g.Entitlements.Count > 0, $"{name}-entitlements"),
             };
         }).ToList();
 
-        var scopes = model.SecretScopes.Values.Select(s =>
+        private List<ScopePlan> Scopes() => _model.SecretScopes.Values.Select(s =>
         {
             var name = $"scope-{s.Key}";
             return new ScopePlan(
@@ -173,20 +240,24 @@ public static class Planner
                 name,
                 s.Acls.Where(a => Found(a.Principal, ProviderScope.Workspace, a.Path))
                     .Select(a => new AclPlan(a, $"{name}-acl-{a.Principal.NameFragment}", !owner.Owns(a.Principal))).ToList(),
-                s.Secrets.Where(x => x.Source != SecretSourceKind.Existing)
-                    .Where(x => x.CredentialOwner is not { } owner || missingSps.Find(m => m.Key == owner) is not { } gone
-                        || Found(gone.Ref, Scope(gone.Level), x.Path))
+                s.Secrets.Where(x => x is not ExistingSecret)
+                    .Where(x => x.CredentialOwner is not { } credentialOwner || _missingSps.Find(m => m.Key == credentialOwner) is not { } gone
+                        || Found(gone.Ref, ScopeOf(gone.Level), x.Path))
                     .OrderBy(x => x.Key, StringComparer.Ordinal)
-                    .Select(x => new SecretPlan(x, $"{name}-secret-{x.Key}", x.Source == SecretSourceKind.Generate ? $"{name}-password-{x.Key}" : null))
+                    .Select(x => new SecretPlan(x, $"{name}-secret-{x.Key}", x is GeneratedSecret ? $"{name}-password-{x.Key}" : null))
                     .ToList(),
-                model.Protect);
+                _model.Protect);
         }).ToList();
 
-        CatalogGrantsPlan? grants = null;
-        if (model.CatalogGrants.Count > 0)
+        private CatalogGrantsPlan? CatalogGrants()
         {
+            if (_model.CatalogGrants.Count == 0)
+            {
+                return null;
+            }
+
             const string Name = "catalog-grants";
-            var securables = model.CatalogGrants.Where(g => Found(g.To, ProviderScope.Workspace, $"{g.Path}.to"))
+            var securables = _model.CatalogGrants.Where(g => Found(g.To, ProviderScope.Workspace, $"{g.Path}.to"))
                 .GroupBy(g => g.On).OrderBy(g => g.Key)
                 .Select(bySecurable => new SecurableGrantPlan(
                     bySecurable.Key,
@@ -197,13 +268,12 @@ public static class Planner
                             !owner.Owns(byPrincipal.Key)))
                         .ToList(),
                     $"{Name}-{bySecurable.Key.NameFragment}",
-                    model.AuthoritativeGrants.Contains(bySecurable.Key)))
+                    _model.AuthoritativeGrants.Contains(bySecurable.Key)))
                 .ToList();
-            grants = securables.Count == 0 ? null : new CatalogGrantsPlan(Name, securables);
+            return securables.Count == 0 ? null : new CatalogGrantsPlan(Name, securables);
         }
 
-        var jobs = model.Jobs.Values.Select(j => new JobPlan(j, $"job-{j.Key}")).ToList();
-        var warehouses = model.Warehouses.Values
+        private List<WarehousePlan> Warehouses() => _model.Warehouses.Values
             .Select(w => w with
             {
                 CanUse = w.CanUse.Where(p => Found(p, ProviderScope.Workspace, $"{w.Path}.canUse")).ToList(),
@@ -211,89 +281,65 @@ public static class Planner
             })
             .Select(w => new WarehousePlan(w, $"warehouse-{w.Key}-permissions")).ToList();
 
-        var lookups = new List<PlannedLookup>();
-        if (model.ResourceGroup is { Existing: true } rg && webApps.Count > 0)
+        private List<PlannedLookup> Lookups(List<WebAppPlan> webApps, List<ServicePrincipalPlan> sps, List<GroupPlan> groups, CatalogGrantsPlan? grants,
+            List<WarehousePlan> warehouses, IReadOnlyList<UserLookup> userLookups)
         {
-            lookups.Add(new PlannedLookup(PulumiTypes.GetResourceGroup, rg.Name, ProviderScope.None));
+            var model = _model;
+            var lookups = new List<PlannedLookup>();
+            if (model.ResourceGroup is { Existing: true } rg && webApps.Count > 0)
+            {
+                lookups.Add(new PlannedLookup(PulumiTypes.GetResourceGroup, rg.Name, ProviderScope.None));
+            }
+
+            foreach (var g in groups.Where(g => !g.Creates))
+            {
+                lookups.Add(new PlannedLookup(PulumiTypes.GetGroup, g.Spec.DisplayName, g.GroupProvider));
+            }
+
+            foreach (var s in sps.Where(s => !s.Creates))
+            {
+                lookups.Add(new PlannedLookup(PulumiTypes.GetServicePrincipal, s.Spec.ApplicationId!, s.SpProvider));
+            }
+
+            // Looked-up groups and service principals are first proven to exist with one unfiltered list per kind and
+            // provider scope (empty, not an error, for no match): the program leaves out what needs one not found.
+            lookups.AddRange(groups.Where(g => !g.Creates).Select(g => g.GroupProvider).Distinct().Order()
+                .Select(scope => new PlannedLookup(scope == ProviderScope.Account ? PulumiTypes.GetAccountIamGroupsV2 : PulumiTypes.GetWorkspaceIamGroupsV2, "*", scope)));
+            lookups.AddRange(sps.Where(s => !s.Creates).Select(s => s.SpProvider)
+                .Concat(groups.SelectMany(g => g.ImplicitMembers).Any(m => m.ApplicationId is not null) ? [ProviderScope.Workspace] : [])
+                .Distinct().Order()
+                .Select(scope => new PlannedLookup(PulumiTypes.GetServicePrincipals, "*", scope)));
+
+            // Built-in groups used as members without being declared are looked up by name.
+            lookups.AddRange(groups
+                .SelectMany(g => g.Members.Select(m => m.Membership.Principal))
+                .Where(p => p.Kind == PrincipalKind.Group && !model.Groups.ContainsKey(p.Key))
+                .Distinct()
+                .Order()
+                .Select(p => new PlannedLookup(PulumiTypes.GetGroup, p.Key, ProviderScope.Workspace)));
+
+            lookups.AddRange(warehouses.Where(w => w.Spec.Id is null)
+                .Select(w => new PlannedLookup(PulumiTypes.GetSqlWarehouse, w.Spec.Name!, ProviderScope.Workspace)));
+
+            if (grants?.Securables.Any(s => s.On.Kind == SecurableKind.Metastore) == true)
+            {
+                // Config names no metastore: grants go to the one assigned to this workspace.
+                lookups.Add(new PlannedLookup(PulumiTypes.GetCurrentMetastore, "metastore", ProviderScope.Workspace));
+            }
+
+            // Every user named anywhere is looked up first (getUsers answers an empty list for nobody, where getUser
+            // fails the run): the program leaves out what is declared for a user not found.
+            lookups.AddRange(userLookups.Select(u => new PlannedLookup(PulumiTypes.GetUsers, u.Email, u.Scope)));
+            lookups.AddRange(groups.SelectMany(g => g.ImplicitMembers).Select(m => m.ApplicationId).OfType<string>().Distinct(StringComparer.Ordinal)
+                .Select(id => new PlannedLookup(PulumiTypes.GetServicePrincipal, id, ProviderScope.Workspace)));
+            return lookups;
         }
 
-        foreach (var g in groups.Where(g => !g.Creates))
-        {
-            lookups.Add(new PlannedLookup(PulumiTypes.GetGroup, g.Spec.DisplayName, g.GroupProvider));
-        }
-
-        foreach (var s in sps.Where(s => !s.Creates))
-        {
-            lookups.Add(new PlannedLookup(PulumiTypes.GetServicePrincipal, s.Spec.ApplicationId!, s.SpProvider));
-        }
-
-        // Looked-up groups and service principals are first proven to exist with one unfiltered list per kind and
-        // provider scope (empty, not an error, for no match): the program leaves out what needs one not found.
-        lookups.AddRange(groups.Where(g => !g.Creates).Select(g => g.GroupProvider).Distinct().Order()
-            .Select(scope => new PlannedLookup(scope == ProviderScope.Account ? PulumiTypes.GetAccountIamGroupsV2 : PulumiTypes.GetWorkspaceIamGroupsV2, "*", scope)));
-        lookups.AddRange(sps.Where(s => !s.Creates).Select(s => s.SpProvider)
-            .Concat(groups.SelectMany(g => g.ImplicitMembers).Any(m => m.ApplicationId is not null) ? [ProviderScope.Workspace] : [])
-            .Distinct().Order()
-            .Select(scope => new PlannedLookup(PulumiTypes.GetServicePrincipals, "*", scope)));
-
-        // Built-in groups used as members without being declared are looked up by name.
-        lookups.AddRange(groups
-            .SelectMany(g => g.Members.Select(m => m.Membership.Principal))
-            .Where(p => p.Kind == PrincipalKind.Group && !model.Groups.ContainsKey(p.Key))
-            .Distinct()
-            .Order()
-            .Select(p => new PlannedLookup(PulumiTypes.GetGroup, p.Key, ProviderScope.Workspace)));
-
-        lookups.AddRange(warehouses.Where(w => w.Spec.Id is null)
-            .Select(w => new PlannedLookup(PulumiTypes.GetSqlWarehouse, w.Spec.Name!, ProviderScope.Workspace)));
-
-        if (grants?.Securables.Any(s => s.On.Kind == SecurableKind.Metastore) == true)
-        {
-            // Config names no metastore: grants go to the one assigned to this workspace.
-            lookups.Add(new PlannedLookup(PulumiTypes.GetCurrentMetastore, "metastore", ProviderScope.Workspace));
-        }
-
-        // Every user named anywhere is looked up first (getUsers answers an empty list for nobody, where getUser
-        // fails the run): the program leaves out what is declared for a user not found.
-        var userLookups = UserLookupsOf(model);
-        lookups.AddRange(userLookups.Select(u => new PlannedLookup(PulumiTypes.GetUsers, u.Email, u.Scope)));
-        lookups.AddRange(groups.SelectMany(g => g.ImplicitMembers).Select(m => m.ApplicationId).OfType<string>().Distinct(StringComparer.Ordinal)
-            .Select(id => new PlannedLookup(PulumiTypes.GetServicePrincipal, id, ProviderScope.Workspace)));
-
-        var timeBound = model.Groups.Values
+        private List<ExpiringMembership> TimeBound() => _model.Groups.Values
             .SelectMany(g => g.Members.Where(m => m.Expires is not null)
                 .Select(m => new ExpiringMembership(g.Key, m.Principal, m.Expires!.Value, m.Reason, m.Path) { Starts = m.Starts }))
             .OrderBy(e => e.Expires).ThenBy(e => e.Group, StringComparer.Ordinal).ThenBy(e => e.Principal)
             .ToList();
-        var expiring = timeBound.Where(e => e.Expires - model.Now <= ExpiringWindow).ToList();
-
-        // Direct assignments of account users: the account user's id is its principal id (a user not found is skipped).
-        var userAssignments = model.Users.Values.Where(u => Found(u.Ref, ProviderScope.Account, $"{u.Path}.workspaceAccess"))
-            .Select(u => new UserAssignmentPlan(u, UserAssignmentPlan.NameOf(u.Ref))).ToList();
-        var tokenUsers = model.TokenUsage?.CanUse.Where(p => Found(p, ProviderScope.Workspace, $"{model.TokenUsage.Path}.canUse")).ToList() ?? [];
-        return new ResourcePlan(
-            webApps.Count > 0 && model.ResourceGroup is { Existing: false } ? "resource-group" : null,
-            model.Account is null ? null : "databricks-account",
-            model.TokenUsage is null ? null : "token-usage",
-            webApps, sps, groups, scopes, grants, jobs, lookups, expiring, model.Expired)
-        {
-            TimeBound = timeBound,
-            UserLookups = userLookups,
-            Unresolved = skipped.OrderBy(kv => kv.Key.Email, StringComparer.Ordinal).ThenBy(kv => kv.Key.Scope)
-                .Select(kv => new UnresolvedPrincipal(kv.Key.Email, kv.Key.Scope, kv.Value))
-                .Concat(skippedIds.OrderBy(kv => kv.Key)
-                    .Select(kv => new UnresolvedPrincipal(
-                        kv.Key.Kind == PrincipalKind.Group ? displayNames[kv.Key] : applicationIds[kv.Key] ?? kv.Key.Key,
-                        kv.Value.Scope, kv.Value.Paths)
-                    { Ref = kv.Key }))
-                .ToList(),
-            TokenUsers = tokenUsers,
-            TokenPolicyResource = model.TokenPolicy is null ? null : "token-policy",
-            TokenMaxLifetimeDays = model.TokenPolicy?.MaxLifetimeDays,
-            Warehouses = warehouses,
-            UserAssignments = userAssignments,
-            ImportIds = model.ImportIds,
-        };
     }
 
     /// <summary>The old Entitlements resource of a principal that now carries its entitlements, while it must still be registered.</summary>
@@ -303,11 +349,10 @@ public static class Planner
     /// <summary>Users named in memberships (by the group's provider) and in ACLs, grants and job permissions (workspace).</summary>
     public static IReadOnlyList<UserLookup> UserLookupsOf(TopologyModel model)
     {
-        static ProviderScope Scope(IdentityLevel level) => level == IdentityLevel.Account ? ProviderScope.Account : ProviderScope.Workspace;
         var set = new HashSet<UserLookup>();
         foreach (var g in model.Groups.Values)
         {
-            set.UnionWith(g.Members.Where(m => m.Principal.IsHuman).Select(m => new UserLookup(m.Principal.Key, Scope(g.Level))));
+            set.UnionWith(g.Members.Where(m => m.Principal.IsHuman).Select(m => new UserLookup(m.Principal.Key, ScopeOf(g.Level))));
         }
 
         var workspaceUsers = model.SecretScopes.Values.SelectMany(s => s.Acls.Select(a => a.Principal))
@@ -338,12 +383,8 @@ public static class Planner
     public static List<ImplicitMember> AdminsImplicitMembers(TopologyModel model)
     {
         var list = new List<ImplicitMember>();
-        list.AddRange(model.Groups.Values.Where(g => g.HasWorkspaceAssignment && g.WorkspaceAccess == WorkspaceAccess.Admin)
-            .Select(g => new ImplicitMember(g.Ref, null, "workspaceAccess: admin")));
-        list.AddRange(model.ServicePrincipals.Values.Where(s => s.HasWorkspaceAssignment && s.WorkspaceAccess == WorkspaceAccess.Admin)
-            .Select(s => new ImplicitMember(s.Ref, null, "workspaceAccess: admin")));
-        list.AddRange(model.WebApps.Values.Where(w => w.HasWorkspaceAssignment && w.WorkspaceAccess == WorkspaceAccess.Admin)
-            .Select(w => new ImplicitMember(w.Ref, null, "workspaceAccess: admin")));
+        list.AddRange(model.Identities.Where(i => i.HasWorkspaceAssignment && i.WorkspaceAccess == WorkspaceAccess.Admin)
+            .Select(i => new ImplicitMember(i.Ref, null, "workspaceAccess: admin")));
         list.AddRange(model.Users.Values.Where(u => u.WorkspaceAccess == WorkspaceAccess.Admin)
             .Select(u => new ImplicitMember(u.Ref, null, "workspaceAccess: admin")));
         if (model.Deployer is { } deployer)

@@ -102,7 +102,14 @@ internal sealed partial class TopologyBinder
             _d.Error(map.Child("secrets"), "secrets of an Azure Key Vault-backed scope live in Key Vault and cannot be written through Databricks");
         }
 
-        return new SecretScopeSpec(key, name, backend, keyVault, acls.OrderBy(a => a.Principal).ToList(), secrets, node.Path);
+        var sorted = acls.OrderBy(a => a.Principal).ToList();
+        if (backend == ScopeBackend.AzureKeyVault)
+        {
+            // Without a keyVault an error is reported above and nothing is planned; the scope stays Key Vault-backed.
+            return new KeyVaultScopeSpec(key, name, keyVault ?? new KeyVaultSpec(string.Empty, string.Empty), sorted, secrets, node.Path);
+        }
+
+        return new DatabricksScopeSpec(key, name, sorted, secrets, node.Path);
     }
 
     private SecretSpec? BindSecret(string key, ConfigNode node)
@@ -140,7 +147,7 @@ internal sealed partial class TopologyBinder
                 return null;
             }
 
-            return new SecretSpec(key, SecretSourceKind.Existing, null, null, null, node.Path);
+            return new ExistingSecret(key, node.Path);
         }
 
         var configKey = _r.String(map, "config");
@@ -159,10 +166,10 @@ internal sealed partial class TopologyBinder
                 return null;
             }
 
-            return new SecretSpec(key, SecretSourceKind.Config, configKey, null, null, node.Path);
+            return new ConfigSecret(key, configKey, node.Path);
         }
 
-        return length is null ? null : new SecretSpec(key, SecretSourceKind.Generate, null, length, null, node.Path);
+        return length is null ? null : new GeneratedSecret(key, length.Value, node.Path);
     }
 
     /// <summary>
@@ -212,8 +219,7 @@ internal sealed partial class TopologyBinder
                     continue;
                 }
 
-                var source = credential.Kind == CredentialKind.Token ? SecretSourceKind.Token : SecretSourceKind.OAuthSecret;
-                entry.Secrets.Add(new SecretSpec(store.Key.ToLowerInvariant(), source, null, null, sp.Key, path) { Format = credential.StoreFormat });
+                entry.Secrets.Add(new StoredCredentialSecret(store.Key.ToLowerInvariant(), sp.Key, credential.Kind, credential.StoreFormat, path));
             }
         }
 
