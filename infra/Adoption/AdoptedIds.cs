@@ -25,11 +25,14 @@ public sealed record AdoptedIds
     public Dictionary<string, long> Users { get; } = new(StringComparer.Ordinal);
 }
 
-/// <summary>An adopted group's live ids: its SCIM id at its level, the workspace id of its entitlements (or null), its assignment's principal id (or null).</summary>
-public sealed record AdoptedGroupIds(string Id, string? EntitlementsId, long? AssignmentId);
+/// <summary>An adopted principal's live ids: its SCIM id at its level, the workspace id of its entitlements (or null), its assignment's principal id (or null).</summary>
+public abstract record AdoptedPrincipalIds(string Id, string? EntitlementsId, long? AssignmentId);
 
-/// <summary>An adopted service principal's live ids (SCIM id, entitlements id, assignment principal id); Managed: the stack owns it (import the principal).</summary>
-public sealed record AdoptedServicePrincipalIds(string Id, string? EntitlementsId, long? AssignmentId, bool Managed);
+/// <summary>An adopted group's live ids.</summary>
+public sealed record AdoptedGroupIds(string Id, string? EntitlementsId, long? AssignmentId) : AdoptedPrincipalIds(Id, EntitlementsId, AssignmentId);
+
+/// <summary>An adopted service principal's live ids; Managed: the stack owns it (import the principal).</summary>
+public sealed record AdoptedServicePrincipalIds(string Id, string? EntitlementsId, long? AssignmentId, bool Managed) : AdoptedPrincipalIds(Id, EntitlementsId, AssignmentId);
 
 /// <summary>A membership by the group's key and the member's ref.</summary>
 public readonly record struct AdoptedMembership(string Group, string Member);

@@ -44,21 +44,7 @@ public sealed partial class Adopter
                 continue;
             }
 
-            if (g.Creates)
-            {
-                imports[g.GroupResource] = ImportId.Group(ids.Id);
-            }
-
-            if (g.EntitlementsResource is { } e && ids.EntitlementsId is { } eid)
-            {
-                imports[e] = ImportId.GroupEntitlements(eid);
-            }
-
-            if (g.AssignmentResource is { } a && ids.AssignmentId is { } aid)
-            {
-                imports[a] = ImportId.MwsPermissionAssignment(workspaceId, aid);
-            }
-
+            PrincipalImports(imports, ids, g.Creates ? g.GroupResource : null, ImportId.Group(ids.Id), g.EntitlementsResource, ImportId.GroupEntitlements, g.AssignmentResource);
             foreach (var m in g.Members)
             {
                 if (_ids.Members.TryGetValue(new AdoptedMembership(g.Spec.Key, m.Membership.Principal.ToString()), out var memberId))
@@ -73,25 +59,34 @@ public sealed partial class Adopter
     {
         foreach (var s in plan.ServicePrincipals)
         {
-            if (!_ids.Sps.TryGetValue(s.Spec.Key, out var ids))
+            if (_ids.Sps.TryGetValue(s.Spec.Key, out var ids))
             {
-                continue;
+                PrincipalImports(imports, ids, s.Creates ? s.SpResource : null, ImportId.ServicePrincipal(ids.Id), s.EntitlementsResource, ImportId.ServicePrincipalEntitlements, s.AssignmentResource);
             }
+        }
+    }
 
-            if (s.Creates)
-            {
-                imports[s.SpResource] = ImportId.ServicePrincipal(ids.Id);
-            }
+    /// <summary>
+    /// What an adopted group or service principal brings: the principal itself (<paramref name="created"/>: its resource
+    /// when the stack creates it), its entitlements and its workspace assignment, each where the plan has the resource
+    /// and the live principal the id.
+    /// </summary>
+    private void PrincipalImports(SortedDictionary<string, string> imports, AdoptedPrincipalIds ids, string? created, string principalId,
+        string? entitlements, Func<string, string> entitlementsId, string? assignment)
+    {
+        if (created is not null)
+        {
+            imports[created] = principalId;
+        }
 
-            if (s.EntitlementsResource is { } e && ids.EntitlementsId is { } eid)
-            {
-                imports[e] = ImportId.ServicePrincipalEntitlements(eid);
-            }
+        if (entitlements is not null && ids.EntitlementsId is { } eid)
+        {
+            imports[entitlements] = entitlementsId(eid);
+        }
 
-            if (s.AssignmentResource is { } a && ids.AssignmentId is { } aid)
-            {
-                imports[a] = ImportId.MwsPermissionAssignment(workspaceId, aid);
-            }
+        if (assignment is not null && ids.AssignmentId is { } aid)
+        {
+            imports[assignment] = ImportId.MwsPermissionAssignment(workspaceId, aid);
         }
     }
 
