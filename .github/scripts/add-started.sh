@@ -11,16 +11,13 @@
 # 1. select: the started entries (timeBound[] with `starts`) whose GroupMember the state does not hold
 #    (`pulumi stack export`); one already in the state is not touched (idempotent), one whose name matches more
 #    than one resource is never guessed at;
-# 2. URN: the new resource's URN is its parent's qualified type + "$" + its type (pulumi/pulumi v3.258.0
-#    sdk/go/common/resource/urn.go NewURN), the parent being the group's component as the state holds it; a group
+# 2. URN: the new resource's URN is its parent's qualified type + "$" + its type [fact: urn-format], the parent being the group's component as the state holds it; a group
 #    whose component is not deployed cannot be completed here (its deploy failed: the run fails naming it);
 # 3. check: `pulumi preview --json --target <urn>...` must create exactly those URNs and change nothing else;
-# 4. add: `pulumi up --target <urn>...` (pkg/cmd/pulumi/operations/up.go:798, a literal URN: no '*', so no glob,
-#    pkg/resource/deploy/deployment.go:160 NewUrnTargets). A targeted update creates only targeted resources
-#    (pkg/resource/deploy/step_generator.go:1778 continueStepsFromImport: a create not targeted is a skipped create,
-#    not recorded in the state) and fails when a target depends on a skipped create (step_generator.go:533
-#    validateSteps, "untargeted create"); the group, the member's lookup and the provider already exist, and nothing
-#    depends on a GroupMember, so no --target-dependents (up.go:821; step_generator.go:158 isTargetedForUpdate);
+# 4. add: `pulumi up --target <urn>...` (a literal URN: no '*', so no glob). A targeted update creates only targeted
+#    resources (a create not targeted is a skipped create, not recorded in the state) and fails when a target depends
+#    on a skipped create ("untargeted create") [fact: engine-targeted-update]; the group, the member's lookup and the
+#    provider already exist, and nothing depends on a GroupMember, so no --target-dependents;
 # 5. confirm: a fresh export holds each added URN exactly once.
 #
 # The program runs (it creates the membership) at the job's one evaluation instant, DATABRICKS_ACCESS_NOW, which the plan
@@ -105,7 +102,7 @@ if [ "$expected" -eq 0 ]; then
   exit 0
 fi
 for urn in "${targets[@]}"; do
-  # A '*' would make the target a glob (deployment.go:160 NewUrnTargets) that could match other resources.
+  # A '*' would make the target a glob (NewUrnTargets [fact: engine-targeted-update]) that could match other resources.
   [[ $urn != *'*'* ]] || fail "the resource name in $urn contains '*', which --target reads as a glob; not added"
 done
 targets_json=$(printf '%s\n' "${targets[@]}" | jq -R . | jq -s .)

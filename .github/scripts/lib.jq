@@ -1,17 +1,17 @@
 # Shared jq definitions for the scheduled jobs (.github/scripts/*.sh). Input shapes, read from the pinned sources:
 #   - `pulumi stack export`: { version: 3, deployment: { resources: [ apitype.ResourceV3 ] } }
-#     (pulumi/pulumi sdk/go/common/apitype/core.go: urn, type, created, dependencies, ...);
+#     (urn, type, created, dependencies, ... [fact: cli-stack-output]);
 #   - `pulumi preview --json` / `pulumi destroy --preview-only --json`: display.PreviewDigest
-#     (pulumi/pulumi pkg/display/json.go + pkg/backend/display/json.go ShowPreviewDigest): { steps: [ { op, urn,
+#     [fact: preview-json-digest]: { steps: [ { op, urn,
 #     provider, oldState, newState, diffReasons, replaceReasons, detailedDiff } ], diagnostics, changeSummary };
 #     `same` steps are left out except the root stack's, replacements appear as one logical `replace` step; with
-#     `--refresh` every refreshed resource is also a `refresh` step (not a change: pkg/engine/update.go keeps the
-#     op `refresh` unless the command is `pulumi refresh`), and a looked-up resource is a `read` step;
+#     `--refresh` every refreshed resource is also a `refresh` step (not a change: the op stays `refresh` unless the
+#     command is `pulumi refresh`), and a looked-up resource is a `read` step [fact: engine-read-steps];
 #   - the offline plan: `dotnet run --project infra/Cli -- plan --format json` (infra/Cli/Reports.cs).
 
 # Whether a preview step changes anything: `same` does not, nor does `read` (a resource the program reads, such as
 # its own stack's outputs through the `previous-deployment` stack reference, read on every run and with every
-# --target: pulumi/pulumi v3.258.0 pkg/resource/deploy/step_generator.go GenerateReadSteps :290, step.go ReadStep).
+# --target [fact: engine-read-steps]).
 def is_change: .op | IN("same", "read") | not;
 
 # The resource name of a URN: urn:pulumi:<stack>::<project>::<qualified type>::<name>.

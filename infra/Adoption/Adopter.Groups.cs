@@ -119,7 +119,7 @@ public sealed partial class Adopter
             }
         }
 
-        // Entitlements are read from the workspace's own groups (account groups carry none, model.go:55).
+        // Entitlements are read from the workspace's own groups (account groups carry none [fact: sdk-scim-shapes]).
         var entitlements = builtIn ? [] : Entitlements(g.Entitlements);
         if (entitlements.Count > 0)
         {

@@ -118,7 +118,7 @@ public sealed partial class Adopter
             {
                 if (_ids.Grants.TryGetValue(new AdoptedGrant(securable.On.ToString(), g.Principal.ToString()), out var live))
                 {
-                    // The metastore is named by its id (catalog/permissions/permissions.go:120 Mappings.Id: "metastore/<id>").
+                    // The metastore is named by its id ("metastore/<id>" [fact: grant-schema]).
                     var name = securable.On.Kind == SecurableKind.Metastore ? estate.MetastoreId : securable.On.Name;
                     if (name is not null)
                     {
@@ -138,7 +138,7 @@ public sealed partial class Adopter
                 imports[job.JobResource] = ImportId.Job(id);
                 if (job.PermissionsResource is { } permissions)
                 {
-                    // permissions/resource_permissions.go:310 d.SetId(objectID): "/jobs/<id>" (permission_definitions.go:398-400).
+                    // The object path, "/jobs/<id>" [fact: permissions-put-whole-acl].
                     imports[permissions] = ImportId.JobPermissions(id);
                 }
             }

@@ -22,8 +22,7 @@ public sealed partial class Adopter
     /// <summary>
     /// A job the model can express (one notebook task keyed <c>main</c> on serverless compute, a schedule, run-as,
     /// CAN_VIEW / CAN_MANAGE_RUN / CAN_MANAGE and its IS_OWNER as <c>owner</c>): adopted with its permissions; any other job is skipped naming every
-    /// reason. Shapes: Go SDK v0.175.0 service/jobs/model.go:2061 Job, :2561 JobSettings, :6284 Task, :3176 NotebookTask,
-    /// :1117 CronSchedule.
+    /// reason. Shapes: Job, JobSettings, Task, NotebookTask, CronSchedule [fact: sdk-jobs-get].
     /// </summary>
     private void AdoptJob(EstateJob read)
     {
@@ -165,9 +164,9 @@ public sealed partial class Adopter
 
             if (level == "IS_OWNER")
             {
-                // Declared as the job's owner: the import reads the live IS_OWNER (permissions/permission_definitions.go:214-254
-                // prepareResponse drops only the caller, admins and inherited entries), and a list without one would make the
-                // deployer IS_OWNER on the first up (resource_permissions.go:33-55 safePutWithOwner, addOwnerPermissionIfNeeded).
+                // Declared as the job's owner: the import reads the live IS_OWNER (Read drops only the caller, admins and
+                // inherited entries [fact: permissions-read]), and a list without one would make the deployer IS_OWNER on the
+                // first up [fact: permissions-owner-added].
                 if (r.StartsWith("group:", StringComparison.Ordinal))
                 {
                     why.Add($"its owner is the group {Comment(live)}; a job's owner is a user or a service principal");

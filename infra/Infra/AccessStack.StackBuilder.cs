@@ -128,7 +128,7 @@ public static partial class AccessStack
 
                 if (plan.TokenPolicyResource is { } tokenPolicy)
                 {
-                    // Workspace conf values are strings (terraform-provider-databricks v1.128.0 workspace/resource_workspace_conf.go:41).
+                    // Workspace conf values are strings [fact: workspace-conf-patch].
                     var days = plan.TokenMaxLifetimeDays!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
                     stack.Create(tokenPolicy, o => new Dbx.WorkspaceConf(tokenPolicy, new Dbx.WorkspaceConfArgs
                     {
@@ -162,7 +162,7 @@ public static partial class AccessStack
                     foreach (var user in plan.UserAssignments)
                     {
                         // The account user's direct workspace assignment (topology.users): its principal id is the account
-                        // user's id (mws/resource_mws_permission_assignment.go Create: WorkspaceAssignment.Update of principal_id).
+                        // user's id (Create: WorkspaceAssignment.Update of principal_id [fact: mws-assignment-put]).
                         var userId = MemberId(user.Spec.Ref, ProviderScope.Account);
                         stack.Create(user.ResourceName, o => new Dbx.MwsPermissionAssignment(user.ResourceName,
                             Identity.Assignment(account, userId, user.Spec.WorkspaceAccess), o));

@@ -148,11 +148,9 @@ public static partial class AccessStack
     /// <summary>
     /// The credential schedule the last deployment recorded (its <see cref="CredentialSchedule.OutputName"/> output),
     /// read from this very stack. The engine answers a stack reference with the latest checkpoint's root-stack
-    /// outputs, and an empty map for a stack that has none yet (pulumi/pulumi v3.258.0 pkg/resource/deploy/builtins.go
-    /// readStackReference :370, pkg/backend/backend.go GetStackOutputs :399, pkg/resource/stack/deployment.go
-    /// DeserializeStackOutputs :519). The cloud backend wants <c>org/project/stack</c> (pkg/backend/httpstate/backend.go
-    /// :2841); the language host passes the organization as PULUMI_ORGANIZATION (pulumi-dotnet
-    /// pulumi-language-dotnet/main.go:900, read in sdk/Pulumi/Deployment/Deployment.cs:126). Unreadable entries are
+    /// outputs, and an empty map for a stack that has none yet [fact: engine-stack-reference]. The cloud backend wants
+    /// <c>org/project/stack</c> [fact: cli-project-and-stack]; the language host passes the organization as
+    /// PULUMI_ORGANIZATION [fact: dotnet-stack-reference]. Unreadable entries are
     /// warnings: those credentials fall back to the fixed grid, which the migration guard then checks.
     /// </summary>
     public static async Task<(CredentialSchedule Schedule, EntitlementsHandover Handover, IReadOnlySet<string> Imported, string? Commit)> ReadPreviousDeploymentAsync()

@@ -13,10 +13,8 @@ namespace DatabricksAccess.Infra;
 /// is not serialized with updates, an output is).
 /// <list type="bullet">
 /// <item>Written with the state, in the same update: the engine sets the root stack's outputs when the deployment
-/// finishes (pulumi/pulumi v3.258.0 pkg/resource/deploy/deployment_executor.go "Finalize the stack outputs",
-/// step_executor.go executeRegisterResourceOutputs), and a targeted update includes the root stack implicitly
-/// (step_generator.go isImplicitlyTargetedResource). Updates of one stack never overlap: the service answers a
-/// second StartUpdate with 409 (pkg/backend/httpstate/backend.go createAndStartUpdate, backenderr.ConflictingUpdateError).
+/// finishes, and a targeted update includes the root stack implicitly [fact: engine-stack-outputs-at-end]. Updates of
+/// one stack never overlap: the service answers a second StartUpdate with 409 [fact: cli-update-conflict].
 /// A targeted destroy (the revocation) does not run the program and leaves the root stack and its outputs as they are.</item>
 /// <item>Nobody passes the commit in: it is the one the program was built from, which the .NET SDK appends to the
 /// assembly's informational version (<c>+&lt;SourceRevisionId&gt;</c>, from git through the SDK's bundled

@@ -6,8 +6,7 @@ namespace DatabricksAccess.Infra;
 /// <summary>
 /// The instant a run evaluates the topology at (expiry, starts, rotation slots). The deploy workflow fixes it once per
 /// deploy (<c>DATABRICKS_ACCESS_NOW</c>, RFC 3339) for the guard's <c>pulumi preview</c>, the guard itself (<c>--now</c>)
-/// and the <c>up</c>: pulumi/actions runs <c>up</c> with <c>--skip-preview</c> (pulumi/pulumi v3.258.0
-/// sdk/nodejs/automation/stack.ts <c>up</c>), a second evaluation of the program, so without one instant a membership
+/// and the <c>up</c>: pulumi/actions runs <c>up</c> with <c>--skip-preview</c> [fact: automation-up-skip-preview], a second evaluation of the program, so without one instant a membership
 /// that expires between the preview and the <c>up</c> would be applied differently from what the guard checked. The
 /// variable reaches the program through the CLI and the language host, which pass their environment on. Unset, the
 /// system clock applies (a developer's preview, the scheduled jobs).

@@ -18,11 +18,11 @@ public sealed class StaticTokenSource(string token) : ITokenSource
 }
 
 /// <summary>
-/// OAuth machine-to-machine (a service principal's OAuth secret), as databricks-sdk-go v0.175.0
-/// config/auth_m2m.go:21-57 does it: the client-credentials grant with <c>scope=all-apis</c> (config/config.go:94)
-/// and HTTP Basic client authentication (AuthStyleInHeader, auth_m2m.go:40), POSTed to the host's token endpoint
-/// (<see cref="WorkspaceEndpoint"/>, <see cref="AccountEndpoint"/>). The token is reused until it is stale: like the
-/// SDK's cache (config/experimental/auth/cache.go:14,37-46), half its lifetime before expiry, at most 20 minutes.
+/// OAuth machine-to-machine (a service principal's OAuth secret), as databricks-sdk-go v0.175.0 does it
+/// [fact: sdk-m2m-auth]: the client-credentials grant with <c>scope=all-apis</c> and HTTP Basic client authentication
+/// (AuthStyleInHeader), POSTed to the host's token endpoint (<see cref="WorkspaceEndpoint"/>,
+/// <see cref="AccountEndpoint"/>). The token is reused until it is stale: like the SDK's cache, half its lifetime
+/// before expiry, at most 20 minutes.
 /// </summary>
 public sealed class OAuthM2MTokenSource(HttpClient http, Uri endpoint, string clientId, string clientSecret, ClientOptions options, TimeProvider clock) : ITokenSource
 {
@@ -32,12 +32,12 @@ public sealed class OAuthM2MTokenSource(HttpClient http, Uri endpoint, string cl
 
     public Uri Endpoint => endpoint;
 
-    /// <summary>credentials/u2m/endpoint_supplier.go:51 discovers it from the workspace's
-    /// /oidc/.well-known/oauth-authorization-server, whose issuer {host}/oidc gives {host}/oidc/v1/token (credentials/u2m/discovery_token_source.go:46-48);
+    /// <summary>The SDK discovers it from the workspace's /oidc/.well-known/oauth-authorization-server, whose issuer
+    /// {host}/oidc gives {host}/oidc/v1/token [fact: sdk-m2m-auth];
     /// the audit uses that fixed path and sends no discovery call.</summary>
     public static Uri WorkspaceEndpoint(Uri host) => new(host, "/oidc/v1/token");
 
-    /// <summary>credentials/u2m/endpoint_supplier.go:61: fixed for the account.</summary>
+    /// <summary>Fixed for the account [fact: sdk-m2m-auth].</summary>
     public static Uri AccountEndpoint(Uri host, string accountId) => new(host, $"/oidc/accounts/{Uri.EscapeDataString(accountId)}/v1/token");
 
     public async ValueTask<string> GetTokenAsync(CancellationToken cancellationToken)
@@ -115,7 +115,7 @@ public sealed class AzureTokenSource(TokenCredential credential) : ITokenSource
 
 /// <summary>
 /// The credential of each host, in the order issue 19 asks (databricks-sdk-go's own default chain tries a token
-/// first, config/auth_default.go:104): OAuth machine-to-machine when <c>DATABRICKS_CLIENT_ID</c> and
+/// first [fact: sdk-default-auth]): OAuth machine-to-machine when <c>DATABRICKS_CLIENT_ID</c> and
 /// <c>DATABRICKS_CLIENT_SECRET</c> are set, for both hosts; otherwise Microsoft Entra (DefaultAzureCredential) when
 /// it gives a token, for both hosts; otherwise <c>DATABRICKS_TOKEN</c>, for the workspace only. Decided before any
 /// call to Databricks: an account without a credential stops the audit with one line.

@@ -49,7 +49,7 @@ public static partial class Comparison
                     entry.Privileges.UnionWith((a.Privileges ?? []).Select(x => x.ToUpperInvariant()));
                 }
 
-                // A deleted principal's grant: empty principal, principal_id set (sdk-go service/catalog/model.go:8838).
+                // A deleted principal's grant: empty principal, principal_id set [fact: sdk-uc-permissions].
                 foreach (var a in grants.Where(a => string.IsNullOrEmpty(a.Principal) && (a.Privileges ?? []).Count > 0))
                 {
                     var id = a.PrincipalId is { } pid ? pid.ToString() : "?";

@@ -28,8 +28,8 @@ public static partial class Comparison
                         continue;
                     }
 
-                    // The creator's IS_OWNER is the provider's to keep, never declared (terraform-provider-databricks
-                    // v1.128.0 permissions/permission_definitions.go:407-419 fetchObjectCreator: jobs.Get creator_user_name).
+                    // The creator's IS_OWNER is the provider's to keep, never declared (fetchObjectCreator: jobs.Get
+                    // creator_user_name [fact: permissions-delete-to-creator]).
                     // A declared owner (jobs.<key>.owner, as IS_OWNER) is compared like any other level.
                     var creator = job.Permissions.Any(p => p.Permission == "IS_OWNER") ? null : liveJob.Creator?.Trim().ToLowerInvariant();
                     var entries = Direct(liveJob.Acl)

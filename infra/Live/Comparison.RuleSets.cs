@@ -9,10 +9,9 @@ public static partial class Comparison
         /// <summary>
         /// Each rule set the stack owns against its declaration: <c>roles/servicePrincipal.manager</c> for the declared
         /// managers and the deployer, <c>roles/servicePrincipal.user</c> for the deployer (the stack PUTs the whole rule
-        /// set, terraform-provider-databricks v1.128.0 permissions/resource_access_control_rule_set.go:109-128). Any
+        /// set [fact: rule-set-put-whole]). Any
         /// other rule is <c>undeclared-manager</c>: a manager can create the principal's secrets and tokens, a user can
-        /// run jobs as it; both act as it (high). A principal is named as rule sets name it (sdk-go service/iam/model.go:814
-        /// GrantRule: <c>users/&lt;email&gt;</c>, <c>groups/&lt;name&gt;</c>, <c>servicePrincipals/&lt;application id&gt;</c>).
+        /// run jobs as it; both act as it (high). A principal is named as rule sets name it (GrantRule [fact: sdk-rule-set]: <c>users/&lt;email&gt;</c>, <c>groups/&lt;name&gt;</c>, <c>servicePrincipals/&lt;application id&gt;</c>).
         /// </summary>
         private void RuleSets()
         {

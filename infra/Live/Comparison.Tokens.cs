@@ -59,7 +59,7 @@ public static partial class Comparison
                 var expiry = t.ExpiryTime ?? 0;
                 if (expiry <= 0)
                 {
-                    // TokenInfo.expiry_time (service/settings/model.go:4958): -1, or absent (0), when it never expires.
+                    // TokenInfo.expiry_time: -1, or absent (0), when it never expires [fact: sdk-tokens-list].
                     Add(FindingKinds.TokenPolicy, Severity.High, owner, obj, $"never expires; the token policy allows {days} days");
                     continue;
                 }

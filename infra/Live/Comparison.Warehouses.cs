@@ -9,8 +9,8 @@ public static partial class Comparison
         /// <summary>
         /// The ACL of each declared warehouse against its declaration: the owner (IS_OWNER) must be the declared
         /// <c>owner</c> (another owner is high: a changed owner), every other level must be declared. The deployer's
-        /// CAN_MANAGE is the provider's (permissions/update/customizers.go:66-88 AddCurrentUserAsManage, the warehouse's
-        /// updateAclCustomizers), and <c>admins</c> manage every warehouse.
+        /// CAN_MANAGE is the provider's (AddCurrentUserAsManage, the warehouse's updateAclCustomizers
+        /// [fact: permissions-caller-manage]), and <c>admins</c> manage every warehouse.
         /// </summary>
         private void Warehouses()
         {

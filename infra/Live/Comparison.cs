@@ -80,7 +80,7 @@ public static partial class Comparison
         private static readonly string[] SecretLevels = ["READ", "WRITE", "MANAGE"];
         private static readonly string[] JobLevels = ["CAN_VIEW", "CAN_MANAGE_RUN", "CAN_MANAGE", "IS_OWNER"];
 
-        // terraform-provider-databricks v1.128.0 permissions/permission_definitions.go:569-575 (sql_endpoint_id), weakest first.
+        // The warehouse levels [fact: permissions-object-types], weakest first.
         private static readonly string[] WarehouseLevels = ["CAN_VIEW", "CAN_MONITOR", "CAN_USE", "CAN_MANAGE", "IS_OWNER"];
 
         private const string ManagerRole = "roles/servicePrincipal.manager";

@@ -15,21 +15,21 @@ public sealed record ClientOptions
     public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// A cap on attempts per call, besides the window (the SDK has none: retries/retries.go:197-240 runs until the
-    /// timeout). The default leaves the window alone to decide.
+    /// A cap on attempts per call, besides the window (the SDK has none: it retries until the timeout
+    /// [fact: sdk-retry-policy]). The default leaves the window alone to decide.
     /// </summary>
     public int MaxAttempts { get; init; } = int.MaxValue;
 
-    /// <summary>How long one call may keep retrying: sdk-go v0.175.0 httpclient/api_client.go:109 defaultRetryTimeout (5 minutes).</summary>
+    /// <summary>How long one call may keep retrying: the SDK's defaultRetryTimeout, 5 minutes [fact: sdk-retry-policy].</summary>
     public TimeSpan RetryWindow { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>The linear step between attempts without Retry-After: attempt n waits n steps (retries/retries.go:74-84 backoff: n seconds).</summary>
+    /// <summary>The linear step between attempts without Retry-After: attempt n waits n steps (the SDK's backoff: n seconds [fact: sdk-retry-policy]).</summary>
     public TimeSpan BaseDelay { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>The longest backoff step (retries/retries.go:70 maxWait, 10 s).</summary>
+    /// <summary>The longest backoff step (the SDK's maxWait, 10 s [fact: sdk-retry-policy]).</summary>
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Random jitter added to each backoff (retries/retries.go:71-72: 50 to 750 ms); tests give none.</summary>
+    /// <summary>Random jitter added to each backoff (50 to 750 ms [fact: sdk-retry-policy]); tests give none.</summary>
     public Func<TimeSpan> Jitter { get; init; } = () => TimeSpan.FromMilliseconds(Random.Shared.Next(50, 751));
 
     /// <summary>No wait is longer: a Retry-After asking more stops the audit at once (no attempt is spent early).
@@ -60,7 +60,7 @@ public sealed record HostCredentials(ITokenSource Workspace, ITokenSource? Accou
 {
     public const string AccountApiPrefix = "/api/2.0/accounts/";
 
-    /// <summary>The account's access-control API (service/iam/impl.go:52); the workspace proxy has no account id (:94).</summary>
+    /// <summary>The account's access-control API; the workspace proxy has no account id [fact: sdk-rule-set].</summary>
     public const string AccountPreviewPrefix = "/api/2.0/preview/accounts/";
 
     public ITokenSource For(string pathAndQuery) =>
@@ -73,13 +73,11 @@ public sealed record HostCredentials(ITokenSource Workspace, ITokenSource? Accou
 /// <summary>
 /// A read-only client of the Databricks REST API: <see cref="GetAsync{T}"/> is the only way it sends anything, and
 /// it sends GET (the token POSTs of OAuth are the token sources' own). Retries what databricks-sdk-go v0.175.0
-/// retries: 429 and 503 (apierr/errors.go:95-104 IsRetriable), the error codes REQUEST_LIMIT_EXCEEDED and
-/// RESOURCE_EXHAUSTED with any status (apierr/error_mapping.go:53-54 map them to ErrTooManyRequests), an error whose
-/// message holds REQUEST_LIMIT_EXCEEDED (config/api_client.go:102-106 TransientErrors, SCIM's 500), dropped
-/// connections and timeouts (httpclient/errors.go:69-85); with linear backoff (retries/retries.go:70-84: attempt n
-/// waits n seconds, at most 10, plus jitter) within a 5-minute window per call (httpclient/api_client.go:109).
-/// The project's own additions: 504 by status (the SDK's configured client retries it only by error code:
-/// config/api_client.go:108-115 replaces httpclient's DefaultErrorRetriable), Retry-After honoured up to
+/// retries [fact: sdk-retry-policy]: 429 and 503, the error codes REQUEST_LIMIT_EXCEEDED and RESOURCE_EXHAUSTED with any status, an
+/// error whose message holds REQUEST_LIMIT_EXCEEDED (SCIM's 500), dropped connections and timeouts; with linear
+/// backoff (attempt n waits n seconds, at most 10, plus jitter) within a 5-minute window per call.
+/// The project's own additions: 504 by status (the SDK's configured client does not retry it: its
+/// ErrorRetriable replaces httpclient's DefaultErrorRetriable), Retry-After honoured up to
 /// <see cref="ClientOptions.MaxDelay"/>, and an optional attempt cap. Any other failure becomes one
 /// <see cref="AuditException"/> line naming the call and the HTTP status.
 /// </summary>
@@ -189,7 +187,7 @@ public sealed class DatabricksClient(HttpClient http, HostCredentials credential
                 }
                 catch (Exception ex) when (ex is HttpRequestException or IOException)
                 {
-                    // A reset or dropped connection (httpclient/errors.go:71-77: "connection reset by peer", ...).
+                    // A reset or dropped connection ("connection reset by peer", ... [fact: sdk-retry-policy]).
                     if (attempt >= options.MaxAttempts || Spent(options, started, TimeSpan.Zero))
                     {
                         throw new AuditException($"{call}: {OneLine(ex.Message)}" + (attempt > 1 ? $" ({attempt} attempts)" : string.Empty), ex);
@@ -220,8 +218,8 @@ public sealed class DatabricksClient(HttpClient http, HostCredentials credential
 
     /// <summary>
     /// The error code that makes a non-throttling status retriable, or null: REQUEST_LIMIT_EXCEEDED or
-    /// RESOURCE_EXHAUSTED as <c>error_code</c> (apierr/error_mapping.go:53-54), or REQUEST_LIMIT_EXCEEDED anywhere in
-    /// the message (config/api_client.go:102-106; SCIM answers 500 with it in <c>detail</c>).
+    /// RESOURCE_EXHAUSTED as <c>error_code</c>, or REQUEST_LIMIT_EXCEEDED anywhere in the message (SCIM answers 500 with
+    /// it in <c>detail</c>) [fact: sdk-retry-policy].
     /// </summary>
     private static async Task<string?> RetriableCode(HttpResponseMessage response, CancellationToken cancellationToken)
     {
@@ -274,7 +272,7 @@ public sealed class DatabricksClient(HttpClient http, HostCredentials credential
 
     private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
 
-    /// <summary>Linear: attempt n waits n steps, at most <see cref="ClientOptions.MaxBackoff"/>, plus jitter (retries/retries.go:74-84).</summary>
+    /// <summary>Linear: attempt n waits n steps, at most <see cref="ClientOptions.MaxBackoff"/>, plus jitter [fact: sdk-retry-policy].</summary>
     private static TimeSpan Backoff(ClientOptions options, int attempt)
     {
         var wait = options.BaseDelay * attempt;
@@ -313,7 +311,7 @@ public sealed class DatabricksClient(HttpClient http, HostCredentials credential
         {
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             var error = JsonSerializer.Deserialize<ApiError>(body, Json);
-            // apierr/errors.go:199-214: SCIM errors carry detail and status; OAuth errors error and error_description.
+            // SCIM errors carry detail and status; OAuth errors error and error_description [fact: sdk-error-body].
             var code = error?.ErrorCode ?? (error?.ScimStatus is { } scim ? $"SCIM_{scim}" : error?.OAuthError);
             var message = error?.Message ?? error?.ScimDetail ?? error?.OAuthErrorDescription;
             var text = string.Join(": ", new[] { code, message }.Where(s => !string.IsNullOrWhiteSpace(s)));

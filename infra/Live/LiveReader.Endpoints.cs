@@ -6,12 +6,11 @@ namespace DatabricksAccess.Live;
 public sealed partial class LiveReader
 {
     /// <summary>
-    /// Each declared warehouse's ACL: <c>GET /api/2.0/permissions/sql/warehouses/{id}</c> (Go SDK v0.175.0
-    /// service/iam/impl.go:614 permissionsImpl.Get with the request object type terraform-provider-databricks v1.128.0
-    /// permissions/permission_definitions.go:561-563 gives <c>sql_endpoint_id</c>: <c>sql/warehouses</c>, object type
-    /// <c>warehouses</c>). A warehouse declared by name is found as the provider's <c>getSqlWarehouse</c> finds it (sql/data_sql_warehouse.go:36-50:
-    /// the warehouse list, <c>name</c> compared exactly, one match), from <c>GET /api/2.0/sql/warehouses</c>
-    /// (service/sql/impl.go:1227 internalList, paged by <c>next_page_token</c>, :1207-1212).
+    /// Each declared warehouse's ACL: <c>GET /api/2.0/permissions/sql/warehouses/{id}</c> [fact: sdk-permissions-get],
+    /// the request object type the provider gives <c>sql_endpoint_id</c>: <c>sql/warehouses</c>, object type
+    /// <c>warehouses</c> [fact: permissions-object-types]. A warehouse declared by name is found as the provider's
+    /// <c>getSqlWarehouse</c> finds it (the warehouse list, <c>name</c> compared exactly, one match [fact: data-sql-warehouse]),
+    /// from <c>GET /api/2.0/sql/warehouses</c>, paged by <c>next_page_token</c> [fact: sdk-warehouses-list].
     /// </summary>
     public async Task<IReadOnlyDictionary<string, LiveWarehouse>> ReadWarehousesAsync(Uri ws, IReadOnlyList<DeclaredWarehouse> declared, CancellationToken cancellationToken)
     {
@@ -56,10 +55,10 @@ public sealed partial class LiveReader
 
     /// <summary>
     /// One account rule set, read through the workspace: <c>GET /api/2.0/preview/accounts/access-control/rule-sets?etag=&amp;name=</c>
-    /// (Go SDK v0.175.0 service/iam/impl.go:92-104 accountAccessControlProxyImpl.GetRuleSet; model.go:690 GetRuleSetRequest:
-    /// <c>etag</c> is always sent, empty for no freshness requirement; :2003 RuleSetResponse, :814 GrantRule), so the
+    /// (accountAccessControlProxyImpl.GetRuleSet; GetRuleSetRequest: <c>etag</c> is always sent, empty for no freshness
+    /// requirement; RuleSetResponse, GrantRule [fact: sdk-rule-set]), so the
     /// workspace credential reads it and the audit identity needs no account role. Only when the proxy answers 404
-    /// is the account API asked (impl.go:50-59, the account credential): a workspace without the proxy then still
+    /// is the account API asked (with the account credential [fact: sdk-rule-set]): a workspace without the proxy then still
     /// shows the rule set; if the account API cannot be read either, the 404 stands.
     /// </summary>
     public async Task<LiveRuleSet> ReadRuleSetAsync(Uri ws, AccountTarget? account, string name, CancellationToken cancellationToken)
@@ -83,9 +82,9 @@ public sealed partial class LiveReader
 
     /// <summary>
     /// The jobs <paramref name="candidate"/> selects from <c>GET /api/2.2/jobs/list</c> (every job, paged by
-    /// <c>next_page_token</c> alone, service/jobs/impl.go:181-204), read with <c>GET /api/2.2/jobs/get</c> (impl.go:101:
-    /// the list carries no <c>run_as_user_name</c>, model.go:2094), and, for those whose run-as <paramref name="runsAs"/>
-    /// accepts, their permissions (<c>GET /api/2.0/permissions/jobs/{id}</c>, service/iam/impl.go:614). A few at once.
+    /// <c>next_page_token</c> alone [fact: sdk-jobs-list]), read with <c>GET /api/2.2/jobs/get</c> (the list carries no
+    /// <c>run_as_user_name</c> [fact: sdk-jobs-get]), and, for those whose run-as <paramref name="runsAs"/>
+    /// accepts, their permissions (<c>GET /api/2.0/permissions/jobs/{id}</c> [fact: sdk-permissions-get]). A few at once.
     /// </summary>
     public async Task<IReadOnlyList<LiveJob>> ReadJobsRunningAsAsync(Uri ws, Func<JobItem, bool> candidate, Func<string, bool> runsAs, CancellationToken cancellationToken)
     {
@@ -119,8 +118,8 @@ public sealed partial class LiveReader
 
     /// <summary>
     /// Every group (ids and names), and for each group <paramref name="wanted"/> selects its details instead: GET
-    /// <c>{prefix}/Groups/{id}</c> (members, entitlements, roles), as the list no longer returns members (Go SDK
-    /// service/iam/impl.go:159) and as terraform-provider-databricks v1.128.0 reads groups (scim/data_group.go:61-65: the id by name, then Read of the group).
+    /// <c>{prefix}/Groups/{id}</c> (members, entitlements, roles), as the list no longer returns members
+    /// [fact: sdk-account-groups-no-members] and as the provider reads groups (the id by name, then Read of the group [fact: data-group-not-found]).
     /// A group deleted between the list and its GET is left out.
     /// </summary>
     public async Task<IReadOnlyList<ScimGroup>> ReadGroupsWithMembersAsync(ScimApi api, Func<ScimGroup, bool> wanted, CancellationToken cancellationToken)
@@ -144,11 +143,11 @@ public sealed partial class LiveReader
         return result;
     }
 
-    /// <summary>GET of one group (Go SDK service/iam/impl.go:147 account, :497 workspace); null when it is gone.</summary>
+    /// <summary>GET of one group, account or workspace [fact: sdk-scim-paths]; null when it is gone.</summary>
     public Task<ScimGroup?> ReadGroupAsync(ScimApi api, string id, CancellationToken cancellationToken) =>
         client.GetOrNullAsync<ScimGroup>(api.Host, $"{api.Prefix}/Groups/{Uri.EscapeDataString(id)}", cancellationToken);
 
-    /// <summary>The workspace's permission assignments (Go SDK service/iam/impl.go, workspaceAssignment List).</summary>
+    /// <summary>The workspace's permission assignments (workspaceAssignment List [fact: sdk-permission-assignments]).</summary>
     public async Task<IReadOnlyList<AssignmentItem>> ReadAssignmentsAsync(AccountTarget account, CancellationToken cancellationToken)
     {
         var path = $"/api/2.0/accounts/{Uri.EscapeDataString(account.AccountId)}/workspaces/{Uri.EscapeDataString(account.WorkspaceId)}/permissionassignments";
@@ -158,9 +157,8 @@ public sealed partial class LiveReader
 
     /// <summary>
     /// The workspace's permission assignments read through the workspace, with a workspace admin's credential and no
-    /// account role: GET <c>/api/2.0/preview/permissionassignments</c> (terraform-provider-databricks v1.128.0
-    /// access/resource_permission_assignment.go, PermissionAssignmentAPI.List; its permissionAssignmentResponse has the
-    /// account API's shape: <c>permission_assignments[].principal</c> and <c>.permissions</c>).
+    /// account role: GET <c>/api/2.0/preview/permissionassignments</c> [fact: permission-assignments-workspace-list]; its
+    /// response has the account API's shape: <c>permission_assignments[].principal</c> and <c>.permissions</c>.
     /// </summary>
     public async Task<IReadOnlyList<AssignmentItem>> ReadWorkspaceAssignmentsAsync(Uri ws, CancellationToken cancellationToken)
     {
@@ -169,8 +167,8 @@ public sealed partial class LiveReader
     }
 
     /// <summary>
-    /// The keys of one scope: GET /api/2.0/secrets/list?scope= (Go SDK v0.175.0 service/workspace/impl.go:561, one page;
-    /// model.go:935 ListSecretsResponse, SecretMetadata: a key and its timestamp, never a value). Null: a 404.
+    /// The keys of one scope: GET /api/2.0/secrets/list?scope= (one page; ListSecretsResponse, SecretMetadata: a key and
+    /// its timestamp, never a value [fact: sdk-secrets-api]). Null: a 404.
     /// </summary>
     public async Task<IReadOnlyList<string>?> ReadSecretKeysAsync(Uri ws, string scope, CancellationToken cancellationToken)
     {
@@ -195,9 +193,9 @@ public sealed partial class LiveReader
     }
 
     /// <summary>
-    /// The jobs named exactly <paramref name="name"/> (the list's <c>name=</c> filter is case-insensitive: Go SDK
-    /// service/jobs/model.go:2952) and each one's permissions. <c>GET /api/2.2/jobs/list</c> (service/jobs/impl.go:204);
-    /// pages follow <c>next_page_token</c> alone (impl.go:181), whatever <c>has_more</c> says or whether it is there.
+    /// The jobs named exactly <paramref name="name"/> (the list's <c>name=</c> filter is case-insensitive) and each one's
+    /// permissions. <c>GET /api/2.2/jobs/list</c>; pages follow <c>next_page_token</c> alone, whatever <c>has_more</c>
+    /// says or whether it is there [fact: sdk-jobs-list].
     /// </summary>
     public async Task<IReadOnlyList<LiveJob>> ReadJobsNamedAsync(Uri ws, string name, CancellationToken cancellationToken)
     {
@@ -214,8 +212,8 @@ public sealed partial class LiveReader
     }
 
     /// <summary>
-    /// Every page of <c>GET /api/2.2/jobs/list</c> (service/jobs/impl.go:204), optionally filtered by exact
-    /// <paramref name="name"/> on the server; pages follow <c>next_page_token</c> alone (impl.go:181).
+    /// Every page of <c>GET /api/2.2/jobs/list</c>, optionally filtered by exact <paramref name="name"/> on the server;
+    /// pages follow <c>next_page_token</c> alone [fact: sdk-jobs-list].
     /// </summary>
     private async Task<List<JobItem>> ListJobsAsync(Uri ws, string? name, CancellationToken cancellationToken)
     {
@@ -238,10 +236,10 @@ public sealed partial class LiveReader
     }
 
     /// <summary>
-    /// Every job of the workspace in full, with its permissions: <c>GET /api/2.2/jobs/list</c> for the ids (service/jobs/impl.go:204,
-    /// paged by <c>next_page_token</c>, impl.go:181), then <c>GET /api/2.2/jobs/get?job_id=</c> of each (impl.go:103: the
-    /// list's settings carry no <c>run_as_user_name</c>, model.go:2094) and <c>GET /api/2.0/permissions/jobs/{id}</c>
-    /// (service/iam/impl.go:614 permissionsImpl.Get). A job deleted between the list and its GET is left out.
+    /// Every job of the workspace in full, with its permissions: <c>GET /api/2.2/jobs/list</c> for the ids (paged by
+    /// <c>next_page_token</c> [fact: sdk-jobs-list]), then <c>GET /api/2.2/jobs/get?job_id=</c> of each (the list's settings
+    /// carry no <c>run_as_user_name</c> [fact: sdk-jobs-get]) and <c>GET /api/2.0/permissions/jobs/{id}</c>
+    /// [fact: sdk-permissions-get]. A job deleted between the list and its GET is left out.
     /// </summary>
     public async Task<IReadOnlyList<(JobDetail Job, IReadOnlyList<AccessControl>? Acl)>> ReadAllJobsAsync(Uri ws, CancellationToken cancellationToken)
     {
@@ -262,10 +260,9 @@ public sealed partial class LiveReader
     }
 
     /// <summary>
-    /// Every item of a Unity Catalog list (catalogs, schemas, tables, volumes, functions: service/catalog/impl.go:826,
-    /// :2930, :3491, :3747, :1716), with <c>max_results=0</c> as the SDK sends it (impl.go:784 ForceSendFields
-    /// MaxResults: the server pages), following <c>next_page_token</c> until it is absent; a page may be empty and
-    /// still carry a token (impl.go:816-819).
+    /// Every item of a Unity Catalog list (catalogs, schemas, tables, volumes, functions), with <c>max_results=0</c> as
+    /// the SDK sends it (ForceSendFields MaxResults: the server pages), following <c>next_page_token</c> until it is
+    /// absent; a page may be empty and still carry a token [fact: sdk-uc-lists].
     /// </summary>
     public async Task<IReadOnlyList<UcItem>> UcListAsync(Uri ws, string kind, string query, CancellationToken cancellationToken)
     {
@@ -294,7 +291,7 @@ public sealed partial class LiveReader
         }
     }
 
-    /// <summary>The workspace's metastore id (service/catalog/impl.go:1921 current-metastore-assignment); null: none assigned.</summary>
+    /// <summary>The workspace's metastore id (current-metastore-assignment [fact: sdk-current-metastore]); null: none assigned.</summary>
     public async Task<string?> ReadMetastoreIdAsync(Uri ws, CancellationToken cancellationToken) =>
         (await client.GetOrNullAsync<MetastoreAssignment>(ws, "/api/2.1/unity-catalog/current-metastore-assignment", cancellationToken).ConfigureAwait(false))?.MetastoreId is { Length: > 0 } id ? id : null;
 
@@ -325,7 +322,7 @@ public sealed partial class LiveReader
 
     /// <summary>
     /// Every item of a SCIM list with <c>attributes=</c>: pages of <c>count</c> items from <c>startIndex</c> 1, each next
-    /// page starting after the last item received, until a page is empty (Go SDK service/iam/impl.go:176) or
+    /// page starting after the last item received, until a page is empty [fact: sdk-scim-paths] or
     /// <c>totalResults</c> is reached.
     /// </summary>
     internal async Task<IReadOnlyList<T>> ScimListAsync<T>(Uri host, string path, string attributes, CancellationToken cancellationToken)

@@ -3,7 +3,7 @@ using DatabricksAccess.Live.Api;
 namespace DatabricksAccess.Live;
 
 /// <summary>
-/// Reads, with GET only, exactly the endpoints the audit uses (paths from the Go SDK v0.175.0 service/*/impl.go):
+/// Reads, with GET only, exactly the endpoints the audit uses (paths as the Go SDK v0.175.0 has them, docs/facts.md):
 /// SCIM Users, Groups and ServicePrincipals of the workspace and the account, always with <c>attributes=</c> (one GET
 /// per page), and GET of each group the stack declares (members, entitlements, roles); every secret scope and its
 /// ACLs; each declared job by <c>name=</c> and its permissions; the token permissions and tokens when the stack
@@ -103,7 +103,7 @@ public sealed partial class LiveReader(DatabricksClient client)
         IReadOnlyList<TokenInfo>? tokens = null;
         if (declaration.TokenMaxLifetimeDays is not null)
         {
-            // Go SDK service/settings/impl.go:1610: one page (the iterator has no next-request function).
+            // One page (the iterator has no next-request function) [fact: sdk-tokens-list].
             var list = await client.GetAsync<TokenInfoList>(ws, "/api/2.0/token-management/tokens", cancellationToken).ConfigureAwait(false);
             tokens = list.TokenInfos ?? [];
         }
@@ -133,7 +133,7 @@ public sealed partial class LiveReader(DatabricksClient client)
         string? maxLifetime = null;
         if (declaration.TokenMaxLifetimeDays is not null)
         {
-            // Go SDK v0.175.0 service/settings/impl.go:1787 workspaceConfImpl.GetStatus (keys=), model.go:5887 WorkspaceConf.
+            // workspaceConfImpl.GetStatus (keys=) answering WorkspaceConf [fact: sdk-workspace-conf].
             var conf = await client.GetAsync<WorkspaceConf>(ws, $"/api/2.0/workspace-conf?keys={MaxTokenLifetimeDaysKey}", cancellationToken).ConfigureAwait(false);
             maxLifetime = conf.GetValueOrDefault(MaxTokenLifetimeDaysKey);
         }
@@ -188,7 +188,7 @@ public sealed partial class LiveReader(DatabricksClient client)
         };
     }
 
-    /// <summary>The workspace conf key of the token policy (terraform-provider-databricks v1.128.0 docs/resources/workspace_conf.md).</summary>
+    /// <summary>The workspace conf key of the token policy [fact: workspace-conf-patch].</summary>
     public const string MaxTokenLifetimeDaysKey = "maxTokenLifetimeDays";
 
     /// <summary>

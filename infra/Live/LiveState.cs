@@ -14,11 +14,11 @@ public sealed record LiveDirectory(
 /// <summary>A job found by its declared name, and its permissions (null: 404).</summary>
 public sealed record LiveJob(long JobId, string Name, IReadOnlyList<AccessControl>? Acl)
 {
-    /// <summary>BaseJob.creator_user_name (service/jobs/model.go:235): its IS_OWNER is the provider's to keep
-    /// (terraform-provider-databricks v1.128.0 permissions/permission_definitions.go:407-419 fetchObjectCreator).</summary>
+    /// <summary>BaseJob.creator_user_name [fact: sdk-jobs-list]: its IS_OWNER is the provider's to keep (the job's
+    /// fetchObjectCreator [fact: permissions-delete-to-creator]).</summary>
     public string? Creator { get; init; }
 
-    /// <summary>Job.run_as_user_name (service/jobs/model.go:2094): the email or application id it runs as; set for
+    /// <summary>Job.run_as_user_name [fact: sdk-jobs-get]: the email or application id it runs as; set for
     /// undeclared jobs read in full (<see cref="LiveState.UndeclaredJobs"/>).</summary>
     public string? RunAs { get; init; }
 }
@@ -79,9 +79,9 @@ public sealed record LiveState(
 /// <summary>Where a SCIM API lives: the workspace's or the account's.</summary>
 public sealed record ScimApi(Uri Host, string Prefix)
 {
-    /// <summary>Go SDK service/iam/impl.go:547 (workspace groups): <c>/api/2.0/preview/scim/v2</c>.</summary>
+    /// <summary>Workspace SCIM: <c>/api/2.0/preview/scim/v2</c> [fact: sdk-scim-paths].</summary>
     public static ScimApi Workspace(Uri host) => new(host, "/api/2.0/preview/scim/v2");
 
-    /// <summary>Go SDK service/iam/impl.go:202 (account groups): <c>/api/2.0/accounts/{account_id}/scim/v2</c>.</summary>
+    /// <summary>Account SCIM: <c>/api/2.0/accounts/{account_id}/scim/v2</c> [fact: sdk-scim-paths].</summary>
     public static ScimApi Account(AccountTarget account) => new(account.Host, $"/api/2.0/accounts/{Uri.EscapeDataString(account.AccountId)}/scim/v2");
 }

@@ -13,7 +13,7 @@ public sealed record LiveTarget(Uri Workspace, AccountTarget? Account)
 
     /// <summary>
     /// The DNS zones of Azure Databricks, whose workspace (<c>adb-…</c>) and account (<c>accounts.…</c>) hosts are the
-    /// only ones a credential is sent to: databricks-sdk-go v0.175.0 common/environment/environments.go <c>envs</c>, the
+    /// only ones a credential is sent to: databricks-sdk-go's <c>envs</c> [fact: sdk-environments], the
     /// Azure entries (public <c>.azuredatabricks.net</c>, its dev and staging zones below it; US Government
     /// <c>.databricks.azure.us</c>; China <c>.databricks.azure.cn</c>), matched by suffix as GetEnvironmentForHostname does.
     /// </summary>

@@ -7,21 +7,19 @@ namespace DatabricksAccess.Delivery.Tests;
 /// Documents shaped like the Pulumi CLI's own (v3.258.0), for the scheduled scripts' jq filters:
 /// <list type="bullet">
 /// <item><c>pulumi stack export</c>: <c>{ version: 3, deployment: { manifest, secrets_providers, resources } }</c>,
-/// each resource an <c>apitype.ResourceV3</c> (sdk/go/common/apitype/core.go: urn, custom, id, type, inputs,
-/// outputs, parent, provider, dependencies, created, modified, ...);</item>
-/// <item><c>pulumi preview --json</c> and <c>pulumi destroy --preview-only --json</c>: <c>display.PreviewDigest</c>
-/// (pkg/display/json.go), printed by <c>ShowPreviewDigest</c> (pkg/backend/display/json.go) with four-space
-/// indentation: steps <c>{ op, urn, provider, oldState, newState, diffReasons, replaceReasons, detailedDiff }</c>
+/// each resource an <c>apitype.ResourceV3</c> (urn, custom, id, type, inputs, outputs, parent, provider, dependencies,
+/// created, modified, ...) [fact: cli-stack-output] [fact: preview-json-digest];</item>
+/// <item><c>pulumi preview --json</c> and <c>pulumi destroy --preview-only --json</c>: <c>display.PreviewDigest</c>,
+/// printed by <c>ShowPreviewDigest</c> with four-space indentation [fact: preview-json-digest]: steps <c>{ op, urn, provider, oldState, newState, diffReasons, replaceReasons, detailedDiff }</c>
 /// (<c>detailedDiff</c> always present, null without a diff), <c>diagnostics</c>, <c>duration</c>,
 /// <c>changeSummary</c>. <c>same</c> steps appear only for the root stack; a replacement is one logical
-/// <c>replace</c> step (display.go <c>shouldShow</c>).</item>
+/// <c>replace</c> step [fact: preview-hides-replacement-steps].</item>
 /// <item><c>pulumi preview --refresh --json</c>: the same digest, where every refreshed resource is also listed as a
-/// step with op <c>refresh</c>: pkg/engine/update.go (the op becomes <c>RefreshStep.ResultOp()</c> only when
-/// <c>acts.Opts.isRefresh</c>, i.e. for <c>pulumi refresh</c>), pkg/backend/display/json.go
-/// <c>ShowPreviewDigest</c> (a <c>ResourceOutputsEvent</c> rewrites a step only when its op is update/delete after a
-/// refresh, which a preview never sends), pkg/resource/deploy/step.go <c>RefreshStep.Logical()</c> is false, so
-/// refresh steps are not counted in <c>changeSummary</c>. A resource the program reads (<c>Resource.Get</c>) is a
-/// <c>read</c> step (step.go <c>ReadStep</c>, <c>OpRead</c>).</item>
+/// step with op <c>refresh</c> (the op becomes <c>RefreshStep.ResultOp()</c> only for <c>pulumi refresh</c>; an
+/// outputs event rewrites a step only when its op is update/delete after a refresh, which a preview never sends);
+/// <c>RefreshStep.Logical()</c> is false, so refresh steps are not counted in <c>changeSummary</c>
+/// [fact: preview-json-digest]. A resource the program reads (<c>Resource.Get</c>) is a <c>read</c> step
+/// [fact: engine-read-steps].</item>
 /// </list>
 /// </summary>
 internal static class Engine
@@ -155,9 +153,9 @@ internal static class Engine
     }
 
     /// <summary>
-    /// A <c>refresh</c> step of <c>preview --refresh</c>: pkg/backend/display/json.go getPreviewMetadataStep of a
-    /// RefreshStep (pkg/resource/deploy/step.go: Op() refresh, Old() the state, New() the refreshed state, Diffs() the
-    /// changed keys as diffReasons, DetailedDiff() null when the live resource matches).
+    /// A <c>refresh</c> step of <c>preview --refresh</c>: the digest's step of a RefreshStep (op refresh, old the state,
+    /// new the refreshed state, the changed keys as diffReasons, detailedDiff null when the live resource matches)
+    /// [fact: preview-json-digest] [fact: engine-refresh-reads].
     /// </summary>
     public static JsonObject Refresh(JsonObject state, params string[] changedKeys)
     {
@@ -182,7 +180,7 @@ internal static class Engine
         return step;
     }
 
-    /// <summary>A <c>read</c> step (pkg/resource/deploy/step.go ReadStep, OpRead): a resource the program looks up.</summary>
+    /// <summary>A <c>read</c> step: a resource the program looks up [fact: engine-read-steps].</summary>
     public static JsonObject Read(JsonObject state) => new()
     {
         ["op"] = "read",
@@ -196,9 +194,8 @@ internal static class Engine
     /// <summary>
     /// The program's read of its own stack's outputs (infra/Infra AccessStack.ReadPreviousDeploymentAsync): a
     /// <c>pulumi:pulumi:StackReference</c> named <c>previous-deployment</c>, read through the default <c>pulumi</c>
-    /// provider (pkg/resource/deploy/default_providers.go :266). The engine generates a read step for it on every run
-    /// of the program, targeted or not (pkg/resource/deploy/step_generator.go GenerateReadSteps :290-395 checks no
-    /// target; step.go ReadStep.Op :1290 is <c>read</c>), and the JSON digest shows it (display.go shouldShow :308).
+    /// provider. The engine generates a read step for it on every run of the program, targeted or not, and the JSON
+    /// digest shows it [fact: engine-read-steps].
     /// </summary>
     public static JsonObject SelfRead(string stack)
     {
@@ -236,7 +233,7 @@ internal static class Engine
             var op = (string)s["op"]!;
             if (op is "refresh" or "read")
             {
-                // Not logical steps: pkg/engine/update.go counts a step in ResourceChanges only when record is true.
+                // Not logical steps: only those count in ResourceChanges [fact: preview-json-digest].
                 continue;
             }
 

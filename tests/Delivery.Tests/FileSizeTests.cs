@@ -8,11 +8,8 @@ public class FileSizeTests
 {
     private const int Limit = 500;
 
-    /// <summary>Files over the limit when it came in, and their line count then (a ceiling, never raised).</summary>
-    private static readonly Dictionary<string, int> Oversize = new(StringComparer.Ordinal)
-    {
-        ["infra/Cli/Reports.cs"] = 778,
-    };
+    /// <summary>Files over the limit when it came in, and their line count then (a ceiling, never raised); all are split now.</summary>
+    private static readonly Dictionary<string, int> Oversize = new(StringComparer.Ordinal);
 
     [Fact]
     public void No_production_file_is_over_the_limit_or_grows_past_its_old_size()

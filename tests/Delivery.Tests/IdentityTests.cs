@@ -105,7 +105,7 @@ public partial class IdentityTests
             Assert.Equal("${{ vars.AZURE_TENANT_ID }}", env.GetValueOrDefault("ARM_TENANT_ID"));
             Assert.Equal("${{ vars.AZURE_SUBSCRIPTION_ID }}", env.GetValueOrDefault("ARM_SUBSCRIPTION_ID"));
 
-            // databricks-sdk-go config/auth_azure_github_oidc.go requests a GitHub OIDC token when it authenticates;
+            // The Databricks SDK requests a GitHub OIDC token when it authenticates [fact: sdk-default-auth];
             // the Azure CLI would redeem the one assertion it got at login, long after.
             Assert.Equal("github-oidc-azure", env.GetValueOrDefault("DATABRICKS_AUTH_TYPE"));
             Assert.Equal("write", job.Permission("id-token"));

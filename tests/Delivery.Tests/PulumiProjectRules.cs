@@ -10,8 +10,8 @@ namespace DatabricksAccess.Delivery.Tests;
 /// <item><c>sdk/go/common/workspace/project.json</c>: the schema of <c>config</c> entries (a shorthand scalar or
 /// array, or a declaration with only <c>type</c>, <c>items</c>, <c>description</c>, <c>secret</c>, <c>default</c>,
 /// <c>value</c>; <c>type</c> one of string, integer, boolean, array, object); schema messages are paraphrased;</item>
-/// <item><c>project.go</c> <c>RewriteShorthandConfigValues</c> and <c>Project.Validate</c>;</item>
-/// <item><c>config.go</c> <c>mergeConfig</c> and <c>validateStackConfigValue</c>: a project-namespaced key with
+/// <item><c>RewriteShorthandConfigValues</c> and <c>Project.Validate</c> [fact: project-config-rules];</item>
+/// <item><c>mergeConfig</c> and <c>validateStackConfigValue</c> [fact: project-config-rules]: a project-namespaced key with
 /// neither default nor value is required in every stack; a typed key's stack value must have that type; a
 /// <c>secret</c> key must be stored encrypted.</item>
 /// </list>
@@ -200,7 +200,7 @@ internal static partial class PulumiProjectRules
         return new ItemsType(type, map.TryGetValue("items", out var inner) ? Items(key, inner) : null);
     }
 
-    /// <summary>project.go <c>Validate</c>.</summary>
+    /// <summary><c>Project.Validate</c> [fact: project-config-rules].</summary>
     private static void Validate(Project project)
     {
         foreach (var (key, type) in project.Config)
@@ -242,7 +242,7 @@ internal static partial class PulumiProjectRules
         }
     }
 
-    /// <summary>project.go <c>ValidateConfigValue</c>.</summary>
+    /// <summary><c>ValidateConfigValue</c> [fact: project-config-rules].</summary>
     private static bool ValidateConfigValue(string type, ItemsType? items, object? value) => type switch
     {
         "string" => value is string,

@@ -5,7 +5,7 @@ namespace DatabricksAccess.Delivery.Tests;
 /// <summary>
 /// Every workflow step that calls <c>pulumi</c>, run with the stand-in CLI (fake-pulumi.sh, pulumi/pulumi v3.258.0) in
 /// a folder laid out like the runner's workspace after that job's checkout steps: the CLI finds (or does not find)
-/// the project exactly as the real one would (sdk/go/common/workspace/paths.go DetectProjectPathFrom), so a stack
+/// the project exactly as the real one would [fact: cli-project-and-stack], so a stack
 /// name the CLI could not resolve fails here too.
 /// </summary>
 public sealed partial class PulumiStepTests
@@ -36,12 +36,12 @@ public sealed partial class PulumiStepTests
         Assert.Contains("error: no current project found, pass the fully qualified stack name (org/project/stack)", twoPart.Err, StringComparison.Ordinal);
         Assert.Contains("records 'no commit', not a commit: deploy the stack with deploy.yml first", twoPart.Out, StringComparison.Ordinal);
 
-        // In a checkout, the project comes from Pulumi.yaml (pkg/backend/httpstate/backend.go ParseStackReference).
+        // In a checkout, the project comes from Pulumi.yaml [fact: cli-project-and-stack].
         FakePulumi.Checkout(h.Workspace);
         var inCheckout = h.RunShell(job, read, new Dictionary<string, string> { ["STACK_NAME"] = "contoso/prod" });
         Assert.Equal((0, Sha), (inCheckout.Code, inCheckout.Outputs["sha"]));
 
-        // A project that contradicts Pulumi.yaml is refused (pkg/backend/backend.go CurrentProjectContradictsWorkspace).
+        // A project that contradicts Pulumi.yaml is refused [fact: cli-project-and-stack].
         var other = h.RunShell(job, read, new Dictionary<string, string> { ["STACK_NAME"] = "contoso/other/prod" });
         Assert.Equal(1, other.Code);
         Assert.Contains("error: provided project name \"other\" doesn't match Pulumi.yaml", other.Err, StringComparison.Ordinal);
@@ -148,8 +148,8 @@ public sealed partial class PulumiStepTests
     /// The deploy applies what the guard checked: one evaluation instant, fixed once per job (GITHUB_ENV, which the runner
     /// passes to every later step, the pulumi/actions up included), for the guard's preview, the guard's offline
     /// evaluation (--now) and the up; and the up is constrained to the update plan that preview saved (pulumi/actions
-    /// v7 input `plan` -> Automation API up --plan, sdk/nodejs/automation/stack.ts; the engine refuses any step or goal
-    /// outside it, pkg/resource/deploy/step_generator.go "is not allowed by the plan" :434-456, "violates plan" :1386-1398).
+    /// v7 input `plan` -> Automation API up --plan [fact: automation-up-skip-preview]; the engine refuses any step or goal
+    /// outside it, "is not allowed by the plan", "violates plan" [fact: engine-plan-constraint]).
     /// </summary>
     [Theory]
     [InlineData("dev")]
@@ -200,7 +200,7 @@ public sealed partial class PulumiStepTests
         var ci = Assert.Single(checkoutsBefore);
         Assert.Equal(("ci", ".pulumi.version", "false"), (ci.With("path"), ci.With("sparse-checkout"), ci.With("sparse-checkout-cone-mode")));
 
-        // The record: the stack output `deployment`, read by name (pkg/cmd/pulumi/stack/stack_output.go WriteOne).
+        // The record: the stack output `deployment`, read by name [fact: cli-stack-output].
         using var h = new StepHarness();
         FakePulumi.SparseVersionCheckout(Path.Combine(h.Workspace, "ci"));
         h.Pulumi(Qualified(stack)).Deployed(Sha);
@@ -218,7 +218,7 @@ public sealed partial class PulumiStepTests
         Assert.Equal(Sha, old.Outputs["sha"]);
         Assert.Equal([$"stack output deployment --json --stack {Qualified(stack)}", $"stack tag get {DeployedTag} --stack {Qualified(stack)}"], legacy.PulumiCalls().Select(c => c.Args));
 
-        // Neither: the CLI fails (stack_output.go "current stack does not have output property"); the step says what to do.
+        // Neither: the CLI fails ("current stack does not have output property" [fact: cli-stack-output]); the step says what to do.
         using var none = new StepHarness();
         FakePulumi.SparseVersionCheckout(Path.Combine(none.Workspace, "ci"));
         none.Pulumi(Qualified(stack));

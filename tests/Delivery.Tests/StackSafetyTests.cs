@@ -31,10 +31,10 @@ public class StackSafetyTests
     /// scheduled job lets a scheduled run, queued every 5 minutes, cancel a deploy waiting there. Each group here is held
     /// by ONE job of one workflow, for one stack: whatever a queued job cancels is an older run of the same job, which
     /// does the same work (or older code, for a deploy). What keeps updates of one stack apart is Pulumi's own update
-    /// lock (a second StartUpdate is refused with 409: pulumi/pulumi v3.258.0 pkg/backend/httpstate/backend.go
-    /// startUpdate), which the scripts wait out (lib.sh).
+    /// lock (a second StartUpdate is refused with 409 [fact: cli-update-conflict]), which the scripts wait out (lib.sh).
     /// </summary>
     [Fact]
+    [Trait("fact", "cli-update-conflict")]
     public void Each_concurrency_group_is_held_by_one_kind_of_job_so_a_queued_run_never_cancels_a_pending_deploy()
     {
         var jobs = UpdatingJobs();
@@ -98,13 +98,13 @@ public class StackSafetyTests
     }
 
     /// <summary>
-    /// No lost markers (issue 25 item 6). `pulumi stack tag set` writes back the whole tag set it read (pulumi/pulumi
-    /// v3.258.0 pkg/cmd/pulumi/stack/stack_tag.go) and every preview, up and destroy sends the tags it loaded at start
-    /// (pkg/backend/stack.go GetMergedStackTags; httpstate/client/client.go StartUpdate), so no run may keep a marker in a
+    /// No lost markers (issue 25 item 6). `pulumi stack tag set` writes back the whole tag set it read and every preview,
+    /// up and destroy sends the tags it loaded at start [fact: cli-stack-tags-overwrite], so no run may keep a marker in a
     /// tag once runs of a stack can overlap. The markers are the stack output `deployment` (written with the state by the
     /// update that holds the lock) and GitHub's record of expire.yml's runs (liveness). No workflow or script sets a tag.
     /// </summary>
     [Fact]
+    [Trait("fact", "cli-stack-tags-overwrite")]
     public void No_run_writes_a_stack_tag_and_the_markers_live_where_updates_are_serialized()
     {
         foreach (var workflow in Repo.AllWorkflows())

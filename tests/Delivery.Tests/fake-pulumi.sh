@@ -19,14 +19,13 @@ set -euo pipefail
 d="$FAKE_DIR"
 printf '%s\t%s\t%s\n' "${DATABRICKS_ACCESS_RUN:-}" "$*" "$PWD" >> "$d/calls.log"
 
-# sdk/go/common/diag/sink.go defaultSink.Stringify: errors print as "error: <message>" on stderr;
-# pkg/cmd/pulumi/main.go main -> cmd.ExitCodeFor (pkg/cmd/pulumi/cmd/exit_codes.go): a plain error exits 1
-# (ExitCodeError, sdk/go/common/util/cmdutil/exit.go), a missing stack 6 (ExitStackNotFound).
+# Errors print as "error: <message>" on stderr [fact: diag-format]; a plain error exits 1, a missing stack 6
+# [fact: cli-exit-codes].
 die() { printf 'error: %s\n' "$1" >&2; exit "${2:-1}"; }
 answer() { if [ -f "$d/$1" ]; then cat "$d/$1"; fi; }
 code() { if [ -f "$d/$1" ]; then cat "$d/$1"; else echo 0; fi; }
 
-# The --stack / -s flag (pkg/cmd/pulumi/stack/stack_tag.go newStackTagCmd, operations/*.go: StringVarP "stack", "s").
+# The --stack / -s flag of every stack command (StringVarP "stack", "s") [fact: cli-project-and-stack].
 stack_arg=""
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
@@ -36,8 +35,8 @@ for ((i = 0; i < ${#args[@]}; i++)); do
   esac
 done
 
-# The project: sdk/go/common/workspace/paths.go DetectProjectPathFrom walks up from the working directory
-# (fsutil.WalkUpDirs) and findProjectInDir takes the first Pulumi.<ext> of encoding.Exts (.json, .yaml, .yml).
+# The project: DetectProjectPathFrom walks up from the working directory and takes the first Pulumi.<ext> of .json,
+# .yaml, .yml [fact: cli-project-and-stack].
 project_file=""
 dir=$PWD
 while :; do
@@ -54,16 +53,15 @@ if [ -n "$project_file" ]; then
   done < "$project_file"
 fi
 
-# sdk/go/common/workspace/paths.go DetectProjectPathFrom: the error when no project file is found.
+# DetectProjectPathFrom's error when no project file is found [fact: cli-project-and-stack].
 no_project() {
   die "no Pulumi.yaml project file found (searching upwards from $PWD). If you have not created a project yet, use \`pulumi new\` to do so: no project file found"
 }
 
-# pkg/cmd/pulumi/stack/io.go RequireStack -> pkg/backend/httpstate/backend.go ParseStackReference: parseStackName
-# splits on "/" (1: name, 2: owner/name, 3: owner/project/name, else "could not parse stack name"); a missing owner
-# is the default org; a missing project is the current project's, or the error below when there is none.
-# pkg/backend/backend.go CurrentProjectContradictsWorkspace: a project that differs from Pulumi.yaml's is refused.
-# GetStack of an unknown stack: backenderr.StackNotFoundError "no stack named '%s' found" (exit 6).
+# RequireStack -> ParseStackReference: the name splits on "/" (1: name, 2: owner/name, 3: owner/project/name, else
+# "could not parse stack name"); a missing owner is the default org; a missing project is the current project's, or the
+# error below when there is none; a project that differs from Pulumi.yaml's is refused [fact: cli-project-and-stack].
+# GetStack of an unknown stack: "no stack named '%s' found" (exit 6) [fact: cli-exit-codes].
 resolve_stack() {
   [ -n "$stack_arg" ] || die "no stack selected; pass --stack (the stand-in knows no current stack)"
   local owner="" proj="" name=""
@@ -86,9 +84,8 @@ resolve_stack() {
   [ "$ref" = "$(< "$d/stack")" ] || die "no stack named '$stack_arg' found" 6
 }
 
-# pkg/backend/httpstate/backend.go createAndStartUpdate: a 409 from StartUpdate (another update holds the stack) becomes
-# backenderr.ConflictingUpdateError (pkg/backend/backenderr/backenderr.go), printed after "[409] <message>"
-# (sdk/go/common/apitype/errors.go ErrorResponse.Error). Previews start an update too (apitype.PreviewUpdate).
+# A 409 from StartUpdate (another update holds the stack) becomes ConflictingUpdateError, printed after
+# "[409] <message>"; previews start an update too [fact: cli-update-conflict].
 maybe_conflict() {
   local n
   n=$(cat "$d/conflict" 2>/dev/null || echo 0)
@@ -108,7 +105,7 @@ case "${1:-}" in
   stack)
     case "${2:-}" in
       export)
-        # pkg/cmd/pulumi/stack/stack_export.go: the deployment (apitype.UntypedDeployment) to --file.
+        # The deployment (apitype.UntypedDeployment) to --file [fact: cli-stack-output].
         resolve_stack
         file=""
         for ((i = 0; i < ${#args[@]}; i++)); do [ "${args[i]}" = --file ] && file=${args[i + 1]}; done
@@ -116,9 +113,8 @@ case "${1:-}" in
         elif [ -f "$d/applied" ] && [ -f "$d/state-after.json" ]; then cp "$d/state-after.json" "$file"
         else cp "$d/state.json" "$file"; fi ;;
       output)
-        # pkg/cmd/pulumi/stack/stack_output.go stackOutputCmd.Run: RequireStack, then jsonStackOutputWriter.WriteMany
-        # -> ui.FprintJSON (pkg/cmd/pulumi/ui/json.go: two-space indentation, trailing newline); secrets are
-        # "[secret]" unless --show-secrets (display.MassageSecrets). The test's outputs.json is that document.
+        # RequireStack, then the outputs as JSON with two-space indentation and a trailing newline
+        # [fact: cli-stack-output]; secrets are "[secret]" unless --show-secrets (display.MassageSecrets). The test's outputs.json is that document.
         # With a NAME it prints only that property (WriteOne: the JSON value with --json), or fails with
         # "current stack does not have output property '<name>'" when the outputs hold none.
         resolve_stack
@@ -141,28 +137,26 @@ case "${1:-}" in
         mkdir -p "$d/tags"
         case "${3:-}" in
           get)
-            # pkg/cmd/pulumi/stack/stack_tag.go newStackTagGetCmd: "%v\n" of the value, or the error below.
+            # `stack tag get`: "%v\n" of the value, or the error below [fact: cli-stack-tags-overwrite].
             if [ -f "$d/tags/$4" ]; then printf '%s\n' "$(cat "$d/tags/$4")"; else die "stack tag '$4' not found for stack '$ref'"; fi ;;
           set)
-            # pkg/cmd/pulumi/stack/stack_tag.go newStackTagSetCmd: tags[name] = value; backend.UpdateStackTags.
+            # `stack tag set`: tags[name] = value, the whole set written back [fact: cli-stack-tags-overwrite].
             printf '%s' "$5" > "$d/tags/$4" ;;
           *) die "fake pulumi: unexpected $*" 99 ;;
         esac ;;
       *) die "fake pulumi: unexpected $*" 99 ;;
     esac ;;
   destroy)
-    # pkg/cmd/pulumi/operations/destroy.go: RequireStack first; without a project (readProjectForUpdate returns
-    # ErrProjectNotFound) it continues with an empty project named after the stack's. --preview-only --json prints
-    # the digest of pkg/backend/display/json.go ShowPreviewDigest.
+    # destroy: RequireStack first; without a project it continues with an empty project named after the stack's
+    # [fact: cli-project-and-stack]. --preview-only --json prints the digest [fact: preview-json-digest].
     resolve_stack
     maybe_conflict
     if [[ " $* " == *" --preview-only "* ]]; then answer destroy-preview.json; exit "$(code destroy-preview.exit)"; fi
     touch "$d/applied"; exit "$(code destroy.exit)" ;;
   preview)
-    # pkg/cmd/pulumi/operations/preview.go: readProjectForUpdate (operations/io.go) before RequireStack, so a
-    # missing project fails first. --json prints ShowPreviewDigest (pkg/backend/display/json.go); with
-    # --show-replacement-steps it also lists create-replacement / delete-replaced (display.go shouldShow): the
-    # stand-in answers the digest it is given either way.
+    # preview: the project before the stack, so a missing project fails first [fact: cli-project-and-stack]. --json
+    # prints the digest [fact: preview-json-digest]; with --show-replacement-steps it also lists create-replacement /
+    # delete-replaced [fact: preview-hides-replacement-steps]: the stand-in answers the digest it is given either way.
     [ -n "$project" ] || no_project
     resolve_stack
     maybe_conflict
@@ -170,9 +164,9 @@ case "${1:-}" in
     printf '%s\n' "${DATABRICKS_ACCESS_NOW:-}" >> "$d/now.log"
     if [[ " $* " == *" --target "* ]]; then answer targeted.json; exit "$(code targeted.exit)"; fi
     if [[ " $* " == *" --refresh "* ]]; then answer refresh.json; exit "$(code refresh.exit)"; fi
-    # --save-plan PATH (preview.go; hidden unless PULUMI_EXPERIMENTAL, parsed always): after a successful preview,
-    # pkg/cmd/pulumi/plan/plan.go Write encodes the apitype.DeploymentPlanV1 (manifest, config, resourcePlans) to PATH
-    # with four-space indentation. The stand-in writes plan.json, or an empty plan.
+    # --save-plan PATH (hidden unless PULUMI_EXPERIMENTAL, parsed always): after a successful preview, the
+    # apitype.DeploymentPlanV1 (manifest, config, resourcePlans) is written to PATH with four-space indentation
+    # [fact: engine-plan-constraint]. The stand-in writes plan.json, or an empty plan.
     for ((i = 0; i < ${#args[@]}; i++)); do
       if [ "${args[i]}" = --save-plan ] && [ "$(code preview.exit)" -eq 0 ]; then
         if [ -f "$d/plan.json" ]; then cp "$d/plan.json" "${args[i + 1]}"
@@ -181,18 +175,16 @@ case "${1:-}" in
     done
     answer preview.json; exit "$(code preview.exit)" ;;
   up)
-    # pkg/cmd/pulumi/operations/up.go: RequireStack, then readProjectForUpdate.
+    # up: the stack, then the project [fact: cli-project-and-stack].
     resolve_stack
     [ -n "$project" ] || no_project
     maybe_conflict
     printf '%s\n' "${DATABRICKS_ACCESS_NOW:-}" >> "$d/now.log"
     code_up=$(code up.exit)
     # `up --target <urn>...` with no state-after.json given: the stand-in applies the targeted preview's creates
-    # (targeted.json) whose URN is a target to state.json, and nothing else, into state-applied.json. pkg/cmd/pulumi/operations/up.go:798
-    # (--target, repeatable; a value with '*' is a glob, pkg/resource/deploy/deployment.go:160 NewUrnTargets, which
-    # the stand-in does not implement: it refuses one); pkg/resource/deploy/step_generator.go:1778
-    # continueStepsFromImport: a create that is not targeted becomes a skipped create and is not recorded in the
-    # state. A resource already in the state is not created again (a create step exists only for a new URN).
+    # (targeted.json) whose URN is a target to state.json, and nothing else, into state-applied.json (--target,
+    # repeatable; a value with '*' is a glob, which the stand-in does not implement: it refuses one); a create that is
+    # not targeted becomes a skipped create and is not recorded in the state [fact: engine-targeted-update]. A resource already in the state is not created again (a create step exists only for a new URN).
     if [ "$code_up" -eq 0 ] && [[ " $* " == *" --target "* ]] && [ ! -f "$d/state-after.json" ]; then
       targets=()
       for ((i = 0; i < ${#args[@]}; i++)); do [ "${args[i]}" = --target ] && targets+=("${args[i + 1]}"); done

@@ -12,7 +12,7 @@ public sealed record MockRegistration(string Type, string Name, ImmutableDiction
 {
     /// <summary>
     /// The <c>ImportId</c> option the resource was registered with: the engine's mock passes it as
-    /// <see cref="MockResourceArgs.Id"/> (pulumi-dotnet v3.112.1 sdk/Pulumi/Testing/MockMonitor.cs:148).
+    /// <see cref="MockResourceArgs.Id"/> [fact: dotnet-mock-id-empty].
     /// </summary>
     public string? ImportId { get; init; }
 }
@@ -134,9 +134,8 @@ public sealed class AccessMocks : IMocks
         if (type == "pulumi:pulumi:StackReference")
         {
             // A read of a stack's outputs, answered even in a preview (reads run then): the builtin provider's state is
-            // { name, outputs, secretOutputNames } (pulumi/pulumi v3.258.0 pkg/resource/deploy/builtins.go
-            // readStackReference :370-419), with the id the SDK passes, the stack's name (pulumi-dotnet v3.112.1
-            // sdk/Pulumi/Resources/StackReference.cs:41-46). Only this stack's own outputs are known here.
+            // { name, outputs, secretOutputNames } [fact: engine-stack-reference], with the id the SDK passes, the
+            // stack's name [fact: dotnet-stack-reference]. Only this stack's own outputs are known here.
             var referenced = args.Id ?? throw new ArgumentException("a stack reference without an id");
             lock (_stackReferences)
             {
@@ -211,13 +210,11 @@ public sealed class AccessMocks : IMocks
                 id = $"{name}-id";
                 break;
             case PulumiTypes.ServicePrincipalRole:
-                // id "<service_principal_id>|<role>": terraform-provider-databricks v1.128.0
-                // aws/resource_service_principal_role.go:15 (common.NewPairID("service_principal_id", "role")).
+                // id "<service_principal_id>|<role>" [fact: sp-role-patch].
                 id = $"{Str(inputs, "servicePrincipalId")}|{Str(inputs, "role")}";
                 break;
             case PulumiTypes.WorkspaceConf:
-                // The one id of every workspace conf: terraform-provider-databricks v1.128.0
-                // workspace/resource_workspace_conf.go:79 (d.SetId("_")).
+                // The one id of every workspace conf, "_" [fact: workspace-conf-patch].
                 id = "_";
                 break;
             case PulumiTypes.KeyVaultSecret:
@@ -227,8 +224,8 @@ public sealed class AccessMocks : IMocks
                 throw new NotSupportedException($"the mocks do not know resource type {type} ({name})");
         }
 
-        // An imported resource's id is its import id: pulumi v3.258.0 pkg/resource/deploy/step.go ImportStep.Apply reads
-        // the object by s.new.ImportID and keeps that id (or the one Read returns) as s.new.ID.
+        // An imported resource's id is its import id: the import reads the object by its import id and keeps that id
+        // (or the one Read returns) [fact: engine-import-then-update].
         if (KeepImportIds && !string.IsNullOrEmpty(args.Id))
         {
             id = args.Id;
@@ -250,8 +247,8 @@ public sealed class AccessMocks : IMocks
 
     /// <summary>
     /// Users whose id is not <see cref="UserId"/>: an account user's numeric id, the one its direct workspace assignment
-    /// names as <c>principal_id</c> (databricks-sdk-go v0.175.0 service/iam/model.go PrincipalOutput.PrincipalId int64; the
-    /// provider's getUsers answers the SCIM id, terraform-provider-databricks v1.128.0 scim/data_users.go). Answered at
+    /// names as <c>principal_id</c> [fact: sdk-permission-assignments] (the provider's getUsers answers the SCIM id
+    /// [fact: data-users]). Answered at
     /// both levels: an identity-federated workspace shows the account user under the account's id.
     /// </summary>
     public IReadOnlyDictionary<string, string> UserIds { get; init; } = new Dictionary<string, string>();
@@ -269,28 +266,27 @@ public sealed class AccessMocks : IMocks
         object result = token switch
         {
             PulumiTypes.GetUsers => Users(Str(a, "filter") ?? throw new ArgumentException("getUsers without filter")),
-            // Fails like the provider when nothing matches: terraform-provider-databricks v1.128.0 scim/data_group.go:61,69
-            // read through scim/groups.go:63-65 ("cannot find group"). The program reads only groups a list proved to exist.
+            // Fails like the provider when nothing matches ("cannot find group") [fact: data-group-not-found]. The program
+            // reads only groups a list proved to exist.
             PulumiTypes.GetGroup => MissingGroups.Contains(Str(a, "displayName") ?? "")
                 ? throw new InvalidOperationException($"cannot find group: {Str(a, "displayName")}")
                 : Group(Str(a, "displayName") ?? throw new ArgumentException("getGroup without displayName")),
-            // Every group, no filter: internal/providers/pluginfw/products/workspace_iam_group_v2/data_workspace_iam_groups_v2.go:108-124
-            // (and account_iam_group_v2/data_account_iam_groups_v2.go:95-109): the listed groups, an empty list for none.
+            // Every group, no filter: the listed groups, an empty list for none [fact: data-lists].
             PulumiTypes.GetWorkspaceIamGroupsV2 or PulumiTypes.GetAccountIamGroupsV2 => new Dictionary<string, object>
             {
                 ["groups"] = LiveGroupNames.Where(n => !MissingGroups.Contains(n)).Distinct(StringComparer.Ordinal)
                     .Select(n => (object)ImmutableDictionary<string, object>.Empty.Add("groupName", n).Add("groupId", $"iamv2-{n}"))
                     .ToImmutableArray(),
             },
-            // No display_name_contains: every service principal; none only logs. terraform-provider-databricks v1.128.0
-            // scim/data_service_principals.go:43-56 (the application_ids list, sorted at :69).
+            // No display_name_contains: every service principal (the application_ids list, sorted); none only logs
+            // [fact: data-lists].
             PulumiTypes.GetServicePrincipals => new Dictionary<string, object>
             {
                 ["id"] = "_",
                 ["applicationIds"] = LiveApplicationIds.Where(id => !MissingServicePrincipals.Contains(id)).Distinct(StringComparer.OrdinalIgnoreCase)
                     .Order(StringComparer.Ordinal).Select(id => (object)id).ToImmutableArray(),
             },
-            // Fails when nothing matches: scim/data_service_principal.go:68-75 ("cannot find SP with an application ID").
+            // Fails when nothing matches ("cannot find SP with an application ID") [fact: data-group-not-found].
             PulumiTypes.GetServicePrincipal when MissingServicePrincipals.Contains(Str(a, "applicationId") ?? "") =>
                 throw new InvalidOperationException($"cannot find SP with an application ID {Str(a, "applicationId")}"),
             PulumiTypes.GetServicePrincipal => new Dictionary<string, object>
@@ -298,15 +294,15 @@ public sealed class AccessMocks : IMocks
                 ["id"] = $"scim-lookup-{Str(a, "applicationId")}",
                 ["applicationId"] = Str(a, "applicationId") ?? throw new ArgumentException("getServicePrincipal without applicationId"),
             },
-            // The warehouse found by name, with its id: terraform-provider-databricks v1.128.0 sql/data_sql_warehouse.go:33-48
-            // (the name is matched exactly in Warehouses.ListAll; none or several fail the lookup).
+            // The warehouse found by name, with its id (the name is matched exactly; none or several fail the lookup)
+            // [fact: data-sql-warehouse].
             PulumiTypes.GetSqlWarehouse => new Dictionary<string, object>
             {
                 ["id"] = WarehouseId(Str(a, "name") ?? throw new ArgumentException("getSqlWarehouse without name")),
                 ["name"] = Str(a, "name")!,
             },
-            // The workspace's metastore: terraform-provider-databricks v1.128.0 catalog/data_current_metastore.go:23-29
-            // (id: the summary's metastore_id; "no_metastore" when none is assigned).
+            // The workspace's metastore (id: the summary's metastore_id; "no_metastore" when none is assigned)
+            // [fact: data-current-metastore].
             "databricks:index/getCurrentMetastore:getCurrentMetastore" => new Dictionary<string, object>
             {
                 ["id"] = MetastoreId,

@@ -49,18 +49,16 @@ public sealed class AdoptedUpTests
     // groups and service principals, account principal ids of the workspace assignments, the metastore and the job ids.
     private const string Workspace = "123", Metastore = "11111111-2222-3333-4444-555555555555", EtlApp = "11111111-0000-4000-8000-000000000002";
 
-    // Import id formats, from terraform-provider-databricks v1.128.0 (what Pulumi.Databricks 1.106.0 wraps):
-    // - databricks_group / service_principal: the SCIM id (scim/resource_group.go, resource_service_principal.go d.SetId(x.ID));
-    // - databricks_group_member: "group_id|member_id" (scim/resource_group_member.go common.NewPairID("group_id", "member_id"),
-    //   common/pair.go Pack: left + separator + right);
-    // - databricks_mws_permission_assignment: "workspace_id|principal_id" (mws/resource_mws_permission_assignment.go NewPairID);
-    // - databricks_secret_scope: the scope name (secrets/resource_secret_scope.go d.SetId(scope.Scope));
-    // - databricks_secret_acl: "scope|||principal" (secrets/resource_secret_acl.go NewPairSeparatedID("scope", "principal", "|||"));
+    // Import id formats (what Pulumi.Databricks 1.106.0 wraps):
+    // - databricks_group / service_principal: the SCIM id [fact: scim-principal-read];
+    // - databricks_group_member: "group_id|member_id" [fact: group-member-one-member] [fact: tf-pair-id];
+    // - databricks_mws_permission_assignment: "workspace_id|principal_id" [fact: mws-assignment-put];
+    // - databricks_secret_scope: the scope name [fact: secret-scope];
+    // - databricks_secret_acl: "scope|||principal" [fact: secret-acl-put];
     //   the principal is a group's display name, a service principal's application id, a user's name;
-    // - databricks_grant: "<securable>/<name>/<principal>" (catalog/resource_grant.go toSecurableId, with
-    //   catalog/permissions/permissions.go SecurableMapping.Id "<securable>/<name>"; the metastore's name is its id);
-    // - databricks_job: the job id (jobs/resource_job.go d.SetId(fmt.Sprintf("%d", jobId)));
-    // - databricks_permissions on a job: "/jobs/<job_id>" (permissions/permission_definitions.go getID "/%s/%s", requestObjectType "jobs").
+    // - databricks_grant: "<securable>/<name>/<principal>"; the metastore's name is its id [fact: grant-schema];
+    // - databricks_job: the job id [fact: job-resource];
+    // - databricks_permissions on a job: "/jobs/<job_id>" [fact: permissions-put-whole-acl].
     private static string Pair(string left, string right) => $"{left}|{right}";
 
     private static string Acl(string scope, string principal) => $"{scope}|||{principal}";
@@ -117,10 +115,11 @@ public sealed class AdoptedUpTests
     /// <summary>
     /// No stale import ids: the first up records what it imported (stack output importedResources); the next run reads it
     /// back through its stack reference to itself and registers those resources without ImportId, so the engine's
-    /// refusal to replace "previously-imported resources that still specify an ID" (pulumi v3.258.0
-    /// pkg/resource/deploy/step_generator.go :1978-1999, which tests goal.ID, the ImportId option) can no longer apply.
+    /// refusal to replace "previously-imported resources that still specify an ID" (which tests the ImportId option
+    /// [fact: engine-imported-no-replace]) can no longer apply.
     /// </summary>
     [Fact]
+    [Trait("fact", "engine-imported-no-replace")]
     public async Task After_the_first_up_the_import_ids_are_retired_without_editing_the_stack_file()
     {
         var file = Adopted();
@@ -129,7 +128,7 @@ public sealed class AdoptedUpTests
         Assert.Equal(first.Expected.Model.ImportIds.Keys.Order(StringComparer.Ordinal), recorded);
 
         // The next run: the engine answers the self reference with the last checkpoint's outputs (a list comes back as
-        // a list of objects, pkg/resource/deploy/builtins.go readStackReference).
+        // a list of objects [fact: engine-stack-reference]).
         var mocks = new AccessMocks
         {
             PreviousOutputs = ImmutableDictionary<string, object>.Empty

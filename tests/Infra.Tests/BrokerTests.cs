@@ -78,7 +78,7 @@ public sealed class BrokerTests
         var appId = run.Mocks.Registered("sp-apono-sp").State["applicationId"];
         Assert.Equal($"accounts/0d4c6b1e-7f3a-4c2b-9e8d-5a6f7b8c9d0e/servicePrincipals/{appId}/ruleSets/default", ruleSet.Inputs.Str("name"));
         Assert.Equal(run.AccountProviderRef, ruleSet.Provider);
-        // One PUT of the whole rule set (access/resource_access_control_rule_set.go): both rules in it, so neither wipes the other.
+        // One PUT of the whole rule set [fact: rule-set-put-whole]: both rules in it, so neither wipes the other.
         var rules = ruleSet.Inputs.Maps("grantRules").ToDictionary(r => (string)r["role"]!, r => ((ImmutableArray<object?>)r["principals"]!).Cast<string>().ToList());
         Assert.Equal([$"servicePrincipals/{ProdDeployer}"], rules["roles/servicePrincipal.user"]);
         // One manager rule: the creator's default (the deployer, which the PUT would otherwise drop) and the declared managers.
@@ -140,7 +140,7 @@ public sealed class BrokerTests
         var run = await StackRun.RunAsync("prod");
         var policy = run.Mocks.Registered("token-policy");
         Assert.Equal(PulumiTypes.WorkspaceConf, policy.Type);
-        // Workspace conf values are strings (workspace/resource_workspace_conf.go:41 fmt.Sprint).
+        // Workspace conf values are strings [fact: workspace-conf-patch].
         Assert.Equal("90", policy.Inputs.Str("customConfig", "maxTokenLifetimeDays"));
         Assert.Equal(string.Empty, policy.Provider);
         var options = (CustomResourceOptions)run.ObservedNamed("token-policy").Options;

@@ -9,8 +9,7 @@ namespace DatabricksAccess.Infra.Tests;
 /// <summary>
 /// Issue 27 on the mocks: account users assigned to the workspace directly (<c>topology.users</c>) are registered as
 /// the account-level <c>MwsPermissionAssignment</c> of the account user the program looked up, like account groups
-/// and service principals (terraform-provider-databricks v1.128.0 mws/resource_mws_permission_assignment.go Create:
-/// WorkspaceAssignment.Update of workspace_id, principal_id, permissions).
+/// and service principals (Create: WorkspaceAssignment.Update of workspace_id, principal_id, permissions [fact: mws-assignment-put]).
 /// </summary>
 public sealed class DirectUserTests
 {

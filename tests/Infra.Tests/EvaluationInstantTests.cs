@@ -5,8 +5,7 @@ namespace DatabricksAccess.Infra.Tests;
 
 /// <summary>
 /// A deploy whose clock crosses an expiry between the guard's preview and the up: pulumi/actions runs the up as a second
-/// evaluation of the program (Automation API <c>up --skip-preview</c>, pulumi/pulumi v3.258.0
-/// sdk/nodejs/automation/stack.ts). With the deploy's one instant (DATABRICKS_ACCESS_NOW) both evaluations register the
+/// evaluation of the program (Automation API <c>up --skip-preview</c> [fact: automation-up-skip-preview]). With the deploy's one instant (DATABRICKS_ACCESS_NOW) both evaluations register the
 /// same memberships, whatever the system clock says by the time the up runs.
 /// </summary>
 public sealed class EvaluationInstantTests

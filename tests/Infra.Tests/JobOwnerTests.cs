@@ -4,8 +4,7 @@ namespace DatabricksAccess.Infra.Tests;
 
 /// <summary>
 /// A job's declared owner is IS_OWNER in its <c>Permissions</c>: the provider adds the caller as IS_OWNER only to a list
-/// without one (terraform-provider-databricks v1.128.0 permissions/resource_permissions.go:33-55 safePutWithOwner,
-/// permissions/permission_definitions.go:256-273 addOwnerPermissionIfNeeded), so the declared owner stays the owner.
+/// without one [fact: permissions-owner-added], so the declared owner stays the owner.
 /// </summary>
 public sealed class JobOwnerTests
 {
@@ -13,6 +12,7 @@ public sealed class JobOwnerTests
         $"{c.GetValueOrDefault("servicePrincipalName") ?? c.GetValueOrDefault("groupName") ?? c.GetValueOrDefault("userName")} {c["permissionLevel"]}";
 
     [Fact]
+    [Trait("fact", "permissions-owner-added")]
     public async Task A_declared_owner_is_registered_as_IS_OWNER_and_an_undeclared_one_is_not()
     {
         var file = StackRun.Load("dev", t => t.Edit("runAs: webapp:notebook-runner\n        canManageRun", "runAs: webapp:notebook-runner\n        owner: user:lead@contoso.com\n        canManageRun"));

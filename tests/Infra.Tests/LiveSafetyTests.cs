@@ -103,6 +103,7 @@ public sealed class LiveSafetyTests
     }
 
     [Fact]
+    [Trait("fact", "data-group-not-found")]
     public async Task A_missing_entra_group_existing_service_principal_and_deployer_are_reported_and_skipped_and_everything_else_is_applied()
     {
         const string Partner = "0d4c6b1e-7f3a-4c2b-9e8d-5a6f7b8c9d0f";
@@ -158,6 +159,7 @@ public sealed class LiveSafetyTests
     }
 
     [Fact]
+    [Trait("fact", "rule-set-put-whole")]
     public async Task The_deployer_is_granted_service_principal_user_on_the_principals_it_acts_as()
     {
         var run = await Run("prod");
@@ -168,7 +170,7 @@ public sealed class LiveSafetyTests
             Assert.Equal(run.AccountProviderRef, registered.Provider);
             var appId = run.Mocks.Registered(sp).State["applicationId"];
             Assert.Equal($"accounts/0d4c6b1e-7f3a-4c2b-9e8d-5a6f7b8c9d0e/servicePrincipals/{appId}/ruleSets/default", registered.Inputs.Str("name"));
-            // The whole rule set is PUT (permissions/resource_access_control_rule_set.go:109-128 at v1.128.0): the creator's
+            // The whole rule set is PUT [fact: rule-set-put-whole]: the creator's
             // default servicePrincipal.manager is declared, or the create would remove it.
             var rules = registered.Inputs.Maps("grantRules");
             Assert.Equal(["roles/servicePrincipal.manager", "roles/servicePrincipal.user"], rules.Select(r => (string)r["role"]!).Order(StringComparer.Ordinal));

@@ -142,6 +142,8 @@ public sealed class PrincipalTests
 
     [Theory]
     [MemberData(nameof(Stacks))]
+    [Trait("fact", "sdk-scim-shapes")]
+    [Trait("fact", "scim-principal-writes-entitlements")]
     public async Task Entitlements_and_stack_outputs_follow_the_topology(string stack)
     {
         var run = await StackRun.RunAsync(stack);
@@ -149,8 +151,8 @@ public sealed class PrincipalTests
         if (stack == "dev")
         {
             // Workspace-level principals the stack creates carry their entitlements in their own fields (their Read fills
-            // them and their Update PUTs them: terraform-provider-databricks v1.128.0 scim/resource_group.go, scim/groups.go
-            // UpdateNameAndEntitlements), and no second resource owns them.
+            // them and their Update PUTs them [fact: scim-entitlement-fields] [fact: scim-principal-writes-entitlements]),
+            // and no second resource owns them.
             var group = run.Mocks.Registered("group-data-scientists-group");
             Assert.Equal(true, group.Inputs.At("workspaceAccess"));
             Assert.Equal(true, group.Inputs.At("databricksSqlAccess"));
@@ -162,8 +164,8 @@ public sealed class PrincipalTests
         }
         else
         {
-            // Account-level principals: account SCIM has no entitlements (databricks-sdk-go v0.175.0 service/iam/model.go
-            // AccountGroup, AccountServicePrincipal), so they are set in the workspace by an Entitlements resource.
+            // Account-level principals: account SCIM has no entitlements [fact: sdk-scim-shapes], so they are set in the
+            // workspace by an Entitlements resource.
             var scientists = run.Mocks.Registered("group-data-scientists-entitlements");
             Assert.Equal("scim-group-data-scientists-group", scientists.Inputs.Str("groupId"));
             Assert.Equal(true, scientists.Inputs.At("workspaceAccess"));

@@ -5,10 +5,10 @@ namespace DatabricksAccess.Infra.Tests;
 
 /// <summary>
 /// Issue 30: the options on every Databricks <c>Secret</c> the program registers, as the engine receives them. Retained
-/// on delete, so the delete-replaced step of a replacement calls no Delete when the old state has the flag (pulumi
-/// v3.258.0 pkg/resource/deploy/step.go:626-662) and the create that follows is a PutSecret over the key
-/// (terraform-provider-databricks v1.128.0 secrets/resource_secret.go:77-90); delete-first, so a state still without the
-/// flag is never replaced create-first (pulumi/pulumi-databricks#642). A Key Vault secret keeps its options: a new
+/// on delete, so the delete-replaced step of a replacement calls no Delete when the old state has the flag
+/// [fact: engine-retain-on-delete-old-state] and the create that follows is a PutSecret over the key
+/// [fact: secret-put-overwrites]; delete-first, so a state still without the flag is never replaced create-first
+/// [fact: pulumi-databricks-upstream]. A Key Vault secret keeps its options: a new
 /// value is an update, a new version in place.
 /// </summary>
 public sealed class SecretStoreOptionsTests
@@ -17,6 +17,7 @@ public sealed class SecretStoreOptionsTests
 
     [Theory]
     [MemberData(nameof(Stacks))]
+    [Trait("fact", "secret-put-overwrites")]
     public async Task Every_databricks_secret_is_registered_retained_on_delete_delete_first_and_unprotected(string stack)
     {
         var run = await StackRun.RunAsync(stack);

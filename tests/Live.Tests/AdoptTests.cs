@@ -85,8 +85,8 @@ public sealed class AdoptTests : IDisposable
         fake.Groups.Add(new FakeGroup("g6", "finance", [FakeDatabricks.UserRef(dave)]));
 
         // An account user assigned to the workspace directly, not through a group (an identity-federated workspace
-        // lists it in its own SCIM too); the assignment names it by user_name (sdk-go v0.175.0 service/iam/model.go
-        // PrincipalOutput), written here in another case than the model keys it.
+        // lists it in its own SCIM too); the assignment names it by user_name (PrincipalOutput
+        // [fact: sdk-permission-assignments]), written here in another case than the model keys it.
         var frank = new FakeUser("u8", "Frank@contoso.com");
         fake.Users.Add(frank);
         fake.AccountUsers.Add(frank);
@@ -206,9 +206,9 @@ public sealed class AdoptTests : IDisposable
     [Fact]
     public void Jobs_are_adopted_with_run_as_schedule_notebook_and_permissions_and_both_import_ids()
     {
-        // The live IS_OWNER is written as owner: the import reads it (terraform-provider-databricks v1.128.0
-        // permissions/permission_definitions.go prepareResponse keeps every direct entry but the caller's and admins'), and
-        // without it the first up's update would make the deployer IS_OWNER (resource_permissions.go safePutWithOwner).
+        // The live IS_OWNER is written as owner: the import reads it (Read keeps every direct entry but the caller's and
+        // admins' [fact: permissions-read]), and without it the first up's update would make the deployer IS_OWNER
+        // [fact: permissions-owner-added].
         var (_, _, _, adopted) = Adopt(Skeleton());
         Assert.Contains("      nightly-load:\n        name: \"Nightly load\"\n        notebook: \"/Shared/etl/load\"\n        runAs: sp:loader\n        schedule:\n          cron: \"0 0 2 * * ?\"\n          timezone: Europe/Berlin\n        owner: user:someone@contoso.com\n        canManageRun: [group:local-analysts]\n        canManage: [user:bob@contoso.com]\n", adopted, StringComparison.Ordinal);
         Assert.Contains("      job-nightly-load-job: \"61\"\n", adopted, StringComparison.Ordinal);

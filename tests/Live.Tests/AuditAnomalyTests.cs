@@ -5,8 +5,9 @@ namespace DatabricksAccess.Live.Tests;
 /// <summary>
 /// The audit reads everything the stack declares (issue 27): warehouse ACLs, the workspace conf of the token policy,
 /// the rule sets the stack owns, and every job that runs as a declared principal. Each anomaly is planted in the fake
-/// (which answers as sdk-go v0.175.0's models: service/iam/model.go:1386 ObjectPermissions, :2003 RuleSetResponse,
-/// service/settings/model.go:5887 WorkspaceConf, service/jobs/model.go:2061 Job) and found, naming principal and object.
+/// (which answers as sdk-go v0.175.0's models: ObjectPermissions [fact: sdk-permissions-get], RuleSetResponse
+/// [fact: sdk-rule-set], WorkspaceConf [fact: sdk-workspace-conf], Job [fact: sdk-jobs-get]) and found, naming principal
+/// and object.
 /// </summary>
 public sealed class AuditAnomalyTests : IDisposable
 {
@@ -75,7 +76,7 @@ public sealed class AuditAnomalyTests : IDisposable
     [Fact]
     public void The_rule_set_is_read_through_the_workspace_with_the_workspace_token_only()
     {
-        // The audit identity needs no account role for it: the proxy (sdk-go service/iam/impl.go:92-104) is a
+        // The audit identity needs no account role for it: the proxy [fact: sdk-rule-set] is a
         // workspace API. With the account API's path, the request would carry the account token instead.
         Assert.Equal(0, Audit().Code);
         var entry = _f.Fake.Server.LogEntries.Select(e => e.RequestMessage!).Single(e => e.Path.Contains("access-control/rule-sets", StringComparison.Ordinal));
@@ -203,7 +204,7 @@ public sealed class AuditAnomalyTests : IDisposable
     [Fact]
     public void Each_new_read_survives_throttling_by_error_code_and_still_finds_its_anomaly()
     {
-        // sdk-go v0.175.0 apierr/error_mapping.go:53-54: REQUEST_LIMIT_EXCEEDED and RESOURCE_EXHAUSTED are retried
+        // REQUEST_LIMIT_EXCEEDED and RESOURCE_EXHAUSTED are retried [fact: sdk-retry-policy]
         // whatever the status. Each new endpoint answers so once, then as the router does.
         RuleSet.Add(new FakeRule("roles/servicePrincipal.manager", "users/mallory@contoso.com"));
         _f.Fake.Warehouses.Single().Acl.Add(new("mallory@contoso.com", null, null, "CAN_MANAGE"));

@@ -98,9 +98,10 @@ public sealed class AuditTests : IDisposable
     }
 
     [Fact]
+    [Trait("fact", "sdk-account-groups-no-members")]
     public void An_out_of_band_account_group_member_is_found_though_the_account_list_carries_no_members()
     {
-        // sdk-go v0.175.0 service/iam/impl.go:159: the account group list no longer returns members; the fake's
+        // The account group list no longer returns members [fact: sdk-account-groups-no-members]; the fake's
         // list never does, so only the GET of the group can show this member. Zed is an account user the workspace
         // has not seen yet: named from the account Users list (attributes=id,userName), not as a SCIM id.
         var zed = new FakeUser("u9", "zed@contoso.com", "Zed");
@@ -121,7 +122,7 @@ public sealed class AuditTests : IDisposable
     [Fact]
     public void Jobs_pages_follow_next_page_token_alone_when_has_more_is_absent()
     {
-        // sdk-go v0.175.0 service/jobs/impl.go:181-186: the next page is asked for whenever next_page_token is set.
+        // The next page is asked for whenever next_page_token is set [fact: sdk-jobs-list].
         _f.Fake.OmitHasMore = true;
         var acl = _f.Fake.Jobs.Single(j => j.Id == 42).Acl;
         _f.Fake.Jobs.Add(new FakeJob(43, "Nightly", [.. acl])); // the name filter is case-insensitive: not this one
@@ -259,7 +260,7 @@ public sealed class AuditTests : IDisposable
         var account = $"/api/2.0/accounts/{FakeDatabricks.AccountId}";
         Assert.Equal(
             [
-                // OAuth M2M, one token per host, each fetched once and reused (sdk-go config/auth_m2m.go).
+                // OAuth M2M, one token per host, each fetched once and reused [fact: sdk-m2m-auth].
                 "POST /oidc/v1/token",
                 // SCIM paging with attributes=: 5 users in pages of 2; 2 groups and 2 service principals fill one page.
                 "GET /api/2.0/preview/scim/v2/Users?attributes=id,userName&startIndex=1&count=2",
@@ -286,7 +287,7 @@ public sealed class AuditTests : IDisposable
                 "GET /api/2.0/permissions/jobs/42",
                 "GET /api/2.1/unity-catalog/permissions/schema/main.sales",
                 // etl-runner's account rule set (the stack creates it; the deployer runs nightly as it), read through
-                // the workspace's proxy with the workspace token (sdk-go service/iam/impl.go:92-104).
+                // the workspace's proxy with the workspace token [fact: sdk-rule-set].
                 $"GET /api/2.0/preview/accounts/access-control/rule-sets?etag=&name=accounts/{FakeDatabricks.AccountId}/servicePrincipals/{Fixture.EtlApp}/ruleSets/default",
                 // Every job, for undeclared ones running as a declared principal: jobs/get of each (run_as_user_name);
                 // neither runs as one (both run as mallory), so no permissions are read.

@@ -108,7 +108,7 @@ public sealed class AuthTests : IDisposable
     [Fact]
     public async Task An_OAuth_token_is_reused_until_half_its_lifetime_is_left_then_fetched_again()
     {
-        // config/experimental/auth/cache.go:37-46: refresh lead = half the lifetime, at most 20 minutes.
+        // Refresh lead = half the lifetime, at most 20 minutes [fact: sdk-m2m-auth].
         _f.Fake.TokenLifetimeSeconds = 600;
         var clock = new FakeTimeProvider(Fixture.Now);
         using var http = new HttpClient();

@@ -31,7 +31,7 @@ public sealed class CoverageTests : IDisposable
     [Fact]
     public void Entitlements_beyond_the_declaration_on_declared_groups_and_principals_are_found_and_users_are_left_alone()
     {
-        // The workspace's view of the account group analysts carries its entitlements (service/iam/model.go:829).
+        // The workspace's view of the account group analysts carries its entitlements [fact: sdk-scim-shapes].
         var wsAnalysts = new FakeGroup(_f.Analysts.Id, "Analysts", []) { Entitlements = ["workspace-access", "allow-cluster-create"] };
         _f.Fake.Groups.Add(wsAnalysts);
         _f.Fake.Sps.Remove(_f.Etl);
@@ -67,7 +67,7 @@ public sealed class CoverageTests : IDisposable
     [Fact]
     public void An_account_admin_role_on_a_declared_principal_is_an_undeclared_admin_at_account_level()
     {
-        // service/iam/model.go:82 AccountServicePrincipal.roles, :55 AccountGroup.roles.
+        // AccountServicePrincipal.roles, AccountGroup.roles [fact: sdk-scim-shapes].
         _f.Fake.AccountSps.Remove(_f.Etl);
         _f.Fake.AccountSps.Add(_f.Etl with { Roles = ["account_admin"] });
         _f.Analysts.Roles.Add("account_admin");
@@ -82,12 +82,13 @@ public sealed class CoverageTests : IDisposable
     }
 
     [Fact]
+    [Trait("fact", "sdk-uc-permissions")]
     public void Metastore_grants_are_read_by_the_current_metastore_assignment_and_deleted_principals_are_reported()
     {
         const string Metastore = "11111111-2222-4333-8444-555555555555";
         _f.Fake.MetastoreId = Metastore;
         _f.Fake.Grants[$"metastore/{Metastore}"] = [new("Analysts", ["CREATE_CATALOG"]), new("mallory@contoso.com", ["CREATE_EXTERNAL_LOCATION"])];
-        _f.Fake.Grants["schema/main.sales"].Add(new FakeGrant("", ["MODIFY", "SELECT"], PrincipalId: "4242")); // service/catalog/model.go:8838
+        _f.Fake.Grants["schema/main.sales"].Add(new FakeGrant("", ["MODIFY", "SELECT"], PrincipalId: "4242")); // [fact: sdk-uc-permissions]
         var stack = _f.WriteStack(_f.StackYaml().Edit("    catalogGrants:\n", "    catalogGrants:\n      - on: metastore\n        to: group:analysts\n        privileges: [CREATE_CATALOG]\n"));
         var (code, json, err) = _f.Audit("json", stack: stack);
         Assert.Equal((1, string.Empty), (code, err));

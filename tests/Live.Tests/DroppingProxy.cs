@@ -7,7 +7,7 @@ namespace DatabricksAccess.Live.Tests;
 /// <summary>
 /// A loopback TCP front of the fake that drops connections for real: for a request whose line contains
 /// <see cref="Drop"/>, while <see cref="Budget"/> lasts, it resets the connection (linger 0: an RST, what a client
-/// sees as "connection reset by peer", sdk-go v0.175.0 httpclient/errors.go:72) without answering; every other
+/// sees as "connection reset by peer", retried [fact: sdk-retry-policy]) without answering; every other
 /// request is relayed to the fake. The client must open one connection per request (PooledConnectionLifetime 0).
 /// </summary>
 public sealed class DroppingProxy : IDisposable

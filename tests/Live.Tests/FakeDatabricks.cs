@@ -13,7 +13,7 @@ namespace DatabricksAccess.Live.Tests;
 
 public sealed record FakeUser(string Id, string UserName, string? DisplayName = null)
 {
-    /// <summary>Workspace entitlements (Go SDK service/iam/model.go:2373 User.entitlements).</summary>
+    /// <summary>Workspace entitlements (User.entitlements [fact: sdk-scim-shapes]).</summary>
     public List<string> Entitlements { get; init; } = [];
 }
 
@@ -22,25 +22,25 @@ public sealed record FakeMember(string Kind, string Id, string Display);
 
 public sealed record FakeGroup(string Id, string DisplayName, List<FakeMember> Members)
 {
-    /// <summary>Workspace entitlements (Go SDK service/iam/model.go:829 Group.entitlements).</summary>
+    /// <summary>Workspace entitlements (Group.entitlements [fact: sdk-scim-shapes]).</summary>
     public List<string> Entitlements { get; init; } = [];
 
-    /// <summary>Account roles (Go SDK service/iam/model.go:55 AccountGroup.roles: <c>account_admin</c>).</summary>
+    /// <summary>Account roles (AccountGroup.roles: <c>account_admin</c> [fact: sdk-scim-shapes]).</summary>
     public List<string> Roles { get; init; } = [];
 
-    /// <summary>Set for a group synced from Entra ID (Go SDK service/iam/model.go:838 Group.ExternalId).</summary>
+    /// <summary>Set for a group synced from Entra ID (Group.ExternalId [fact: sdk-scim-shapes]).</summary>
     public string? ExternalId { get; init; }
 }
 
-/// <summary>A Key Vault-backed scope's vault (Go SDK service/workspace/model.go:67 AzureKeyVaultSecretScopeMetadata).</summary>
+/// <summary>A Key Vault-backed scope's vault (AzureKeyVaultSecretScopeMetadata [fact: sdk-secrets-api]).</summary>
 public sealed record FakeKeyVault(string ResourceId, string DnsName);
 
 public sealed record FakeSp(string Id, string ApplicationId, string DisplayName)
 {
-    /// <summary>Workspace entitlements (Go SDK service/iam/model.go:2045 ServicePrincipal.entitlements).</summary>
+    /// <summary>Workspace entitlements (ServicePrincipal.entitlements [fact: sdk-scim-shapes]).</summary>
     public List<string> Entitlements { get; init; } = [];
 
-    /// <summary>Account roles (Go SDK service/iam/model.go:82 AccountServicePrincipal.roles).</summary>
+    /// <summary>Account roles (AccountServicePrincipal.roles [fact: sdk-scim-shapes]).</summary>
     public List<string> Roles { get; init; } = [];
 }
 
@@ -50,9 +50,9 @@ public sealed record FakeAcl(string Principal, string Permission);
 public sealed record FakePermission(string? User, string? Group, string? Sp, string Level, bool Inherited = false);
 
 /// <summary>
-/// A job as jobs/get returns it (sdk-go v0.175.0 service/jobs/model.go:2061 Job, :2561 JobSettings, :6284 Task): by
+/// A job as jobs/get returns it (Job, JobSettings, Task [fact: sdk-jobs-get]): by
 /// default one notebook task keyed <c>main</c> on serverless compute. <see cref="RunAs"/> is <c>run_as_user_name</c>
-/// (an email or an application id, model.go:2094); <see cref="TaskType"/> another <c>*_task</c> field instead of
+/// (an email or an application id); <see cref="TaskType"/> another <c>*_task</c> field instead of
 /// <c>notebook_task</c>; <see cref="Extra"/> more JobSettings fields as JSON values.
 /// </summary>
 public sealed record FakeJob(long Id, string Name, List<FakePermission> Acl)
@@ -74,10 +74,10 @@ public sealed record FakeJob(long Id, string Name, List<FakePermission> Acl)
     public Dictionary<string, object> Extra { get; init; } = [];
 }
 
-/// <summary>A SQL warehouse (sdk-go service/sql/model.go EndpointInfo: id, name, creator_name) and its ACL.</summary>
+/// <summary>A SQL warehouse (EndpointInfo: id, name, creator_name [fact: sdk-warehouses-list]) and its ACL.</summary>
 public sealed record FakeWarehouse(string Id, string Name, string Creator, List<FakePermission> Acl);
 
-/// <summary>A grant rule of an account rule set (sdk-go v0.175.0 service/iam/model.go:814 GrantRule: principals, role).</summary>
+/// <summary>A grant rule of an account rule set (GrantRule: principals, role [fact: sdk-rule-set]).</summary>
 public sealed record FakeRule(string Role, params string[] Principals);
 
 /// <summary>A Unity Catalog privilege assignment; a deleted principal has an empty name and a principal id.</summary>
@@ -85,17 +85,17 @@ public sealed record FakeGrant(string Principal, string[] Privileges, string? Pr
 
 public sealed record FakeAssignment(long PrincipalId, string? User, string? Group, string? Sp, string DisplayName, string[] Permissions);
 
-/// <summary>Go SDK service/settings/model.go:4943 TokenInfo (times in epoch milliseconds; expiry -1: none).</summary>
+/// <summary>TokenInfo (times in epoch milliseconds; expiry -1: none) [fact: sdk-tokens-list].</summary>
 public sealed record FakeToken(string TokenId, string CreatedBy, long OwnerId, long Creation, long Expiry, string Comment);
 
 /// <summary>
 /// A Databricks workspace and account on one loopback WireMock server (account API under
 /// <c>/api/2.0/accounts/{id}</c> and <c>/oidc/accounts/{id}</c>, the rest is the workspace), answering as the real API
-/// does per databricks-sdk-go v0.175.0: each route below names the SDK file and line its path and body follow.
+/// does per databricks-sdk-go v0.175.0: each route below names the fact (docs/facts.md) its path and body follow.
 /// One router answers every request from the current state (so tests change the state and the next call sees it);
 /// <see cref="Override"/> answers one path differently ahead of it. Bearer tokens are checked per host: a workspace
 /// token (a PAT or a workspace OAuth token) is refused by the account API, and an account OAuth token by the
-/// workspace, with 401 in the Databricks error shape (apierr/errors.go:183).
+/// workspace, with 401 in the Databricks error shape [fact: sdk-error-body].
 /// </summary>
 public sealed class FakeDatabricks : IDisposable
 {
@@ -137,8 +137,8 @@ public sealed class FakeDatabricks : IDisposable
 
     /// <summary>
     /// The workspace's SCIM also lists the account groups assigned to the workspace, with their members, as an
-    /// identity-federated workspace does: terraform-provider-databricks v1.128.0 scim/scim.go ResourceMeta, whose
-    /// <c>resourceType</c> is "Group" (an account group) or "WorkspaceGroup" in the workspace's own view. Off by
+    /// identity-federated workspace does: <c>meta.resourceType</c> is "Group" (an account group) or "WorkspaceGroup" in
+    /// the workspace's own view [fact: scim-resource-meta]. Off by
     /// default: the fixtures built before it keep the workspace's list to its own groups (their request counts).
     /// </summary>
     public bool AccountGroupsInWorkspaceView { get; set; }
@@ -168,7 +168,7 @@ public sealed class FakeDatabricks : IDisposable
 
     public List<FakeWarehouse> Warehouses { get; } = [];
 
-    /// <summary>Workspace conf values by key (sdk-go service/settings/model.go:5887 WorkspaceConf map[string]string).</summary>
+    /// <summary>Workspace conf values by key (WorkspaceConf map[string]string [fact: sdk-workspace-conf]).</summary>
     public Dictionary<string, string> WorkspaceConf { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Account rule sets by name (accounts/{id}/servicePrincipals/{applicationId}/ruleSets/default), served on
@@ -192,7 +192,7 @@ public sealed class FakeDatabricks : IDisposable
 
     public int TokenLifetimeSeconds { get; set; } = 3600;
 
-    /// <summary>Leave <c>has_more</c> out even when another page follows (omitempty, model.go:2977): only
+    /// <summary>Leave <c>has_more</c> out even when another page follows (omitempty [fact: sdk-jobs-list]): only
     /// <c>next_page_token</c> tells.</summary>
     public bool OmitHasMore { get; set; }
 
@@ -234,8 +234,8 @@ public sealed class FakeDatabricks : IDisposable
             var account = $"/api/2.0/accounts/{AccountId}";
             if (req.Method == "POST")
             {
-                // sdk-go v0.175.0 credentials/u2m/endpoint_supplier.go:61 (account: {host}/oidc/accounts/{id}/v1/token)
-                // and credentials/u2m/discovery_token_source.go:46 (workspace: {host}/oidc/v1/token); config/auth_m2m.go:37-43.
+                // The account's {host}/oidc/accounts/{id}/v1/token and the workspace's {host}/oidc/v1/token
+                // [fact: sdk-m2m-auth].
                 return path == "/oidc/v1/token" ? IssueToken(req, "workspace", _workspaceTokens)
                     : path == $"/oidc/accounts/{AccountId}/v1/token" ? IssueToken(req, "account", _accountTokens)
                     : Error(404, "ENDPOINT_NOT_FOUND", $"No API found for 'POST {path}'");
@@ -251,7 +251,7 @@ public sealed class FakeDatabricks : IDisposable
             var token = bearer.StartsWith("Bearer ", StringComparison.Ordinal) ? bearer[7..] : string.Empty;
             if (!(token == EntraToken && EntraToken is not null) && !(isAccount ? _accountTokens : _workspaceTokens).Contains(token))
             {
-                // apierr/error_mapping.go:34 (401 -> ErrUnauthenticated), body shape apierr/errors.go:183. The
+                // 401 -> ErrUnauthenticated, in the error body's shape [fact: sdk-error-body]. The
                 // account API knows no personal access token: a workspace token is as unknown to it as any.
                 return Error(401, "UNAUTHENTICATED", isAccount ? "Invalid authentication credentials for the account API" : "Invalid access token.");
             }
@@ -273,13 +273,13 @@ public sealed class FakeDatabricks : IDisposable
 
             if (path == $"{account}/scim/v2/Groups")
             {
-                // service/iam/impl.go:159: "As of 08/22/2025, this endpoint will no longer return members".
+                // "As of 08/22/2025, this endpoint will no longer return members" [fact: sdk-account-groups-no-members].
                 return Scim(req, AccountGroups.Select(g => GroupJson(g, account: true, members: false)));
             }
 
             if (Match(path, @"^/api/2\.0/preview/scim/v2/Groups/([^/]+)$") is { } wsId)
             {
-                // service/iam/impl.go:497 groupsV2Impl.Get -> model.go:829 Group.
+                // groupsV2Impl.Get -> Group [fact: sdk-scim-paths].
                 return WorkspaceViewOfGroups.FirstOrDefault(g => g.Group.Id == wsId) is { Group: not null } g
                     ? Ok(GroupJson(g.Group, g.Account, members: true, entitlements: true))
                     : ScimError(404, $"Group with id {wsId} not found.");
@@ -287,7 +287,7 @@ public sealed class FakeDatabricks : IDisposable
 
             if (Match(path, $@"^{Regex.Escape(account)}/scim/v2/Groups/([^/]+)$") is { } accId)
             {
-                // service/iam/impl.go:147 accountGroupsV2Impl.Get -> model.go:55 AccountGroup (members, roles).
+                // accountGroupsV2Impl.Get -> AccountGroup (members, roles) [fact: sdk-scim-paths].
                 return AccountGroups.FirstOrDefault(g => g.Id == accId) is { } g ? Ok(GroupJson(g, account: true, members: true)) : ScimError(404, $"Group with id {accId} not found.");
             }
 
@@ -303,10 +303,9 @@ public sealed class FakeDatabricks : IDisposable
 
             if (path == $"{account}/workspaces/{WorkspaceId}/permissionassignments" || path == "/api/2.0/preview/permissionassignments")
             {
-                // The workspace's own list (second path, a workspace admin's token): terraform-provider-databricks
-                // v1.128.0 access/resource_permission_assignment.go PermissionAssignmentAPI.List, whose
-                // permissionAssignmentResponse has the same fields as the account API's.
-                // sdk-go v0.175.0 service/iam/impl.go:1033 (path), model.go:1760 PermissionAssignments, :1741 PermissionAssignment, :1895 PrincipalOutput.
+                // The workspace's own list (second path, a workspace admin's token) has the same fields as the account
+                // API's [fact: permission-assignments-workspace-list]: PermissionAssignments, PermissionAssignment,
+                // PrincipalOutput [fact: sdk-permission-assignments].
                 return Ok(new
                 {
                     permission_assignments = Assignments.Select(a => new
@@ -319,7 +318,7 @@ public sealed class FakeDatabricks : IDisposable
 
             if (path == "/api/2.0/secrets/scopes/list")
             {
-                // sdk-go v0.175.0 service/workspace/impl.go:490, model.go:917 ListScopesResponse, :1337 SecretScope.
+                // ListScopesResponse, SecretScope [fact: sdk-secrets-api].
                 return Ok(new
                 {
                     scopes = Scopes.Keys.Select(n => KeyVaultScopes.TryGetValue(n, out var kv)
@@ -330,7 +329,7 @@ public sealed class FakeDatabricks : IDisposable
 
             if (path == "/api/2.0/secrets/list")
             {
-                // sdk-go v0.175.0 service/workspace/impl.go:559, model.go:935 ListSecretsResponse, :1317 SecretMetadata
+                // ListSecretsResponse, SecretMetadata [fact: sdk-secrets-api]
                 // (key, last_updated_timestamp; never a value); a scope that is gone: 404.
                 var scope = Param(req, "scope") ?? string.Empty;
                 return Scopes.ContainsKey(scope)
@@ -340,7 +339,7 @@ public sealed class FakeDatabricks : IDisposable
 
             if (path == "/api/2.0/secrets/acls/list")
             {
-                // sdk-go v0.175.0 service/workspace/impl.go:430, model.go:835 ListAclsResponse, :13 AclItem; a scope that is gone: 404.
+                // ListAclsResponse, AclItem; a scope that is gone: 404 [fact: sdk-secrets-api].
                 var scope = Param(req, "scope") ?? string.Empty;
                 return Scopes.TryGetValue(scope, out var acls)
                     ? Ok(new { items = acls.Select(a => new { principal = a.Principal, permission = a.Permission }) })
@@ -359,8 +358,8 @@ public sealed class FakeDatabricks : IDisposable
 
             if (Match(path, @"^/api/2\.0/permissions/jobs/(\d+)$") is { } jobId)
             {
-                // sdk-go v0.175.0 service/iam/impl.go:614 permissionsImpl.Get (and service/jobs/impl.go:129 GetPermissions),
-                // model.go:1386 ObjectPermissions (object_id, object_type, access_control_list).
+                // permissionsImpl.Get (and jobs GetPermissions): ObjectPermissions (object_id, object_type,
+                // access_control_list) [fact: sdk-permissions-get].
                 return Jobs.FirstOrDefault(j => j.Id.ToString(CultureInfo.InvariantCulture) == jobId) is { } job
                     ? Ok(new { object_id = $"/jobs/{job.Id}", object_type = "job", access_control_list = Acl(job.Acl) })
                     : Error(404, "RESOURCE_DOES_NOT_EXIST", $"Job {jobId} does not exist.");
@@ -368,14 +367,14 @@ public sealed class FakeDatabricks : IDisposable
 
             if (path == "/api/2.0/permissions/authorization/tokens" && TokenAcl is { } tokenAcl)
             {
-                // sdk-go v0.175.0 service/iam/impl.go:614 permissionsImpl.Get with request object type authorization
-                // and id tokens (terraform-provider-databricks v1.128.0 permissions/permission_definitions.go:528-530), model.go:1386 ObjectPermissions.
+                // permissionsImpl.Get with request object type authorization and id tokens [fact: sdk-permissions-get]
+                // [fact: permissions-object-types].
                 return Ok(new { object_id = "authorization/tokens", object_type = "tokens", access_control_list = Acl(tokenAcl) });
             }
 
             if (path == "/api/2.0/token-management/tokens")
             {
-                // service/settings/impl.go:1634 (one page), model.go:4014 ListTokensResponse, :4943 TokenInfo.
+                // One page: ListTokensResponse, TokenInfo [fact: sdk-tokens-list].
                 return Ok(new
                 {
                     token_infos = Tokens.Select(t => new
@@ -394,7 +393,7 @@ public sealed class FakeDatabricks : IDisposable
 
             if (path == "/api/2.1/unity-catalog/current-metastore-assignment")
             {
-                // service/catalog/impl.go:1923, model.go:6424 MetastoreAssignment.
+                // MetastoreAssignment [fact: sdk-current-metastore].
                 return MetastoreId is { } id
                     ? Ok(new { metastore_id = id, workspace_id = long.Parse(WorkspaceId, CultureInfo.InvariantCulture), default_catalog_name = "main" })
                     : Error(404, "METASTORE_DOES_NOT_EXIST", "No metastore assigned for the current workspace.");
@@ -408,15 +407,14 @@ public sealed class FakeDatabricks : IDisposable
 
             if (path == "/api/2.0/sql/warehouses")
             {
-                // sdk-go v0.175.0 service/sql/impl.go:1227 (path), model.go ListWarehousesResponse, EndpointInfo (id, name, creator_name): one page.
+                // ListWarehousesResponse, EndpointInfo (id, name, creator_name): one page [fact: sdk-warehouses-list].
                 return Ok(new { warehouses = Warehouses.Select(w => new { id = w.Id, name = w.Name, creator_name = w.Creator, state = "RUNNING" }) });
             }
 
             if (Match(path, @"^/api/2\.0/permissions/sql/warehouses/([^/]+)$") is { } warehouseId)
             {
-                // sdk-go v0.175.0 service/iam/impl.go:614 permissionsImpl.Get with request object type sql/warehouses
-                // (terraform-provider-databricks v1.128.0 permissions/permission_definitions.go:561-563); object_type
-                // "warehouses"; levels :569-575 (CAN_USE, CAN_MANAGE, CAN_MONITOR, CAN_VIEW, IS_OWNER).
+                // permissionsImpl.Get with request object type sql/warehouses [fact: sdk-permissions-get]; object_type
+                // "warehouses"; levels CAN_USE, CAN_MANAGE, CAN_MONITOR, CAN_VIEW, IS_OWNER [fact: permissions-object-types].
                 return Warehouses.FirstOrDefault(w => w.Id == warehouseId) is { } w
                     ? Ok(new { object_id = $"/sql/warehouses/{w.Id}", object_type = "warehouses", access_control_list = Acl(w.Acl) })
                     : Error(404, "RESOURCE_DOES_NOT_EXIST", $"Warehouse {warehouseId} does not exist.");
@@ -424,17 +422,17 @@ public sealed class FakeDatabricks : IDisposable
 
             if (path == "/api/2.0/workspace-conf")
             {
-                // service/settings/impl.go:1787 GetStatus (keys=...), model.go:5887 WorkspaceConf: each asked key, null when unset.
+                // GetStatus (keys=...): each asked key, null when unset [fact: sdk-workspace-conf].
                 var keys = (Param(req, "keys") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries);
                 return Ok(keys.ToDictionary(k => k, k => WorkspaceConf.GetValueOrDefault(k)));
             }
 
             if (path == $"/api/2.0/preview/accounts/{AccountId}/access-control/rule-sets" || path == "/api/2.0/preview/accounts/access-control/rule-sets")
             {
-                // sdk-go v0.175.0 service/iam/impl.go:50-59 accountAccessControlImpl.GetRuleSet (account host, account
-                // token) and :92-104 accountAccessControlProxyImpl.GetRuleSet (the workspace's proxy, workspace token);
-                // model.go:690 GetRuleSetRequest (name, etag), :2003 RuleSetResponse (etag, grant_rules omitempty, name),
-                // :814 GrantRule (principals omitempty, role).
+                // accountAccessControlImpl.GetRuleSet (account host, account token) and
+                // accountAccessControlProxyImpl.GetRuleSet (the workspace's proxy, workspace token); GetRuleSetRequest
+                // (name, etag), RuleSetResponse (etag, grant_rules omitempty, name), GrantRule (principals omitempty,
+                // role) [fact: sdk-rule-set].
                 var name = Param(req, "name") ?? string.Empty;
                 return RuleSets.TryGetValue(name, out var rules)
                     ? Ok(new { name, etag = "RENUAAABBB=", grant_rules = rules.Select(r => new { principals = r.Principals, role = r.Role }) })
@@ -443,7 +441,7 @@ public sealed class FakeDatabricks : IDisposable
 
             if (Match(path, @"^/api/2\.1/unity-catalog/permissions/(.+)$") is { } securable)
             {
-                // service/catalog/model.go:8837 PrivilegeAssignment: a deleted principal has principal "" and a principal_id.
+                // PrivilegeAssignment: a deleted principal has principal "" and a principal_id [fact: sdk-uc-permissions].
                 return Grants.TryGetValue(Uri.UnescapeDataString(securable), out var grants)
                     ? Ok(new
                     {
@@ -459,8 +457,8 @@ public sealed class FakeDatabricks : IDisposable
     }
 
     /// <summary>
-    /// The client-credentials grant (config/auth_m2m.go:37: AuthStyleInHeader = HTTP Basic client authentication,
-    /// scope from config/config.go:94 <c>all-apis</c>); an RFC 6749 5.1 token response, or 401 invalid_client.
+    /// The client-credentials grant (HTTP Basic client authentication, scope <c>all-apis</c> [fact: sdk-m2m-auth]);
+    /// an RFC 6749 5.1 token response, or 401 invalid_client.
     /// </summary>
     private ResponseMessage IssueToken(IRequestMessage req, string host, HashSet<string> valid)
     {
@@ -484,9 +482,9 @@ public sealed class FakeDatabricks : IDisposable
     }
 
     /// <summary>
-    /// GET /api/2.2/jobs/list (sdk-go v0.175.0 service/jobs/impl.go:204 internalList; model.go:2944 ListJobsRequest <c>name</c>: exact, case
-    /// insensitive; <c>limit</c> default 20). <c>has_more</c> and <c>next_page_token</c> are omitempty
-    /// (model.go:2977-2982): absent on the last page; the SDK pages by <c>next_page_token</c> alone (impl.go:181).
+    /// GET /api/2.2/jobs/list (ListJobsRequest <c>name</c>: exact, case insensitive; <c>limit</c> default 20).
+    /// <c>has_more</c> and <c>next_page_token</c> are omitempty: absent on the last page; the SDK pages by
+    /// <c>next_page_token</c> alone [fact: sdk-jobs-list].
     /// </summary>
     private ResponseMessage JobsList(IRequestMessage req)
     {
@@ -499,7 +497,7 @@ public sealed class FakeDatabricks : IDisposable
         var more = start + page.Count < all.Count;
         var body = new Dictionary<string, object>
         {
-            // model.go:229 BaseJob: no run_as_user_name (that is Job's, from jobs/get); tasks only with expand_tasks.
+            // BaseJob: no run_as_user_name (that is Job's, from jobs/get); tasks only with expand_tasks [fact: sdk-jobs-list].
             ["jobs"] = page.Select(j => new { job_id = j.Id, creator_user_name = j.Creator, settings = new { name = j.Name, max_concurrent_runs = 1 }, created_time = 1700000000000 }),
         };
         if (more)
@@ -514,13 +512,13 @@ public sealed class FakeDatabricks : IDisposable
 
         if (page.Count == 0)
         {
-            body.Remove("jobs"); // "Only included in the response if there are jobs to list" (model.go:2978).
+            body.Remove("jobs"); // "Only included in the response if there are jobs to list" [fact: sdk-jobs-list].
         }
 
         return Ok(body);
     }
 
-    /// <summary>GET /api/2.2/jobs/get?job_id= (service/jobs/impl.go:101; model.go:2061 Job with run_as_user_name, settings).</summary>
+    /// <summary>GET /api/2.2/jobs/get?job_id= (Job with run_as_user_name, settings [fact: sdk-jobs-get]).</summary>
     private ResponseMessage JobGet(string? id)
     {
         if (Jobs.FirstOrDefault(j => j.Id.ToString(CultureInfo.InvariantCulture) == id) is not { } j)
@@ -553,8 +551,8 @@ public sealed class FakeDatabricks : IDisposable
     }
 
     /// <summary>
-    /// A Unity Catalog list (service/catalog/impl.go:826 catalogs, :2930 schemas (catalog_name), :3491 tables, :3747
-    /// volumes, :1716 functions (catalog_name, schema_name)): <see cref="UcPageSize"/> items a page, then
+    /// A Unity Catalog list (catalogs, schemas (catalog_name), tables, volumes, functions (catalog_name, schema_name)
+    /// [fact: sdk-uc-lists]): <see cref="UcPageSize"/> items a page, then
     /// <c>next_page_token</c>; the objects are the explicit ones and those the grants name.
     /// </summary>
     private ResponseMessage UcList(IRequestMessage req, string kind)
@@ -594,7 +592,7 @@ public sealed class FakeDatabricks : IDisposable
 
     private static Dictionary<string, object?> UserJson(FakeUser u, bool account)
     {
-        // service/iam/model.go:2373 User (entitlements), :109 AccountUser (no entitlements).
+        // User (entitlements), AccountUser (no entitlements) [fact: sdk-scim-shapes].
         var json = new Dictionary<string, object?>
         {
             ["id"] = u.Id,
@@ -623,12 +621,12 @@ public sealed class FakeDatabricks : IDisposable
         };
         if (g.ExternalId is { } external)
         {
-            json["externalId"] = external; // model.go:838 Group.ExternalId, :61 AccountGroup.ExternalId
+            json["externalId"] = external; // Group.ExternalId, AccountGroup.ExternalId [fact: sdk-scim-shapes]
         }
 
         if (members && g.Members.Count > 0)
         {
-            // model.go:253 ComplexValue: value (SCIM id), display, $ref.
+            // ComplexValue: value (SCIM id), display, $ref [fact: sdk-scim-shapes], whose prefix tells the member's kind [fact: exporter-scim-ref].
             json["members"] = g.Members.Select(m => new Dictionary<string, string> { ["value"] = m.Id, ["display"] = m.Display, ["$ref"] = $"{m.Kind}/{m.Id}" });
         }
 
@@ -681,8 +679,8 @@ public sealed class FakeDatabricks : IDisposable
     });
 
     /// <summary>
-    /// A SCIM list (service/iam/model.go:930 ListAccountGroupsResponse and siblings): the page asked for by
-    /// <c>startIndex</c> (1-based) and <c>count</c> (default 10000, impl.go:167), with only the <c>attributes</c> asked
+    /// A SCIM list (ListAccountGroupsResponse and siblings): the page asked for by <c>startIndex</c> (1-based) and
+    /// <c>count</c> (default 10000) [fact: sdk-scim-paths], with only the <c>attributes</c> asked
     /// for and <c>id</c> (RFC 7644 3.4.2.5: id is always returned).
     /// </summary>
     private static ResponseMessage Scim(IRequestMessage req, IEnumerable<Dictionary<string, object?>> items)
@@ -714,7 +712,7 @@ public sealed class FakeDatabricks : IDisposable
 
     private static ResponseMessage Error(int status, string code, string message) => Respond(status, new { error_code = code, message });
 
-    /// <summary>A SCIM error (RFC 7644 3.12, as apierr/errors.go:188-214 reads it: detail, status).</summary>
+    /// <summary>A SCIM error (RFC 7644 3.12, as the SDK reads it: detail, status [fact: sdk-error-body]).</summary>
     private static ResponseMessage ScimError(int status, string detail) => Respond(status, new
     {
         schemas = new[] { "urn:ietf:params:scim:api:messages:2.0:Error" },

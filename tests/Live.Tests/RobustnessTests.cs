@@ -53,7 +53,7 @@ public sealed class RobustnessTests : IDisposable
         Assert.Equal([TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30)], _f.Waits);
     }
 
-    /// <summary>sdk-go v0.175.0 apierr/error_mapping.go:53-54: these error codes are ErrTooManyRequests whatever the status.</summary>
+    /// <summary>These error codes are ErrTooManyRequests whatever the status [fact: sdk-retry-policy].</summary>
     [Theory]
     [InlineData(400, "REQUEST_LIMIT_EXCEEDED")]
     [InlineData(400, "RESOURCE_EXHAUSTED")]
@@ -70,7 +70,7 @@ public sealed class RobustnessTests : IDisposable
         Assert.Equal([TimeSpan.FromMilliseconds(250)], _f.Waits);
     }
 
-    /// <summary>config/api_client.go:102-106: SCIM answers 500 with REQUEST_LIMIT_EXCEEDED in its message (detail).</summary>
+    /// <summary>SCIM answers 500 with REQUEST_LIMIT_EXCEEDED in its message (detail), which is retried [fact: sdk-retry-policy].</summary>
     [Fact]
     public void A_scim_500_naming_the_request_limit_is_retried_and_another_500_is_not()
     {
@@ -93,8 +93,8 @@ public sealed class RobustnessTests : IDisposable
     }
 
     /// <summary>
-    /// The default cap is the SDK's window: linear backoff of 1, 2, ... 10 s then 10 s (retries/retries.go:70-84, here
-    /// without jitter) within 5 minutes (httpclient/api_client.go:109): 34 waits (295 s), the 35th attempt is the last.
+    /// The default cap is the SDK's window: linear backoff of 1, 2, ... 10 s then 10 s (here without jitter) within
+    /// 5 minutes [fact: sdk-retry-policy]: 34 waits (295 s), the 35th attempt is the last.
     /// </summary>
     [Fact]
     public void Throttling_that_does_not_end_gives_up_when_the_five_minute_window_is_spent()
@@ -127,7 +127,8 @@ public sealed class RobustnessTests : IDisposable
     [Fact]
     public void A_504_and_a_reset_connection_are_retried_and_the_audit_goes_on()
     {
-        // sdk-go v0.175.0 httpclient/errors.go:64 (504 is retriable) and :71-77 (connection reset, i/o timeout).
+        // A reset connection and an i/o timeout are retried as the SDK does [fact: sdk-retry-policy]; 504 by this
+        // client's own choice (the SDK's configured client does not retry it).
         _f.Fake.Publish();
         _f.Fake.Server.Given(WireMock.RequestBuilders.Request.Create().WithPath(Users).UsingGet())
             .InScenario("flaky").WillSetStateTo("504 served").AtPriority(1)
@@ -214,7 +215,7 @@ public sealed class RobustnessTests : IDisposable
         var (code, @out, err) = AuditKeepingMappings(_f.Environment(_f.Options(timeout: TimeSpan.FromSeconds(1.5), attempts: 2)));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"took {clock.Elapsed}");
         Assert.Equal((2, string.Empty), (code, @out));
-        // A timeout is retried (sdk-go httpclient/errors.go:75 "i/o timeout"), within the bounded attempts.
+        // A timeout ("i/o timeout") is retried [fact: sdk-retry-policy], within the bounded attempts.
         Assert.Equal($"audit: {Call("/api/2.0/permissions/jobs/42")}: no answer within 1.5 s (2 attempts)\n", err);
     }
 

@@ -124,9 +124,8 @@ public sealed partial class WalkTests : IDisposable
             Assert.True(block.Cloud, $"README.md line {block.Line}: `{command}` needs the cloud: its block starts with '{CloudMarker}'");
             var words = ShellWords(command);
 
-            // The stack is org/project/stack of this project (pulumi/pulumi v3.258.0 pkg/backend/httpstate/backend.go
-            // ParseStackReference: three parts; pkg/backend/backend.go CurrentProjectContradictsWorkspace: the project
-            // must be Pulumi.yaml's name).
+            // The stack is org/project/stack of this project (three parts, the project Pulumi.yaml's name
+            // [fact: cli-project-and-stack]).
             var stack = StackArgument(words);
             Assert.True(stack is not null, $"`{command}` names its stack");
             var parts = stack!.Split('/');

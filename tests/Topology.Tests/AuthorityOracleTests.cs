@@ -8,10 +8,10 @@ namespace DatabricksAccess.Topology.Tests;
 /// Issue 33: authority labels (docs/ownership.md) against an oracle written from what the provider's Create, Update and
 /// Delete do (terraform-provider-databricks v1.128.0), over random topologies of created and looked-up (existing: true)
 /// groups and service principals, memberships, scope ACLs and catalog grants:
-/// a group, service principal or scope the stack creates is owned; a databricks_group_member (scim/resource_group_member.go:
-/// one member of one group) is owned in a group the stack creates and additive in one it does not; a databricks_secret_acl
-/// (secrets/resource_secret_acl.go: one principal's ACL on a scope) and a databricks_grant (catalog/resource_grant.go: one
-/// principal's privileges on a securable) are per-principal, and in the blast radius exactly when the stack does not create
+/// a group, service principal or scope the stack creates is owned; a databricks_group_member (one member of one group
+/// [fact: group-member-one-member]) is owned in a group the stack creates and additive in one it does not; a databricks_secret_acl
+/// (one principal's ACL on a scope [fact: secret-acl-put]) and a databricks_grant (one principal's privileges on a
+/// securable [fact: grant-principal-authoritative]) are per-principal, and in the blast radius exactly when the stack does not create
 /// the principal.
 /// </summary>
 public class AuthorityOracleTests

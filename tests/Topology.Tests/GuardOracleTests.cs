@@ -9,9 +9,9 @@ namespace DatabricksAccess.Topology.Tests;
 /// <summary>
 /// Issue 33: the migration guard's refusals against an oracle written from its rules (docs/delivery.md, MigrationGuard's
 /// summary), over random <c>pulumi preview --json</c> digests of prod's plan: a resource that a step deletes or replaces
-/// (the step ops pulumi v3.258.0 pkg/resource/deploy/step.go names, logical or as halves) is refused when it is a
-/// <c>Grants</c>, the workspace's token permissions, protected in its old state (<c>oldState.protect</c>, pkg/display
-/// json.go's step state), or in the plan's blast radius; a resource whose id comes from its inputs is refused when its
+/// (the engine's step ops [fact: engine-step-ops], logical or as halves) is refused when it is a
+/// <c>Grants</c>, the workspace's token permissions, protected in its old state (<c>oldState.protect</c>, the step's state
+/// [fact: preview-json-digest]), or in the plan's blast radius; a resource whose id comes from its inputs is refused when its
 /// replacement halves show it created first (no retainOnDelete in these old states); a credential is refused when every
 /// slot of it is removed. Any other step (update, create, same, read, refresh) refuses nothing.
 /// </summary>

@@ -10,14 +10,11 @@ namespace DatabricksAccess.Topology.Tests;
 
 /// <summary>
 /// The first <c>up</c> of an adopted estate is import-only: the guard reads <c>pulumi preview --json</c> in the shape the
-/// CLI prints it (pulumi/pulumi v3.258.0 pkg/backend/display/json.go <c>ShowPreviewDigest</c>, four-space indentation;
-/// pkg/display/json.go <c>PreviewDigest</c> / <c>PreviewStep</c> / <c>PreviewDiagnostic</c>; the states are
-/// sdk/go/common/apitype/core.go <c>ResourceV3</c>) and refuses a resource this run imports that also gets another step.
-/// What the engine emits for an import: step_generator.go :1113-1201 (an <c>import</c> step, or an
-/// <c>import-replacement</c> plus a logical <c>replace</c> over a URN the state holds), then
-/// <c>continueStepsFromImport</c> diffs the inputs against what the import read: <c>update</c> of the same URN, or
-/// <c>replace</c> plus the warning "previously-imported resources that still specify an ID may not be replaced" in a
-/// preview (:1978-1999).
+/// CLI prints it [fact: preview-json-digest] and refuses a resource this run imports that also gets another step.
+/// What the engine emits for an import: an <c>import</c> step, or an <c>import-replacement</c> plus a logical
+/// <c>replace</c> over a URN the state holds, then the inputs diffed against what the import read: <c>update</c> of the
+/// same URN [fact: engine-import-then-update], or <c>replace</c> plus the warning "previously-imported resources that
+/// still specify an ID may not be replaced" in a preview [fact: engine-imported-no-replace].
 /// </summary>
 public sealed class ImportGuardTests
 {
@@ -194,14 +191,14 @@ public sealed class ImportGuardTests
     /// <summary>
     /// The first up of an adopted workspace group that has workspace-access and no other entitlement, in the shape
     /// <c>pulumi preview --json</c> prints it (Fixtures/previews/import-entitlement-defaults.json): the import, then an
-    /// update of the four other entitlement fields from null (the import's Read sets only those the group has:
-    /// terraform-provider-databricks v1.128.0 scim/scim.go <c>readIntoData</c>; pulumi-terraform-bridge#2372) to the schema
-    /// Default false (scim/scim.go <c>addEntitlementsToSchema</c>), each an <c>add</c> in the detailed diff
-    /// (pulumi-terraform-bridge v3.136.0 pkg/tfbridge/detailed_diff.go <c>makeShortCircuitDiff</c>). The update PUTs the
-    /// entitlements whose fields are true, the one the group has (scim/groups.go <c>UpdateNameAndEntitlements</c>): the
-    /// guard lets exactly that through and says so.
+    /// update of the four other entitlement fields from null (the import's Read sets only those the group has) to the
+    /// schema Default false [fact: scim-entitlement-fields], each an <c>add</c> in the detailed diff
+    /// [fact: bridge-import-read]. The update PUTs the entitlements whose fields are true, the one the group has
+    /// [fact: scim-principal-writes-entitlements]: the guard lets exactly that through and says so.
     /// </summary>
     [Fact]
+    [Trait("fact", "scim-entitlement-fields")]
+    [Trait("fact", "engine-import-then-update")]
     public void An_import_then_only_entitlement_fields_from_empty_to_false_passes_and_is_logged()
     {
         var (code, err) = Guard(File.ReadAllText(Fixture(Path.Combine("previews", "import-entitlement-defaults.json"))));
@@ -270,11 +267,12 @@ public sealed class ImportGuardTests
     }
 
     [Fact]
+    [Trait("fact", "engine-imported-no-replace")]
     public void An_import_followed_by_a_replacement_and_its_preview_warning_is_refused()
     {
-        // A SecretAcl's permission forces replacement (secrets/resource_secret_acl.go: every field ForceNew): the preview
-        // shows the logical replace (the create-replacement / delete-replaced halves are hidden in JSON, display.go
-        // shouldShow) and the engine's warning about the import id, which `up` turns into an error.
+        // A SecretAcl's permission forces replacement (every field ForceNew [fact: secret-acl-put]): the preview
+        // shows the logical replace (the create-replacement / delete-replaced halves are hidden in JSON
+        // [fact: preview-hides-replacement-steps]) and the engine's warning about the import id, which `up` turns into an error.
         var declared = new JsonObject { ["scope"] = "app", ["principal"] = "Analysts", ["permission"] = "WRITE" };
         var warning = new JsonObject
         {
@@ -292,10 +290,12 @@ public sealed class ImportGuardTests
     }
 
     [Fact]
+    [Trait("fact", "preview-hides-replacement-steps")]
     public void With_replacement_steps_shown_an_import_then_replace_is_refused_once_naming_its_halves()
     {
-        // deploy.yml previews with --show-replacement-steps: the non-logical halves appear too (display.go shouldShow),
-        // and an import over a URN the state holds is its own import-replacement step (step.go ImportStep.Op).
+        // deploy.yml previews with --show-replacement-steps: the non-logical halves appear too
+        // [fact: preview-hides-replacement-steps], and an import over a URN the state holds is its own
+        // import-replacement step [fact: engine-imported-no-replace].
         var declared = new JsonObject { ["scope"] = "app", ["principal"] = "Analysts", ["permission"] = "WRITE" };
         var old = State(AclUrn, "app|||Analysts", AclLive, "app|||Analysts");
         var findings = MigrationGuard.Check(Digest([
@@ -316,7 +316,7 @@ public sealed class ImportGuardTests
     public void An_import_over_a_resource_the_state_holds_is_seen_through_its_logical_replace_step()
     {
         // import-replacement is not a logical step and JSON output hides it; its replace step's new state carries the
-        // import id the old state did not have (step_generator.go :1195-1199, NewImportReplacementStep + NewReplaceStep).
+        // import id the old state did not have (an import-replacement step plus a replace step [fact: engine-imported-no-replace]).
         var findings = MigrationGuard.Check(Digest([
             Step("replace", AclUrn, State(AclUrn, "app|||Old", AclLive), State(AclUrn, "app|||Analysts", AclLive, "app|||Analysts")),
         ]), Evaluate(Topology).Plan!);
@@ -368,7 +368,7 @@ public sealed class RetiredImportTests
         {
             File.WriteAllText(Path.Combine(dir, "Pulumi.yaml"), "name: databricks-access\nruntime: dotnet\n");
             File.WriteAllText(Path.Combine(dir, "Pulumi.dev.yaml"), StackYaml(Topology));
-            // `pulumi stack output --json`: two-space indentation (pkg/cmd/pulumi/ui/json.go FprintJSON).
+            // `pulumi stack output --json`: two-space indentation [fact: cli-stack-output].
             File.WriteAllText(Path.Combine(dir, "outputs.json"), "{\n  \"importedResources\": [\n    \"group-analysts-group\"\n  ],\n  \"secretScopes\": []\n}\n");
 
             string Plan(params string[] extra)

@@ -7,13 +7,13 @@ namespace DatabricksAccess.Topology.Tests;
 
 /// <summary>
 /// <c>jobs.&lt;key&gt;.owner</c>: the provider adds the caller as IS_OWNER to a job's ACL without one
-/// (terraform-provider-databricks v1.128.0 permissions/resource_permissions.go:33-55 safePutWithOwner,
-/// permission_definitions.go:256-273 addOwnerPermissionIfNeeded; jobs allow IS_OWNER, :397-405), so an adopted job
+/// [fact: permissions-owner-added] (jobs allow IS_OWNER [fact: permissions-object-types]), so an adopted job
 /// declares its owner and the plan shows who owns each job and where that came from.
 /// </summary>
 public class JobOwnerTests
 {
     [Fact]
+    [Trait("fact", "permissions-owner-added")]
     public void A_declared_owner_is_planned_with_its_source_and_an_undeclared_one_is_the_deployer()
     {
         var result = Evaluate("""

@@ -65,7 +65,7 @@ public class OwnershipTests
         Assert.All(grants, r =>
         {
             Assert.Equal(PulumiTypes.Grant, r.Type);
-            // catalog/resource_grant.go (v1.128.0) replacePermissionsForPrincipal: the principal's privileges become exactly the list.
+            // The principal's privileges become exactly the list [fact: grant-principal-authoritative].
             Assert.Equal(Authority.PerPrincipal, r.Authority);
             Assert.False(r.SharedPrincipal);
             Assert.False(r.Protect);
@@ -576,8 +576,8 @@ public class MigrationGuardTests
             Step("delete", PulumiTypes.Permissions, "token-usage"),
             Step("replace", PulumiTypes.SecretScope, "scope-app-secrets-scope", protect: true),
             Step("delete", shared.Type, shared.Name),
-            // A replacement is one logical `replace` step in `preview --json` (pkg/backend/display/display.go
-            // shouldShow :318-323 leaves out the create-replacement / delete-replaced halves in JSON output).
+            // A replacement is one logical `replace` step in `preview --json` (the create-replacement / delete-replaced
+            // halves are left out [fact: preview-hides-replacement-steps]).
             Step("replace", PulumiTypes.OboToken, token.A.ResourceName),
             Step("replace", PulumiTypes.OboToken, token.B.ResourceName),
             Step("update", PulumiTypes.Job, "job-nightly-etl-job")), plan);

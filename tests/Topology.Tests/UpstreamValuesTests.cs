@@ -23,7 +23,7 @@ public sealed class UpstreamValuesTests
         }
     }
 
-    /// <summary>scim/scim.go:50-56 possibleEntitlements has workspace-consume; :105 it conflicts with workspace_access and databricks_sql_access.</summary>
+    /// <summary>possibleEntitlements has workspace-consume, and it conflicts with workspace_access and databricks_sql_access [fact: scim-entitlement-vocabulary].</summary>
     [Fact]
     public void Workspace_consume_is_an_entitlement_that_excludes_workspace_and_sql_access()
     {
@@ -35,7 +35,7 @@ public sealed class UpstreamValuesTests
         Assert.Contains(Lines(both, Severity.Error), l => l.StartsWith("topology.groups.readers.entitlements: workspace-consume cannot be given with databricks-sql-access", StringComparison.Ordinal));
     }
 
-    /// <summary>secrets/resource_secret_scope.go:60 validScope: <c>^[\w\.@_/-]{1,128}$</c>.</summary>
+    /// <summary>validScope: <c>^[\w\.@_/-]{1,128}$</c> [fact: secret-scope].</summary>
     [Theory]
     [InlineData("dave@contoso.com", true)]
     [InlineData("team/etl", true)]

@@ -18,7 +18,7 @@ public sealed class CatalogGrantsArgs
 /// <summary>
 /// Unity Catalog grants. Per principal by default: one <c>Grant</c> per (securable, principal), which makes that
 /// principal's privileges there exactly the declared list and revokes all of them on delete
-/// (terraform-provider-databricks v1.128.0 catalog/resource_grant.go:167-263). On a securable the stack opted in with
+/// [fact: grant-principal-authoritative]. On a securable the stack opted in with
 /// <c>topology.authoritativeGrants</c>: one protected <c>Grants</c> that makes the declared grants the whole truth.
 /// </summary>
 public sealed class CatalogGrants : ComponentResource

@@ -150,10 +150,9 @@ public sealed class DatabricksServicePrincipal : ComponentResource, IIdentityCom
 
     /// <summary>
     /// One OAuth secret slot. Its keeper (the rotation instant it belongs to) is the slot's <c>ReplacementTrigger</c>: the
-    /// engine replaces the slot exactly when the keeper changes (pulumi/pulumi v3.258.0 pkg/resource/deploy/step_generator.go:1805,
-    /// shouldTriggerReplace :3626). The policy inputs (<c>lifetime</c>; <c>time_rotating</c> carries the keeper for the record) are
+    /// engine replaces the slot exactly when the keeper changes [fact: engine-replacement-trigger]. The policy inputs (<c>lifetime</c>; <c>time_rotating</c> carries the keeper for the record) are
     /// ignored changes, so a policy change never replaces a slot: it takes effect slot by slot at the next rotations, whose
-    /// replacement is created from the program's new inputs (step_generator.go:2008-2022 re-checks goal.Properties). Create
+    /// replacement is created from the program's new inputs [fact: engine-replace-order]. Create
     /// before delete (the secret id is handed out per create), so the new secret exists before the expired one is removed.
     /// </summary>
     private static Output<string> OAuthSecretSlot(PlannedChildren children, CredentialPlan credential, CredentialSlot slot, Output<string> spId)
@@ -174,8 +173,8 @@ public sealed class DatabricksServicePrincipal : ComponentResource, IIdentityCom
     }
 
     /// <summary>
-    /// One on-behalf-of token slot. The provider has no Update: every input forces a replacement (tokens/resource_obo_token.go
-    /// defines no Update; common/resource.go:211-229 then marks every field ForceNew). The keeper is the slot's
+    /// One on-behalf-of token slot. The provider has no Update: every input forces a replacement [fact: obo-token-replace]
+    /// [fact: tf-no-update-all-forcenew]. The keeper is the slot's
     /// <c>ReplacementTrigger</c>; <c>lifetime_seconds</c> and <c>comment</c> (which shows the keeper) are ignored changes, so a
     /// policy or comment change is applied by the slot's next rotation and never replaces the current credential.
     /// </summary>

@@ -18,7 +18,7 @@ internal static class Identity
     /// <summary>
     /// The entitlement fields of a group or service principal the stack creates at workspace level, set to the declared
     /// entitlements (every other one false): the principal's Read fills them and its Update PUTs them
-    /// (terraform-provider-databricks v1.128.0 scim/resource_group.go Read/Update, scim/groups.go UpdateNameAndEntitlements).
+    /// [fact: scim-entitlement-fields] [fact: scim-principal-writes-entitlements].
     /// </summary>
     public static (bool? Workspace, bool? Sql, bool? Cluster, bool? Pool, bool? Consume) Flags(IReadOnlyList<string> entitlements)
     {
@@ -98,7 +98,7 @@ internal static class Identity
 
     /// <summary>
     /// The account rule set of a service principal the stack created. The provider PUTs the whole rule set
-    /// (terraform-provider-databricks v1.128.0 permissions/resource_access_control_rule_set.go:109-128), so everything that
+    /// [fact: rule-set-put-whole], so everything that
     /// must hold is in this one resource: the deployer's servicePrincipal.user (run jobs as it, mint its tokens), the
     /// creator's default servicePrincipal.manager that the PUT would otherwise drop (the deployer created the principal),
     /// and every declared manager (<c>managers</c>) in the same manager rule, so neither wipes the other.

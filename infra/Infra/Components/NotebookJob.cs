@@ -66,7 +66,7 @@ public sealed class NotebookJob : ComponentResource
             }
 
             // The owner the plan declares, as IS_OWNER: the provider adds the caller as IS_OWNER to a list without one
-            // (permission_definitions.go addOwnerPermissionIfNeeded), so an undeclared owner stays the deployer's.
+            // [fact: permissions-owner-added], so an undeclared owner stays the deployer's.
             if (spec.Owner is { } owner)
             {
                 permissions.AccessControls.Add(args.Principals.AccessControl(owner, "IS_OWNER"));

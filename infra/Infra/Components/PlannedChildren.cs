@@ -56,8 +56,8 @@ public sealed class PlannedChildren
             RetainOnDelete = planned.RetainOnDelete,
 
             // An adopted object (topology.imports): the first up imports it. Pulumi does not refuse an import whose
-            // declared inputs differ from the live object: it imports and then updates it (pulumi v3.258.0
-            // step_generator.go continueStepsFromImport), which the deploy's migration guard refuses.
+            // declared inputs differ from the live object: it imports and then updates it [fact: engine-import-then-update],
+            // which the deploy's migration guard refuses.
             ImportId = planned.ImportId,
         };
         options.ResourceTransformations.AddRange(_transformations);
@@ -75,8 +75,8 @@ public sealed class PlannedChildren
     /// <summary>
     /// Creates the planned resource <paramref name="name"/> after <paramref name="dependsOn"/> (the gates of the principals
     /// it names: their workspace assignment, their rule set). A <c>DependsOn</c> orders the create and never folds an id
-    /// into an input, so replacing a gate never replaces this resource (pulumi/pulumi v3.258.0
-    /// pkg/resource/deploy/step_generator.go:3220 calculateDependentReplacements follows property dependencies only).
+    /// into an input, so replacing a gate never replaces this resource (dependent replacements follow property
+    /// dependencies only [fact: engine-dependent-replacements]).
     /// </summary>
     public T Create<T>(string name, IEnumerable<Resource> dependsOn, Func<CustomResourceOptions, T> create)
         where T : CustomResource

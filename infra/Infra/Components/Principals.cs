@@ -72,12 +72,11 @@ public static class UserDirectory
 /// <summary>
 /// Looked-up groups (<c>existing</c>, <c>source: entra</c>) and service principals (existing, Entra, the deployer's
 /// automation identities) are proven to exist first, with list invokes that answer an empty list for no match, where
-/// <c>getGroup</c> and <c>getServicePrincipal</c> fail the whole run (terraform-provider-databricks v1.128.0
-/// scim/data_group.go:61,69 through scim/groups.go:63-65 "cannot find group"; scim/data_service_principal.go:68-75 "cannot find SP"). One list per kind
-/// and provider scope, matched exactly here: groups by display name with <c>getWorkspaceIamGroupsV2</c> /
-/// <c>getAccountIamGroupsV2</c> (internal/providers/pluginfw/products/workspace_iam_group_v2/data_workspace_iam_groups_v2.go:108-124:
-/// the listed groups, no error for none), service principals by application id with <c>getServicePrincipals</c>
-/// (scim/data_service_principals.go:47-53: no display-name filter lists all; none only logs). Neither list is
+/// <c>getGroup</c> and <c>getServicePrincipal</c> fail the whole run ("cannot find group", "cannot find SP"
+/// [fact: data-group-not-found]). One list per kind and provider scope, matched exactly here: groups by display name
+/// with <c>getWorkspaceIamGroupsV2</c> / <c>getAccountIamGroupsV2</c> (the listed groups, no error for none), service
+/// principals by application id with <c>getServicePrincipals</c> (no display-name filter lists all; none only logs)
+/// [fact: data-lists]. Neither list is
 /// filtered server-side: the V2 filter's syntax is not documented upstream, and getServicePrincipals filters by
 /// display name only. A found group is then read with <c>getGroup</c> (its SCIM id and members), a found service
 /// principal with <c>getServicePrincipal</c>: both succeed once the principal is known to exist.

@@ -47,18 +47,16 @@ public sealed record Estate(
 /// one per group read in full, one ACL list and one secret list per scope, one per securable's grants page, and the
 /// jobs list (only counted). Endpoints and shapes follow databricks-sdk-go v0.175.0:
 /// <list type="bullet">
-/// <item>workspace SCIM lists with <c>attributes=</c> (service/iam/impl.go:547 groupsV2Impl.internalList, :754
-/// servicePrincipalsV2Impl.internalList, :906 usersV2Impl.internalList; model.go:1063 ListGroupsRequest.Attributes);
-/// then each selected group by id (impl.go:497 groupsV2Impl.Get, <c>/api/2.0/preview/scim/v2/Groups/{id}</c>);</item>
-/// <item>account groups: the list no longer returns members (impl.go:191-195, accountGroupsV2Impl.ListAll), so it is
-/// read with <c>attributes=id,displayName,externalId</c> and each selected group by id (impl.go:147
-/// accountGroupsV2Impl.Get); account service principals (impl.go:307); the workspace's permission assignments
-/// (impl.go:1033);</item>
-/// <item>secrets: scopes (service/workspace/impl.go:488), ACLs (:428) and secret names (:559) of each selected scope;</item>
-/// <item>grants: the metastore's (current-metastore-assignment, service/catalog/impl.go:1921), every catalog's and every
-/// schema's, found through the Unity Catalog lists (impl.go:826 catalogs, :2930 schemas), and with <c>--deep</c> every
-/// table's, volume's and function's (:3491, :3747, :1716); each <c>/api/2.1/unity-catalog/permissions/{type}/{name}</c>
-/// (impl.go:1752), paged by <c>page_token</c>;</item>
+/// <item>workspace SCIM lists of groups, service principals and users with <c>attributes=</c>, then each selected group
+/// by id, <c>/api/2.0/preview/scim/v2/Groups/{id}</c> [fact: sdk-scim-paths];</item>
+/// <item>account groups: the list no longer returns members [fact: sdk-account-groups-no-members], so it is read with
+/// <c>attributes=id,displayName,externalId</c> and each selected group by id; account service principals; the
+/// workspace's permission assignments [fact: sdk-permission-assignments];</item>
+/// <item>secrets: scopes, ACLs and secret names of each selected scope [fact: sdk-secrets-api];</item>
+/// <item>grants: the metastore's (current-metastore-assignment [fact: sdk-current-metastore]), every catalog's and every
+/// schema's, found through the Unity Catalog lists, and with <c>--deep</c> every table's, volume's and function's
+/// [fact: sdk-uc-lists]; each <c>/api/2.1/unity-catalog/permissions/{type}/{name}</c> [fact: sdk-uc-permissions],
+/// paged by <c>page_token</c>;</item>
 /// <item>jobs: <c>/api/2.2/jobs/list</c>, then each job's <c>jobs/get</c> and permissions (<see cref="LiveReader.ReadAllJobsAsync"/>).</item>
 /// </list>
 /// </summary>

@@ -6,18 +6,18 @@ namespace DatabricksAccess.Live.Adoption;
 // follow the generated models of the official Go SDK, github.com/databricks/databricks-sdk-go v0.175.0; the file,
 // type and line each record mirrors is named on it.
 
-/// <summary>service/iam/model.go:253 ComplexValue (<c>value</c>, <c>display</c>, <c>$ref</c>).</summary>
+/// <summary>ComplexValue (<c>value</c>, <c>display</c>, <c>$ref</c>) [fact: sdk-scim-shapes].</summary>
 public sealed record EstateValue(
     [property: JsonPropertyName("value")] string? Value,
     [property: JsonPropertyName("display")] string? Display,
     [property: JsonPropertyName("$ref")] string? Ref);
 
-/// <summary>service/iam/model.go:1978 ResourceMeta: <c>resourceType</c> is <c>WorkspaceGroup</c> (workspace-local) or <c>Group</c> (account).</summary>
+/// <summary>ResourceMeta [fact: scim-resource-meta]: <c>resourceType</c> is <c>WorkspaceGroup</c> (workspace-local) or <c>Group</c> (account).</summary>
 public sealed record EstateMeta([property: JsonPropertyName("resourceType")] string? ResourceType);
 
 /// <summary>
-/// A group: service/iam/model.go:829 Group (workspace: <c>id</c>, <c>displayName</c>, <c>externalId</c>, <c>members</c>,
-/// <c>entitlements</c>, <c>meta</c>) and :55 AccountGroup (the same without entitlements).
+/// A group: Group (workspace: <c>id</c>, <c>displayName</c>, <c>externalId</c>, <c>members</c>, <c>entitlements</c>,
+/// <c>meta</c>) and AccountGroup (the same without entitlements) [fact: sdk-scim-shapes].
 /// </summary>
 public sealed record EstateGroup(
     [property: JsonPropertyName("id")] string? Id,
@@ -27,7 +27,7 @@ public sealed record EstateGroup(
     [property: JsonPropertyName("entitlements")] IReadOnlyList<EstateValue>? Entitlements,
     [property: JsonPropertyName("meta")] EstateMeta? Meta);
 
-/// <summary>service/iam/model.go:2045 ServicePrincipal (<c>id</c>, <c>applicationId</c>, <c>displayName</c>, <c>externalId</c>, <c>entitlements</c>).</summary>
+/// <summary>ServicePrincipal [fact: sdk-scim-shapes] (<c>id</c>, <c>applicationId</c>, <c>displayName</c>, <c>externalId</c>, <c>entitlements</c>).</summary>
 public sealed record EstateServicePrincipal(
     [property: JsonPropertyName("id")] string? Id,
     [property: JsonPropertyName("applicationId")] string? ApplicationId,
@@ -35,13 +35,13 @@ public sealed record EstateServicePrincipal(
     [property: JsonPropertyName("externalId")] string? ExternalId,
     [property: JsonPropertyName("entitlements")] IReadOnlyList<EstateValue>? Entitlements);
 
-/// <summary>service/iam/model.go User (<c>id</c>, <c>userName</c>).</summary>
+/// <summary>User (<c>id</c>, <c>userName</c>) [fact: sdk-scim-shapes].</summary>
 public sealed record EstateUser(
     [property: JsonPropertyName("id")] string? Id,
     [property: JsonPropertyName("userName")] string? UserName);
 
-/// <summary>service/workspace/model.go:917 ListScopesResponse, :1337 SecretScope (<c>name</c>, <c>backend_type</c>,
-/// <c>keyvault_metadata</c>), :67 AzureKeyVaultSecretScopeMetadata (<c>resource_id</c>, <c>dns_name</c>).</summary>
+/// <summary>ListScopesResponse, SecretScope (<c>name</c>, <c>backend_type</c>, <c>keyvault_metadata</c>),
+/// AzureKeyVaultSecretScopeMetadata (<c>resource_id</c>, <c>dns_name</c>) [fact: sdk-secrets-api].</summary>
 public sealed record EstateScopeList([property: JsonPropertyName("scopes")] IReadOnlyList<EstateScope>? Scopes);
 
 public sealed record EstateScope(
@@ -53,7 +53,7 @@ public sealed record EstateKeyVault(
     [property: JsonPropertyName("resource_id")] string? ResourceId,
     [property: JsonPropertyName("dns_name")] string? DnsName);
 
-/// <summary>service/workspace/model.go:935 ListSecretsResponse, :1317 SecretMetadata (<c>key</c>; never a value).</summary>
+/// <summary>ListSecretsResponse, SecretMetadata (<c>key</c>; never a value) [fact: sdk-secrets-api].</summary>
 public sealed record EstateSecretList([property: JsonPropertyName("secrets")] IReadOnlyList<EstateSecret>? Secrets);
 
 public sealed record EstateSecret([property: JsonPropertyName("key")] string? Key);

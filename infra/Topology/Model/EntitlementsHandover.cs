@@ -3,13 +3,13 @@ namespace DatabricksAccess.Topology.Model;
 /// <summary>
 /// The handover of a workspace-level principal's entitlements from its old <c>Entitlements</c> resource to the
 /// principal's own entitlement fields. The principal resource reads and writes those fields itself
-/// (terraform-provider-databricks v1.128.0 scim/scim.go addEntitlementsToSchema: Optional, Default false; scim/resource_group.go
-/// Read and scim/groups.go UpdateNameAndEntitlements), so a second resource owning them would be undone on every refresh.
-/// The old resource cannot simply go: its delete PATCHes "remove" of its entitlements after the principal's update
-/// (scim/resource_entitlement.go Delete), and the principal's Read never notices (readIntoData only sets true). So it
+/// [fact: scim-entitlement-fields] [fact: scim-principal-writes-entitlements], so a second resource owning them would be
+/// undone on every refresh. The old resource cannot simply go: its delete PATCHes "remove" of its entitlements after the
+/// principal's update [fact: entitlements-patch-replace], and the principal's Read never notices (readIntoData only sets
+/// true). So it
 /// is registered once more, unchanged and retained on delete (<see cref="Retiring"/>), and the run records it in the
 /// stack output <see cref="OutputName"/>; the next run leaves it out, and the engine only forgets it (its state says
-/// retainOnDelete; pulumi/pulumi v3.258.0 pkg/resource/deploy/step.go DeleteStep.Apply).
+/// retainOnDelete [fact: engine-retain-on-delete-old-state]).
 /// </summary>
 /// <param name="FirstDeployment">The stack has no deployment yet: there is nothing to hand over.</param>
 /// <param name="Retired">Resources the last deployment already registered retained on delete (its <see cref="OutputName"/>).</param>

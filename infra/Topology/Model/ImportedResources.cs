@@ -6,9 +6,8 @@ namespace DatabricksAccess.Topology.Model;
 /// <summary>
 /// Import ids are retired once the stack holds what they imported. While a resource still names an import id, the engine
 /// refuses to replace it: an <c>up</c> that would replace it fails ("previously-imported resources that still specify an
-/// ID may not be replaced; please remove the `import` declaration from your program", pulumi/pulumi v3.258.0
-/// pkg/resource/deploy/step_generator.go :1978-1999), and the SDK says to remove the option after the import
-/// (pulumi-dotnet sdk/Pulumi/Resources/CustomResourceOptions.cs, <c>ImportId</c>). So every deployment records, in the
+/// ID may not be replaced; please remove the `import` declaration from your program" [fact: engine-imported-no-replace]),
+/// and the SDK says to remove the option after the import [fact: dotnet-import-id]. So every deployment records, in the
 /// stack output <c>importedResources</c>, the names of the resources the state holds because an import id brought them in
 /// (each added only once its import resolved its id), and the next run passes no <c>ImportId</c> for them: no commit to
 /// the stack file is needed. The program reads the record from its own stack's outputs; the offline CLI from
@@ -63,7 +62,7 @@ public static class ImportedResources
 
     /// <summary>
     /// A JSON array of resource names. Anything else is one problem, and the record is empty: every import id is passed
-    /// again, which the engine ignores for a resource whose state holds the same import id (step_generator.go :1104-1113).
+    /// again, which the engine ignores for a resource whose state holds the same import id [fact: engine-imported-no-replace].
     /// </summary>
     public static IReadOnlySet<string> Parse(JsonElement root, List<string> problems)
     {

@@ -68,8 +68,7 @@ public sealed record JobSpec(
     /// <summary>
     /// The job's owner (<c>owner</c>, optional), declared as IS_OWNER in the job's <c>Permissions</c>. Null: the job's
     /// creator stays its owner (the deployer, for a job the stack creates), since the provider adds the caller as
-    /// IS_OWNER to a list without one (terraform-provider-databricks v1.128.0 permissions/resource_permissions.go
-    /// safePutWithOwner, permission_definitions.go addOwnerPermissionIfNeeded). <c>adopt</c> writes it for an
+    /// IS_OWNER to a list without one [fact: permissions-owner-added]. <c>adopt</c> writes it for an
     /// adopted job from the live IS_OWNER, whose import would otherwise be updated to the deployer.
     /// </summary>
     public PrincipalRef? Owner { get; init; }
@@ -128,8 +127,7 @@ public sealed record WarehouseSpec(string Key, string? Id, string? Name, IReadOn
 
     /// <summary>
     /// The warehouse's owner (<c>owner</c>, required): declared as IS_OWNER, since the provider makes the deployer the
-    /// owner whenever the list has none (terraform-provider-databricks v1.128.0 permissions/permission_definitions.go
-    /// addOwnerPermissionIfNeeded). Null only in an invalid model.
+    /// owner whenever the list has none [fact: permissions-owner-added]. Null only in an invalid model.
     /// </summary>
     public PrincipalRef? Owner { get; init; }
 

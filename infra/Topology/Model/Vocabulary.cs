@@ -3,11 +3,11 @@ namespace DatabricksAccess.Topology.Model;
 /// <summary>The closed vocabularies of Databricks names that config may use.</summary>
 public static class Vocabulary
 {
-    /// <summary>terraform-provider-databricks v1.128.0 scim/scim.go:50-56 possibleEntitlements.</summary>
+    /// <summary>The provider's possibleEntitlements [fact: scim-entitlement-vocabulary].</summary>
     public static readonly IReadOnlyList<string> Entitlements =
         ["workspace-access", "databricks-sql-access", "allow-cluster-create", "allow-instance-pool-create", "workspace-consume"];
 
-    /// <summary><c>workspace-consume</c> excludes these (scim/scim.go:105: workspace_consume ConflictsWith workspace_access, databricks_sql_access).</summary>
+    /// <summary><c>workspace-consume</c> excludes these (workspace_consume ConflictsWith workspace_access, databricks_sql_access [fact: scim-entitlement-vocabulary]).</summary>
     public static readonly IReadOnlyList<string> ConsumeConflicts = ["workspace-access", "databricks-sql-access"];
 
     public static readonly IReadOnlyDictionary<string, SecretPermission> SecretPermissions =

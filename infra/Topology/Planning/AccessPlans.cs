@@ -21,15 +21,14 @@ public sealed record ScopePlan(
     /// <summary>
     /// A key in a Databricks-backed scope, written in place: never empty, also while its value changes.
     /// <c>string_value</c> forces a replacement and the id is <c>&lt;scope&gt;|||&lt;key&gt;</c>, the same before and after
-    /// (terraform-provider-databricks v1.128.0 secrets/resource_secret.go:40-60); Create is PutSecret, which overwrites an
-    /// existing key (:77-90; databricks-sdk-go v0.175.0 service/workspace/interface.go:326-328), Delete is DeleteSecret
-    /// (:107-120). Retained on delete, the replacement's delete-replaced step does not call Delete: the engine skips the
-    /// provider's Delete when the OLD state has <c>retainOnDelete</c> (pulumi v3.258.0 pkg/resource/deploy/step.go:626-662
-    /// DeleteStep.Apply, the step of both <c>delete</c> and <c>delete-replaced</c>, NewDeleteReplacementStep :551;
-    /// step_generator.go:2145 and :2421 pass the old state). So a replacement is a no-op delete, then a PutSecret over the
+    /// [fact: secret-put-overwrites]; Create is PutSecret, which overwrites an existing key, Delete is DeleteSecret.
+    /// Retained on delete, the replacement's delete-replaced step does not call Delete: the engine skips the provider's
+    /// Delete when the OLD state has <c>retainOnDelete</c> (the step of both <c>delete</c> and <c>delete-replaced</c>, built
+    /// from the old state [fact: engine-retain-on-delete-old-state]). So a replacement is a no-op delete, then a PutSecret over the
     /// old value. It stays delete-first: were the old state still without the flag (the first deploy of this option, or a
-    /// state written by a targeted up that skipped the key, step_generator.go:1734 keeps an untargeted resource's old
-    /// state), create-first would put the new value and then delete the key (pulumi/pulumi-databricks#642), while
+    /// state written by a targeted up that skipped the key, which keeps an untargeted resource's old state
+    /// [fact: engine-targeted-update]), create-first would put the new value and then delete the key
+    /// [fact: pulumi-databricks-upstream], while
     /// delete-first only leaves the key empty between the two calls, as before. A secret removed from config is left
     /// in the workspace with its last value: <c>diff</c> lists it and the audit reports the key (docs/rotation.md).
     /// </summary>
@@ -43,7 +42,7 @@ public sealed record ScopePlan(
             yield return new(PulumiTypes.SecretScope, ScopeResource, ProviderScope.Workspace, Protect);
             foreach (var a in Acls)
             {
-                // A PUT per scope and principal (secrets/resource_secret_acl.go): whatever the principal held on the scope.
+                // A PUT per scope and principal [fact: secret-acl-put]: whatever the principal held on the scope.
                 yield return PlannedResource.PerPrincipal(PulumiTypes.SecretAcl, a.ResourceName, ProviderScope.Workspace, a.Acl.Principal,
                     $"scope {Spec.Name}", a.SharedPrincipal);
             }
@@ -70,7 +69,7 @@ public sealed record GrantPrincipal(PrincipalRef Principal, IReadOnlyList<string
 
 /// <summary>
 /// The grants on one securable. Per principal by default: one <c>Grant</c> per principal (<see cref="PrincipalResource"/>),
-/// which makes that principal's privileges there exactly the declared list (catalog/resource_grant.go). With the securable in <c>topology.authoritativeGrants</c>: one
+/// which makes that principal's privileges there exactly the declared list [fact: grant-principal-authoritative]. With the securable in <c>topology.authoritativeGrants</c>: one
 /// protected <c>Grants</c> (<see cref="ResourceName"/>) that revokes every undeclared grant.
 /// </summary>
 public sealed record SecurableGrantPlan(Securable On, IReadOnlyList<GrantPrincipal> Grants, string ResourceName, bool Authoritative)
@@ -106,8 +105,7 @@ public sealed record JobPlan(JobSpec Spec, string Name) : IComponentPlan
 
     /// <summary>
     /// Who owns the job after an apply, and where that came from: the declared owner as IS_OWNER, else the provider adds
-    /// the caller as IS_OWNER to the list (terraform-provider-databricks v1.128.0 permissions/resource_permissions.go:33-55
-    /// safePutWithOwner, permission_definitions.go:256-273 addOwnerPermissionIfNeeded), which for a job the stack creates
+    /// the caller as IS_OWNER to the list [fact: permissions-owner-added], which for a job the stack creates
     /// is its creator already.
     /// </summary>
     public PlannedOwner Owner => Spec.Owner is { } owner
@@ -146,8 +144,8 @@ public sealed record WarehousePlan(WarehouseSpec Spec, string PermissionsResourc
     public PlannedResource Resource => new(PulumiTypes.Permissions, PermissionsResource, ProviderScope.Workspace, Protect: true)
     {
         // A PUT of the warehouse's whole ACL: the declared owner as IS_OWNER (without one the provider adds the caller as
-        // IS_OWNER, permission_definitions.go:256-273), the caller kept as CAN_MANAGE (update/customizers.go:66-88)
-        // (terraform-provider-databricks v1.128.0 permissions/resource_permissions.go:33-87).
+        // IS_OWNER [fact: permissions-owner-added]), the caller kept as CAN_MANAGE [fact: permissions-caller-manage]
+        // [fact: permissions-put-whole-acl].
         Authority = Authority.Authoritative,
         RetainOnDelete = true,
         Owner = Spec.Owner is { } owner ? new PlannedOwner(owner.ToString(), $"config {Spec.Path}.owner") : null,

@@ -16,8 +16,7 @@ public sealed record CredentialSlot(char Slot, string ResourceName, DateTimeOffs
 
     /// <summary>
     /// The program declares the slot: the current one always, the previous one only until its credential expires. The
-    /// provider's Read drops an expired token or secret (terraform-provider-databricks v1.128.0 tokens/resource_obo_token.go:87-91,
-    /// tokens/resource_service_principal_secret.go:124-133), so a slot still declared after that would be drift on every
+    /// provider's Read drops an expired token or secret [fact: obo-token-replace] [fact: sp-secret-replace], so a slot still declared after that would be drift on every
     /// refresh and a fresh credential on every <c>up --refresh</c>; undeclared, the expired slot is simply deleted.
     /// </summary>
     public bool Declared { get; init; } = true;

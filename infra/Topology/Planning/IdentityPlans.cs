@@ -107,7 +107,7 @@ public sealed record ServicePrincipalPlan(
             foreach (var (role, resource) in AccountRoles)
             {
                 // A SCIM PATCH that adds one role to one principal; a delete removes that role, even one given by hand
-                // before (terraform-provider-databricks v1.128.0 aws/resource_service_principal_role.go:26, :49).
+                // before [fact: sp-role-patch].
                 yield return new(PulumiTypes.ServicePrincipalRole, resource, ProviderScope.Account)
                 {
                     Authority = Authority.Additive,

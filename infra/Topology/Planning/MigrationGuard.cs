@@ -8,17 +8,17 @@ namespace DatabricksAccess.Topology.Planning;
 /// resource, a per-principal resource of a principal the stack does not create, or both slots of a credential at once;
 /// and a create-first replacement of a resource whose id survives the replacement (a Databricks <c>Secret</c>) while its
 /// old state has no <c>retainOnDelete</c>: the engine skips the replaced resource's Delete only when the OLD state has the
-/// flag (pulumi v3.258.0 pkg/resource/deploy/step.go:626-662 DeleteStep.Apply), so the delete would remove the new value.
+/// flag [fact: engine-retain-on-delete-old-state], so the delete would remove the new value [fact: secret-put-overwrites].
 /// One finding per line; an explicit override (<c>--allow-unsafe</c>, the deploy workflow's <c>allow_unsafe_migration</c>
 /// input) lets an intended migration through.
 /// </summary>
 public static class MigrationGuard
 {
     /// <summary>
-    /// Step operations that delete what the old state holds (pulumi/pulumi v3.258.0 pkg/resource/deploy/step.go
-    /// :2235-2251, the StepOp constants). <c>pulumi preview --json</c> shows a replacement as its one logical
-    /// <c>replace</c> step: the non-logical <c>create-replacement</c> / <c>delete-replaced</c> halves are left out of JSON
-    /// output (pkg/backend/display/display.go shouldShow :318-323, ShowReplacementSteps is off). They, the read
+    /// Step operations that delete what the old state holds (the StepOp constants [fact: engine-step-ops]).
+    /// <c>pulumi preview --json</c> shows a replacement as its one logical <c>replace</c> step: the non-logical
+    /// <c>create-replacement</c> / <c>delete-replaced</c> halves are left out of JSON output unless
+    /// ShowReplacementSteps is on [fact: preview-hides-replacement-steps]. They, the read
     /// replacements and <c>import-replacement</c> are listed too, so a digest printed with replacement steps is read
     /// the same. <c>read</c> (the program's own stack reference), <c>refresh</c> and <c>same</c> change nothing.
     /// </summary>
@@ -122,24 +122,23 @@ public static class MigrationGuard
         return findings;
     }
 
-    /// <summary>The engine's warning when a resource that still names an import id would be replaced (step_generator.go :1993).</summary>
+    /// <summary>The engine's warning when a resource that still names an import id would be replaced [fact: engine-imported-no-replace].</summary>
     public const string StaleImportIdMessage = "previously-imported resources that still specify an ID may not be replaced";
 
     /// <summary>
     /// The first <c>up</c> of an adopted object is import-only. Since Pulumi 3.174.0 an import whose declared inputs differ
     /// from the live object is imported AND then updated in the same run (CHANGELOG.md 3.174.0 "import and then update a
-    /// resource in a single deployment"): pkg/resource/deploy/step.go <c>ImportStep.Apply</c> reads the object
-    /// (<c>prov.Read</c> with the import id, also in a preview) and makes it the old state without checking the inputs;
-    /// step_generator.go <c>continueStepsFromImport</c> then diffs the program's inputs against it and emits an
-    /// <c>update</c> of the same URN, or a replacement, which is a warning in a preview and an error in <c>up</c>
-    /// ("previously-imported resources that still specify an ID may not be replaced", step_generator.go :1978-1999).
-    /// In <c>pulumi preview --json</c> (pkg/backend/display/json.go <c>ShowPreviewDigest</c>, <c>display.PreviewStep</c> in
-    /// pkg/display/json.go) the import is a step with op <c>import</c> and the follow-up a second step of the same URN
+    /// resource in a single deployment"): the import reads the object (<c>prov.Read</c> with the import id, also in a
+    /// preview) and makes it the old state without checking the inputs; the engine then diffs the program's inputs
+    /// against it and emits an <c>update</c> of the same URN [fact: engine-import-then-update], or a replacement, which is
+    /// a warning in a preview and an error in <c>up</c> ("previously-imported resources that still specify an ID may not
+    /// be replaced" [fact: engine-imported-no-replace]).
+    /// In <c>pulumi preview --json</c> [fact: preview-json-digest] the import is a step with op <c>import</c> and the follow-up a second step of the same URN
     /// (<c>update</c> with <c>diffReasons</c>/<c>detailedDiff</c>, or the logical <c>replace</c> with
     /// <c>replaceReasons</c>); an import over a URN the state already holds is <c>import-replacement</c>, shown with
-    /// <c>--show-replacement-steps</c> (deploy.yml) and otherwise hidden behind its logical <c>replace</c> step (display.go
-    /// <c>shouldShow</c>), then recognised by the new state's <c>importID</c>. Diagnostics carry the URN they are about (<c>display.PreviewDiagnostic</c>), severity
-    /// <c>warning</c> or <c>error</c> (sdk/go/common/diag/sink.go).
+    /// <c>--show-replacement-steps</c> (deploy.yml) and otherwise hidden behind its logical <c>replace</c> step
+    /// [fact: preview-hides-replacement-steps], then recognised by the new state's <c>importID</c>. Diagnostics carry the URN they are about (<c>display.PreviewDiagnostic</c>), severity
+    /// <c>warning</c> or <c>error</c> [fact: diag-format].
     /// So: a resource this run imports with any other step than the import (update, replace, its halves, a delete), or
     /// with a warning or error about it, is one finding naming what would change. A preview that warns a resource
     /// still naming an import id cannot be replaced is refused too: the <c>up</c> would fail half-way.
@@ -209,7 +208,7 @@ public static class MigrationGuard
                 var urn = Str(d, "urn");
                 var severity = Str(d, "severity");
                 var message = Str(d, "message");
-                // The message is the diagnostic's prefix and text (json.go: p.Prefix + p.Message): one line, prefix off.
+                // The message is the diagnostic's prefix and text [fact: preview-json-digest]: one line, prefix off.
                 var firstLine = message.Split('\n', 2)[0].Trim();
                 if (firstLine.StartsWith(severity + ": ", StringComparison.Ordinal))
                 {
@@ -247,7 +246,7 @@ public static class MigrationGuard
         return findings;
     }
 
-    /// <summary>The entitlement fields of a group or service principal (terraform-provider-databricks v1.128.0 scim/scim.go <c>addEntitlementsToSchema</c>: Optional, Default false).</summary>
+    /// <summary>The entitlement fields of a group or service principal (Optional, Default false [fact: scim-entitlement-fields]).</summary>
     private static readonly HashSet<string> EntitlementFields = new(StringComparer.Ordinal)
     {
         "allowClusterCreate", "allowInstancePoolCreate", "databricksSqlAccess", "workspaceAccess", "workspaceConsume",
@@ -257,19 +256,15 @@ public static class MigrationGuard
     /// The one update the first <c>up</c> of an adopted principal cannot avoid, and that changes nothing: the entitlement
     /// fields the live principal lacks, going from empty to <c>false</c>. Upstream:
     /// <list type="bullet">
-    /// <item>the import's Read leaves them empty: scim/resource_group.go and scim/resource_service_principal.go Read call
-    /// <c>entitlements.readIntoData</c> (scim/scim.go), which sets only the entitlements the principal has to true (only
-    /// resource_entitlement.go calls <c>generateEmpty</c> first); the Read for an import starts from no state
-    /// (pulumi-terraform-bridge v3.136.0 pkg/tfbridge/provider.go <c>Provider.Read</c>, <c>isRefresh</c> false), so a field
-    /// Read does not set is null (pulumi-terraform-bridge#2372, closed as the provider's to fix);</item>
-    /// <item>the plan puts the schema Default there, <c>false</c> (scim/scim.go <c>addEntitlementsToSchema</c>), so the planned
-    /// state differs from the imported one (pkg/tfshim/sdk-v2/provider2.go <c>v2Provider.Diff</c>: prior and planned state
-    /// compared with <c>Equals</c>, DiffOverrideUpdate) and the detailed diff says <c>add</c> for each (pkg/tfbridge/detailed_diff.go
-    /// <c>makeShortCircuitDiff</c>: an absent old value);</item>
-    /// <item>the update PUTs the principal with the entitlements whose fields are true (scim/scim.go
-    /// <c>readEntitlementsFromData</c>; scim/groups.go <c>UpdateNameAndEntitlements</c> re-reads the group's members and
-    /// groups first, and sends the roles only as that read returns them: it does not ask for <c>roles</c>;
-    /// scim/resource_service_principal.go <c>ServicePrincipalsAPI.Update</c> re-reads groups and roles): with every
+    /// <item>the import's Read leaves them empty: the group's and service principal's Read call
+    /// <c>entitlements.readIntoData</c>, which sets only the entitlements the principal has to true
+    /// [fact: scim-entitlement-fields]; the Read for an import starts from no state, so a field Read does not set is
+    /// null [fact: bridge-import-read];</item>
+    /// <item>the plan puts the schema Default there, <c>false</c>, so the planned state differs from the imported one
+    /// and the detailed diff says <c>add</c> for each (an absent old value [fact: bridge-import-read]);</item>
+    /// <item>the update PUTs the principal with the entitlements whose fields are true; the group's update re-reads its
+    /// members and groups first, and sends the roles only as that read returns them: it does not ask for <c>roles</c>;
+    /// the service principal's re-reads groups and roles [fact: scim-principal-writes-entitlements]: with every
     /// changed field going to false and none to true, those are the ones Read found, so no access changes.</item>
     /// </list>
     /// So: an <c>update</c> of a Group or ServicePrincipal with no replacement, whose every changed key is an entitlement
@@ -357,8 +352,8 @@ public static class MigrationGuard
 
     /// <summary>
     /// One resource's replacement in the preview: its type, whether its OLD state has <c>retainOnDelete</c> (the replace,
-    /// create-replacement and delete-replaced steps carry the old state: pkg/backend/display/json.go getPreviewMetadataStep,
-    /// sdk/go/common/apitype/core.go ResourceV3 <c>retainOnDelete</c>), and the positions of its create-replacement and
+    /// create-replacement and delete-replaced steps carry the old state, ResourceV3 <c>retainOnDelete</c>
+    /// [fact: preview-json-digest]), and the positions of its create-replacement and
     /// delete-replaced steps (0: not shown).
     /// </summary>
     private sealed record Replacement(string Type, bool Retained = false, int Created = 0, int Deleted = 0);

@@ -22,8 +22,8 @@ public static class PlanDiff
     /// <summary>
     /// Transitions an apply cannot make without revoking declared access: toggling <c>authoritativeGrants</c> for a
     /// securable. Grant to Grants creates the Grants, then deletes each Grant, and a Grant's delete revokes that
-    /// principal's privileges (terraform-provider-databricks v1.128.0 catalog/resource_grant.go:237-263); Grants to Grant
-    /// deletes the Grants, which revokes every grant on the securable (catalog/resource_grants.go:237). Each line gives the
+    /// principal's privileges [fact: grant-principal-authoritative]; Grants to Grant deletes the Grants, which revokes
+    /// every grant on the securable [fact: grants-securable-authoritative]. Each line gives the
     /// safe two-step procedure; none for securables the head lists in <c>intendedMigrations</c>.
     /// </summary>
     public static IReadOnlyList<PlanChange> Unsafe(ResourcePlan before, ResourcePlan after, TopologyModel head, string stack)
@@ -103,8 +103,8 @@ public static class PlanDiff
 
     /// <summary>
     /// A workspace assignment whose level changes (user and admin) is replaced delete-first: the account-level
-    /// resource has no Update, so every field forces a replacement (terraform-provider-databricks v1.128.0
-    /// mws/resource_mws_permission_assignment.go:44-94 defines Create, Read and Delete only; common/resource.go:211-229),
+    /// resource has no Update, so every field forces a replacement [fact: mws-assignment-put]
+    /// [fact: tf-no-update-all-forcenew],
     /// and create-first would delete the new assignment (same id, workspace|principal). Between the DELETE and the PUT the
     /// principal has no workspace access: seconds, during the up. Said here so a reviewer can time the change.
     /// </summary>
@@ -132,7 +132,7 @@ public static class PlanDiff
     /// Keys of a Databricks-backed scope the head no longer declares (a secret, or a credential's store, removed or
     /// renamed): their Secret is retained on delete (ScopePlan.DatabricksSecret), so the up forgets it and the key stays
     /// with its last value; no later run deletes it, and the audit reports it (undeclared-secret) until it is deleted
-    /// by hand. A key whose whole scope goes is deleted with the scope (secrets/resource_secret_scope.go Delete).
+    /// by hand. A key whose whole scope goes is deleted with the scope [fact: secret-scope].
     /// </summary>
     private static IEnumerable<PlanChange> KeptSecrets(ResourcePlan before, ResourcePlan after)
     {

@@ -12,7 +12,7 @@ public enum ProviderScope
 
 /// <summary>
 /// What a resource may change on a live workspace (docs/ownership.md), read from what the provider's
-/// Create, Update and Delete do (terraform-provider-databricks v1.128.0):
+/// Create, Update and Delete do (the provider facts of docs/facts.md):
 /// <see cref="Owned"/> acts on an object this stack creates; <see cref="Additive"/> adds exactly what is declared to
 /// an object the stack does not own and removes only that; <see cref="PerPrincipal"/> replaces everything ONE principal
 /// holds on one object (Grant, Entitlements, workspace assignment, SecretAcl); <see cref="Authoritative"/> replaces all
@@ -129,8 +129,8 @@ public sealed record PlannedResource(string Type, string Name, ProviderScope Pro
 
     /// <summary>
     /// An identity's workspace entitlements (workspace provider) and workspace assignment (account provider). Both are
-    /// per-principal (scim/resource_entitlement.go: SCIM PATCH "replace" of the whole list; mws/resource_mws_permission_assignment.go:
-    /// a PUT of the level). For shared principals they are protected, kept on delete and in the blast radius (the stack does
+    /// per-principal (a SCIM PATCH "replace" of the whole list [fact: entitlements-patch-replace]; a PUT of the level
+    /// [fact: mws-assignment-put]). For shared principals they are protected, kept on delete and in the blast radius (the stack does
     /// not read and merge what others set: it declares the whole value and says so).
     /// </summary>
     internal static IEnumerable<PlannedResource> WorkspaceSettings(string? entitlements, string? assignment, IdentityOwnership ownership, PrincipalRef principal,

@@ -96,7 +96,7 @@ public sealed record ResourcePlan(
             if (TokenPolicyResource is { } policy)
             {
                 // A PATCH of workspace conf key maxTokenLifetimeDays, whatever it was; a delete sets it to "" (no limit)
-                // (terraform-provider-databricks v1.128.0 workspace/resource_workspace_conf.go:28-80, :98-141).
+                // [fact: workspace-conf-patch].
                 yield return new(PulumiTypes.WorkspaceConf, policy, ProviderScope.Workspace, Protect: true)
                 {
                     Authority = Authority.Authoritative,

@@ -18,40 +18,40 @@ public static partial class ResourceTraits
     {
         [PulumiTypes.DatabricksProvider] = new(false, "host or account id", "nothing remote"),
         [PulumiTypes.Group] = new(false, "nothing (display name updates in place)", "deletes the group"),
-        // id "<group id>|<member id>" (scim/resource_group_member.go); both ids force a new resource.
+        // id "<group id>|<member id>"; both ids force a new resource [fact: group-member-one-member].
         [PulumiTypes.GroupMember] = new(true, "group_id, member_id", "removes that member only"),
         [PulumiTypes.ServicePrincipal] = new(false, "application_id", "deletes the service principal"),
-        // id "group/<id>", "user/<id>", "spn/<id>" (scim/resource_entitlement.go); create and update are a SCIM PATCH
-        // "replace" of the principal's entitlements, delete a PATCH "remove".
+        // id "group/<id>", "user/<id>", "spn/<id>"; create and update are a SCIM PATCH "replace" of the principal's
+        // entitlements, delete a PATCH "remove" [fact: entitlements-patch-replace].
         [PulumiTypes.Entitlements] = new(true, "group_id, user_id, service_principal_id", "removes the principal's entitlements"),
-        // id = scope name (secrets/resource_secret_scope.go); every argument forces a new scope.
+        // id = scope name; every argument forces a new scope [fact: secret-scope].
         [PulumiTypes.SecretScope] = new(true, "name, backend, keyvault_metadata", "deletes the scope and every secret in it"),
-        // id "<scope>|||<principal>" (secrets/resource_secret_acl.go).
+        // id "<scope>|||<principal>" [fact: secret-acl-put].
         [PulumiTypes.SecretAcl] = new(true, "scope, principal, permission", "removes that principal's ACL"),
-        // id "<scope>|||<key>" (secrets/resource_secret.go); string_value forces a new resource. Registered retained on
+        // id "<scope>|||<key>"; string_value forces a new resource [fact: secret-put-overwrites]. Registered retained on
         // delete, so a replacement is a no-op delete and a PutSecret over the old value (ScopePlan.DatabricksSecret).
         [PulumiTypes.Secret] = new(true, "scope, key, string_value", "deletes the key"),
-        // id "<securable type>/<name>" (catalog/resource_grants.go): authoritative for every principal.
+        // id "<securable type>/<name>": authoritative for every principal [fact: grants-securable-authoritative].
         [PulumiTypes.Grants] = new(true, "the securable", "revokes every grant on the securable"),
-        // id "<securable type>/<name>/<principal>" (catalog/resource_grant.go:122-125): create and update make that principal's
-        // privileges exactly the declared list (replacePermissionsForPrincipal, :70-92), delete revokes all of them (:246-263).
+        // id "<securable type>/<name>/<principal>" [fact: grant-schema]: create and update make that principal's
+        // privileges exactly the declared list, delete revokes all of them [fact: grant-principal-authoritative].
         [PulumiTypes.Grant] = new(true, "the securable, principal", "revokes that principal's privileges on the securable"),
         [PulumiTypes.Job] = new(false, "nothing", "deletes the job"),
-        // id "/jobs/<id>", "/sql/warehouses/<id>" or "/authorization/tokens" (permissions/resource_permissions.go): the whole ACL of the object.
+        // id "/jobs/<id>", "/sql/warehouses/<id>" or "/authorization/tokens": the whole ACL of the object [fact: permissions-put-whole-acl].
         [PulumiTypes.Permissions] = new(true, "the object (job_id, sql_endpoint_id, authorization)", "resets the object's ACL to its owner and admins"),
-        // id = token id, handed out per create (tokens/resource_obo_token.go).
+        // id = token id, handed out per create [fact: obo-token-replace].
         [PulumiTypes.OboToken] = new(false, "application_id, lifetime_seconds, comment", "revokes that token"),
-        // id = secret id, handed out per create (tokens/resource_service_principal_secret.go).
+        // id = secret id, handed out per create [fact: sp-secret-replace].
         [PulumiTypes.ServicePrincipalSecret] = new(false, "service_principal_id, lifetime, time_rotating", "deletes that secret"),
-        // id "<service principal id>|<role>" (aws/resource_service_principal_role.go:15): a SCIM PATCH "add" of the role
-        // (:26); delete a PATCH "remove" of that role (:49-50), whoever gave it.
+        // id "<service principal id>|<role>": a SCIM PATCH "add" of the role; delete a PATCH "remove" of that role,
+        // whoever gave it [fact: sp-role-patch].
         [PulumiTypes.ServicePrincipalRole] = new(true, "service_principal_id, role", "removes that role from the principal"),
-        // id "_" for every instance (workspace/resource_workspace_conf.go:79): create and update PATCH the declared keys;
-        // delete sets each key to "" or "false" (:98-141), i.e. no token lifetime limit.
+        // id "_" for every instance: create and update PATCH the declared keys; delete sets each key to "" or "false",
+        // i.e. no token lifetime limit [fact: workspace-conf-patch].
         [PulumiTypes.WorkspaceConf] = new(true, "nothing (custom_config updates in place)", "sets each declared key to empty: the limit is lifted"),
-        // id "<workspace id>|<principal id>" (mws/resource_mws_permission_assignment.go); a PUT of the assignment.
+        // id "<workspace id>|<principal id>"; a PUT of the assignment [fact: mws-assignment-put].
         [PulumiTypes.MwsPermissionAssignment] = new(true, "workspace_id, principal_id, permissions", "unassigns the principal from the workspace"),
-        // id = rule set name "accounts/<id>/servicePrincipals/<application id>/ruleSets/default"; a PUT of every rule.
+        // id = rule set name "accounts/<id>/servicePrincipals/<application id>/ruleSets/default"; a PUT of every rule [fact: rule-set-put-whole].
         [PulumiTypes.AccessControlRuleSet] = new(true, "name", "removes every grant rule of the rule set"),
         [PulumiTypes.ResourceGroup] = new(true, "resourceGroupName, location", "deletes the group and everything in it"),
         [PulumiTypes.AppServicePlan] = new(false, "auto-named: location, kind", "deletes the plan"),

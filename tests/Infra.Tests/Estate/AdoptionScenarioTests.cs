@@ -52,7 +52,7 @@ public sealed class AdoptionScenarioTests
     /// <summary>
     /// The estate. User SCIM ids are the ones the program's user lookups answer (<see cref="AccessMocks.UserId"/>), the
     /// admins group's the one its group lookup answers; account ids are numeric, as account SCIM ids and the
-    /// assignments' <c>principal_id</c> are (databricks-sdk-go v0.175.0 service/iam/model.go PrincipalOutput.PrincipalId int64).
+    /// assignments' <c>principal_id</c> are (PrincipalOutput.PrincipalId, an int64 [fact: sdk-permission-assignments]).
     /// </summary>
     private static readonly Principal[] Principals =
     [
@@ -104,10 +104,10 @@ public sealed class AdoptionScenarioTests
     /// <summary>
     /// What adopt's reader (infra/Live/Adoption/EstateReader.cs) returns for the same estate, in the shapes of
     /// databricks-sdk-go v0.175.0: workspace SCIM groups with <c>members</c> (ComplexValue <c>value</c>, <c>$ref</c>) and
-    /// <c>entitlements</c>, <c>meta.resourceType</c> WorkspaceGroup (service/iam/model.go Group, ResourceMeta); account
-    /// groups without entitlements (model.go AccountGroup); the workspace's permission assignments (PermissionAssignment:
-    /// principal, permissions); the scope with its ACLs and secret names (service/workspace/model.go AclItem,
-    /// SecretMetadata); the Unity Catalog privilege assignments (service/catalog/model.go PrivilegeAssignment).
+    /// <c>entitlements</c>, <c>meta.resourceType</c> WorkspaceGroup; account groups without entitlements
+    /// [fact: sdk-scim-shapes]; the workspace's permission assignments (principal, permissions
+    /// [fact: sdk-permission-assignments]); the scope with its ACLs and secret names [fact: sdk-secrets-api]; the Unity
+    /// Catalog privilege assignments [fact: sdk-uc-permissions].
     /// </summary>
     private static LiveEstate Read()
     {
@@ -159,10 +159,9 @@ public sealed class AdoptionScenarioTests
     }
 
     /// <summary>
-    /// The preview of <paramref name="steps"/> in the shape <c>pulumi preview --json</c> prints (pulumi v3.258.0
-    /// pkg/display/json.go PreviewStep: op, urn, oldState, newState as apitype ResourceV3 with inputs, outputs, importID;
-    /// diffReasons; detailedDiff with kind <c>add</c> for a property the old state lacks, else <c>update</c>:
-    /// pulumi-terraform-bridge v3.136.0 pkg/tfbridge/detailed_diff.go makeBaseDiff).
+    /// The preview of <paramref name="steps"/> in the shape <c>pulumi preview --json</c> prints (PreviewStep: op, urn,
+    /// oldState, newState as apitype ResourceV3 with inputs, outputs, importID; diffReasons [fact: preview-json-digest];
+    /// detailedDiff with kind <c>add</c> for a property the old state lacks, else <c>update</c> [fact: bridge-import-read]).
     /// </summary>
     internal static string Preview(IEnumerable<Step> steps, IReadOnlyDictionary<string, Registered> imported)
     {
@@ -219,10 +218,12 @@ public sealed class AdoptionScenarioTests
     /// <summary>
     /// The first up imports every adopted object, and the only other steps are the updates of the entitlement fields a
     /// workspace-level principal lacks, from empty to false (the provider's Default after an import that left them
-    /// empty: pulumi-terraform-bridge#2372), which the guard lets through; the workspace afterwards is the workspace
+    /// empty [fact: bridge-import-read]), which the guard lets through; the workspace afterwards is the workspace
     /// before, and a refresh then proposes nothing.
     /// </summary>
     [Fact]
+    [Trait("fact", "engine-import-then-update")]
+    [Trait("fact", "scim-entitlement-fields")]
     public async Task Adopting_a_populated_estate_makes_a_first_up_that_imports_and_changes_no_access()
     {
         var file = Adopt();
@@ -245,8 +246,8 @@ public sealed class AdoptionScenarioTests
         // The updates: workspace-level principals, entitlement fields only, each empty after the import and planned false.
         var imported = steps.Where(s => s.Op == "import").ToDictionary(s => s.Resource.Name, s => s.Resource, StringComparer.Ordinal);
         var updates = steps.Where(s => s.Op == "update").ToList();
-        // Account-level ones too: account SCIM answers no entitlements (databricks-sdk-go v0.175.0 service/iam/model.go
-        // AccountGroup, AccountServicePrincipal), so their fields are empty after the import as well.
+        // Account-level ones too: account SCIM answers no entitlements [fact: sdk-scim-shapes], so their fields are
+        // empty after the import as well.
         Assert.Equal(["group-analysts-group", "group-data-engineers-group", "group-readers-group", "sp-etl-runner-sp", "sp-loader-sp", "sp-reporter-sp"],
             updates.Select(s => s.Resource.Name).Order(StringComparer.Ordinal));
         foreach (var u in updates)

@@ -65,8 +65,8 @@ public sealed class Deployed
     }
 
     /// <summary>
-    /// The resources each input depends on, as the .NET SDK sends them with the registration (pulumi-dotnet v3.112.1
-    /// sdk/Pulumi/Deployment/Deployment_Prepare.cs gathers each property's Output resources). Read from each [Input]
+    /// The resources each input depends on, as the .NET SDK sends them with the registration (it gathers each property's
+    /// Output resources [fact: dotnet-input-dependencies]). Read from each [Input]
     /// member's Output through <see cref="OutputUtilities.GetDependenciesAsync{T}"/>.
     /// </summary>
     private static async Task<IReadOnlyDictionary<string, IReadOnlySet<string>>> DependenciesAsync(ResourceArgs args)
@@ -107,7 +107,7 @@ public sealed class Deployed
 }
 
 /// <summary>
-/// A small model of the Pulumi engine (pulumi/pulumi v3.258.0 pkg/resource/deploy/step_generator.go): same, update or
+/// A small model of the Pulumi engine (the engine facts of docs/facts.md, pulumi/pulumi v3.258.0): same, update or
 /// replace from the provider schema (<see cref="ProviderSchema"/>: Defaults, Computed and ForceNew fields read from
 /// terraform-provider-databricks v1.128.0, not from ResourceTraits) and the replacement trigger; create-before-delete by
 /// default, delete-before-replace with the option; dependent replacement through property dependencies; retainOnDelete
@@ -188,9 +188,9 @@ public static class Engine
     /// <summary>
     /// The steps of an update from the state <paramref name="old"/> to the program <paramref name="next"/>. A resource with
     /// an <c>ImportId</c> and no state is imported from <paramref name="live"/> first: the provider's Read of that id
-    /// becomes the old state and the program is diffed against it (step_generator.go from ~1244 continueStepsFromImport; the
-    /// import step, step.go ImportStep.Apply, checks no inputs), giving an update or a replacement of the imported object.
-    /// A replacement of an imported resource fails an <c>up</c> and is a warning in a preview (step_generator.go ~1978-1999).
+    /// becomes the old state and the program is diffed against it (the import step checks no inputs
+    /// [fact: engine-import-then-update]), giving an update or a replacement of the imported object.
+    /// A replacement of an imported resource fails an <c>up</c> and is a warning in a preview [fact: engine-imported-no-replace].
     /// </summary>
     public static List<Step> Plan(Deployed old, Deployed next, Estate? live = null, bool preview = false, List<string>? warnings = null)
     {
@@ -217,8 +217,8 @@ public static class Engine
                 continue;
             }
 
-            // step_generator.go:1267 processIgnoreChanges: ignored properties keep their old values for the diff.
-            // step_generator.go:1805 and :3626 shouldTriggerReplace: a trigger replaces when both are set and differ.
+            // Ignored properties keep their old values for the diff [fact: engine-ignore-changes].
+            // A trigger replaces when both are set and differ [fact: engine-replacement-trigger].
             var triggered = r.Options.ReplacementTrigger is { } t && was.Options.ReplacementTrigger is { } u && t != u && !imported;
             var (changed, replace) = Diff(r, was.Outputs, r.Options.IgnoreChanges);
             if (!triggered && !replace)
@@ -242,7 +242,7 @@ public static class Engine
                 warnings?.Add(message);
             }
 
-            // step_generator.go:1955-1972: a protected resource cannot be replaced.
+            // A protected resource cannot be replaced [fact: engine-protect-no-replace].
             if (r.Options.Protect && was.Options.Protect)
             {
                 throw new EngineException($"unable to replace resource '{r.Name}' as it is currently marked for protection");
@@ -250,9 +250,9 @@ public static class Engine
 
             if (r.Options.DeleteBeforeReplace)
             {
-                // step_generator.go:2044-2120: delete first, and first every dependent whose ForceNew input depends on it
-                // (calculateDependentReplacements :3220-3330: inputs depending on the replace set become unknown, and the
-                // provider's diff replaces on a ForceNew one); a protected dependent stops the update (:2099-2110).
+                // Delete first, and first every dependent whose ForceNew input depends on it (inputs depending on the
+                // replace set become unknown, and the provider's diff replaces on a ForceNew one); a protected dependent
+                // stops the update [fact: engine-dependent-replacements].
                 var chain = Dependents(old, r.Name);
                 foreach (var dependent in chain.AsEnumerable().Reverse())
                 {
@@ -273,7 +273,7 @@ public static class Engine
             }
             else
             {
-                // Create before delete: the old one is deleted once everything else is done (step_generator.go:1990-2040).
+                // Create before delete: the old one is deleted once everything else is done [fact: engine-replace-order].
                 steps.Add(new Step("create", r, "replacement"));
                 deleteAtEnd.Add(new Step("delete", was, "replaced (create before delete)"));
             }
@@ -287,7 +287,7 @@ public static class Engine
                 throw new EngineException($"resource '{gone.Name}' cannot be deleted because it is protected");
             }
 
-            // pkg/resource/deploy/step.go:661: a resource retained on delete is only forgotten.
+            // A resource retained on delete is only forgotten [fact: engine-retain-on-delete-old-state].
             deleteAtEnd.Add(new Step(gone.Options.RetainOnDelete ? "forget" : "delete", gone, "removed from the program"));
         }
 
@@ -297,7 +297,7 @@ public static class Engine
 
     /// <summary>
     /// The state a successful update leaves: an imported resource holds what Read filled; a created or updated one what
-    /// the program declared (with Defaults); an unchanged one its old state (step.go SameStep keeps the old outputs).
+    /// the program declared (with Defaults); an unchanged one its old state [fact: engine-same-keeps-outputs].
     /// </summary>
     public static Deployed StateAfter(Deployed old, Deployed next, IReadOnlyList<Step> steps)
     {
@@ -320,7 +320,7 @@ public static class Engine
 
     /// <summary>
     /// <c>pulumi refresh</c> (or <c>preview --refresh</c>): every resource's state becomes what its provider's Read returns
-    /// from the live estate (pkg/resource/deploy/step.go RefreshStep.Apply calls Read with the old state); a resource Read
+    /// from the live estate (Read is called with the old state [fact: engine-refresh-reads]); a resource Read
     /// finds gone is dropped from the state.
     /// </summary>
     public static Deployed Refresh(Deployed state, Estate live) => new()
@@ -333,9 +333,9 @@ public static class Engine
     };
 
     /// <summary>
-    /// The delete-replaced step of a delete-before-replace, built from the OLD state (step_generator.go:2125, :2145). Its
-    /// Apply skips the provider's Delete when that old state has retainOnDelete (pkg/resource/deploy/step.go:626-662
-    /// DeleteStep.Apply, "Deleting a 'drop on delete' is a no-op"; the same step serves delete and delete-replaced).
+    /// The delete-replaced step of a delete-before-replace, built from the OLD state. Its Apply skips the provider's
+    /// Delete when that old state has retainOnDelete ("Deleting a 'drop on delete' is a no-op"; the same step serves
+    /// delete and delete-replaced) [fact: engine-retain-on-delete-old-state].
     /// </summary>
     private static Step DeleteReplaced(Registered old, string why) =>
         old.Options.RetainOnDelete ? new Step("forget", old, $"{why}: retained, no Delete call") : new Step("delete", old, why);

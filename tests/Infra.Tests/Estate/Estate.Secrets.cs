@@ -4,9 +4,8 @@ namespace DatabricksAccess.Infra.Tests.Estate;
 
 /// <summary>
 /// What a consumer reads from a key of a Databricks-backed scope (<c>dbutils.secrets.get</c>): the value the last
-/// PutSecret wrote, until a DeleteSecret removes the key (terraform-provider-databricks v1.128.0
-/// secrets/resource_secret.go:77-90 Create is PutSecret, which overwrites an existing key, databricks-sdk-go v0.175.0
-/// service/workspace/interface.go:326-328; :107-120 Delete is DeleteSecret). For a credential store, also which
+/// PutSecret wrote, until a DeleteSecret removes the key (Create is PutSecret, which overwrites an existing key; Delete
+/// is DeleteSecret [fact: secret-put-overwrites]). For a credential store, also which
 /// credential the value is, so that a test can ask whether it is still valid.
 /// </summary>
 public sealed partial class Estate

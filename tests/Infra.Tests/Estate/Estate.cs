@@ -8,7 +8,7 @@ namespace DatabricksAccess.Infra.Tests.Estate;
 /// <summary>
 /// An in-memory Databricks workspace and account, holding the access an apply can change. Each resource type's
 /// Create, Update and Delete do what the provider that Pulumi.Databricks 1.106.0 wraps does
-/// (databricks/terraform-provider-databricks v1.128.0, paths below); resources whose effect is only their own existence
+/// (the facts named below, docs/facts.md); resources whose effect is only their own existence
 /// (groups, service principals, scopes, jobs, Azure resources) are tracked as objects.
 /// Access is observed as <see cref="Facts"/>: one string per unit of access (<c>grant|catalog:main|&lt;principal&gt;|SELECT</c>).
 /// </summary>
@@ -84,8 +84,8 @@ public sealed partial class Estate
     public void Member(string group, string member) => _members.Add((group, member));
 
     /// <summary>
-    /// Who runs the provider (the deployer): the current user of permissions/resource_permissions.go getCurrentUser
-    /// (:58-68, <c>me.UserName</c>; a service principal's is its application id).
+    /// Who runs the provider (the deployer): the permissions resource's current user, <c>me.UserName</c>; a service
+    /// principal's is its application id [fact: permissions-current-user].
     /// </summary>
     public string Caller { get; set; } = "deployer";
 
@@ -93,8 +93,8 @@ public sealed partial class Estate
     public void Plant(string type, string id, ImmutableDictionary<string, object> fields) => _objects[(type, id)] = fields;
 
     /// <summary>
-    /// An existing SQL warehouse: its creator (what Delete hands ownership back to, permissions/resource_permissions.go:91-123 Delete,
-    /// permission_definitions.go:578-584 the warehouse's fetchObjectCreator) and its ACL as (kind, name, level), kind one of userName,
+    /// An existing SQL warehouse: its creator (what Delete hands ownership back to [fact: permissions-delete-to-creator])
+    /// and its ACL as (kind, name, level), kind one of userName,
     /// groupName, servicePrincipalName.
     /// </summary>
     public void Warehouse(string id, string creator, params (string Kind, string Who, string Level)[] acl)
@@ -111,8 +111,8 @@ public sealed partial class Estate
         _warehouseAcls.Where(kv => kv.Key.Warehouse == id && kv.Value.Level == "IS_OWNER").Select(kv => kv.Key.Principal).SingleOrDefault();
 
     /// <summary>
-    /// An existing job's ACL (its creator is what Delete hands ownership back to: permissions/resource_permissions.go:91-123
-    /// Delete, permission_definitions.go:407-419 the job's fetchObjectCreator, jobs.Get creator_user_name). Not in
+    /// An existing job's ACL (its creator, jobs.Get creator_user_name, is what Delete hands ownership back to
+    /// [fact: permissions-delete-to-creator]). Not in
     /// <see cref="Facts"/>: observed with <see cref="JobAcl"/>.
     /// </summary>
     public void Job(string id, string creator, params (string Kind, string Who, string Level)[] acl)
@@ -180,12 +180,10 @@ public sealed partial class Estate
         {
             case PulumiTypes.Group or PulumiTypes.ServicePrincipal:
                 {
-                    // Workspace SCIM: Create sends the declared entitlement fields (scim/resource_group.go:46-63,
-                    // scim/resource_service_principal.go:167-180 Create, spFromData), and an Update PUTs the whole principal with its own
-                    // entitlement list (scim/groups.go:75-90 UpdateNameAndEntitlements; resource_service_principal.go:73-88, :194-211),
-                    // so the live entitlements become exactly the fields that are true (readEntitlementsFromData, scim/scim.go:75-93).
-                    // Account SCIM has no entitlements (databricks-sdk-go v0.175.0 service/iam/model.go:55 AccountGroup, :82
-                    // AccountServicePrincipal): an account-level principal's workspace entitlements are untouched.
+                    // Workspace SCIM: Create sends the declared entitlement fields, and an Update PUTs the whole principal with
+                    // its own entitlement list, so the live entitlements become exactly the fields that are true
+                    // [fact: scim-principal-writes-entitlements]. Account SCIM has no entitlements [fact: sdk-scim-shapes]:
+                    // an account-level principal's workspace entitlements are untouched.
                     if (accountLevel)
                     {
                         break;
@@ -206,9 +204,8 @@ public sealed partial class Estate
 
             case PulumiTypes.Grant:
                 {
-                    // terraform-provider-databricks v1.128.0 catalog/resource_grant.go:171-198 (Create) and :222-246 (Update):
-                    // replacePermissionsForPrincipal (:70-88) makes the principal's privileges exactly the declared list;
-                    // Delete (:247-262) replaces them with the empty list: everything the principal held there is revoked.
+                    // Create and Update make the principal's privileges exactly the declared list; Delete replaces them with
+                    // the empty list: everything the principal held there is revoked [fact: grant-principal-authoritative].
                     var set = Privileges(Securable(inputs), Str(inputs, "principal"));
                     set.Clear();
                     if (op != "delete")
@@ -221,8 +218,8 @@ public sealed partial class Estate
 
             case PulumiTypes.Grants:
                 {
-                    // catalog/resource_grants.go:171-190 (Create), :219-236 (Update): every principal's privileges on the
-                    // securable become exactly the declared ones (undeclared principals revoked); :237 Delete revokes all.
+                    // Create and Update: every principal's privileges on the securable become exactly the declared ones
+                    // (undeclared principals revoked); Delete revokes all [fact: grants-securable-authoritative].
                     var securable = Securable(inputs);
                     _grants[securable] = new Dictionary<string, SortedSet<string>>(StringComparer.Ordinal);
                     if (op != "delete")
@@ -238,8 +235,8 @@ public sealed partial class Estate
 
             case PulumiTypes.Entitlements:
                 {
-                    // scim/resource_entitlement.go:40 (Create) and :89 (Update) PATCH "replace" the whole entitlements list with
-                    // the declared flags (patchEntitlements :118-135); :96 Delete PATCHes "remove" of the declared ones.
+                    // Create and Update PATCH "replace" the whole entitlements list with the declared flags; Delete PATCHes
+                    // "remove" of the declared ones [fact: entitlements-patch-replace].
                     var principal = new[] { "groupId", "userId", "servicePrincipalId" }.Select(k => Str(inputs, k)).First(v => !string.IsNullOrEmpty(v));
                     var declared = ProviderSchema.EntitlementField.Where(kv => inputs.TryGetValue(kv.Value, out var v) && v is true).Select(kv => kv.Key).ToList();
                     if (op == "delete")
@@ -255,8 +252,8 @@ public sealed partial class Estate
                 }
 
             case PulumiTypes.MwsPermissionAssignment:
-                // mws/resource_mws_permission_assignment.go:46-61 Create PUTs the principal's level (whatever it was);
-                // :83-93 Delete unassigns the principal. No Update (every field forces a replacement, common/resource.go:211-229).
+                // Create PUTs the principal's level (whatever it was); Delete unassigns the principal; no Update, so every
+                // field forces a replacement [fact: mws-assignment-put] [fact: tf-no-update-all-forcenew].
                 if (op == "delete")
                 {
                     _assignments.Remove(Str(inputs, "principalId"));
@@ -269,8 +266,8 @@ public sealed partial class Estate
                 break;
 
             case PulumiTypes.SecretAcl:
-                // secrets/resource_secret_acl.go:49-61 Create PUTs the principal's ACL on the scope (replacing what it had);
-                // :80-100 Delete removes it. Every field forces a replacement (:26, :31, :36).
+                // Create PUTs the principal's ACL on the scope (replacing what it had); Delete removes it. Every field
+                // forces a replacement [fact: secret-acl-put].
                 if (op == "delete")
                 {
                     _acls.Remove((Str(inputs, "scope"), Str(inputs, "principal")));
@@ -284,8 +281,8 @@ public sealed partial class Estate
 
             case PulumiTypes.Secret:
                 {
-                    // secrets/resource_secret.go:77-90 Create puts the key; :107 Delete removes it; string_value forces a
-                    // replacement (:46-59). The stored value is a credential the mocks minted (by value) or any other secret.
+                    // Create puts the key (overwriting); Delete removes it; string_value forces a replacement
+                    // [fact: secret-put-overwrites]. The stored value is a credential the mocks minted (by value) or any other secret.
                     var key = (Str(inputs, "scope"), Str(inputs, "key"));
                     if (op == "delete")
                     {
@@ -303,8 +300,8 @@ public sealed partial class Estate
 
             case PulumiTypes.OboToken or PulumiTypes.ServicePrincipalSecret:
                 {
-                    // tokens/resource_obo_token.go:60-72 Create mints a new token (a new id), :99-105 Delete revokes that token;
-                    // tokens/resource_service_principal_secret.go:57-95 and :150 likewise for OAuth secrets. Each create is a new
+                    // Create mints a new token (a new id), Delete revokes that token [fact: obo-token-replace]; likewise for
+                    // OAuth secrets [fact: sp-secret-replace]. Each create is a new
                     // generation of the slot; a delete revokes the oldest live generation (the one the replaced state names).
                     var slot = outputs.TryGetValue("__name", out var n) ? (string)n : throw new InvalidOperationException("credential without name");
                     if (op == "delete")
@@ -326,15 +323,15 @@ public sealed partial class Estate
                 }
 
             case PulumiTypes.AccessControlRuleSet:
-                // permissions/resource_access_control_rule_set.go:109-128 Create and :156-182 Update PUT the whole rule set
-                // (only the declared rules remain); :184-200 Delete PUTs an empty one.
+                // Create and Update PUT the whole rule set (only the declared rules remain); Delete PUTs an empty one
+                // [fact: rule-set-put-whole].
                 _ruleSets[Str(inputs, "name")] = op == "delete"
                     ? []
                     : Maps(inputs, "grantRules").SelectMany(r => ((IEnumerable)r["principals"]!).Cast<string>().Select(p => (p, (string)r["role"]!))).ToList();
                 break;
 
             case PulumiTypes.GroupMember:
-                // scim/resource_group_member.go:98-103 adds the one member (PATCH "add"), :81-87 removes that member only.
+                // Adds the one member (PATCH "add"), and removes that member only [fact: group-member-one-member].
                 if (op == "delete")
                 {
                     _members.Remove((Str(inputs, "groupId"), Str(inputs, "memberId")));
@@ -348,12 +345,11 @@ public sealed partial class Estate
 
             case PulumiTypes.Permissions when Str(inputs, "sqlEndpointId").Length > 0:
                 {
-                    // permissions/resource_permissions.go:70-87 Update (Create :287-305 calls it): the declared list, the caller
-                    // added as CAN_MANAGE when it is not in it (update/customizers.go:66-88 AddCurrentUserAsManage), then
-                    // safePutWithOwner (:33-55) adds the caller as IS_OWNER when the list has no IS_OWNER
-                    // (permission_definitions.go:256-273 addOwnerPermissionIfNeeded) and PUTs the warehouse's whole ACL.
-                    // Delete (:89-120): admins' direct entries (not modelled), the caller as CAN_MANAGE, and IS_OWNER to the
-                    // warehouse's creator (fetchObjectCreator, permission_definitions.go:576-582).
+                    // Update (Create calls it): the declared list, the caller added as CAN_MANAGE when it is not in it
+                    // [fact: permissions-caller-manage], the caller added as IS_OWNER when the list has no IS_OWNER
+                    // [fact: permissions-owner-added], and the warehouse's whole ACL PUT [fact: permissions-put-whole-acl].
+                    // Delete: admins' direct entries (not modelled), the caller as CAN_MANAGE, and IS_OWNER to the
+                    // warehouse's creator [fact: permissions-delete-to-creator].
                     var warehouse = Str(inputs, "sqlEndpointId");
                     foreach (var key in _warehouseAcls.Keys.Where(k => k.Warehouse == warehouse).ToList())
                     {
@@ -383,10 +379,10 @@ public sealed partial class Estate
 
             case PulumiTypes.Permissions when Str(inputs, "jobId").Length > 0 && _jobCreators.ContainsKey(Str(inputs, "jobId")):
                 {
-                    // A job planted with Job(): permissions/resource_permissions.go:70-87 Update (Create :287-305 calls it) PUTs the
-                    // declared list (the job mapping, permission_definitions.go:397-420, has no update customizer), and
-                    // safePutWithOwner (:33-55) adds the caller as IS_OWNER when the list has none (addOwnerPermissionIfNeeded
-                    // :256-273). Delete (:89-123): admins' direct entries (not modelled), IS_OWNER to the job's creator.
+                    // A job planted with Job(): Update (Create calls it) PUTs the declared list (the job mapping has no update
+                    // customizer [fact: permissions-caller-manage]), with the caller added as IS_OWNER when the list has none
+                    // [fact: permissions-owner-added]. Delete: admins' direct entries (not modelled), IS_OWNER to the job's
+                    // creator [fact: permissions-delete-to-creator].
                     var job = Str(inputs, "jobId");
                     foreach (var key in _jobAcls.Keys.Where(k => k.Job == job).ToList())
                     {
@@ -408,8 +404,8 @@ public sealed partial class Estate
                 }
 
             case PulumiTypes.WorkspaceConf:
-                // workspace/resource_workspace_conf.go:28-80 Create/Update PATCH the declared keys (a key no longer
-                // declared is set to ""); :98-141 Delete sets every declared key to "" (the limit is lifted).
+                // Create/Update PATCH the declared keys (a key no longer declared is set to ""); Delete sets every
+                // declared key to "" (the limit is lifted) [fact: workspace-conf-patch].
                 foreach (var (k, v) in inputs.TryGetValue("customConfig", out var m) && m is IEnumerable e ? e.Cast<object>().OfType<KeyValuePair<string, object>>() : [])
                 {
                     _workspaceConf[k] = op == "delete" ? string.Empty : Convert.ToString(v, CultureInfo.InvariantCulture) ?? string.Empty;
@@ -418,8 +414,8 @@ public sealed partial class Estate
                 break;
 
             case PulumiTypes.ServicePrincipalRole:
-                // aws/resource_service_principal_role.go:26 Create is a SCIM PATCH "add" of one role; :49 Delete removes
-                // that role, also one given by hand before.
+                // Create is a SCIM PATCH "add" of one role; Delete removes that role, also one given by hand before
+                // [fact: sp-role-patch].
                 if (op == "delete")
                 {
                     _accountRoles.Remove((Str(inputs, "servicePrincipalId"), Str(inputs, "role")));
@@ -432,8 +428,8 @@ public sealed partial class Estate
                 break;
 
             case PulumiTypes.Permissions when Str(inputs, "authorization") == "tokens":
-                // permissions/resource_permissions.go:287-325 Create/Update set the whole ACL of the object; :326 Delete
-                // resets it (only admins keep CAN_MANAGE).
+                // Create/Update set the whole ACL of the object; Delete resets it (only admins keep CAN_MANAGE)
+                // [fact: permissions-put-whole-acl] [fact: permissions-tokens-workspace].
                 _tokenPermissions.Clear();
                 if (op != "delete")
                 {
@@ -469,9 +465,9 @@ public sealed partial class Estate
                         return null;
                     }
 
-                    // scim/resource_group.go:64-83: display_name, external_id, acl_principal_id, url, then readIntoData.
-                    // scim/resource_service_principal.go:179-193: setCommonUserFields (display_name, active, external_id, home,
-                    // repos; scim/resource_user.go:26-32), acl_principal_id, application_id, then readIntoData.
+                    // A group: display_name, external_id, acl_principal_id, url, then the entitlements; a service principal:
+                    // display_name, active, external_id, home, repos, acl_principal_id, application_id, then the
+                    // entitlements [fact: scim-principal-read].
                     var fields = type == PulumiTypes.Group
                         ? new[] { "displayName", "externalId", "url" }
                         : ["applicationId", "displayName", "active", "externalId", "home", "repos"];
@@ -482,8 +478,8 @@ public sealed partial class Estate
 
                     state = state.SetItem("aclPrincipalId", type == PulumiTypes.Group ? $"groups/{Str(obj, "displayName")}" : $"servicePrincipals/{Str(obj, "applicationId")}");
 
-                    // readIntoData (scim/scim.go:65-73) sets true each entitlement the principal has and leaves every other field
-                    // as it was. Account SCIM answers no entitlements (sdk-go service/iam/model.go:55, :82).
+                    // readIntoData sets true each entitlement the principal has and leaves every other field as it was
+                    // [fact: scim-entitlement-fields]. Account SCIM answers no entitlements [fact: sdk-scim-shapes].
                     if (!accountLevel)
                     {
                         foreach (var e in _entitlements.GetValueOrDefault(id) ?? [])
@@ -497,7 +493,7 @@ public sealed partial class Estate
 
             case PulumiTypes.Entitlements:
                 {
-                    // scim/resource_entitlement.go:48-82: the principal from the id ("group/<id>", "user/<id>", "spn/<id>"),
+                    // The principal from the id ("group/<id>", "user/<id>", "spn/<id>") [fact: entitlements-patch-replace],
                     // then generateEmpty (every flag false) and readIntoData (the live ones true).
                     var (field, principal) = Prior("groupId") is { Length: > 0 } g ? ("groupId", g)
                         : Prior("servicePrincipalId") is { Length: > 0 } sp ? ("servicePrincipalId", sp)
@@ -521,15 +517,15 @@ public sealed partial class Estate
 
             case PulumiTypes.GroupMember:
                 {
-                    // scim/resource_group_member.go:130-140: the pair id group_id|member_id; gone when the member is not in the group.
+                    // The pair id group_id|member_id; gone when the member is not in the group [fact: group-member-one-member].
                     var (group, member) = Prior("groupId").Length > 0 ? (Prior("groupId"), Prior("memberId")) : Pair(id, "|");
                     return _members.Contains((group, member)) ? state.SetItem("groupId", group).SetItem("memberId", member) : null;
                 }
 
             case PulumiTypes.MwsPermissionAssignment:
                 {
-                    // mws/resource_mws_permission_assignment.go:61-81: the principal's permissions from the workspace's
-                    // assignments; NOT_FOUND (gone) when it has none.
+                    // The principal's permissions from the workspace's assignments; NOT_FOUND (gone) when it has none
+                    // [fact: mws-assignment-put].
                     var (workspace, principal) = Prior("principalId").Length > 0 ? (Prior("workspaceId"), Prior("principalId")) : Pair(id, "|");
                     return _assignments.TryGetValue(principal, out var level)
                         ? state.SetItem("workspaceId", workspace).SetItem("principalId", principal).SetItem("permissions", ImmutableArray.Create<object>(level))
@@ -538,7 +534,7 @@ public sealed partial class Estate
 
             case PulumiTypes.SecretAcl:
                 {
-                    // secrets/resource_secret_acl.go:63-78: GetAcl of scope and principal (the id scope|||principal).
+                    // GetAcl of scope and principal (the id scope|||principal) [fact: secret-acl-put].
                     var (scope, principal) = Prior("scope").Length > 0 ? (Prior("scope"), Prior("principal")) : Pair(id, "|||");
                     return _acls.TryGetValue((scope, principal), out var permission)
                         ? state.SetItem("scope", scope).SetItem("principal", principal).SetItem("permission", permission)
@@ -547,8 +543,8 @@ public sealed partial class Estate
 
             case PulumiTypes.Grant:
                 {
-                    // catalog/resource_grant.go:199-221 (Read): the id <securable type>/<name>/<principal>; the principal's privileges
-                    // on the securable (filterPermissionsForPrincipal :91-111: none is NOT_FOUND, gone).
+                    // Read: the id <securable type>/<name>/<principal>; the principal's privileges on the securable (none is
+                    // NOT_FOUND, gone) [fact: grant-schema].
                     string field, name, principal;
                     if (prior is not null && Prior("principal").Length > 0)
                     {
@@ -569,7 +565,7 @@ public sealed partial class Estate
 
             case PulumiTypes.Grants:
                 {
-                    // catalog/resource_grants.go Read: every principal's privileges on the securable.
+                    // Read: every principal's privileges on the securable [fact: grants-securable-authoritative].
                     var securable = prior is not null ? Securable(prior) : $"{id.Split('/', 2)[0]}:{id.Split('/', 2)[1]}";
                     var grants = (_grants.GetValueOrDefault(securable) ?? []).Where(kv => kv.Value.Count > 0)
                         .Select(kv => (object)ImmutableDictionary<string, object>.Empty.Add("principal", kv.Key).Add("privileges", kv.Value.Cast<object>().ToImmutableArray()))
@@ -579,8 +575,7 @@ public sealed partial class Estate
 
             case PulumiTypes.Permissions when Prior("sqlEndpointId").Length > 0 || id.StartsWith("/sql/warehouses/", StringComparison.Ordinal):
                 {
-                    // permissions/resource_permissions.go:246-285 Read, permission_definitions.go:214-254 prepareResponse: the
-                    // live ACL without the caller's own entry (unless the state declares the caller), without admins (not
+                    // Read [fact: permissions-read]: the live ACL without the caller's own entry (unless the state declares the caller), without admins (not
                     // configurable on warehouses) and without inherited entries (not modelled).
                     var warehouse = Prior("sqlEndpointId") is { Length: > 0 } w ? w : id["/sql/warehouses/".Length..];
                     var declaresCaller = Maps(state, "accessControls").Any(c => Entry(c).Who.Equals(Caller, StringComparison.OrdinalIgnoreCase));
@@ -595,7 +590,7 @@ public sealed partial class Estate
             case PulumiTypes.Permissions when (Prior("jobId") is { Length: > 0 } j ? j : id.StartsWith("/jobs/", StringComparison.Ordinal) ? id["/jobs/".Length..] : string.Empty) is { Length: > 0 } job
                 && _jobCreators.ContainsKey(job):
                 {
-                    // A job planted with Job(): the same Read and prepareResponse (permission_definitions.go:214-254): the live
+                    // A job planted with Job(): the same Read [fact: permissions-read]: the live
                     // ACL without the caller's entry (unless the state declares the caller), without admins (not configurable
                     // on jobs) and inherited entries (not modelled). The live IS_OWNER of another principal is kept.
                     var declaresCaller = Maps(state, "accessControls").Any(c => Entry(c).Who.Equals(Caller, StringComparison.OrdinalIgnoreCase));
@@ -608,14 +603,16 @@ public sealed partial class Estate
                 }
 
             case PulumiTypes.Permissions when Prior("authorization") == "tokens" || id == "/authorization/tokens":
-                // The same Read on the workspace's token permissions (admins are configurable there, permission_definitions.go:551-555).
+                // The same Read on the workspace's token permissions. The provider leaves admins out of it (tokens do not allow
+                // configuring admins [fact: permissions-read]); this double keeps whatever it holds, and it holds admins only
+                // when a test plants them.
                 return state.SetItem("authorization", "tokens").SetItem("accessControls", _tokenPermissions
                     .Select(kv => (object)ImmutableDictionary<string, object>.Empty.Add(TokenKinds.GetValueOrDefault(kv.Key, "userName"), kv.Key).Add("permissionLevel", kv.Value))
                     .ToImmutableArray());
 
             case PulumiTypes.WorkspaceConf:
                 {
-                    // workspace/resource_workspace_conf.go Read: the declared keys' live values.
+                    // Read: the declared keys' live values [fact: workspace-conf-patch].
                     var declared = state.TryGetValue("customConfig", out var m) && m is IEnumerable e ? e.Cast<object>().OfType<KeyValuePair<string, object>>().Select(kv => kv.Key).ToList() : [];
                     return state.SetItem("customConfig", declared.ToImmutableDictionary(k => k, k => (object)_workspaceConf.GetValueOrDefault(k, string.Empty)));
                 }
@@ -658,7 +655,7 @@ public sealed partial class Estate
         return byPrincipal.TryGetValue(principal, out var set) ? set : byPrincipal[principal] = new SortedSet<string>(StringComparer.Ordinal);
     }
 
-    /// <summary>The securable of a Grant or Grants: the one securable field set (catalog/resource_grant.go:155-163, one Optional+ForceNew field per permissions.Mappings entry).</summary>
+    /// <summary>The securable of a Grant or Grants: the one securable field set (one Optional+ForceNew field per securable kind [fact: grant-schema]).</summary>
     public static string Securable(ImmutableDictionary<string, object> inputs)
     {
         foreach (var (field, kind) in SecurableKinds)

@@ -132,6 +132,7 @@ public sealed class EstateScenarioTests
     /// delete and its create, and only then (the account-level assignment has no Update).
     /// </summary>
     [Fact]
+    [Trait("fact", "mws-assignment-put")]
     public async Task A_workspace_access_level_change_leaves_the_principal_unassigned_only_between_the_delete_and_the_create()
     {
         var (old, next) = (await RunAsync(Prod()), await RunAsync(Prod(MakeAdmin)));
@@ -259,10 +260,11 @@ public sealed class EstateScenarioTests
     }
 
     [Fact]
+    [Trait("fact", "engine-dependent-replacements")]
     public async Task The_engine_model_cascades_a_delete_first_replacement_through_property_dependencies()
     {
         // The model itself: a value folded from a replaced resource replaces the dependent delete-first
-        // (step_generator.go:3220); a DependsOn does not. Built from two runs of the real program.
+        // [fact: engine-dependent-replacements]; a DependsOn does not. Built from two runs of the real program.
         var old = await RunAsync(Prod());
         var assignment = old["sp-ci-deployer-assignment"];
         var acl = old["scope-app-secrets-acl-sp-ci-deployer"];

@@ -5,7 +5,7 @@ namespace DatabricksAccess.Infra.Tests.Estate;
 /// <summary>
 /// A deploy whose clock crosses an expiry between the guard's preview and the <c>up</c>, on the simulated estate. The
 /// deploy job runs <c>pulumi preview</c> (which the guard reads) and then pulumi/actions' <c>up</c>, a second evaluation of
-/// the program (Automation API <c>up --skip-preview</c>: pulumi/pulumi v3.258.0 sdk/nodejs/automation/stack.ts). The
+/// the program (Automation API <c>up --skip-preview</c> [fact: automation-up-skip-preview]). The
 /// program reads its clock through <see cref="EvaluationInstant.Clock"/>: the deploy's one instant
 /// (<c>DATABRICKS_ACCESS_NOW</c>) when set, else the system clock.
 /// </summary>

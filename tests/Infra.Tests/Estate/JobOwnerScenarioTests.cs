@@ -6,10 +6,9 @@ namespace DatabricksAccess.Infra.Tests.Estate;
 
 /// <summary>
 /// The first up of an adopted job whose IS_OWNER is someone else. The import's Read keeps the live IS_OWNER
-/// (terraform-provider-databricks v1.128.0 permissions/permission_definitions.go:214-254 prepareResponse drops only the
-/// caller, admins and inherited entries); with the owner declared (what adopt writes) the step is import-only and the
-/// owner stays; without it the update's list has no IS_OWNER and safePutWithOwner makes the deployer the owner
-/// (permissions/resource_permissions.go:33-55, permission_definitions.go:256-273 addOwnerPermissionIfNeeded).
+/// (it drops only the caller, admins and inherited entries [fact: permissions-read]); with the owner declared (what
+/// adopt writes) the step is import-only and the owner stays; without it the update's list has no IS_OWNER and the
+/// provider makes the deployer the owner [fact: permissions-owner-added].
 /// </summary>
 public sealed class JobOwnerScenarioTests
 {
@@ -56,6 +55,7 @@ public sealed class JobOwnerScenarioTests
     }
 
     [Fact]
+    [Trait("fact", "permissions-owner-added")]
     public async Task Without_the_owner_the_first_up_updates_the_acl_and_the_deployer_becomes_the_owner()
     {
         var (steps, live) = await FirstUpAsync(string.Empty);

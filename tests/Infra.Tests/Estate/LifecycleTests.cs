@@ -58,10 +58,14 @@ public sealed class LifecycleTests
     /// <summary>
     /// The control for the test above: dev as the program registered it before the handover (each workspace-level
     /// principal's fields left at their Default, an Entitlements resource beside it). A refresh fills the principals'
-    /// fields from the live entitlements (scim/resource_group.go Read, readIntoData), the program plans them false, and the
-    /// update would PUT each principal without them (scim/groups.go UpdateNameAndEntitlements): drift on every run.
+    /// fields from the live entitlements [fact: scim-entitlement-fields] [fact: engine-refresh-reads], the program plans
+    /// them false, and the update would PUT each principal without them [fact: scim-principal-writes-entitlements]: drift
+    /// on every run.
     /// </summary>
     [Fact]
+    [Trait("fact", "scim-entitlement-fields")]
+    [Trait("fact", "engine-refresh-reads")]
+    [Trait("fact", "scim-principal-writes-entitlements")]
     public async Task Before_the_handover_a_refresh_proposes_updates_that_would_wipe_the_entitlements()
     {
         var legacy = Legacy(await ProgramAsync("dev", mocks: After(null)));
@@ -115,9 +119,12 @@ public sealed class LifecycleTests
     /// The handover on a deployed dev workspace: the first run registers the old Entitlements resources once more,
     /// unchanged and kept on delete, while the principals take their fields over; the next run leaves them out and the
     /// engine only forgets them. No entitlement is lost at any step. Leaving them out at once would delete them after the
-    /// principals' updates (scim/resource_entitlement.go Delete: PATCH remove), and the principals' Read would never notice.
+    /// principals' updates (Delete is a PATCH remove [fact: entitlements-patch-replace]), and the principals' Read would
+    /// never notice.
     /// </summary>
     [Fact]
+    [Trait("fact", "entitlements-patch-replace")]
+    [Trait("fact", "engine-retain-on-delete-old-state")]
     public async Task Principals_take_their_entitlements_over_without_losing_one()
     {
         var first = await ProgramAsync("dev", mocks: After(null));
@@ -155,10 +162,10 @@ public sealed class LifecycleTests
     /// <summary>
     /// Prod's shared warehouse, owned by platform-lead@contoso.com and created by someone else: the first up, a refresh
     /// and the next up leave its owner as it is (the program declares the owner as IS_OWNER). Without that entry the
-    /// provider makes the deployer the owner (permission_definitions.go addOwnerPermissionIfNeeded), which the same
-    /// simulator shows.
+    /// provider makes the deployer the owner [fact: permissions-owner-added], which the same simulator shows.
     /// </summary>
     [Fact]
+    [Trait("fact", "permissions-owner-added")]
     public async Task A_warehouse_owned_by_someone_else_keeps_its_owner()
     {
         var program = await ProgramAsync("prod");

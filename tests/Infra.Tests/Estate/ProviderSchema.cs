@@ -10,9 +10,8 @@ public enum ReadFills
 
     /// <summary>
     /// Read sets it to <c>true</c> when the live principal has the entitlement and leaves it alone otherwise: the prior
-    /// state value stays (on an import there is none: null). terraform-provider-databricks v1.128.0 scim/scim.go
-    /// <c>entitlements.readIntoData</c> sets only the entitlements present; only resource_entitlement.go calls
-    /// <c>generateEmpty</c> first.
+    /// state value stays (on an import there is none: null): <c>entitlements.readIntoData</c> sets only the entitlements
+    /// present; only the entitlements resource calls <c>generateEmpty</c> first [fact: scim-entitlement-fields].
     /// </summary>
     TrueFromLive,
 
@@ -28,7 +27,7 @@ public enum ReadFills
 /// puts into the planned value when the program leaves the field unset (SDKv2 schema.Default; the bridge's Check).
 /// </summary>
 /// <param name="Set">The value is a set (TypeSet, <c>tf:"slice_set"</c>): order does not matter.</param>
-/// <param name="SuppressDiff">An unset value is not diffed (<c>tf:"suppress_diff"</c>, common/reflect_resource.go).</param>
+/// <param name="SuppressDiff">An unset value is not diffed (<c>tf:"suppress_diff"</c> [fact: tf-shared-fields]).</param>
 public sealed record Field(string Name, bool Required = false, bool Optional = false, bool Computed = false, object? Default = null,
     bool ForceNew = false, ReadFills Read = ReadFills.Live, bool Set = false, bool SuppressDiff = false);
 
@@ -43,13 +42,13 @@ public sealed record TypeSchema(string Type, string Source, IReadOnlyList<Field>
 /// <summary>
 /// The schema of every resource type the program registers, field by field: Optional, Required, Default, Computed,
 /// ForceNew and what Read fills. Databricks types are read from terraform-provider-databricks v1.128.0 (what
-/// Pulumi.Databricks 1.106.0 wraps); a resource without Update has every field ForceNew (common/resource.go:211-229).
-/// Fields every Databricks resource shares: <c>providerConfig</c> (common/unified_provider.go:40-60
-/// AddNamespaceInSchema: Optional+Computed) and <c>api</c> (common/client.go:631-643 AddApiField: Optional, not read).
+/// Pulumi.Databricks 1.106.0 wraps); a resource without Update has every field ForceNew [fact: tf-no-update-all-forcenew].
+/// Fields every Databricks resource shares: <c>providerConfig</c> (Optional+Computed) and <c>api</c> (Optional, not
+/// read) [fact: tf-shared-fields].
 /// <para>
 /// The engine's use of it (<see cref="Engine"/>): an unset field is planned at its Default; a Computed field left unset
 /// keeps the state's value; a field with neither is planned empty; after an import a field Read does not fill is null
-/// in the state, so a Default the program leaves unset is still a change (pulumi-terraform-bridge#2372, read for import
+/// in the state, so a Default the program leaves unset is still a change ([fact: bridge-import-read], read for import
 /// does not apply Default values; pulumi/pulumi-aws#5241 shows the null-to-default update after an import).
 /// </para>
 /// </summary>
@@ -58,12 +57,12 @@ public static class ProviderSchema
     private static readonly Field ProviderConfig = new("providerConfig", Optional: true, Computed: true);
     private static readonly Field Api = new("api", Optional: true, Read: ReadFills.Kept);
 
-    /// <summary>scim/scim.go:100-110 addEntitlementsToSchema: Optional, Default false, one per possible entitlement.</summary>
+    /// <summary>addEntitlementsToSchema: Optional, Default false, one per possible entitlement [fact: scim-entitlement-fields].</summary>
     private static IEnumerable<Field> EntitlementFields(ReadFills read) =>
         new[] { "allowClusterCreate", "allowInstancePoolCreate", "databricksSqlAccess", "workspaceAccess", "workspaceConsume" }
             .Select(n => new Field(n, Optional: true, Default: false, Read: read));
 
-    /// <summary>The entitlement field of a config entitlement name (scim/scim.go:40-46 entitlementMapping).</summary>
+    /// <summary>The entitlement field of a config entitlement name (entitlementMapping [fact: scim-entitlement-vocabulary]).</summary>
     public static readonly IReadOnlyDictionary<string, string> EntitlementField = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["allow-cluster-create"] = "allowClusterCreate",
@@ -78,7 +77,7 @@ public static class ProviderSchema
 
     public static readonly IReadOnlyDictionary<string, TypeSchema> ByType = new TypeSchema[]
     {
-        new(PulumiTypes.Group, "scim/resource_group.go ResourceGroup (schema :15-40; Read :64-83 sets display_name, external_id, acl_principal_id, url, then entitlements.readIntoData; Update :84-93 PUTs name and entitlements, scim/groups.go:75-90 UpdateNameAndEntitlements)",
+        new(PulumiTypes.Group, "ResourceGroup: Read sets display_name, external_id, acl_principal_id, url, then entitlements.readIntoData; Update PUTs name and entitlements [fact: scim-principal-read] [fact: scim-principal-writes-entitlements]",
         [
             new("displayName", Required: true),
             new("externalId", Optional: true, ForceNew: true, SuppressDiff: true),
@@ -87,7 +86,7 @@ public static class ProviderSchema
             new("aclPrincipalId", Optional: true, Computed: true),
             .. EntitlementFields(ReadFills.TrueFromLive), Api, ProviderConfig,
         ]),
-        new(PulumiTypes.ServicePrincipal, "scim/resource_service_principal.go ResourceServicePrincipal (schema :99-150; Read :179-193 setCommonUserFields (scim/resource_user.go:26-32) then entitlements.readIntoData; Update :194-211 PUTs the principal with its entitlements)",
+        new(PulumiTypes.ServicePrincipal, "ResourceServicePrincipal: Read sets the common user fields then entitlements.readIntoData; Update PUTs the principal with its entitlements [fact: scim-principal-read] [fact: scim-principal-writes-entitlements]",
         [
             new("applicationId", Optional: true, Computed: true, ForceNew: true),
             new("displayName", Optional: true, Computed: true),
@@ -102,26 +101,26 @@ public static class ProviderSchema
             new("aclPrincipalId", Optional: true, Computed: true),
             .. EntitlementFields(ReadFills.TrueFromLive), Api, ProviderConfig,
         ]),
-        new(PulumiTypes.GroupMember, "scim/resource_group_member.go ResourceGroupMember (:112-140, common.NewPairID group_id|member_id: both Required, ForceNew; Read checks the membership)",
+        new(PulumiTypes.GroupMember, "ResourceGroupMember: pair id group_id|member_id, both Required, ForceNew; Read checks the membership [fact: group-member-one-member]",
         [
             new("groupId", Required: true, ForceNew: true, Read: ReadFills.FromId),
             new("memberId", Required: true, ForceNew: true, Read: ReadFills.FromId),
             Api, ProviderConfig,
         ]),
-        new(PulumiTypes.Entitlements, "scim/resource_entitlement.go ResourceEntitlements (schema :14-28; Read :48-82 generateEmpty then readIntoData: every flag set from live; Create/Update :34-47, :84-90 PATCH replace; Delete :91-97 PATCH remove)",
+        new(PulumiTypes.Entitlements, "ResourceEntitlements: Read generateEmpty then readIntoData, every flag set from live; Create/Update PATCH replace; Delete PATCH remove [fact: entitlements-patch-replace]",
         [
             new("groupId", Optional: true, ForceNew: true, Read: ReadFills.FromId),
             new("userId", Optional: true, ForceNew: true, Read: ReadFills.FromId),
             new("servicePrincipalId", Optional: true, ForceNew: true, Read: ReadFills.FromId),
             .. EntitlementFields(ReadFills.Live), ProviderConfig,
         ]),
-        new(PulumiTypes.MwsPermissionAssignment, "mws/resource_mws_permission_assignment.go (schema :46-58; no Update, so every field ForceNew, common/resource.go:211-229; Read :61-81 sets workspace_id, principal_id and permissions from the account's assignments)",
+        new(PulumiTypes.MwsPermissionAssignment, "ResourceMwsPermissionAssignment: no Update, so every field ForceNew; Read sets workspace_id, principal_id and permissions from the assignments [fact: mws-assignment-put] [fact: tf-no-update-all-forcenew]",
         [
             new("workspaceId", Required: true, ForceNew: true, Read: ReadFills.FromId),
             new("principalId", Required: true, ForceNew: true, Read: ReadFills.FromId),
             new("permissions", Required: true, ForceNew: true, Set: true),
         ]),
-        new(PulumiTypes.SecretScope, "secrets/resource_secret_scope.go (workspace.CreateScope; backend_type SetComputed :22; no Update: every field ForceNew; Read lists scopes and sets name, backend_type, keyvault_metadata :37-56)",
+        new(PulumiTypes.SecretScope, "ResourceSecretScope: backend_type Computed; no Update, every field ForceNew; Read lists scopes and sets name, backend_type, keyvault_metadata [fact: secret-scope]",
         [
             new("name", Required: true, ForceNew: true),
             new("backendType", Optional: true, Computed: true, ForceNew: true),
@@ -129,14 +128,14 @@ public static class ProviderSchema
             new("initialManagePrincipal", Optional: true, ForceNew: true, Read: ReadFills.Kept),
             ProviderConfig,
         ]),
-        new(PulumiTypes.SecretAcl, "secrets/resource_secret_acl.go (schema :21-38 all Required, ForceNew; Read :63-78 GetAcl sets permission; scope and principal from the id scope|||principal)",
+        new(PulumiTypes.SecretAcl, "ResourceSecretACL: all Required, ForceNew; Read GetAcl sets permission; scope and principal from the id scope|||principal [fact: secret-acl-put]",
         [
             new("scope", Required: true, ForceNew: true, Read: ReadFills.FromId),
             new("principal", Required: true, ForceNew: true, Read: ReadFills.FromId),
             new("permission", Required: true, ForceNew: true),
             ProviderConfig,
         ]),
-        new(PulumiTypes.Secret, "secrets/resource_secret.go (schema :41-68; Read cannot read a value: string_value stays as written)",
+        new(PulumiTypes.Secret, "ResourceSecret: Read cannot read a value, string_value stays as written [fact: secret-put-overwrites]",
         [
             new("stringValue", Required: true, ForceNew: true, Read: ReadFills.Kept),
             new("scope", Required: true, ForceNew: true, Read: ReadFills.FromId),
@@ -145,26 +144,26 @@ public static class ProviderSchema
             new("configReference", Computed: true),
             ProviderConfig,
         ]),
-        new(PulumiTypes.Grant, "catalog/resource_grant.go ResourceGrant (:140-166: principal ForceNew :143, privileges a set, every securable field Optional+ForceNew :155-163; Read :199-221 keeps the principal's privileges on the securable)",
+        new(PulumiTypes.Grant, "ResourceGrant: principal ForceNew, privileges a set, every securable field Optional+ForceNew; Read keeps the principal's privileges on the securable [fact: grant-schema]",
         [
             new("principal", Required: true, ForceNew: true, Read: ReadFills.FromId),
             new("privileges", Required: true, Set: true),
             .. Securables.Select(s => new Field(s, Optional: true, ForceNew: true, Read: ReadFills.FromId)),
             ProviderConfig,
         ]),
-        new(PulumiTypes.Grants, "catalog/resource_grants.go ResourceGrants (grant: a set of {principal, privileges} :20-27; securable fields Optional+ForceNew; Read sets every grant on the securable)",
+        new(PulumiTypes.Grants, "ResourceGrants: grant a set of {principal, privileges}; securable fields Optional+ForceNew; Read sets every grant on the securable [fact: grants-securable-authoritative]",
         [
             new("grants", Required: true, Set: true),
             .. Securables.Select(s => new Field(s, Optional: true, ForceNew: true, Read: ReadFills.FromId)),
             ProviderConfig,
         ]),
-        new(PulumiTypes.AccessControlRuleSet, "permissions/resource_access_control_rule_set.go (name Required+ForceNew :23; grant_rules a set; Read GETs the whole rule set; etag Computed)",
+        new(PulumiTypes.AccessControlRuleSet, "ResourceAccessControlRuleSet: name Required+ForceNew; grant_rules a set; Read GETs the whole rule set; etag Computed [fact: rule-set-put-whole]",
         [
             new("name", Required: true, ForceNew: true),
             new("grantRules", Optional: true, Set: true),
             new("etag", Computed: true),
         ]),
-        new(PulumiTypes.Permissions, "permissions/resource_permissions.go ResourcePermissions (:180-200 each object field Optional+ForceNew; access_control a set, entity/permissions_entity.go:11-12; Read :246-285 prepareResponse, permission_definitions.go:214-254: the live ACL less the caller's own entry (unless declared), admins and inherited entries; object_type Computed)",
+        new(PulumiTypes.Permissions, "ResourcePermissions: each object field Optional+ForceNew; access_control a set; Read the live ACL less the caller's own entry (unless declared), admins and inherited entries; object_type Computed [fact: permissions-put-whole-acl] [fact: permissions-read]",
         [
             new("jobId", Optional: true, ForceNew: true, Read: ReadFills.FromId),
             new("sqlEndpointId", Optional: true, ForceNew: true, Read: ReadFills.FromId),
@@ -173,7 +172,7 @@ public static class ProviderSchema
             new("objectType", Computed: true),
             ProviderConfig,
         ]),
-        new(PulumiTypes.OboToken, "tokens/resource_obo_token.go (:12-16, token_value Computed :46-51; no Update: every field ForceNew; Read :74-96 drops an expired or missing token, sets comment)",
+        new(PulumiTypes.OboToken, "ResourceOboToken: token_value Computed; no Update, every field ForceNew; Read drops an expired or missing token, sets comment [fact: obo-token-replace]",
         [
             new("applicationId", Required: true, ForceNew: true, Read: ReadFills.Kept),
             new("lifetimeSeconds", Optional: true, ForceNew: true, Read: ReadFills.Kept),
@@ -181,7 +180,7 @@ public static class ProviderSchema
             new("tokenValue", Computed: true),
             ProviderConfig,
         ]),
-        new(PulumiTypes.ServicePrincipalSecret, "tokens/resource_service_principal_secret.go (:17-44: service_principal_id and lifetime ForceNew, time_rotating Optional+ForceNew, secret and times Computed; Read :97-130 finds the secret by id)",
+        new(PulumiTypes.ServicePrincipalSecret, "ResourceServicePrincipalSecret: service_principal_id and lifetime ForceNew, time_rotating Optional+ForceNew, secret and times Computed; Read finds the secret by id [fact: sp-secret-replace]",
         [
             new("servicePrincipalId", Required: true, ForceNew: true, Read: ReadFills.Kept),
             new("lifetime", Optional: true, Computed: true, ForceNew: true),
@@ -190,18 +189,18 @@ public static class ProviderSchema
             new("expireTime", Computed: true), new("updateTime", Computed: true), new("status", Computed: true),
             Api, ProviderConfig,
         ]),
-        new(PulumiTypes.ServicePrincipalRole, "aws/resource_service_principal_role.go (:14-20 common.NewPairID service_principal_id|role: Required, ForceNew; Read :28-45 checks the role)",
+        new(PulumiTypes.ServicePrincipalRole, "ResourceServicePrincipalRole: pair id service_principal_id|role, Required, ForceNew; Read checks the role [fact: sp-role-patch]",
         [
             new("servicePrincipalId", Required: true, ForceNew: true, Read: ReadFills.FromId),
             new("role", Required: true, ForceNew: true, Read: ReadFills.FromId),
             Api, ProviderConfig,
         ]),
-        new(PulumiTypes.WorkspaceConf, "workspace/resource_workspace_conf.go (custom_config an Optional map, updated in place :28-80; Read GETs the declared keys)",
+        new(PulumiTypes.WorkspaceConf, "ResourceWorkspaceConf: custom_config an Optional map, updated in place; Read GETs the declared keys [fact: workspace-conf-patch]",
         [
             new("customConfig", Optional: true),
             ProviderConfig,
         ]),
-        new(PulumiTypes.Job, "jobs/resource_job.go (JobSettings: name, run_as, task, schedule Optional; run_as Optional+Computed; url Computed; Update resets the whole job, Read sets the job's settings)",
+        new(PulumiTypes.Job, "ResourceJob: name, run_as, task, schedule Optional; run_as Optional+Computed; url Computed; Update resets the whole job, Read sets the job's settings [fact: job-resource]",
         [
             new("name", Optional: true),
             new("runAs", Optional: true, Computed: true),

@@ -174,12 +174,13 @@ public sealed class SecretStoreScenarioTests
 
     /// <summary>
     /// The first deploy of this change, in a run that also rotates: the old state has no retainOnDelete, so the key's
-    /// delete really deletes (the engine reads the OLD state's flag, step.go:626-662). The replacement is delete-first,
+    /// delete really deletes (the engine reads the OLD state's flag [fact: engine-retain-on-delete-old-state]). The replacement is delete-first,
     /// so the key is empty only between the delete and the PutSecret, as before this change, and nothing is lost; the
     /// preview shows no create-first replacement of a state without the flag, and the guard passes it. From the next
     /// rotation on the state carries the flag and the key is never empty.
     /// </summary>
     [Fact]
+    [Trait("fact", "engine-retain-on-delete-old-state")]
     public async Task The_first_deploy_loses_nothing_and_from_the_next_rotation_the_store_is_never_empty()
     {
         var first = await RunAsync(Prod(), StackRun.Now, new AccessMocks());
@@ -213,7 +214,7 @@ public sealed class SecretStoreScenarioTests
         Assert.Empty(SameIdCreateFirstWithoutFlag(steps));
         Assert.Empty(MigrationGuard.Check(Preview(steps), rotated.Plan));
 
-        // The state that deploy leaves carries the flag (a same step writes option changes, pkg/backend/snapshot.go:294):
+        // The state that deploy leaves carries the flag (a same step writes option changes [fact: engine-same-keeps-outputs]):
         // the next rotation writes in place, never empty, also stopped half-way.
         Assert.All(next.Resources.Where(r => r.Type == PulumiTypes.Secret), r => Assert.True(r.Options.RetainOnDelete, r.Name));
         var (_, later) = AssertNeverEmptyAtEveryStop(next, last);
@@ -226,6 +227,7 @@ public sealed class SecretStoreScenarioTests
     /// The guard refuses that preview.
     /// </summary>
     [Fact]
+    [Trait("fact", "secret-put-overwrites")]
     public async Task Create_first_on_a_state_without_the_flag_would_delete_the_new_value_and_the_guard_refuses_it()
     {
         var first = await RunAsync(Prod(), StackRun.Now, new AccessMocks());
@@ -257,10 +259,10 @@ public sealed class SecretStoreScenarioTests
             .Select(x => x.s.Resource.Name).ToList();
 
     /// <summary>
-    /// The steps as <c>pulumi preview --json --show-replacement-steps</c> prints them (pkg/backend/display/json.go
-    /// ShowPreviewDigest, getPreviewMetadataStep: op, urn, oldState with retainOnDelete from the old state,
-    /// sdk/go/common/apitype/core.go ResourceV3): a replacement is its create-replacement and delete-replaced steps in
-    /// execution order (step_generator.go:2145-2161) with the logical replace between, creates and deletes as they are.
+    /// The steps as <c>pulumi preview --json --show-replacement-steps</c> prints them (op, urn, oldState with
+    /// retainOnDelete from the old state [fact: preview-json-digest]): a replacement is its create-replacement and
+    /// delete-replaced steps in execution order with the logical replace between [fact: preview-hides-replacement-steps],
+    /// creates and deletes as they are.
     /// </summary>
     private static string Preview(List<Step> steps)
     {

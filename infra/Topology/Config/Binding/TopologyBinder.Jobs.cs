@@ -51,8 +51,7 @@ internal sealed partial class TopologyBinder
         var seen = new HashSet<PrincipalRef>();
 
         // The owner, when declared, is IS_OWNER in the job's Permissions; without it the provider adds the caller
-        // (terraform-provider-databricks v1.128.0 permissions/permission_definitions.go:256-273 addOwnerPermissionIfNeeded,
-        // permissions/resource_permissions.go:33-55 safePutWithOwner): right for a job the stack creates, wrong for an adopted one.
+        // [fact: permissions-owner-added]: right for a job the stack creates, wrong for an adopted one.
         PrincipalRef? owner = null;
         if (_r.String(map, "owner") is { } ownerText && Parse(ownerText, map.Child("owner")) is { } o)
         {

@@ -56,7 +56,7 @@ internal sealed partial class TopologyBinder
 
         if (result.Contains("workspace-consume") && result.Intersect(Vocabulary.ConsumeConflicts).ToList() is { Count: > 0 } conflicts)
         {
-            // terraform-provider-databricks v1.128.0 scim/scim.go:105 (workspace_consume ConflictsWith).
+            // workspace_consume ConflictsWith workspace_access and databricks_sql_access [fact: scim-entitlement-vocabulary].
             _d.Error(map.Child("entitlements"), $"workspace-consume cannot be given with {string.Join(" or ", conflicts)} (the provider refuses both at once)");
         }
 

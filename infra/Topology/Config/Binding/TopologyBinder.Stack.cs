@@ -98,8 +98,8 @@ internal sealed partial class TopologyBinder
 
         _r.AllowOnly(map, "maxLifetimeDays");
         // A whole number of days, in the range the other policy keys accept.
-        // The workspace conf maxTokenLifetimeDays takes 1 to 730 days (terraform-provider-databricks v1.128.0
-        // docs/resources/workspace_conf.md: "maxTokenLifetimeDays ... between 1 and 730").
+        // The workspace conf maxTokenLifetimeDays takes 1 to 730 days ("maxTokenLifetimeDays ... between 1 and 730",
+        // [fact: workspace-conf-patch]).
         return _r.Int(map, "maxLifetimeDays", 1, 730, required: true) is { } days ? new TokenPolicySpec(days, map.Path) : null;
     }
 

@@ -63,8 +63,7 @@ internal sealed partial class TopologyBinder
         }
 
         // The owner first: the provider makes the deployer the owner of a warehouse whose declared list has no IS_OWNER
-        // (terraform-provider-databricks v1.128.0 permissions/permission_definitions.go:256-273 addOwnerPermissionIfNeeded,
-        // permissions/resource_permissions.go:33-55 safePutWithOwner), so the current owner is declared, never guessed.
+        // [fact: permissions-owner-added], so the current owner is declared, never guessed.
         PrincipalRef? owner = null;
         var ownerText = _r.String(map, "owner");
         if (ownerText is null)

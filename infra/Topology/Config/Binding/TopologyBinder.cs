@@ -141,8 +141,8 @@ internal sealed partial class TopologyBinder
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]$")]
     private static partial Regex SiteName();
 
-    /// <summary>terraform-provider-databricks v1.128.0 secrets/resource_secret_scope.go:60 validScope
-    /// <c>^[\w\.@_/-]{1,128}$</c> (Go's <c>\w</c> is ASCII: letters, digits, '_').</summary>
+    /// <summary>The provider's validScope, <c>^[\w\.@_/-]{1,128}$</c> [fact: secret-scope] (Go's <c>\w</c> is ASCII:
+    /// letters, digits, '_').</summary>
     [GeneratedRegex(@"^[A-Za-z0-9_.@/-]{1,128}$")]
     private static partial Regex ScopeName();
 

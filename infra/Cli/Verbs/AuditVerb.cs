@@ -1,55 +1,41 @@
+using System.CommandLine;
 using DatabricksAccess.Adoption;
 using DatabricksAccess.Live;
 using DatabricksAccess.Topology;
 using DatabricksAccess.Topology.Config;
 using DatabricksAccess.Topology.Evaluation;
 
-namespace DatabricksAccess.Cli;
-
-/// <summary>What the audit takes from its surroundings; tests give a loopback handler, short timeouts and a token.</summary>
-public sealed record AuditEnvironment
-{
-    public static AuditEnvironment Default { get; } = new();
-
-    /// <summary>Environment variables (<c>DATABRICKS_CLIENT_ID</c>, <c>DATABRICKS_CLIENT_SECRET</c>, <c>DATABRICKS_TOKEN</c>).</summary>
-    public Func<string, string?> Variables { get; init; } = Environment.GetEnvironmentVariable;
-
-    /// <summary>The HTTP handler; null: a new one that follows no redirects.</summary>
-    public HttpMessageHandler? Handler { get; init; }
-
-    public ClientOptions Client { get; init; } = new();
-
-    /// <summary>Write a progress line to stderr (when stderr is a terminal).</summary>
-    public bool Progress { get; init; }
-
-    /// <summary>The Microsoft Entra token source, tried when no OAuth client is set (before DATABRICKS_TOKEN).</summary>
-    public Func<ITokenSource> AzureTokens { get; init; } = AzureTokenSource.Default;
-
-    /// <summary>The clock OAuth tokens expire by.</summary>
-    public TimeProvider Clock { get; init; } = TimeProvider.System;
-
-    /// <summary>
-    /// Hosts beyond Azure Databricks' own (and loopback) that may receive the credential (<c>--allow-host</c>); empty:
-    /// none (<see cref="LiveTarget.TryParseHost(string?, IReadOnlyCollection{string}, out Uri, out string)"/>).
-    /// </summary>
-    public IReadOnlyCollection<string> AllowedHosts { get; init; } = [];
-
-    /// <summary>
-    /// <c>--workspace-only</c>: no call to the account host, even for a stack with an account (the scheduled audit,
-    /// whose identity holds no account role; <see cref="LiveTarget.WorkspaceOnly"/>).
-    /// </summary>
-    public bool WorkspaceOnly { get; init; }
-}
+namespace DatabricksAccess.Cli.Verbs;
 
 /// <summary>
 /// <c>audit</c>: reads the live workspace (and account) read-only and reports every access the stack does not
 /// declare. Exit codes: 0 no findings, 1 findings, 2 cannot audit (invalid config, a failed call, no token).
 /// </summary>
-internal static class AuditCommand
+internal sealed class AuditVerb : Verb
 {
     public const string HostKey = "databricks:host";
 
-    public static int Run(StackFile stack, EvaluationResult result, OutputFormat format, TextWriter stdout, TextWriter stderr, AuditEnvironment environment)
+    private readonly Option<bool> _workspaceOnly = new("--workspace-only")
+    {
+        Description = "audit: read only the workspace, with a workspace admin's credential and no account role (the scheduled audit): workspace assignments through the workspace's API; account roles are not read",
+    };
+
+    public AuditVerb(CliOptions options) =>
+        Command = new Command("audit", "Read the live workspace and account (GET only) and report every access the stack does not declare")
+        {
+            options.Stack, options.File, options.Now, options.Format, options.AllowHost, _workspaceOnly,
+        };
+
+    public override Command Command { get; }
+
+    public override ExitCode Run(CliContext context)
+    {
+        var stackFile = context.LoadStack();
+        var environment = context.LiveEnvironment() with { WorkspaceOnly = context.Value(_workspaceOnly) };
+        return Audit(stackFile, TopologyEvaluator.Evaluate(stackFile.ToInput(), context.Now, stackFile.Findings), context.Format, context.Out, context.Err, environment);
+    }
+
+    private static ExitCode Audit(StackFile stack, EvaluationResult result, OutputFormat format, TextWriter stdout, TextWriter stderr, AuditEnvironment environment)
     {
         if (!result.IsValid)
         {
@@ -58,7 +44,7 @@ internal static class AuditCommand
                 stderr.WriteLine(d.ToString());
             }
 
-            return 2;
+            return ExitCode.Invalid;
         }
 
         var host = WorkspaceHost(stack);
@@ -67,7 +53,7 @@ internal static class AuditCommand
             stderr.WriteLine(host is null
                 ? $"{stack.FilePath}: {HostKey} is not set; the audit reads the workspace there"
                 : $"{stack.FilePath}: {HostKey}: '{Live.Escape.Line(host)}' {hostError}");
-            return 2;
+            return ExitCode.Invalid;
         }
 
         AccountTarget? account = null;
@@ -76,7 +62,7 @@ internal static class AuditCommand
             if (!LiveTarget.TryParseHost(a.Host, environment.AllowedHosts, out var accountHost, out var accountError))
             {
                 stderr.WriteLine($"{stack.FilePath}: databricks-access:account.host: '{Live.Escape.Line(a.Host)}' {accountError}");
-                return 2;
+                return ExitCode.Invalid;
             }
 
             account = new AccountTarget(accountHost, a.Id, a.WorkspaceId);
@@ -104,7 +90,7 @@ internal static class AuditCommand
         {
             EndProgress(stderr, progress);
             stderr.WriteLine($"audit: {Live.Escape.Line(ex.Message)}");
-            return 2;
+            return ExitCode.Invalid;
         }
 
         EndProgress(stderr, progress);
@@ -115,7 +101,7 @@ internal static class AuditCommand
             _ => AuditFormat.Text,
         };
         AuditOutput.Write(stdout, live, new AuditHeader(stack.FilePath, result.Model.Now, workspace, account?.Host), report);
-        return report.Findings.Count == 0 ? 0 : 1;
+        return report.Findings.Count == 0 ? ExitCode.Clean : ExitCode.Findings;
     }
 
     private static void EndProgress(TextWriter stderr, bool progress)

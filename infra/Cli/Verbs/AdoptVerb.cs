@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text.Json;
 using DatabricksAccess.Adoption;
 using DatabricksAccess.Live;
@@ -9,7 +10,7 @@ using DatabricksAccess.Topology.Model;
 using LiveEscape = DatabricksAccess.Live.Escape;
 using Severity = DatabricksAccess.Topology.Model.Severity;
 
-namespace DatabricksAccess.Cli;
+namespace DatabricksAccess.Cli.Verbs;
 
 /// <summary>The options of <c>adopt</c> beyond those it shares with <c>audit</c>.</summary>
 internal sealed record AdoptOptions(string Out, string? Groups, string? Scopes, string? Securables, bool Deep = false);
@@ -21,9 +22,32 @@ internal sealed record AdoptOptions(string Out, string? Groups, string? Scopes, 
 /// edited. Exit codes: 0 written and clean, 1 written with policy violations to decide on, 2 cannot adopt (nothing
 /// written), 3 written, with objects skipped that the model cannot hold (each named with its reason).
 /// </summary>
-internal static class AdoptCommand
+internal sealed class AdoptVerb : Verb
 {
-    public static int Run(StackFile stack, DateTimeOffset instant, AdoptOptions adopt, OutputFormat format, TextWriter stdout, TextWriter stderr,
+    private readonly Option<string?> _out = new("--out") { Description = "adopt: the stack file to write" };
+    private readonly Option<string?> _groups = new("--groups") { Description = "adopt: group names, comma-separated (* all, the default)" };
+    private readonly Option<string?> _scopes = new("--scopes") { Description = "adopt: secret scope names, comma-separated (* all, the default)" };
+    private readonly Option<string?> _securables = new("--securables") { Description = "adopt: more securables to adopt grants on, comma-separated <kind>:<name> (the metastore, catalogs and schemas are always read)" };
+    private readonly Option<bool> _deep = new("--deep") { Description = "adopt: also read the grants of every table, volume and function" };
+
+    public AdoptVerb(CliOptions options) =>
+        Command = new Command("adopt", "Read the live workspace and account (GET only) and write a stack file that declares them, with import ids")
+        {
+            options.Stack, options.File, _out, _groups, _scopes, _securables, _deep, options.Now, options.Format, options.AllowHost,
+        };
+
+    public override Command Command { get; }
+
+    public override ExitCode Run(CliContext context)
+    {
+        var stackFile = context.LoadStack();
+        var environment = context.LiveEnvironment();
+        var adopt = new AdoptOptions(context.Value(_out) ?? throw new ConfigLoadException("usage: adopt needs --out PATH"),
+            context.Value(_groups), context.Value(_scopes), context.Value(_securables), context.Value(_deep));
+        return Adopt(stackFile, context.Now, adopt, context.Format, context.Out, context.Err, environment, context.Cwd);
+    }
+
+    private static ExitCode Adopt(StackFile stack, DateTimeOffset instant, AdoptOptions adopt, OutputFormat format, TextWriter stdout, TextWriter stderr,
         AuditEnvironment environment, string cwd)
     {
         // A skeleton without databricks-access:topology (hosts, account, deployer only) is where adoption starts.
@@ -42,16 +66,16 @@ internal static class AdoptCommand
                 stderr.WriteLine(d.ToString());
             }
 
-            return 2;
+            return ExitCode.Invalid;
         }
 
         var errors = new List<string>();
-        var host = AuditCommand.WorkspaceHost(stack);
+        var host = AuditVerb.WorkspaceHost(stack);
         if (!LiveTarget.TryParseHost(host, environment.AllowedHosts, out var workspace, out var hostError))
         {
             errors.Add(host is null
-                ? $"{stack.FilePath}: {AuditCommand.HostKey} is not set; adopt reads the workspace there"
-                : $"{stack.FilePath}: {AuditCommand.HostKey}: '{LiveEscape.Line(host)}' {hostError}");
+                ? $"{stack.FilePath}: {AuditVerb.HostKey} is not set; adopt reads the workspace there"
+                : $"{stack.FilePath}: {AuditVerb.HostKey}: '{LiveEscape.Line(host)}' {hostError}");
         }
 
         AccountTarget? account = null;
@@ -80,7 +104,7 @@ internal static class AdoptCommand
         if (errors.Count > 0)
         {
             errors.ForEach(stderr.WriteLine);
-            return 2;
+            return ExitCode.Invalid;
         }
 
         var handler = environment.Handler ?? new SocketsHttpHandler { AllowAutoRedirect = false };
@@ -99,7 +123,7 @@ internal static class AdoptCommand
         catch (AuditException ex)
         {
             stderr.WriteLine($"adopt: {LiveEscape.Line(ex.Message)}");
-            return 2;
+            return ExitCode.Invalid;
         }
 
         var stamp = AuditOutput.Stamp(result.Model.Now);
@@ -113,12 +137,12 @@ internal static class AdoptCommand
             }
 
             stderr.WriteLine("adopt: the adopted file would not be valid; nothing written");
-            return 2;
+            return ExitCode.Invalid;
         }
 
         var (merged, adopter, final) = (adopted.Text, adopted.Adopter, adopted.Final);
         File.WriteAllText(outPath, merged);
-        var code = adopter.Report.NotAdopted.Count > 0 ? 3 : final.ExitCode;
+        var code = adopter.Report.NotAdopted.Count > 0 ? ExitCode.Skipped : ExitCodes.Of(final);
         Write(stdout, format, outPath, workspace, stamp, adopter.Report, final, code);
         return code;
     }
@@ -201,7 +225,7 @@ internal static class AdoptCommand
         return result;
     }
 
-    private static void Write(TextWriter @out, OutputFormat format, string outPath, Uri workspace, string stamp, AdoptionReport r, EvaluationResult final, int code)
+    private static void Write(TextWriter @out, OutputFormat format, string outPath, Uri workspace, string stamp, AdoptionReport r, EvaluationResult final, ExitCode code)
     {
         var violations = final.Diagnostics.Where(d => d.Severity == Severity.Violation).ToList();
         if (format == OutputFormat.Json)
@@ -211,7 +235,7 @@ internal static class AdoptCommand
                 @out = outPath,
                 workspace = workspace.ToString(),
                 now = stamp,
-                exitCode = code,
+                exitCode = (int)code,
                 adopted = new { groups = r.Groups, entraGroups = r.EntraGroups, members = r.Members, servicePrincipals = r.ServicePrincipals, secretScopes = r.Scopes, acls = r.Acls, grants = r.Grants, jobs = r.Jobs, jobPermissions = r.JobPermissions, users = r.Users },
                 imports = r.Imports,
                 alreadyDeclared = r.AlreadyDeclared,
