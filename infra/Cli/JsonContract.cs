@@ -19,6 +19,32 @@ internal sealed record CheckJson(
     [property: JsonPropertyName("blastRadius")] IEnumerable<BlastRadiusJson>? BlastRadius,
     [property: JsonPropertyName("settings")] SettingsJson? Settings);
 
+/// <summary><c>access --format json</c> (schema/cli-access.schema.json): the subject and every entry with its path.</summary>
+internal sealed record AccessAnswerJson(
+    [property: JsonPropertyName("source")] string Source,
+    [property: JsonPropertyName("now")] string Now,
+    [property: JsonPropertyName("exitCode")] int ExitCode,
+    [property: JsonPropertyName("subject")] string Subject,
+    [property: JsonPropertyName("note")] string? Note,
+    [property: JsonPropertyName("entries")] IEnumerable<AccessAnswerEntryJson> Entries);
+
+/// <summary>One entry of the <c>access</c> answer; <c>until</c> is the earliest end along the path.</summary>
+internal sealed record AccessAnswerEntryJson(
+    [property: JsonPropertyName("principal")] string Principal,
+    [property: JsonPropertyName("object")] string Object,
+    [property: JsonPropertyName("permission")] string Permission,
+    [property: JsonPropertyName("via")] string? Via,
+    [property: JsonPropertyName("until")] string? Until,
+    [property: JsonPropertyName("reason")] string? Reason,
+    [property: JsonPropertyName("path")] IEnumerable<PathStepJson> Path);
+
+/// <summary>One hop of an access path: a membership, a nested group or an acting-as edge, and what makes it.</summary>
+internal sealed record PathStepJson(
+    [property: JsonPropertyName("kind")] string Kind,
+    [property: JsonPropertyName("from")] string From,
+    [property: JsonPropertyName("to")] string To,
+    [property: JsonPropertyName("via")] string Via);
+
 /// <summary><c>plan --format json</c>; <see cref="Access"/> and <see cref="ActingAs"/> are streamed, in that order.</summary>
 internal sealed record PlanJson(
     [property: JsonPropertyName("source")] string Source,

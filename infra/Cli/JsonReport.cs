@@ -25,6 +25,27 @@ internal sealed class JsonReport : IReportFormat
 
     public void Diff(TextWriter @out, DiffReport diff) => @out.WriteLine(JsonSerializer.Serialize(DiffOf(diff), Json));
 
+    public void Access(TextWriter @out, AccessReport access)
+    {
+        JsonSerializer.Serialize(new Utf8JsonWriterStream(@out), AccessOf(access), Json);
+        @out.WriteLine();
+    }
+
+    internal static AccessAnswerJson AccessOf(AccessReport a) => new(
+        a.Source,
+        Stamp(a.Result.Model.Now),
+        a.Result.ExitCode,
+        a.Subject,
+        a.Note,
+        a.Entries.Select(c => new AccessAnswerEntryJson(
+            c.Entry.Principal.ToString(),
+            c.Object,
+            c.Entry.Permission,
+            c.Entry.Via,
+            c.Entry.Until is { } u ? Stamp(u) : null,
+            c.Entry.Reason,
+            c.Path.Select(s => new PathStepJson(s.Kind, s.From, s.To, s.Via)))));
+
     internal static CheckJson CheckOf(string source, EvaluationResult result) => new(
         source,
         Stamp(result.Model.Now),

@@ -108,6 +108,28 @@ internal sealed class MarkdownReport : IReportFormat
         }
     }
 
+    public void Access(TextWriter @out, AccessReport a)
+    {
+        var (entries, note) = (a.Entries, a.Note);
+        @out.WriteLine($"### Access: {Escape.Code(a.Subject)} in {Escape.Code(a.Source)} at {Stamp(a.Result.Model.Now)}");
+        @out.WriteLine();
+        @out.WriteLine($"{entries.Count} entr{(entries.Count == 1 ? "y" : "ies")}; {Verdict(a.Result)}.");
+        if (note is not null)
+        {
+            @out.WriteLine();
+            @out.WriteLine($"_{Escape.Markdown(note)}_");
+        }
+
+        @out.WriteLine();
+        @out.WriteLine("| Principal | Object | Permission | Until | Reason | Path |");
+        @out.WriteLine("|---|---|---|---|---|---|");
+        foreach (var c in entries)
+        {
+            var path = string.Join("; ", c.Path.Select(s => $"{Escape.Code(s.From, inTable: true)} {s.Kind} {Escape.Code(s.To, inTable: true)} ({Escape.Markdown(s.Via)})"));
+            @out.WriteLine($"| {Escape.Code(c.Entry.Principal.ToString(), inTable: true)} | {Escape.Code(c.Object, inTable: true)} | {Escape.Markdown(c.Entry.Permission)} | {(c.Entry.Until is { } u ? Stamp(u) : "standing")} | {Escape.Markdown(c.Entry.Reason ?? string.Empty)} | {(path.Length == 0 ? "direct" : path)} |");
+        }
+    }
+
     public void Diff(TextWriter @out, DiffReport diff)
     {
         var (baseName, headName, changes, now, other) = diff;

@@ -25,7 +25,16 @@ internal interface IReportFormat
 
     /// <summary><c>diff</c>: the access-level changes between two versions of a stack file, and its other changes.</summary>
     void Diff(TextWriter @out, DiffReport diff);
+
+    /// <summary><c>access</c>: every entry of the closure for one principal or one object, each with its complete path.</summary>
+    void Access(TextWriter @out, AccessReport access);
 }
+
+/// <summary>
+/// What <c>access</c> reports: every entry of the closure for one principal or one object, each with its permission,
+/// its end (the earliest along the path) and reason, and its complete path. The same entries in every format.
+/// </summary>
+internal sealed record AccessReport(string Source, EvaluationResult Result, string Subject, IReadOnlyList<ClosureEntry> Entries, string? Note);
 
 /// <summary>What <c>diff</c> reports: the two files, the access changes, when, and the run-as, policy, authority and rotation changes.</summary>
 internal sealed record DiffReport(string Base, string Head, IReadOnlyList<AccessChange> Changes, DateTimeOffset Now, IReadOnlyList<PlanChange> PlanChanges);

@@ -150,6 +150,26 @@ internal sealed class TextReport : IReportFormat
         }
     }
 
+    public void Access(TextWriter @out, AccessReport a)
+    {
+        var (entries, note) = (a.Entries, a.Note);
+        @out.WriteLine($"Access: {Escape.Text(a.Subject)} in {Escape.Text(a.Source)} at {Stamp(a.Result.Model.Now)}: {entries.Count} entr{(entries.Count == 1 ? "y" : "ies")}; {Verdict(a.Result)}");
+        if (note is not null)
+        {
+            @out.WriteLine($"  note: {Escape.Text(note)}");
+        }
+
+        foreach (var c in entries)
+        {
+            var until = c.Entry.Until is { } u ? $" until {Stamp(u)} (reason: {c.Entry.Reason ?? "-"})" : " standing";
+            @out.WriteLine(Escape.Text($"  {c.Entry.Principal}  {c.Entry.Permission} on {c.Object}{until}"));
+            foreach (var s in c.Path)
+            {
+                @out.WriteLine(Escape.Text($"      {s.Kind,-8} {s.From} -> {s.To}  ({s.Via})"));
+            }
+        }
+    }
+
     public void Diff(TextWriter @out, DiffReport diff)
     {
         var (baseName, headName, changes, now, other) = diff;

@@ -73,7 +73,7 @@ internal sealed class AccessVerb : Verb
             }
         }
 
-        Reports.Access(context.Out, context.Format, source, result, subject, entries, note);
+        Reports.For(context.Format).Access(context.Out, new AccessReport(source, result, subject, entries, note));
         return ExitCodes.Of(result);
     }
 }
