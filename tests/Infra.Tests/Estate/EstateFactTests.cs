@@ -79,13 +79,18 @@ public sealed class EstateFactTests
         ImmutableDictionary<string, object> Tokens(params string[] groups) => Inputs(("authorization", "tokens"),
             ("accessControls", groups.Select(g => (object)Entry("groupName", g, "CAN_USE")).ToImmutableArray()));
 
+        // The provider's update adds admins CAN_MANAGE (update.AddAdmin), and its reset keeps only that.
         estate.Apply("create", PulumiTypes.Permissions, Tokens("engineers", "analysts"), NoOutputs);
-        Assert.Equal(["token-use|analysts|CAN_USE", "token-use|engineers|CAN_USE"], Of(estate, "token-use|"));
+        Assert.Equal(["token-use|admins|CAN_MANAGE", "token-use|analysts|CAN_USE", "token-use|engineers|CAN_USE"], Of(estate, "token-use|"));
 
         estate.Apply("update", PulumiTypes.Permissions, Tokens("engineers"), NoOutputs);
-        Assert.Equal(["token-use|engineers|CAN_USE"], Of(estate, "token-use|"));
+        Assert.Equal(["token-use|admins|CAN_MANAGE", "token-use|engineers|CAN_USE"], Of(estate, "token-use|"));
+
+        // Read leaves admins out (tokens do not allow configuring admins [fact: permissions-read]): no diff after a refresh.
+        var read = estate.Read(PulumiTypes.Permissions, "/authorization/tokens", Tokens("engineers"), accountLevel: false)!;
+        Assert.Equal(["engineers"], ((System.Collections.IEnumerable)read["accessControls"]).Cast<ImmutableDictionary<string, object>>().Select(c => (string)c["groupName"]));
 
         estate.Apply("delete", PulumiTypes.Permissions, Tokens("engineers"), NoOutputs);
-        Assert.Empty(Of(estate, "token-use|"));
+        Assert.Equal(["token-use|admins|CAN_MANAGE"], Of(estate, "token-use|"));
     }
 }
