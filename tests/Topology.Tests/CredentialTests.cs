@@ -258,7 +258,34 @@ public sealed class CredentialTests : IDisposable
                     var i = changes.Count(c => c <= t);
                     return Spec(policies[i].R, policies[i].O);
                 }, start, TimeSpan.FromHours(6), 4 * 365 * 2);
-            }, iter: 30);
+            }, iter: 400);
+    }
+
+    [Fact]
+    public void A_rotation_brought_forward_is_issued_at_the_deploy_and_always_replaces_the_other_slot()
+    {
+        // Two policy changes in a row, each asking for more overlap than the held credential has life left. The record is
+        // one an earlier deploy left with both slots at one instant (it backdated the first rotation brought forward to
+        // the held slot's own instant); backdating again gave slot a its recorded keeper back, so a stayed the expired
+        // credential while the record said it was renewed (CsCheck seed 0iByMYfi4ZX2 of the property test below).
+        var at = new DateTimeOffset(2025, 6, 21, 0, 0, 0, TimeSpan.Zero);
+        var record = new IssuedCredential('b', new Dictionary<char, IssuedSlot>
+        {
+            ['a'] = new(at, at + TimeSpan.FromDays(11)),
+            ['b'] = new(at, at + TimeSpan.FromDays(37)),
+        });
+        var now = new DateTimeOffset(2025, 7, 4, 9, 30, 15, TimeSpan.Zero) + TimeSpan.FromTicks(1234);
+        var plan = CredentialRotation.Plan(PrincipalRef.Sp("ci"), Spec(68, 50), "r", null, now, ProviderScope.Workspace, record);
+
+        Assert.Equal('a', plan.Current.Slot);
+        Assert.Equal(new DateTimeOffset(2025, 7, 4, 9, 30, 15, TimeSpan.Zero), plan.Current.Issued); // the deploy, to the keeper's second
+        Assert.Equal(plan.Current.Issued + TimeSpan.FromDays(118), plan.Current.Expires);
+        Assert.NotEqual(new CredentialSlot('a', "r-a", at, at, false).Keeper, plan.Current.Keeper);
+        Assert.Equal((at, at + TimeSpan.FromDays(37)), (plan.Previous.Issued, plan.Previous.Expires)); // b, the held one, untouched
+        Assert.Equal(plan.Current.Issued + TimeSpan.FromDays(68), plan.NextRotation);
+
+        // The same deploy at the same instant plans the same keeper: preview and up agree.
+        Assert.Equal(plan.Current.Keeper, CredentialRotation.Plan(PrincipalRef.Sp("ci"), Spec(68, 50), "r", null, now, ProviderScope.Workspace, record).Current.Keeper);
     }
 
     [Fact]

@@ -80,8 +80,9 @@ public static class CredentialRotation
     /// rotation is due <c>rotationDays</c> (the new policy) after the current slot was issued, and no later than
     /// <c>overlapDays</c> (the new policy) before the current credential expires (its lifetime is the one it was issued
     /// with), so consumers always get the new overlap. A due rotation renews the other slot only, issued at the latest
-    /// due instant at or before <paramref name="now"/>; the current slot becomes the previous one, declared until it
-    /// expires. One run never renews both slots.
+    /// due instant at or before <paramref name="now"/> (at <paramref name="now"/> itself when the held credential has no
+    /// more life than the new overlap); the current slot becomes the previous one, declared until it expires. One run
+    /// never renews both slots, and a renewed slot's keeper is always new.
     /// </summary>
     public static CredentialPlan Plan(PrincipalRef principal, CredentialSpec spec, string resourcePrefix, string? storeResource,
         DateTimeOffset now, ProviderScope provider, IssuedCredential? issued = null)
@@ -119,9 +120,17 @@ public static class CredentialRotation
             return Of(kept, previous, due, continued: true);
         }
 
-        // Due: the other slot is renewed at the latest due instant (due + n × rotationDays) at or before now.
+        // Due: the other slot is renewed at the latest due instant (due + n × rotationDays) at or before now. When the
+        // held credential has no more life than the new overlap, due is its own issue instant: that rotation is the deploy
+        // itself, issued now (to the keeper's second, and after the held slot's instant). Backdated to the held instant,
+        // the renewed keeper could be the one the other slot already carries (a rotation forward twice in a row), and the
+        // slot would not be replaced at all while the record said it was.
         var period = TimeSpan.FromDays(spec.RotationDays).Ticks;
         var renewedAt = Clamp(due.UtcTicks + (Int128)((now.UtcTicks - due.UtcTicks) / period * period));
+        if (renewedAt <= held.Issued)
+        {
+            renewedAt = Max(new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero), Add(held.Issued, TimeSpan.FromSeconds(1)));
+        }
         var renewed = Make(other, renewedAt, Add(renewedAt, lifetime), current: true);
         return Of(renewed, kept, Add(renewedAt, TimeSpan.FromDays(spec.RotationDays)), continued: true);
     }

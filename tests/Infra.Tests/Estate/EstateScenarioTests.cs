@@ -217,6 +217,39 @@ public sealed class EstateScenarioTests
         }
     }
 
+    /// <summary>
+    /// Two deploys in a row whose policy asks for more overlap than the held token has life left: each brings the
+    /// rotation forward to the deploy itself, so the second renews the slot the first deploy left as previous, which is
+    /// the one consumers held before. It must be replaced on the workspace (a new token), not kept under a keeper it
+    /// already had while the record says it is new (the rotation was once backdated to the held slot's own instant).
+    /// </summary>
+    [Fact]
+    public async Task Two_rotations_brought_forward_in_a_row_each_mint_a_new_token_and_keep_the_held_one()
+    {
+        static StackFile Policy(string? token) => Prod(text =>
+        {
+            text = text.Edit("tokenPolicy: { maxLifetimeDays: 90 }", "tokenPolicy: { maxLifetimeDays: 400 }")
+                .Edit("    standingAdmins: []\n", "    standingAdmins: []\n    maxTokenLifetimeDays: 400\n    maxRotationDays: 400\n");
+            return token is null ? text : text.Edit("token: { lifetimeDays: 30, rotationDays: 25,", token);
+        });
+        Task<StackRun> Run(StackFile file, DateTimeOffset at, AccessMocks mocks) =>
+            StackRun.RunAsync("prod", file, at, mocks, key => Output.Create(StackRun.ConfigValue(key)));
+        static CredentialPlan Token(StackRun run) => run.Plan.ServicePrincipals.Single(s => s.Spec.Key == "ci-deployer").Token!;
+
+        var run0 = await Run(Policy(null), StackRun.Now, new AccessMocks());
+        var run1 = await Run(Policy("token: { lifetimeDays: 80, rotationDays: 45,"), StackRun.Now + TimeSpan.FromDays(1), await ContinuingAsync(run0)); // overlap 35 > 30
+        var run2 = await Run(Policy("token: { lifetimeDays: 250, rotationDays: 150,"), StackRun.Now + TimeSpan.FromDays(2), await ContinuingAsync(run1)); // overlap 100 > 80
+        Assert.Equal((Token(run0).Previous.Slot, Token(run0).Current.Slot), (Token(run1).Current.Slot, Token(run2).Current.Slot));
+
+        var (d0, d1, d2) = (await Deployed.FromAsync(run0), await Deployed.FromAsync(run1), await Deployed.FromAsync(run2));
+        string[] Minted(Deployed old, Deployed next) =>
+            [.. Engine.Plan(old, next).Where(s => s.Resource.Type == PulumiTypes.OboToken && s.Op == "create").Select(s => s.Resource.Name)];
+        Assert.Equal([Token(run1).Current.ResourceName], Minted(d0, d1));
+        Assert.Equal([Token(run2).Current.ResourceName], Minted(d1, d2));
+        AssertNoLoss(d0, d1);
+        AssertNoLoss(d1, d2);
+    }
+
     /// <summary>Mocks for the run after <paramref name="previous"/>: its credentialSchedule output is what the program reads back.</summary>
     private static async Task<AccessMocks> ContinuingAsync(StackRun previous) => new()
     {
