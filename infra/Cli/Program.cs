@@ -18,18 +18,26 @@ public static class Program
     {
         // The audit's progress line goes to stderr only when a person watches it.
         var audit = AuditEnvironment.Default with { Progress = !Console.IsErrorRedirected };
+
+        // UTF-8 (the usual console encoding) through UTF8Encoding itself: the same bytes, encoded at half the cost of
+        // the console's wrapper, which counts at a large plan's gigabytes.
+        var encoding = Console.OutputEncoding.CodePage == Encoding.UTF8.CodePage ? new UTF8Encoding(false) : Console.OutputEncoding;
+
+        // Console.Error writes through a buffer of 256 characters: a stack file with hundreds of thousands of findings
+        // cost several write calls per finding. Redirected, stderr gets a writer of its own with a buffer that holds a
+        // block of findings (Reports.Diagnostics writes them in blocks of about DiagnosticsBlock characters); it still
+        // flushes after every write, so what reaches stderr, and when, relative to stdout, stays as it was.
+        using var ownStderr = Console.IsErrorRedirected ? new StreamWriter(Console.OpenStandardError(), encoding, 2 * Reports.DiagnosticsBlock) { AutoFlush = true } : null;
+        var stderr = ownStderr is null ? Console.Error : TextWriter.Synchronized(ownStderr);
         if (!Console.IsOutputRedirected)
         {
-            return Run(args, Console.Out, Console.Error, TimeProvider.System, Environment.CurrentDirectory, audit);
+            return Run(args, Console.Out, stderr, TimeProvider.System, Environment.CurrentDirectory, audit);
         }
 
         // Console.Out flushes after every line: a large plan's access matrix (a line per entry) would cost a write
         // call per line. Redirected output goes through one buffered writer instead, with the same bytes.
-        // UTF-8 (the usual console encoding) through UTF8Encoding itself: the same bytes, encoded at half the cost of
-        // the console's wrapper, which counts at a large plan's gigabytes.
-        var encoding = Console.OutputEncoding.CodePage == Encoding.UTF8.CodePage ? new UTF8Encoding(false) : Console.OutputEncoding;
         using var stdout = new StreamWriter(Console.OpenStandardOutput(), encoding, 1 << 16);
-        return Run(args, stdout, Console.Error, TimeProvider.System, Environment.CurrentDirectory, audit);
+        return Run(args, stdout, stderr, TimeProvider.System, Environment.CurrentDirectory, audit);
     }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, TimeProvider clock, string cwd) =>

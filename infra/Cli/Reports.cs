@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using DatabricksAccess.Topology;
@@ -78,11 +79,29 @@ internal static partial class Reports
 
     public static string Stamp(DateTimeOffset t) => Instants.Format(t);
 
+    /// <summary>How many characters of findings <see cref="Diagnostics"/> hands its writer at once.</summary>
+    internal const int DiagnosticsBlock = 1 << 15;
+
+    /// <summary>
+    /// Every finding on one line of <paramref name="err"/>. Written in blocks of lines, not line by line: stderr flushes
+    /// after every write, and a stack file can have hundreds of thousands of findings.
+    /// </summary>
     public static void Diagnostics(TextWriter err, EvaluationResult result, string? prefix = null)
     {
+        var block = new StringBuilder(2 * DiagnosticsBlock);
         foreach (var d in result.Diagnostics)
         {
-            err.WriteLine(Escape.Text(prefix is null ? d.ToString() : $"{prefix}: {d}"));
+            block.Append(Escape.Text(prefix is null ? d.ToString() : $"{prefix}: {d}")).Append(err.NewLine);
+            if (block.Length >= DiagnosticsBlock)
+            {
+                err.Write(block);
+                block.Clear();
+            }
+        }
+
+        if (block.Length > 0)
+        {
+            err.Write(block);
         }
     }
 

@@ -50,24 +50,44 @@ public static class Entry
     private static int ParseScale(string text) =>
         int.TryParse(text, out var scale) && scale >= 1 ? scale : throw new ArgumentException($"scale must be a whole number >= 1, got '{text}'");
 
-    /// <summary>Stopwatch timings of reading, binding and checking one stack file, as <c>check</c> does them.</summary>
+    /// <summary>
+    /// Stopwatch timings of reading, binding and checking one stack file and writing its diagnostics, as <c>check</c>
+    /// does them, each stage with what it allocated and the collections it caused (allocations do not depend on how
+    /// busy the machine is: compare them across commits).
+    /// </summary>
     private static int Profile(string file)
     {
-        var sw = Stopwatch.StartNew();
-        var stack = StackFile.Load(file);
-        Console.WriteLine($"read and parse {sw.ElapsedMilliseconds} ms, {GC.GetTotalMemory(false) / 1024 / 1024} MiB live");
-        sw.Restart();
+        var sw = new Stopwatch();
+        void Stage(string name, Action run)
+        {
+            var (allocated, gen0, gen2, pause) = (GC.GetTotalAllocatedBytes(), GC.CollectionCount(0), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+            sw.Restart();
+            run();
+            Console.WriteLine($"{name,-22} {sw.ElapsedMilliseconds,6} ms {(GC.GetTotalAllocatedBytes() - allocated) / 1024 / 1024,6} MiB allocated, " +
+                $"{GC.CollectionCount(0) - gen0} GCs ({GC.CollectionCount(2) - gen2} gen2, {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F0} ms paused), {GC.GetTotalMemory(false) / 1024 / 1024} MiB live");
+        }
+
+        StackFile stack = null!;
+        Stage("read and parse", () => stack = StackFile.Load(file));
         var diagnostics = new Model.Diagnostics();
         var input = stack.ToInput();
-        var model = TopologyBinder.Bind(input, TopologyGenerator.Now, diagnostics);
-        new ReferenceChecker(model, diagnostics, input.Keys).Check();
-        new OwnershipChecker(model, diagnostics).Check();
-        Console.WriteLine($"bind and validate {sw.ElapsedMilliseconds} ms, {diagnostics.Items.Count} findings, {GC.GetTotalMemory(false) / 1024 / 1024} MiB live");
-        sw.Restart();
-        var graph = new AccessGraph(model);
-        new PolicyChecker(graph, diagnostics).Check();
-        Console.WriteLine($"policy {sw.ElapsedMilliseconds} ms, {diagnostics.Items.Count} findings, {GC.GetTotalMemory(false) / 1024 / 1024} MiB live");
-        Console.WriteLine($"GC: gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)}, total pause {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms");
+        TopologyModel model = null!;
+        Stage("bind", () => model = TopologyBinder.Bind(input, TopologyGenerator.Now, diagnostics));
+        Stage("references", () => new ReferenceChecker(model, diagnostics, input.Keys).Check());
+        Stage("ownership", () => new OwnershipChecker(model, diagnostics).Check());
+        AccessGraph graph = null!;
+        Stage("access graph", () => graph = new AccessGraph(model));
+        Stage("policy", () => new PolicyChecker(graph, diagnostics).Check());
+        Stage("review warnings", () => new ReviewWarnings(graph, diagnostics).Check());
+        EvaluationResult result = null!;
+        Stage("evaluate (all above)", () => result = TopologyEvaluator.Evaluate(input, TopologyGenerator.Now));
+        Stage("write diagnostics", () =>
+        {
+            // stderr as the CLI has it: a console stream writer that flushes after every write (here into nothing).
+            using var err = TextWriter.Synchronized(new StreamWriter(Stream.Null, new System.Text.UTF8Encoding(false), 256) { AutoFlush = true });
+            Reports.Diagnostics(err, result);
+        });
+        Console.WriteLine($"{diagnostics.Items.Count} findings; GC: gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)}, total pause {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms, allocated {GC.GetTotalAllocatedBytes() / 1024 / 1024} MiB");
         if (Environment.GetEnvironmentVariable("PROFILE_PAUSE") is { } pause)
         {
             Thread.Sleep(TimeSpan.FromSeconds(int.Parse(pause, System.Globalization.CultureInfo.InvariantCulture)));

@@ -50,6 +50,15 @@ public sealed class ActingAs
     public IEnumerable<PrincipalRef> Targets() =>
         _storesByScope.Values.SelectMany(l => l.Select(s => s.Owner)).Concat(_model.Jobs.Values.Select(j => j.RunAs)).Distinct();
 
+    /// <summary>
+    /// The principals of <see cref="Targets"/> that a grant may let another act as: the owners of what a scope with an
+    /// ACL stores, and the run-as of a job someone may run or manage (the only edges <see cref="ExposuresOf"/> has).
+    /// </summary>
+    public HashSet<PrincipalRef> Exposed() =>
+        _storesByScope.Where(s => _model.SecretScopes[s.Key].Acls.Count > 0).SelectMany(s => s.Value.Select(x => x.Owner))
+            .Concat(_model.Jobs.Values.Where(j => j.Permissions.Any(p => p.Level >= JobPermission.CanManageRun)).Select(j => j.RunAs))
+            .ToHashSet();
+
     /// <summary>Scopes (by config key) that store someone's credential.</summary>
     public IEnumerable<string> StoringScopes => _storesByScope.Keys;
 

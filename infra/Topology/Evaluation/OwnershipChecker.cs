@@ -154,10 +154,9 @@ internal sealed class OwnershipChecker(TopologyModel model, Diagnostics d)
 
     private void CheckDeployer()
     {
-        var needers = model.ServicePrincipalsNeedingUserRole().ToList();
         if (model.Deployer is null)
         {
-            if (needers.Count == 0)
+            if (!model.DeployerActsAsAny())
             {
                 return; // nothing here depends on who deploys
             }
@@ -167,7 +166,7 @@ internal sealed class OwnershipChecker(TopologyModel model, Diagnostics d)
             return;
         }
 
-        foreach (var (p, path) in needers)
+        foreach (var (p, path) in model.ServicePrincipalsNeedingUserRole())
         {
             if (!model.Owns(p))
             {

@@ -160,13 +160,16 @@ internal sealed class PolicyChecker(AccessGraph graph, Diagnostics d)
     private void CheckActingAsAdmins()
     {
         var actingAs = new ActingAs(_m);
-        if (!actingAs.Any)
+        var actedAs = actingAs.Exposed();
+        if (actedAs.Count == 0)
         {
             return;
         }
 
         // Per principal acted as: the longest-lived way from it to admin rights (its own, or by acting as another).
-        var targets = actingAs.Targets().ToList();
+        // Only a principal some grant lets another act as can be a step of a path (a scope with no ACL stores the
+        // tokens of as many principals as the stack has), in the order of Targets (the first of equal paths is kept).
+        var targets = actingAs.Targets().Where(actedAs.Contains).ToList();
         var best = new Dictionary<PrincipalRef, (DateTimeOffset? Until, string? Reason, string Chain, PrincipalRef Admin)>();
         foreach (var t in targets)
         {

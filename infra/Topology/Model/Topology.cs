@@ -219,12 +219,14 @@ public sealed record TopologyModel(
         principal.Kind == PrincipalKind.User || IdentityOf(principal) is not null || (principal.Kind == PrincipalKind.Group && Names.IsBuiltInGroup(principal.Key));
 
     /// <summary>Service principals the deployer must be able to act as: job run-as identities and token owners.</summary>
-    public IEnumerable<DeployerActsAs> ServicePrincipalsNeedingUserRole() =>
+    public IEnumerable<DeployerActsAs> ServicePrincipalsNeedingUserRole() => DeployerActsAsEach().DistinctBy(x => x.Principal).OrderBy(x => x.Principal);
+
+    /// <summary>Whether the deployer must be able to act as any service principal (without listing them all).</summary>
+    public bool DeployerActsAsAny() => DeployerActsAsEach().Any();
+
+    private IEnumerable<DeployerActsAs> DeployerActsAsEach() =>
         Jobs.Values.Where(j => j.RunAs.IsServicePrincipal).Select(j => new DeployerActsAs(j.RunAs, $"{j.Path}.runAs"))
-            .Concat(ServicePrincipals.Values.Where(s => s.Token is not null).Select(s => new DeployerActsAs(s.Ref, $"{s.Path}.token")))
-            .GroupBy(x => x.Principal)
-            .Select(g => g.First())
-            .OrderBy(x => x.Principal);
+            .Concat(ServicePrincipals.Values.Where(s => s.Token is not null).Select(s => new DeployerActsAs(s.Ref, $"{s.Path}.token")));
 
     /// <summary>Whether the stack creates (owns) the principal; looked-up, synced, built-in identities and users are not.</summary>
     public bool Owns(PrincipalRef principal) => IdentityOf(principal)?.IsManaged == true;
