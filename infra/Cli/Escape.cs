@@ -13,13 +13,22 @@ public static class Escape
 {
     private static readonly SearchValues<char> MarkdownSpecial = SearchValues.Create("<>&|`*_[]~\\");
 
+    /// <summary>Printable ASCII but the backslash: plain (<see cref="IsPlain"/>), and most of any value.</summary>
+    private static readonly SearchValues<char> PlainAscii =
+        SearchValues.Create(string.Concat(Enumerable.Range(' ', '\u007F' - ' ').Select(c => (char)c).Where(c => c != '\\')));
+
     /// <summary>
     /// Plain text on one line: line breaks, control and invisible formatting characters (bidirectional overrides,
     /// zero-width characters) and the backslash itself are written as escapes such as <c>\n</c> and <c>\u202E</c>.
     /// </summary>
     public static string Text(string value)
     {
-        var i = 0;
+        var i = value.AsSpan().IndexOfAnyExcept(PlainAscii);
+        if (i < 0)
+        {
+            return value;
+        }
+
         while (i < value.Length && IsPlain(value, i))
         {
             i += char.IsHighSurrogate(value[i]) ? 2 : 1;

@@ -89,9 +89,10 @@ internal static partial class Reports
     public static void Diagnostics(TextWriter err, EvaluationResult result, string? prefix = null)
     {
         var block = new StringBuilder(2 * DiagnosticsBlock);
+        var newLine = err.NewLine;
         foreach (var d in result.Diagnostics)
         {
-            block.Append(Escape.Text(prefix is null ? d.ToString() : $"{prefix}: {d}")).Append(err.NewLine);
+            block.Append(Escape.Text(prefix is null ? d.ToString() : $"{prefix}: {d}")).Append(newLine);
             if (block.Length >= DiagnosticsBlock)
             {
                 err.Write(block);
