@@ -68,7 +68,10 @@ public static class Entry
         }
 
         StackFile stack = null!;
-        Stage("read and parse", () => stack = StackFile.Load(file));
+        string text = null!;
+        Stage("read", () => text = SourceText.Read(file, "the stack file"));
+        Stage("parse", () => stack = StackFile.Parse(text, file));
+        text = null!;
         var diagnostics = new Model.Diagnostics();
         var input = stack.ToInput();
         TopologyModel model = null!;

@@ -173,14 +173,15 @@ internal sealed partial class NodeReader(Diagnostics diagnostics)
         return null;
     }
 
-    public List<(string Value, string Path)> Strings(ConfigMap map, string key)
+    public IReadOnlyList<(string Value, string Path)> Strings(ConfigMap map, string key)
     {
-        var result = new List<(string, string)>();
         var list = List(map[key]);
         if (list is null)
         {
-            return result;
+            return []; // most keys are absent from most entries: no list of their own
         }
+
+        var result = new List<(string, string)>();
 
         foreach (var item in list.Items)
         {

@@ -341,18 +341,19 @@ internal sealed partial class TopologyBinder
                 _d.Error(map.Child("format"), "format: json holds an OAuth client id and secret; it applies to oauthSecret.store only");
             }
 
-            return _r.String(map, "secret", required: true) is { } text && Location(text, map.Child("secret")) is { } at ? (at, format) : null;
+            return _r.String(map, "secret", required: true) is { } text && Location(text, map, "secret") is { } at ? (at, format) : null;
         }
 
-        return _r.String(credential, "store") is { } s && Location(s, credential.Child("store")) is { } location ? (location, StoreFormat.Value) : null;
+        return _r.String(credential, "store") is { } s && Location(s, credential, "store") is { } location ? (location, StoreFormat.Value) : null;
     }
 
-    private SecretLocation? Location(string s, string path)
+    /// <summary><c>&lt;scope&gt;/&lt;key&gt;</c>, the value of <paramref name="key"/> in <paramref name="map"/>.</summary>
+    private SecretLocation? Location(string s, ConfigMap map, string key)
     {
         var slash = s.IndexOf('/', StringComparison.Ordinal);
         if (slash <= 0 || slash == s.Length - 1 || s.IndexOf('/', slash + 1) >= 0)
         {
-            _d.Error(path, $"'{s}' must be <scope>/<secret key>");
+            _d.Error(map.Child(key), $"'{s}' must be <scope>/<secret key>");
             return null;
         }
 
