@@ -108,7 +108,6 @@ public static class TopologyEvaluator
         }
     }
 
-    /// <summary>Errors first, then violations, then warnings; each in config order.</summary>
-    private static List<Diagnostic> Sorted(Diagnostics diagnostics) =>
-        diagnostics.Items.Select((d, i) => (d, i)).OrderByDescending(x => x.d.Severity).ThenBy(x => x.i).Select(x => x.d).ToList();
+    /// <summary>Errors first, then violations, then warnings; each in config order (the sort is stable).</summary>
+    private static List<Diagnostic> Sorted(Diagnostics diagnostics) => diagnostics.Items.OrderByDescending(d => d.Severity).ToList();
 }

@@ -33,6 +33,19 @@ public static class Entry
             return 0;
         }
 
+        if (args is ["cli", .. var cliArgs])
+        {
+            // The CLI in this process, its output into nothing, then what the collector did (allocations and
+            // collections hardly depend on how busy the machine is: compare them across commits).
+            var sw = Stopwatch.StartNew();
+            using var cliOut = new StreamWriter(Stream.Null, new System.Text.UTF8Encoding(false), 1 << 16);
+            using var cliErr = new StreamWriter(Stream.Null, new System.Text.UTF8Encoding(false), 1 << 16) { AutoFlush = true };
+            var code = Program.Run(cliArgs, cliOut, TextWriter.Synchronized(cliErr), TimeProvider.System, Environment.CurrentDirectory);
+            Console.WriteLine($"exit {code}, {sw.ElapsedMilliseconds} ms, {Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds:F0} ms CPU; GC: gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)}, " +
+                $"total pause {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms, allocated {GC.GetTotalAllocatedBytes() / 1024 / 1024} MiB, peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1024 / 1024} MiB");
+            return code;
+        }
+
         if (args is ["profile", var profileFile])
         {
             return Profile(profileFile);
@@ -86,8 +99,13 @@ public static class Entry
         Stage("evaluate (all above)", () => result = TopologyEvaluator.Evaluate(input, TopologyGenerator.Now));
         Stage("write diagnostics", () =>
         {
-            // stderr as the CLI has it: a console stream writer that flushes after every write (here into nothing).
-            using var err = TextWriter.Synchronized(new StreamWriter(Stream.Null, new System.Text.UTF8Encoding(false), 256) { AutoFlush = true });
+            // stderr as the CLI has it when redirected: a synchronized writer that flushes after every write (here into nothing).
+            using var err = TextWriter.Synchronized(new StreamWriter(Stream.Null, new System.Text.UTF8Encoding(false), 2 * Reports.DiagnosticsBlock) { AutoFlush = true });
+            Reports.Diagnostics(err, result);
+        });
+        Stage("write diagnostics, unsynchronized", () =>
+        {
+            using var err = new StreamWriter(Stream.Null, new System.Text.UTF8Encoding(false), 2 * Reports.DiagnosticsBlock) { AutoFlush = true };
             Reports.Diagnostics(err, result);
         });
         Console.WriteLine($"{diagnostics.Items.Count} findings; GC: gen0 {GC.CollectionCount(0)}, gen1 {GC.CollectionCount(1)}, gen2 {GC.CollectionCount(2)}, total pause {GC.GetTotalPauseDuration().TotalMilliseconds:F0} ms, allocated {GC.GetTotalAllocatedBytes() / 1024 / 1024} MiB");

@@ -24,15 +24,22 @@ public sealed class ActingAs
         foreach (var scope in model.SecretScopes.Values)
         {
             // A set beside the list: a scope may store the credentials of hundreds of thousands of principals, and a
-            // List.Contains per secret made that quadratic (the hostile token-stores input took minutes).
-            var seen = new HashSet<(PrincipalRef, SecretSourceKind)>();
+            // List.Contains per secret made that quadratic (the hostile token-stores input took minutes). Both sized
+            // for the scope's secrets up front: grown step by step, such large arrays were garbage several times over.
+            var seen = new HashSet<(PrincipalRef, SecretSourceKind)>(scope.Secrets.Count);
+            var stores = new List<(PrincipalRef Owner, SecretSourceKind Kind)>(scope.Secrets.Count);
             foreach (var secret in scope.Secrets)
             {
                 if (secret.CredentialOwner is { } owner && secret.Source is SecretSourceKind.Token or SecretSourceKind.OAuthSecret
                     && seen.Add((PrincipalRef.Sp(owner), secret.Source)))
                 {
-                    _storesByScope.GetOrAdd(scope.Key).Add((PrincipalRef.Sp(owner), secret.Source));
+                    stores.Add((PrincipalRef.Sp(owner), secret.Source));
                 }
+            }
+
+            if (stores.Count > 0)
+            {
+                _storesByScope[scope.Key] = stores;
             }
         }
     }
