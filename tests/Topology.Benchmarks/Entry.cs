@@ -11,7 +11,9 @@ namespace DatabricksAccess.Topology.Benchmarks;
 /// <c>generate SCALE OUTFILE</c> writes a stack file (time the real CLI on it: measure.sh); <c>hostile SHAPE MB
 /// OUTFILE</c> writes a file of about MB megabytes shaped to cost the most (<see cref="HostileGenerator"/>); <c>verify SCALE</c>
 /// generates, evaluates and times each stage once in process (cold, like the CLI), prints the diagnostics and exits
-/// with the evaluation's exit code; anything else goes to BenchmarkDotNet (for example <c>--filter '*'</c>).
+/// with the evaluation's exit code; <c>profile FILE</c> times each stage of <c>check</c> on a stack file with what it
+/// allocated and collected; <c>cli ARGS</c> runs the CLI in process and prints what the collector did; anything else
+/// goes to BenchmarkDotNet (for example <c>--filter '*'</c>).
 /// </summary>
 public static class Entry
 {

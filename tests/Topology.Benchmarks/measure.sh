@@ -154,7 +154,7 @@ for s in $scales; do
     fi
     b="-"
     [[ -n $basecli && -n ${best[base.$s.$cmd]:-} ]] && b="${best[base.$s.$cmd]} s, ${rss[base.$s.$cmd]} MB"
-    printf '%-6s %-16s %8.2f %8.2f %8.2f %8d %6s  %-22s  %s\n' "$s" "$cmd" "${best[$k]}" "${med[$k]}" "${cpu[$k]}" "${rss[$k]}" "${loads[$s,$cmd]}" "$b" "$target"
+    printf '%-6s %-16s %8.2f %8.2f %8.2f %8.0f %6s  %-22s  %s\n' "$s" "$cmd" "${best[$k]}" "${med[$k]}" "${cpu[$k]}" "${rss[$k]}" "${loads[$s,$cmd]}" "$b" "$target"
   done
 done
 for s in $scales; do
@@ -197,7 +197,7 @@ if [[ -n $hostile ]]; then
       b="${best[base.$h]} s, ${rss[base.$h]} MB"
       slower=" $(verdict "${best[$k]} <= ${best[base.$h]} * 1.05")"
     fi
-    printf '%-16s %6.1f %4d %8.2f %8.2f %8d %9d %6s  %-18s  %s %s %s%s\n' "$h" "$(awk "BEGIN { print $(stat -c %s "$work/hostile-$h.yaml") / 1048576 }")" "$(cat "$work/$k.rc")" \
+    printf '%-16s %6.1f %4d %8.2f %8.2f %8.0f %9d %6s  %-18s  %s %s %s%s\n' "$h" "$(awk "BEGIN { print $(stat -c %s "$work/hostile-$h.yaml") / 1048576 }")" "$(cat "$work/$k.rc")" \
       "${best[$k]}" "${cpu[$k]}" "${rss[$k]}" "$(cat "$work/$k.findings")" "${loads[$h]}" "$b" \
       "$(verdict "${best[$k]} < 10")" "$(verdict "${rss[$k]} < 1024")" "$(verdict "$(cat "$work/$k.trace") == 0 && $(cat "$work/$k.rc") <= 2")" "$slower"
   done
