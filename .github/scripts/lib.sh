@@ -14,6 +14,13 @@
 # while this job waited for the lock, or before), the call is not made and returns 3, so a job never applies an
 # older commit's plan over a newer deploy. The program checks the same record inside its own update
 # (infra/Infra/DeploymentRecord.cs CheckRevocationRun); a destroy runs no program, so this check is its guard.
+#
+# With $REFIX_INSTANT_AFTER_WAIT=true (the deploy's guard step: nothing was planned at the job's instant before the
+# preview), each wait for the lock fixes the evaluation instant again, in this shell and in $GITHUB_ENV, so the
+# preview, the guard (--now) and the up evaluate at the instant the preview really ran. Otherwise a deploy that
+# waited out another update (up to $LOCK_WAIT_SECONDS) would evaluate expiry at the instant it started waiting and
+# declare again a membership that expired meanwhile and that a revocation run has just removed. The scheduled
+# scripts keep their instant: their offline plan, made at it, chose the targets.
 pulumi() {
   local out err code waited=0 stack="" recorded i
   local args=("$@")
@@ -40,6 +47,12 @@ pulumi() {
       echo "pulumi $1: another update holds the stack; waiting (${waited}s so far)" >&2
       sleep "${LOCK_POLL_SECONDS:-60}"
       waited=$((waited + ${LOCK_POLL_SECONDS:-60}))
+      if [ "${REFIX_INSTANT_AFTER_WAIT:-}" = true ]; then
+        DATABRICKS_ACCESS_NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+        export DATABRICKS_ACCESS_NOW
+        if [ -n "${GITHUB_ENV:-}" ]; then echo "DATABRICKS_ACCESS_NOW=$DATABRICKS_ACCESS_NOW" >> "$GITHUB_ENV"; fi
+        echo "pulumi $1: evaluating at $DATABRICKS_ACCESS_NOW from now on (the instant this job fixed is older than the wait)" >&2
+      fi
       continue
     fi
     cat "$out"
