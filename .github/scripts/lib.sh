@@ -3,9 +3,8 @@
 # `pulumi` waits out the stack lock. Each kind of job has its own concurrency group (deploy-, revoke-, expire-,
 # drift-<stack>: a shared group would let a queued run of one kind cancel the pending run of another, a deploy
 # included), so the stack lock in Pulumi Cloud is what keeps two updates apart: an update or preview that starts
-# while another holds the stack fails with a 409 (pulumi/pulumi v3.258.0 pkg/backend/httpstate/backend.go
-# createAndStartUpdate -> backenderr.ConflictingUpdateError, whose text names .../common-issues/update-conflicts/; previews
-# start an update too, apitype.PreviewUpdate). Such a call is repeated every $LOCK_POLL_SECONDS (60) for up to
+# while another holds the stack fails with a 409 whose text names .../common-issues/update-conflicts/ (previews
+# start an update too) [fact: cli-update-conflict]. Such a call is repeated every $LOCK_POLL_SECONDS (60) for up to
 # $LOCK_WAIT_SECONDS (2700; expire.yml's revoke job sets 90, its share of the revocation bound); any other failure
 # is returned at once. Output is passed on once the call has finished.
 #
