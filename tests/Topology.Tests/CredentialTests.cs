@@ -262,11 +262,11 @@ public sealed class CredentialTests : IDisposable
     }
 
     [Fact]
-    public void A_rotation_brought_forward_is_issued_at_the_deploy_and_always_replaces_the_other_slot()
+    public void A_rotation_brought_forward_is_due_just_after_the_held_slot_and_always_replaces_the_other_slot()
     {
         // Two policy changes in a row, each asking for more overlap than the held credential has life left. The record is
-        // one an earlier deploy left with both slots at one instant (it backdated the first rotation brought forward to
-        // the held slot's own instant); backdating again gave slot a its recorded keeper back, so a stayed the expired
+        // one an earlier deploy left with both slots at one instant (it renewed the first rotation brought forward at the
+        // held slot's own instant); renewing at it again gave slot a its recorded keeper back, so a stayed the expired
         // credential while the record said it was renewed (CsCheck seed 0iByMYfi4ZX2 of the property test below).
         var at = new DateTimeOffset(2025, 6, 21, 0, 0, 0, TimeSpan.Zero);
         var record = new IssuedCredential('b', new Dictionary<char, IssuedSlot>
@@ -274,18 +274,22 @@ public sealed class CredentialTests : IDisposable
             ['a'] = new(at, at + TimeSpan.FromDays(11)),
             ['b'] = new(at, at + TimeSpan.FromDays(37)),
         });
-        var now = new DateTimeOffset(2025, 7, 4, 9, 30, 15, TimeSpan.Zero) + TimeSpan.FromTicks(1234);
-        var plan = CredentialRotation.Plan(PrincipalRef.Sp("ci"), Spec(68, 50), "r", null, now, ProviderScope.Workspace, record);
+        var now = new DateTimeOffset(2025, 7, 4, 9, 30, 15, TimeSpan.Zero);
+        CredentialPlan PlanAt(DateTimeOffset t) => CredentialRotation.Plan(PrincipalRef.Sp("ci"), Spec(68, 50), "r", null, t, ProviderScope.Workspace, record);
+        var plan = PlanAt(now);
 
         Assert.Equal('a', plan.Current.Slot);
-        Assert.Equal(new DateTimeOffset(2025, 7, 4, 9, 30, 15, TimeSpan.Zero), plan.Current.Issued); // the deploy, to the keeper's second
-        Assert.Equal(plan.Current.Issued + TimeSpan.FromDays(118), plan.Current.Expires);
+        Assert.Equal(at + TimeSpan.FromSeconds(1), plan.Current.Issued); // the first instant after the held slot's
         Assert.NotEqual(new CredentialSlot('a', "r-a", at, at, false).Keeper, plan.Current.Keeper);
+        Assert.Equal(plan.Current.Issued + TimeSpan.FromDays(118), plan.Current.Expires);
         Assert.Equal((at, at + TimeSpan.FromDays(37)), (plan.Previous.Issued, plan.Previous.Expires)); // b, the held one, untouched
         Assert.Equal(plan.Current.Issued + TimeSpan.FromDays(68), plan.NextRotation);
 
-        // The same deploy at the same instant plans the same keeper: preview and up agree.
-        Assert.Equal(plan.Current.Keeper, CredentialRotation.Plan(PrincipalRef.Sp("ci"), Spec(68, 50), "r", null, now, ProviderScope.Workspace, record).Current.Keeper);
+        // A retry of a deploy that failed half-way (the record unchanged), hours later, plans the same keeper: the slot
+        // the failed run already replaced is not replaced again.
+        Assert.Equal(plan.Current.Keeper, PlanAt(now + TimeSpan.FromHours(5)).Current.Keeper);
+        Assert.Equal(plan.Current.Keeper, PlanAt(at + TimeSpan.FromSeconds(1)).Current.Keeper);
+        Assert.Equal('b', PlanAt(at + TimeSpan.FromSeconds(1) - TimeSpan.FromTicks(1)).Current.Slot); // not yet due
     }
 
     [Fact]
