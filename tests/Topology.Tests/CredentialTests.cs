@@ -146,16 +146,20 @@ public sealed class CredentialTests : IDisposable
     /// consumers hold); at most one slot is renewed; the stored credential has the current overlap left; at a switch the
     /// previous credential outlives the new slot's issue by the overlap.
     /// </summary>
-    private static void WalkContinued(Func<DateTimeOffset, CredentialSpec> specAt, DateTimeOffset start, TimeSpan step, int steps)
+    private static void WalkContinued(Func<DateTimeOffset, CredentialSpec> specAt, DateTimeOffset start, TimeSpan step, int steps) =>
+        WalkContinued(specAt, Enumerable.Range(0, steps).Select(i => start + (step * i)));
+
+    /// <summary>The walk over any increasing deploy instants; <paramref name="readBack"/> is how the next run reads the record.</summary>
+    private static void WalkContinued(Func<DateTimeOffset, CredentialSpec> specAt, IEnumerable<DateTimeOffset> instants,
+        Func<IssuedCredential, IssuedCredential>? readBack = null)
     {
         var live = new Dictionary<char, (string Keeper, DateTimeOffset Expires, int Id)>();
         var nextId = 0;
         IssuedCredential? record = null;
         CredentialSlot? held = null;
         CredentialSpec? heldSpec = null;
-        for (var i = 0; i < steps; i++)
+        foreach (var t in instants)
         {
-            var t = start + (step * i);
             var spec = specAt(t);
             var plan = CredentialRotation.Plan(PrincipalRef.Sp("ci"), spec, "r", "store", t, ProviderScope.Workspace, record);
             Assert.True(plan.A.Current ^ plan.B.Current, $"{t:O}: exactly one slot is current");
@@ -194,6 +198,7 @@ public sealed class CredentialTests : IDisposable
 
             held = plan.Current;
             record = IssuedCredential.Of(plan);
+            record = readBack is null ? record : readBack(record);
         }
     }
 
@@ -259,6 +264,34 @@ public sealed class CredentialTests : IDisposable
                     return Spec(policies[i].R, policies[i].O);
                 }, start, TimeSpan.FromHours(6), 4 * 365 * 2);
             }, iter: 400);
+    }
+
+    /// <summary>
+    /// Deploys at irregular instants (sub-second, back to back or up to the smallest overlap apart) under up to five
+    /// policies, the record read back through the stack output's value at every step as the program reads it
+    /// (CredentialSchedule.ToOutputValue, FromOutputValue): the walk's guarantees hold at every deploy.
+    /// </summary>
+    [Fact]
+    public void Irregular_deploys_reading_the_record_back_through_the_output_keep_the_held_credential_and_the_overlap()
+    {
+        var start = new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero);
+        var policy = Gen.Int[2, 400].SelectMany(r => Gen.Int[1, r - 1].Select(o => (R: r, O: o)));
+        Gen.Select(policy.Array[1, 5], Gen.Int[1, 200].Array[4], Gen.Long[0, TimeSpan.TicksPerDay].Array[200, 400])
+            .Sample((policies, gaps, deploys) =>
+            {
+                var changes = gaps.Take(policies.Length - 1).Select((g, i) => start + TimeSpan.FromDays(gaps.Take(i + 1).Sum())).ToArray();
+                var smallest = policies.Min(p => p.O);
+                var t = start;
+                var instants = deploys.Select(d => t += TimeSpan.FromTicks(d % (smallest * TimeSpan.TicksPerDay))).ToList();
+                WalkContinued(at => Spec(policies[changes.Count(c => c <= at)].R, policies[changes.Count(c => c <= at)].O), instants, record =>
+                {
+                    var problems = new List<string>();
+                    var value = new CredentialSchedule(new Dictionary<string, IssuedCredential> { ["r"] = record }).ToOutputValue();
+                    var back = CredentialSchedule.FromOutputValue(value, problems);
+                    Assert.Empty(problems);
+                    return back.Credentials["r"];
+                });
+            }, iter: 200);
     }
 
     [Fact]
