@@ -9,11 +9,10 @@
 # recognised as expected.
 #
 # 1. `pulumi preview --refresh --json`: a change is a step whose op changes something. With --refresh every
-#    refreshed resource is listed as its own `refresh` step (pulumi/pulumi v3.258.0 pkg/engine/update.go: the op
-#    becomes the refresh's result only for `pulumi refresh` itself, `acts.Opts.isRefresh`; pkg/backend/display/
-#    json.go ShowPreviewDigest keeps the `refresh` op; pkg/resource/deploy/step.go RefreshStep.Logical() is false,
-#    so it is not in changeSummary), `read` steps read a resource the program looks up, and `same` steps change
-#    nothing: none of these is a change. Any other op is, including ops this script does not know.
+#    refreshed resource is listed as its own `refresh` step, whatever the refresh found (only `pulumi refresh`
+#    turns it into an update or delete), and not counted in changeSummary [fact: preview-json-digest]; `read`
+#    steps read a resource the program looks up [fact: engine-read-steps], and `same` steps change nothing: none
+#    of these is a change. Any other op is, including ops this script does not know.
 #    One change is expected, not drift: the `create` of a credential slot (OboToken, ServicePrincipalSecret) that
 #    the plan lists as the NON-current slot past its `expires` (the provider finds the expired token gone and the
 #    program declares both slots). It is listed as expected and not counted.

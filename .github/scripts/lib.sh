@@ -3,9 +3,8 @@
 # `pulumi` waits out the stack lock. Each kind of job has its own concurrency group (deploy-, revoke-, expire-,
 # drift-<stack>: a shared group would let a queued run of one kind cancel the pending run of another, a deploy
 # included), so the stack lock in Pulumi Cloud is what keeps two updates apart: an update or preview that starts
-# while another holds the stack fails with a 409 (pulumi/pulumi v3.258.0 pkg/backend/httpstate/backend.go
-# createAndStartUpdate -> backenderr.ConflictingUpdateError, whose text names .../common-issues/update-conflicts/; previews
-# start an update too, apitype.PreviewUpdate). Such a call is repeated every $LOCK_POLL_SECONDS (60) for up to
+# while another holds the stack fails with a 409 whose text names .../common-issues/update-conflicts/ (previews
+# start an update too) [fact: cli-update-conflict]. Such a call is repeated every $LOCK_POLL_SECONDS (60) for up to
 # $LOCK_WAIT_SECONDS (2700; expire.yml's revoke job sets 90, its share of the revocation bound); any other failure
 # is returned at once. Output is passed on once the call has finished.
 #
@@ -14,6 +13,13 @@
 # while this job waited for the lock, or before), the call is not made and returns 3, so a job never applies an
 # older commit's plan over a newer deploy. The program checks the same record inside its own update
 # (infra/Infra/DeploymentRecord.cs CheckRevocationRun); a destroy runs no program, so this check is its guard.
+#
+# With $REFIX_INSTANT_AFTER_WAIT=true (the deploy's guard step: nothing was planned at the job's instant before the
+# preview), each wait for the lock fixes the evaluation instant again, in this shell and in $GITHUB_ENV, so the
+# preview, the guard (--now) and the up evaluate at the instant the preview really ran. Otherwise a deploy that
+# waited out another update (up to $LOCK_WAIT_SECONDS) would evaluate expiry at the instant it started waiting and
+# declare again a membership that expired meanwhile and that a revocation run has just removed. The scheduled
+# scripts keep their instant: their offline plan, made at it, chose the targets.
 pulumi() {
   local out err code waited=0 stack="" recorded i
   local args=("$@")
@@ -40,6 +46,12 @@ pulumi() {
       echo "pulumi $1: another update holds the stack; waiting (${waited}s so far)" >&2
       sleep "${LOCK_POLL_SECONDS:-60}"
       waited=$((waited + ${LOCK_POLL_SECONDS:-60}))
+      if [ "${REFIX_INSTANT_AFTER_WAIT:-}" = true ]; then
+        DATABRICKS_ACCESS_NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+        export DATABRICKS_ACCESS_NOW
+        if [ -n "${GITHUB_ENV:-}" ]; then echo "DATABRICKS_ACCESS_NOW=$DATABRICKS_ACCESS_NOW" >> "$GITHUB_ENV"; fi
+        echo "pulumi $1: evaluating at $DATABRICKS_ACCESS_NOW from now on (the instant this job fixed is older than the wait)" >&2
+      fi
       continue
     fi
     cat "$out"

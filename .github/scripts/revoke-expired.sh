@@ -12,10 +12,10 @@
 # 2. check: `pulumi destroy --preview-only --json` on exactly those URNs must delete exactly them, nothing else; a
 #    count that differs from the plan's fails before anything changes; an entry matching more than one resource is
 #    never guessed at: the clear entries are revoked first, then the run fails naming the ambiguous ones;
-# 3. revoke: `pulumi destroy --target <urn>...`. Destroy does not run the program (pulumi/pulumi
-#    pkg/cmd/pulumi/operations/destroy.go: --run-program, whose default PULUMI_RUN_PROGRAM could change, so it is
-#    given as false): no policy evaluation, no lookup, no stack-config validation can block a revocation;
-#    providers come from the state, credentials from the environment;
+# 3. revoke: `pulumi destroy --target <urn>...`. Destroy does not run the program (--run-program=false, given
+#    since its default comes from PULUMI_RUN_PROGRAM) [fact: cli-destroy-no-program]: no policy evaluation, no
+#    lookup, no stack-config validation can block a revocation; providers come from the state, credentials from
+#    the environment;
 # 4. confirm: a fresh export holds none of the expired resources.
 #
 # Writes a markdown report to $GITHUB_STEP_SUMMARY (when set) and to $REPORT_FILE (default: $WORK_DIR/report.md).

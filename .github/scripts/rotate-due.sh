@@ -10,7 +10,7 @@
 # resource stores its value (`storeResource`, on the current slot, when it has a store).
 #
 # 1. due: a current slot is due when the state has no such resource, or its resource was created before the
-#    slot's `issued` instant (state `created`, pulumi/pulumi apitype.ResourceV3);
+#    slot's `issued` instant (the state's `created`, which a replacement resets [fact: engine-created-timestamp]);
 # 2. select: a full `pulumi preview --json` must show exactly the due slots as `replace` (or `create`); a count that
 #    differs from the plan's fails before anything changes;
 # 3. check: the targeted preview (`--target <slot>... --target-dependents`) may change only those slots and their

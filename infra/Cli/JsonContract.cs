@@ -263,3 +263,40 @@ internal sealed record PlanChangeJson(
     [property: JsonPropertyName("subject")] string Subject,
     [property: JsonPropertyName("text")] string Text,
     [property: JsonPropertyName("loosens")] bool? Loosens);
+
+/// <summary>
+/// <c>adopt --format json</c> (schema/cli-adopt.schema.json): what was written where, the counts, and every line a
+/// reviewer must read before the first <c>up</c>. Written compact, nulls included (none of its fields is null).
+/// </summary>
+internal sealed record AdoptJson(
+    [property: JsonPropertyName("out")] string Out,
+    [property: JsonPropertyName("workspace")] string Workspace,
+    [property: JsonPropertyName("now")] string Now,
+    [property: JsonPropertyName("exitCode")] int ExitCode,
+    [property: JsonPropertyName("adopted")] AdoptedJson Adopted,
+    [property: JsonPropertyName("imports")] int Imports,
+    [property: JsonPropertyName("alreadyDeclared")] int AlreadyDeclared,
+    [property: JsonPropertyName("grantsRead")] IReadOnlyList<string> GrantsRead,
+    [property: JsonPropertyName("secrets")] IReadOnlyList<string> Secrets,
+    [property: JsonPropertyName("notAdopted")] IReadOnlyList<string> NotAdopted,
+    [property: JsonPropertyName("notes")] IReadOnlyList<string> Notes,
+    [property: JsonPropertyName("violations")] IReadOnlyList<AdoptViolationJson> Violations);
+
+/// <summary>How many objects of each kind the adopted file declares.</summary>
+internal sealed record AdoptedJson(
+    [property: JsonPropertyName("groups")] int Groups,
+    [property: JsonPropertyName("entraGroups")] int EntraGroups,
+    [property: JsonPropertyName("members")] int Members,
+    [property: JsonPropertyName("servicePrincipals")] int ServicePrincipals,
+    [property: JsonPropertyName("secretScopes")] int SecretScopes,
+    [property: JsonPropertyName("acls")] int Acls,
+    [property: JsonPropertyName("grants")] int Grants,
+    [property: JsonPropertyName("jobs")] int Jobs,
+    [property: JsonPropertyName("jobPermissions")] int JobPermissions,
+    [property: JsonPropertyName("users")] int Users);
+
+/// <summary>A policy violation of the adopted file (a violation always names its rule): adopt never edits policy, the reviewer decides.</summary>
+internal sealed record AdoptViolationJson(
+    [property: JsonPropertyName("path")] string Path,
+    [property: JsonPropertyName("rule")] string Rule,
+    [property: JsonPropertyName("message")] string Message);

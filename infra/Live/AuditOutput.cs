@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace DatabricksAccess.Live;
 
@@ -21,7 +22,8 @@ public sealed record AuditHeader(string Source, DateTimeOffset Now, Uri Workspac
 /// </summary>
 public static class AuditOutput
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    /// <summary>The audit's JSON options: indented, and a null field is written as null (not left out, unlike the plan reports).</summary>
+    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     public static void Write(TextWriter @out, AuditFormat format, AuditHeader header, AuditReport report)
     {
@@ -86,21 +88,33 @@ public static class AuditOutput
         @out.WriteLine("<sub>How to answer each kind of finding: docs/audit.md.</sub>");
     }
 
-    private static void WriteJson(TextWriter @out, AuditHeader header, AuditReport report)
-    {
-        var dto = new
-        {
-            source = header.Source,
-            now = Stamp(header.Now),
-            workspace = header.Workspace.ToString(),
-            account = header.Account?.ToString(),
-            exitCode = report.Findings.Count == 0 ? 0 : 1,
-            findings = report.Findings.Select(f => new { kind = f.Kind, severity = Severities.Name(f.Severity), principal = f.Principal, @object = f.Object, detail = f.Detail }),
-            notes = report.Notes,
-        };
-        @out.WriteLine(JsonSerializer.Serialize(dto, Json));
-    }
+    private static void WriteJson(TextWriter @out, AuditHeader header, AuditReport report) =>
+        @out.WriteLine(JsonSerializer.Serialize(new AuditJson(header.Source, Stamp(header.Now), header.Workspace.ToString(), header.Account?.ToString(),
+            report.Findings.Count == 0 ? 0 : 1,
+            [.. report.Findings.Select(f => new AuditFindingJson(f.Kind, Severities.Name(f.Severity), f.Principal, f.Object, f.Detail))],
+            report.Notes), Json));
 }
+
+// The audit's JSON is a contract: the scheduled audit and the deploy's account audit (.github) read it.
+// schema/cli-audit.schema.json describes the same fields; ReportSchemaTests fail when the two differ.
+
+/// <summary><c>audit --format json</c>: a null <c>account</c> (the workspace-only audit, or a stack without one) is written as null.</summary>
+public sealed record AuditJson(
+    [property: JsonPropertyName("source")] string Source,
+    [property: JsonPropertyName("now")] string Now,
+    [property: JsonPropertyName("workspace")] string Workspace,
+    [property: JsonPropertyName("account")] string? Account,
+    [property: JsonPropertyName("exitCode")] int ExitCode,
+    [property: JsonPropertyName("findings")] IReadOnlyList<AuditFindingJson> Findings,
+    [property: JsonPropertyName("notes")] IReadOnlyList<string> Notes);
+
+/// <summary>One finding; <c>principal</c> is null for a finding about an object alone (a missing job).</summary>
+public sealed record AuditFindingJson(
+    [property: JsonPropertyName("kind")] string Kind,
+    [property: JsonPropertyName("severity")] string Severity,
+    [property: JsonPropertyName("principal")] string? Principal,
+    [property: JsonPropertyName("object")] string Object,
+    [property: JsonPropertyName("detail")] string Detail);
 
 /// <summary>Escaping of untrusted values for the text and markdown outputs.</summary>
 public static class Escape

@@ -163,6 +163,26 @@ public sealed partial class FactsLedgerTests
     }
 
     [Fact]
+    public void The_workflows_and_scripts_name_upstream_behaviour_by_fact_not_by_source_path()
+    {
+        var cited = Files(".github")
+            .SelectMany(f => File.ReadLines(f).Select((line, i) => (File: f, Line: i + 1, Text: line)))
+            .Where(l => UpstreamPath().IsMatch(l.Text))
+            .Select(l => $"{Path.GetRelativePath(Repo.Root, l.File).Replace('\\', '/')}:{l.Line}: {UpstreamPath().Match(l.Text).Value}; cite the fact instead, [fact: <id>] with docs/facts.md")
+            .ToList();
+        Assert.True(cited.Count == 0, string.Join('\n', cited));
+    }
+
+    [Fact]
+    public void The_upstream_path_pattern_finds_source_paths_and_leaves_the_repository_own_alone()
+    {
+        string[] citations = ["(pkg/backend/display/display.go shouldShow)", "config/auth_azure_github_oidc.go:", "step_generator.go \"is not allowed\"", "src/main.ts", "see pkg/engine/update.go"];
+        string[] own = [".github/scripts/lib.sh", "lib.jq", "infra/Infra/DeploymentRecord.cs", "docs/delivery.md", "[fact: cli-stack-output]", "Pulumi.yaml", "--run-program=false"];
+        Assert.All(citations, c => Assert.Matches(UpstreamPath(), c));
+        Assert.All(own, o => Assert.DoesNotMatch(UpstreamPath(), o));
+    }
+
+    [Fact]
     public void The_line_number_pattern_finds_citations_and_leaves_prose_alone()
     {
         string[] citations = ["scim/groups.go:75-90", "(:94)", "readStackReference :370,", "model.go:829", "(line 2373)", "from ~1244 on", "main.ts:12", "step.go :626-662)"];
@@ -237,6 +257,10 @@ public sealed partial class FactsLedgerTests
     /// <summary>An upstream line number: <c>x.go:123</c>, a bare <c>:123</c> after a space or bracket, <c>line 123</c>, <c>~123</c>.</summary>
     [GeneratedRegex(@"\.(?:go|ts|cs|sh|py|js):\d+|(?<=[\s(,;]):\d{2,5}(?:[-–]\d+)?(?=[\s),;.:]|$)|\bline \d{2,}\b|~\d{3,}\b")]
     private static partial Regex LineCitation();
+
+    /// <summary>An upstream source file cited by path (Go or TypeScript: the pinned upstreams' languages), or a <c>pkg/</c> path.</summary>
+    [GeneratedRegex(@"(?<![\w-])[\w./-]+\.(?:go|ts)\b|\bpkg/[\w/]+")]
+    private static partial Regex UpstreamPath();
 
     [GeneratedRegex(@"^### ([a-z0-9][a-z0-9-]*)\n", RegexOptions.Multiline)]
     private static partial Regex FactHeading();

@@ -185,6 +185,46 @@ public sealed partial class PulumiStepTests
         Assert.Contains("--save-plan \"$RUNNER_TEMP/plan.json\"", steps[guardStep].Run!, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A deploy that waits for the stack's lock (another update holds it: 409 [fact: cli-update-conflict]) fixes its
+    /// instant again when the wait ends: the preview, the guard's --now and the up (GITHUB_ENV) all see the later
+    /// instant, never the one the job fixed before it waited, at which a membership that expired during the wait (and
+    /// that the revocation run holding the lock has just removed) would be declared again. Only the deploy's guard
+    /// does this: the scheduled scripts planned their targets at their instant and keep it.
+    /// </summary>
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    public void A_deploy_that_waited_for_the_lock_evaluates_at_the_instant_its_preview_ran(string stack)
+    {
+        using var h = GuardHarness(stack);
+        File.WriteAllText(Path.Combine(h.Dir, "fake", "conflict"), "2");
+        var job = Repo.Workflow("deploy").Job(stack);
+        const string Fixed = "2026-12-07T12:00:00Z";
+        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+
+        var run = h.RunShell(job, StepNamed(job, "Migration guard"), new Dictionary<string, string> { ["ALLOW_UNSAFE"] = "false", ["DATABRICKS_ACCESS_NOW"] = Fixed }, stack);
+
+        Assert.True(run.Code == 0, run.Err);
+        Assert.Equal(3, h.PulumiCalls().Count(c => c.Args.StartsWith("preview ", StringComparison.Ordinal)));
+        var seen = Assert.Single(File.ReadAllLines(Path.Combine(h.Dir, "fake", "now.log")));
+        Assert.NotEqual(Fixed, seen);
+        Assert.True(DateTimeOffset.Parse(seen, System.Globalization.CultureInfo.InvariantCulture) >= before, $"{seen} is before the wait ended");
+        Assert.Contains($"--now {seen} --preview", File.ReadAllText(Path.Combine(h.Dir, "temp", "dotnet.args")), StringComparison.Ordinal);
+        Assert.Equal(seen, h.JobEnv()["DATABRICKS_ACCESS_NOW"]); // what the up step reads
+        Assert.Contains($"evaluating at {seen} from now on", run.Err, StringComparison.Ordinal);
+
+        // Without a wait, the job's instant stands; and no other step of any workflow moves its instant.
+        File.Delete(Path.Combine(h.Dir, "env.txt"));
+        File.Delete(Path.Combine(h.Dir, "fake", "now.log"));
+        Assert.Equal(0, h.RunShell(job, StepNamed(job, "Migration guard"), new Dictionary<string, string> { ["ALLOW_UNSAFE"] = "false", ["DATABRICKS_ACCESS_NOW"] = Fixed }, stack).Code);
+        Assert.Equal([Fixed], File.ReadAllLines(Path.Combine(h.Dir, "fake", "now.log")));
+        Assert.False(h.JobEnv().ContainsKey("DATABRICKS_ACCESS_NOW"));
+        var refixing = Repo.AllWorkflows().SelectMany(w => w.Jobs.SelectMany(j => j.Steps.Where(s => s.EnvValue("REFIX_INSTANT_AFTER_WAIT") is not null || j.Env.ContainsKey("REFIX_INSTANT_AFTER_WAIT"))
+            .Select(s => $"{w.Name}/{j.Id}/{s.Name}"))).ToList();
+        Assert.Equal(Repo.Stacks.Select(s => $"deploy/{s}/{StepNamed(Repo.Workflow("deploy").Job(s), "Migration guard").Name}").Order(StringComparer.Ordinal), refixing.Order(StringComparer.Ordinal));
+    }
+
     // ---- expire.yml and drift.yml: reading the tag before the deployed checkout ----
 
     [Theory]

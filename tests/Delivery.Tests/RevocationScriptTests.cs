@@ -28,6 +28,7 @@ public sealed class RevocationScriptTests : IDisposable
     public void Dispose() => _h.Dispose();
 
     [Fact]
+    [Trait("fact", "cli-destroy-no-program")]
     public void Revokes_exactly_the_expired_memberships_still_deployed_without_running_the_program()
     {
         var plan = Plan(BothExpired);

@@ -70,6 +70,7 @@ public sealed class RotationScriptTests : IDisposable
     }
 
     [Fact]
+    [Trait("fact", "engine-created-timestamp")]
     public void A_slot_deployed_exactly_at_its_issue_instant_is_not_due_and_one_second_earlier_it_is()
     {
         _h.With("state.json", State(("oauth-a", "2026-11-03T00:00:00Z"), ("token-b", "2026-11-18T00:00:00Z")));

@@ -226,10 +226,12 @@ public sealed class AccessClosureProperties : IDisposable
                 Assert.Equal(all, who);
             }
         }, iter: 800, seed: "0N0XIzNsQ0O2");
-        // CsCheck draws new cases after the seed on every run: 800 of them make each coverage floor below hold on any draw
-        // (at 120, admin-duration through acting as was seen 0 times once).
+        // CsCheck draws new cases after the seed on every run, so each floor below is a bound on a random count and sits
+        // far below what 800 draws give: over 45 runs of 800, acting-as paths were 333 to 527 (mean 402, sd 38, so the
+        // former floor of 330 would fail about one run in 30; 200 is 5 sd down), standing-admin through acting as 96 to 152, admin-duration 8
+        // to 32 (at 120 draws it was seen 0 times once), and every topology was valid.
         Assert.True(valid > 540, $"only {valid} of 800 random topologies were valid");
-        Assert.True(withPaths > 330, $"only {withPaths} acting-as paths were exercised");
+        Assert.True(withPaths > 200, $"only {withPaths} acting-as paths were exercised");
         Assert.True(judged[0] > 3 && judged[1] > 0, $"standing-admin through acting as {judged[0]} times, admin-duration {judged[1]} times");
     }
 }

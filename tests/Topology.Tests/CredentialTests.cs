@@ -146,16 +146,20 @@ public sealed class CredentialTests : IDisposable
     /// consumers hold); at most one slot is renewed; the stored credential has the current overlap left; at a switch the
     /// previous credential outlives the new slot's issue by the overlap.
     /// </summary>
-    private static void WalkContinued(Func<DateTimeOffset, CredentialSpec> specAt, DateTimeOffset start, TimeSpan step, int steps)
+    private static void WalkContinued(Func<DateTimeOffset, CredentialSpec> specAt, DateTimeOffset start, TimeSpan step, int steps) =>
+        WalkContinued(specAt, Enumerable.Range(0, steps).Select(i => start + (step * i)));
+
+    /// <summary>The walk over any increasing deploy instants; <paramref name="readBack"/> is how the next run reads the record.</summary>
+    private static void WalkContinued(Func<DateTimeOffset, CredentialSpec> specAt, IEnumerable<DateTimeOffset> instants,
+        Func<IssuedCredential, IssuedCredential>? readBack = null)
     {
         var live = new Dictionary<char, (string Keeper, DateTimeOffset Expires, int Id)>();
         var nextId = 0;
         IssuedCredential? record = null;
         CredentialSlot? held = null;
         CredentialSpec? heldSpec = null;
-        for (var i = 0; i < steps; i++)
+        foreach (var t in instants)
         {
-            var t = start + (step * i);
             var spec = specAt(t);
             var plan = CredentialRotation.Plan(PrincipalRef.Sp("ci"), spec, "r", "store", t, ProviderScope.Workspace, record);
             Assert.True(plan.A.Current ^ plan.B.Current, $"{t:O}: exactly one slot is current");
@@ -194,6 +198,7 @@ public sealed class CredentialTests : IDisposable
 
             held = plan.Current;
             record = IssuedCredential.Of(plan);
+            record = readBack is null ? record : readBack(record);
         }
     }
 
@@ -261,12 +266,40 @@ public sealed class CredentialTests : IDisposable
             }, iter: 400);
     }
 
+    /// <summary>
+    /// Deploys at irregular instants (sub-second, back to back or up to the smallest overlap apart) under up to five
+    /// policies, the record read back through the stack output's value at every step as the program reads it
+    /// (CredentialSchedule.ToOutputValue, FromOutputValue): the walk's guarantees hold at every deploy.
+    /// </summary>
     [Fact]
-    public void A_rotation_brought_forward_is_issued_at_the_deploy_and_always_replaces_the_other_slot()
+    public void Irregular_deploys_reading_the_record_back_through_the_output_keep_the_held_credential_and_the_overlap()
+    {
+        var start = new DateTimeOffset(2025, 6, 1, 0, 0, 0, TimeSpan.Zero);
+        var policy = Gen.Int[2, 400].SelectMany(r => Gen.Int[1, r - 1].Select(o => (R: r, O: o)));
+        Gen.Select(policy.Array[1, 5], Gen.Int[1, 200].Array[4], Gen.Long[0, TimeSpan.TicksPerDay].Array[200, 400])
+            .Sample((policies, gaps, deploys) =>
+            {
+                var changes = gaps.Take(policies.Length - 1).Select((g, i) => start + TimeSpan.FromDays(gaps.Take(i + 1).Sum())).ToArray();
+                var smallest = policies.Min(p => p.O);
+                var t = start;
+                var instants = deploys.Select(d => t += TimeSpan.FromTicks(d % (smallest * TimeSpan.TicksPerDay))).ToList();
+                WalkContinued(at => Spec(policies[changes.Count(c => c <= at)].R, policies[changes.Count(c => c <= at)].O), instants, record =>
+                {
+                    var problems = new List<string>();
+                    var value = new CredentialSchedule(new Dictionary<string, IssuedCredential> { ["r"] = record }).ToOutputValue();
+                    var back = CredentialSchedule.FromOutputValue(value, problems);
+                    Assert.Empty(problems);
+                    return back.Credentials["r"];
+                });
+            }, iter: 200);
+    }
+
+    [Fact]
+    public void A_rotation_brought_forward_is_due_just_after_the_held_slot_and_always_replaces_the_other_slot()
     {
         // Two policy changes in a row, each asking for more overlap than the held credential has life left. The record is
-        // one an earlier deploy left with both slots at one instant (it backdated the first rotation brought forward to
-        // the held slot's own instant); backdating again gave slot a its recorded keeper back, so a stayed the expired
+        // one an earlier deploy left with both slots at one instant (it renewed the first rotation brought forward at the
+        // held slot's own instant); renewing at it again gave slot a its recorded keeper back, so a stayed the expired
         // credential while the record said it was renewed (CsCheck seed 0iByMYfi4ZX2 of the property test below).
         var at = new DateTimeOffset(2025, 6, 21, 0, 0, 0, TimeSpan.Zero);
         var record = new IssuedCredential('b', new Dictionary<char, IssuedSlot>
@@ -274,18 +307,22 @@ public sealed class CredentialTests : IDisposable
             ['a'] = new(at, at + TimeSpan.FromDays(11)),
             ['b'] = new(at, at + TimeSpan.FromDays(37)),
         });
-        var now = new DateTimeOffset(2025, 7, 4, 9, 30, 15, TimeSpan.Zero) + TimeSpan.FromTicks(1234);
-        var plan = CredentialRotation.Plan(PrincipalRef.Sp("ci"), Spec(68, 50), "r", null, now, ProviderScope.Workspace, record);
+        var now = new DateTimeOffset(2025, 7, 4, 9, 30, 15, TimeSpan.Zero);
+        CredentialPlan PlanAt(DateTimeOffset t) => CredentialRotation.Plan(PrincipalRef.Sp("ci"), Spec(68, 50), "r", null, t, ProviderScope.Workspace, record);
+        var plan = PlanAt(now);
 
         Assert.Equal('a', plan.Current.Slot);
-        Assert.Equal(new DateTimeOffset(2025, 7, 4, 9, 30, 15, TimeSpan.Zero), plan.Current.Issued); // the deploy, to the keeper's second
-        Assert.Equal(plan.Current.Issued + TimeSpan.FromDays(118), plan.Current.Expires);
+        Assert.Equal(at + TimeSpan.FromSeconds(1), plan.Current.Issued); // the first instant after the held slot's
         Assert.NotEqual(new CredentialSlot('a', "r-a", at, at, false).Keeper, plan.Current.Keeper);
+        Assert.Equal(plan.Current.Issued + TimeSpan.FromDays(118), plan.Current.Expires);
         Assert.Equal((at, at + TimeSpan.FromDays(37)), (plan.Previous.Issued, plan.Previous.Expires)); // b, the held one, untouched
         Assert.Equal(plan.Current.Issued + TimeSpan.FromDays(68), plan.NextRotation);
 
-        // The same deploy at the same instant plans the same keeper: preview and up agree.
-        Assert.Equal(plan.Current.Keeper, CredentialRotation.Plan(PrincipalRef.Sp("ci"), Spec(68, 50), "r", null, now, ProviderScope.Workspace, record).Current.Keeper);
+        // A retry of a deploy that failed half-way (the record unchanged), hours later, plans the same keeper: the slot
+        // the failed run already replaced is not replaced again.
+        Assert.Equal(plan.Current.Keeper, PlanAt(now + TimeSpan.FromHours(5)).Current.Keeper);
+        Assert.Equal(plan.Current.Keeper, PlanAt(at + TimeSpan.FromSeconds(1)).Current.Keeper);
+        Assert.Equal('b', PlanAt(at + TimeSpan.FromSeconds(1) - TimeSpan.FromTicks(1)).Current.Slot); // not yet due
     }
 
     [Fact]

@@ -230,21 +230,10 @@ internal sealed class AdoptVerb : Verb
         var violations = final.Diagnostics.Where(d => d.Severity == Severity.Violation).ToList();
         if (format == OutputFormat.Json)
         {
-            @out.WriteLine(JsonSerializer.Serialize(new
-            {
-                @out = outPath,
-                workspace = workspace.ToString(),
-                now = stamp,
-                exitCode = (int)code,
-                adopted = new { groups = r.Groups, entraGroups = r.EntraGroups, members = r.Members, servicePrincipals = r.ServicePrincipals, secretScopes = r.Scopes, acls = r.Acls, grants = r.Grants, jobs = r.Jobs, jobPermissions = r.JobPermissions, users = r.Users },
-                imports = r.Imports,
-                alreadyDeclared = r.AlreadyDeclared,
-                grantsRead = r.GrantsRead,
-                secrets = r.Secrets,
-                notAdopted = r.NotAdopted,
-                notes = r.Notes,
-                violations = violations.Select(v => new { path = v.Path, rule = v.Rule, message = v.Message }),
-            }));
+            @out.WriteLine(JsonSerializer.Serialize(new AdoptJson(outPath, workspace.ToString(), stamp, (int)code,
+                new AdoptedJson(r.Groups, r.EntraGroups, r.Members, r.ServicePrincipals, r.Scopes, r.Acls, r.Grants, r.Jobs, r.JobPermissions, r.Users),
+                r.Imports, r.AlreadyDeclared, r.GrantsRead, r.Secrets, r.NotAdopted, r.Notes,
+                [.. violations.Select(v => new AdoptViolationJson(v.Path, v.Rule!, v.Message))])));
             return;
         }
 

@@ -80,9 +80,10 @@ public static class CredentialRotation
     /// rotation is due <c>rotationDays</c> (the new policy) after the current slot was issued, and no later than
     /// <c>overlapDays</c> (the new policy) before the current credential expires (its lifetime is the one it was issued
     /// with), so consumers always get the new overlap. A due rotation renews the other slot only, issued at the latest
-    /// due instant at or before <paramref name="now"/> (at <paramref name="now"/> itself when the held credential has no
-    /// more life than the new overlap); the current slot becomes the previous one, declared until it expires. One run
-    /// never renews both slots, and a renewed slot's keeper is always new.
+    /// due instant at or before <paramref name="now"/> (when the held credential has no more life than the new overlap,
+    /// due is one second after the held slot's instant); the current slot becomes the previous one, declared until it
+    /// expires. One run never renews both slots, a renewed slot's keeper is always new, and the same record, policy and
+    /// period give the same keeper (a retried deploy replaces nothing twice).
     /// </summary>
     public static CredentialPlan Plan(PrincipalRef principal, CredentialSpec spec, string resourcePrefix, string? storeResource,
         DateTimeOffset now, ProviderScope provider, IssuedCredential? issued = null)
@@ -110,7 +111,13 @@ public static class CredentialRotation
         }
 
         var (held, other) = (issued.CurrentSlot, issued.PreviousLetter);
-        var due = Max(held.Issued, Min(Add(held.Issued, TimeSpan.FromDays(spec.RotationDays)), Add(held.Expires, -TimeSpan.FromDays(spec.OverlapDays))));
+        // When the held credential has no more life than the new overlap, the rotation is due at once: at the first instant
+        // after the held slot's own (its keeper's second + 1). Not at the held instant itself: two such rotations in a row
+        // would give the other slot back the keeper it already has, and nothing would be replaced while the record said
+        // so. Not at the deploy's clock either: a retry of a deploy that failed half-way must plan the same keeper, or it
+        // would replace again the slot whose value consumers may already have read.
+        var due = Max(Add(held.Issued, TimeSpan.FromSeconds(1)),
+            Min(Add(held.Issued, TimeSpan.FromDays(spec.RotationDays)), Add(held.Expires, -TimeSpan.FromDays(spec.OverlapDays))));
         var kept = Make(issued.Current, held.Issued, held.Expires, current: now < due);
         if (now < due)
         {
@@ -120,17 +127,9 @@ public static class CredentialRotation
             return Of(kept, previous, due, continued: true);
         }
 
-        // Due: the other slot is renewed at the latest due instant (due + n × rotationDays) at or before now. When the
-        // held credential has no more life than the new overlap, due is its own issue instant: that rotation is the deploy
-        // itself, issued now (to the keeper's second, and after the held slot's instant). Backdated to the held instant,
-        // the renewed keeper could be the one the other slot already carries (a rotation forward twice in a row), and the
-        // slot would not be replaced at all while the record said it was.
+        // Due: the other slot is renewed at the latest due instant (due + n × rotationDays) at or before now.
         var period = TimeSpan.FromDays(spec.RotationDays).Ticks;
         var renewedAt = Clamp(due.UtcTicks + (Int128)((now.UtcTicks - due.UtcTicks) / period * period));
-        if (renewedAt <= held.Issued)
-        {
-            renewedAt = Max(new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero), Add(held.Issued, TimeSpan.FromSeconds(1)));
-        }
         var renewed = Make(other, renewedAt, Add(renewedAt, lifetime), current: true);
         return Of(renewed, kept, Add(renewedAt, TimeSpan.FromDays(spec.RotationDays)), continued: true);
     }
