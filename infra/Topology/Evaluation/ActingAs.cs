@@ -58,13 +58,10 @@ public sealed class ActingAs
         _storesByScope.Values.SelectMany(l => l.Select(s => s.Owner)).Concat(_model.Jobs.Values.Select(j => j.RunAs)).Distinct();
 
     /// <summary>
-    /// The principals of <see cref="Targets"/> that a grant may let another act as: the owners of what a scope with an
-    /// ACL stores, and the run-as of a job someone may run or manage (the only edges <see cref="ExposuresOf"/> has).
+    /// The principals of <see cref="Targets"/> that a grant lets another principal act as: the targets of
+    /// <see cref="Grants"/>, the same edges <see cref="ExposuresOf"/> reports.
     /// </summary>
-    public HashSet<PrincipalRef> Exposed() =>
-        _storesByScope.Where(s => _model.SecretScopes[s.Key].Acls.Count > 0).SelectMany(s => s.Value.Select(x => x.Owner))
-            .Concat(_model.Jobs.Values.Where(j => j.Permissions.Any(p => p.Level >= JobPermission.CanManageRun)).Select(j => j.RunAs))
-            .ToHashSet();
+    public HashSet<PrincipalRef> Exposed() => Grants(_ => true).Select(g => g.Target).ToHashSet();
 
     /// <summary>Scopes (by config key) that store someone's credential.</summary>
     public IEnumerable<string> StoringScopes => _storesByScope.Keys;
@@ -101,36 +98,44 @@ public sealed class ActingAs
     public Dictionary<PrincipalRef, List<ActAsEdge>> ExposuresOf(Func<PrincipalRef, bool> isAdmin)
     {
         var result = new Dictionary<PrincipalRef, List<ActAsEdge>>();
-        void Add(PrincipalRef holder, ActAsEdge edge)
+        foreach (var (holder, _, edge) in Grants(isAdmin))
         {
-            if (holder == edge.Target)
-            {
-                return;
-            }
-
-            result.GetOrAdd(holder).Add(edge);
+            result.GetOrAdd(holder).Add(edge());
         }
 
+        return result;
+    }
+
+    /// <summary>
+    /// Every direct grant that lets its holder act as another principal the <paramref name="target"/> filter keeps: an
+    /// ACL on a scope that stores the target's credential, CAN_MANAGE_RUN or more on a job that runs as it. The edge is
+    /// written only when asked for.
+    /// </summary>
+    private IEnumerable<(PrincipalRef Holder, PrincipalRef Target, Func<ActAsEdge> Edge)> Grants(Func<PrincipalRef, bool> target)
+    {
         foreach (var (scopeKey, stores) in _storesByScope)
         {
             var scope = _model.SecretScopes[scopeKey];
-            foreach (var (owner, kind) in stores.Where(s => isAdmin(s.Owner)))
+            if (scope.Acls.Count == 0)
             {
-                foreach (var acl in scope.Acls)
+                continue;
+            }
+
+            foreach (var (owner, kind) in stores.Where(s => target(s.Owner)))
+            {
+                foreach (var acl in scope.Acls.Where(a => a.Principal != owner))
                 {
-                    Add(acl.Principal, new ActAsEdge(owner, $"{Vocabulary.Name(acl.Permission)} on scope {scope.Name}, which stores its {CredentialName(kind)}", acl.Path));
+                    yield return (acl.Principal, owner, () => new ActAsEdge(owner, $"{Vocabulary.Name(acl.Permission)} on scope {scope.Name}, which stores its {CredentialName(kind)}", acl.Path));
                 }
             }
         }
 
-        foreach (var job in _model.Jobs.Values.Where(j => isAdmin(j.RunAs)))
+        foreach (var job in _model.Jobs.Values.Where(j => target(j.RunAs)))
         {
-            foreach (var (p, level) in job.Permissions.Where(x => x.Level >= JobPermission.CanManageRun))
+            foreach (var (p, level) in job.Permissions.Where(x => x.Level >= JobPermission.CanManageRun && x.Principal != job.RunAs))
             {
-                Add(p, new ActAsEdge(job.RunAs, $"{Vocabulary.Name(level)} on job {job.Name}, which runs as it", job.Path));
+                yield return (p, job.RunAs, () => new ActAsEdge(job.RunAs, $"{Vocabulary.Name(level)} on job {job.Name}, which runs as it", job.Path));
             }
         }
-
-        return result;
     }
 }
